@@ -1,0 +1,83 @@
+/**
+ * The Express application of a mode: health, security headers, request ids and logs, GraphQL,
+ * and (in later parts) the protocol routers. Everything is composed here; the pieces know
+ * nothing of each other.
+ */
+import { createServer, type Server } from 'node:http';
+import { expressMiddleware } from '@as-integrations/express5';
+import { RequestContext } from '@mikro-orm/postgresql';
+import express, { type Express } from 'express';
+import type { Settings } from './config/load.js';
+import type { Database } from './db/database.js';
+import { createApollo } from './graphql/apollo.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { graphqlSchema } from './graphql/schema.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { healthRouter } from './http/health.js';
+import { requestLog } from './http/request-log.js';
+import { LANDING_PAGE_CSP, securityHeaders } from './http/security-headers.js';
+import type { Logger } from './log.js';
+
+export interface AppOptions {
+  settings: Settings;
+  db: Database;
+  logger: Logger;
+  /** Grace period for in-flight requests on shutdown (default 10 s). */
+  stopGracePeriodMillis?: number;
+}
+
+export interface App {
+  app: Express;
+  httpServer: Server;
+  /** Stops accepting, lets in-flight requests finish (bounded), stops GraphQL. */
+  stop(): Promise<void>;
+}
+
+/** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
+export const JSON_BODY_LIMIT = '100kb';
+
+export async function createApp({ settings, db, logger, stopGracePeriodMillis }: AppOptions): Promise<App> {
+  const app = express();
+  const httpServer = createServer(app);
+  let stopping = false;
+
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestLog(logger));
+  app.use(securityHeaders());
+  app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
+
+  const introspection = settings.graphqlIntrospection ?? !settings.production;
+  const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    (req, res, next) => {
+      if (introspection && req.method === 'GET' && req.accepts('html')) res.setHeader('Content-Security-Policy', LANDING_PAGE_CSP);
+      next();
+    },
+    express.json({ limit: JSON_BODY_LIMIT }),
+    (_req, _res, next) => RequestContext.create(db.orm.em, next),
+    expressMiddleware<GraphQLContext>(apollo, {
+      context: async ({ req }) => ({
+        settings,
+        logger: req.log,
+        requestId: req.id,
+        em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
+      }),
+    }),
+  );
+
+  app.use(notFound);
+  app.use(errorHandler);
+
+  return {
+    app,
+    httpServer,
+    async stop() {
+      stopping = true;
+      await apollo.stop(); // the drain plugin closes the HTTP server first
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * What every CLI command shares: settings (exit 2 on a bad one), a logger on stderr (stdout is
+ * for results, `--json` ones in particular), the database, results and errors printed the same
+ * way everywhere, and exit codes: 0 done, 1 failed, 2 bad usage or settings.
+ */
+import { pino } from 'pino';
+import { ConfigError, loadSettings, type LoadedSettings } from '../config/load.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { createLogger, type Logger } from '../log.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** An expected failure of a command: printed as one line (or JSON), no stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'ERR_CLI',
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export function loadSettingsOrExit(opts: GlobalOptions): LoadedSettings {
+  try {
+    return loadSettings({ configFile: opts.config });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ error: { code: e.code, problems: e.problems } })}\n`);
+      } else {
+        process.stderr.write(`jwt-oidc: invalid settings:\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      }
+      process.exit(EXIT_USAGE);
+    }
+    throw e;
+  }
+}
+
+/** Logs of a short command: warnings only unless LOG_LEVEL is set, and on stderr. */
+export function commandLogger(loaded: LoadedSettings): Logger {
+  const level = loaded.sources.logLevel === 'default' ? 'warn' : loaded.settings.logLevel;
+  return createLogger({ level, destination: pino.destination({ fd: 2, sync: true }) as unknown as NodeJS.WritableStream, pretty: process.stderr.isTTY === true });
+}
+
+/**
+ * Runs `fn` with an open database; closes it afterwards, also when interrupted, so a cluster
+ * this command started is stopped again.
+ */
+export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database, logger: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+  const logger = commandLogger(loaded);
+  const db = await openDatabase(loaded.settings, logger, options);
+  const interrupted = (signal: NodeJS.Signals) => {
+    void db.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await fn(db, logger);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await db.close();
+  }
+}
+
+export function print(opts: GlobalOptions, json: unknown, human: string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') ? human : `${human}\n`);
+}
+
+export function printError(opts: GlobalOptions, error: { code: string; message: string }): void {
+  if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+  else process.stderr.write(`jwt-oidc: ${error.message}\n`);
+}

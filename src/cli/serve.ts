@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { createLogger } from '../log.js';
+import { startServer } from '../server.js';
+import { loadSettingsOrExit, type GlobalOptions } from './context.js';
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve', { isDefault: true })
+    .description('run the service (the default command)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const loaded = loadSettingsOrExit(cmd.optsWithGlobals<GlobalOptions>());
+      const logger = createLogger({ level: loaded.settings.logLevel });
+      let stopping = false;
+      let server: Awaited<ReturnType<typeof startServer>> | undefined;
+      const stop = (reason: string, code: number) => {
+        if (stopping) {
+          logger.warn({ reason }, 'second stop request: exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info({ reason }, 'stop requested');
+        void (server?.stop() ?? Promise.resolve()).then(
+          () => process.exit(code),
+          (e) => {
+            logger.error({ err: e }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM', 0));
+      process.on('SIGINT', () => stop('SIGINT', 0));
+      process.on('uncaughtException', (e) => {
+        logger.fatal({ err: e }, 'uncaught exception');
+        stop('uncaughtException', 1);
+      });
+      process.on('unhandledRejection', (e) => {
+        logger.fatal({ err: e }, 'unhandled promise rejection');
+        stop('unhandledRejection', 1);
+      });
+      try {
+        server = await startServer({ settings: loaded.settings, logger });
+      } catch (e) {
+        logger.fatal({ err: e }, 'could not start');
+        process.exit(1);
+      }
+      // A signal that arrived while starting: stop now that there is something to stop.
+      if (stopping) await server.stop().then(() => process.exit(0));
+    });
+}

@@ -1,0 +1,568 @@
+/**
+ * Every setting of jwt-oidc, in one place: its environment name, how an environment string is
+ * parsed, its validation, its default, the modes it belongs to, whether it is secret, and its
+ * documentation. The README's settings table is generated from this file (`npm run
+ * docs:settings`), and a test fails when the two differ.
+ *
+ * Names follow the original django-jwt-oidc settings: the environment name is `JWT_OIDC_` + the
+ * original name, the key in code and in a JSON config file is its camelCase form.
+ */
+import { z } from 'zod';
+
+export const MODES = ['provider', 'client', 'fake'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** How a value given as an environment string becomes a typed value before validation. */
+export type EnvKind = 'string' | 'int' | 'bool' | 'json' | 'list';
+
+export interface SettingDefinition<
+  S extends z.ZodType = z.ZodType,
+  D extends z.output<S> | undefined = z.output<S> | undefined,
+> {
+  /** Environment variable that sets it. */
+  env: string;
+  /** How the environment string is parsed. */
+  kind: EnvKind;
+  /** Validation of the parsed value (file values and environment values alike). */
+  schema: S;
+  /** Used when no source sets the value; `undefined` means "unset". */
+  default: D;
+  /** Modes in which the setting is validated; other modes accept it without validation. */
+  modes: readonly Mode[] | 'all';
+  /** Secret values are redacted by `jwt-oidc config` and never logged. */
+  secret?: boolean;
+  /** What a valid value looks like, for error messages ("expected …"). */
+  expect: string;
+  /** One or two sentences for the README. */
+  doc: string;
+  /** How the default is shown in the README when it is not a plain value. */
+  defaultDoc?: string;
+}
+
+const define = <S extends z.ZodType, const D extends z.output<S> | undefined>(
+  d: SettingDefinition<S, D>,
+): SettingDefinition<S, D> => d;
+
+export const SIGNATURE_ALGS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+] as const;
+export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
+
+export const RESPONSE_TYPES = [
+  'code',
+  'id_token',
+  'id_token token',
+  'code id_token',
+  'code token',
+  'code id_token token',
+] as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * User fields that `ID_TOKEN_RENAME_ATTRIBUTES` and `USER_DEFAULT_ATTRIBUTES` may write. Anything
+ * that grants power (admin, active) or identity (id, username, password) is deliberately absent:
+ * a claim from an upstream provider must never make someone an administrator.
+ */
+export const WRITABLE_USER_FIELDS = [
+  'email',
+  'emailVerified',
+  'givenName',
+  'familyName',
+  'locale',
+  'picture',
+] as const;
+
+const seconds = (min: number) => z.number().int().min(min).max(10 * 365 * 24 * 3600);
+const secondsExpect = (min: number) => `a whole number of seconds ≥ ${min}`;
+
+const httpUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.hash && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  });
+
+/** A path on this server ("/", "/app/home"): never another origin, never "//evil.example". */
+const sameOriginPath = z
+  .string()
+  .refine((v) => /^\/(?![/\\])[^\s]*$/.test(v) && !v.includes('\\'));
+
+const origin = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v;
+  } catch {
+    return false;
+  }
+});
+
+const token = z.string().min(1).max(2048).regex(/^[\x21-\x7e]+$/);
+const spaceSeparated = z.string().min(1).max(2048).regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/);
+
+export const definitions = {
+  // ---- all modes -------------------------------------------------------------------------
+  type: define({
+    env: 'JWT_OIDC_TYPE',
+    kind: 'string',
+    schema: z.enum(MODES),
+    default: 'provider',
+    modes: 'all',
+    expect: `one of ${MODES.join(', ')}`,
+    doc: 'Mode: `provider` (an OpenID Provider), `client` (a relying party / BFF), or `fake` (a development provider).',
+  }),
+  discoveryEndpoint: define({
+    env: 'JWT_OIDC_DISCOVERY_ENDPOINT',
+    kind: 'string',
+    schema: httpUrl,
+    default: undefined,
+    modes: 'all',
+    expect: 'an http(s) URL without credentials or fragment',
+    doc: 'client/fake: the upstream provider\'s discovery URL. provider: this provider\'s own discovery URL; the issuer is derived from it unless `ISSUER` is set.',
+  }),
+  databaseUrl: define({
+    env: 'DATABASE_URL',
+    kind: 'string',
+    schema: z.string().regex(/^postgres(ql)?:\/\/.+/),
+    default: undefined,
+    modes: 'all',
+    secret: true,
+    expect: 'a postgres:// or postgresql:// URL',
+    doc: 'PostgreSQL to use. Unset: an embedded PostgreSQL is started with its cluster in `<DATA_DIR>/postgres`.',
+  }),
+  port: define({
+    env: 'PORT',
+    kind: 'int',
+    schema: z.number().int().min(0).max(65535),
+    default: 3000,
+    modes: 'all',
+    expect: 'a port number 0–65535',
+    doc: 'HTTP port (0 picks a free one).',
+  }),
+  host: define({
+    env: 'HOST',
+    kind: 'string',
+    schema: z.string().min(1).max(255),
+    default: '127.0.0.1',
+    modes: 'all',
+    expect: 'a host name or IP address',
+    doc: 'Address to listen on. The container image sets `0.0.0.0`.',
+  }),
+  logLevel: define({
+    env: 'LOG_LEVEL',
+    kind: 'string',
+    schema: z.enum(LOG_LEVELS),
+    default: 'info',
+    modes: 'all',
+    expect: `one of ${LOG_LEVELS.join(', ')}`,
+    doc: 'Log level. Logs are JSON lines, readable ones on a terminal.',
+  }),
+  nodeEnv: define({
+    env: 'NODE_ENV',
+    kind: 'string',
+    schema: z.string().min(1).max(64),
+    default: 'development',
+    modes: 'all',
+    expect: 'a string such as production or development',
+    doc: '`production` turns on the strict defaults (no GraphQL introspection, no generated secrets, an https issuer).',
+  }),
+  dataDir: define({
+    env: 'JWT_OIDC_DATA_DIR',
+    kind: 'string',
+    schema: z.string().min(1),
+    default: '.data',
+    modes: 'all',
+    expect: 'a directory path',
+    doc: 'Directory for local state: the embedded PostgreSQL cluster and generated development secrets.',
+  }),
+  migrateOnStart: define({
+    env: 'JWT_OIDC_MIGRATE_ON_START',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: true,
+    modes: 'all',
+    expect: 'true or false',
+    doc: 'Apply pending database migrations at start (`jwt-oidc migrate` applies them on demand).',
+  }),
+  graphqlIntrospection: define({
+    env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: undefined,
+    defaultDoc: 'on unless `NODE_ENV=production`',
+    modes: 'all',
+    expect: 'true or false',
+    doc: 'GraphQL introspection and the GraphQL landing page.',
+  }),
+
+  // ---- client mode (and fake: the client id it accepts) ----------------------------------
+  clientId: define({
+    env: 'JWT_OIDC_CLIENT_ID',
+    kind: 'string',
+    schema: token.max(255),
+    default: undefined,
+    modes: ['client', 'fake'],
+    expect: 'a client identifier (printable ASCII, no spaces)',
+    doc: 'client: this app\'s client id at the provider. fake: the client id the fake provider accepts.',
+  }),
+  clientSecret: define({
+    env: 'JWT_OIDC_CLIENT_SECRET',
+    kind: 'string',
+    schema: z.string().min(1).max(1024),
+    default: undefined,
+    modes: ['client'],
+    secret: true,
+    expect: 'a non-empty string',
+    doc: 'client: this app\'s client secret (omit for a public client using PKCE).',
+  }),
+  responseType: define({
+    env: 'JWT_OIDC_RESPONSE_TYPE',
+    kind: 'string',
+    schema: z.enum(RESPONSE_TYPES),
+    default: 'code',
+    modes: ['client'],
+    expect: `one of ${RESPONSE_TYPES.map((r) => `"${r}"`).join(', ')}`,
+    doc: 'client: the flow used at login (the authorization code flow is recommended).',
+  }),
+  scope: define({
+    env: 'JWT_OIDC_SCOPE',
+    kind: 'string',
+    schema: spaceSeparated.refine((v) => v.split(' ').includes('openid')),
+    default: 'openid',
+    modes: ['client'],
+    expect: 'space-separated scopes including openid',
+    doc: 'client: scopes requested at login.',
+  }),
+  identificationClaim: define({
+    env: 'JWT_OIDC_IDENTIFICATION_CLAIM',
+    kind: 'string',
+    schema: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/),
+    default: 'sub',
+    modes: ['client'],
+    expect: 'a claim name',
+    doc: 'client: the ID-token claim that identifies the local user.',
+  }),
+  idTokenRenameAttributes: define({
+    env: 'JWT_OIDC_ID_TOKEN_RENAME_ATTRIBUTES',
+    kind: 'json',
+    schema: z.record(z.string().min(1).max(128), z.enum(WRITABLE_USER_FIELDS)),
+    default: {},
+    modes: ['client'],
+    expect: `a JSON object {claim: userField} with userField one of ${WRITABLE_USER_FIELDS.join(', ')}`,
+    doc: 'client: copies ID-token claims into user fields, `{"claim": "userField"}`. Only allow-listed fields can be written, never admin or active flags.',
+  }),
+  createUser: define({
+    env: 'JWT_OIDC_CREATE_USER',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    modes: ['client'],
+    expect: 'true or false',
+    doc: 'client: create a local user at the first login of an unknown identity.',
+  }),
+  userDefaultAttributes: define({
+    env: 'JWT_OIDC_USER_DEFAULT_ATTRIBUTES',
+    kind: 'json',
+    schema: z
+      .object({
+        email: z.string().max(320).optional(),
+        emailVerified: z.boolean().optional(),
+        givenName: z.string().max(255).optional(),
+        familyName: z.string().max(255).optional(),
+        locale: z.string().max(35).optional(),
+        picture: z.string().max(2048).optional(),
+      })
+      .strict(),
+    default: {},
+    modes: ['client'],
+    expect: `a JSON object with any of ${WRITABLE_USER_FIELDS.join(', ')}`,
+    doc: 'client: field values for users created at login (copied for each user, never shared).',
+  }),
+  pkceExtension: define({
+    env: 'JWT_OIDC_PKCE_EXTENSION',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: true,
+    modes: ['client'],
+    expect: 'true or false',
+    doc: 'client: send PKCE (RFC 7636, S256). On by default (the original defaulted to off); providers that do not know PKCE ignore it, and RFC 9700 §2.1.1 asks for it.',
+  }),
+  codeChallengeMethod: define({
+    env: 'JWT_OIDC_CODE_CHALLENGE_METHOD',
+    kind: 'string',
+    schema: z.literal('S256'),
+    default: 'S256',
+    modes: ['client'],
+    expect: 'S256 (the only method that hides the verifier)',
+    doc: 'client: PKCE method; only `S256`.',
+  }),
+  clientDisplay: define({
+    env: 'JWT_OIDC_CLIENT_DISPLAY',
+    kind: 'string',
+    schema: z.enum(['page', 'popup', 'touch', 'wap']),
+    default: undefined,
+    modes: ['client'],
+    expect: 'one of page, popup, touch, wap',
+    doc: 'client: `display` sent on the authorization request.',
+  }),
+  clientPrompt: define({
+    env: 'JWT_OIDC_CLIENT_PROMPT',
+    kind: 'string',
+    schema: z
+      .string()
+      .refine((v) => {
+        const values = v.split(' ');
+        const known = values.every((p) => ['none', 'login', 'consent', 'select_account'].includes(p));
+        return known && new Set(values).size === values.length && (!values.includes('none') || values.length === 1);
+      }),
+    default: undefined,
+    modes: ['client'],
+    expect: 'space-separated values of login, consent, select_account, or none alone',
+    doc: 'client: `prompt` sent on the authorization request.',
+  }),
+  clientMaxAge: define({
+    env: 'JWT_OIDC_CLIENT_MAX_AGE',
+    kind: 'int',
+    schema: seconds(0),
+    default: undefined,
+    modes: ['client'],
+    expect: secondsExpect(0),
+    doc: 'client: `max_age` sent on the authorization request (seconds since the user last authenticated).',
+  }),
+  clientUiLocales: define({
+    env: 'JWT_OIDC_CLIENT_UI_LOCALES',
+    kind: 'string',
+    schema: spaceSeparated,
+    default: undefined,
+    modes: ['client'],
+    expect: 'space-separated BCP 47 language tags',
+    doc: 'client: `ui_locales` sent on the authorization request.',
+  }),
+  clientClaimsLocales: define({
+    env: 'JWT_OIDC_CLIENT_CLAIMS_LOCALES',
+    kind: 'string',
+    schema: spaceSeparated,
+    default: undefined,
+    modes: ['client'],
+    expect: 'space-separated BCP 47 language tags',
+    doc: 'client: `claims_locales` sent on the authorization request.',
+  }),
+  clientIdTokenHint: define({
+    env: 'JWT_OIDC_CLIENT_ID_TOKEN_HINT',
+    kind: 'string',
+    schema: token,
+    default: undefined,
+    modes: ['client'],
+    expect: 'a JWT',
+    doc: 'client: `id_token_hint` sent on the authorization request.',
+  }),
+  clientLoginHint: define({
+    env: 'JWT_OIDC_CLIENT_LOGIN_HINT',
+    kind: 'string',
+    schema: z.string().min(1).max(512),
+    default: undefined,
+    modes: ['client'],
+    expect: 'a non-empty string',
+    doc: 'client: `login_hint` sent on the authorization request.',
+  }),
+  clientAcrValues: define({
+    env: 'JWT_OIDC_CLIENT_ACR_VALUES',
+    kind: 'string',
+    schema: spaceSeparated,
+    default: undefined,
+    modes: ['client'],
+    expect: 'space-separated ACR values',
+    doc: 'client: `acr_values` sent on the authorization request.',
+  }),
+  loginRedirectUrl: define({
+    env: 'JWT_OIDC_LOGIN_REDIRECT_URL',
+    kind: 'string',
+    schema: sameOriginPath,
+    default: '/',
+    modes: ['client'],
+    expect: 'a same-origin path starting with a single "/"',
+    doc: 'client: where the browser goes after login when no `returnTo` was given.',
+  }),
+  logoutRedirectUrl: define({
+    env: 'JWT_OIDC_LOGOUT_REDIRECT_URL',
+    kind: 'string',
+    schema: sameOriginPath,
+    default: '/',
+    modes: ['client'],
+    expect: 'a same-origin path starting with a single "/"',
+    doc: 'client: where the browser goes after logout.',
+  }),
+
+  // ---- provider mode ---------------------------------------------------------------------
+  issuer: define({
+    env: 'JWT_OIDC_ISSUER',
+    kind: 'string',
+    schema: httpUrl.refine((v) => !new URL(v).search),
+    default: undefined,
+    defaultDoc: 'from `DISCOVERY_ENDPOINT`, else `http://localhost:<PORT>`',
+    modes: ['provider'],
+    expect: 'an http(s) URL without query or fragment',
+    doc: 'provider: the issuer identifier, used byte for byte in discovery and tokens. Must be https when `NODE_ENV=production`.',
+  }),
+  signatureAlg: define({
+    env: 'JWT_OIDC_SIGNATURE_ALG',
+    kind: 'string',
+    schema: z.enum(SIGNATURE_ALGS),
+    default: 'ES256',
+    modes: ['provider'],
+    expect: `one of ${SIGNATURE_ALGS.join(', ')}`,
+    doc: 'provider: JWS algorithm of tokens. ES256 by default (the original used ES512, which signs ~22× slower on Node). An RS256 key is always kept too, since OIDC Discovery requires RS256 for ID tokens.',
+  }),
+  jwkExpirationTime: define({
+    env: 'JWT_OIDC_JWK_EXPIRATION_TIME',
+    kind: 'int',
+    schema: seconds(10),
+    default: 3600,
+    modes: ['provider'],
+    expect: secondsExpect(10),
+    doc: 'provider: seconds a signing key signs before the next one takes over.',
+  }),
+  keyPrepublishTime: define({
+    env: 'JWT_OIDC_KEY_PREPUBLISH_TIME',
+    kind: 'int',
+    schema: seconds(1),
+    default: 600,
+    modes: ['provider'],
+    expect: `${secondsExpect(1)}, less than JWK_EXPIRATION_TIME`,
+    doc: 'provider: seconds a new key is published in the JWKS before it signs (at least twice the JWKS cache max-age).',
+  }),
+  keyEncryptionSecret: define({
+    env: 'JWT_OIDC_KEY_ENCRYPTION_SECRET',
+    kind: 'list',
+    schema: z.array(z.string().min(32).max(1024)).min(1),
+    default: undefined,
+    defaultDoc: 'generated into `<DATA_DIR>` outside production',
+    modes: ['provider', 'fake'],
+    secret: true,
+    expect: 'one or more secrets of at least 32 characters (comma-separated or a JSON array)',
+    doc: 'Encrypts private signing keys at rest (AES-256-GCM). A list: the first encrypts, all decrypt. Required when `NODE_ENV=production`.',
+  }),
+  jwtIdTokenExpirationTime: define({
+    env: 'JWT_OIDC_JWT_ID_TOKEN_EXPIRATION_TIME',
+    kind: 'int',
+    schema: seconds(1),
+    default: 2700,
+    modes: ['provider'],
+    expect: secondsExpect(1),
+    doc: 'provider: ID token lifetime in seconds.',
+  }),
+  jwtAccessTokenExpirationTime: define({
+    env: 'JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME',
+    kind: 'int',
+    schema: seconds(1),
+    default: 600,
+    modes: ['provider'],
+    expect: secondsExpect(1),
+    doc: 'provider: access token lifetime in seconds.',
+  }),
+  jwtRefreshTokenExpirationTime: define({
+    env: 'JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME',
+    kind: 'int',
+    schema: seconds(1),
+    default: 3600,
+    modes: ['provider'],
+    expect: `${secondsExpect(1)}, not less than JWT_ACCESS_TOKEN_EXPIRATION_TIME`,
+    doc: 'provider: refresh token lifetime in seconds.',
+  }),
+  authorizationCodeExpirationTime: define({
+    env: 'JWT_OIDC_AUTHORIZATION_CODE_EXPIRATION_TIME',
+    kind: 'int',
+    schema: z.number().int().min(1).max(600),
+    default: 60,
+    modes: ['provider'],
+    expect: 'a whole number of seconds 1–600',
+    doc: 'provider: authorization code lifetime in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).',
+  }),
+  sessionExpirationTime: define({
+    env: 'JWT_OIDC_SESSION_EXPIRATION_TIME',
+    kind: 'int',
+    schema: seconds(60),
+    default: 86400,
+    modes: ['provider', 'client'],
+    expect: secondsExpect(60),
+    doc: 'Lifetime of a browser session (the provider\'s login session, the client\'s server-side session).',
+  }),
+  maxRefresh: define({
+    env: 'JWT_OIDC_MAX_REFRESH',
+    kind: 'int',
+    schema: z.number().int().min(0).max(1_000_000).nullable(),
+    default: 10,
+    modes: ['provider'],
+    expect: 'a whole number ≥ 0, or null for unlimited',
+    doc: 'provider: a grant can be refreshed exactly this many times; `null` means unlimited.',
+  }),
+  userinfoSerializer: define({
+    env: 'JWT_OIDC_USERINFO_SERIALIZER',
+    kind: 'string',
+    schema: z.string().min(1).max(1024),
+    default: undefined,
+    defaultDoc: 'built-in (OIDC Core §5.4 claims by scope)',
+    modes: ['provider'],
+    expect: 'a module path',
+    doc: 'provider: a module whose default export is `(user, scopes) => claims`.',
+  }),
+  userinfoSerializerExclude: define({
+    env: 'JWT_OIDC_USERINFO_SERIALIZER_EXCLUDE',
+    kind: 'list',
+    schema: z.array(z.string().min(1).max(128)),
+    default: ['password'],
+    modes: ['provider'],
+    expect: 'a list of user field names (comma-separated or a JSON array)',
+    doc: 'provider: user fields never released in userinfo or tokens (the password hash is never released in any case).',
+  }),
+  loginUrl: define({
+    env: 'JWT_OIDC_LOGIN_URL',
+    kind: 'string',
+    schema: httpUrl,
+    default: undefined,
+    defaultDoc: 'the built-in login page',
+    modes: ['provider'],
+    expect: 'an http(s) URL',
+    doc: 'provider: an external login app (delegated login); the browser is sent there with a `login_challenge`.',
+  }),
+
+  // ---- fake mode -------------------------------------------------------------------------
+  corsAllowedOrigins: define({
+    env: 'JWT_OIDC_CORS_ALLOWED_ORIGINS',
+    kind: 'list',
+    schema: z.array(origin),
+    default: [],
+    defaultDoc: 'loopback origins only',
+    modes: ['fake'],
+    expect: 'a list of origins such as https://app.example (comma-separated or a JSON array)',
+    doc: 'fake: origins of the frontends allowed to use the fake provider (CORS and redirect URIs).',
+  }),
+} satisfies Record<string, SettingDefinition<z.ZodType, unknown>>;
+
+export type SettingKey = keyof typeof definitions;
+export const SETTING_KEYS = Object.keys(definitions) as SettingKey[];
+
+type Defs = typeof definitions;
+/** The settings as read: every key, `undefined` where unset. */
+export type RawSettings = {
+  -readonly [K in SettingKey]: undefined extends Defs[K]['default']
+    ? z.output<Defs[K]['schema']> | undefined
+    : z.output<Defs[K]['schema']>;
+};
+
+export function appliesTo(def: Pick<SettingDefinition, 'modes'>, mode: Mode): boolean {
+  return def.modes === 'all' || def.modes.includes(mode);
+}

@@ -1,0 +1,82 @@
+/**
+ * Rules that involve more than one setting, and the values derived from the settings (the
+ * issuer of provider mode). Only the rules of the selected mode apply.
+ */
+import type { RawSettings, SettingKey } from './definitions.js';
+
+export interface Settings extends RawSettings {
+  /** provider mode: the issuer identifier, byte for byte (OIDC Discovery §3). */
+  issuer: string | undefined;
+  /** `NODE_ENV === 'production'`. */
+  production: boolean;
+}
+
+const WELL_KNOWN = '/.well-known/openid-configuration';
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Returns one line per broken rule; `name(key)` is where that setting was given. */
+export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
+  const problems: string[] = [];
+  const production = s.nodeEnv === 'production';
+  if (s.type === 'provider') {
+    if (s.keyPrepublishTime >= s.jwkExpirationTime) {
+      problems.push(
+        `${name('keyPrepublishTime')}: expected less than JWT_OIDC_JWK_EXPIRATION_TIME (${s.jwkExpirationTime}); got ${s.keyPrepublishTime}`,
+      );
+    }
+    if (s.jwtRefreshTokenExpirationTime < s.jwtAccessTokenExpirationTime) {
+      problems.push(
+        `${name('jwtRefreshTokenExpirationTime')}: expected at least JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME (${s.jwtAccessTokenExpirationTime}); got ${s.jwtRefreshTokenExpirationTime}`,
+      );
+    }
+    if (s.issuer === undefined && s.discoveryEndpoint !== undefined && !issuerFromDiscovery(s.discoveryEndpoint)) {
+      problems.push(
+        `${name('discoveryEndpoint')}: expected a URL ending in ${WELL_KNOWN} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`,
+      );
+    }
+    const issuer = s.issuer ?? (s.discoveryEndpoint && issuerFromDiscovery(s.discoveryEndpoint));
+    if (production && issuer === undefined) {
+      problems.push(`JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)`);
+    } else if (production && issuer && !isSecureIssuer(issuer)) {
+      problems.push(
+        `${name(s.issuer ? 'issuer' : 'discoveryEndpoint')}: expected an https issuer when NODE_ENV=production; got "${issuer}"`,
+      );
+    }
+  }
+  if (s.type === 'client') {
+    if (s.discoveryEndpoint === undefined) {
+      problems.push(`JWT_OIDC_DISCOVERY_ENDPOINT: required when JWT_OIDC_TYPE=client`);
+    }
+    if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=client`);
+    if (s.responseType.split(' ').includes('code') && s.clientSecret === undefined && !s.pkceExtension) {
+      problems.push(
+        `${name('pkceExtension')}: expected true for a public client (no JWT_OIDC_CLIENT_SECRET) using the code flow; got false`,
+      );
+    }
+  }
+  return problems;
+}
+
+export function deriveSettings(s: RawSettings): Settings {
+  let issuer: string | undefined;
+  if (s.type === 'provider') {
+    issuer =
+      s.issuer ??
+      (s.discoveryEndpoint ? issuerFromDiscovery(s.discoveryEndpoint) : undefined) ??
+      `http://localhost:${s.port}`;
+  }
+  return { ...s, issuer, production: s.nodeEnv === 'production' };
+}
+
+/** `https://id.example.com/.well-known/openid-configuration` → `https://id.example.com`. */
+export function issuerFromDiscovery(url: string): string | undefined {
+  if (!url.endsWith(WELL_KNOWN)) return undefined;
+  const issuer = url.slice(0, -WELL_KNOWN.length);
+  return issuer.length > 0 && !new URL(url).search ? issuer : undefined;
+}
+
+/** https, or http on a loopback host (a container tried out on one machine). */
+function isSecureIssuer(issuer: string): boolean {
+  const u = new URL(issuer);
+  return u.protocol === 'https:' || LOOPBACK.has(u.hostname);
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * A person who can log in at the provider (or a user provisioned by client mode). Usernames are
+ * stored normalised (NFKC, lower case), so "Alice" and "alice" are one account.
+ */
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'emailVerified' | 'active' | 'admin' | 'attributes' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 150, unique: true })
+  username!: string;
+
+  @Property({ type: 'string', length: 320, nullable: true })
+  email?: string | null;
+
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  givenName?: string | null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  familyName?: string | null;
+
+  /** BCP 47 language tag. */
+  @Property({ type: 'string', length: 35, nullable: true })
+  locale?: string | null;
+
+  @Property({ type: 'string', length: 2048, nullable: true })
+  picture?: string | null;
+
+  /** Inactive users cannot log in and their tokens stop working. */
+  @Property({ type: 'boolean', default: true })
+  active: boolean = true;
+
+  /** May obtain the `admin` scope. */
+  @Property({ type: 'boolean', default: false })
+  admin: boolean = false;
+
+  /** scrypt, PHC format (see users/password.ts); null: no password login. Never serialised. */
+  @Property({ type: 'string', length: 255, nullable: true, hidden: true, lazy: false })
+  passwordHash?: string | null;
+
+  /** Further attributes (client mode, per-client claims). */
+  @Property({ type: 'json', default: '{}' })
+  attributes: Record<string, unknown> = {};
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,86 @@
+/**
+ * The Apollo Server of `/graphql`, hardened from the start (DESIGN §5, SECURITY-CASES §H):
+ * depth, alias, cost, token and directive limits; CSRF prevention; no HTTP batching; no field
+ * suggestions; masked errors; introspection and the landing page only when enabled. Apollo 5
+ * keys several of these to NODE_ENV, so every one is set explicitly here.
+ */
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLSchema } from 'graphql';
+import type { GraphQLContext } from './context.js';
+import { maskError } from './errors.js';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  /** Introspection and the landing page. */
+  introspection: boolean;
+  /** How long in-flight requests may run on shutdown before connections are cut (default 10 s). */
+  stopGracePeriodMillis?: number;
+}
+
+/** Limits against abusive queries (SECURITY-CASES GQ-03, GQ-04, GQ-07). */
+export const QUERY_LIMITS = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxCost: 5000,
+  maxTokens: 2000,
+  maxDirectives: 50,
+} as const;
+
+export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, exposeLimits: true },
+    maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
+    maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
+    blockFieldSuggestion: { enabled: true },
+  }).protect();
+
+  return new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    hideSchemaDetailsFromClientErrors: true,
+    includeStacktraceInErrorResponses: false,
+    // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
+    stopOnTerminationSignals: false,
+    validationRules: armor.validationRules,
+    formatError: maskError,
+    plugins: [
+      // graphql-armor's typings resolve Apollo's CommonJS declarations; the objects are the same.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      ApolloServerPluginDrainHttpServer({
+        httpServer: options.httpServer,
+        stopGracePeriodMillis: options.stopGracePeriodMillis ?? 10_000,
+      }),
+      options.introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      logUnexpectedErrors(),
+    ],
+  });
+}
+
+/** Errors that `maskError` hides from the client are logged here, with the request id. */
+function logUnexpectedErrors(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = error.originalError ?? error;
+            if (maskError({ message: error.message, extensions: error.extensions }, error).extensions?.code !== 'INTERNAL_SERVER_ERROR') continue;
+            contextValue.logger.error({ err: original, requestId: contextValue.requestId, path: error.path }, 'GraphQL operation failed');
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The GraphQL edge of the error family: what a client may see. Errors we raise on purpose carry
+ * a known `extensions.code` and pass; anything else (a database failure, a bug) becomes a generic
+ * INTERNAL_SERVER_ERROR with no stack, SQL or driver text (SECURITY-CASES GQ-16), and is logged
+ * in full on the server instead.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** Codes whose messages are written for clients. */
+export const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'TOO_MANY_REQUESTS',
+]);
+
+/** Extension members a client may see besides `code`. */
+const PUBLIC_EXTENSIONS = ['field', 'retryAfter', 'requiredScopes'] as const;
+
+export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const original = unwrapResolverError(error);
+  const raisedOnPurpose = !(original instanceof Error) || original instanceof GraphQLError;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && raisedOnPurpose) {
+    const extensions: Record<string, unknown> = { code };
+    for (const key of PUBLIC_EXTENSIONS) {
+      if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+    }
+    // Apollo's own text advises how to turn introspection on; a client needs less.
+    const introspection = formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED';
+    if (introspection) extensions.validationErrorCode = 'INTROSPECTION_DISABLED';
+    const message = introspection ? 'GraphQL introspection is disabled on this server.' : formatted.message;
+    return { message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

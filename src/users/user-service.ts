@@ -1,0 +1,186 @@
+/**
+ * Users: creation, lookup, passwords, deletion. The one place that validates user input, used
+ * by the CLI now and by the GraphQL API and the login page later.
+ */
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { User } from '../db/entities/user.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
+
+export type UserErrorCode = 'ERR_USER_INVALID' | 'ERR_USER_EXISTS' | 'ERR_USER_NOT_FOUND';
+
+/** A user operation that cannot be done; `field` names the offending input when there is one. */
+export class UserError extends Error {
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** NFKC and lower case: "Ａlice" and "alice" are the same account. */
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFKC').toLowerCase().trim();
+}
+
+const username = z
+  .string()
+  .transform(normalizeUsername)
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(150, 'must be at most 150 characters')
+      .regex(/^[\p{L}\p{N}._@+-]+$/u, 'may contain letters, digits and . _ @ + - only'),
+  );
+const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+const optionalText = (max: number) => z.string().trim().min(1).max(max).nullish();
+
+const profileFields = {
+  email: z.email('must be an email address').max(320).nullish(),
+  emailVerified: z.boolean().optional(),
+  givenName: optionalText(255),
+  familyName: optionalText(255),
+  locale: z
+    .string()
+    .regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag')
+    .nullish(),
+  picture: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).nullish(),
+};
+
+const createSchema = z
+  .object({
+    username,
+    password: password.optional(),
+    admin: z.boolean().optional(),
+    active: z.boolean().optional(),
+    ...profileFields,
+  })
+  .strict();
+export type CreateUserInput = z.input<typeof createSchema>;
+
+const updateSchema = z.object({ admin: z.boolean().optional(), active: z.boolean().optional(), ...profileFields }).strict();
+export type UpdateUserInput = z.input<typeof updateSchema>;
+
+export interface ListUsersOptions {
+  /** Substring of username, email or name (case-insensitive). */
+  search?: string;
+  limit?: number;
+  /** Return users whose username sorts after this one (keyset pagination). */
+  afterUsername?: string;
+}
+
+export class UserService {
+  constructor(private readonly em: EntityManager) {}
+
+  async create(input: CreateUserInput): Promise<User> {
+    const data = parse(createSchema, input);
+    const em = this.em.fork();
+    const user = em.create(User, {
+      username: data.username,
+      email: data.email ?? null,
+      emailVerified: data.emailVerified ?? false,
+      givenName: data.givenName ?? null,
+      familyName: data.familyName ?? null,
+      locale: data.locale ?? null,
+      picture: data.picture ?? null,
+      admin: data.admin ?? false,
+      active: data.active ?? true,
+      passwordHash: data.password === undefined ? null : await hashPassword(data.password),
+    });
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new UserError('ERR_USER_EXISTS', `a user named "${data.username}" already exists`, 'username');
+      }
+      throw e;
+    }
+    return user;
+  }
+
+  async findByUsername(name: string): Promise<User | null> {
+    return this.em.fork().findOne(User, { username: normalizeUsername(name) });
+  }
+
+  async findById(id: string): Promise<User | null> {
+    if (!z.uuid().safeParse(id).success) return null;
+    return this.em.fork().findOne(User, { id });
+  }
+
+  async list(options: ListUsersOptions = {}): Promise<User[]> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const where: Record<string, unknown> = {};
+    if (options.search) {
+      const like = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ username: { $ilike: like } }, { email: { $ilike: like } }, { givenName: { $ilike: like } }, { familyName: { $ilike: like } }];
+    }
+    if (options.afterUsername !== undefined) where.username = { $gt: options.afterUsername };
+    return this.em.fork().find(User, where, { orderBy: { username: 'asc' }, limit });
+  }
+
+  async update(name: string, input: UpdateUserInput): Promise<User> {
+    const data = parse(updateSchema, input);
+    const em = this.em.fork();
+    const user = await this.mustFind(em, name);
+    em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+    await em.flush();
+    return user;
+  }
+
+  async setPassword(name: string, newPassword: string | null): Promise<User> {
+    const hash = newPassword === null ? null : await hashPassword(parse(z.object({ password }), { password: newPassword }).password);
+    const em = this.em.fork();
+    const user = await this.mustFind(em, name);
+    user.passwordHash = hash;
+    await em.flush();
+    return user;
+  }
+
+  async delete(name: string): Promise<void> {
+    const em = this.em.fork();
+    const user = await this.mustFind(em, name);
+    await em.remove(user).flush();
+  }
+
+  private async mustFind(em: EntityManager, name: string): Promise<User> {
+    const user = await em.findOne(User, { username: normalizeUsername(name) });
+    if (!user) throw new UserError('ERR_USER_NOT_FOUND', `no user named "${normalizeUsername(name)}"`, 'username');
+    return user;
+  }
+}
+
+/** Validates with zod and turns the first problem into a `UserError` naming the field. */
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.join('.') || undefined;
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+  throw new UserError('ERR_USER_INVALID', field ? `${field}: ${message}` : message, field);
+}
+
+/** The public view of a user: never the password hash. */
+export function publicUser(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email ?? null,
+    emailVerified: user.emailVerified,
+    givenName: user.givenName ?? null,
+    familyName: user.familyName ?? null,
+    locale: user.locale ?? null,
+    picture: user.picture ?? null,
+    active: user.active,
+    admin: user.admin,
+    hasPassword: user.passwordHash != null,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

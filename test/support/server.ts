@@ -1,0 +1,51 @@
+/** A real server on loopback, on its own test database. */
+import { Writable } from 'node:stream';
+import { loadSettings } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { testDatabase } from './database.js';
+
+export interface TestServer extends RunningServer {
+  /** Log records written so far (when started with `captureLogs`). */
+  logs: Record<string, unknown>[];
+  /** Stops the server and drops its database. */
+  close(): Promise<void>;
+  databaseUrl: string;
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { captureLogs?: boolean; stopGracePeriodMillis?: number } = {},
+): Promise<TestServer> {
+  const db = await testDatabase();
+  const { settings } = loadSettings({ env: { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'info', ...env } });
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = createLogger({ level: options.captureLogs ? 'debug' : 'silent', destination, pretty: false });
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis });
+  return {
+    ...server,
+    logs,
+    databaseUrl: db.url,
+    async close() {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** POST a GraphQL operation as a browser-less client would (JSON, so CSRF prevention passes). */
+export async function graphql(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as { data?: any; errors?: any[] }) : {} };
+}
