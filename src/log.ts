@@ -63,5 +63,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (usePretty) {
     return pino(base, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
   }
-  return pino(base, (options.destination ?? pino.destination({ sync: false })) as pino.DestinationStream);
+  // Synchronous writes: records stay in order and none is lost when the process exits or
+  // crashes (audit events among them); one write(2) per record is cheap next to a request.
+  return pino(base, (options.destination ?? pino.destination({ sync: true })) as pino.DestinationStream);
 }

@@ -10,20 +10,23 @@ export function serveCommand(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const loaded = loadSettingsOrExit(cmd.optsWithGlobals<GlobalOptions>());
       const logger = createLogger({ level: loaded.settings.logLevel });
+      // Flush buffered log lines before exiting, so the last ones are neither lost nor reordered.
+      const exit = (code: number) => logger.flush(() => process.exit(code));
       let stopping = false;
       let server: Awaited<ReturnType<typeof startServer>> | undefined;
       const stop = (reason: string, code: number) => {
         if (stopping) {
           logger.warn({ reason }, 'second stop request: exiting now');
-          process.exit(1);
+          exit(1);
+          return;
         }
         stopping = true;
         logger.info({ reason }, 'stop requested');
         void (server?.stop() ?? Promise.resolve()).then(
-          () => process.exit(code),
+          () => exit(code),
           (e) => {
             logger.error({ err: e }, 'shutdown failed');
-            process.exit(1);
+            exit(1);
           },
         );
       };
@@ -41,9 +44,10 @@ export function serveCommand(program: Command): void {
         server = await startServer({ settings: loaded.settings, logger });
       } catch (e) {
         logger.fatal({ err: e }, 'could not start');
-        process.exit(1);
+        exit(1);
+        return;
       }
       // A signal that arrived while starting: stop now that there is something to stop.
-      if (stopping) await server.stop().then(() => process.exit(0));
+      if (stopping) await server.stop().then(() => exit(0));
     });
 }

@@ -28,6 +28,7 @@ export interface OrmConfigOptions {
 }
 
 export function ormConfig({ clientUrl, poolMax = 10, debug = false, log }: OrmConfigOptions): Options {
+  const quiet = (message: unknown) => log?.(String(message));
   return defineConfig({
     clientUrl,
     entities,
@@ -36,8 +37,13 @@ export function ormConfig({ clientUrl, poolMax = 10, debug = false, log }: OrmCo
     logger: log ?? (() => undefined),
     // Metadata comes from explicit `type` options; no ts-morph at run time.
     discovery: { warnWhenNoEntities: true },
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 10_000 },
-    driverOptions: { connection: { application_name: 'jwt-oidc' } },
+    // Bounded waits: with the database down a request fails in seconds instead of hanging.
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 10_000, acquireTimeoutMillis: 10_000 },
+    driverOptions: {
+      connection: { application_name: 'jwt-oidc', connectionTimeoutMillis: 5_000, statement_timeout: 30_000 },
+      // knex's own warnings ("Connection Error: …") would go to the console.
+      log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
+    },
     forceUtcTimezone: true,
     // Fail loudly instead of silently starting a new context (every request has its own).
     allowGlobalContext: false,

@@ -37,7 +37,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, exposeLimits: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
-    maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
+    // Tokens are limited by graphql-js's parser itself (parseOptions below): armor's plugin
+    // throws from a hook, which Apollo answers with a 500.
+    maxTokens: { enabled: false },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
     blockFieldSuggestion: { enabled: true },
   }).protect();
@@ -51,6 +53,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     includeStacktraceInErrorResponses: false,
     // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: armor.validationRules,
     formatError: maskError,
     plugins: [

@@ -4,7 +4,6 @@
  * INTERNAL_SERVER_ERROR with no stack, SQL or driver text (SECURITY-CASES GQ-16), and is logged
  * in full on the server instead.
  */
-import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** Codes whose messages are written for clients. */
@@ -27,9 +26,7 @@ const PUBLIC_EXTENSIONS = ['field', 'retryAfter', 'requiredScopes'] as const;
 
 export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  const original = unwrapResolverError(error);
-  const raisedOnPurpose = !(original instanceof Error) || original instanceof GraphQLError;
-  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && raisedOnPurpose) {
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && raisedOnPurpose(error)) {
     const extensions: Record<string, unknown> = { code };
     for (const key of PUBLIC_EXTENSIONS) {
       if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
@@ -46,4 +43,18 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * Errors of the request pipeline (parsing, validation, variable coercion) have no path and are
+ * written for clients. An error from a resolver passes only when it, and whatever it wraps, is a
+ * GraphQLError: a driver error dressed with a client code is still an internal error.
+ */
+function raisedOnPurpose(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return !(error instanceof Error);
+  if (error.path === undefined && error.originalError === undefined) return true;
+  let cause: unknown = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  if (error.path === undefined) return true;
+  return cause instanceof GraphQLError || !(cause instanceof Error);
 }

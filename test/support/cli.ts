@@ -1,9 +1,9 @@
-/** The real `jwt-oidc` command, run as a child process from the TypeScript sources. */
+/** The real `jwt-oidc` command (`bin/jwt-oidc.js`, compiled by the global setup), as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ARGS = ['--enable-source-maps', '--import', '@swc-node/register/esm-register', 'src/cli.ts'];
+const ARGS = ['--enable-source-maps', 'bin/jwt-oidc.js'];
 
 /** A clean environment: nothing of the test runner's own settings leaks in. */
 export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -25,7 +25,8 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined>, extra: { uid?: number; gid?: number } = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [...ARGS, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], ...extra });
+  const ids = extra.uid === undefined ? {} : { uid: extra.uid, gid: extra.gid };
+  const child = spawn(process.execPath, [...ARGS, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], ...ids });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -44,10 +45,12 @@ export function finished(child: ChildProcess): Promise<CliResult> {
 }
 
 /** Resolves when `url` answers 200, or rejects after `timeoutMs` (or when the process exits). */
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<number> {
+export async function waitForHttp(url: string, child: ChildProcess & { output?: () => string }, timeoutMs = 30_000): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${url} answered`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${url} answered:\n${child.output?.().slice(-3000) ?? ''}`);
+    }
     try {
       const res = await fetch(url);
       if (res.status === 200) return Date.now() - started;

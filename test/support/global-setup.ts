@@ -3,6 +3,7 @@
  * `DATABASE_URL` (then only databases this run creates are touched). Test files create their
  * own databases on it (test/support/database.ts), so they can run in parallel.
  */
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,16 +17,32 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Tests run the real command (`bin/jwt-oidc.js` → `dist/`), so compile it once per run, as
+ * `npm run build` does. Type errors are reported by `npm run typecheck`, not here.
+ */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url) }, (err, stdout) => {
+      if (err && !/error TS/.test(stdout)) reject(err);
+      else resolve();
+    });
+  });
+}
+
 export default async function setup(project: TestProject) {
+  const built = build();
   const external = process.env.DATABASE_URL;
   if (external) {
     project.provide('pgAdminUrl', external);
+    await built;
     return async () => undefined;
   }
   const dir = await mkdtemp(join(tmpdir(), 'jwt-oidc-test-'));
   await chmod(dir, 0o755); // the postgres user must enter it when we run as root (trap 7)
   const cluster = await acquireEmbeddedPostgres({ clusterDir: join(dir, 'postgres'), logger: createLogger({ level: 'warn' }) });
   project.provide('pgAdminUrl', cluster.adminUrl);
+  await built;
   return async () => {
     await cluster.release();
     await rm(dir, { recursive: true, force: true });

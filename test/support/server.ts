@@ -47,5 +47,5 @@ export async function graphql(url: string, query: string, variables?: Record<str
     body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as { data?: any; errors?: any[] }) : {} };
+  return { status: res.status, headers: res.headers, text, body: (text ? JSON.parse(text) : {}) as { data?: any; errors?: any } };
 }

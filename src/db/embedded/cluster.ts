@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,6 +42,7 @@ export interface EmbeddedPostgres {
 /** Advisory lock key marking "this process uses the embedded cluster" ("jwtoidc" in hex). */
 const USAGE_LOCK_KEY = '0x6a77746f696463';
 const SUPERUSER = 'postgres';
+const PASSWORD_FILE = 'jwt-oidc-superuser.password';
 
 export async function acquireEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { clusterDir, logger } = options;
@@ -53,9 +54,10 @@ export async function acquireEmbeddedPostgres(options: EmbeddedPostgresOptions):
   if (root) await ensureTraversable(clusterDir, logger);
 
   const binaries = await locateBinaries(root);
-  const passwordFile = join(dataDir, 'postgres.password');
+  // Inside the cluster directory: renamed into place together with the cluster it opens.
+  const passwordFile = join(clusterDir, PASSWORD_FILE);
   if (!(await exists(join(clusterDir, 'PG_VERSION')))) {
-    await initCluster({ clusterDir, passwordFile, initdb: binaries.initdb, owner, logger });
+    await initCluster({ clusterDir, initdb: binaries.initdb, owner, logger });
   }
   const password = (await readFile(passwordFile, 'utf8').catch(() => {
     throw new Error(`${passwordFile} is missing: the embedded cluster's password is lost (remove ${clusterDir} to start afresh)`);
@@ -120,23 +122,26 @@ async function releaseCluster(lock: pg.Client, clusterDir: string, logger: Logge
 
 interface InitOptions {
   clusterDir: string;
-  passwordFile: string;
   initdb: string;
   owner: OsUser | undefined;
   logger: Logger;
 }
 
 /** `initdb` into a temporary directory renamed into place: a crash never leaves half a cluster. */
-async function initCluster({ clusterDir, passwordFile, initdb, owner, logger }: InitOptions): Promise<void> {
-  if (await exists(clusterDir)) {
+async function initCluster({ clusterDir, initdb, owner, logger }: InitOptions): Promise<void> {
+  // An empty directory (a mounted volume, say) is initialised in place; otherwise the cluster is
+  // built beside it and renamed into place, so a crash never leaves half a cluster.
+  const inPlace = await isEmptyDir(clusterDir);
+  if (inPlace === false) {
     throw new Error(`${clusterDir} exists but holds no PostgreSQL cluster (no PG_VERSION); move it away to start afresh`);
   }
   logger.info({ clusterDir }, 'initialising the embedded PostgreSQL cluster');
   const password = randomBytes(24).toString('base64url');
-  const work = `${clusterDir}.init-${randomBytes(4).toString('hex')}`;
+  const work = inPlace ? clusterDir : `${clusterDir}.init-${randomBytes(4).toString('hex')}`;
   const pwDir = await mkdtemp(join(tmpdir(), 'jwt-oidc-pw-'));
   try {
-    await mkdir(work, { mode: 0o700 });
+    if (inPlace) await chmod(work, 0o700);
+    else await mkdir(work, { mode: 0o700 });
     const pwFile = join(pwDir, 'pw');
     await writeFile(pwFile, password, { mode: 0o600 });
     if (owner) {
@@ -147,12 +152,32 @@ async function initCluster({ clusterDir, passwordFile, initdb, owner, logger }: 
     const args = ['-D', work, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--no-locale', '--no-instructions'];
     const { code, output } = await runToEnd(initdb, args, owner);
     if (code !== 0) throw new Error(`initdb failed (exit ${code}):\n${output.slice(-2000)}`);
-    await writeFileAtomic(passwordFile, password);
-    await rename(work, clusterDir);
+    await writeFile(join(work, PASSWORD_FILE), password, { mode: 0o600 });
+    if (!inPlace) {
+      try {
+        await rename(work, clusterDir);
+      } catch (e) {
+        // Another process initialised the same directory at the same moment: use theirs.
+        if (!(await exists(join(clusterDir, 'PG_VERSION')))) throw e;
+      }
+    }
+  } catch (e) {
+    if (inPlace) await emptyDir(clusterDir);
+    throw e;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (!inPlace) await rm(work, { recursive: true, force: true });
     await rm(pwDir, { recursive: true, force: true });
   }
+}
+
+/** `undefined`: no such directory; otherwise whether it is empty. */
+async function isEmptyDir(path: string): Promise<boolean | undefined> {
+  if (!(await exists(path))) return undefined;
+  return (await readdir(path)).length === 0;
+}
+
+async function emptyDir(path: string): Promise<void> {
+  for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
 }
 
 interface StartOptions {
@@ -243,7 +268,9 @@ async function ensureDatabase(client: pg.Client, database: string): Promise<void
   try {
     await client.query(`create database "${database.replace(/"/g, '""')}"`);
   } catch (e) {
-    if ((e as { code?: string }).code !== '42P04') throw e; // created concurrently: fine
+    // Created concurrently by another process: 42P04, or 23505 when both inserted at once.
+    const code = (e as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw e;
   }
 }
 
@@ -290,23 +317,21 @@ async function isPostgres(pid: number): Promise<boolean> {
   return cmdline === undefined ? true : cmdline.includes('postgres');
 }
 
-async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
-}
-
 async function logTail(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').slice(-15).join('\n');
 }
 
+/** Whether `path` exists; any answer other than "no such file" (EACCES…) is an error. */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new Error(`cannot access ${path} (${code}): the embedded cluster belongs to another user, or its directory is not reachable`);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

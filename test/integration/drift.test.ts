@@ -1,0 +1,48 @@
+/**
+ * The committed `migrations/` and `schema/schema.graphql` must match the code: a fresh database
+ * migrated from scratch equals what the entities describe, and the resolvers print the committed
+ * SDL. Fix a failure with `npm run migration:create` or `npm run schema:emit`.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, ormConfig } from '../../src/db/orm-config.js';
+import { printedSchema } from '../../src/graphql/schema.js';
+import { testDatabase } from '../support/database.js';
+
+describe('drift', () => {
+  let orm: MikroORM;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await testDatabase();
+    drop = db.drop;
+    orm = await MikroORM.init(ormConfig({ clientUrl: db.url }));
+  });
+  afterAll(async () => {
+    await orm?.close(true);
+    await drop?.();
+  });
+
+  it('applies every committed migration to an empty database, leaving the entities nothing to add', async () => {
+    const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^Migration\d+.*\.ts$/.test(f));
+    const applied = await orm.getMigrator().up();
+    expect(applied.map((m) => `${m.name}.ts`).sort()).toEqual(files.sort());
+    expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+    const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+    expect(diff.trim(), 'entities changed without a migration: run npm run migration:create').toBe('');
+  });
+
+  it('rolls every migration back down and up again', async () => {
+    await orm.getMigrator().down({ to: 0 });
+    const { rows } = await orm.em.getConnection().execute<{ n: number }[]>(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name <> 'mikro_orm_migrations'`).then((r) => ({ rows: r }));
+    expect(rows[0]!.n).toBe(0);
+    await orm.getMigrator().up();
+    expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+  });
+
+  it('has the committed GraphQL SDL', async () => {
+    const committed = await readFile(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
+    expect(await printedSchema(), 'resolvers changed: run npm run schema:emit').toBe(committed);
+  });
+});
