@@ -16,7 +16,9 @@ import { errorHandler, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/request-log.js';
 import { LANDING_PAGE_CSP, securityHeaders } from './http/security-headers.js';
+import type { KeyManager } from './keys/key-manager.js';
 import type { Logger } from './log.js';
+import { issuerPath, providerRouter } from './provider/router.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -24,6 +26,10 @@ export interface AppOptions {
   logger: Logger;
   /** Grace period for in-flight requests on shutdown (default 10 s). */
   stopGracePeriodMillis?: number;
+  /** provider mode: the signing keys. */
+  keys?: KeyManager;
+  /** The server to answer on (default: a new one); the app becomes its request handler. */
+  httpServer?: Server;
 }
 
 export interface App {
@@ -36,9 +42,9 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, keys, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
-  const httpServer = createServer(app);
+  httpServer.on('request', app);
   let stopping = false;
 
   app.disable('x-powered-by');
@@ -47,6 +53,10 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis }:
   app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
+
+  if (settings.type === 'provider' && keys && settings.issuer) {
+    app.use(issuerPath(settings.issuer) || '/', providerRouter({ issuer: settings.issuer, signatureAlg: settings.signatureAlg, keys }));
+  }
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis });

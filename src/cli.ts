@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { configCommand } from './cli/config.js';
+import { keysCommand } from './cli/keys.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printError, type GlobalOptions } from './cli/context.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
@@ -21,6 +22,7 @@ serveCommand(program);
 migrateCommand(program);
 configCommand(program);
 usersCommand(program);
+keysCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,16 +3,20 @@
  * stop: refuse new connections, let in-flight requests finish within a grace period, close the
  * pool, release the embedded cluster.
  */
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import type { Settings } from './config/load.js';
 import { openDatabase, type Database } from './db/database.js';
+import type { Clock } from './clock.js';
+import { startKeyManager, type KeyManager } from './keys/index.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
   settings: Settings;
   logger: Logger;
   stopGracePeriodMillis?: number;
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -20,30 +24,37 @@ export interface RunningServer {
   port: number;
   settings: Settings;
   db: Database;
+  /** provider mode: the signing keys. */
+  keys?: KeyManager;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
 }
 
-export async function startServer({ settings: given, logger, stopGracePeriodMillis }: StartServerOptions): Promise<RunningServer> {
+export async function startServer({ settings: given, logger, stopGracePeriodMillis, clock }: StartServerOptions): Promise<RunningServer> {
   // A copy: with PORT=0 the default issuer is only known after listening.
   const settings: Settings = { ...given };
   const db = await openDatabase(settings, logger);
+  const httpServer = createServer();
   let app;
+  let keys: KeyManager | undefined;
   try {
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis });
-    await new Promise<void>((resolve, reject) => {
-      app!.httpServer.once('error', reject);
-      app!.httpServer.listen(settings.port, settings.host, () => resolve());
-    });
+    // PORT=0 picks a free port; the default issuer names it, so listen before building the app
+    // (nobody can reach a port that has not been announced yet).
+    if (settings.port === 0) {
+      const port = await listen(httpServer, 0, settings.host);
+      if (settings.type === 'provider' && given.issuer === 'http://localhost:0') settings.issuer = `http://localhost:${port}`;
+    }
+    if (settings.type === 'provider') keys = await startKeyManager({ settings, db, logger, clock });
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, keys, httpServer });
+    if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
+    httpServer.close();
     await app?.stop().catch(() => undefined);
+    await keys?.stop();
     await db.close();
     throw e;
   }
-  const { port } = app.httpServer.address() as AddressInfo;
-  if (settings.type === 'provider' && settings.issuer === `http://localhost:${given.port}` && given.port === 0) {
-    settings.issuer = `http://localhost:${port}`;
-  }
+  const { port } = httpServer.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, mode: settings.type, issuer: settings.issuer, database: db.kind }, 'jwt-oidc listening');
@@ -54,12 +65,24 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     port,
     settings,
     db,
+    keys,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
         await app.stop().catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
+        await keys?.stop();
         await db.close();
         logger.info('stopped');
       })()),
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { KeyError } from '../keys/errors.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../server.js';
-import { loadSettingsOrExit, type GlobalOptions } from './context.js';
+import { EXIT_USAGE, loadSettingsOrExit, type GlobalOptions } from './context.js';
 
 export function serveCommand(program: Command): void {
   program
@@ -43,6 +44,13 @@ export function serveCommand(program: Command): void {
       try {
         server = await startServer({ settings: loaded.settings, logger });
       } catch (e) {
+        // A secret that does not open the stored keys is a settings problem: say so plainly.
+        if (e instanceof KeyError) {
+          process.stderr.write(`jwt-oidc: ${e.message}\n`);
+          logger.fatal({ code: e.code }, 'could not start: signing keys');
+          exit(EXIT_USAGE);
+          return;
+        }
         logger.fatal({ err: e }, 'could not start');
         exit(1);
         return;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { User } from '../db/entities/user.js';
-import { publicUser, UserError, UserService } from '../users/user-service.js';
+import { normalizeUsername, publicUser, UserError, UserService } from '../users/user-service.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
 
 interface PasswordOptions {
@@ -97,7 +97,7 @@ export function usersCommand(program: Command): void {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const loaded = loadSettingsOrExit(all);
       await withDatabase(loaded, (db) => mapUserError(() => new UserService(db.orm.em).delete(opts.username)));
-      print(all, { deleted: opts.username.toLowerCase() }, `deleted user ${opts.username.toLowerCase()}`);
+      print(all, { deleted: normalizeUsername(opts.username) }, `deleted user ${normalizeUsername(opts.username)}`);
     });
 }
 

@@ -34,6 +34,9 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
         `${name('discoveryEndpoint')}: expected a URL ending in ${WELL_KNOWN} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`,
       );
     }
+    if (production && !s.keyEncryptionSecret?.length) {
+      problems.push(`JWT_OIDC_KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (private signing keys are encrypted with it)`);
+    }
     const issuer = s.issuer ?? (s.discoveryEndpoint && issuerFromDiscovery(s.discoveryEndpoint));
     if (production && issuer === undefined) {
       problems.push(`JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)`);

@@ -15,6 +15,8 @@ export interface Database {
   orm: MikroORM;
   /** `embedded`: our own cluster in the data directory; `external`: `DATABASE_URL`. */
   kind: 'embedded' | 'external';
+  /** Connection URL (with credentials: never log it), for dedicated connections such as LISTEN. */
+  url: string;
   /** Whether the database answers within `timeoutMs` (default 2 s). Never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
   /** Applies pending migrations; returns their names. */
@@ -55,6 +57,7 @@ export async function openDatabase(
   const db: Database = {
     orm,
     kind: embedded ? 'embedded' : 'external',
+    url: clientUrl,
     ping: (timeoutMs = 2000) => ping(orm, timeoutMs),
     migrate: () => migrate(orm, clientUrl, logger),
     close: () =>

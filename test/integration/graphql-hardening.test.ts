@@ -8,11 +8,12 @@ import { QUERY_LIMITS } from '../../src/graphql/apollo.js';
 import { maskError } from '../../src/graphql/errors.js';
 import { graphql, startTestServer, type TestServer } from '../support/server.js';
 
+const PRODUCTION_SECRET = 'p'.repeat(40);
 let prod: TestServer;
 let dev: TestServer;
 beforeAll(async () => {
   [prod, dev] = await Promise.all([
-    startTestServer({ NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com' }),
+    startTestServer({ NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_KEY_ENCRYPTION_SECRET: PRODUCTION_SECRET }),
     startTestServer({ NODE_ENV: 'development' }),
   ]);
 });
@@ -45,7 +46,7 @@ describe('GQ-01 introspection in production', () => {
 
   it('allows introspection in development, and in production only when enabled', async () => {
     for (const query of INTROSPECTION) expect((await graphql(dev.url, query)).status).toBe(200);
-    const enabled = await startTestServer({ NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_GRAPHQL_INTROSPECTION: 'true' });
+    const enabled = await startTestServer({ NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_KEY_ENCRYPTION_SECRET: PRODUCTION_SECRET, JWT_OIDC_GRAPHQL_INTROSPECTION: 'true' });
     try {
       expect((await graphql(enabled.url, INTROSPECTION[0]!)).status).toBe(200);
     } finally {

@@ -152,10 +152,16 @@ describe('settings: every kind of error', () => {
     expect(problems({ JWT_OIDC_DISCOVERY_ENDPOINT: 'https://id.example.com/discovery' })[0]).toMatch(/expected a URL ending in \/\.well-known\/openid-configuration/);
   });
 
-  it('is strict in production: an https issuer is required', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual(['JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)']);
-    expect(problems({ NODE_ENV: 'production', JWT_OIDC_ISSUER: 'http://id.example.com' })[0]).toMatch(/expected an https issuer/);
-    expect(loadSettings({ env: { NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com' } }).settings.production).toBe(true);
+  it('is strict in production: an https issuer and a key encryption secret are required', () => {
+    const secret = { JWT_OIDC_KEY_ENCRYPTION_SECRET: 'x'.repeat(32) };
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      'JWT_OIDC_KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (private signing keys are encrypted with it)',
+      'JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)',
+    ]);
+    expect(problems({ NODE_ENV: 'production', ...secret, JWT_OIDC_ISSUER: 'http://id.example.com' })[0]).toMatch(/expected an https issuer/);
+    expect(loadSettings({ env: { NODE_ENV: 'production', ...secret, JWT_OIDC_ISSUER: 'https://id.example.com' } }).settings.production).toBe(true);
+    // Loopback http is allowed, for trying the production image on one machine.
+    expect(loadSettings({ env: { NODE_ENV: 'production', ...secret, JWT_OIDC_ISSUER: 'http://localhost:3000' } }).settings.issuer).toBe('http://localhost:3000');
   });
 
   it('validates the settings of the selected mode only', () => {

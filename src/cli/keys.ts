@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { KeyError } from '../keys/errors.js';
+import { createKeyManager } from '../keys/index.js';
+import type { FamilyStatus, KeyManager } from '../keys/key-manager.js';
+import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
+
+export function keysCommand(program: Command): void {
+  const keys = program.command('keys').description('signing keys of the provider: status, rotation, re-encryption');
+
+  keys
+    .command('status')
+    .description('per key family: the algorithm, the active key, the next rotation, and every key with its state and times')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const status = await withKeys(all, async (manager) => {
+        await manager.reload();
+        return manager.status();
+      });
+      print(all, status, formatStatus(status));
+    });
+
+  keys
+    .command('rotate')
+    .description('start a rotation now: a successor is published first and signs after KEY_PREPUBLISH_TIME')
+    .option('--now', 'switch at once, without pre-publication (for a compromised key)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { now?: boolean }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const result = await withKeys(all, async (manager) => {
+        await manager.start();
+        return manager.rotate({ now: opts.now });
+      });
+      print(all, result.status, `${result.actions.length ? 'rotation started' : 'a rotation is already under way'}\n${formatStatus(result.status)}`);
+    });
+
+  keys
+    .command('reencrypt')
+    .description('re-encrypt every private key with the first JWT_OIDC_KEY_ENCRYPTION_SECRET (then older secrets can be removed)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const count = await withKeys(all, (manager) => manager.reencrypt());
+      print(all, { reencrypted: count }, count ? `re-encrypted ${count} key(s) with the first secret` : 'every key is already encrypted with the first secret');
+    });
+}
+
+async function withKeys<T>(opts: GlobalOptions, fn: (manager: KeyManager) => Promise<T>): Promise<T> {
+  const loaded = loadSettingsOrExit(opts);
+  if (loaded.settings.type !== 'provider') throw new CliError('signing keys belong to provider mode (JWT_OIDC_TYPE=provider)', 'ERR_USAGE', EXIT_USAGE);
+  return withDatabase(loaded, async (db, logger) => {
+    try {
+      const manager = await createKeyManager({ settings: loaded.settings, db, logger, follow: false });
+      try {
+        return await fn(manager);
+      } finally {
+        await manager.stop();
+      }
+    } catch (e) {
+      if (e instanceof KeyError) throw new CliError(e.message, e.code, EXIT_USAGE);
+      throw e;
+    }
+  });
+}
+
+function formatStatus(status: FamilyStatus[]): string {
+  return status
+    .map((f) => {
+      const head = `${f.family}: ${f.alg ?? '(retiring)'}  active ${f.activeKid ?? 'none'}  next rotation ${f.nextRotationAt ?? '-'}`;
+      const rows = f.keys.map((k) => `  ${k.kid}  ${k.alg.padEnd(5)}  ${k.state.padEnd(7)}  created ${k.createdAt}  activates ${k.activatesAt}  retires ${k.retiresAt ?? '-'}  deletes ${k.deletesAt ?? '-'}`);
+      return [head, ...rows].join('\n');
+    })
+    .join('\n');
+}
