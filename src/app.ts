@@ -16,9 +16,9 @@ import { errorHandler, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/request-log.js';
 import { LANDING_PAGE_CSP, securityHeaders } from './http/security-headers.js';
-import type { KeyManager } from './keys/key-manager.js';
 import type { Logger } from './log.js';
-import { issuerPath, providerRouter } from './provider/router.js';
+import type { ProviderContext } from './provider/context.js';
+import { issuerPath, providerRouter, withCors } from './provider/router.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -26,8 +26,8 @@ export interface AppOptions {
   logger: Logger;
   /** Grace period for in-flight requests on shutdown (default 10 s). */
   stopGracePeriodMillis?: number;
-  /** provider mode: the signing keys. */
-  keys?: KeyManager;
+  /** provider mode: the provider's endpoints and their dependencies. */
+  provider?: ProviderContext;
   /** The server to answer on (default: a new one); the app becomes its request handler. */
   httpServer?: Server;
 }
@@ -42,7 +42,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, keys, httpServer = createServer() }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
   httpServer.on('request', app);
   let stopping = false;
@@ -50,19 +50,19 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, k
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (settings.trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(settings.trustProxy) ? Number(settings.trustProxy) : settings.trustProxy);
   app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
-  if (settings.type === 'provider' && keys && settings.issuer) {
-    app.use(issuerPath(settings.issuer) || '/', providerRouter({ issuer: settings.issuer, signatureAlg: settings.signatureAlg, keys }));
-  }
+  if (provider) app.use(issuerPath(provider.issuer) || '/', providerRouter(provider));
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis });
   await apollo.start();
   app.use(
     '/graphql',
+    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
     (req, res, next) => {
       if (introspection && req.method === 'GET' && req.accepts('html')) res.setHeader('Content-Security-Policy', LANDING_PAGE_CSP);
       next();

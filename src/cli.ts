@@ -2,6 +2,7 @@
 /** The `jwt-oidc` command line. */
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { clientsCommand } from './cli/clients.js';
 import { configCommand } from './cli/config.js';
 import { keysCommand } from './cli/keys.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printError, type GlobalOptions } from './cli/context.js';
@@ -23,6 +24,7 @@ migrateCommand(program);
 configCommand(program);
 usersCommand(program);
 keysCommand(program);
+clientsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

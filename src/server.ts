@@ -9,7 +9,10 @@ import { createApp } from './app.js';
 import type { Settings } from './config/load.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Clock } from './clock.js';
+import { ClientRegistry } from './clients/client-registry.js';
+import { systemClock } from './clock.js';
 import { startKeyManager, type KeyManager } from './keys/index.js';
+import { createProviderContext, type ProviderContext } from './provider/context.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
@@ -26,6 +29,8 @@ export interface RunningServer {
   db: Database;
   /** provider mode: the signing keys. */
   keys?: KeyManager;
+  /** provider mode: everything the endpoints use. */
+  provider?: ProviderContext;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
 }
@@ -37,6 +42,8 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   const httpServer = createServer();
   let app;
   let keys: KeyManager | undefined;
+  let clients: ClientRegistry | undefined;
+  let provider: ProviderContext | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -44,13 +51,19 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       const port = await listen(httpServer, 0, settings.host);
       if (settings.type === 'provider' && given.issuer === 'http://localhost:0') settings.issuer = `http://localhost:${port}`;
     }
-    if (settings.type === 'provider') keys = await startKeyManager({ settings, db, logger, clock });
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, keys, httpServer });
+    if (settings.type === 'provider') {
+      keys = await startKeyManager({ settings, db, logger, clock });
+      clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url });
+      await clients.start();
+      provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients });
+    }
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, httpServer });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
     await app?.stop().catch(() => undefined);
     await keys?.stop();
+    await clients?.stop();
     await db.close();
     throw e;
   }
@@ -66,11 +79,13 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     settings,
     db,
     keys,
+    provider,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
         await app.stop().catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
         await keys?.stop();
+        await clients?.stop();
         await db.close();
         logger.info('stopped');
       })()),

@@ -15,18 +15,17 @@ export type Mode = (typeof MODES)[number];
 /** How a value given as an environment string becomes a typed value before validation. */
 export type EnvKind = 'string' | 'int' | 'bool' | 'json' | 'list';
 
-export interface SettingDefinition<
-  S extends z.ZodType = z.ZodType,
-  D extends z.output<S> | undefined = z.output<S> | undefined,
-> {
+export interface SettingDefinition<S extends z.ZodType = z.ZodType> {
   /** Environment variable that sets it. */
   env: string;
   /** How the environment string is parsed. */
   kind: EnvKind;
   /** Validation of the parsed value (file values and environment values alike). */
   schema: S;
-  /** Used when no source sets the value; `undefined` means "unset". */
-  default: D;
+  /** Used when no source sets the value; `undefined` for an optional setting. */
+  default: z.output<S> | undefined;
+  /** Whether the setting may stay unset. */
+  optional: boolean;
   /** Modes in which the setting is validated; other modes accept it without validation. */
   modes: readonly Mode[] | 'all';
   /** Secret values are redacted by `jwt-oidc config` and never logged. */
@@ -39,9 +38,12 @@ export interface SettingDefinition<
   defaultDoc?: string;
 }
 
-const define = <S extends z.ZodType, const D extends z.output<S> | undefined>(
-  d: SettingDefinition<S, D>,
-): SettingDefinition<S, D> => d;
+type Described<S extends z.ZodType> = Omit<SettingDefinition<S>, 'default' | 'optional'>;
+
+/** A setting with a default value. */
+const define = <S extends z.ZodType>(d: Described<S> & { default: z.output<S> }) => ({ ...d, optional: false as const });
+/** A setting that is unset unless a source sets it. */
+const optional = <S extends z.ZodType>(d: Described<S>) => ({ ...d, default: undefined, optional: true as const });
 
 export const SIGNATURE_ALGS = [
   'ES256',
@@ -124,20 +126,18 @@ export const definitions = {
     expect: `one of ${MODES.join(', ')}`,
     doc: 'Mode: `provider` (an OpenID Provider), `client` (a relying party / BFF), or `fake` (a development provider).',
   }),
-  discoveryEndpoint: define({
+  discoveryEndpoint: optional({
     env: 'JWT_OIDC_DISCOVERY_ENDPOINT',
     kind: 'string',
     schema: httpUrl,
-    default: undefined,
     modes: 'all',
     expect: 'an http(s) URL without credentials or fragment',
     doc: 'client/fake: the upstream provider\'s discovery URL. provider: this provider\'s own discovery URL; the issuer is derived from it unless `ISSUER` is set.',
   }),
-  databaseUrl: define({
+  databaseUrl: optional({
     env: 'DATABASE_URL',
     kind: 'string',
     schema: z.string().regex(/^postgres(ql)?:\/\/.+/),
-    default: undefined,
     modes: 'all',
     secret: true,
     expect: 'a postgres:// or postgresql:// URL',
@@ -197,11 +197,19 @@ export const definitions = {
     expect: 'true or false',
     doc: 'Apply pending database migrations at start (`jwt-oidc migrate` applies them on demand).',
   }),
-  graphqlIntrospection: define({
+  trustProxy: optional({
+    env: 'JWT_OIDC_TRUST_PROXY',
+    kind: 'string',
+    schema: z.string().regex(/^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/),
+    defaultDoc: 'unset (trust no proxy)',
+    modes: 'all',
+    expect: 'a hop count, or a comma-separated list of proxy addresses/CIDRs (loopback, uniquelocal…)',
+    doc: 'Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (Express `trust proxy`): client addresses feed the login throttling.',
+  }),
+  graphqlIntrospection: optional({
     env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
     kind: 'bool',
     schema: z.boolean(),
-    default: undefined,
     defaultDoc: 'on unless `NODE_ENV=production`',
     modes: 'all',
     expect: 'true or false',
@@ -209,20 +217,18 @@ export const definitions = {
   }),
 
   // ---- client mode (and fake: the client id it accepts) ----------------------------------
-  clientId: define({
+  clientId: optional({
     env: 'JWT_OIDC_CLIENT_ID',
     kind: 'string',
     schema: token.max(255),
-    default: undefined,
     modes: ['client', 'fake'],
     expect: 'a client identifier (printable ASCII, no spaces)',
     doc: 'client: this app\'s client id at the provider. fake: the client id the fake provider accepts.',
   }),
-  clientSecret: define({
+  clientSecret: optional({
     env: 'JWT_OIDC_CLIENT_SECRET',
     kind: 'string',
     schema: z.string().min(1).max(1024),
-    default: undefined,
     modes: ['client'],
     secret: true,
     expect: 'a non-empty string',
@@ -309,16 +315,15 @@ export const definitions = {
     expect: 'S256 (the only method that hides the verifier)',
     doc: 'client: PKCE method; only `S256`.',
   }),
-  clientDisplay: define({
+  clientDisplay: optional({
     env: 'JWT_OIDC_CLIENT_DISPLAY',
     kind: 'string',
     schema: z.enum(['page', 'popup', 'touch', 'wap']),
-    default: undefined,
     modes: ['client'],
     expect: 'one of page, popup, touch, wap',
     doc: 'client: `display` sent on the authorization request.',
   }),
-  clientPrompt: define({
+  clientPrompt: optional({
     env: 'JWT_OIDC_CLIENT_PROMPT',
     kind: 'string',
     schema: z
@@ -328,61 +333,54 @@ export const definitions = {
         const known = values.every((p) => ['none', 'login', 'consent', 'select_account'].includes(p));
         return known && new Set(values).size === values.length && (!values.includes('none') || values.length === 1);
       }),
-    default: undefined,
     modes: ['client'],
     expect: 'space-separated values of login, consent, select_account, or none alone',
     doc: 'client: `prompt` sent on the authorization request.',
   }),
-  clientMaxAge: define({
+  clientMaxAge: optional({
     env: 'JWT_OIDC_CLIENT_MAX_AGE',
     kind: 'int',
     schema: seconds(0),
-    default: undefined,
     modes: ['client'],
     expect: secondsExpect(0),
     doc: 'client: `max_age` sent on the authorization request (seconds since the user last authenticated).',
   }),
-  clientUiLocales: define({
+  clientUiLocales: optional({
     env: 'JWT_OIDC_CLIENT_UI_LOCALES',
     kind: 'string',
     schema: spaceSeparated,
-    default: undefined,
     modes: ['client'],
     expect: 'space-separated BCP 47 language tags',
     doc: 'client: `ui_locales` sent on the authorization request.',
   }),
-  clientClaimsLocales: define({
+  clientClaimsLocales: optional({
     env: 'JWT_OIDC_CLIENT_CLAIMS_LOCALES',
     kind: 'string',
     schema: spaceSeparated,
-    default: undefined,
     modes: ['client'],
     expect: 'space-separated BCP 47 language tags',
     doc: 'client: `claims_locales` sent on the authorization request.',
   }),
-  clientIdTokenHint: define({
+  clientIdTokenHint: optional({
     env: 'JWT_OIDC_CLIENT_ID_TOKEN_HINT',
     kind: 'string',
     schema: token,
-    default: undefined,
     modes: ['client'],
     expect: 'a JWT',
     doc: 'client: `id_token_hint` sent on the authorization request.',
   }),
-  clientLoginHint: define({
+  clientLoginHint: optional({
     env: 'JWT_OIDC_CLIENT_LOGIN_HINT',
     kind: 'string',
     schema: z.string().min(1).max(512),
-    default: undefined,
     modes: ['client'],
     expect: 'a non-empty string',
     doc: 'client: `login_hint` sent on the authorization request.',
   }),
-  clientAcrValues: define({
+  clientAcrValues: optional({
     env: 'JWT_OIDC_CLIENT_ACR_VALUES',
     kind: 'string',
     schema: spaceSeparated,
-    default: undefined,
     modes: ['client'],
     expect: 'space-separated ACR values',
     doc: 'client: `acr_values` sent on the authorization request.',
@@ -407,11 +405,10 @@ export const definitions = {
   }),
 
   // ---- provider mode ---------------------------------------------------------------------
-  issuer: define({
+  issuer: optional({
     env: 'JWT_OIDC_ISSUER',
     kind: 'string',
     schema: httpUrl.refine((v) => !new URL(v).search),
-    default: undefined,
     defaultDoc: 'from `DISCOVERY_ENDPOINT`, else `http://localhost:<PORT>`',
     modes: ['provider'],
     expect: 'an http(s) URL without query or fragment',
@@ -444,11 +441,10 @@ export const definitions = {
     expect: `${secondsExpect(1)}, less than JWK_EXPIRATION_TIME`,
     doc: 'provider: seconds a new key is published in the JWKS before it signs (at least twice the JWKS cache max-age).',
   }),
-  keyEncryptionSecret: define({
+  keyEncryptionSecret: optional({
     env: 'JWT_OIDC_KEY_ENCRYPTION_SECRET',
     kind: 'list',
     schema: z.array(z.string().min(32).max(1024)).min(1),
-    default: undefined,
     defaultDoc: 'generated into `<DATA_DIR>` outside production',
     modes: ['provider', 'fake'],
     secret: true,
@@ -509,11 +505,10 @@ export const definitions = {
     expect: 'a whole number ≥ 0, or null for unlimited',
     doc: 'provider: a grant can be refreshed exactly this many times; `null` means unlimited.',
   }),
-  userinfoSerializer: define({
+  userinfoSerializer: optional({
     env: 'JWT_OIDC_USERINFO_SERIALIZER',
     kind: 'string',
     schema: z.string().min(1).max(1024),
-    default: undefined,
     defaultDoc: 'built-in (OIDC Core §5.4 claims by scope)',
     modes: ['provider'],
     expect: 'a module path',
@@ -528,15 +523,51 @@ export const definitions = {
     expect: 'a list of user field names (comma-separated or a JSON array)',
     doc: 'provider: user fields never released in userinfo or tokens (the password hash is never released in any case).',
   }),
-  loginUrl: define({
+  loginUrl: optional({
     env: 'JWT_OIDC_LOGIN_URL',
     kind: 'string',
     schema: httpUrl,
-    default: undefined,
     defaultDoc: 'the built-in login page',
     modes: ['provider'],
     expect: 'an http(s) URL',
     doc: 'provider: an external login app (delegated login); the browser is sent there with a `login_challenge`.',
+  }),
+
+  apiScopes: define({
+    env: 'JWT_OIDC_API_SCOPES',
+    kind: 'list',
+    schema: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/)).max(100),
+    default: [],
+    modes: ['provider'],
+    expect: 'a list of scope names (comma-separated or a JSON array)',
+    doc: 'provider: scopes of your own APIs that clients may request, besides openid, profile, email, address, phone, offline_access and admin. Other scopes are ignored (OIDC Core §3.1.2.1).',
+  }),
+  loginFailureLimit: define({
+    env: 'JWT_OIDC_LOGIN_FAILURE_LIMIT',
+    kind: 'int',
+    schema: z.number().int().min(1).max(1000),
+    default: 5,
+    modes: ['provider'],
+    expect: 'a whole number 1–1000',
+    doc: 'provider: failed logins per username within `LOGIN_FAILURE_WINDOW` before further attempts get 429 (the right password included).',
+  }),
+  loginAddressFailureLimit: define({
+    env: 'JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT',
+    kind: 'int',
+    schema: z.number().int().min(1).max(100000),
+    default: 20,
+    modes: ['provider'],
+    expect: 'a whole number 1–100000',
+    doc: 'provider: failed logins (and failed client authentications) per client address within `LOGIN_FAILURE_WINDOW` before 429.',
+  }),
+  loginFailureWindow: define({
+    env: 'JWT_OIDC_LOGIN_FAILURE_WINDOW',
+    kind: 'int',
+    schema: seconds(10),
+    default: 300,
+    modes: ['provider'],
+    expect: secondsExpect(10),
+    doc: 'provider: the window of the login and client-authentication throttling, in seconds.',
   }),
 
   // ---- fake mode -------------------------------------------------------------------------
@@ -550,7 +581,7 @@ export const definitions = {
     expect: 'a list of origins such as https://app.example (comma-separated or a JSON array)',
     doc: 'fake: origins of the frontends allowed to use the fake provider (CORS and redirect URIs).',
   }),
-} satisfies Record<string, SettingDefinition<z.ZodType, unknown>>;
+} satisfies Record<string, SettingDefinition<z.ZodType>>;
 
 export type SettingKey = keyof typeof definitions;
 export const SETTING_KEYS = Object.keys(definitions) as SettingKey[];
@@ -558,9 +589,7 @@ export const SETTING_KEYS = Object.keys(definitions) as SettingKey[];
 type Defs = typeof definitions;
 /** The settings as read: every key, `undefined` where unset. */
 export type RawSettings = {
-  -readonly [K in SettingKey]: undefined extends Defs[K]['default']
-    ? z.output<Defs[K]['schema']> | undefined
-    : z.output<Defs[K]['schema']>;
+  -readonly [K in SettingKey]: Defs[K]['optional'] extends true ? z.output<Defs[K]['schema']> | undefined : z.output<Defs[K]['schema']>;
 };
 
 export function appliesTo(def: Pick<SettingDefinition, 'modes'>, mode: Mode): boolean {

@@ -14,11 +14,12 @@ import type { Settings } from '../config/load.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SigningKey } from '../db/entities/signing-key.js';
 import type { Logger } from '../log.js';
+import { serialReload } from '../util/serial-reload.js';
 import { ALGORITHMS } from './algorithms.js';
 import { KeyEncryption } from './encryption.js';
 import { KeyDecryptionError, KeyUnavailableError } from './errors.js';
 import { signCompact } from './jws.js';
-import { KeyChangeListener, SigningKeyStore, type StoredKey } from './key-store.js';
+import { ChangeListener, KEYS_CHANGED_CHANNEL, SigningKeyStore, type StoredKey } from './key-store.js';
 import {
   currentKey,
   lifecyclePolicy,
@@ -119,9 +120,7 @@ export class KeyManager {
   private nextEvent = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<KeyAction[]> | undefined;
-  private reloading: Promise<void> | undefined;
-  private queuedReload: Promise<void> | undefined;
-  private listener: KeyChangeListener | undefined;
+  private listener: ChangeListener | undefined;
   private stopped = false;
   private readonly store: SigningKeyStore;
   private readonly clock: Clock;
@@ -145,10 +144,12 @@ export class KeyManager {
     // Listen first: a change committed between our first read and LISTEN would be missed.
     if (this.options.listenUrl) {
       const onChange = () => void this.reload().catch((e) => this.options.logger.error({ err: e }, 'reloading signing keys failed'));
-      this.listener = new KeyChangeListener(this.options.listenUrl, onChange, this.options.logger);
+      this.listener = new ChangeListener(this.options.listenUrl, KEYS_CHANGED_CHANNEL, onChange, this.options.logger);
       await this.listener.start();
     }
-    await this.reload({ strict: true });
+    // Directly, not through the serialised reload: a queued lenient reload must not stand in
+    // for the strict first load that refuses a wrong secret.
+    await this.loadKeys(true);
     await this.tick();
     this.schedule();
   }
@@ -242,27 +243,9 @@ export class KeyManager {
 
   /**
    * Re-reads the keys; `strict`: a key that cannot be decrypted is an error, not a log line.
-   * A call during a running load queues one more load that starts after it (a change may have
-   * been committed after the running one read); calls while that one waits share it.
+   * Serialised so that no change is missed (util/serial-reload.ts).
    */
-  reload(options: { strict?: boolean } = {}): Promise<void> {
-    if (this.queuedReload) return this.queuedReload;
-    const queued = (this.reloading ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => {
-        this.queuedReload = undefined;
-        return this.loadKeys(options.strict ?? false);
-      });
-    this.queuedReload = queued;
-    // The caller sees a failure through `queued`; the internal chain only orders loads.
-    const running: Promise<void> = queued
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.reloading === running) this.reloading = undefined;
-      });
-    this.reloading = running;
-    return queued;
-  }
+  readonly reload: (options?: { strict?: boolean }) => Promise<void> = serialReload((options: { strict?: boolean } = {}) => this.loadKeys(options.strict ?? false));
 
   private async loadKeys(strict: boolean): Promise<void> {
     const stored = await this.store.list();

@@ -4,13 +4,12 @@
  * announced with NOTIFY so the other instances reload at once (a bounded poll backs this up).
  */
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import type { SignatureAlg } from '../config/definitions.js';
 import { SigningKey } from '../db/entities/signing-key.js';
-import type { Logger } from '../log.js';
 import type { KeyFamily, KeyTimeline } from './lifecycle.js';
 
 export const KEYS_CHANGED_CHANNEL = 'jwt_oidc_signing_keys';
+export { ChangeListener } from '../db/change-listener.js';
 /** Advisory lock serialising key changes across instances ("jwtkeys" in hex). */
 const KEYS_LOCK = '0x6a77746b657973';
 
@@ -60,60 +59,3 @@ export class SigningKeyStore {
   }
 }
 
-/**
- * LISTENs for key changes on a dedicated connection and calls `onChange`; reconnects with
- * backoff when the connection drops (and reports a change then, since one may have been missed).
- */
-export class KeyChangeListener {
-  private client: pg.Client | undefined;
-  private stopped = false;
-  private retry: NodeJS.Timeout | undefined;
-  private delay = 500;
-
-  constructor(
-    private readonly url: string,
-    private readonly onChange: () => void,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.connect();
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'jwt-oidc key listener' });
-    client.on('notification', () => this.onChange());
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.stopped || this.client !== client) return;
-      this.client = undefined;
-      this.scheduleReconnect();
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${KEYS_CHANGED_CHANNEL}`);
-      this.client = client;
-      if (this.delay > 500) this.onChange(); // reconnected: we may have missed a change
-      this.delay = 500;
-    } catch (e) {
-      await client.end().catch(() => undefined);
-      this.logger.warn({ err: e }, 'key change listener could not connect; retrying');
-      this.scheduleReconnect();
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    this.retry = setTimeout(() => void this.connect(), this.delay);
-    this.retry.unref();
-    this.delay = Math.min(this.delay * 2, 30_000);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    await this.client?.end().catch(() => undefined);
-    this.client = undefined;
-  }
-}

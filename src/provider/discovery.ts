@@ -7,14 +7,23 @@
 import { createHash } from 'node:crypto';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
+import { STANDARD_SCOPES } from './authorization/scopes.js';
+import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
+import { CLIENT_AUTH_METHODS } from './token/client-auth.js';
+import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/jwks';
+export const AUTHORIZATION_PATH = '/authorize';
+export const TOKEN_PATH = '/token';
+export const USERINFO_PATH = '/userinfo';
 
 export interface DiscoveryOptions {
   issuer: string;
   signatureAlg: SignatureAlg;
+  /** API scopes offered besides the standard ones. */
+  apiScopes?: readonly string[];
 }
 
 /** Endpoint URLs hang off the issuer without its trailing slash (OIDC Discovery §4.1). */
@@ -22,12 +31,28 @@ export function endpointUrl(issuer: string, path: string): string {
   return `${issuer.replace(/\/$/, '')}${path}`;
 }
 
-export function discoveryMetadata({ issuer, signatureAlg }: DiscoveryOptions): Record<string, unknown> {
+export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: DiscoveryOptions): Record<string, unknown> {
+  const algs = [...new Set(wantedFamilies(signatureAlg).values())];
   return {
     issuer,
+    authorization_endpoint: endpointUrl(issuer, AUTHORIZATION_PATH),
+    token_endpoint: endpointUrl(issuer, TOKEN_PATH),
+    userinfo_endpoint: endpointUrl(issuer, USERINFO_PATH),
     jwks_uri: endpointUrl(issuer, JWKS_PATH),
+    scopes_supported: [...STANDARD_SCOPES, ...apiScopes],
+    response_types_supported: [...SUPPORTED_RESPONSE_TYPES],
+    response_modes_supported: ['query'],
+    grant_types_supported: Object.keys(GRANT_TYPES),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [...new Set(wantedFamilies(signatureAlg).values())],
+    id_token_signing_alg_values_supported: algs,
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
   };
 }
 

@@ -1,26 +1,47 @@
 /**
- * The provider's HTTP surface, mounted at the issuer's path. The endpoints are plain functions
- * returning an HttpResult; this file is the only one of provider/ that knows Express.
+ * The provider's HTTP surface, mounted at the issuer's path. Endpoints are plain functions over a
+ * ProviderRequest returning an HttpResult; this file is the only one of provider/ that knows
+ * Express.
  */
-import { Router, type Response } from 'express';
-import type { SignatureAlg } from '../config/definitions.js';
-import type { KeyManager } from '../keys/key-manager.js';
-import { discoveryEndpoint, DISCOVERY_PATH, JWKS_PATH } from './discovery.js';
-import type { HttpResult } from './http-result.js';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { showInteraction, submitConsent, submitLogin } from '../interaction/handlers.js';
+import { parseCookies } from '../http/cookies.js';
+import { authorize } from './authorization/authorize.js';
+import type { ProviderContext } from './context.js';
+import { corsHeaders, type CorsPolicy } from './cors.js';
+import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
+import type { HttpResult, ProviderRequest } from './http-result.js';
 import { jwksEndpoint } from './jwks.js';
+import { tokenEndpoint } from './token/token-endpoint.js';
+import { userinfoEndpoint } from './userinfo.js';
 
-export interface ProviderRouterOptions {
-  issuer: string;
-  signatureAlg: SignatureAlg;
-  keys: KeyManager;
-}
+/** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
+const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
 
-export function providerRouter({ issuer, signatureAlg, keys }: ProviderRouterOptions): Router {
+export function providerRouter(ctx: ProviderContext): Router {
   const router = Router();
-  const discovery = discoveryEndpoint({ issuer, signatureAlg });
-  const jwks = jwksEndpoint(keys);
+  const discovery = discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes });
+  const jwks = jwksEndpoint(ctx.keys);
+  const cors = (methods: string) => withCors({ isAllowed: (o) => ctx.clients.isAllowedOrigin(o), methods });
+
+  router.use(DISCOVERY_PATH, cors('GET'));
   router.get(DISCOVERY_PATH, (req, res) => send(res, discovery(req.get('if-none-match'))));
+  router.use(JWKS_PATH, cors('GET'));
   router.get(JWKS_PATH, (req, res) => send(res, jwks(req.get('if-none-match'))));
+
+  router.get(AUTHORIZATION_PATH, handle((r) => authorize(ctx, r)));
+  router.post(AUTHORIZATION_PATH, form, handle((r) => authorize(ctx, r)));
+
+  router.get('/interaction/:uid', handle((r, req) => showInteraction(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/login', form, handle((r, req) => submitLogin(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
+
+  router.use(TOKEN_PATH, cors('POST'));
+  router.all(TOKEN_PATH, form, handle((r) => tokenEndpoint(ctx, r)));
+
+  router.use(USERINFO_PATH, cors('GET, POST'));
+  router.get(USERINFO_PATH, handle((r) => userinfoEndpoint(ctx, r)));
+  router.post(USERINFO_PATH, form, handle((r) => userinfoEndpoint(ctx, r)));
   return router;
 }
 
@@ -29,10 +50,41 @@ export function issuerPath(issuer: string): string {
   return new URL(issuer).pathname.replace(/\/$/, '');
 }
 
-/** Sends exactly the given headers and body (Express would append a charset to the type). */
+/** CORS headers on every response of the route, and the answer to preflights. */
+export function withCors(policy: CorsPolicy) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
+    for (const [k, v] of Object.entries(corsHeaders(req.get('origin'), policy, preflight))) res.setHeader(k, v);
+    if (preflight) {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+function handle(endpoint: (r: ProviderRequest, req: Request) => Promise<HttpResult>) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    endpoint(toProviderRequest(req), req).then((result) => send(res, result), next);
+  };
+}
+
+function toProviderRequest(req: Request): ProviderRequest {
+  return {
+    method: req.method,
+    query: (req.query ?? {}) as Record<string, unknown>,
+    body: req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined,
+    header: (name) => req.get(name),
+    cookies: parseCookies(req.get('cookie')),
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+  };
+}
+
+/** Sends exactly the given headers and body (Express would append a charset to some types). */
 function send(res: Response, result: HttpResult): void {
   res.status(result.status);
   for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  if (result.setCookies?.length) res.append('Set-Cookie', result.setCookies);
   if (result.body === undefined) {
     res.end();
     return;

@@ -36,8 +36,20 @@ describe('discovery', () => {
     expect(doc.jwks_uri).toBe(`http://localhost:${server.port}/tenant-a/jwks`);
     expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256', 'RS256']);
     expect(doc.subject_types_supported).toEqual(['public']);
-    // Nothing that is not implemented yet.
-    for (const absent of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'response_types_supported']) expect(doc).not.toHaveProperty(absent);
+    for (const [name, path] of [['authorization_endpoint', 'authorize'], ['token_endpoint', 'token'], ['userinfo_endpoint', 'userinfo']]) {
+      expect(doc[name!]).toBe(`http://localhost:${server.port}/tenant-a/${path}`);
+    }
+    expect(doc).toMatchObject({
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      request_parameter_supported: false,
+    });
+    // Only what is implemented: no endpoints of later features.
+    for (const absent of ['end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'registration_endpoint']) expect(doc).not.toHaveProperty(absent);
     expect((await fetch(`http://localhost:${server.port}/.well-known/openid-configuration`)).status).toBe(404);
   });
 

@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { notifyClientsChanged } from '../clients/client-registry.js';
+import { ClientError, ClientService, publicClient, type CreateClientInput, type UpdateClientInput } from '../clients/client-service.js';
+import type { Client } from '../db/entities/client.js';
+import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
+
+interface MetadataOptions {
+  name?: string;
+  logoUri?: string;
+  redirectUri?: string[];
+  postLogoutRedirectUri?: string[];
+  origin?: string[];
+  grantTypes?: string[];
+  responseTypes?: string[];
+  firstParty?: boolean;
+  logoutAll?: boolean;
+  admin?: boolean;
+  idTokenAlg?: string;
+  audience?: string[];
+}
+
+function metadataOptions(cmd: Command, required: boolean): Command {
+  return cmd
+    .option('--name <name>', required ? 'display name (required)' : 'display name')
+    .option('--logo-uri <url>', 'https URL of a logo shown on the consent page')
+    .option('--redirect-uri <uri...>', 'exact redirect URIs (https, http on loopback, or an app scheme)')
+    .option('--post-logout-redirect-uri <uri...>', 'exact post-logout redirect URIs')
+    .option('--origin <origin...>', 'origins allowed by CORS (e.g. https://app.example)')
+    .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials (default: authorization_code refresh_token)')
+    .option('--response-types <type...>', 'response types (default: code)')
+    .option('--first-party', 'a first-party client: no consent page')
+    .option('--logout-all', 'logout at this client ends the whole provider session')
+    .option('--admin', 'may obtain the admin scope (client_credentials)')
+    .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
+    .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
+    .option('--json', 'machine-readable output');
+}
+
+function toInput(o: MetadataOptions): UpdateClientInput {
+  const input: Record<string, unknown> = {
+    name: o.name,
+    logoUri: o.logoUri,
+    redirectUris: o.redirectUri,
+    postLogoutRedirectUris: o.postLogoutRedirectUri,
+    allowedOrigins: o.origin,
+    grantTypes: o.grantTypes,
+    responseTypes: o.responseTypes,
+    firstParty: o.firstParty,
+    logoutAll: o.logoutAll,
+    admin: o.admin,
+    idTokenSignedResponseAlg: o.idTokenAlg,
+    audiences: o.audience,
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateClientInput;
+}
+
+export function clientsCommand(program: Command): void {
+  const clients = program.command('clients').description('manage the applications (relying parties) registered at the provider');
+
+  metadataOptions(clients.command('create').description('register a client; prints client_id and, for a confidential client, client_secret (shown once)'), true)
+    .option('--id <client_id>', 'choose the client_id (default: 128 random bits)')
+    .option('--public', 'a public client (SPA, native app): no secret, PKCE required')
+    .action(async (opts: MetadataOptions & GlobalOptions & { id?: string; public?: boolean }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      if (!opts.name) throw new CliError('--name is required', 'ERR_USAGE', EXIT_USAGE);
+      const input = { ...toInput(opts), id: opts.id, public: opts.public, redirectUris: opts.redirectUri ?? [] } as CreateClientInput;
+      const { client, secret } = await withService(all, (service) => service.create(input));
+      print(
+        all,
+        { ...publicClient(client), ...(secret ? { clientSecret: secret } : {}) },
+        `client_id:     ${client.id}\n${secret ? `client_secret: ${secret}\n(the secret is shown only now: store it safely)` : 'public client: no secret (PKCE required)'}`,
+      );
+    });
+
+  clients
+    .command('list')
+    .description('list clients')
+    .option('--search <text>', 'only clients whose id or name contains this')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { search?: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const list = await withService(all, (service) => service.list({ search: opts.search }));
+      print(all, list.map(publicClient), list.length ? list.map(line).join('\n') : 'no clients');
+    });
+
+  clients
+    .command('show')
+    .description('show a client')
+    .requiredOption('--id <client_id>', 'the client')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { id: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const client = await withService(all, async (service) => {
+        const found = await service.find(opts.id);
+        if (!found) throw new CliError(`no client with id "${opts.id}"`, 'ERR_CLIENT_NOT_FOUND');
+        return found;
+      });
+      print(all, publicClient(client), JSON.stringify(publicClient(client), null, 2));
+    });
+
+  metadataOptions(clients.command('update').description('change a client (lists given replace the old ones)'), false)
+    .requiredOption('--id <client_id>', 'the client')
+    .option('--no-first-party', 'not a first-party client (consent page shown)')
+    .option('--no-admin', 'remove the admin flag')
+    .option('--no-logout-all', 'logout ends only this client\'s grants')
+    .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const client = await withService(all, (service) => service.update(opts.id, toInput(opts)));
+      print(all, publicClient(client), `updated client ${client.id}`);
+    });
+
+  clients
+    .command('delete')
+    .description('delete a client, with its grants and tokens')
+    .requiredOption('--id <client_id>', 'the client')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { id: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      await withService(all, (service) => service.delete(opts.id));
+      print(all, { deleted: opts.id }, `deleted client ${opts.id}`);
+    });
+
+  clients
+    .command('rotate-secret')
+    .description('replace a client\'s secret (the old one stops working at once); prints the new one')
+    .requiredOption('--id <client_id>', 'the client')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { id: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { client, secret } = await withService(all, (service) => service.rotateSecret(opts.id));
+      print(all, { clientId: client.id, clientSecret: secret }, `client_id:     ${client.id}\nclient_secret: ${secret}\n(the secret is shown only now: store it safely)`);
+    });
+}
+
+async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) => Promise<T>): Promise<T> {
+  const loaded = loadSettingsOrExit(opts);
+  return withDatabase(loaded, async (db) => {
+    try {
+      return await fn(new ClientService(db.orm.em, () => notifyClientsChanged(db.orm)));
+    } catch (e) {
+      if (e instanceof ClientError) throw new CliError(e.message, e.code, e.code === 'ERR_CLIENT_INVALID' ? EXIT_USAGE : 1);
+      throw e;
+    }
+  });
+}
+
+function line(c: Client): string {
+  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : ''].filter(Boolean).join(',');
+  return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
+}

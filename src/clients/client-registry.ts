@@ -1,0 +1,124 @@
+/**
+ * Every registered client, in memory: the token endpoint authenticates a client without a
+ * database round trip, and CORS knows the allowed origins. Reloaded when a client changes here
+ * or on another instance (LISTEN/NOTIFY), and at least every minute.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SignatureAlg } from '../config/definitions.js';
+import { ChangeListener } from '../db/change-listener.js';
+import { Client } from '../db/entities/client.js';
+import type { Logger } from '../log.js';
+import { serialReload } from '../util/serial-reload.js';
+
+export const CLIENTS_CHANGED_CHANNEL = 'jwt_oidc_clients';
+
+/** A client as protocol code sees it: immutable, parsed. */
+export interface RegisteredClient {
+  readonly id: string;
+  readonly name: string;
+  readonly logoUri: string | null;
+  /** SHA-256 of the secret; null for a public client. */
+  readonly secretHash: string | null;
+  readonly secretExpiresAt: number | null;
+  readonly isPublic: boolean;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly grantTypes: readonly string[];
+  readonly responseTypes: readonly string[];
+  readonly firstParty: boolean;
+  readonly logoutAll: boolean;
+  readonly admin: boolean;
+  readonly idTokenSignedResponseAlg: SignatureAlg | null;
+  readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
+  readonly userRestrictions: readonly { field: string; equals: string }[];
+  readonly audiences: readonly string[];
+}
+
+export function toRegistered(c: Client): RegisteredClient {
+  return Object.freeze({
+    id: c.id,
+    name: c.name,
+    logoUri: c.logoUri ?? null,
+    secretHash: c.secretHash ?? null,
+    secretExpiresAt: c.secretExpiresAt?.getTime() ?? null,
+    isPublic: !c.secretHash,
+    redirectUris: Object.freeze([...c.redirectUris]),
+    postLogoutRedirectUris: Object.freeze([...c.postLogoutRedirectUris]),
+    allowedOrigins: Object.freeze([...c.allowedOrigins]),
+    grantTypes: Object.freeze([...c.grantTypes]),
+    responseTypes: Object.freeze([...c.responseTypes]),
+    firstParty: c.firstParty,
+    logoutAll: c.logoutAll,
+    admin: c.admin,
+    idTokenSignedResponseAlg: (c.idTokenSignedResponseAlg as SignatureAlg | null) ?? null,
+    extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
+    userRestrictions: Object.freeze([...c.userRestrictions]),
+    audiences: Object.freeze([...c.audiences]),
+  });
+}
+
+export interface ClientRegistryOptions {
+  orm: MikroORM;
+  logger: Logger;
+  /** Follow other instances' changes over this connection. */
+  listenUrl?: string;
+  /** Reload at least this often (default 60 s; 0: never). */
+  pollMs?: number;
+}
+
+export class ClientRegistry {
+  private clients = new Map<string, RegisteredClient>();
+  private origins = new Set<string>();
+  private listener: ChangeListener | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ClientRegistryOptions) {}
+
+  async start(): Promise<void> {
+    if (this.options.listenUrl) {
+      this.listener = new ChangeListener(this.options.listenUrl, CLIENTS_CHANGED_CHANNEL, () => void this.reload().catch((e) => this.options.logger.error({ err: e }, 'reloading clients failed')), this.options.logger);
+      await this.listener.start();
+    }
+    await this.reload();
+    const poll = this.options.pollMs ?? 60_000;
+    if (poll > 0) {
+      this.timer = setInterval(() => void this.reload().catch((e) => this.options.logger.warn({ err: e }, 'reloading clients failed')), poll);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.listener?.stop();
+  }
+
+  get(id: string): RegisteredClient | undefined {
+    return this.clients.get(id);
+  }
+
+  /** Whether `origin` is one a registered client may call from (CORS). */
+  isAllowedOrigin(origin: string): boolean {
+    return this.origins.has(origin);
+  }
+
+  /** Reads every client again (serialised: see util/serial-reload.ts). */
+  readonly reload = serialReload(() => this.load());
+
+  /** After a change made here: reload, and tell the other instances. */
+  async changed(): Promise<void> {
+    await notifyClientsChanged(this.options.orm);
+    await this.reload();
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.options.orm.em.fork().find(Client, {});
+    this.clients = new Map(rows.map((c) => [c.id, toRegistered(c)]));
+    this.origins = new Set(rows.flatMap((c) => c.allowedOrigins));
+  }
+}
+
+/** Tells every instance's registry (including this one's) that clients changed. */
+export async function notifyClientsChanged(orm: MikroORM): Promise<void> {
+  await orm.em.fork().getConnection().execute(`select pg_notify('${CLIENTS_CHANGED_CHANNEL}', '')`);
+}

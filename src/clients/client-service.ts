@@ -1,0 +1,236 @@
+/**
+ * Registering and administering clients: one place that validates client metadata (used by
+ * the CLI and the GraphQL API). Secrets have 256 random bits, are shown once, and are stored as
+ * SHA-256 digests.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { SIGNATURE_ALGS } from '../config/definitions.js';
+import { Client } from '../db/entities/client.js';
+import { originProblem, redirectUriProblem } from './redirect-uri.js';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const RESPONSE_TYPES = ['code'] as const;
+/** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
+export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
+
+export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND';
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly field?: string,
+    /** The OAuth error for registration (RFC 7591 §3.2.2). */
+    readonly oauthError: 'invalid_redirect_uri' | 'invalid_client_metadata' = 'invalid_client_metadata',
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+const uriList = (check: (v: string) => string | undefined, what: string) =>
+  z.array(z.string()).max(50).superRefine((list, ctx) => {
+    list.forEach((v, i) => {
+      const problem = check(v);
+      if (problem) ctx.addIssue({ code: 'custom', path: [i], message: `${what} "${v}": ${problem}` });
+    });
+    if (new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', message: `${what}s must be unique` });
+  });
+
+const metadata = {
+  name: z.string().trim().min(1).max(255),
+  logoUri: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048).nullish(),
+  redirectUris: uriList(redirectUriProblem, 'redirect URI'),
+  postLogoutRedirectUris: uriList(redirectUriProblem, 'post-logout redirect URI'),
+  allowedOrigins: uriList(originProblem, 'origin'),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).max(GRANT_TYPES.length),
+  responseTypes: z.array(z.enum(RESPONSE_TYPES)).max(RESPONSE_TYPES.length),
+  firstParty: z.boolean(),
+  logoutAll: z.boolean(),
+  admin: z.boolean(),
+  idTokenSignedResponseAlg: z.enum(SIGNATURE_ALGS).nullish(),
+  extraIdTokenClaims: z.record(
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be a claim name'),
+    z.object({ field: z.enum(CLAIM_SOURCE_FIELDS), scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/, 'must be a scope') }).strict(),
+  ),
+  userRestrictions: z.array(z.object({ field: z.enum(CLAIM_SOURCE_FIELDS), equals: z.string().max(320) }).strict()).max(100),
+  audiences: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be a string without spaces')).max(20),
+};
+
+const createSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'may contain letters, digits and . _ ~ - only (1–128)').optional(),
+    public: z.boolean().optional(),
+    ...metadata,
+    postLogoutRedirectUris: metadata.postLogoutRedirectUris.optional(),
+    allowedOrigins: metadata.allowedOrigins.optional(),
+    grantTypes: metadata.grantTypes.optional(),
+    responseTypes: metadata.responseTypes.optional(),
+    firstParty: metadata.firstParty.optional(),
+    logoutAll: metadata.logoutAll.optional(),
+    admin: metadata.admin.optional(),
+    extraIdTokenClaims: metadata.extraIdTokenClaims.optional(),
+    userRestrictions: metadata.userRestrictions.optional(),
+    audiences: metadata.audiences.optional(),
+  })
+  .strict();
+export type CreateClientInput = z.input<typeof createSchema>;
+
+const updateSchema = z.object(metadata).partial().strict();
+export type UpdateClientInput = z.input<typeof updateSchema>;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+export class ClientService {
+  constructor(
+    private readonly em: EntityManager,
+    /** Called after every change (the registry reloads and tells other instances). */
+    private readonly changed: () => Promise<void> = async () => undefined,
+  ) {}
+
+  async create(input: CreateClientInput): Promise<{ client: Client; secret?: string }> {
+    const data = parse(createSchema, input);
+    const isPublic = data.public ?? false;
+    const client = new Client();
+    client.id = data.id ?? randomBytes(16).toString('base64url');
+    Object.assign(client, {
+      name: data.name,
+      logoUri: data.logoUri ?? null,
+      redirectUris: data.redirectUris,
+      postLogoutRedirectUris: data.postLogoutRedirectUris ?? [],
+      allowedOrigins: data.allowedOrigins ?? [],
+      grantTypes: data.grantTypes ?? ['authorization_code', 'refresh_token'],
+      responseTypes: data.responseTypes ?? ['code'],
+      firstParty: data.firstParty ?? false,
+      logoutAll: data.logoutAll ?? false,
+      admin: data.admin ?? false,
+      idTokenSignedResponseAlg: data.idTokenSignedResponseAlg ?? null,
+      extraIdTokenClaims: data.extraIdTokenClaims ?? {},
+      userRestrictions: data.userRestrictions ?? [],
+      audiences: data.audiences ?? [],
+    });
+    const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
+    client.secretHash = secret ? hashSecret(secret) : null;
+    checkConsistency(client);
+    const em = this.em.fork();
+    em.persist(client);
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new ClientError('ERR_CLIENT_EXISTS', `a client with id "${client.id}" already exists`, 'id');
+      throw e;
+    }
+    await this.changed();
+    return { client, secret };
+  }
+
+  async update(id: string, input: UpdateClientInput): Promise<Client> {
+    const data = parse(updateSchema, input);
+    const em = this.em.fork();
+    const client = await this.mustFind(em, id);
+    for (const [key, value] of Object.entries(data)) if (value !== undefined) (client as unknown as Record<string, unknown>)[key] = value;
+    checkConsistency(client);
+    await em.flush();
+    await this.changed();
+    return client;
+  }
+
+  /** A new secret, effective at once; the old one stops working. */
+  async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
+    const em = this.em.fork();
+    const client = await this.mustFind(em, id);
+    if (!client.secretHash) throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
+    const secret = randomBytes(32).toString('base64url');
+    client.secretHash = hashSecret(secret);
+    client.secretExpiresAt = null;
+    await em.flush();
+    await this.changed();
+    return { client, secret };
+  }
+
+  /** Deletes the client and, through the foreign keys, its grants, codes and tokens. */
+  async delete(id: string): Promise<void> {
+    const em = this.em.fork();
+    const client = await this.mustFind(em, id);
+    await em.remove(client).flush();
+    await this.changed();
+  }
+
+  async find(id: string): Promise<Client | null> {
+    return this.em.fork().findOne(Client, { id });
+  }
+
+  async list(options: { search?: string; limit?: number; afterId?: string } = {}): Promise<Client[]> {
+    const where: Record<string, unknown> = {};
+    if (options.search) {
+      const like = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ id: { $ilike: like } }, { name: { $ilike: like } }];
+    }
+    if (options.afterId !== undefined) where.id = { $gt: options.afterId };
+    return this.em.fork().find(Client, where, { orderBy: { id: 'asc' }, limit: Math.min(Math.max(options.limit ?? 100, 1), 1000) });
+  }
+
+  private async mustFind(em: EntityManager, id: string): Promise<Client> {
+    const client = await em.findOne(Client, { id });
+    if (!client) throw new ClientError('ERR_CLIENT_NOT_FOUND', `no client with id "${id}"`, 'id');
+    return client;
+  }
+}
+
+/** Rules between fields, for a new client and after every update. */
+function checkConsistency(c: Client): void {
+  const fail = (field: string, message: string) => {
+    throw new ClientError('ERR_CLIENT_INVALID', `${field}: ${message}`, field);
+  };
+  const isPublic = !c.secretHash;
+  if (new Set(c.grantTypes).size !== c.grantTypes.length) fail('grantTypes', 'must be unique');
+  if (c.grantTypes.includes('authorization_code')) {
+    if (c.redirectUris.length === 0) fail('redirectUris', 'at least one is required for the authorization_code grant');
+    if (!c.responseTypes.includes('code')) fail('responseTypes', 'must include code for the authorization_code grant');
+  } else if (c.responseTypes.length > 0) {
+    fail('responseTypes', 'need the authorization_code grant');
+  }
+  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) fail('grantTypes', 'refresh_token needs authorization_code');
+  if (isPublic && c.grantTypes.includes('client_credentials')) fail('grantTypes', 'a public client cannot use client_credentials');
+  if (isPublic && c.admin) fail('admin', 'a public client cannot be an admin client');
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = String(issue.path[0] ?? '') || undefined;
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+  const oauth = field === 'redirectUris' || field === 'postLogoutRedirectUris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+  throw new ClientError('ERR_CLIENT_INVALID', field ? `${field}: ${message}` : message, field, oauth);
+}
+
+/** A client as shown to operators: everything but the secret's digest. */
+export function publicClient(c: Client) {
+  return {
+    clientId: c.id,
+    name: c.name,
+    logoUri: c.logoUri ?? null,
+    public: !c.secretHash,
+    tokenEndpointAuthMethod: c.secretHash ? 'client_secret_basic' : 'none',
+    secretExpiresAt: c.secretExpiresAt?.toISOString() ?? null,
+    redirectUris: c.redirectUris,
+    postLogoutRedirectUris: c.postLogoutRedirectUris,
+    allowedOrigins: c.allowedOrigins,
+    grantTypes: c.grantTypes,
+    responseTypes: c.responseTypes,
+    firstParty: c.firstParty,
+    logoutAll: c.logoutAll,
+    admin: c.admin,
+    idTokenSignedResponseAlg: c.idTokenSignedResponseAlg ?? null,
+    extraIdTokenClaims: c.extraIdTokenClaims,
+    userRestrictions: c.userRestrictions,
+    audiences: c.audiences,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * What a registered redirect URI may be (RFC 6749 §3.1.2; RFC 8252 §7 for native apps;
+ * SECURITY-CASES AZ-08): absolute, no fragment, no credentials, no wildcard; https, or http on a
+ * loopback host, or a private-use scheme containing a dot (`com.example.app:/cb`). Never
+ * `javascript:`, `data:`, `file:` and the like. URIs are stored and compared byte for byte.
+ */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'ftp:', 'ws:', 'wss:']);
+
+export function redirectUriProblem(uri: string): string | undefined {
+  if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
+  if (uri.length > 2048) return 'must be at most 2048 characters';
+  if (/[\s\x00-\x1f\x7f]/.test(uri)) return 'must not contain whitespace or control characters';
+  if (uri.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)';
+  if (uri.includes('*')) return 'must not contain wildcards: redirect URIs are matched exactly';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `the ${url.protocol} scheme is not allowed`;
+  if (url.username || url.password) return 'must not contain credentials';
+  if (url.protocol === 'https:') return url.hostname ? undefined : 'must name a host';
+  if (url.protocol === 'http:') {
+    return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'http is allowed only on loopback hosts (localhost, 127.0.0.1, [::1]); use https';
+  }
+  // A private-use scheme of a native app: a reversed domain name (RFC 8252 §7.1).
+  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol) ? undefined : `the ${url.protocol} scheme is not allowed (use https, http on loopback, or a reverse-domain private scheme)`;
+}
+
+/** An origin (`https://app.example`) for CORS: https, or http on loopback; nothing else. */
+export function originProblem(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    if (url.origin !== origin) return 'must be an origin: scheme, host and port only, without a trailing slash';
+    if (url.protocol === 'https:') return undefined;
+    if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+    return 'must be https (http only on loopback hosts)';
+  } catch {
+    return 'must be an origin such as https://app.example';
+  }
+}

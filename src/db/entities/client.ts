@@ -1,0 +1,92 @@
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * A relying party registered at the provider (the original's "host", DESIGN §4.2). Secrets are
+ * stored as SHA-256 digests: they are ≥ 256 random bits, so a digest is as good as a slow hash
+ * and lets the token endpoint compare in constant time without burning CPU.
+ */
+@Entity({ tableName: 'clients' })
+export class Client {
+  [OptionalProps]?:
+    | 'postLogoutRedirectUris'
+    | 'allowedOrigins'
+    | 'grantTypes'
+    | 'responseTypes'
+    | 'firstParty'
+    | 'logoutAll'
+    | 'admin'
+    | 'extraIdTokenClaims'
+    | 'userRestrictions'
+    | 'audiences'
+    | 'createdAt'
+    | 'updatedAt';
+
+  /** `client_id`. */
+  @PrimaryKey({ type: 'string', length: 128 })
+  id!: string;
+
+  /** SHA-256 of the secret, base64url; null for public clients (`token_endpoint_auth_method=none`). */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  secretHash?: string | null;
+
+  /** The secret stops working at this instant (null: never). */
+  @Property({ type: 'datetime', nullable: true })
+  secretExpiresAt?: Date | null;
+
+  @Property({ type: 'string', length: 255 })
+  name!: string;
+
+  @Property({ type: 'string', length: 2048, nullable: true })
+  logoUri?: string | null;
+
+  /** Exact redirect URIs (RFC 6749 §3.1.2; compared byte for byte). */
+  @Property({ type: 'json' })
+  redirectUris!: string[];
+
+  @Property({ type: 'json', default: '[]' })
+  postLogoutRedirectUris: string[] = [];
+
+  /** Origins allowed by CORS on the OIDC endpoints and GraphQL. */
+  @Property({ type: 'json', default: '[]' })
+  allowedOrigins: string[] = [];
+
+  @Property({ type: 'json', default: '["authorization_code","refresh_token"]' })
+  grantTypes: string[] = ['authorization_code', 'refresh_token'];
+
+  @Property({ type: 'json', default: '["code"]' })
+  responseTypes: string[] = ['code'];
+
+  /** A first-party client skips the consent page. */
+  @Property({ type: 'boolean', default: false })
+  firstParty: boolean = false;
+
+  /** At logout: end the whole provider session (true) or only this client's grants (false). */
+  @Property({ type: 'boolean', default: false })
+  logoutAll: boolean = false;
+
+  /** May obtain the `admin` scope with client_credentials. */
+  @Property({ type: 'boolean', default: false })
+  admin: boolean = false;
+
+  /** `id_token_signed_response_alg`; null: SIGNATURE_ALG. */
+  @Property({ type: 'string', length: 8, nullable: true })
+  idTokenSignedResponseAlg?: string | null;
+
+  /** Extra ID-token claims from user fields, gated by scope: `{claim: {field, scope}}`. */
+  @Property({ type: 'json', default: '{}' })
+  extraIdTokenClaims: Record<string, { field: string; scope: string }> = {};
+
+  /** Users who may not use this client (deny-list rules). */
+  @Property({ type: 'json', default: '[]' })
+  userRestrictions: { field: string; equals: string }[] = [];
+
+  /** Third-party audiences added to this client's access tokens. */
+  @Property({ type: 'json', default: '[]' })
+  audiences: string[] = [];
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

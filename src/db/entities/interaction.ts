@@ -1,0 +1,46 @@
+import { Entity, ManyToOne, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from './user.js';
+
+/**
+ * An authorization request waiting for the user: login and/or consent. Bound to the browser
+ * that started it by a cookie (its SHA-256 is stored), and protected by a CSRF token.
+ */
+@Entity({ tableName: 'interactions' })
+@Index({ properties: ['expiresAt'] })
+@Index({ properties: ['userId'] })
+export class Interaction {
+  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash';
+
+  /** Public id, in the URL (`/interaction/<uid>`). */
+  @PrimaryKey({ type: 'string', length: 64 })
+  uid!: string;
+
+  /** SHA-256 of the interaction cookie. */
+  @Property({ type: 'string', length: 64 })
+  cookieHash!: string;
+
+  /** SHA-256 of the CSRF token of the forms. */
+  @Property({ type: 'string', length: 64 })
+  csrfHash!: string;
+
+  /** The validated authorization request. */
+  @Property({ type: 'json' })
+  request!: Record<string, unknown>;
+
+  /** Who logged in during this interaction (login done), and when. */
+  @ManyToOne(() => User, { fieldName: 'user_id', mapToPk: true, deleteRule: 'cascade', nullable: true })
+  userId?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  authTime?: Date | null;
+
+  /** The session that existed when the interaction started (to detect an account change). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  sessionHash?: string | null;
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+}

@@ -1,0 +1,177 @@
+/**
+ * Validating an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) in small steps, in
+ * an order that matters: the client and the redirect_uri first, and until both are trusted no
+ * error is ever redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2; SECURITY-CASES AZ-01…AZ-11).
+ * Every later error goes back to the registered URI with `state` and `iss` (RFC 9207).
+ */
+import type { RegisteredClient } from '../../clients/client-registry.js';
+import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
+import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
+
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+
+/** A validated authorization request; what an interaction stores and a code remembers. */
+export interface AuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  /** Whether redirect_uri was sent (then the token request must repeat it: RFC 6749 §4.1.3). */
+  redirectUriGiven: boolean;
+  responseType: string;
+  responseMode: 'query';
+  scopes: string[];
+  state?: string;
+  nonce?: string;
+  codeChallenge?: string;
+  prompt: Prompt[];
+  maxAge?: number;
+  loginHint?: string;
+  idTokenHint?: string;
+  acrValues?: string[];
+  uiLocales?: string[];
+  claimsLocales?: string[];
+  display?: string;
+}
+
+/** An error to send to the (trusted) redirect URI. */
+export class AuthorizationRedirectError extends OAuthError {
+  constructor(
+    cause: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(cause.error, cause.description);
+    this.name = 'AuthorizationRedirectError';
+  }
+}
+
+export const SUPPORTED_RESPONSE_TYPES = new Set(['code']);
+const PROMPTS = new Set<Prompt>(['none', 'login', 'consent', 'select_account']);
+const DISPLAYS = new Set(['page', 'popup', 'touch', 'wap']);
+/** RFC 7636 §4.2: S256 challenges are 43 base64url characters. */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const LOCALES = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+const MAX_AGE_LIMIT = 2_147_483_647;
+/** Parameters read below; any of them sent twice is invalid_request. */
+const SINGLE = ['response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'id_token_hint', 'acr_values', 'ui_locales', 'claims_locales', 'display', 'request', 'request_uri', 'claims', 'registration'];
+
+export function validateAuthorizationRequest(params: Params, lookup: (id: string) => RegisteredClient | undefined): { request: AuthorizationRequest; client: RegisteredClient } {
+  const client = trustedClient(params, lookup);
+  const { redirectUri, given } = trustedRedirectUri(params, client);
+  // `state` is echoed only when it came once (AZ-15: a duplicated value is not used).
+  const state = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  try {
+    return { client, request: { ...redirectable(params, client), clientId: client.id, redirectUri, redirectUriGiven: given, state } };
+  } catch (e) {
+    if (e instanceof OAuthError) throw new AuthorizationRedirectError(e, redirectUri, state);
+    throw e;
+  }
+}
+
+function trustedClient(params: Params, lookup: (id: string) => RegisteredClient | undefined): RegisteredClient {
+  if (params.duplicates.includes('client_id') || params.malformed.includes('client_id')) {
+    throw new UntrustedRedirectError('invalid_request', 'client_id must be sent once');
+  }
+  const id = params.get('client_id');
+  if (!id) throw new UntrustedRedirectError('invalid_request', 'client_id is missing');
+  const client = id.length <= 128 ? lookup(id) : undefined;
+  if (!client) throw new UntrustedRedirectError('invalid_client', 'unknown client');
+  return client;
+}
+
+function trustedRedirectUri(params: Params, client: RegisteredClient): { redirectUri: string; given: boolean } {
+  if (params.duplicates.includes('redirect_uri') || params.malformed.includes('redirect_uri')) {
+    throw new UntrustedRedirectError('invalid_request', 'redirect_uri must be sent once');
+  }
+  const given = params.get('redirect_uri');
+  if (given !== undefined) {
+    // Exact string comparison: no prefix, no normalisation, no wildcard (RFC 9700 §4.1.3).
+    if (!client.redirectUris.includes(given)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this client');
+    return { redirectUri: given, given: true };
+  }
+  if (client.redirectUris.length !== 1) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is required');
+  return { redirectUri: client.redirectUris[0]!, given: false };
+}
+
+function redirectable(params: Params, client: RegisteredClient): Omit<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state'> {
+  const twice = SINGLE.filter((n) => params.duplicates.includes(n) || params.malformed.includes(n));
+  if (twice.length) throw invalidRequest(`parameters must be sent once: ${twice.join(', ')}`);
+  if (params.get('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
+  if (params.get('request_uri')) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
+
+  const responseType = params.get('response_type');
+  if (!responseType) throw invalidRequest('response_type is missing');
+  const normalized = spaceList(responseType).sort().join(' ');
+  if (!SUPPORTED_RESPONSE_TYPES.has(normalized)) throw new OAuthError('unsupported_response_type', `response_type "${responseType}" is not supported`);
+  if (!client.responseTypes.includes(normalized)) throw new OAuthError('unauthorized_client', `this client may not use response_type "${responseType}"`);
+
+  const responseMode = params.get('response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest(`response_mode "${responseMode}" is not supported`);
+
+  const scopeParam = params.get('scope');
+  if (scopeParam === undefined) throw invalidRequest('scope is missing');
+  const scopes = spaceList(scopeParam);
+  if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN.test(s) || s.length > 128) || scopes.length > 50) throw new OAuthError('invalid_scope', 'scope is malformed');
+
+  const codeChallenge = pkce(params, client);
+
+  const prompt = spaceList(params.get('prompt')) as Prompt[];
+  if (prompt.some((p) => !PROMPTS.has(p)) || new Set(prompt).size !== prompt.length) throw invalidRequest('prompt has an unknown or repeated value');
+  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none must be used alone');
+
+  const maxAgeParam = params.get('max_age');
+  let maxAge: number | undefined;
+  if (maxAgeParam !== undefined) {
+    if (!/^\d{1,10}$/.test(maxAgeParam) || Number(maxAgeParam) > MAX_AGE_LIMIT) throw invalidRequest('max_age must be a whole number of seconds');
+    maxAge = Number(maxAgeParam);
+  }
+
+  const display = params.get('display');
+  if (display !== undefined && !DISPLAYS.has(display)) throw invalidRequest('display must be page, popup, touch or wap');
+  const nonce = params.get('nonce');
+  if (nonce !== undefined && nonce.length > 255) throw invalidRequest('nonce is too long (255 characters at most)');
+  const loginHint = params.get('login_hint');
+  if (loginHint !== undefined && loginHint.length > 512) throw invalidRequest('login_hint is too long');
+  const idTokenHint = params.get('id_token_hint');
+  if (idTokenHint !== undefined && (idTokenHint.length > 8192 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(idTokenHint))) throw invalidRequest('id_token_hint is not a signed JWT');
+  const list = (name: string, pattern: RegExp) => {
+    const value = params.get(name);
+    if (value === undefined) return undefined;
+    const items = spaceList(value);
+    if (items.length === 0 || items.length > 20 || items.some((i) => !pattern.test(i))) throw invalidRequest(`${name} is malformed`);
+    return items;
+  };
+
+  return {
+    responseType: normalized,
+    responseMode: 'query',
+    scopes: [...new Set(scopes)],
+    nonce,
+    codeChallenge,
+    prompt,
+    maxAge,
+    loginHint,
+    idTokenHint,
+    acrValues: list('acr_values', /^[\x21-\x7e]{1,255}$/),
+    uiLocales: list('ui_locales', LOCALES),
+    claimsLocales: list('claims_locales', LOCALES),
+    display,
+  };
+}
+
+/**
+ * PKCE (RFC 7636): S256 only (`plain` would reveal the verifier), required for public clients
+ * (RFC 9700 §2.1.1; SECURITY-CASES AZ-17, AZ-18).
+ */
+function pkce(params: Params, client: RegisteredClient): string | undefined {
+  const challenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw invalidRequest('code_challenge_method without code_challenge');
+    if (client.isPublic) throw invalidRequest('code_challenge is required (PKCE, S256) for public clients');
+    return undefined;
+  }
+  // Without a method the default is "plain" (RFC 7636 §4.3), which we refuse like an explicit one.
+  if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256');
+  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge must be 43 base64url characters (S256)');
+  return challenge;
+}

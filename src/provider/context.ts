@@ -1,0 +1,75 @@
+/**
+ * Everything the provider's endpoints need, built once at start and passed explicitly: no
+ * globals, so tests can build one with a test clock and two can run side by side.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ClientRegistry } from '../clients/client-registry.js';
+import type { Clock } from '../clock.js';
+import type { Settings } from '../config/load.js';
+import type { KeyManager } from '../keys/key-manager.js';
+import type { Logger } from '../log.js';
+import { cookieName } from '../http/cookies.js';
+import { FailureThrottle } from '../util/failure-throttle.js';
+import { loadSerializer, type ClaimsOptions } from './claims.js';
+import { ConsentStore } from './stores/consent-store.js';
+import { GrantStore } from './stores/grant-store.js';
+import { InteractionStore } from './stores/interaction-store.js';
+import { SessionStore } from './stores/session-store.js';
+import { TokenMinter } from './tokens.js';
+
+export interface ProviderContext {
+  issuer: string;
+  /** The issuer's path, where the provider's routes are mounted ('' for a bare origin). */
+  basePath: string;
+  settings: Settings;
+  clock: Clock;
+  logger: Logger;
+  orm: MikroORM;
+  keys: KeyManager;
+  clients: ClientRegistry;
+  sessions: SessionStore;
+  interactions: InteractionStore;
+  grants: GrantStore;
+  consents: ConsentStore;
+  minter: TokenMinter;
+  claims: ClaimsOptions;
+  throttles: { account: FailureThrottle; address: FailureThrottle; client: FailureThrottle };
+  cookies: { secure: boolean; session: string; interaction: string };
+}
+
+export interface ProviderContextOptions {
+  settings: Settings;
+  issuer: string;
+  clock: Clock;
+  logger: Logger;
+  orm: MikroORM;
+  keys: KeyManager;
+  clients: ClientRegistry;
+}
+
+export async function createProviderContext(o: ProviderContextOptions): Promise<ProviderContext> {
+  const { settings, clock } = o;
+  const secure = new URL(o.issuer).protocol === 'https:';
+  const windowMs = settings.loginFailureWindow * 1000;
+  return {
+    ...o,
+    basePath: new URL(o.issuer).pathname.replace(/\/$/, ''),
+    sessions: new SessionStore(o.orm, clock),
+    interactions: new InteractionStore(o.orm, clock),
+    grants: new GrantStore(o.orm, clock),
+    consents: new ConsentStore(o.orm),
+    minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
+    claims: { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
+    throttles: {
+      account: new FailureThrottle({ limit: settings.loginFailureLimit, windowMs, clock }),
+      address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
+      client: new FailureThrottle({ limit: settings.loginFailureLimit * 4, windowMs, clock }),
+    },
+    cookies: { secure, session: cookieName('jwt-oidc.session', secure), interaction: cookieName('jwt-oidc.interaction', secure, true) },
+  };
+}
+
+/** An absolute URL of one of the provider's own endpoints. */
+export function providerUrl(ctx: Pick<ProviderContext, 'issuer'>, path: string): string {
+  return `${ctx.issuer.replace(/\/$/, '')}${path}`;
+}

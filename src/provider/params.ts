@@ -1,0 +1,48 @@
+/**
+ * Request parameters as protocol code sees them: single strings. A parameter sent twice is an
+ * error (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once"); arrays and objects from
+ * a permissive parser (`client_id[]=…`, `{"$gt": ""}`) are refused before any lookup
+ * (SECURITY-CASES AZ-15, AZ-16).
+ */
+import { invalidRequest } from './errors.js';
+
+export type RawParams = Record<string, unknown>;
+
+export interface Params {
+  /** The value of a parameter sent once; empty values count as absent (RFC 6749 §3.1). */
+  get(name: string): string | undefined;
+  /** Names sent more than once. */
+  readonly duplicates: string[];
+  /** Names whose value is not a string (nested objects, arrays from other parsers). */
+  readonly malformed: string[];
+}
+
+export function readParams(raw: RawParams | undefined): Params {
+  const values = new Map<string, string>();
+  const duplicates: string[] = [];
+  const malformed: string[] = [];
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (typeof value === 'string') {
+      if (value !== '') values.set(name, value);
+    } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+      duplicates.push(name);
+    } else if (value !== undefined) {
+      malformed.push(name);
+    }
+  }
+  return { get: (name) => values.get(name), duplicates, malformed };
+}
+
+/** Throws invalid_request when any of `names` was sent twice or malformed. */
+export function requireSingle(params: Params, names: readonly string[]): void {
+  const bad = names.filter((n) => params.duplicates.includes(n) || params.malformed.includes(n));
+  if (bad.length > 0) throw invalidRequest(`parameters must be sent once, as plain values: ${bad.join(', ')}`);
+}
+
+/** Space-separated tokens (RFC 6749 §3.3: scope-token = 1*NQCHAR, separated by single spaces). */
+export function spaceList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value.split(' ').filter((v) => v !== '');
+}
+
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

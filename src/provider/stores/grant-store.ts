@@ -1,0 +1,212 @@
+/**
+ * Grants and what hangs off them: single-use authorization codes and rotating refresh tokens.
+ * Uses of a code or a refresh token are atomic `UPDATE … WHERE … IS NULL RETURNING` statements,
+ * so of any number of parallel redemptions exactly one wins (SECURITY-CASES TK-02, TK-19).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock.js';
+import { digest, newOpaqueValue } from './secrets.js';
+
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  userId: string;
+  scope: string;
+  authTime: number;
+  sid: string | null;
+  nonce: string | null;
+  acr: string | null;
+  amr: string[] | null;
+  refreshCount: number;
+  revokedAt: number | null;
+  expiresAt: number;
+}
+
+export interface CodeRecord {
+  codeHash: string;
+  grantId: string;
+  clientId: string;
+  redirectUri: string | null;
+  codeChallenge: string | null;
+  scope: string;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+  rotatedAt: number | null;
+}
+
+export interface NewGrant {
+  clientId: string;
+  userId: string;
+  scope: string;
+  authTime: number;
+  sid: string | null;
+  nonce: string | null;
+  acr?: string | null;
+  amr?: string[] | null;
+}
+
+type Row = Record<string, unknown>;
+const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
+const msOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : ms(v));
+
+function toGrant(r: Row): GrantRecord {
+  return {
+    id: String(r.id),
+    clientId: String(r.client_id),
+    userId: String(r.user_id),
+    scope: String(r.scope),
+    authTime: ms(r.auth_time),
+    sid: (r.sid as string | null) ?? null,
+    nonce: (r.nonce as string | null) ?? null,
+    acr: (r.acr as string | null) ?? null,
+    amr: (r.amr as string[] | null) ?? null,
+    refreshCount: Number(r.refresh_count),
+    revokedAt: msOrNull(r.revoked_at),
+    expiresAt: ms(r.expires_at),
+  };
+}
+
+function toCode(r: Row): CodeRecord {
+  return {
+    codeHash: String(r.code_hash),
+    grantId: String(r.grant_id),
+    clientId: String(r.client_id),
+    redirectUri: (r.redirect_uri as string | null) ?? null,
+    codeChallenge: (r.code_challenge as string | null) ?? null,
+    scope: String(r.scope),
+    expiresAt: ms(r.expires_at),
+    consumedAt: msOrNull(r.consumed_at),
+  };
+}
+
+function toRefresh(r: Row): RefreshTokenRecord {
+  return {
+    tokenHash: String(r.token_hash),
+    grantId: String(r.grant_id),
+    clientId: String(r.client_id),
+    scope: String(r.scope),
+    expiresAt: ms(r.expires_at),
+    rotatedAt: msOrNull(r.rotated_at),
+  };
+}
+
+export class GrantStore {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+  ) {}
+
+  private sql<T = Row>(query: string, params: unknown[], em?: EntityManager): Promise<T[]> {
+    return (em ?? this.orm.em.fork()).getConnection().execute<T[]>(query, params, 'all', em?.getTransactionContext());
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  /** A new grant and its authorization code, in one transaction; returns the code. */
+  async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; ttlMs: number }): Promise<{ code: string; grantId: string }> {
+    const value = newOpaqueValue();
+    const id = randomUUID();
+    const expires = new Date(this.clock.now() + code.ttlMs);
+    await this.orm.em.fork().transactional(async (em) => {
+      await this.sql(
+        `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, refresh_count, created_at, expires_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?, ?)`,
+        [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, this.now(), expires],
+        em,
+      );
+      await this.sql(
+        `insert into authorization_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, scope, expires_at) values (?, ?, ?, ?, ?, ?, ?)`,
+        [digest(value), id, grant.clientId, code.redirectUri, code.codeChallenge, grant.scope, expires],
+        em,
+      );
+    });
+    return { code: value, grantId: id };
+  }
+
+  async findCode(code: string): Promise<CodeRecord | undefined> {
+    if (code.length > 256) return undefined;
+    const rows = await this.sql('select * from authorization_codes where code_hash = ?', [digest(code)]);
+    return rows[0] ? toCode(rows[0]) : undefined;
+  }
+
+  /** Marks the code used; false when it was already used (a replay, or a parallel request won). */
+  async consumeCode(codeHash: string, em?: EntityManager): Promise<boolean> {
+    const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [this.now(), codeHash], em);
+    return rows.length === 1;
+  }
+
+  async findGrant(id: string, em?: EntityManager): Promise<GrantRecord | undefined> {
+    const rows = await this.sql('select * from grants where id = ?', [id], em);
+    return rows[0] ? toGrant(rows[0]) : undefined;
+  }
+
+  /** Whether tokens of this grant may still be used (not revoked, not expired). */
+  async isActive(id: string): Promise<boolean> {
+    const rows = await this.sql('select 1 from grants where id = ? and revoked_at is null and expires_at > ?', [id, this.now()]);
+    return rows.length === 1;
+  }
+
+  /** Revokes the grant: its access tokens fail where they are checked, its refresh tokens die. */
+  async revoke(id: string): Promise<void> {
+    await this.sql('update grants set revoked_at = coalesce(revoked_at, ?) where id = ?', [this.now(), id]);
+  }
+
+  async revokeAllOfUser(userId: string): Promise<void> {
+    await this.sql('update grants set revoked_at = ? where user_id = ? and revoked_at is null', [this.now(), userId]);
+  }
+
+  /**
+   * Issues a refresh token for the grant and extends the grant's life to it. With
+   * `maxRefresh`, counts one refresh and fails (false) when the grant has none left or is dead.
+   */
+  async issueRefreshToken(
+    grant: { id: string; clientId: string; scope: string },
+    ttlMs: number,
+    options: { countRefresh?: { max: number | null }; em?: EntityManager } = {},
+  ): Promise<string | undefined> {
+    const value = newOpaqueValue();
+    const now = this.clock.now();
+    const expires = new Date(now + ttlMs);
+    const run = async (em: EntityManager) => {
+      const counted = options.countRefresh;
+      const updated = await this.sql(
+        `update grants set expires_at = greatest(expires_at, ?)${counted ? ', refresh_count = refresh_count + 1' : ''}
+         where id = ? and revoked_at is null${counted && counted.max !== null ? ' and refresh_count < ?' : ''}
+         returning id`,
+        counted && counted.max !== null ? [expires, grant.id, counted.max] : [expires, grant.id],
+        em,
+      );
+      if (updated.length !== 1) return undefined;
+      await this.sql('insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at) values (?, ?, ?, ?, ?, ?)', [digest(value), grant.id, grant.clientId, grant.scope, expires, new Date(now)], em);
+      return value;
+    };
+    return options.em ? run(options.em) : this.orm.em.fork().transactional(run);
+  }
+
+  async findRefreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
+    if (token.length > 256) return undefined;
+    const rows = await this.sql('select * from refresh_tokens where token_hash = ?', [digest(token)]);
+    return rows[0] ? toRefresh(rows[0]) : undefined;
+  }
+
+  /** Marks a refresh token used; false when it already was (a replay). */
+  async rotateRefreshToken(tokenHash: string, em?: EntityManager): Promise<boolean> {
+    const rows = await this.sql('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null returning token_hash', [this.now(), tokenHash], em);
+    return rows.length === 1;
+  }
+
+  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.orm.em.fork().transactional(fn);
+  }
+}

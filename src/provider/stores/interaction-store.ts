@@ -1,0 +1,88 @@
+/**
+ * Pending interactions (an authorization request waiting for login or consent), bound to the
+ * browser by a cookie and protected by a CSRF token; both stored as digests. Ten minutes, once.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock.js';
+import { Interaction } from '../../db/entities/interaction.js';
+import { digest, newOpaqueValue } from './secrets.js';
+
+export const INTERACTION_TTL_MS = 10 * 60 * 1000;
+
+export interface PendingInteraction {
+  uid: string;
+  request: Record<string, unknown>;
+  userId: string | null;
+  authTime: number | null;
+  sessionHash: string | null;
+  expiresAt: number;
+}
+
+export class InteractionStore {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `login`: the browser's session when only consent is missing (the user is logged in). */
+  async create(request: Record<string, unknown>, sessionHash: string | null, login?: { userId: string; authTime: number }): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
+    const uid = randomBytes(16).toString('base64url');
+    const cookieValue = newOpaqueValue();
+    const csrfToken = newOpaqueValue();
+    const em = this.orm.em.fork();
+    em.create(Interaction, {
+      uid,
+      cookieHash: digest(cookieValue),
+      csrfHash: digest(csrfToken),
+      request,
+      sessionHash,
+      userId: login?.userId ?? null,
+      authTime: login ? new Date(login.authTime) : null,
+      expiresAt: new Date(this.clock.now() + INTERACTION_TTL_MS),
+    });
+    await em.flush();
+    return { uid, cookieValue, csrfToken };
+  }
+
+  /**
+   * The interaction `uid`, if it is live and this browser's (its cookie matches) and, for form
+   * posts, the CSRF token matches too. Anything else: undefined (SECURITY-CASES SE-03).
+   */
+  async find(uid: string, cookieValue: string | undefined, csrfToken?: string): Promise<PendingInteraction | undefined> {
+    if (!/^[A-Za-z0-9_-]{22}$/.test(uid) || !cookieValue) return undefined;
+    const row = await this.orm.em.fork().findOne(Interaction, { uid, expiresAt: { $gt: new Date(this.clock.now()) } });
+    if (!row || !same(row.cookieHash, digest(cookieValue))) return undefined;
+    if (csrfToken !== undefined && !same(row.csrfHash, digest(csrfToken))) return undefined;
+    return {
+      uid: row.uid,
+      request: row.request,
+      userId: row.userId ?? null,
+      authTime: row.authTime?.getTime() ?? null,
+      sessionHash: row.sessionHash ?? null,
+      expiresAt: row.expiresAt.getTime(),
+    };
+  }
+
+  /** A fresh CSRF token for the next form of the same interaction. */
+  async renewCsrf(uid: string): Promise<string> {
+    const csrfToken = newOpaqueValue();
+    await this.orm.em.fork().nativeUpdate(Interaction, { uid }, { csrfHash: digest(csrfToken) });
+    return csrfToken;
+  }
+
+  async loggedIn(uid: string, userId: string, authTime: number, sessionHash: string): Promise<void> {
+    await this.orm.em.fork().nativeUpdate(Interaction, { uid }, { userId, authTime: new Date(authTime), sessionHash });
+  }
+
+  /** Ends the interaction; true only for the caller that ended it (single use). */
+  async finish(uid: string): Promise<boolean> {
+    return (await this.orm.em.fork().nativeDelete(Interaction, { uid })) === 1;
+  }
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

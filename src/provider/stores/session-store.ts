@@ -1,0 +1,50 @@
+/** Provider browser sessions (DESIGN §4.4). The cookie carries the value, the row its digest. */
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock.js';
+import { Session } from '../../db/entities/session.js';
+import { User } from '../../db/entities/user.js';
+import { digest, newOpaqueValue } from './secrets.js';
+
+export interface ProviderSession {
+  idHash: string;
+  sid: string;
+  userId: string;
+  authTime: number;
+  amr: string[];
+  expiresAt: number;
+}
+
+export class SessionStore {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new session with a fresh id (never a value the browser sent: SECURITY-CASES SE-01). */
+  async create(userId: string, ttlMs: number, amr: string[] = ['pwd']): Promise<{ cookieValue: string; session: ProviderSession }> {
+    const cookieValue = newOpaqueValue();
+    const now = this.clock.now();
+    const session: ProviderSession = { idHash: digest(cookieValue), sid: randomBytes(16).toString('base64url'), userId, authTime: now, amr, expiresAt: now + ttlMs };
+    const em = this.orm.em.fork();
+    em.create(Session, { idHash: session.idHash, sid: session.sid, userId, authTime: new Date(now), amr, expiresAt: new Date(session.expiresAt) });
+    await em.flush();
+    return { cookieValue, session };
+  }
+
+  /** The live session of this cookie, of an active user; undefined otherwise. */
+  async find(cookieValue: string | undefined): Promise<ProviderSession | undefined> {
+    if (!cookieValue || cookieValue.length > 128) return undefined;
+    const em = this.orm.em.fork();
+    const row = await em.findOne(Session, { idHash: digest(cookieValue), expiresAt: { $gt: new Date(this.clock.now()) } });
+    if (!row) return undefined;
+    const user = await em.findOne(User, { id: row.userId, active: true }, { fields: ['id'] });
+    if (!user) return undefined;
+    return { idHash: row.idHash, sid: row.sid, userId: row.userId, authTime: row.authTime.getTime(), amr: row.amr, expiresAt: row.expiresAt.getTime() };
+  }
+
+  async deleteByCookie(cookieValue: string | undefined): Promise<void> {
+    if (!cookieValue || cookieValue.length > 128) return;
+    await this.orm.em.fork().nativeDelete(Session, { idHash: digest(cookieValue) });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
+ * `client_secret_post`, or `none` for public clients; exactly one method per request. Secrets are
+ * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
+ * SECURITY-CASES TK-12), and failures are throttled per client and per address (TK-13).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../../clients/client-service.js';
+import type { RegisteredClient } from '../../clients/client-registry.js';
+import type { ProviderContext } from '../context.js';
+import { OAuthError, invalidClient, invalidRequest } from '../errors.js';
+import type { ProviderRequest } from '../http-result.js';
+import type { Params } from '../params.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** A digest no secret hashes to, compared against when the client is unknown. */
+const NO_SECRET = hashSecret('\u0000no-such-client');
+
+export interface AuthenticatedClient {
+  client: RegisteredClient;
+  method: ClientAuthMethod;
+}
+
+export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, params: Params): AuthenticatedClient {
+  const basic = parseBasic(req.header('authorization'));
+  const bodyId = params.get('client_id');
+  const bodySecret = params.get('client_secret');
+  if (params.get('client_assertion') || params.get('client_assertion_type')) {
+    throw invalidClient('client assertions are not supported; use client_secret_basic, client_secret_post or none');
+  }
+  let id: string;
+  let secret: string | undefined;
+  let method: ClientAuthMethod;
+  if (basic) {
+    if (bodySecret !== undefined) throw invalidRequest('use one client authentication method, not several');
+    if (bodyId !== undefined && bodyId !== basic.id) throw invalidRequest('client_id does not match the authenticated client');
+    ({ id, secret } = basic);
+    method = 'client_secret_basic';
+  } else if (bodyId !== undefined) {
+    id = bodyId;
+    secret = bodySecret;
+    method = secret === undefined ? 'none' : 'client_secret_post';
+  } else {
+    throw invalidClient('client authentication is missing');
+  }
+
+  const addressKey = `token-address:${req.ip}`;
+  const clientKey = `token-client:${id}`;
+  const wait = Math.max(ctx.throttles.address.retryAfter(addressKey), ctx.throttles.client.retryAfter(clientKey));
+  if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
+
+  const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
+  const ok = client !== undefined && checkSecret(ctx, client, secret);
+  if (!ok || !client) {
+    ctx.throttles.address.fail(addressKey);
+    ctx.throttles.client.fail(clientKey);
+    throw invalidClient();
+  }
+  return { client, method };
+}
+
+function checkSecret(ctx: ProviderContext, client: RegisteredClient, secret: string | undefined): boolean {
+  if (client.isPublic) return secret === undefined; // a public client has no secret to send
+  // Always a digest comparison of equal lengths, whatever was sent.
+  const given = Buffer.from(hashSecret(secret ?? ''));
+  const expected = Buffer.from(client.secretHash ?? NO_SECRET);
+  const equal = given.length === expected.length && timingSafeEqual(given, expected);
+  const unexpired = client.secretExpiresAt === null || client.secretExpiresAt > ctx.clock.now();
+  return secret !== undefined && equal && unexpired;
+}
+
+/**
+ * `Authorization: Basic base64(urlencode(id):urlencode(secret))`: the parts are
+ * form-urlencoded before base64 (RFC 6749 §2.3.1).
+ */
+export function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  if (!header) return undefined;
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+  if (!match) {
+    if (/^Basic\b/i.test(header.trim())) throw invalidClient('malformed Basic credentials');
+    return undefined;
+  }
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('malformed Basic credentials');
+  try {
+    const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
+    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    throw invalidClient('malformed Basic credentials');
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). A code works once, for
+ * the client it was issued to, with the redirect_uri and PKCE verifier of its request; a second
+ * use revokes everything the first one produced (RFC 6749 §4.1.2; SECURITY-CASES TK-01…TK-08).
+ */
+import { createHash } from 'node:crypto';
+import { User } from '../../../db/entities/user.js';
+import { OAuthError, invalidGrant, invalidRequest } from '../../errors.js';
+import type { GrantType } from '../grant-type.js';
+import { userTokens } from '../issue.js';
+
+/** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+export const authorizationCode: GrantType = {
+  parameters: ['code', 'redirect_uri', 'code_verifier'],
+
+  async handler(ctx, client, params, req) {
+    const code = params.get('code');
+    if (!code) throw invalidRequest('code is missing');
+    const record = await ctx.grants.findCode(code);
+    if (!record) {
+      ctx.throttles.address.fail(`token-address:${req.ip}`); // guessing codes (TK-13)
+      throw invalidGrant('the code is invalid');
+    }
+    // Another client's code: refused without touching it (TK-03).
+    if (record.clientId !== client.id) throw invalidGrant('the code was issued to another client');
+    if (record.consumedAt !== null) {
+      await ctx.grants.revoke(record.grantId);
+      ctx.logger.warn({ event: 'code.replay', client: client.id, grant: record.grantId }, 'authorization code used twice: grant revoked');
+      throw invalidGrant('the code was already used');
+    }
+    if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the code has expired');
+
+    const redirectUri = params.get('redirect_uri');
+    if (record.redirectUri !== null) {
+      if (redirectUri === undefined) throw invalidRequest('redirect_uri is required: the authorization request carried one');
+      if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+    } else if (redirectUri !== undefined && !client.redirectUris.includes(redirectUri)) {
+      throw invalidGrant('redirect_uri does not match the authorization request');
+    }
+
+    const verifier = params.get('code_verifier');
+    if (record.codeChallenge !== null) {
+      if (verifier === undefined) throw invalidGrant('code_verifier is required');
+      if (!VERIFIER.test(verifier)) throw invalidRequest('code_verifier is malformed');
+      if (createHash('sha256').update(verifier, 'ascii').digest('base64url') !== record.codeChallenge) throw invalidGrant('code_verifier does not match');
+    } else if (verifier !== undefined) {
+      // A verifier for a code issued without a challenge: a PKCE downgrade attempt (TK-08).
+      throw invalidGrant('this code was issued without PKCE');
+    }
+
+    const grant = await ctx.grants.findGrant(record.grantId);
+    const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
+    if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
+
+    // Consume the code and store the refresh token together: all or nothing (TK-02).
+    const wantsRefresh = client.grantTypes.includes('refresh_token');
+    const refreshToken = await ctx.grants.transaction(async (em) => {
+      if (!(await ctx.grants.consumeCode(record.codeHash, em))) throw new ReplayError();
+      if (!wantsRefresh) return undefined;
+      const token = await ctx.grants.issueRefreshToken(grant, ctx.settings.jwtRefreshTokenExpirationTime * 1000, { em });
+      if (!token) throw invalidGrant('the grant is no longer valid');
+      return token;
+    }).catch(async (e: unknown) => {
+      if (!(e instanceof ReplayError)) throw e;
+      await ctx.grants.revoke(record.grantId);
+      throw invalidGrant('the code was already used');
+    });
+    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken });
+  },
+};
+
+/** A parallel redemption won the race for this code. */
+class ReplayError extends OAuthError {
+  constructor() {
+    super('invalid_grant', 'the code was already used');
+  }
+}

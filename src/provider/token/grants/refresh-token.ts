@@ -1,0 +1,67 @@
+/**
+ * The `refresh_token` grant (RFC 6749 §6). Refresh tokens are bound to their client, rotated on
+ * every use, and a rotated one presented again revokes the whole grant (RFC 9700 §4.14.2); a
+ * grant refreshes at most MAX_REFRESH times; scope may narrow, never widen (SECURITY-CASES
+ * TK-18…TK-22). The ID token keeps `iss`, `sub`, `aud`, `azp` and `auth_time` (OIDC Core §12.2).
+ */
+import { User } from '../../../db/entities/user.js';
+import { OAuthError, invalidGrant, invalidRequest, invalidScope } from '../../errors.js';
+import { SCOPE_TOKEN, spaceList } from '../../params.js';
+import type { GrantType } from '../grant-type.js';
+import { userTokens } from '../issue.js';
+
+export const refreshToken: GrantType = {
+  parameters: ['refresh_token', 'scope'],
+
+  async handler(ctx, client, params, req) {
+    const token = params.get('refresh_token');
+    if (!token) throw invalidRequest('refresh_token is missing');
+    const record = await ctx.grants.findRefreshToken(token);
+    if (!record) {
+      ctx.throttles.address.fail(`token-address:${req.ip}`);
+      throw invalidGrant('the refresh token is invalid');
+    }
+    // Another client's token: refused, and it keeps working for its owner (TK-18).
+    if (record.clientId !== client.id) throw invalidGrant('the refresh token was issued to another client');
+    if (record.rotatedAt !== null) return replay(record.grantId);
+    if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the refresh token has expired');
+
+    const grant = await ctx.grants.findGrant(record.grantId);
+    const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
+    if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
+
+    const granted = spaceList(record.scope);
+    const requested = params.get('scope');
+    let scope = record.scope;
+    if (requested !== undefined) {
+      const wanted = spaceList(requested);
+      if (wanted.length === 0 || wanted.some((s) => !SCOPE_TOKEN.test(s))) throw invalidScope('scope is malformed');
+      if (wanted.some((s) => !granted.includes(s))) throw invalidScope('a refresh cannot widen the scope of the grant');
+      scope = granted.filter((s) => wanted.includes(s)).join(' ');
+    }
+
+    const next = await ctx.grants
+      .transaction(async (em) => {
+        if (!(await ctx.grants.rotateRefreshToken(record.tokenHash, em))) throw new ReplayError();
+        // The new token keeps the grant's scope (RFC 6749 §6); the access token may be narrower.
+        const issued = await ctx.grants.issueRefreshToken(grant, ctx.settings.jwtRefreshTokenExpirationTime * 1000, { em, countRefresh: { max: ctx.settings.maxRefresh } });
+        if (!issued) throw invalidGrant(`the grant has been refreshed ${ctx.settings.maxRefresh} times, the most allowed: log in again`);
+        return issued;
+      })
+      .catch((e: unknown) => (e instanceof ReplayError ? replay(record.grantId) : Promise.reject(e)));
+
+    return userTokens(ctx, client, user, grant, scope, { refreshToken: next });
+
+    async function replay(grantId: string): Promise<never> {
+      await ctx.grants.revoke(grantId);
+      ctx.logger.warn({ event: 'refresh.replay', client: client.id, grant: grantId }, 'a rotated refresh token was used again: grant revoked');
+      throw invalidGrant('the refresh token was already used');
+    }
+  },
+};
+
+class ReplayError extends OAuthError {
+  constructor() {
+    super('invalid_grant', 'the refresh token was already used');
+  }
+}

@@ -1,0 +1,34 @@
+/** The tokens of a user grant: an access token, and an ID token when `openid` was granted. */
+import type { RegisteredClient } from '../../clients/client-registry.js';
+import type { User } from '../../db/entities/user.js';
+import type { ProviderContext } from '../context.js';
+import { spaceList } from '../params.js';
+import type { GrantRecord } from '../stores/grant-store.js';
+import type { TokenResponse } from './grant-type.js';
+
+export async function userTokens(
+  ctx: ProviderContext,
+  client: RegisteredClient,
+  user: User,
+  grant: GrantRecord,
+  scope: string,
+  options: { nonce?: string | null; refreshToken?: string } = {},
+): Promise<TokenResponse> {
+  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId: grant.id, authTime: grant.authTime, acr: grant.acr });
+  const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope };
+  if (spaceList(scope).includes('openid')) {
+    response.id_token = await ctx.minter.idToken({
+      sub: user.id,
+      clientId: client.id,
+      authTime: grant.authTime,
+      nonce: options.nonce,
+      sid: grant.sid,
+      acr: grant.acr,
+      amr: grant.amr,
+      accessToken: at.token,
+      alg: client.idTokenSignedResponseAlg,
+    });
+  }
+  if (options.refreshToken) response.refresh_token = options.refreshToken;
+  return response;
+}

@@ -1,0 +1,48 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): a form POST, client authentication, then the grant's own
+ * module. Every answer is JSON with `Cache-Control: no-store`; errors hold `error` and
+ * `error_description` only (RFC 6749 §5.2; SECURITY-CASES TK-16).
+ */
+import type { ProviderContext } from '../context.js';
+import { OAuthError, invalidRequest } from '../errors.js';
+import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
+import { readParams, requireSingle } from '../params.js';
+import { authenticateClient } from './client-auth.js';
+import { GRANT_TYPES } from './grants/index.js';
+
+const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
+
+export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  try {
+    if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.header('content-type') ?? '') || req.body === undefined) {
+      throw invalidRequest('the body must be application/x-www-form-urlencoded');
+    }
+    const params = readParams(req.body);
+    const grantType = params.get('grant_type');
+    const grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
+    requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
+    const { client } = authenticateClient(ctx, req, params);
+    if (grantType === undefined) throw invalidRequest('grant_type is missing');
+    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+    if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `this client may not use ${grantType}`);
+    const response = await grant.handler(ctx, client, params, req);
+    ctx.logger.info({ event: 'token.issued', client: client.id, grantType }, 'tokens issued');
+    return jsonResult(200, response);
+  } catch (e) {
+    return tokenError(ctx, e);
+  }
+}
+
+export function tokenError(ctx: ProviderContext, e: unknown): HttpResult {
+  if (!(e instanceof OAuthError)) {
+    ctx.logger.error({ err: e }, 'token request failed');
+    return jsonResult(500, { error: 'server_error', error_description: 'internal error' });
+  }
+  const headers: Record<string, string> = {};
+  if (e.error === 'invalid_client') headers['WWW-Authenticate'] = `Basic realm="${ctx.issuer}", charset="UTF-8"`;
+  if (e.retryAfter) headers['Retry-After'] = String(e.retryAfter);
+  const status = e.error === 'too_many_requests' ? 429 : e.status;
+  const body = e.error === 'too_many_requests' ? { error: 'invalid_request', error_description: e.description } : e.toJSON();
+  return jsonResult(status, body, headers);
+}

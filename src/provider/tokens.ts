@@ -1,0 +1,106 @@
+/**
+ * Minting the provider's JWTs. Access tokens follow RFC 9068 (`typ: at+jwt`, `iss`, `sub`,
+ * `aud`, `client_id`, `scope`, `jti`, `iat`, `exp`); ID tokens OIDC Core §2 (`iss`, `sub`, `aud`,
+ * `exp`, `iat`, `auth_time`, `nonce`, `azp`, `at_hash`/`c_hash` with the hash of the signing alg,
+ * `sid`). Refresh tokens and codes are opaque (stores/secrets.ts).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { SignatureAlg } from '../config/definitions.js';
+import type { Clock } from '../clock.js';
+import { halfHashAlgorithm } from '../keys/algorithms.js';
+import type { KeyManager } from '../keys/key-manager.js';
+
+export interface TokenSettings {
+  issuer: string;
+  accessTokenTtl: number;
+  idTokenTtl: number;
+  defaultAlg: SignatureAlg;
+}
+
+export interface AccessTokenInput {
+  sub: string;
+  clientId: string;
+  scope: string;
+  /** Extra audiences of the client (DESIGN §4.2); the issuer (userinfo, GraphQL) is always one. */
+  audiences?: readonly string[];
+  /** The grant whose revocation ends this token; absent for client_credentials. */
+  grantId?: string;
+  authTime?: number;
+  acr?: string | null;
+}
+
+export interface IdTokenInput {
+  sub: string;
+  clientId: string;
+  authTime: number;
+  nonce?: string | null;
+  sid?: string | null;
+  acr?: string | null;
+  amr?: string[] | null;
+  /** Hashed into `at_hash` / `c_hash` (OIDC Core §3.1.3.6, §3.3.2.11). */
+  accessToken?: string;
+  code?: string;
+  alg?: SignatureAlg | null;
+  extraClaims?: Record<string, unknown>;
+}
+
+/** Claims of our own that a token must never carry from `extraClaims`. */
+const PROTECTED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'acr', 'amr']);
+
+export class TokenMinter {
+  constructor(
+    private readonly keys: KeyManager,
+    private readonly settings: TokenSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  async accessToken(input: AccessTokenInput): Promise<{ token: string; expiresIn: number; jti: string }> {
+    const iat = Math.floor(this.clock.now() / 1000);
+    const jti = randomUUID();
+    const aud = input.audiences?.length ? [this.settings.issuer, ...input.audiences.filter((a) => a !== this.settings.issuer)] : this.settings.issuer;
+    const payload: Record<string, unknown> = {
+      iss: this.settings.issuer,
+      sub: input.sub,
+      aud,
+      client_id: input.clientId,
+      scope: input.scope,
+      jti,
+      iat,
+      exp: iat + this.settings.accessTokenTtl,
+    };
+    if (input.authTime !== undefined) payload.auth_time = Math.floor(input.authTime / 1000);
+    if (input.acr) payload.acr = input.acr;
+    if (input.grantId) payload.grant_id = input.grantId;
+    const token = await this.keys.sign(payload, { typ: 'at+jwt' });
+    return { token, expiresIn: this.settings.accessTokenTtl, jti };
+  }
+
+  async idToken(input: IdTokenInput): Promise<string> {
+    const alg = input.alg ?? this.settings.defaultAlg;
+    const iat = Math.floor(this.clock.now() / 1000);
+    const payload: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input.extraClaims ?? {})) if (!PROTECTED_CLAIMS.has(k) && v !== undefined) payload[k] = v;
+    Object.assign(payload, {
+      iss: this.settings.issuer,
+      sub: input.sub,
+      aud: input.clientId,
+      azp: input.clientId,
+      exp: iat + this.settings.idTokenTtl,
+      iat,
+      auth_time: Math.floor(input.authTime / 1000),
+    });
+    if (input.nonce) payload.nonce = input.nonce;
+    if (input.sid) payload.sid = input.sid;
+    if (input.acr) payload.acr = input.acr;
+    if (input.amr?.length) payload.amr = input.amr;
+    if (input.accessToken) payload.at_hash = halfHash(input.accessToken, alg);
+    if (input.code) payload.c_hash = halfHash(input.code, alg);
+    return this.keys.sign(payload, { typ: 'JWT', alg });
+  }
+}
+
+/** Base64url of the left half of the hash of the ASCII value (OIDC Core §3.1.3.6). */
+export function halfHash(value: string, alg: SignatureAlg): string {
+  const hash = createHash(halfHashAlgorithm(alg)).update(value, 'ascii').digest();
+  return hash.subarray(0, hash.length / 2).toString('base64url');
+}

@@ -1,0 +1,191 @@
+/**
+ * A provider on loopback with users and clients, and the moves of a browser and of a relying
+ * party against it: a cookie jar, the login form, consent, the code exchange. Plus a snapshot of
+ * the database for "nothing persisted" (∅DB) assertions.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { ClientService, type CreateClientInput } from '../../src/clients/client-service.js';
+import { UserService, type CreateUserInput } from '../../src/users/user-service.js';
+import { startTestServer, type TestServer } from './server.js';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestProvider extends TestServer {
+  issuer: string;
+  createUser(input?: Partial<CreateUserInput>): Promise<{ id: string; username: string; password: string }>;
+  createClient(input?: Partial<CreateClientInput>): Promise<{ clientId: string; clientSecret?: string; redirectUri: string }>;
+}
+
+/** A provider with the default test settings; `env` adds or overrides settings. */
+export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean } = {}): Promise<TestProvider> {
+  // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
+  // of throttling set their own limits.
+  const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...env }, options);
+  const ctx = server.provider!;
+  const users = new UserService(server.db.orm.em);
+  const clients = new ClientService(server.db.orm.em, () => ctx.clients.changed());
+  let n = 0;
+  return {
+    ...server,
+    issuer: ctx.issuer,
+    async createUser(input = {}) {
+      const username = input.username ?? `user${++n}-${randomBytes(3).toString('hex')}`;
+      const password = input.password ?? PASSWORD;
+      const user = await users.create({ email: `${username}@example.com`, ...input, username, password });
+      return { id: user.id, username: user.username, password };
+    },
+    async createClient(input = {}) {
+      const redirectUri = input.redirectUris?.[0] ?? 'https://rp.example/cb';
+      const { client, secret } = await clients.create({ name: 'Test RP', redirectUris: [redirectUri], ...input });
+      return { clientId: client.id, clientSecret: secret, redirectUri };
+    },
+  };
+}
+
+/** Cookies of one browser, across requests. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      if (/max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair!.slice(eq + 1).trim());
+    }
+  }
+}
+
+/** A browser request: the jar's cookies, no automatic redirects. */
+export async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (jar.cookies.size) headers.set('cookie', jar.header());
+  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+  jar.store(res);
+  return res;
+}
+
+export function postForm(jar: CookieJar, url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return browse(jar, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
+}
+
+/** The form of a page: its action and CSRF token. */
+export function formOf(html: string): { action: string; csrf: string } {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!action || !csrf) throw new Error(`no form on the page:\n${html.slice(0, 500)}`);
+  return { action, csrf };
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export function authorizeUrl(p: TestProvider, params: Record<string, string | undefined>): string {
+  const url = new URL(`${p.issuer}/authorize`);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.append(k, v);
+  return url.toString();
+}
+
+export interface LoginOptions {
+  clientId: string;
+  redirectUri: string;
+  username: string;
+  password?: string;
+  scope?: string;
+  state?: string;
+  nonce?: string;
+  challenge?: string | null;
+  extra?: Record<string, string>;
+  consent?: 'allow' | 'deny';
+  jar?: CookieJar;
+}
+
+/**
+ * A user logs in through the real pages and consents (when asked); returns where the browser
+ * was finally sent (the client's redirect URI with code or error).
+ */
+export async function login(p: TestProvider, o: LoginOptions): Promise<{ location: URL; jar: CookieJar; verifier?: string }> {
+  const jar = o.jar ?? new CookieJar();
+  const pkce = o.challenge === undefined ? pkcePair() : undefined;
+  const params = {
+    client_id: o.clientId,
+    redirect_uri: o.redirectUri,
+    response_type: 'code',
+    scope: o.scope ?? 'openid profile email',
+    state: o.state ?? 'state-123',
+    nonce: o.nonce,
+    code_challenge: o.challenge === undefined ? pkce!.challenge : (o.challenge ?? undefined),
+    code_challenge_method: o.challenge === null ? undefined : 'S256',
+    ...o.extra,
+  };
+  let res = await browse(jar, authorizeUrl(p, params));
+  for (let hops = 0; hops < 6; hops++) {
+    expect([302, 303]).toContain(res.status);
+    const location = new URL(res.headers.get('location')!);
+    if (!location.pathname.includes('/interaction/')) return { location, jar, verifier: pkce?.verifier };
+    res = await browse(jar, location.toString());
+    const html = await res.text();
+    expect(res.status, html.slice(0, 300)).toBe(200);
+    const { action, csrf } = formOf(html);
+    res = action.endsWith('/login')
+      ? await postForm(jar, action, { csrf, username: o.username, password: o.password ?? PASSWORD })
+      : await postForm(jar, action, { csrf, decision: o.consent ?? 'allow' });
+  }
+  throw new Error('too many redirects');
+}
+
+/** The token request of a confidential client (client_secret_basic) or a public one. */
+export function tokenRequest(p: TestProvider, fields: Record<string, string>, auth?: { clientId: string; clientSecret?: string }, headers: Record<string, string> = {}): Promise<Response> {
+  const h: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...headers };
+  const body = new URLSearchParams(fields);
+  if (auth?.clientSecret !== undefined) {
+    const enc = (v: string) => encodeURIComponent(v);
+    h.authorization = `Basic ${Buffer.from(`${enc(auth.clientId)}:${enc(auth.clientSecret)}`).toString('base64')}`;
+  } else if (auth) {
+    body.set('client_id', auth.clientId);
+  }
+  return fetch(`${p.issuer}/token`, { method: 'POST', headers: h, body });
+}
+
+/** Logs in and redeems the code: a full token set for `client`. */
+export async function tokensFor(p: TestProvider, client: { clientId: string; clientSecret?: string; redirectUri: string }, user: { username: string; password?: string }, scope = 'openid profile email offline_access') {
+  const { location, verifier } = await login(p, { clientId: client.clientId, redirectUri: client.redirectUri, username: user.username, password: user.password, scope, nonce: 'n-0S6_WzA2Mj' });
+  const code = location.searchParams.get('code');
+  expect(code, location.toString()).toBeTruthy();
+  const res = await tokenRequest(p, { grant_type: 'authorization_code', code: code!, redirect_uri: client.redirectUri, code_verifier: verifier! }, client);
+  expect(res.status).toBe(200);
+  return (await res.json()) as { access_token: string; refresh_token?: string; id_token?: string; scope: string; expires_in: number; token_type: string };
+}
+
+const SNAPSHOT_TABLES = ['users', 'clients', 'sessions', 'interactions', 'grants', 'authorization_codes', 'refresh_tokens', 'consents', 'signing_keys'];
+
+/** Every row of the provider's tables, as text: equal snapshots mean nothing was written. */
+export async function dbSnapshot(p: Pick<TestServer, 'databaseUrl'>): Promise<Record<string, string[]>> {
+  const client = new pg.Client({ connectionString: p.databaseUrl });
+  await client.connect();
+  try {
+    const snapshot: Record<string, string[]> = {};
+    for (const table of SNAPSHOT_TABLES) {
+      const { rows } = await client.query(`select row_to_json(t)::text as r from ${table} t`);
+      snapshot[table] = rows.map((r: { r: string }) => r.r).sort();
+    }
+    return snapshot;
+  } finally {
+    await client.end();
+  }
+}
+
+/** ∅DB: runs `fn` and asserts that no row of the provider's tables was created or changed. */
+export async function expectNothingPersisted<T>(p: Pick<TestServer, 'databaseUrl'>, fn: () => Promise<T>): Promise<T> {
+  const before = await dbSnapshot(p);
+  const result = await fn();
+  expect(await dbSnapshot(p), 'the request must not write to the database').toEqual(before);
+  return result;
+}
