@@ -22,6 +22,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',
+    // Most tests wait on sockets and PostgreSQL, not the CPU: more files at once than cores.
+    maxWorkers: 4,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,

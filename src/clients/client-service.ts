@@ -95,6 +95,7 @@ export class ClientService {
   async create(input: CreateClientInput): Promise<{ client: Client; secret?: string }> {
     const data = parse(createSchema, input);
     const isPublic = data.public ?? false;
+    const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
     const client = new Client();
     client.id = data.id ?? randomBytes(16).toString('base64url');
     Object.assign(client, {
@@ -103,8 +104,9 @@ export class ClientService {
       redirectUris: data.redirectUris,
       postLogoutRedirectUris: data.postLogoutRedirectUris ?? [],
       allowedOrigins: data.allowedOrigins ?? [],
-      grantTypes: data.grantTypes ?? ['authorization_code', 'refresh_token'],
-      responseTypes: data.responseTypes ?? ['code'],
+      grantTypes,
+      // Response types belong to the authorization endpoint: none for a machine-to-machine client.
+      responseTypes: data.responseTypes ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
       firstParty: data.firstParty ?? false,
       logoutAll: data.logoutAll ?? false,
       admin: data.admin ?? false,

@@ -22,6 +22,13 @@ export function readParams(raw: RawParams | undefined): Params {
   const duplicates: string[] = [];
   const malformed: string[] = [];
   for (const [name, value] of Object.entries(raw ?? {})) {
+    // `redirect_uri[toString]=…`, `client_id[]=…`: a bracketed spelling of a parameter, as
+    // other parsers would turn into objects or arrays; it taints the parameter it names.
+    const bracketed = /^([^[\]]+)\[/.exec(name);
+    if (bracketed) {
+      malformed.push(bracketed[1]!);
+      continue;
+    }
     if (typeof value === 'string') {
       if (value !== '') values.set(name, value);
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {

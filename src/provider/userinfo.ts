@@ -29,7 +29,8 @@ export function bearerToken(req: ProviderRequest): string {
   const header = req.header('authorization');
   const form = req.method === 'POST' ? readParams(req.body) : undefined;
   const query = readParams(req.query);
-  const inBody = form?.get('access_token') ?? (form?.duplicates.includes('access_token') ? '' : undefined);
+  // Present counts, empty or not: `access_token=` in the body is a second method too.
+  const inBody = form !== undefined && Object.hasOwn(req.body ?? {}, 'access_token') ? (form.get('access_token') ?? '') : undefined;
   const inQuery = query.get('access_token') !== undefined || query.duplicates.includes('access_token') || 'access_token' in req.query;
   const bearer = header !== undefined && /^bearer(\s|$)/i.test(header.trim());
   const methods = [bearer, inBody !== undefined, inQuery].filter(Boolean).length;

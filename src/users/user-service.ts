@@ -125,22 +125,32 @@ export class UserService {
     return this.em.fork().find(User, where, { orderBy: { username: 'asc' }, limit });
   }
 
+  /** Disabling a user ends their sessions and grants: re-enabling does not revive old tokens. */
   async update(name: string, input: UpdateUserInput): Promise<User> {
     const data = parse(updateSchema, input);
-    const em = this.em.fork();
-    const user = await this.mustFind(em, name);
-    em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
-    await em.flush();
-    return user;
+    return this.em.fork().transactional(async (em) => {
+      const user = await this.mustFind(em, name);
+      const disabling = data.active === false && user.active;
+      em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+      await em.flush();
+      if (disabling) await endSessionsAndGrants(em, user.id);
+      return user;
+    });
   }
 
+  /**
+   * A new password ends every session and grant of the user, so that whoever knew the old one
+   * loses access (RFC 9700 §4.14.2; SECURITY-CASES TK-21).
+   */
   async setPassword(name: string, newPassword: string | null): Promise<User> {
     const hash = newPassword === null ? null : await hashPassword(parse(z.object({ password }), { password: newPassword }).password);
-    const em = this.em.fork();
-    const user = await this.mustFind(em, name);
-    user.passwordHash = hash;
-    await em.flush();
-    return user;
+    return this.em.fork().transactional(async (em) => {
+      const user = await this.mustFind(em, name);
+      user.passwordHash = hash;
+      await em.flush();
+      await endSessionsAndGrants(em, user.id);
+      return user;
+    });
   }
 
   async delete(name: string): Promise<void> {
@@ -154,6 +164,12 @@ export class UserService {
     if (!user) throw new UserError('ERR_USER_NOT_FOUND', `no user named "${normalizeUsername(name)}"`, 'username');
     return user;
   }
+}
+
+/** Revokes the user's grants (their refresh and access tokens die) and deletes their sessions. */
+async function endSessionsAndGrants(em: EntityManager, userId: string): Promise<void> {
+  await em.execute('update grants set revoked_at = now() where user_id = ? and revoked_at is null', [userId]);
+  await em.execute('delete from sessions where user_id = ?', [userId]);
 }
 
 /** Validates with zod and turns the first problem into a `UserError` naming the field. */

@@ -60,7 +60,11 @@ export function validateAuthorizationRequest(params: Params, lookup: (id: string
   // `state` is echoed only when it came once (AZ-15: a duplicated value is not used).
   const state = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
   try {
-    return { client, request: { ...redirectable(params, client), clientId: client.id, redirectUri, redirectUriGiven: given, state } };
+    const checked = redirectable(params, client);
+    // OpenID Connect makes redirect_uri mandatory (OIDC Core §3.1.2.1); plain OAuth 2.0 may omit
+    // it when exactly one is registered (RFC 6749 §3.1.2.3).
+    if (!given && checked.scopes.includes('openid')) throw invalidRequest('redirect_uri is required for OpenID Connect requests');
+    return { client, request: { ...checked, clientId: client.id, redirectUri, redirectUriGiven: given, state } };
   } catch (e) {
     if (e instanceof OAuthError) throw new AuthorizationRedirectError(e, redirectUri, state);
     throw e;

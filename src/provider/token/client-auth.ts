@@ -17,6 +17,7 @@ export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', '
 
 /** A digest no secret hashes to, compared against when the client is unknown. */
 const NO_SECRET = hashSecret('\u0000no-such-client');
+const UNKNOWN_CLIENT = { isPublic: false, secretHash: NO_SECRET, secretExpiresAt: null } as RegisteredClient;
 
 export interface AuthenticatedClient {
   client: RegisteredClient;
@@ -52,7 +53,8 @@ export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, p
   if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
 
   const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
-  const ok = client !== undefined && checkSecret(ctx, client, secret);
+  // The same digest comparison for an unknown client as for a known one.
+  const ok = checkSecret(ctx, client ?? UNKNOWN_CLIENT, secret) && client !== undefined;
   if (!ok || !client) {
     ctx.throttles.address.fail(addressKey);
     ctx.throttles.client.fail(clientKey);
@@ -65,7 +67,7 @@ function checkSecret(ctx: ProviderContext, client: RegisteredClient, secret: str
   if (client.isPublic) return secret === undefined; // a public client has no secret to send
   // Always a digest comparison of equal lengths, whatever was sent.
   const given = Buffer.from(hashSecret(secret ?? ''));
-  const expected = Buffer.from(client.secretHash ?? NO_SECRET);
+  const expected = Buffer.from(client.secretHash!);
   const equal = given.length === expected.length && timingSafeEqual(given, expected);
   const unexpired = client.secretExpiresAt === null || client.secretExpiresAt > ctx.clock.now();
   return secret !== undefined && equal && unexpired;

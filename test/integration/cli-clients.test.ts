@@ -1,0 +1,93 @@
+/** `jwt-oidc clients …` against a running provider: changes reach it at once (LISTEN/NOTIFY). */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
+
+let provider: TestProvider;
+let env: Record<string, string>;
+beforeAll(async () => {
+  provider = await startProvider({ JWT_OIDC_API_SCOPES: 'api:read' });
+  env = { DATABASE_URL: provider.databaseUrl, JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40) };
+});
+afterAll(() => provider?.close());
+
+async function secretHashOf(id: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: provider.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query('select secret_hash from clients where id = $1', [id])).rows[0]?.secret_hash ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const cc = (id: string, secret: string) => tokenRequest(provider, { grant_type: 'client_credentials', scope: 'api:read' }, { clientId: id, clientSecret: secret });
+
+describe('jwt-oidc clients', () => {
+  it('creates a confidential client: the secret is printed once, stored as a digest, and works at once', async () => {
+    const res = await runCli(['clients', 'create', '--id', 'svc-1', '--name', 'Service One', '--grant-types', 'client_credentials', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({ clientId: 'svc-1', name: 'Service One', public: false, grantTypes: ['client_credentials'] });
+    expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+    const stored = await secretHashOf('svc-1');
+    expect(stored).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(stored).not.toBe(out.clientSecret);
+    await eventually(async () => (await cc('svc-1', out.clientSecret)).status === 200);
+    const show = await runCli(['clients', 'show', '--id', 'svc-1', '--json'], { env });
+    expect(show.stdout).not.toContain(out.clientSecret);
+    expect(JSON.parse(show.stdout)).not.toHaveProperty('clientSecret');
+  });
+
+  it('rotates the secret: the old one stops working, the new one works', async () => {
+    const created = JSON.parse((await runCli(['clients', 'create', '--name', 'Rotating', '--grant-types', 'client_credentials', '--json'], { env })).stdout);
+    await eventually(async () => (await cc(created.clientId, created.clientSecret)).status === 200);
+    const rotated = await runCli(['clients', 'rotate-secret', '--id', created.clientId, '--json'], { env });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const { clientSecret } = JSON.parse(rotated.stdout);
+    expect(clientSecret).not.toBe(created.clientSecret);
+    await eventually(async () => (await cc(created.clientId, created.clientSecret)).status === 401);
+    expect((await cc(created.clientId, clientSecret)).status).toBe(200);
+  });
+
+  it('registers a public client without a secret', async () => {
+    const res = await runCli(['clients', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'http://localhost:5173/cb', '--origin', 'http://localhost:5173'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/public client: no secret/);
+    expect(res.stdout).not.toMatch(/client_secret:/);
+  });
+
+  it('refuses bad metadata with exit 2 and names the field (AZ-08)', async () => {
+    for (const uri of ['https://rp.example/cb#f', 'javascript:alert(1)', 'http://rp.example/cb', 'https://*.rp.example/cb']) {
+      const res = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', uri], { env });
+      expect(res.code, uri).toBe(2);
+      expect(res.stderr).toMatch(/^jwt-oidc: redirectUris: redirect URI/);
+    }
+    const pub = await runCli(['clients', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], { env });
+    expect(pub.code).toBe(2);
+    expect(pub.stderr).toMatch(/public client cannot use client_credentials/);
+  });
+
+  it('lists, updates and deletes', async () => {
+    await runCli(['clients', 'create', '--id', 'web-1', '--name', 'Web One', '--redirect-uri', 'https://web.example/cb'], { env });
+    const list = JSON.parse((await runCli(['clients', 'list', '--search', 'web', '--json'], { env })).stdout);
+    expect(list.map((c: { clientId: string }) => c.clientId)).toEqual(['web-1']);
+    const updated = await runCli(['clients', 'update', '--id', 'web-1', '--first-party', '--redirect-uri', 'https://web.example/cb', 'https://web.example/cb2', '--json'], { env });
+    expect(JSON.parse(updated.stdout)).toMatchObject({ firstParty: true, redirectUris: ['https://web.example/cb', 'https://web.example/cb2'] });
+    const off = await runCli(['clients', 'update', '--id', 'web-1', '--no-first-party', '--json'], { env });
+    expect(JSON.parse(off.stdout).firstParty).toBe(false);
+    expect((await runCli(['clients', 'delete', '--id', 'web-1'], { env })).code).toBe(0);
+    const gone = await runCli(['clients', 'show', '--id', 'web-1', '--json'], { env });
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout).error.code).toBe('ERR_CLIENT_NOT_FOUND');
+  });
+});
