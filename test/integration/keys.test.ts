@@ -198,7 +198,9 @@ describe('restarts and encryption secrets', () => {
     const blob = enc.encrypt('kid-1', Buffer.from('secret key material'));
     expect(enc.decrypt('kid-1', blob).toString()).toBe('secret key material');
     expect(() => enc.decrypt('kid-2', blob)).toThrow(KeyDecryptionError);
-    const tampered = blob.replace(/\.([^.]+)\.([^.]+)$/, (_m, ct: string, tag: string) => `.${ct.slice(0, -2)}AA.${tag}`);
+    // Flip one character of the ciphertext (always a change, whatever the random bytes were).
+    const tampered = blob.replace(/\.([^.]+)\.([^.]+)$/, (_m, ct: string, tag: string) => `.${ct[0] === 'A' ? 'B' : 'A'}${ct.slice(1)}.${tag}`);
+    expect(tampered).not.toBe(blob);
     expect(() => enc.decrypt('kid-1', tampered)).toThrow(KeyDecryptionError);
   });
 });

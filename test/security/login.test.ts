@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import pg from 'pg';
+import { query } from '../support/database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeUrl,
@@ -32,15 +32,8 @@ const INTERACTION = 'jwt-oidc.interaction';
 
 const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('base64url');
 
-async function sql<T = Record<string, unknown>>(p: TestProvider, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: p.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+/** One SQL statement against the provider's own database. */
+const sql = <T = Record<string, unknown>>(p: TestProvider, text: string, params: unknown[] = []) => query<T>(p.databaseUrl, text, params);
 
 const sessionRow = async (p: TestProvider, cookieValue: string) =>
   (await sql<{ user_id: string }>(p, 'select user_id from sessions where id_hash = $1', [sha256(cookieValue)]))[0];

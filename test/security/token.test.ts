@@ -6,11 +6,11 @@
  * token must fail at userinfo (401 invalid_token) and the refresh token at the refresh grant.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientService } from '../../src/clients/client-service.js';
 import { UserService } from '../../src/users/user-service.js';
 import { CookieJar, expectNothingPersisted, login, pkcePair, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
+import { query } from '../support/database.js';
 
 type Client = Awaited<ReturnType<TestProvider['createClient']>>;
 type User = Awaited<ReturnType<TestProvider['createUser']>>;
@@ -23,15 +23,7 @@ const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('bas
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 /** One SQL statement against the provider's own database. */
-async function sql<T = Record<string, unknown>>(p: TestProvider, query: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: p.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(query, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(p: TestProvider, text: string, params: unknown[] = []) => query<T>(p.databaseUrl, text, params);
 
 /** The payload of a JWT, unverified (for comparing claims). */
 function claimsOf(jwt: string): Json {

@@ -5,3 +5,15 @@ import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratc
 export function testDatabase(): Promise<ScratchDatabase> {
   return createScratchDatabase(inject('pgAdminUrl'), 'jwt_oidc_test');
 }
+
+/** One SQL statement on the database at `url` (tests inspect what the service wrote). */
+export async function query<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
