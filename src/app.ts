@@ -10,6 +10,8 @@ import express, { type Express } from 'express';
 import type { Settings } from './config/load.js';
 import type { Database } from './db/database.js';
 import { createApollo } from './graphql/apollo.js';
+import { systemClock } from './clock.js';
+import { authenticate } from './graphql/auth.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { graphqlSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -58,7 +60,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (provider) app.use(issuerPath(provider.issuer) || '/', providerRouter(provider));
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
-  const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis });
+  const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
   await apollo.start();
   app.use(
     '/graphql',
@@ -74,7 +76,10 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
         settings,
         logger: req.log,
         requestId: req.id,
+        ip: req.ip ?? 'unknown',
         em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
+        auth: await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
+        provider,
       }),
     }),
   );

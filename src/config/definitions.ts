@@ -206,6 +206,15 @@ export const definitions = {
     expect: 'a hop count, or a comma-separated list of proxy addresses/CIDRs (loopback, uniquelocal…)',
     doc: 'Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (Express `trust proxy`): client addresses feed the login throttling.',
   }),
+  graphqlRateLimit: define({
+    env: 'JWT_OIDC_GRAPHQL_RATE_LIMIT',
+    kind: 'int',
+    schema: z.number().int().min(0).max(1_000_000),
+    default: 600,
+    modes: 'all',
+    expect: 'a whole number ≥ 0 (0: no limit)',
+    doc: 'GraphQL operations\' root fields per minute per caller (per token, or per address when anonymous); every alias counts. Beyond it: 429 with `Retry-After`.',
+  }),
   graphqlIntrospection: optional({
     env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
     kind: 'bool',

@@ -10,9 +10,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type ASTVisitor, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { GraphQLContext } from './context.js';
+import type { Clock } from '../clock.js';
 import { maskError } from './errors.js';
+import { rateLimitPlugin } from './rate-limit.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -21,6 +23,9 @@ export interface ApolloOptions {
   introspection: boolean;
   /** How long in-flight requests may run on shutdown before connections are cut (default 10 s). */
   stopGracePeriodMillis?: number;
+  /** Root fields per minute per caller (0: no limit). */
+  rateLimit: number;
+  clock: Clock;
 }
 
 /** Limits against abusive queries (SECURITY-CASES GQ-03, GQ-04, GQ-07). */
@@ -54,7 +59,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, knownOperationTypes],
     formatError: maskError,
     plugins: [
       // graphql-armor's typings resolve Apollo's CommonJS declarations; the objects are the same.
@@ -66,9 +71,24 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageDisabled(),
+      rateLimitPlugin({ perMinute: options.rateLimit, clock: options.clock }),
       logUnexpectedErrors(),
     ],
   });
+}
+
+/**
+ * An operation whose type the schema lacks (`subscription` here) is invalid (GraphQL spec §5.2.1
+ * "Operation Type Existence"; graphql-js 16 has no rule for it and fails at execution).
+ */
+function knownOperationTypes(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation)) {
+        context.reportError(new GraphQLError(`this schema has no ${node.operation} operations`, { nodes: [node] }));
+      }
+    },
+  };
 }
 
 /** Errors that `maskError` hides from the client are logged here, with the request id. */

@@ -329,19 +329,18 @@ export class KeyManager {
   }
 
   /**
-   * Verifies a JWT signed by one of our published keys (its own algorithm only), then the
-   * claims per `options` (issuer, audience, typ, clock tolerance…).
+   * The published key a JWS header names, for jose's `jwtVerify`: by `kid`, and only for the
+   * key's own algorithm (RFC 8725 §3.1). No key for headers without a known `kid`.
    */
+  readonly getKey = (header: { kid?: unknown; alg?: unknown }): CryptoKey => {
+    const key = typeof header.kid === 'string' ? this.keys.find((k) => k.kid === header.kid && keyState(k, this.clock.now()) !== 'expired') : undefined;
+    if (!key || header.alg !== key.alg) throw new KeyUnavailableError('the token is not signed by a published key of this provider');
+    return key.verifyKey;
+  };
+
+  /** Verifies a JWT signed by one of our published keys, then the claims per `options`. */
   verify(token: string, options: JWTVerifyOptions = {}): Promise<JWTVerifyResult> {
-    return jwtVerify(
-      token,
-      (header) => {
-        const key = this.keys.find((k) => k.kid === header.kid && keyState(k, this.clock.now()) !== 'expired');
-        if (!key || header.alg !== key.alg) throw new KeyUnavailableError('the token is not signed by a published key of this provider');
-        return key.verifyKey;
-      },
-      { currentDate: new Date(this.clock.now()), ...options },
-    );
+    return jwtVerify(token, this.getKey, { currentDate: new Date(this.clock.now()), ...options });
   }
 
   /** The JWK Set: public members, `kid`, `alg`, `use: sig`; active keys first. */

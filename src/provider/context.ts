@@ -10,6 +10,7 @@ import type { KeyManager } from '../keys/key-manager.js';
 import type { Logger } from '../log.js';
 import { cookieName } from '../http/cookies.js';
 import { FailureThrottle } from '../util/failure-throttle.js';
+import { providerTokenVerifier, type ProviderAccessToken } from './access-token.js';
 import { loadSerializer, type ClaimsOptions } from './claims.js';
 import { ConsentStore } from './stores/consent-store.js';
 import { GrantStore } from './stores/grant-store.js';
@@ -35,6 +36,8 @@ export interface ProviderContext {
   claims: ClaimsOptions;
   throttles: { account: FailureThrottle; address: FailureThrottle; client: FailureThrottle };
   cookies: { secure: boolean; session: string; interaction: string };
+  /** Verifies an access token of this provider and that it is still alive. */
+  verifyAccessToken(token: string): Promise<ProviderAccessToken>;
 }
 
 export interface ProviderContextOptions {
@@ -51,12 +54,14 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
   const { settings, clock } = o;
   const secure = new URL(o.issuer).protocol === 'https:';
   const windowMs = settings.loginFailureWindow * 1000;
+  const grants = new GrantStore(o.orm, clock);
   return {
     ...o,
+    verifyAccessToken: providerTokenVerifier({ ...o, grants }),
     basePath: new URL(o.issuer).pathname.replace(/\/$/, ''),
     sessions: new SessionStore(o.orm, clock),
     interactions: new InteractionStore(o.orm, clock),
-    grants: new GrantStore(o.orm, clock),
+    grants,
     consents: new ConsentStore(o.orm),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },

@@ -68,6 +68,13 @@ export type CreateUserInput = z.input<typeof createSchema>;
 const updateSchema = z.object({ admin: z.boolean().optional(), active: z.boolean().optional(), ...profileFields }).strict();
 export type UpdateUserInput = z.input<typeof updateSchema>;
 
+/** What users may change about themselves: never email (unverified), flags or username. */
+const profileSchema = z.object({ givenName: profileFields.givenName, familyName: profileFields.familyName, locale: profileFields.locale, picture: profileFields.picture }).strict();
+export type UpdateProfileInput = z.input<typeof profileSchema>;
+
+/** A user named by username (the CLI) or by id (the GraphQL API). */
+export type UserRef = string | { id: string } | { username: string };
+
 export interface ListUsersOptions {
   /** Substring of username, email or name (case-insensitive). */
   search?: string;
@@ -126,10 +133,10 @@ export class UserService {
   }
 
   /** Disabling a user ends their sessions and grants: re-enabling does not revive old tokens. */
-  async update(name: string, input: UpdateUserInput): Promise<User> {
+  async update(ref: UserRef, input: UpdateUserInput): Promise<User> {
     const data = parse(updateSchema, input);
     return this.em.fork().transactional(async (em) => {
-      const user = await this.mustFind(em, name);
+      const user = await this.mustFind(em, ref);
       const disabling = data.active === false && user.active;
       em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
       await em.flush();
@@ -138,14 +145,24 @@ export class UserService {
     });
   }
 
+  /** A user's own changes to their profile (the `updateMe` mutation). */
+  async updateProfile(ref: UserRef, input: UpdateProfileInput): Promise<User> {
+    const data = parse(profileSchema, input);
+    const em = this.em.fork();
+    const user = await this.mustFind(em, ref);
+    em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+    await em.flush();
+    return user;
+  }
+
   /**
    * A new password ends every session and grant of the user, so that whoever knew the old one
    * loses access (RFC 9700 §4.14.2; SECURITY-CASES TK-21).
    */
-  async setPassword(name: string, newPassword: string | null): Promise<User> {
+  async setPassword(ref: UserRef, newPassword: string | null): Promise<User> {
     const hash = newPassword === null ? null : await hashPassword(parse(z.object({ password }), { password: newPassword }).password);
     return this.em.fork().transactional(async (em) => {
-      const user = await this.mustFind(em, name);
+      const user = await this.mustFind(em, ref);
       user.passwordHash = hash;
       await em.flush();
       await endSessionsAndGrants(em, user.id);
@@ -153,15 +170,21 @@ export class UserService {
     });
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(ref: UserRef): Promise<void> {
     const em = this.em.fork();
-    const user = await this.mustFind(em, name);
+    const user = await this.mustFind(em, ref);
     await em.remove(user).flush();
   }
 
-  private async mustFind(em: EntityManager, name: string): Promise<User> {
-    const user = await em.findOne(User, { username: normalizeUsername(name) });
-    if (!user) throw new UserError('ERR_USER_NOT_FOUND', `no user named "${normalizeUsername(name)}"`, 'username');
+  private async mustFind(em: EntityManager, ref: UserRef): Promise<User> {
+    if (typeof ref === 'object' && 'id' in ref) {
+      const user = z.uuid().safeParse(ref.id).success ? await em.findOne(User, { id: ref.id }) : null;
+      if (!user) throw new UserError('ERR_USER_NOT_FOUND', 'no such user', 'id');
+      return user;
+    }
+    const name = normalizeUsername(typeof ref === 'string' ? ref : ref.username);
+    const user = await em.findOne(User, { username: name });
+    if (!user) throw new UserError('ERR_USER_NOT_FOUND', `no user named "${name}"`, 'username');
     return user;
   }
 }

@@ -19,17 +19,24 @@ export class FailureThrottle {
 
   constructor(private readonly options: ThrottleOptions) {}
 
-  /** Seconds until `key` may try again; 0 when it may now. */
-  retryAfter(key: string): number {
+  /**
+   * Seconds until `key` may spend `cost` more (one attempt, or the fields of an operation);
+   * 0 when it may now. A cost above the limit never fits: Infinity.
+   */
+  retryAfter(key: string, cost = 1): number {
+    if (cost > this.options.limit) return Number.POSITIVE_INFINITY;
     const recent = this.recent(key);
-    if (recent.length < this.options.limit) return 0;
-    const oldest = recent[recent.length - this.options.limit]!;
-    return Math.max(1, Math.ceil((oldest + this.options.windowMs - this.options.clock.now()) / 1000));
+    if (recent.length + cost <= this.options.limit) return 0;
+    // Wait until enough of the oldest events have left the window.
+    const freeing = recent[recent.length + cost - this.options.limit - 1]!;
+    return Math.max(1, Math.ceil((freeing + this.options.windowMs - this.options.clock.now()) / 1000));
   }
 
-  fail(key: string): void {
+  /** Counts `count` events for `key` now (failures, or fields of a GraphQL operation). */
+  fail(key: string, count = 1): void {
     const recent = this.recent(key);
-    recent.push(this.options.clock.now());
+    const now = this.options.clock.now();
+    for (let i = 0; i < Math.min(count, this.options.limit); i++) recent.push(now);
     this.failures.delete(key); // re-insert: Map order is the eviction order
     this.failures.set(key, recent.slice(-this.options.limit));
     const max = this.options.maxKeys ?? 100_000;

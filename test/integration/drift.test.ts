@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, ormConfig } from '../../src/db/orm-config.js';
-import { printedSchema } from '../../src/graphql/schema.js';
+import { graphqlSchema, printedSchema } from '../../src/graphql/schema.js';
 import { testDatabase } from '../support/database.js';
 
 describe('drift', () => {
@@ -39,6 +39,24 @@ describe('drift', () => {
     expect(rows[0]!.n).toBe(0);
     await orm.getMigrator().up();
     expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+  });
+
+  it('describes every type, field, argument, input field and enum value of the GraphQL schema', async () => {
+    const { isObjectType, isInputObjectType, isEnumType, isInterfaceType } = await import('graphql');
+    const schema = await graphqlSchema();
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || ['String', 'Boolean', 'Int', 'Float', 'ID'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isEnumType(type)) for (const v of type.getValues()) if (!v.description) missing.push(`${type.name}.${v.name}`);
+    }
+    expect(missing).toEqual([]);
   });
 
   it('has the committed GraphQL SDL', async () => {

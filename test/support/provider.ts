@@ -189,3 +189,29 @@ export async function expectNothingPersisted<T>(p: Pick<TestServer, 'databaseUrl
   expect(await dbSnapshot(p), 'the request must not write to the database').toEqual(before);
   return result;
 }
+
+/** A client_credentials access token. */
+export async function clientToken(p: TestProvider, client: { clientId: string; clientSecret?: string }, scope = ''): Promise<string> {
+  const res = await tokenRequest(p, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, client);
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  if (res.status !== 200 || !body.access_token) throw new Error(`client_credentials failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** An administrator's tokens: an admin user through a first-party client, with the admin scope. */
+export async function adminUserTokens(p: TestProvider) {
+  const admin = await p.createUser({ admin: true });
+  const console = await p.createClient({ name: 'Admin console', firstParty: true });
+  return { user: admin, client: console, tokens: await tokensFor(p, console, admin, 'openid profile admin') };
+}
+
+/** POST /graphql as a JSON client would, with a bearer token when given. */
+export async function gql(p: Pick<TestServer, 'url'>, query: string, variables?: Record<string, unknown>, token?: string) {
+  const res = await fetch(`${p.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: (text ? JSON.parse(text) : {}) as { data?: any; errors?: any } };
+}

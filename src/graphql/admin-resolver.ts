@@ -1,0 +1,130 @@
+/**
+ * Administration over GraphQL (DESIGN §5): users, clients, grants, sessions and signing keys,
+ * everything the original did in the Django admin and more. Every resolver checks the caller is
+ * an administrator before it reads or writes anything; every field of the admin types checks it
+ * again (@Authorized on the types), so no path reaches admin data without it.
+ */
+import { GraphQLError } from 'graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { ClientService } from '../clients/client-service.js';
+import { Client as ClientEntity } from '../db/entities/client.js';
+import { User as UserEntity } from '../db/entities/user.js';
+import { UserService } from '../users/user-service.js';
+import { requireAdmin } from './auth.js';
+import type { GraphQLContext } from './context.js';
+import { domain, notFound } from './domain-errors.js';
+import { given } from './me-resolver.js';
+import { Client, ClientConnection, ClientMetadataInput, ClientWithSecret, CreateClientInput, toClient } from './types/client.js';
+import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from './types/connection.js';
+import { CreateUserInput, toUser, UpdateUserInput, User, UserConnection } from './types/user.js';
+
+const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function provider(ctx: GraphQLContext) {
+  if (!ctx.provider) throw new GraphQLError('administration is available in provider mode', { extensions: { code: 'BAD_REQUEST' } });
+  return ctx.provider;
+}
+
+function clientService(ctx: GraphQLContext): ClientService {
+  const p = provider(ctx);
+  return new ClientService(ctx.em, () => p.clients.changed());
+}
+
+@Resolver()
+export class UserAdminResolver {
+  @Query(() => UserConnection, { description: 'Users, by username. Admin.' })
+  async users(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<User>> {
+    requireAdmin(ctx);
+    const limit = pageSize(args.first);
+    const where: Record<string, unknown> = {};
+    const after = decodeCursor(args.after);
+    if (after !== undefined) where.username = { $gt: after };
+    if (args.search) where.$or = [{ username: { $ilike: like(args.search) } }, { email: { $ilike: like(args.search) } }, { givenName: { $ilike: like(args.search) } }, { familyName: { $ilike: like(args.search) } }];
+    const rows = await ctx.em.find(UserEntity, where, { orderBy: { username: 'asc' }, limit: limit + 1 });
+    return toConnection(rows, limit, (u) => u.username, toUser);
+  }
+
+  @Query(() => User, { nullable: true, description: 'A user by id; null when there is none. Admin.' })
+  async user(@Arg('id', () => ID, { description: 'The user id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<User | null> {
+    requireAdmin(ctx);
+    const found = await new UserService(ctx.em).findById(id);
+    return found ? toUser(found) : null;
+  }
+
+  @Mutation(() => User, { description: 'Creates a user. Admin.' })
+  async createUser(@Arg('input', () => CreateUserInput, { description: 'The new user.' }) input: CreateUserInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+    requireAdmin(ctx);
+    return toUser(await domain(() => new UserService(ctx.em).create(given(input) as Parameters<UserService['create']>[0])));
+  }
+
+  @Mutation(() => User, { description: 'Changes a user; disabling one ends their sessions and grants. Admin.' })
+  async updateUser(@Arg('id', () => ID, { description: 'The user id.' }) id: string, @Arg('input', () => UpdateUserInput, { description: 'The changes.' }) input: UpdateUserInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+    requireAdmin(ctx);
+    return toUser(await domain(() => new UserService(ctx.em).update({ id }, given(input) as Parameters<UserService['update']>[1])));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a user with their sessions, grants and tokens. Admin.' })
+  async deleteUser(@Arg('id', () => ID, { description: 'The user id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    requireAdmin(ctx);
+    await domain(() => new UserService(ctx.em).delete({ id }));
+    return true;
+  }
+
+  @Mutation(() => User, { description: 'Sets (or with null, removes) a user\'s password; ends their sessions and grants. Admin.' })
+  async setUserPassword(@Arg('id', () => ID, { description: 'The user id.' }) id: string, @Arg('password', () => String, { nullable: true, description: 'The new password (8–1024 characters); null removes it.' }) password: string | null, @Ctx() ctx: GraphQLContext): Promise<User> {
+    requireAdmin(ctx);
+    return toUser(await domain(() => new UserService(ctx.em).setPassword({ id }, password)));
+  }
+}
+
+@Resolver()
+export class ClientAdminResolver {
+  @Query(() => ClientConnection, { description: 'Registered clients, by client_id. Admin.' })
+  async clients(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<Client>> {
+    requireAdmin(ctx);
+    const limit = pageSize(args.first);
+    const where: Record<string, unknown> = {};
+    const after = decodeCursor(args.after);
+    if (after !== undefined) where.id = { $gt: after };
+    if (args.search) where.$or = [{ id: { $ilike: like(args.search) } }, { name: { $ilike: like(args.search) } }];
+    const rows = await ctx.em.find(ClientEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
+    return toConnection(rows, limit, (c) => c.id, toClient);
+  }
+
+  @Query(() => Client, { nullable: true, description: 'A client by client_id; null when there is none. Admin.' })
+  async client(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Client | null> {
+    requireAdmin(ctx);
+    const found = await ctx.em.findOne(ClientEntity, { id });
+    return found ? toClient(found) : null;
+  }
+
+  @Mutation(() => ClientWithSecret, { description: 'Registers a client; its secret is returned this once. Admin.' })
+  async createClient(@Arg('input', () => CreateClientInput, { description: 'The new client.' }) input: CreateClientInput, @Ctx() ctx: GraphQLContext): Promise<ClientWithSecret> {
+    requireAdmin(ctx);
+    const data = given(input);
+    const { client, secret } = await domain(() => clientService(ctx).create({ ...data, name: data.name ?? '', redirectUris: data.redirectUris ?? [] } as Parameters<ClientService['create']>[0]));
+    return { client: toClient(client), clientSecret: secret ?? null };
+  }
+
+  @Mutation(() => Client, { description: 'Changes a client; lists given replace the old ones. Admin.' })
+  async updateClient(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Arg('input', () => ClientMetadataInput, { description: 'The changes.' }) input: ClientMetadataInput, @Ctx() ctx: GraphQLContext): Promise<Client> {
+    requireAdmin(ctx);
+    return toClient(await domain(() => clientService(ctx).update(id, given(input) as Parameters<ClientService['update']>[1])));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a client with its grants and tokens. Admin.' })
+  async deleteClient(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    requireAdmin(ctx);
+    await domain(() => clientService(ctx).delete(id));
+    return true;
+  }
+
+  @Mutation(() => ClientWithSecret, { description: 'Replaces a client\'s secret (the old one stops working at once); the new one is returned this once. Admin.' })
+  async rotateClientSecret(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ClientWithSecret> {
+    requireAdmin(ctx);
+    const { client, secret } = await domain(() => clientService(ctx).rotateSecret(id));
+    return { client: toClient(client), clientSecret: secret };
+  }
+}
+
+export { notFound, provider };

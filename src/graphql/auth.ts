@@ -1,0 +1,73 @@
+/**
+ * Who is calling the GraphQL API, and what they may do. The token comes from the Authorization
+ * header only (RFC 6750 §2.1; a token in the URL is refused, SECURITY-CASES BR-05); a bad token
+ * is an HTTP 401 with a `WWW-Authenticate` challenge; no token is an anonymous caller. Admin
+ * rights are checked on every field of admin types (`@Authorized`) and again by each admin
+ * resolver before it reads or writes anything (GQ-12, GQ-13).
+ */
+import { GraphQLError } from 'graphql';
+import type { AuthChecker } from 'type-graphql';
+import type { ProviderContext } from '../provider/context.js';
+import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
+import { bearerFromHeader } from '../resource/bearer.js';
+import { BearerError } from '../resource/errors.js';
+import type { Auth, GraphQLContext } from './context.js';
+
+export const ADMIN = 'admin';
+
+export interface AuthRequest {
+  header(name: string): string | undefined;
+  query: Record<string, unknown>;
+}
+
+export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string): Promise<Auth | null> {
+  try {
+    if (Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
+    const token = bearerFromHeader(req.header('authorization'));
+    if (token === undefined) return null;
+    if (!provider) throw new BearerError('invalid_token', 'this server accepts no bearer tokens');
+    const verified = await provider.verifyAccessToken(token);
+    const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
+    return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
+  } catch (e) {
+    if (!(e instanceof BearerError)) throw e;
+    // Thrown from the context function: Apollo answers with this status and these headers.
+    throw new GraphQLError(e.description, {
+      extensions: {
+        code: e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
+        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
+      },
+    });
+  }
+}
+
+export function unauthenticated(): GraphQLError {
+  return new GraphQLError('authentication is required', { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+export function forbidden(message = 'not allowed'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/** The caller, or UNAUTHENTICATED. */
+export function requireAuth(ctx: GraphQLContext): Auth {
+  if (!ctx.auth) throw unauthenticated();
+  return ctx.auth;
+}
+
+/** An administrator, or UNAUTHENTICATED / FORBIDDEN (logged: an attempt worth knowing about). */
+export function requireAdmin(ctx: GraphQLContext): Auth & { isAdmin: true } {
+  const auth = requireAuth(ctx);
+  if (!auth.isAdmin) {
+    ctx.logger.warn({ event: 'admin.forbidden', sub: auth.sub, client: auth.clientId }, 'administration refused: no admin scope or rights');
+    throw forbidden('the admin scope of an administrator is required');
+  }
+  return auth as Auth & { isAdmin: true };
+}
+
+/** type-graphql's check for `@Authorized(ADMIN)` on types and fields. */
+export const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
+  if (roles.includes(ADMIN)) requireAdmin(context);
+  else requireAuth(context);
+  return true;
+};

@@ -1,0 +1,99 @@
+/** Grants, sessions and signing keys over GraphQL. Admin. */
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Grant as GrantEntity } from '../db/entities/grant.js';
+import { Session as SessionEntity } from '../db/entities/session.js';
+import { provider } from './admin-resolver.js';
+import { requireAdmin } from './auth.js';
+import type { GraphQLContext } from './context.js';
+import { notFound } from './domain-errors.js';
+import { Grant, Session } from './types/grant.js';
+import { KeyFamilyStatus, toKeyStatus } from './types/keys.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** At most this many grants per answer, newest first. */
+const MAX_GRANTS = 500;
+
+function toGrant(g: GrantEntity, now: number): Grant {
+  return {
+    id: g.id,
+    clientId: g.clientId,
+    userId: g.userId,
+    scopes: g.scope.split(' ').filter(Boolean),
+    authTime: g.authTime,
+    refreshCount: g.refreshCount,
+    createdAt: g.createdAt,
+    expiresAt: g.expiresAt,
+    revokedAt: g.revokedAt ?? null,
+    active: !g.revokedAt && g.expiresAt.getTime() > now,
+  };
+}
+
+function toSession(s: SessionEntity): Session {
+  return { id: s.sid, userId: s.userId, authTime: s.authTime, amr: s.amr, createdAt: s.createdAt, expiresAt: s.expiresAt };
+}
+
+@Resolver()
+export class GrantAdminResolver {
+  @Query(() => [Grant], { description: `Grants of a user and/or a client (at least one of the two), newest first, at most ${MAX_GRANTS}. Admin.` })
+  async grants(
+    @Arg('userId', () => ID, { nullable: true, description: 'Only grants of this user.' }) userId: string | null,
+    @Arg('clientId', () => ID, { nullable: true, description: 'Only grants for this client.' }) clientId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Grant[]> {
+    requireAdmin(ctx);
+    if (!userId && !clientId) throw new GraphQLError('give userId, clientId or both', { extensions: { code: 'BAD_USER_INPUT', field: 'userId' } });
+    if (userId && !UUID.test(userId)) return [];
+    const where: Record<string, unknown> = {};
+    if (userId) where.userId = userId;
+    if (clientId) where.clientId = clientId;
+    const rows = await ctx.em.find(GrantEntity, where, { orderBy: { createdAt: 'desc' }, limit: MAX_GRANTS });
+    const now = provider(ctx).clock.now();
+    return rows.map((g) => toGrant(g, now));
+  }
+
+  @Mutation(() => Grant, { description: 'Revokes a grant: its refresh and access tokens stop working at once. Admin.' })
+  async revokeGrant(@Arg('id', () => ID, { description: 'The grant id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Grant> {
+    const admin = requireAdmin(ctx);
+    if (!UUID.test(id)) throw notFound('grant');
+    await provider(ctx).grants.revoke(id);
+    const grant = await ctx.em.fork().findOne(GrantEntity, { id });
+    if (!grant) throw notFound('grant');
+    ctx.logger.info({ event: 'grant.revoked', grant: id, by: admin.sub }, 'grant revoked by an administrator');
+    return toGrant(grant, provider(ctx).clock.now());
+  }
+
+  @Query(() => [Session], { description: 'Live login sessions of a user. Admin.' })
+  async sessions(@Arg('userId', () => ID, { description: 'The user id.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<Session[]> {
+    requireAdmin(ctx);
+    if (!UUID.test(userId)) return [];
+    const rows = await ctx.em.find(SessionEntity, { userId, expiresAt: { $gt: new Date(provider(ctx).clock.now()) } }, { orderBy: { createdAt: 'desc' } });
+    return rows.map(toSession);
+  }
+
+  @Mutation(() => Boolean, { description: 'Ends a login session (the browser must log in again); its grants stay. Admin.' })
+  async revokeSession(@Arg('id', () => ID, { description: 'The session id (sid).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    const admin = requireAdmin(ctx);
+    const deleted = await ctx.em.fork().nativeDelete(SessionEntity, { sid: id });
+    if (deleted === 0) throw notFound('session');
+    ctx.logger.info({ event: 'session.revoked', sid: id, by: admin.sub }, 'session ended by an administrator');
+    return true;
+  }
+}
+
+@Resolver()
+export class KeyAdminResolver {
+  @Query(() => [KeyFamilyStatus], { description: 'Signing keys per family, as `jwt-oidc keys status` shows them. Admin.' })
+  keyRotationStatus(@Ctx() ctx: GraphQLContext): KeyFamilyStatus[] {
+    requireAdmin(ctx);
+    return toKeyStatus(provider(ctx).keys.status());
+  }
+
+  @Mutation(() => [KeyFamilyStatus], { description: 'Starts a rotation: a successor is published first and signs after KEY_PREPUBLISH_TIME; now: true switches at once (a compromised key). Admin.' })
+  async rotateKeys(@Arg('now', () => Boolean, { defaultValue: false, description: 'Switch at once instead of pre-publishing the successor.' }) now: boolean, @Ctx() ctx: GraphQLContext): Promise<KeyFamilyStatus[]> {
+    const admin = requireAdmin(ctx);
+    const { status } = await provider(ctx).keys.rotate({ now });
+    ctx.logger.info({ event: 'keys.rotated', now, by: admin.sub }, 'key rotation started by an administrator');
+    return toKeyStatus(status);
+  }
+}

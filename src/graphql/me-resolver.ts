@@ -1,0 +1,37 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { User as UserEntity } from '../db/entities/user.js';
+import { userinfoClaims } from '../provider/claims.js';
+import { UserService } from '../users/user-service.js';
+import { forbidden, requireAuth } from './auth.js';
+import type { GraphQLContext } from './context.js';
+import { domain } from './domain-errors.js';
+import { Me } from './types/me.js';
+import { toPublicUser, UpdateMeInput, PublicUser } from './types/user.js';
+
+@Resolver()
+export class MeResolver {
+  @Query(() => Me, { description: 'The caller: token claims, userinfo and public profile. Needs a valid access token.' })
+  async me(@Ctx() ctx: GraphQLContext): Promise<Me> {
+    const auth = requireAuth(ctx);
+    const user = auth.user ?? null;
+    const userinfo = user && auth.scopes.includes('openid') && ctx.provider ? await userinfoClaims(user, auth.scopes, ctx.provider.claims) : null;
+    return { sub: auth.sub, clientId: auth.clientId, scopes: auth.scopes, claims: auth.claims as Record<string, unknown>, userinfo, user: user ? toPublicUser(user) : null };
+  }
+
+  @Mutation(() => PublicUser, { description: 'Changes the caller\'s own profile. Needs a user token with the profile scope.' })
+  async updateMe(@Arg('input', () => UpdateMeInput, { description: 'The changes.' }) input: UpdateMeInput, @Ctx() ctx: GraphQLContext): Promise<PublicUser> {
+    const auth = requireAuth(ctx);
+    if (!auth.user) throw forbidden('a user token is required');
+    if (!auth.scopes.includes('profile')) throw forbidden('the profile scope is required');
+    const user: UserEntity = await domain(() => new UserService(ctx.em).updateProfile({ id: auth.user!.id }, given(input)));
+    return toPublicUser(user);
+  }
+}
+
+/**
+ * The fields an input actually carries: omitted ones (undefined) are left as they are; an
+ * explicit null clears a nullable field (and is refused where null makes no sense).
+ */
+export function given<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,140 @@
+import { Authorized, Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { Client as ClientEntity } from '../../db/entities/client.js';
+import { ADMIN } from '../auth.js';
+import { connectionOf } from './connection.js';
+
+@Authorized(ADMIN)
+@ObjectType({ description: 'An application registered at the provider (a relying party). Every field needs the admin scope.' })
+export class Client {
+  @Field(() => ID, { description: 'The client_id.' })
+  id!: string;
+
+  @Field(() => String, { description: 'Display name, shown on the consent page.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'https URL of a logo shown on the consent page.' })
+  logoUri!: string | null;
+
+  @Field(() => Boolean, { description: 'A public client (SPA, native app): no secret, PKCE required.' })
+  public!: boolean;
+
+  @Field(() => String, { description: 'client_secret_basic (or _post) for confidential clients, none for public ones.' })
+  tokenEndpointAuthMethod!: string;
+
+  @Field(() => [String], { description: 'Exact redirect URIs.' })
+  redirectUris!: string[];
+
+  @Field(() => [String], { description: 'Exact post-logout redirect URIs.' })
+  postLogoutRedirectUris!: string[];
+
+  @Field(() => [String], { description: 'Origins allowed by CORS.' })
+  allowedOrigins!: string[];
+
+  @Field(() => [String], { description: 'Grant types it may use.' })
+  grantTypes!: string[];
+
+  @Field(() => [String], { description: 'Response types it may use.' })
+  responseTypes!: string[];
+
+  @Field(() => Boolean, { description: 'First-party: no consent page.' })
+  firstParty!: boolean;
+
+  @Field(() => Boolean, { description: 'Logout at this client ends the whole provider session.' })
+  logoutAll!: boolean;
+
+  @Field(() => Boolean, { description: 'May obtain the admin scope with client_credentials.' })
+  admin!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg; null: the server default.' })
+  idTokenSignedResponseAlg!: string | null;
+
+  @Field(() => [String], { description: 'Third-party audiences added to its access tokens.' })
+  audiences!: string[];
+
+  @Field(() => Date, { description: 'When it was registered.' })
+  createdAt!: Date;
+
+  @Field(() => Date, { description: 'When it last changed.' })
+  updatedAt!: Date;
+}
+
+export const ClientConnection = connectionOf(Client, 'Client');
+
+export function toClient(c: ClientEntity): Client {
+  return {
+    id: c.id,
+    name: c.name,
+    logoUri: c.logoUri ?? null,
+    public: !c.secretHash,
+    tokenEndpointAuthMethod: c.secretHash ? 'client_secret_basic' : 'none',
+    redirectUris: c.redirectUris,
+    postLogoutRedirectUris: c.postLogoutRedirectUris,
+    allowedOrigins: c.allowedOrigins,
+    grantTypes: c.grantTypes,
+    responseTypes: c.responseTypes,
+    firstParty: c.firstParty,
+    logoutAll: c.logoutAll,
+    admin: c.admin,
+    idTokenSignedResponseAlg: c.idTokenSignedResponseAlg ?? null,
+    audiences: c.audiences,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+@ObjectType({ description: 'A client, and its secret when one was just made (shown this once).' })
+export class ClientWithSecret {
+  @Field(() => Client, { description: 'The client.' })
+  client!: Client;
+
+  @Field(() => String, { nullable: true, description: 'The client_secret: returned only now; null for a public client.' })
+  clientSecret!: string | null;
+}
+
+@InputType({ description: 'Client metadata; omitted fields take their defaults (create) or stay as they are (update).' })
+export class ClientMetadataInput {
+  @Field(() => String, { nullable: true, description: 'Display name.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'https URL of a logo.' })
+  logoUri?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Exact redirect URIs: https, http on loopback, or a reverse-domain app scheme.' })
+  redirectUris?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Exact post-logout redirect URIs.' })
+  postLogoutRedirectUris?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Origins allowed by CORS, e.g. https://app.example.' })
+  allowedOrigins?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'authorization_code, refresh_token, client_credentials (default: the first two).' })
+  grantTypes?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Response types (default: code, when authorization_code is allowed).' })
+  responseTypes?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'First-party: no consent page.' })
+  firstParty?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Logout at this client ends the whole provider session.' })
+  logoutAll?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope with client_credentials.' })
+  admin?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg, e.g. RS256.' })
+  idTokenSignedResponseAlg?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Third-party audiences added to its access tokens.' })
+  audiences?: string[] | null;
+}
+
+@InputType({ description: 'A new client.' })
+export class CreateClientInput extends ClientMetadataInput {
+  @Field(() => String, { nullable: true, description: 'Choose the client_id (default: 128 random bits).' })
+  id?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'A public client: no secret, PKCE required (default false).' })
+  public?: boolean | null;
+}

@@ -1,0 +1,88 @@
+/**
+ * Cursor pagination in the Relay connection shape (edges, node, cursor, pageInfo). Cursors are
+ * opaque: base64url of the sort key.
+ */
+import { GraphQLError } from 'graphql';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+
+@ObjectType({ description: 'Where a page of a connection stands (Relay).' })
+export class PageInfo {
+  @Field(() => Boolean, { description: 'Whether more items follow this page.' })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: 'Always false: connections page forward only.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page.' })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of this page: pass it as `after` for the next page.' })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { defaultValue: 20, description: 'How many items (1–100).' })
+  first: number = 20;
+
+  @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
+  after?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only items whose name or identifier contains this text (case-insensitive).' })
+  search?: string | null;
+}
+
+export interface Edge<T> {
+  node: T;
+  cursor: string;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+}
+
+/** A Connection type and its Edge type for `Node`. */
+export function connectionOf<T extends object>(Node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { description: `A ${name} with its cursor.` })
+  class EdgeType {
+    @Field(() => Node, { description: `The ${name}.` })
+    node!: T;
+
+    @Field(() => String, { description: 'Opaque cursor of this item.' })
+    cursor!: string;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name}s.` })
+  class ConnectionType {
+    @Field(() => [EdgeType], { description: `The ${name}s of this page.` })
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo, { description: 'Paging information.' })
+    pageInfo!: PageInfo;
+  }
+  return ConnectionType;
+}
+
+export const encodeCursor = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+
+export function decodeCursor(cursor: string | null | undefined): string | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{1,700}$/.test(cursor)) throw new GraphQLError('after: not a cursor of this connection', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+export function pageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > 100) throw new GraphQLError('first: must be 1–100', { extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+  return first;
+}
+
+/** Builds a connection from `limit + 1` fetched rows (the extra one says whether a next page exists). */
+export function toConnection<R, T>(rows: R[], limit: number, key: (row: R) => string, map: (row: R) => T): Connection<T> {
+  const page = rows.slice(0, limit);
+  const edges = page.map((row) => ({ node: map(row), cursor: encodeCursor(key(row)) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > limit, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Errors of a resource server (RFC 6750 §3.1), with the HTTP status and the `WWW-Authenticate`
+ * challenge that go with them. Callers narrow on `code`.
+ */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 };
+
+export class BearerError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: BearerErrorCode | 'missing',
+    readonly description: string,
+    /** For insufficient_scope: the scopes that would do (RFC 6750 §3). */
+    readonly scope?: string,
+  ) {
+    super(description);
+    this.name = 'BearerError';
+    this.status = code === 'missing' ? 401 : STATUS[code];
+  }
+
+  /** The `WWW-Authenticate` value; without credentials it names no error (RFC 6750 §3.1). */
+  challenge(realm: string): string {
+    const attrs = [`realm="${quote(realm)}"`];
+    if (this.code !== 'missing') {
+      attrs.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
+      if (this.scope) attrs.push(`scope="${quote(this.scope)}"`);
+    }
+    return `Bearer ${attrs.join(', ')}`;
+  }
+}
+
+const quote = (v: string) => v.replace(/["\\\r\n]/g, '');

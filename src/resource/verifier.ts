@@ -1,0 +1,102 @@
+/**
+ * Verifying OAuth 2.0 access tokens as JWTs (RFC 9068 §4) for any resource server, with jose:
+ * keys from a pinned source only (never from `jku`/`jwk`/`x5u` in the token), an algorithm
+ * allow-list of asymmetric algorithms, `typ` at+jwt, the exact issuer, the audience, expiry with
+ * a small tolerance, and then whatever the caller adds (revocation…). The provider's own GraphQL
+ * API, its userinfo endpoint and the `jwt-oidc/apollo` plugin all verify through this module.
+ */
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { BearerError } from './errors.js';
+
+/** Asymmetric algorithms only: an HMAC "verified" with a public key is the classic confusion. */
+export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+
+export interface AccessTokenVerifierOptions {
+  /** The issuer, compared byte for byte. */
+  issuer: string;
+  /** This resource server: the token's `aud` must contain one of these. */
+  audience: string | string[];
+  /** Where keys come from: a JWKS (jose `createRemoteJWKSet`, `createLocalJWKSet`) or a function. */
+  keys: JWTVerifyGetKey;
+  /** Allowed algorithms (default: every asymmetric JWS algorithm; `none` and HMAC never). */
+  algorithms?: readonly string[];
+  /** Seconds of clock skew tolerated on `exp`, `nbf`, `iat` (default 5). */
+  clockTolerance?: number;
+  /** Refuse tokens longer than this many characters before parsing them (default 8192). */
+  maxTokenLength?: number;
+  /** Refuse tokens whose `exp - iat` exceeds this many seconds (default: no bound). */
+  maxLifetime?: number;
+  /** The current time (default: the system clock), for tests. */
+  now?: () => number;
+  /** Further checks on the verified claims (revocation…); throw a BearerError to refuse. */
+  validate?: (claims: JWTPayload) => Promise<void> | void;
+}
+
+export interface VerifiedAccessToken {
+  token: string;
+  sub: string;
+  /** `client_id` (RFC 9068 §2.2). */
+  clientId: string;
+  /** `scope`, split. */
+  scopes: string[];
+  claims: JWTPayload;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken>;
+
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const algorithms = [...(options.algorithms ?? ASYMMETRIC_ALGORITHMS)];
+  if (algorithms.some((a) => /^(none|HS\d+)$/i.test(a))) throw new TypeError('symmetric algorithms and "none" cannot verify access tokens from a public key set');
+  const maxLength = options.maxTokenLength ?? 8192;
+  return async (token) => {
+    if (typeof token !== 'string' || token.length === 0) throw new BearerError('invalid_token', 'the access token is missing');
+    if (token.length > maxLength) throw new BearerError('invalid_token', 'the access token is too long');
+    assertCompactJws(token);
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        // RFC 9068 §4: "at+jwt", compared without case and without "application/" (jose does both).
+        typ: 'at+jwt',
+        clockTolerance: options.clockTolerance ?? 5,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'client_id'],
+        currentDate: options.now ? new Date(options.now()) : undefined,
+      }));
+    } catch (e) {
+      throw new BearerError('invalid_token', e instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is invalid');
+    }
+    // jose checks `iat` only against a maximum age: a token from the future is refused here, and
+    // one claiming to live longer than allowed too (RFC 8725 §3.10; SECURITY-CASES JW-13).
+    const now = (options.now?.() ?? Date.now()) / 1000;
+    const tolerance = options.clockTolerance ?? 5;
+    if (typeof claims.iat !== 'number' || claims.iat > now + tolerance) throw new BearerError('invalid_token', 'the access token was issued in the future');
+    if (options.maxLifetime !== undefined && (claims.exp as number) - claims.iat > options.maxLifetime + tolerance) throw new BearerError('invalid_token', 'the access token lives longer than allowed');
+    const { sub, client_id: clientId, scope = '' } = claims as { sub: unknown; client_id: unknown; scope?: unknown };
+    if (typeof sub !== 'string' || sub === '' || typeof clientId !== 'string' || typeof scope !== 'string') {
+      throw new BearerError('invalid_token', 'the access token is invalid');
+    }
+    await options.validate?.(claims);
+    return { token, sub, clientId, scopes: scope.split(' ').filter(Boolean), claims };
+  };
+}
+
+/**
+ * One spelling per token: three unpadded base64url segments whose header and payload decode to
+ * JSON objects, with no byte-order mark (RFC 7515 §7.1; RFC 7519 §7.2; SECURITY-CASES JW-11, JW-15).
+ * jose would accept `=` padding and strip a BOM.
+ */
+function assertCompactJws(token: string): void {
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) throw new BearerError('invalid_token', 'the access token is not a compact JWS');
+  const [header, payload] = token.split('.') as [string, string];
+  for (const segment of [header, payload]) {
+    if (Buffer.from(segment.slice(0, 4), 'base64url')[0] !== 0x7b) throw new BearerError('invalid_token', 'the access token is not a compact JWS');
+  }
+}
+
+/** Throws insufficient_scope unless `granted` holds one of `alternatives` entirely (AND within, OR across). */
+export function requireScopes(granted: readonly string[], alternatives: readonly (readonly string[])[]): void {
+  if (alternatives.length === 0 || alternatives.some((all) => all.every((s) => granted.includes(s)))) return;
+  throw new BearerError('insufficient_scope', 'the access token lacks the required scope', alternatives.map((a) => a.join(' ')).join(' '));
+}
