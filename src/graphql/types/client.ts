@@ -1,4 +1,5 @@
 import { Authorized, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { publicClient } from '../../clients/client-service.js';
 import type { Client as ClientEntity } from '../../db/entities/client.js';
 import { ADMIN } from '../auth.js';
 import { connectionOf } from './connection.js';
@@ -61,25 +62,7 @@ export class Client {
 export const ClientConnection = connectionOf(Client, 'Client');
 
 export function toClient(c: ClientEntity): Client {
-  return {
-    id: c.id,
-    name: c.name,
-    logoUri: c.logoUri ?? null,
-    public: !c.secretHash,
-    tokenEndpointAuthMethod: c.secretHash ? 'client_secret_basic' : 'none',
-    redirectUris: c.redirectUris,
-    postLogoutRedirectUris: c.postLogoutRedirectUris,
-    allowedOrigins: c.allowedOrigins,
-    grantTypes: c.grantTypes,
-    responseTypes: c.responseTypes,
-    firstParty: c.firstParty,
-    logoutAll: c.logoutAll,
-    admin: c.admin,
-    idTokenSignedResponseAlg: c.idTokenSignedResponseAlg ?? null,
-    audiences: c.audiences,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
+  return { ...publicClient(c), id: c.id, createdAt: c.createdAt, updatedAt: c.updatedAt };
 }
 
 @ObjectType({ description: 'A client, and its secret when one was just made (shown this once).' })

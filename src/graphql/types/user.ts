@@ -59,66 +59,6 @@ export function toUser(u: UserEntity): User {
   return { ...toPublicUser(u), active: u.active, admin: u.admin, hasPassword: u.passwordHash != null, createdAt: u.createdAt, updatedAt: u.updatedAt };
 }
 
-@InputType({ description: 'A new user.' })
-export class CreateUserInput {
-  @Field(() => String, { description: 'Login name; stored in lower case; letters, digits and . _ @ + -.' })
-  username!: string;
-
-  @Field(() => String, { nullable: true, description: 'Initial password (8–1024 characters); none: the user cannot log in with a password.' })
-  password?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Email address.' })
-  email?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Whether the email address is verified (default false).' })
-  emailVerified?: boolean | null;
-
-  @Field(() => String, { nullable: true, description: 'Given name.' })
-  givenName?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Family name.' })
-  familyName?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'BCP 47 language tag.' })
-  locale?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'http(s) URL of a profile picture.' })
-  picture?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope (default false).' })
-  admin?: boolean | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Can log in (default true).' })
-  active?: boolean | null;
-}
-
-@InputType({ description: 'Changes to a user; omitted fields stay as they are.' })
-export class UpdateUserInput {
-  @Field(() => String, { nullable: true, description: 'Email address.' })
-  email?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Whether the email address is verified.' })
-  emailVerified?: boolean | null;
-
-  @Field(() => String, { nullable: true, description: 'Given name.' })
-  givenName?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Family name.' })
-  familyName?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'BCP 47 language tag.' })
-  locale?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'http(s) URL of a profile picture.' })
-  picture?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope.' })
-  admin?: boolean | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Can log in; false ends the user\'s sessions and grants.' })
-  active?: boolean | null;
-}
-
 @InputType({ description: 'What users may change about themselves.' })
 export class UpdateMeInput {
   @Field(() => String, { nullable: true, description: 'Given name.' })
@@ -132,4 +72,28 @@ export class UpdateMeInput {
 
   @Field(() => String, { nullable: true, description: 'http(s) URL of a profile picture.' })
   picture?: string | null;
+}
+
+@InputType({ description: 'Changes to a user; omitted fields stay as they are.' })
+export class UpdateUserInput extends UpdateMeInput {
+  @Field(() => String, { nullable: true, description: 'Email address.' })
+  email?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether the email address is verified.' })
+  emailVerified?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope.' })
+  admin?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Can log in; false ends the user\'s sessions and grants.' })
+  active?: boolean | null;
+}
+
+@InputType({ description: 'A new user; flags default to not verified, not admin, active.' })
+export class CreateUserInput extends UpdateUserInput {
+  @Field(() => String, { description: 'Login name; stored in lower case; letters, digits and . _ @ + -.' })
+  username!: string;
+
+  @Field(() => String, { nullable: true, description: 'Initial password (8–1024 characters); none: the user cannot log in with a password.' })
+  password?: string | null;
 }
