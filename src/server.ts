@@ -13,6 +13,7 @@ import { ClientRegistry } from './clients/client-registry.js';
 import { systemClock } from './clock.js';
 import { startKeyManager, type KeyManager } from './keys/index.js';
 import { createProviderContext, type ProviderContext } from './provider/context.js';
+import { Housekeeping } from './provider/housekeeping.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
@@ -31,6 +32,8 @@ export interface RunningServer {
   keys?: KeyManager;
   /** provider mode: everything the endpoints use. */
   provider?: ProviderContext;
+  /** provider mode: the deletion of expired rows. */
+  housekeeping?: Housekeeping;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
 }
@@ -44,6 +47,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   let keys: KeyManager | undefined;
   let clients: ClientRegistry | undefined;
   let provider: ProviderContext | undefined;
+  let housekeeping: Housekeeping | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -56,12 +60,15 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url });
       await clients.start();
       provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger });
+      housekeeping.start();
     }
     app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, httpServer });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
     await app?.stop().catch(() => undefined);
+    await housekeeping?.stop();
     await keys?.stop();
     await clients?.stop();
     await db.close();
@@ -80,10 +87,12 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     db,
     keys,
     provider,
+    housekeeping,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
         await app.stop().catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
+        await housekeeping?.stop();
         await keys?.stop();
         await clients?.stop();
         await db.close();

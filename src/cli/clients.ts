@@ -17,6 +17,9 @@ interface MetadataOptions {
   admin?: boolean;
   idTokenAlg?: string;
   audience?: string[];
+  backchannelLogoutUri?: string;
+  extraClaim?: string[];
+  denyUser?: string[];
 }
 
 function metadataOptions(cmd: Command, required: boolean): Command {
@@ -33,6 +36,9 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--admin', 'may obtain the admin scope (client_credentials)')
     .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
     .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
+    .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
+    .option('--extra-claim <claim=field:scope...>', 'an extra ID-token claim from a user field, released with a scope (e.g. nick=givenName:profile)')
+    .option('--deny-user <field=value...>', 'users who may not use this client (e.g. email=intern@example.com)')
     .option('--json', 'machine-readable output');
 }
 
@@ -50,6 +56,9 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     admin: o.admin,
     idTokenSignedResponseAlg: o.idTokenAlg,
     audiences: o.audience,
+    backchannelLogoutUri: o.backchannelLogoutUri,
+    extraIdTokenClaims: o.extraClaim && Object.fromEntries(o.extraClaim.map(parseExtraClaim)),
+    userRestrictions: o.denyUser?.map(parseRestriction),
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateClientInput;
 }
@@ -142,6 +151,18 @@ async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) 
       throw e;
     }
   });
+}
+
+function parseExtraClaim(spec: string): [string, { field: string; scope: string }] {
+  const m = /^([^=]+)=([^:]+):(.+)$/.exec(spec);
+  if (!m) throw new CliError(`--extra-claim: expected claim=field:scope; got "${spec}"`, 'ERR_USAGE', EXIT_USAGE);
+  return [m[1]!, { field: m[2]!, scope: m[3]! }];
+}
+
+function parseRestriction(spec: string): { field: string; equals: string } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new CliError(`--deny-user: expected field=value; got "${spec}"`, 'ERR_USAGE', EXIT_USAGE);
+  return { field: spec.slice(0, eq), equals: spec.slice(eq + 1) };
 }
 
 function line(c: Client): string {

@@ -33,6 +33,7 @@ export interface RegisteredClient {
   readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
   readonly userRestrictions: readonly { field: string; equals: string }[];
   readonly audiences: readonly string[];
+  readonly backchannelLogoutUri: string | null;
 }
 
 export function toRegistered(c: Client): RegisteredClient {
@@ -55,6 +56,7 @@ export function toRegistered(c: Client): RegisteredClient {
     extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
     userRestrictions: Object.freeze([...c.userRestrictions]),
     audiences: Object.freeze([...c.audiences]),
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null,
   });
 }
 

@@ -10,8 +10,9 @@ import { SIGNATURE_ALGS } from '../config/definitions.js';
 import { Client } from '../db/entities/client.js';
 import { originProblem, redirectUriProblem } from './redirect-uri.js';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const RESPONSE_TYPES = ['code'] as const;
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
+/** Written with values sorted, as the authorization endpoint compares them. */
+export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 /** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
 export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
 
@@ -46,7 +47,11 @@ const metadata = {
   postLogoutRedirectUris: uriList(redirectUriProblem, 'post-logout redirect URI'),
   allowedOrigins: uriList(originProblem, 'origin'),
   grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).max(GRANT_TYPES.length),
-  responseTypes: z.array(z.enum(RESPONSE_TYPES)).max(RESPONSE_TYPES.length),
+  responseTypes: z.array(z.string().transform((t) => t.split(' ').filter(Boolean).sort().join(' ')).pipe(z.enum(RESPONSE_TYPES))).max(RESPONSE_TYPES.length),
+  backchannelLogoutUri: z
+    .string()
+    .refine((v) => redirectUriProblem(v) === undefined && /^https?:/.test(v), 'must be an https URL (http on loopback)')
+    .nullish(),
   firstParty: z.boolean(),
   logoutAll: z.boolean(),
   admin: z.boolean(),
@@ -74,6 +79,7 @@ const createSchema = z
     extraIdTokenClaims: metadata.extraIdTokenClaims.optional(),
     userRestrictions: metadata.userRestrictions.optional(),
     audiences: metadata.audiences.optional(),
+    backchannelLogoutUri: metadata.backchannelLogoutUri,
   })
   .strict();
 export type CreateClientInput = z.input<typeof createSchema>;
@@ -114,6 +120,7 @@ export class ClientService {
       extraIdTokenClaims: data.extraIdTokenClaims ?? {},
       userRestrictions: data.userRestrictions ?? [],
       audiences: data.audiences ?? [],
+      backchannelLogoutUri: data.backchannelLogoutUri ?? null,
     });
     const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
     client.secretHash = secret ? hashSecret(secret) : null;
@@ -190,12 +197,16 @@ function checkConsistency(c: Client): void {
   };
   const isPublic = !c.secretHash;
   if (new Set(c.grantTypes).size !== c.grantTypes.length) fail('grantTypes', 'must be unique');
-  if (c.grantTypes.includes('authorization_code')) {
-    if (c.redirectUris.length === 0) fail('redirectUris', 'at least one is required for the authorization_code grant');
-    if (!c.responseTypes.includes('code')) fail('responseTypes', 'must include code for the authorization_code grant');
-  } else if (c.responseTypes.length > 0) {
-    fail('responseTypes', 'need the authorization_code grant');
-  }
+  if (new Set(c.responseTypes).size !== c.responseTypes.length) fail('responseTypes', 'must be unique');
+  // RFC 7591 §2.1: a response type with "code" needs authorization_code; with "token" or
+  // "id_token" it needs implicit; and each grant needs a response type that uses it.
+  const withCode = c.responseTypes.some((t) => t.split(' ').includes('code'));
+  const withTokens = c.responseTypes.some((t) => /\b(id_token|token)\b/.test(t));
+  if (withCode && !c.grantTypes.includes('authorization_code')) fail('grantTypes', 'response types with code need the authorization_code grant');
+  if (withTokens && !c.grantTypes.includes('implicit')) fail('grantTypes', 'response types with token or id_token need the implicit grant');
+  if (c.grantTypes.includes('authorization_code') && !withCode) fail('responseTypes', 'the authorization_code grant needs a response type with code');
+  if (c.grantTypes.includes('implicit') && !withTokens) fail('responseTypes', 'the implicit grant needs a response type with token or id_token');
+  if ((withCode || withTokens) && c.redirectUris.length === 0) fail('redirectUris', 'at least one is required to use the authorization endpoint');
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) fail('grantTypes', 'refresh_token needs authorization_code');
   if (isPublic && c.grantTypes.includes('client_credentials')) fail('grantTypes', 'a public client cannot use client_credentials');
   if (isPublic && c.admin) fail('admin', 'a public client cannot be an admin client');
@@ -225,6 +236,7 @@ export function publicClient(c: Client) {
     allowedOrigins: c.allowedOrigins,
     grantTypes: c.grantTypes,
     responseTypes: c.responseTypes,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null,
     firstParty: c.firstParty,
     logoutAll: c.logoutAll,
     admin: c.admin,

@@ -101,7 +101,7 @@ export class ClientAdminResolver {
   @Mutation(() => ClientWithSecret, { description: 'Registers a client; its secret is returned this once. Admin.' })
   async createClient(@Arg('input', () => CreateClientInput, { description: 'The new client.' }) input: CreateClientInput, @Ctx() ctx: GraphQLContext): Promise<ClientWithSecret> {
     requireAdmin(ctx);
-    const data = given(input);
+    const data = clientInput(given(input));
     const { client, secret } = await domain(() => clientService(ctx).create({ ...data, name: data.name ?? '', redirectUris: data.redirectUris ?? [] } as Parameters<ClientService['create']>[0]));
     return { client: toClient(client), clientSecret: secret ?? null };
   }
@@ -109,7 +109,7 @@ export class ClientAdminResolver {
   @Mutation(() => Client, { description: 'Changes a client; lists given replace the old ones. Admin.' })
   async updateClient(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Arg('input', () => ClientMetadataInput, { description: 'The changes.' }) input: ClientMetadataInput, @Ctx() ctx: GraphQLContext): Promise<Client> {
     requireAdmin(ctx);
-    return toClient(await domain(() => clientService(ctx).update(id, given(input) as Parameters<ClientService['update']>[1])));
+    return toClient(await domain(() => clientService(ctx).update(id, clientInput(given(input)) as Parameters<ClientService['update']>[1])));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a client with its grants and tokens. Admin.' })
@@ -125,6 +125,14 @@ export class ClientAdminResolver {
     const { client, secret } = await domain(() => clientService(ctx).rotateSecret(id));
     return { client: toClient(client), clientSecret: secret };
   }
+}
+
+/** GraphQL's list of extra claims becomes the service's map. */
+function clientInput<T extends { extraIdTokenClaims?: { claim: string; field: string; scope: string }[] | null }>(input: T) {
+  const { extraIdTokenClaims, ...rest } = input;
+  return extraIdTokenClaims === undefined || extraIdTokenClaims === null
+    ? rest
+    : { ...rest, extraIdTokenClaims: Object.fromEntries(extraIdTokenClaims.map(({ claim, field, scope }) => [claim, { field, scope }])) };
 }
 
 export { notFound, provider };

@@ -3,12 +3,13 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ClientAdminResolver, UserAdminResolver } from './admin-resolver.js';
+import { DelegatedLoginResolver } from './delegated-login-resolver.js';
 import { authChecker } from './auth.js';
 import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
 import { MeResolver } from './me-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

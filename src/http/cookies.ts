@@ -27,15 +27,17 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 export interface CookieSpec {
   name: string;
   value: string;
-  /** Seconds; 0 deletes the cookie. */
-  maxAge: number;
+  /** Seconds; 0 deletes the cookie; undefined: a cookie for the browser session only. */
+  maxAge: number | undefined;
   path: string;
   secure: boolean;
   sameSite: 'Lax' | 'Strict';
 }
 
 export function serializeCookie(c: CookieSpec): string {
-  const parts = [`${c.name}=${encodeURIComponent(c.value)}`, `Path=${c.path}`, `Max-Age=${Math.max(0, Math.floor(c.maxAge))}`, 'HttpOnly', `SameSite=${c.sameSite}`];
+  const parts = [`${c.name}=${encodeURIComponent(c.value)}`, `Path=${c.path}`];
+  if (c.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(c.maxAge))}`);
+  parts.push('HttpOnly', `SameSite=${c.sameSite}`);
   if (c.secure) parts.push('Secure');
   return parts.join('; ');
 }

@@ -1,56 +1,104 @@
 /**
- * The built-in login and consent pages of an interaction (DESIGN §4.4). Each form post must come
- * from the browser that started the interaction (its cookie) with the form's CSRF token; logins
- * are throttled per account and per address, answer alike for unknown users and wrong passwords,
- * and start a session with a fresh id; every post ends in a 303 (SECURITY-CASES SE-01…SE-07).
+ * The built-in pages of an interaction (DESIGN §4.4): login, account selection, consent, and the
+ * resumption after a delegated login. Each form post must come from the browser that started the
+ * interaction (its cookie) with the form's CSRF token; logins are throttled per account and per
+ * address, answer alike for unknown users and wrong passwords, and start a session with a fresh
+ * id; every post ends in a 303 (SECURITY-CASES SE-01…SE-07).
  */
+import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
 import { serializeCookie } from '../http/cookies.js';
-import { authorizationError, htmlPage, INTERACTION_PATH, issueCode, needsConsent } from '../provider/authorization/authorize.js';
+import { authorizationError, htmlPage, INTERACTION_PATH, needsConsent } from '../provider/authorization/authorize.js';
+import { completeAuthorization, type LoginFacts } from '../provider/authorization/complete.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../provider/authorization/request.js';
 import { grantableScopes } from '../provider/authorization/scopes.js';
 import { providerUrl, type ProviderContext } from '../provider/context.js';
 import { OAuthError } from '../provider/errors.js';
 import { redirectResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams } from '../provider/params.js';
+import type { PendingInteraction } from '../provider/stores/interaction-store.js';
+import type { ProviderSession } from '../provider/stores/session-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
 import { errorPage } from './views/error.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
+import { selectAccountPage } from './views/select-account.js';
 
 const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
 const LOGIN_FAILED = 'Incorrect username or password.';
 
-/** GET /interaction/:uid — the login page, or the consent page once logged in. */
-export async function showInteraction(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
-  const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction));
-  if (!interaction) return htmlPage(400, errorPage(EXPIRED));
+interface Live {
+  interaction: PendingInteraction;
+  request: AuthorizationRequest;
+  client: RegisteredClient;
+}
+
+/** The interaction, if it is this browser's (and, for a form, the CSRF token matches). */
+async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<Live | undefined> {
+  const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), csrf);
+  if (!interaction) return undefined;
   const request = interaction.request as unknown as AuthorizationRequest;
   const client = ctx.clients.get(request.clientId);
-  if (!client) return htmlPage(400, errorPage(EXPIRED));
-  const csrfToken = await ctx.interactions.renewCsrf(uid);
+  return client ? { interaction, request, client } : undefined;
+}
+
+const action = (ctx: ProviderContext, uid: string, step: string) => providerUrl(ctx, `${INTERACTION_PATH}/${uid}/${step}`);
+
+/** GET /interaction/:uid — the page this interaction is at (or its end, when nothing is left to ask). */
+export async function showInteraction(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
+  const found = await live(ctx, req, uid);
+  if (!found) return htmlPage(400, errorPage(EXPIRED));
+  const { interaction, request, client } = found;
   const csp = { 'Content-Security-Policy': pageCsp(request.redirectUri) };
-  if (!interaction.userId) {
-    const action = providerUrl(ctx, `${INTERACTION_PATH}/${uid}/login`);
-    return htmlPage(200, loginPage({ action, csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), csp);
+
+  const rejected = interaction.login?.rejected;
+  if (rejected) {
+    // The delegated login app refused: the client learns why, once.
+    if (!(await ctx.interactions.finish(uid))) return htmlPage(400, errorPage(EXPIRED));
+    const error = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError(rejected.error as OAuthError['error'], rejected.description), request.redirectUri, request.state, request.responseMode));
+    return { ...error, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
+
+  if (!interaction.userId) {
+    const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+    const current = session ? await ctx.orm.em.fork().findOne(User, { id: session.userId, active: true }) : null;
+    if (current && request.prompt.includes('select_account') && !request.prompt.includes('login') && req.query.login !== '1') {
+      const csrfToken = await ctx.interactions.renewCsrf(uid);
+      return htmlPage(200, selectAccountPage({ action: action(ctx, uid, 'select'), csrfToken, clientName: client.name, username: current.username }), csp);
+    }
+    const csrfToken = await ctx.interactions.renewCsrf(uid);
+    return htmlPage(200, loginPage({ action: action(ctx, uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), csp);
+  }
+
   const user = await ctx.orm.em.fork().findOne(User, { id: interaction.userId, active: true });
   if (!user) return htmlPage(400, errorPage(EXPIRED));
+  let setCookies: string[] = [];
+  let session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+  if (!interaction.sessionHash) {
+    // Back from a delegated login app: the session starts here, in this browser, with a fresh id.
+    const started = await startSession(ctx, req, user.id, interaction.login?.amr ?? ['pwd'], interaction.login?.remember !== false);
+    await ctx.interactions.loggedIn(uid, user.id, started.session.authTime, started.session.idHash);
+    session = started.session;
+    setCookies = [started.cookie];
+  } else if (!session || session.idHash !== interaction.sessionHash || session.userId !== user.id) {
+    return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.' }));
+  }
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
-  const action = providerUrl(ctx, `${INTERACTION_PATH}/${uid}/consent`);
-  return htmlPage(200, consentPage({ action, csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: user.username, scopes }), csp);
+  if (await needsConsent(ctx, request, client, user.id, scopes)) {
+    const csrfToken = await ctx.interactions.renewCsrf(uid);
+    return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: user.username, scopes }), csp, setCookies);
+  }
+  return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, setCookies);
 }
 
 /** POST /interaction/:uid/login — username and password. */
 export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
   const form = readParams(req.body);
-  const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('csrf') ?? '');
-  if (!interaction || interaction.userId) return htmlPage(400, errorPage(EXPIRED));
-  const request = interaction.request as unknown as AuthorizationRequest;
-  const client = ctx.clients.get(request.clientId);
-  if (!client) return htmlPage(400, errorPage(EXPIRED));
+  const found = await live(ctx, req, uid, form.get('csrf') ?? '');
+  if (!found || found.interaction.userId) return htmlPage(400, errorPage(EXPIRED));
+  const { request, client } = found;
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
   const password = form.get('password') ?? '';
@@ -59,7 +107,7 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   const rerender = async (status: number, error: string, extra: Record<string, string> = {}) =>
     htmlPage(
       status,
-      loginPage({ action: providerUrl(ctx, `${INTERACTION_PATH}/${uid}/login`), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error }),
+      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error }),
       { 'Content-Security-Policy': pageCsp(request.redirectUri), ...extra },
     );
 
@@ -79,50 +127,80 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
     return rerender(401, LOGIN_FAILED);
   }
   ctx.throttles.account.clear(accountKey);
-
-  // A fresh session id at every login; a session the browser brought is ended (SE-01).
-  await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));
-  const { cookieValue, session } = await ctx.sessions.create(user.id, ctx.settings.sessionExpirationTime * 1000);
-  const sessionCookie = serializeCookie({ name: ctx.cookies.session, value: cookieValue, maxAge: ctx.settings.sessionExpirationTime, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' });
   ctx.logger.info({ event: 'login.success', user: user.id, client: client.id, ip: req.ip }, 'login succeeded');
+  const { session, cookie } = await startSession(ctx, req, user.id, ['pwd'], true);
+  return afterLogin(ctx, found, user, session, [cookie]);
+}
 
-  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
-  if (await needsConsent(ctx, request, client, user.id, scopes)) {
-    await ctx.interactions.loggedIn(uid, user.id, session.authTime, session.idHash);
-    return redirectResult(providerUrl(ctx, `${INTERACTION_PATH}/${uid}`), [sessionCookie]);
-  }
-  if (!(await ctx.interactions.finish(uid))) return htmlPage(400, errorPage(EXPIRED));
-  return issueCode(ctx, request, client, user, session, scopes, [sessionCookie, clearInteractionCookie(ctx, uid)]);
+/** POST /interaction/:uid/select — continue as the logged-in user, or switch account. */
+export async function submitSelect(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
+  const form = readParams(req.body);
+  const found = await live(ctx, req, uid, form.get('csrf') ?? '');
+  if (!found || found.interaction.userId) return htmlPage(400, errorPage(EXPIRED));
+  const decision = form.get('decision');
+  if (decision === 'switch') return redirectResult(`${providerUrl(ctx, `${INTERACTION_PATH}/${uid}`)}?login=1`);
+  const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+  const user = session ? await ctx.orm.em.fork().findOne(User, { id: session.userId, active: true }) : null;
+  if (decision !== 'continue' || !session || !user) return htmlPage(400, errorPage(EXPIRED));
+  return afterLogin(ctx, found, user, session, []);
 }
 
 /** POST /interaction/:uid/consent — decision=allow or decision=deny. */
 export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
   const form = readParams(req.body);
-  const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('csrf') ?? '');
-  if (!interaction?.userId) return htmlPage(400, errorPage(EXPIRED));
-  const request = interaction.request as unknown as AuthorizationRequest;
-  const client = ctx.clients.get(request.clientId);
+  const found = await live(ctx, req, uid, form.get('csrf') ?? '');
+  if (!found?.interaction.userId) return htmlPage(400, errorPage(EXPIRED));
+  const { interaction, request, client } = found;
   // The browser's session must still be the one that logged in here: an account switched in
   // another tab must not consent for the first one (SE-03).
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
-  if (!client || !session || session.idHash !== interaction.sessionHash || session.userId !== interaction.userId) {
+  if (!session || session.idHash !== interaction.sessionHash || session.userId !== interaction.userId) {
     return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.' }));
   }
   const decision = form.get('decision');
   if (decision !== 'allow' && decision !== 'deny') return htmlPage(400, errorPage(EXPIRED));
-  if (!(await ctx.interactions.finish(uid))) return htmlPage(400, errorPage(EXPIRED));
-  const clear = [clearInteractionCookie(ctx, uid)];
-  if (decision === 'deny') {
-    ctx.logger.info({ event: 'consent.denied', user: session.userId, client: client.id }, 'consent denied');
-    const denied = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError('access_denied', 'the user denied the request'), request.redirectUri, request.state));
-    return { ...denied, setCookies: clear };
-  }
   const user = await ctx.orm.em.fork().findOne(User, { id: session.userId, active: true });
   if (!user) return htmlPage(400, errorPage(EXPIRED));
+  if (decision === 'deny') {
+    if (!(await ctx.interactions.finish(uid))) return htmlPage(400, errorPage(EXPIRED));
+    ctx.logger.info({ event: 'consent.denied', user: user.id, client: client.id }, 'consent denied');
+    const denied = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError('access_denied', 'the user denied the request'), request.redirectUri, request.state, request.responseMode));
+    return { ...denied, setCookies: [clearInteractionCookie(ctx, uid)] };
+  }
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   await ctx.consents.grant(user.id, client.id, scopes);
   ctx.logger.info({ event: 'consent.granted', user: user.id, client: client.id, scopes }, 'consent granted');
-  return issueCode(ctx, request, client, user, session, scopes, clear);
+  return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, []);
+}
+
+/** After a login (or a chosen account): consent if needed, otherwise the authorization's end. */
+async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession, setCookies: string[]): Promise<HttpResult> {
+  const { interaction, request, client } = found;
+  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
+  if (await needsConsent(ctx, request, client, user.id, scopes)) {
+    await ctx.interactions.loggedIn(interaction.uid, user.id, session.authTime, session.idHash);
+    return redirectResult(providerUrl(ctx, `${INTERACTION_PATH}/${interaction.uid}`), setCookies);
+  }
+  return finish(ctx, found, user, session, scopes, setCookies);
+}
+
+/** Ends the interaction (once) and answers the client. */
+async function finish(ctx: ProviderContext, { interaction, request, client }: Live, user: User, login: LoginFacts, scopes: string[], setCookies: string[]): Promise<HttpResult> {
+  if (!(await ctx.interactions.finish(interaction.uid))) return htmlPage(400, errorPage(EXPIRED));
+  const cookies = [...setCookies, clearInteractionCookie(ctx, interaction.uid)];
+  try {
+    return await completeAuthorization(ctx, request, client, user, login, scopes, cookies);
+  } catch (e) {
+    return { ...authorizationError(ctx, e), setCookies: cookies };
+  }
+}
+
+/** A fresh session at every login; a session the browser brought is ended (SE-01). */
+async function startSession(ctx: ProviderContext, req: ProviderRequest, userId: string, amr: string[], persistent: boolean): Promise<{ session: ProviderSession; cookie: string }> {
+  await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));
+  const { cookieValue, session } = await ctx.sessions.create(userId, ctx.settings.sessionExpirationTime * 1000, amr);
+  const cookie = serializeCookie({ name: ctx.cookies.session, value: cookieValue, maxAge: persistent ? ctx.settings.sessionExpirationTime : undefined, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' });
+  return { session, cookie };
 }
 
 function clearInteractionCookie(ctx: ProviderContext, uid: string): string {

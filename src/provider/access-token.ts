@@ -32,6 +32,9 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
   });
   return async (token) => {
     const verified = await verify(token);
+    const jti = verified.claims.jti;
+    if (typeof jti !== 'string' || jti.length > 64) throw new BearerError('invalid_token', 'the access token is invalid');
+    if (await ctx.grants.isAccessTokenRevoked(jti)) throw new BearerError('invalid_token', 'the access token has been revoked');
     const grantId = verified.claims.grant_id as string | undefined;
     if (grantId === undefined) return verified; // client_credentials: no user, no grant
     if (!(await ctx.grants.isActive(grantId))) throw new BearerError('invalid_token', 'the access token has been revoked');

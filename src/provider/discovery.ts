@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
+import { END_SESSION_PATH } from './end-session.js';
 import { STANDARD_SCOPES } from './authorization/scopes.js';
 import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
 import { CLIENT_AUTH_METHODS } from './token/client-auth.js';
@@ -18,6 +19,8 @@ export const JWKS_PATH = '/jwks';
 export const AUTHORIZATION_PATH = '/authorize';
 export const TOKEN_PATH = '/token';
 export const USERINFO_PATH = '/userinfo';
+export const REVOCATION_PATH = '/revoke';
+export const INTROSPECTION_PATH = '/introspect';
 
 export interface DiscoveryOptions {
   issuer: string;
@@ -39,15 +42,23 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     token_endpoint: endpointUrl(issuer, TOKEN_PATH),
     userinfo_endpoint: endpointUrl(issuer, USERINFO_PATH),
     jwks_uri: endpointUrl(issuer, JWKS_PATH),
+    revocation_endpoint: endpointUrl(issuer, REVOCATION_PATH),
+    introspection_endpoint: endpointUrl(issuer, INTROSPECTION_PATH),
+    end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
     scopes_supported: [...STANDARD_SCOPES, ...apiScopes],
     response_types_supported: [...SUPPORTED_RESPONSE_TYPES],
-    response_modes_supported: ['query'],
-    grant_types_supported: Object.keys(GRANT_TYPES),
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    grant_types_supported: [...Object.keys(GRANT_TYPES), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algs,
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    display_values_supported: ['page', 'popup', 'touch', 'wap'],
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
     claims_parameter_supported: false,
     request_parameter_supported: false,

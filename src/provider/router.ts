@@ -4,14 +4,17 @@
  * Express.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { showInteraction, submitConsent, submitLogin } from '../interaction/handlers.js';
+import { showInteraction, submitConsent, submitLogin, submitSelect } from '../interaction/handlers.js';
 import { parseCookies } from '../http/cookies.js';
 import { authorize } from './authorization/authorize.js';
 import type { ProviderContext } from './context.js';
 import { corsHeaders, type CorsPolicy } from './cors.js';
-import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
+import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
 import type { HttpResult, ProviderRequest } from './http-result.js';
 import { jwksEndpoint } from './jwks.js';
+import { confirmEndSession, endSession, END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from './end-session.js';
+import { introspectionEndpoint } from './introspection.js';
+import { revocationEndpoint } from './revocation.js';
 import { tokenEndpoint } from './token/token-endpoint.js';
 import { userinfoEndpoint } from './userinfo.js';
 
@@ -35,9 +38,19 @@ export function providerRouter(ctx: ProviderContext): Router {
   router.get('/interaction/:uid', handle((r, req) => showInteraction(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/login', form, handle((r, req) => submitLogin(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 
   router.use(TOKEN_PATH, cors('POST'));
   router.all(TOKEN_PATH, form, handle((r) => tokenEndpoint(ctx, r)));
+
+  router.use(REVOCATION_PATH, cors('POST'));
+  router.all(REVOCATION_PATH, form, handle((r) => revocationEndpoint(ctx, r)));
+  router.use(INTROSPECTION_PATH, cors('POST'));
+  router.all(INTROSPECTION_PATH, form, handle((r) => introspectionEndpoint(ctx, r)));
+
+  router.get(END_SESSION_PATH, handle((r) => endSession(ctx, r)));
+  router.post(END_SESSION_PATH, form, handle((r) => endSession(ctx, r)));
+  router.post(END_SESSION_CONFIRM_PATH, form, handle((r) => confirmEndSession(ctx, r)));
 
   router.use(USERINFO_PATH, cors('GET, POST'));
   router.get(USERINFO_PATH, handle((r) => userinfoEndpoint(ctx, r)));

@@ -40,16 +40,21 @@ describe('discovery', () => {
       expect(doc[name!]).toBe(`http://localhost:${server.port}/tenant-a/${path}`);
     }
     expect(doc).toMatchObject({
-      response_types_supported: ['code'],
-      response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types_supported: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'],
+      revocation_endpoint: `http://localhost:${server.port}/tenant-a/revoke`,
+      introspection_endpoint: `http://localhost:${server.port}/tenant-a/introspect`,
+      end_session_endpoint: `http://localhost:${server.port}/tenant-a/session/end`,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       request_parameter_supported: false,
     });
-    // Only what is implemented: no endpoints of later features.
-    for (const absent of ['end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'registration_endpoint']) expect(doc).not.toHaveProperty(absent);
+    // Only what is implemented.
+    for (const absent of ['registration_endpoint', 'frontchannel_logout_supported', 'request_object_signing_alg_values_supported']) expect(doc).not.toHaveProperty(absent);
     expect((await fetch(`http://localhost:${server.port}/.well-known/openid-configuration`)).status).toBe(404);
   });
 

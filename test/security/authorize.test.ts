@@ -84,20 +84,31 @@ async function expectErrorPage(res: Response, attackerUris: string[] = []): Prom
  * A redirected error: 303 to the registered URI (its own query kept), `error` one of `errors`,
  * `state` echoed (absent when `state` is null; not checked when undefined), `iss` = the issuer, no code and no token.
  */
-function expectRedirectError(res: Response, registered: string, errors: string | string[], state: string | null | undefined): URL {
+function expectRedirectError(res: Response, registered: string, errors: string | string[], state: string | null | undefined, mode: 'query' | 'fragment' = 'query'): URL {
   expect(res.status).toBe(303);
   const location = res.headers.get('location');
   expect(location).toBeTruthy();
   expect(location!.slice(0, registered.length), location!).toBe(registered);
-  expect(registered.includes('?') ? '&' : '?').toBe(location![registered.length]);
   const url = new URL(location!);
-  expect(url.hash).toBe('');
-  expect([errors].flat()).toContain(url.searchParams.get('error'));
-  expect(url.searchParams.getAll('error')).toHaveLength(1);
-  if (state === null) expect(url.searchParams.has('state')).toBe(false);
-  else if (state !== undefined) expect(url.searchParams.getAll('state')).toEqual([state]);
-  expect(url.searchParams.getAll('iss')).toEqual([provider.issuer]);
-  for (const p of ['code', 'access_token', 'id_token', 'token_type', 'refresh_token']) expect(url.searchParams.has(p), p).toBe(false);
+  // Errors of token-returning response types travel in the fragment (OAuth 2.0 Multiple Response Types §5).
+  let params: URLSearchParams;
+  if (mode === 'query') {
+    expect(registered.includes('?') ? '&' : '?').toBe(location![registered.length]);
+    expect(url.hash).toBe('');
+    params = url.searchParams;
+  } else {
+    expect(location![registered.length]).toBe('#');
+    params = new URLSearchParams(url.hash.slice(1));
+  }
+  expect([errors].flat()).toContain(params.get('error'));
+  expect(params.getAll('error')).toHaveLength(1);
+  if (state === null) expect(params.has('state')).toBe(false);
+  else if (state !== undefined) expect(params.getAll('state')).toEqual([state]);
+  expect(params.getAll('iss')).toEqual([provider.issuer]);
+  for (const p of ['code', 'access_token', 'id_token', 'token_type', 'refresh_token']) {
+    expect(url.searchParams.has(p), p).toBe(false);
+    expect(new URLSearchParams(url.hash.slice(1)).has(p), p).toBe(false);
+  }
   return url;
 }
 
@@ -546,9 +557,11 @@ describe('AZ-12 redirectable errors go to the registered URI with error, state a
   it('AZ-12: other unsupported response types (CODE, code code, none, empty tokens) → unsupported_response_type, ∅DB', async () => {
     const { clientId } = await newClient();
     await expectNothingPersisted(provider, async () => {
-      for (const rt of ['CODE', 'code code', 'none', 'code none', ' ', 'token code', 'Code']) {
+      for (const rt of ['CODE', 'code code', 'none', 'code none', ' ', 'Code']) {
         expectRedirectError(await get(base(clientId, { response_type: rt, state: 'st' })), RP_CB, 'unsupported_response_type', 'st');
       }
+      // Values are unordered: "token code" is "code token", which this code-only client may not use.
+      expectRedirectError(await get(base(clientId, { response_type: 'token code', nonce: 'n', state: 'st' })), RP_CB, 'unauthorized_client', 'st', 'fragment');
     });
   });
 
@@ -561,8 +574,8 @@ describe('AZ-12 redirectable errors go to the registered URI with error, state a
       [{ prompt: 'none login' }, 'invalid_request'],
       [{ max_age: '-1' }, 'invalid_request'],
       [{ max_age: '9007199254740993' }, 'invalid_request'],
-      [{ response_mode: 'fragment' }, 'invalid_request'],
-      [{ response_mode: 'form_post' }, 'invalid_request'],
+      [{ response_mode: 'web_message' }, 'invalid_request'],
+      [{ response_mode: 'QUERY' }, 'invalid_request'],
       [{ display: 'bogus' }, 'invalid_request'],
       [{ id_token_hint: 'not-a-jwt' }, 'invalid_request'],
       [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, ['request_not_supported', 'invalid_request']],
@@ -596,8 +609,8 @@ describe('AZ-13 front-channel token response types', () => {
       const { clientId } = await newClient();
       await expectNothingPersisted(provider, async () => {
         const res = await get(base(clientId, { response_type: rt, nonce: 'n-0S6_WzA2Mj', state: 'st-13' }));
-        const url = expectRedirectError(res, RP_CB, ['unauthorized_client', 'unsupported_response_type', 'invalid_request'], 'st-13');
-        expect(url.hash).toBe('');
+        // `token` alone is no response type of this server: its error stays in the query.
+        expectRedirectError(res, RP_CB, ['unauthorized_client', 'unsupported_response_type', 'invalid_request'], 'st-13', rt === 'token' ? 'query' : 'fragment');
         expect(res.headers.get('location')).not.toMatch(/access_token|id_token=|token_type/);
       });
     });
@@ -609,7 +622,7 @@ describe('AZ-13 front-channel token response types', () => {
     await expectNothingPersisted(provider, async () => {
       for (const rt of ['token', 'code token', 'code id_token']) {
         const res = await browse(jar, authorizeUrl(provider, base(clientId, { response_type: rt, nonce: 'n', state: 'st-13' })));
-        expectRedirectError(res, RP_CB, ['unauthorized_client', 'unsupported_response_type', 'invalid_request'], 'st-13');
+        expectRedirectError(res, RP_CB, ['unauthorized_client', 'unsupported_response_type', 'invalid_request'], 'st-13', rt === 'token' ? 'query' : 'fragment');
       }
     });
   });
@@ -911,19 +924,22 @@ describe('AZ-18 PKCE parameters', () => {
 
 describe('AZ-19 nonce and implicit/hybrid response types', () => {
   for (const rt of ['id_token', 'code id_token']) {
-    it(`AZ-19: response_type=${rt} without nonce yields no token (invalid_request or unsupported_response_type), ∅DB`, async () => {
-      const { clientId, redirectUri } = await newClient();
+    it(`AZ-19: response_type=${rt} without nonce, for a client allowed it: invalid_request in the fragment, no token, ∅DB`, async () => {
+      const { clientId, redirectUri } = await newClient({ grantTypes: ['authorization_code', 'implicit'], responseTypes: ['code', 'id_token', 'code id_token'] });
       await expectNothingPersisted(provider, async () => {
         const res = await get(base(clientId, { response_type: rt, nonce: undefined, state: 'st-19' }));
-        const url = expectRedirectError(res, RP_CB, ['invalid_request', 'unsupported_response_type', 'unauthorized_client'], 'st-19');
-        expect(url.hash).toBe('');
+        expectRedirectError(res, RP_CB, ['invalid_request'], 'st-19', 'fragment');
       });
       // Logged in with consent on record: still no token, no code.
       const { jar } = await login(provider, { clientId, redirectUri, username });
       await expectNothingPersisted(provider, async () => {
         const res = await browse(jar, authorizeUrl(provider, base(clientId, { response_type: rt, nonce: undefined, state: 'st-19' })));
-        expectRedirectError(res, RP_CB, ['invalid_request', 'unsupported_response_type', 'unauthorized_client'], 'st-19');
+        expectRedirectError(res, RP_CB, ['invalid_request'], 'st-19', 'fragment');
       });
+      // Control: with a nonce, the same request gets its ID token.
+      const ok = await browse(jar, authorizeUrl(provider, base(clientId, { response_type: rt, nonce: 'n-19', state: 'st-19' })));
+      const fragment = new URLSearchParams(new URL(ok.headers.get('location')!).hash.slice(1));
+      expect(fragment.get('id_token')).toBeTruthy();
     });
   }
 

@@ -80,6 +80,10 @@ export class Client {
   @Property({ type: 'json', default: '[]' })
   userRestrictions: { field: string; equals: string }[] = [];
 
+  /** OIDC Back-Channel Logout 1.0: where logout tokens are POSTed when a session ends. */
+  @Property({ type: 'string', length: 2048, nullable: true })
+  backchannelLogoutUri?: string | null;
+
   /** Third-party audiences added to this client's access tokens. */
   @Property({ type: 'json', default: '[]' })
   audiences: string[] = [];

@@ -4,10 +4,11 @@ import { Consent } from './consent.js';
 import { Grant } from './grant.js';
 import { Interaction } from './interaction.js';
 import { RefreshToken } from './refresh-token.js';
+import { RevokedToken } from './revoked-token.js';
 import { Session } from './session.js';
 import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent];
-export { AuthorizationCode, Client, Consent, Grant, Interaction, RefreshToken, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken];
+export { AuthorizationCode, Client, Consent, Grant, Interaction, RefreshToken, RevokedToken, Session, SigningKey, User };

@@ -9,7 +9,7 @@ import { User } from './user.js';
 @Index({ properties: ['expiresAt'] })
 @Index({ properties: ['userId'] })
 export class Interaction {
-  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash';
+  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash' | 'login';
 
   /** Public id, in the URL (`/interaction/<uid>`). */
   @PrimaryKey({ type: 'string', length: 64 })
@@ -33,6 +33,10 @@ export class Interaction {
 
   @Property({ type: 'datetime', nullable: true })
   authTime?: Date | null;
+
+  /** How the user authenticated, from a delegated login app: `{ acr, amr, remember }`. */
+  @Property({ type: 'json', nullable: true })
+  login?: { acr?: string | null; amr?: string[] | null; remember?: boolean; rejected?: { error: string; description: string } } | null;
 
   /** The session that existed when the interaction started (to detect an account change). */
   @Property({ type: 'string', length: 64, nullable: true })

@@ -5,6 +5,50 @@ import { ADMIN } from '../auth.js';
 import { connectionOf } from './connection.js';
 
 @Authorized(ADMIN)
+@ObjectType({ description: 'An extra ID-token claim taken from a user field, released only with its scope.' })
+export class ExtraClaim {
+  @Field(() => String, { description: 'The claim name.' })
+  claim!: string;
+
+  @Field(() => String, { description: 'The user field it is read from.' })
+  field!: string;
+
+  @Field(() => String, { description: 'The scope that releases it.' })
+  scope!: string;
+}
+
+@Authorized(ADMIN)
+@ObjectType({ description: 'A user who may not use the client: one whose field equals the value (case-insensitive).' })
+export class UserRestriction {
+  @Field(() => String, { description: 'The user field.' })
+  field!: string;
+
+  @Field(() => String, { description: 'The value that denies access.' })
+  equals!: string;
+}
+
+@InputType({ description: 'An extra ID-token claim from a user field (username, email, emailVerified, givenName, familyName, locale, picture).' })
+export class ExtraClaimInput {
+  @Field(() => String, { description: 'The claim name.' })
+  claim!: string;
+
+  @Field(() => String, { description: 'The user field it is read from.' })
+  field!: string;
+
+  @Field(() => String, { description: 'The scope that releases it.' })
+  scope!: string;
+}
+
+@InputType({ description: 'A user restriction: users whose field equals the value may not use the client.' })
+export class UserRestrictionInput {
+  @Field(() => String, { description: 'The user field.' })
+  field!: string;
+
+  @Field(() => String, { description: 'The value that denies access.' })
+  equals!: string;
+}
+
+@Authorized(ADMIN)
 @ObjectType({ description: 'An application registered at the provider (a relying party). Every field needs the admin scope.' })
 export class Client {
   @Field(() => ID, { description: 'The client_id.' })
@@ -52,6 +96,15 @@ export class Client {
   @Field(() => [String], { description: 'Third-party audiences added to its access tokens.' })
   audiences!: string[];
 
+  @Field(() => String, { nullable: true, description: 'Where logout tokens are POSTed (OIDC Back-Channel Logout).' })
+  backchannelLogoutUri!: string | null;
+
+  @Field(() => [ExtraClaim], { description: 'Extra ID-token claims.' })
+  extraIdTokenClaims!: ExtraClaim[];
+
+  @Field(() => [UserRestriction], { description: 'Users who may not use it.' })
+  userRestrictions!: UserRestriction[];
+
   @Field(() => Date, { description: 'When it was registered.' })
   createdAt!: Date;
 
@@ -62,7 +115,13 @@ export class Client {
 export const ClientConnection = connectionOf(Client, 'Client');
 
 export function toClient(c: ClientEntity): Client {
-  return { ...publicClient(c), id: c.id, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  return {
+    ...publicClient(c),
+    id: c.id,
+    extraIdTokenClaims: Object.entries(c.extraIdTokenClaims).map(([claim, { field, scope }]) => ({ claim, field, scope })),
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
 }
 
 @ObjectType({ description: 'A client, and its secret when one was just made (shown this once).' })
@@ -111,6 +170,15 @@ export class ClientMetadataInput {
 
   @Field(() => [String], { nullable: true, description: 'Third-party audiences added to its access tokens.' })
   audiences?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Where logout tokens are POSTed (OIDC Back-Channel Logout); https, or http on loopback.' })
+  backchannelLogoutUri?: string | null;
+
+  @Field(() => [ExtraClaimInput], { nullable: true, description: 'Extra ID-token claims (replaces the list).' })
+  extraIdTokenClaims?: ExtraClaimInput[] | null;
+
+  @Field(() => [UserRestrictionInput], { nullable: true, description: 'User restrictions (replaces the list).' })
+  userRestrictions?: UserRestrictionInput[] | null;
 }
 
 @InputType({ description: 'A new client.' })

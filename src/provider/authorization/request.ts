@@ -7,6 +7,7 @@
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
+import { defaultResponseMode, type ResponseMode } from './response.js';
 
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 
@@ -17,7 +18,7 @@ export interface AuthorizationRequest {
   /** Whether redirect_uri was sent (then the token request must repeat it: RFC 6749 §4.1.3). */
   redirectUriGiven: boolean;
   responseType: string;
-  responseMode: 'query';
+  responseMode: ResponseMode;
   scopes: string[];
   state?: string;
   nonce?: string;
@@ -32,19 +33,21 @@ export interface AuthorizationRequest {
   display?: string;
 }
 
-/** An error to send to the (trusted) redirect URI. */
+/** An error to send to the (trusted) redirect URI, in the request's response mode. */
 export class AuthorizationRedirectError extends OAuthError {
   constructor(
     cause: OAuthError,
     readonly redirectUri: string,
     readonly state: string | undefined,
+    readonly responseMode: ResponseMode = 'query',
   ) {
     super(cause.error, cause.description);
     this.name = 'AuthorizationRedirectError';
   }
 }
 
-export const SUPPORTED_RESPONSE_TYPES = new Set(['code']);
+/** OAuth 2.0 Multiple Response Types; written with values sorted, as they are compared. */
+export const SUPPORTED_RESPONSE_TYPES = new Set(['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
 const PROMPTS = new Set<Prompt>(['none', 'login', 'consent', 'select_account']);
 const DISPLAYS = new Set(['page', 'popup', 'touch', 'wap']);
 /** RFC 7636 §4.2: S256 challenges are 43 base64url characters. */
@@ -59,6 +62,8 @@ export function validateAuthorizationRequest(params: Params, lookup: (id: string
   const { redirectUri, given } = trustedRedirectUri(params, client);
   // `state` is echoed only when it came once (AZ-15: a duplicated value is not used).
   const state = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  // Errors go back in the mode the request asked for (fragment for implicit/hybrid types).
+  const mode = errorResponseMode(params);
   try {
     const checked = redirectable(params, client);
     // OpenID Connect makes redirect_uri mandatory (OIDC Core §3.1.2.1); plain OAuth 2.0 may omit
@@ -66,9 +71,16 @@ export function validateAuthorizationRequest(params: Params, lookup: (id: string
     if (!given && checked.scopes.includes('openid')) throw invalidRequest('redirect_uri is required for OpenID Connect requests');
     return { client, request: { ...checked, clientId: client.id, redirectUri, redirectUriGiven: given, state } };
   } catch (e) {
-    if (e instanceof OAuthError) throw new AuthorizationRedirectError(e, redirectUri, state);
+    if (e instanceof OAuthError) throw new AuthorizationRedirectError(e, redirectUri, state, mode);
     throw e;
   }
+}
+
+function errorResponseMode(params: Params): ResponseMode {
+  const asked = params.get('response_mode');
+  if (asked === 'query' || asked === 'fragment' || asked === 'form_post') return asked;
+  const type = params.get('response_type');
+  return type !== undefined && SUPPORTED_RESPONSE_TYPES.has(spaceList(type).sort().join(' ')) ? defaultResponseMode(spaceList(type).sort().join(' ')) : 'query';
 }
 
 function trustedClient(params: Params, lookup: (id: string) => RegisteredClient | undefined): RegisteredClient {
@@ -108,8 +120,11 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   if (!SUPPORTED_RESPONSE_TYPES.has(normalized)) throw new OAuthError('unsupported_response_type', `response_type "${responseType}" is not supported`);
   if (!client.responseTypes.includes(normalized)) throw new OAuthError('unauthorized_client', `this client may not use response_type "${responseType}"`);
 
-  const responseMode = params.get('response_mode');
-  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest(`response_mode "${responseMode}" is not supported`);
+  const asked = params.get('response_mode');
+  if (asked !== undefined && asked !== 'query' && asked !== 'fragment' && asked !== 'form_post') throw invalidRequest(`response_mode "${asked}" is not supported`);
+  const responseMode: ResponseMode = asked ?? defaultResponseMode(normalized);
+  // Tokens never travel in a query string (OAuth 2.0 Multiple Response Types §5).
+  if (responseMode === 'query' && normalized !== 'code') throw invalidRequest('response_mode=query is only for response_type=code');
 
   const scopeParam = params.get('scope');
   if (scopeParam === undefined) throw invalidRequest('scope is missing');
@@ -133,6 +148,8 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   if (display !== undefined && !DISPLAYS.has(display)) throw invalidRequest('display must be page, popup, touch or wap');
   const nonce = params.get('nonce');
   if (nonce !== undefined && nonce.length > 255) throw invalidRequest('nonce is too long (255 characters at most)');
+  // An ID token from the authorization endpoint needs a nonce (OIDC Core §3.2.2.1, §3.3.2.11).
+  if (nonce === undefined && normalized.split(' ').includes('id_token')) throw invalidRequest('nonce is required when an ID token is returned from the authorization endpoint');
   const loginHint = params.get('login_hint');
   if (loginHint !== undefined && loginHint.length > 512) throw invalidRequest('login_hint is too long');
   const idTokenHint = params.get('id_token_hint');
@@ -147,7 +164,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
 
   return {
     responseType: normalized,
-    responseMode: 'query',
+    responseMode,
     scopes: [...new Set(scopes)],
     nonce,
     codeChallenge,

@@ -113,18 +113,29 @@ export class GrantStore {
     return new Date(this.clock.now());
   }
 
+  /** A grant without a code (the implicit flow), alive for `ttlMs`; returns its id. */
+  async create(grant: NewGrant, ttlMs: number): Promise<string> {
+    const id = randomUUID();
+    await this.insertGrant(id, grant, new Date(this.clock.now() + ttlMs));
+    return id;
+  }
+
+  private insertGrant(id: string, grant: NewGrant, expires: Date, em?: EntityManager): Promise<unknown> {
+    return this.sql(
+      `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, refresh_count, created_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?, ?)`,
+      [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, this.now(), expires],
+      em,
+    );
+  }
+
   /** A new grant and its authorization code, in one transaction; returns the code. */
   async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; ttlMs: number }): Promise<{ code: string; grantId: string }> {
     const value = newOpaqueValue();
     const id = randomUUID();
     const expires = new Date(this.clock.now() + code.ttlMs);
     await this.orm.em.fork().transactional(async (em) => {
-      await this.sql(
-        `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, refresh_count, created_at, expires_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?, ?)`,
-        [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, this.now(), expires],
-        em,
-      );
+      await this.insertGrant(id, grant, expires, em);
       await this.sql(
         `insert into authorization_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, scope, expires_at) values (?, ?, ?, ?, ?, ?, ?)`,
         [digest(value), id, grant.clientId, code.redirectUri, code.codeChallenge, grant.scope, expires],
@@ -160,6 +171,18 @@ export class GrantStore {
   /** Revokes the grant: its access tokens fail where they are checked, its refresh tokens die. */
   async revoke(id: string): Promise<void> {
     await this.sql('update grants set revoked_at = coalesce(revoked_at, ?) where id = ?', [this.now(), id]);
+  }
+
+  /**
+   * Revokes the grants made in a browser session (`sid`), all of them or one client's; returns
+   * the clients whose grants ended (for back-channel logout).
+   */
+  async revokeBySession(sid: string, clientId?: string): Promise<string[]> {
+    const rows = await this.sql<{ client_id: string }>(
+      `update grants set revoked_at = coalesce(revoked_at, ?) where sid = ?${clientId ? ' and client_id = ?' : ''} returning client_id`,
+      clientId ? [this.now(), sid, clientId] : [this.now(), sid],
+    );
+    return [...new Set(rows.map((r) => r.client_id))];
   }
 
   async revokeAllOfUser(userId: string): Promise<void> {
@@ -204,6 +227,15 @@ export class GrantStore {
   async rotateRefreshToken(tokenHash: string, em?: EntityManager): Promise<boolean> {
     const rows = await this.sql('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null returning token_hash', [this.now(), tokenHash], em);
     return rows.length === 1;
+  }
+
+  /** Revokes one access token by its `jti` until it would expire anyway (RFC 7009). */
+  async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.sql('insert into revoked_tokens (jti, expires_at) values (?, ?) on conflict (jti) do nothing', [jti, new Date(expiresAt)]);
+  }
+
+  async isAccessTokenRevoked(jti: string): Promise<boolean> {
+    return (await this.sql('select 1 from revoked_tokens where jti = ?', [jti])).length > 0;
   }
 
   transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {

@@ -10,9 +10,18 @@ import { digest, newOpaqueValue } from './secrets.js';
 
 export const INTERACTION_TTL_MS = 10 * 60 * 1000;
 
+export interface DelegatedLogin {
+  acr?: string | null;
+  amr?: string[] | null;
+  remember?: boolean;
+  rejected?: { error: string; description: string };
+}
+
 export interface PendingInteraction {
   uid: string;
   request: Record<string, unknown>;
+  /** From a delegated login: how the user authenticated, or the login app's refusal. */
+  login: DelegatedLogin | null;
   userId: string | null;
   authTime: number | null;
   sessionHash: string | null;
@@ -57,6 +66,7 @@ export class InteractionStore {
     return {
       uid: row.uid,
       request: row.request,
+      login: row.login ?? null,
       userId: row.userId ?? null,
       authTime: row.authTime?.getTime() ?? null,
       sessionHash: row.sessionHash ?? null,
@@ -73,6 +83,23 @@ export class InteractionStore {
 
   async loggedIn(uid: string, userId: string, authTime: number, sessionHash: string): Promise<void> {
     await this.orm.em.fork().nativeUpdate(Interaction, { uid }, { userId, authTime: new Date(authTime), sessionHash });
+  }
+
+  /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */
+  async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
+    if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;
+    const row = await this.orm.em.fork().findOne(Interaction, { uid, expiresAt: { $gt: new Date(this.clock.now()) } });
+    return row ? { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() } : undefined;
+  }
+
+  /**
+   * The delegated login app's answer, once: a user (the session starts when the browser comes
+   * back) or a refusal. False when the challenge was already answered.
+   */
+  async answer(uid: string, answer: { userId: string; authTime: number; login: DelegatedLogin } | { login: DelegatedLogin }): Promise<boolean> {
+    const values = 'userId' in answer ? { userId: answer.userId, authTime: new Date(answer.authTime), sessionHash: null, login: answer.login } : { login: answer.login };
+    const updated = await this.orm.em.fork().nativeUpdate(Interaction, { uid, userId: null, login: null, expiresAt: { $gt: new Date(this.clock.now()) } }, values);
+    return updated === 1;
   }
 
   /** Ends the interaction; true only for the caller that ended it (single use). */

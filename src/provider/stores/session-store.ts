@@ -43,6 +43,10 @@ export class SessionStore {
     return { idHash: row.idHash, sid: row.sid, userId: row.userId, authTime: row.authTime.getTime(), amr: row.amr, expiresAt: row.expiresAt.getTime() };
   }
 
+  async delete(idHash: string): Promise<void> {
+    await this.orm.em.fork().nativeDelete(Session, { idHash });
+  }
+
   async deleteByCookie(cookieValue: string | undefined): Promise<void> {
     if (!cookieValue || cookieValue.length > 128) return;
     await this.orm.em.fork().nativeDelete(Session, { idHash: digest(cookieValue) });

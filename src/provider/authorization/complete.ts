@@ -1,0 +1,73 @@
+/**
+ * The end of a successful authorization: what the response type asks for (OAuth 2.0 Multiple
+ * Response Types, OIDC Core §3.1–§3.3) — a code bound to the client, redirect_uri and PKCE
+ * challenge; an access token; an ID token with `c_hash` / `at_hash` — sent in the response mode
+ * with `state` and `iss`. The client's user restrictions are applied here, last.
+ */
+import type { RegisteredClient } from '../../clients/client-registry.js';
+import type { User } from '../../db/entities/user.js';
+import { userinfoClaims } from '../claims.js';
+import type { ProviderContext } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { HttpResult } from '../http-result.js';
+import type { ProviderSession } from '../stores/session-store.js';
+import { extraIdTokenClaims, isRestricted } from './client-extras.js';
+import { AuthorizationRedirectError, type AuthorizationRequest } from './request.js';
+import { authorizationResponse } from './response.js';
+
+export type LoginFacts = Pick<ProviderSession, 'authTime' | 'sid' | 'amr'> & { acr?: string | null };
+
+export async function completeAuthorization(
+  ctx: ProviderContext,
+  request: AuthorizationRequest,
+  client: RegisteredClient,
+  user: User,
+  login: LoginFacts,
+  scopes: string[],
+  setCookies: string[] = [],
+): Promise<HttpResult> {
+  if (isRestricted(client, user)) {
+    ctx.logger.info({ event: 'authorization.restricted', user: user.id, client: client.id }, 'user restricted from this client');
+    throw new AuthorizationRedirectError(new OAuthError('access_denied', 'this account may not use this application'), request.redirectUri, request.state, request.responseMode);
+  }
+  const types = request.responseType.split(' ');
+  const scope = scopes.join(' ');
+  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr: login.acr ?? null, amr: login.amr };
+  const params: Record<string, string | undefined> = { state: request.state, iss: ctx.issuer };
+
+  let grantId: string;
+  if (types.includes('code')) {
+    const created = await ctx.grants.createWithCode(grant, {
+      redirectUri: request.redirectUriGiven ? request.redirectUri : null,
+      codeChallenge: request.codeChallenge ?? null,
+      ttlMs: ctx.settings.authorizationCodeExpirationTime * 1000,
+    });
+    params.code = created.code;
+    grantId = created.grantId;
+  } else {
+    // Implicit: no code, no refresh token; the grant still makes its access token revocable.
+    grantId = await ctx.grants.create(grant, ctx.settings.jwtAccessTokenExpirationTime * 1000);
+  }
+  if (types.includes('token')) {
+    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: login.acr });
+    Object.assign(params, { access_token: at.token, token_type: 'Bearer', expires_in: String(at.expiresIn), scope });
+  }
+  if (types.includes('id_token')) {
+    // Without an access token there is no userinfo to ask: the claims go in the ID token (OIDC Core §5.4).
+    const claims = types.includes('token') ? {} : await userinfoClaims(user, scopes, ctx.claims);
+    params.id_token = await ctx.minter.idToken({
+      sub: user.id,
+      clientId: client.id,
+      authTime: login.authTime,
+      nonce: request.nonce,
+      sid: login.sid,
+      acr: login.acr,
+      amr: login.amr,
+      accessToken: params.access_token,
+      code: params.code,
+      alg: client.idTokenSignedResponseAlg,
+      extraClaims: { ...claims, ...extraIdTokenClaims(client, user, scopes) },
+    });
+  }
+  return authorizationResponse(request, params, setCookies);
+}

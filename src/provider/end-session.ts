@@ -1,0 +1,102 @@
+/**
+ * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at the end_session_endpoint.
+ * A verified request — an `id_token_hint` of ours (expired is fine) for the client named, whose
+ * subject is the one logged in, and a `post_logout_redirect_uri` registered for that client,
+ * compared exactly — logs out at once and returns to the client with `state`. Anything less
+ * shows a confirmation page (POST with a CSRF token) and never redirects anywhere
+ * (SECURITY-CASES SE-08…SE-13). The client's `logout_all` decides whether the whole provider
+ * session ends or only that client's grants; back-channel logout tells the clients.
+ */
+import type { RegisteredClient } from '../clients/client-registry.js';
+import { serializeCookie } from '../http/cookies.js';
+import { errorPage } from '../interaction/views/error.js';
+import { loggedOutPage, logoutConfirmPage } from '../interaction/views/logout.js';
+import { htmlPage } from './authorization/authorize.js';
+import { verifyIdTokenHint } from './authorization/hints.js';
+import { notifyBackchannel } from './backchannel.js';
+import { providerUrl, type ProviderContext } from './context.js';
+import { redirectResult, withQuery, type HttpResult, type ProviderRequest } from './http-result.js';
+import { readParams, requireSingle } from './params.js';
+import type { ProviderSession } from './stores/session-store.js';
+
+export const END_SESSION_PATH = '/session/end';
+export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
+
+interface LogoutRequest {
+  kind: 'logout';
+  clientId: string | null;
+  /** Set only when registered for the client: the only place we may send the browser. */
+  postLogoutRedirectUri: string | null;
+  state: string | null;
+}
+
+export async function endSession(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  const params = readParams(req.method === 'POST' ? req.body : req.query);
+  try {
+    requireSingle(params, ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales', 'logout_hint']);
+  } catch {
+    return htmlPage(400, errorPage({ title: 'Sign-out request not valid', message: 'The application sent a request that cannot be processed.' }));
+  }
+  const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+  const hintToken = params.get('id_token_hint');
+  const clientIdParam = params.get('client_id');
+  const hint = hintToken ? await verifyIdTokenHint(ctx, hintToken, clientIdParam) : undefined;
+  const clientId = clientIdParam ?? hint?.aud[0];
+  const client = clientId ? ctx.clients.get(clientId) : undefined;
+  const uri = params.get('post_logout_redirect_uri');
+  const registered = uri !== undefined && client !== undefined && client.postLogoutRedirectUris.includes(uri);
+
+  const verified = hint !== undefined && client !== undefined && (uri === undefined || registered) && (!session || session.userId === hint.sub);
+  if (verified) {
+    const cookies = await logout(ctx, session, client);
+    const target = registered ? withQuery(uri!, { state: params.get('state') }) : undefined;
+    return target ? redirectResult(target, cookies) : htmlPage(200, loggedOutPage({ signedOut: true }), {}, cookies);
+  }
+
+  // Cannot be verified: ask the user, in this browser, with a CSRF token; no redirect.
+  const request: LogoutRequest = {
+    kind: 'logout',
+    clientId: hint !== undefined && client ? client.id : null,
+    postLogoutRedirectUri: hint !== undefined && registered ? uri! : null,
+    state: params.get('state') ?? null,
+  };
+  const { uid, cookieValue } = await ctx.interactions.create(request as unknown as Record<string, unknown>, session?.idHash ?? null);
+  const csrfToken = await ctx.interactions.renewCsrf(uid);
+  const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
+  const action = `${providerUrl(ctx, END_SESSION_CONFIRM_PATH)}?uid=${uid}`;
+  return htmlPage(200, logoutConfirmPage({ action, csrfToken, clientName: request.clientId ? client?.name : undefined }), {}, [cookie]);
+}
+
+/** POST /session/end/confirm — the user's answer on the confirmation page. */
+export async function confirmEndSession(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  const form = readParams(req.body);
+  const uid = readParams(req.query).get('uid') ?? '';
+  const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('xsrf') ?? '');
+  const request = interaction?.request as unknown as LogoutRequest | undefined;
+  if (!interaction || request?.kind !== 'logout' || !(await ctx.interactions.finish(uid))) {
+    return htmlPage(400, errorPage({ title: 'Sign-out not confirmed', message: 'This sign-out request is not valid (invalid_request). You are still signed in.' }));
+  }
+  if (form.get('logout') !== 'yes') return htmlPage(200, loggedOutPage({ signedOut: false }));
+  const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+  const client = request.clientId ? ctx.clients.get(request.clientId) : undefined;
+  const cookies = await logout(ctx, session, client);
+  if (request.postLogoutRedirectUri && client?.postLogoutRedirectUris.includes(request.postLogoutRedirectUri)) {
+    return redirectResult(withQuery(request.postLogoutRedirectUri, { state: request.state ?? undefined }), cookies);
+  }
+  return htmlPage(200, loggedOutPage({ signedOut: true }), {}, cookies);
+}
+
+/**
+ * Ends the session (and every grant made in it) — or, for a client without `logout_all`, only
+ * that client's grants of the session. Returns the cookies to send.
+ */
+async function logout(ctx: ProviderContext, session: ProviderSession | undefined, client: RegisteredClient | undefined): Promise<string[]> {
+  if (!session) return [];
+  const whole = !client || client.logoutAll;
+  const ended = await ctx.grants.revokeBySession(session.sid, whole ? undefined : client.id);
+  if (whole) await ctx.sessions.delete(session.idHash);
+  ctx.logger.info({ event: 'logout', user: session.userId, client: client?.id, whole }, whole ? 'session ended' : 'client grants of the session ended');
+  const notified = whole ? ended : ended.filter((id) => id === client!.id);
+  void notifyBackchannel(ctx, notified, session.userId, session.sid).catch((e) => ctx.logger.warn({ err: e }, 'back-channel logout failed'));
+  return whole ? [serializeCookie({ name: ctx.cookies.session, value: '', maxAge: 0, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' })] : [];
+}

@@ -1,0 +1,52 @@
+/**
+ * Token introspection (RFC 7662) for authenticated clients. A token is described only to the
+ * client it was issued to (or, for an access token, a client among its audiences); everything
+ * expired, revoked, foreign or unknown is `{"active": false}` and nothing else (RFC 7662 §2.2;
+ * SECURITY-CASES IN-01, IN-02).
+ */
+import { User } from '../db/entities/user.js';
+import type { ProviderContext } from './context.js';
+import { OAuthError, invalidRequest } from './errors.js';
+import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
+import { readParams, requireSingle } from './params.js';
+import { authenticateClient } from './token/client-auth.js';
+import { tokenError } from './token/token-endpoint.js';
+import { identifyToken } from './token-types.js';
+
+const INACTIVE = { active: false } as const;
+
+export async function introspectionEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  try {
+    if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
+    const params = readParams(req.body);
+    requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
+    const { client } = authenticateClient(ctx, req, params);
+    const token = params.get('token');
+    if (!token) throw invalidRequest('token is missing');
+    const hint = params.get('token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') throw new OAuthError('invalid_request', 'token_type_hint must be access_token or refresh_token');
+    return jsonResult(200, await describe(ctx, token, client.id));
+  } catch (e) {
+    return tokenError(ctx, e);
+  }
+}
+
+async function describe(ctx: ProviderContext, token: string, requester: string): Promise<Record<string, unknown>> {
+  const presented = await identifyToken(ctx, token);
+  if (presented.kind === 'access_token') {
+    const v = presented.verified;
+    if (!v || (v.clientId !== requester && !presented.audiences.includes(requester))) return INACTIVE;
+    const c = v.claims;
+    return { active: true, token_type: 'Bearer', scope: v.scopes.join(' '), client_id: v.clientId, sub: v.sub, username: v.user?.username, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti };
+  }
+  if (presented.kind === 'refresh_token') {
+    const r = presented.record;
+    if (r.clientId !== requester || r.rotatedAt !== null || r.expiresAt <= ctx.clock.now()) return INACTIVE;
+    const grant = await ctx.grants.findGrant(r.grantId);
+    if (!grant || grant.revokedAt !== null) return INACTIVE;
+    const user = await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true });
+    if (!user) return INACTIVE;
+    return { active: true, token_type: 'refresh_token', scope: r.scope, client_id: r.clientId, sub: user.id, username: user.username, iss: ctx.issuer, exp: Math.floor(r.expiresAt / 1000) };
+  }
+  return INACTIVE;
+}

@@ -1,0 +1,42 @@
+/**
+ * Token revocation (RFC 7009). The client authenticates as at the token endpoint; it may revoke
+ * only its own tokens. A refresh token takes its whole grant with it (and so every access token
+ * of the grant); an access token is remembered as revoked by its `jti` until it expires. Unknown
+ * tokens get the same empty 200 (RFC 7009 §2.2; SECURITY-CASES RV-01).
+ */
+import type { ProviderContext } from './context.js';
+import { OAuthError, invalidRequest } from './errors.js';
+import { jsonResult, NO_STORE, type HttpResult, type ProviderRequest } from './http-result.js';
+import { readParams, requireSingle } from './params.js';
+import { authenticateClient } from './token/client-auth.js';
+import { tokenError } from './token/token-endpoint.js';
+import { identifyToken } from './token-types.js';
+
+export async function revocationEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  try {
+    if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
+    const params = readParams(req.body);
+    requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
+    const { client } = authenticateClient(ctx, req, params);
+    const token = params.get('token');
+    if (!token) throw invalidRequest('token is missing');
+    const hint = params.get('token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') throw new OAuthError('invalid_request', 'token_type_hint must be access_token or refresh_token');
+
+    const presented = await identifyToken(ctx, token);
+    if (presented.kind === 'refresh_token') {
+      if (presented.record.clientId !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client');
+      await ctx.grants.revoke(presented.record.grantId);
+      ctx.logger.info({ event: 'token.revoked', kind: 'refresh_token', client: client.id, grant: presented.record.grantId }, 'refresh token revoked: grant ended');
+    } else if (presented.kind === 'access_token') {
+      if (presented.clientId !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client');
+      if (typeof presented.jti === 'string' && typeof presented.exp === 'number' && presented.exp * 1000 > ctx.clock.now()) {
+        await ctx.grants.revokeAccessToken(presented.jti, presented.exp * 1000);
+        ctx.logger.info({ event: 'token.revoked', kind: 'access_token', client: client.id }, 'access token revoked');
+      }
+    }
+    return { status: 200, headers: { ...NO_STORE }, body: '' };
+  } catch (e) {
+    return tokenError(ctx, e);
+  }
+}
