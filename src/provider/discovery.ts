@@ -53,7 +53,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     id_token_signing_alg_values_supported: algs,
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     display_values_supported: ['page', 'popup', 'touch', 'wap'],

@@ -6,7 +6,7 @@
  */
 import { User } from '../db/entities/user.js';
 import type { ProviderContext } from './context.js';
-import { OAuthError, invalidRequest } from './errors.js';
+import { OAuthError, invalidClient, invalidRequest } from './errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
 import { authenticateClient } from './token/client-auth.js';
@@ -20,7 +20,9 @@ export async function introspectionEndpoint(ctx: ProviderContext, req: ProviderR
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     const params = readParams(req.body);
     requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
-    const { client } = authenticateClient(ctx, req, params);
+    const { client, method } = authenticateClient(ctx, req, params);
+    // A public client's id is no secret: it could scan tokens (RFC 7662 §4; SECURITY-CASES IN-01).
+    if (method === 'none' || client.isPublic) throw invalidClient('introspection requires client authentication with a secret');
     const token = params.get('token');
     if (!token) throw invalidRequest('token is missing');
     const hint = params.get('token_type_hint');

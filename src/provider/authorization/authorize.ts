@@ -43,7 +43,7 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
   const session = user ? found : undefined;
   const none = request.prompt.includes('none');
   // A hint naming someone other than who is logged in: that someone must log in (AZ-22).
-  const otherUser = hint !== undefined && user !== null && hint.sub !== user.id;
+  const otherUser = user !== null && ((hint !== undefined && hint.sub !== user.id) || (request.requestedSub !== undefined && request.requestedSub !== user.id));
   if (!session || !user || needsLogin(ctx, request, session) || otherUser) {
     if (none) throw redirectError(request, new OAuthError('login_required', 'the user is not logged in'));
     return startInteraction(ctx, request, session);

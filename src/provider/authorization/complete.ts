@@ -26,6 +26,10 @@ export async function completeAuthorization(
   scopes: string[],
   setCookies: string[] = [],
 ): Promise<HttpResult> {
+  // A sub asked for through `claims` binds: nobody else gets the tokens (OIDC Core §5.5.1).
+  if (request.requestedSub !== undefined && request.requestedSub !== user.id) {
+    throw new AuthorizationRedirectError(new OAuthError('login_required', 'the requested subject did not log in'), request.redirectUri, request.state, request.responseMode);
+  }
   if (isRestricted(client, user)) {
     ctx.logger.info({ event: 'authorization.restricted', user: user.id, client: client.id }, 'user restricted from this client');
     throw new AuthorizationRedirectError(new OAuthError('access_denied', 'this account may not use this application'), request.redirectUri, request.state, request.responseMode);

@@ -31,6 +31,8 @@ export interface AuthorizationRequest {
   uiLocales?: string[];
   claimsLocales?: string[];
   display?: string;
+  /** A `sub` the request asked for through the `claims` parameter (OIDC Core §5.5.1). */
+  requestedSub?: string;
 }
 
 /** An error to send to the (trusted) redirect URI, in the request's response mode. */
@@ -131,7 +133,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   const scopes = spaceList(scopeParam);
   if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN.test(s) || s.length > 128) || scopes.length > 50) throw new OAuthError('invalid_scope', 'scope is malformed');
 
-  const codeChallenge = pkce(params, client);
+  const codeChallenge = normalized.split(' ').includes('code') ? pkce(params, client) : undefined;
 
   const prompt = spaceList(params.get('prompt')) as Prompt[];
   if (prompt.some((p) => !PROMPTS.has(p)) || new Set(prompt).size !== prompt.length) throw invalidRequest('prompt has an unknown or repeated value');
@@ -163,6 +165,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   };
 
   return {
+    requestedSub: requestedSubject(params.get('claims')),
     responseType: normalized,
     responseMode,
     scopes: [...new Set(scopes)],
@@ -180,8 +183,29 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
 }
 
 /**
- * PKCE (RFC 7636): S256 only (`plain` would reveal the verifier), required for public clients
- * (RFC 9700 §2.1.1; SECURITY-CASES AZ-17, AZ-18).
+ * The `claims` parameter is not supported (discovery says so), except for the one member the
+ * spec makes binding: a requested `sub` value must be the user who gets the tokens (OIDC Core
+ * §5.5.1; SECURITY-CASES AZ-22). A malformed parameter is invalid_request.
+ */
+function requestedSubject(claims: string | undefined): string | undefined {
+  if (claims === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = claims.length <= 4096 ? JSON.parse(claims) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('claims must be a JSON object');
+  const subs = ['id_token', 'userinfo']
+    .map((member) => (parsed as Record<string, { sub?: { value?: unknown } } | undefined>)[member]?.sub?.value)
+    .filter((v) => v !== undefined);
+  if (subs.some((v) => typeof v !== 'string') || new Set(subs).size > 1) throw invalidRequest('claims asks for an invalid sub');
+  return subs[0] as string | undefined;
+}
+
+/**
+ * PKCE (RFC 7636) for response types with a code: S256 only (`plain` would reveal the verifier),
+ * required for public clients (RFC 9700 §2.1.1; SECURITY-CASES AZ-17, AZ-18).
  */
 function pkce(params: Params, client: RegisteredClient): string | undefined {
   const challenge = params.get('code_challenge');

@@ -2,6 +2,7 @@
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
 import type { ProviderContext } from '../context.js';
+import { extraIdTokenClaims } from '../authorization/client-extras.js';
 import { spaceList } from '../params.js';
 import type { GrantRecord } from '../stores/grant-store.js';
 import type { TokenResponse } from './grant-type.js';
@@ -27,6 +28,7 @@ export async function userTokens(
       amr: grant.amr,
       accessToken: at.token,
       alg: client.idTokenSignedResponseAlg,
+      extraClaims: extraIdTokenClaims(client, user, spaceList(scope)),
     });
   }
   if (options.refreshToken) response.refresh_token = options.refreshToken;

@@ -5,6 +5,7 @@
  * TK-18…TK-22). The ID token keeps `iss`, `sub`, `aud`, `azp` and `auth_time` (OIDC Core §12.2).
  */
 import { User } from '../../../db/entities/user.js';
+import { isRestricted } from '../../authorization/client-extras.js';
 import { OAuthError, invalidGrant, invalidRequest, invalidScope } from '../../errors.js';
 import { SCOPE_TOKEN, spaceList } from '../../params.js';
 import type { GrantType } from '../grant-type.js';
@@ -29,6 +30,8 @@ export const refreshToken: GrantType = {
     const grant = await ctx.grants.findGrant(record.grantId);
     const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
+    // A restriction added since the login applies from the next refresh on.
+    if (isRestricted(client, user)) throw invalidGrant('this account may no longer use this application');
 
     const granted = spaceList(record.scope);
     const requested = params.get('scope');
