@@ -77,6 +77,19 @@ describe('jwt-oidc clients', () => {
     expect(pub.stderr).toMatch(/public client cannot use client_credentials/);
   });
 
+  it('sets the per-client extras from the command line', async () => {
+    const res = await runCli(['clients', 'create', '--name', 'Extras', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick=givenName:profile', '--deny-user', 'email=intern@example.com', '--backchannel-logout-uri', 'https://e.example/bcl', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      extraIdTokenClaims: { nick: { field: 'givenName', scope: 'profile' } },
+      userRestrictions: [{ field: 'email', equals: 'intern@example.com' }],
+      backchannelLogoutUri: 'https://e.example/bcl',
+    });
+    const bad = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--extra-claim: expected claim=field:scope/);
+  });
+
   it('lists, updates and deletes', async () => {
     await runCli(['clients', 'create', '--id', 'web-1', '--name', 'Web One', '--redirect-uri', 'https://web.example/cb'], { env });
     const list = JSON.parse((await runCli(['clients', 'list', '--search', 'web', '--json'], { env })).stdout);

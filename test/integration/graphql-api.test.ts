@@ -162,6 +162,24 @@ describe('clients', () => {
     }
   });
 
+  it('administers the per-client extras and the back-channel logout URI', async () => {
+    const res = await gql(
+      provider,
+      `mutation { createClient(input: { name: "Extras", redirectUris: ["https://x.example/cb"], backchannelLogoutUri: "https://x.example/bcl",
+        extraIdTokenClaims: [{ claim: "nick", field: "givenName", scope: "profile" }], userRestrictions: [{ field: "email", equals: "x@example.com" }] })
+        { client { id backchannelLogoutUri extraIdTokenClaims { claim field scope } userRestrictions { field equals } } } }`,
+      undefined,
+      admin,
+    );
+    expect(res.body.data.createClient.client).toMatchObject({
+      backchannelLogoutUri: 'https://x.example/bcl',
+      extraIdTokenClaims: [{ claim: 'nick', field: 'givenName', scope: 'profile' }],
+      userRestrictions: [{ field: 'email', equals: 'x@example.com' }],
+    });
+    const bad = await gql(provider, `mutation { updateClient(id: "${res.body.data.createClient.client.id}", input: { extraIdTokenClaims: [{ claim: "x", field: "passwordHash", scope: "profile" }] }) { id } }`, undefined, admin);
+    expect(bad.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'extraIdTokenClaims' });
+  });
+
   it('an admin user (admin flag, admin scope, first-party client) administers too', async () => {
     const { tokens } = await adminUserTokens(provider);
     const res = await gql(provider, '{ clients(first: 1) { edges { node { id } } } }', undefined, tokens.access_token);

@@ -4,8 +4,10 @@ import type { Client as ClientEntity } from '../../db/entities/client.js';
 import { ADMIN } from '../auth.js';
 import { connectionOf } from './connection.js';
 
+/** One class for output and input: the same three fields either way. */
 @Authorized(ADMIN)
 @ObjectType({ description: 'An extra ID-token claim taken from a user field, released only with its scope.' })
+@InputType('ExtraClaimInput', { description: 'An extra ID-token claim from a user field (username, email, emailVerified, givenName, familyName, locale, picture).' })
 export class ExtraClaim {
   @Field(() => String, { description: 'The claim name.' })
   claim!: string;
@@ -19,28 +21,8 @@ export class ExtraClaim {
 
 @Authorized(ADMIN)
 @ObjectType({ description: 'A user who may not use the client: one whose field equals the value (case-insensitive).' })
+@InputType('UserRestrictionInput', { description: 'A user restriction: users whose field equals the value may not use the client.' })
 export class UserRestriction {
-  @Field(() => String, { description: 'The user field.' })
-  field!: string;
-
-  @Field(() => String, { description: 'The value that denies access.' })
-  equals!: string;
-}
-
-@InputType({ description: 'An extra ID-token claim from a user field (username, email, emailVerified, givenName, familyName, locale, picture).' })
-export class ExtraClaimInput {
-  @Field(() => String, { description: 'The claim name.' })
-  claim!: string;
-
-  @Field(() => String, { description: 'The user field it is read from.' })
-  field!: string;
-
-  @Field(() => String, { description: 'The scope that releases it.' })
-  scope!: string;
-}
-
-@InputType({ description: 'A user restriction: users whose field equals the value may not use the client.' })
-export class UserRestrictionInput {
   @Field(() => String, { description: 'The user field.' })
   field!: string;
 
@@ -174,11 +156,11 @@ export class ClientMetadataInput {
   @Field(() => String, { nullable: true, description: 'Where logout tokens are POSTed (OIDC Back-Channel Logout); https, or http on loopback.' })
   backchannelLogoutUri?: string | null;
 
-  @Field(() => [ExtraClaimInput], { nullable: true, description: 'Extra ID-token claims (replaces the list).' })
-  extraIdTokenClaims?: ExtraClaimInput[] | null;
+  @Field(() => [ExtraClaim], { nullable: true, description: 'Extra ID-token claims (replaces the list).' })
+  extraIdTokenClaims?: ExtraClaim[] | null;
 
-  @Field(() => [UserRestrictionInput], { nullable: true, description: 'User restrictions (replaces the list).' })
-  userRestrictions?: UserRestrictionInput[] | null;
+  @Field(() => [UserRestriction], { nullable: true, description: 'User restrictions (replaces the list).' })
+  userRestrictions?: UserRestriction[] | null;
 }
 
 @InputType({ description: 'A new client.' })
