@@ -20,6 +20,8 @@ import { requestLog } from './http/request-log.js';
 import { LANDING_PAGE_CSP, securityHeaders } from './http/security-headers.js';
 import type { Logger } from './log.js';
 import type { ProviderContext } from './provider/context.js';
+import type { ClientMode } from './client/mode.js';
+import { upstreamCaller } from './graphql/upstream-caller.js';
 import { issuerPath, providerRouter, withCors } from './provider/router.js';
 
 export interface AppOptions {
@@ -30,6 +32,8 @@ export interface AppOptions {
   stopGracePeriodMillis?: number;
   /** provider mode: the provider's endpoints and their dependencies. */
   provider?: ProviderContext;
+  /** client mode: the relying party's routes, sessions and users. */
+  clientMode?: ClientMode;
   /** The server to answer on (default: a new one); the app becomes its request handler. */
   httpServer?: Server;
 }
@@ -44,7 +48,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, httpServer = createServer() }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
   httpServer.on('request', app);
   let stopping = false;
@@ -58,6 +62,8 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
   if (provider) app.use(issuerPath(provider.issuer) || '/', providerRouter(provider));
+  // client mode: /openid/login, /callback, /logout, and the session of every later route.
+  if (clientMode) app.use(clientMode.router);
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
@@ -78,8 +84,9 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
         requestId: req.id,
         ip: req.ip ?? 'unknown',
         em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-        auth: await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
+        auth: clientMode ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
         provider,
+        ...(clientMode ? { upstream: await upstreamCaller(req, clientMode, settings) } : {}),
       }),
     }),
   );

@@ -13,7 +13,8 @@ import { ClientRegistry } from './clients/client-registry.js';
 import { systemClock } from './clock.js';
 import { startKeyManager, type KeyManager } from './keys/index.js';
 import { createProviderContext, type ProviderContext } from './provider/context.js';
-import { Housekeeping } from './provider/housekeeping.js';
+import { CLIENT_TABLES, Housekeeping } from './provider/housekeeping.js';
+import { createClientMode, type ClientMode } from './client/mode.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
@@ -48,6 +49,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   let clients: ClientRegistry | undefined;
   let provider: ProviderContext | undefined;
   let housekeeping: Housekeeping | undefined;
+  let clientMode: ClientMode | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -63,7 +65,13 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger });
       housekeeping.start();
     }
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, httpServer });
+    if (settings.type === 'client') {
+      if (settings.port === 0 && settings.publicUrl === undefined) settings.publicUrl = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
+      clientMode = createClientMode(settings, db, logger);
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_TABLES });
+      housekeeping.start();
+    }
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, httpServer });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
@@ -71,6 +79,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     await housekeeping?.stop();
     await keys?.stop();
     await clients?.stop();
+    await clientMode?.stop();
     await db.close();
     throw e;
   }
@@ -95,6 +104,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
         await housekeeping?.stop();
         await keys?.stop();
         await clients?.stop();
+        await clientMode?.stop();
         await db.close();
         logger.info('stopped');
       })()),

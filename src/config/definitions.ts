@@ -394,6 +394,15 @@ export const definitions = {
     expect: 'space-separated ACR values',
     doc: 'client: `acr_values` sent on the authorization request.',
   }),
+  publicUrl: optional({
+    env: 'JWT_OIDC_PUBLIC_URL',
+    kind: 'string',
+    schema: httpUrl.refine((v) => new URL(v).pathname === '/' && !new URL(v).search),
+    defaultDoc: '`http://localhost:<PORT>`',
+    modes: ['client'],
+    expect: 'an http(s) origin such as https://app.example',
+    doc: 'client: this service\'s public origin; the callback registered at the provider is `<PUBLIC_URL>/openid/callback`.',
+  }),
   loginRedirectUrl: define({
     env: 'JWT_OIDC_LOGIN_REDIRECT_URL',
     kind: 'string',

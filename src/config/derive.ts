@@ -51,7 +51,12 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
       problems.push(`JWT_OIDC_DISCOVERY_ENDPOINT: required when JWT_OIDC_TYPE=client`);
     }
     if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=client`);
-    if (s.responseType.split(' ').includes('code') && s.clientSecret === undefined && !s.pkceExtension) {
+    if (s.responseType !== 'code') {
+      problems.push(
+        `${name('responseType')}: expected "code" in client mode (a server-side relying party can bind only the code flow's response to the browser's session); got "${s.responseType}"`,
+      );
+    }
+    if (s.clientSecret === undefined && !s.pkceExtension) {
       problems.push(
         `${name('pkceExtension')}: expected true for a public client (no JWT_OIDC_CLIENT_SECRET) using the code flow; got false`,
       );

@@ -3,6 +3,7 @@ import type { Settings } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { ProviderAccessToken } from '../provider/access-token.js';
 import type { ProviderContext } from '../provider/context.js';
+import type { UpstreamCaller } from './upstream-caller.js';
 
 /** The caller, from a verified bearer token; null for an anonymous request. */
 export interface Auth extends ProviderAccessToken {
@@ -22,4 +23,6 @@ export interface GraphQLContext {
   auth: Auth | null;
   /** provider mode: the provider's stores, keys and clients. */
   provider?: ProviderContext;
+  /** client mode: the caller, from the session cookie or an upstream bearer token (`auth` stays null). */
+  upstream?: UpstreamCaller | null;
 }

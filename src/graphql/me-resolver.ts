@@ -2,16 +2,17 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { User as UserEntity } from '../db/entities/user.js';
 import { userinfoClaims } from '../provider/claims.js';
 import { UserService } from '../users/user-service.js';
-import { forbidden, requireAuth } from './auth.js';
+import { forbidden, requireAuth, unauthenticated } from './auth.js';
 import type { GraphQLContext } from './context.js';
 import { domain } from './domain-errors.js';
 import { Me } from './types/me.js';
-import { toPublicUser, UpdateMeInput, PublicUser } from './types/user.js';
+import { fromLocalUser, toPublicUser, UpdateMeInput, PublicUser } from './types/user.js';
 
 @Resolver()
 export class MeResolver {
   @Query(() => Me, { description: 'The caller: token claims, userinfo and public profile. Needs a valid access token.' })
   async me(@Ctx() ctx: GraphQLContext): Promise<Me> {
+    if (ctx.upstream !== undefined) return upstreamMe(ctx.upstream);
     const auth = requireAuth(ctx);
     const user = auth.user ?? null;
     const userinfo = user && auth.scopes.includes('openid') && ctx.provider ? await userinfoClaims(user, auth.scopes, ctx.provider.claims) : null;
@@ -26,6 +27,12 @@ export class MeResolver {
     const user: UserEntity = await domain(() => new UserService(ctx.em).updateProfile({ id: auth.user!.id }, given(input)));
     return toPublicUser(user);
   }
+}
+
+/** client mode: the caller known from the session or an upstream bearer token. */
+async function upstreamMe(caller: GraphQLContext['upstream']): Promise<Me> {
+  if (!caller) throw unauthenticated();
+  return { sub: caller.sub, clientId: caller.clientId, scopes: caller.scopes, claims: caller.claims, userinfo: await caller.userinfo(), user: caller.user ? fromLocalUser(caller.user) : null };
 }
 
 /**

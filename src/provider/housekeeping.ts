@@ -8,8 +8,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
-/** Tables with an `expires_at` past which a row is useless. Grants last: they cascade. */
-const TABLES = ['authorization_codes', 'interactions', 'sessions', 'refresh_tokens', 'revoked_tokens', 'grants'] as const;
+/** The provider's tables with an `expires_at` past which a row is useless. Grants last: they cascade. */
+export const PROVIDER_TABLES = ['authorization_codes', 'interactions', 'sessions', 'refresh_tokens', 'revoked_tokens', 'grants'] as const;
+/** client mode's: the relying party's sessions. */
+export const CLIENT_TABLES = ['jwt_oidc_rp_sessions'] as const;
 const BATCH = 1000;
 /** At most this many batches per table and run: the next run continues. */
 const MAX_BATCHES = 20;
@@ -20,6 +22,8 @@ export interface HousekeepingOptions {
   logger: Logger;
   /** Between runs (default 60 s; 0: no timer, call `run()` yourself). */
   intervalMs?: number;
+  /** Tables to clean, each with an `expires_at` column (default: the provider's). */
+  tables?: readonly string[];
 }
 
 export class Housekeeping {
@@ -50,7 +54,7 @@ export class Housekeeping {
     const conn = this.options.orm.em.fork().getConnection();
     const now = new Date(this.options.clock.now());
     const deleted: Record<string, number> = {};
-    for (const table of TABLES) {
+    for (const table of this.options.tables ?? PROVIDER_TABLES) {
       let total = 0;
       for (let i = 0; i < MAX_BATCHES; i++) {
         const rows = await conn.execute<{ n: number }[]>(

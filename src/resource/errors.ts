@@ -31,3 +31,19 @@ export class BearerError extends Error {
 }
 
 const quote = (v: string) => v.replace(/["\\\r\n]/g, '');
+
+/**
+ * The token's issuer (its discovery document or key set) cannot be reached, so no token can be
+ * checked right now: HTTP 503 with `Retry-After`, never a 401 that would make clients drop a
+ * token that may be perfectly good.
+ */
+export class IssuerUnavailableError extends Error {
+  readonly code = 'ERR_ISSUER_UNAVAILABLE';
+  readonly status = 503;
+  /** Seconds a client should wait before retrying. */
+  readonly retryAfter = 5;
+  constructor(message = 'the token issuer cannot be reached', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IssuerUnavailableError';
+  }
+}

@@ -6,7 +6,7 @@
  * API, its userinfo endpoint and the `jwt-oidc/apollo` plugin all verify through this module.
  */
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { BearerError } from './errors.js';
+import { BearerError, IssuerUnavailableError } from './errors.js';
 
 /** Asymmetric algorithms only: an HMAC "verified" with a public key is the classic confusion. */
 export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
@@ -65,6 +65,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         currentDate: options.now ? new Date(options.now()) : undefined,
       }));
     } catch (e) {
+      // A key source that cannot answer says nothing about the token.
+      if (e instanceof IssuerUnavailableError) throw e;
       throw new BearerError('invalid_token', e instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is invalid');
     }
     // jose checks `iat` only against a maximum age: a token from the future is refused here, and
@@ -87,7 +89,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
  * JSON objects, with no byte-order mark (RFC 7515 §7.1; RFC 7519 §7.2; SECURITY-CASES JW-11, JW-15).
  * jose would accept `=` padding and strip a BOM.
  */
-function assertCompactJws(token: string): void {
+export function assertCompactJws(token: string): void {
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) throw new BearerError('invalid_token', 'the access token is not a compact JWS');
   const [header, payload] = token.split('.') as [string, string];
   for (const segment of [header, payload]) {

@@ -125,11 +125,20 @@ export async function login(p: TestProvider, o: LoginOptions): Promise<{ locatio
     code_challenge_method: o.challenge === null ? undefined : 'S256',
     ...o.extra,
   };
-  let res = await browse(jar, authorizeUrl(p, params));
+  const location = await throughLoginPages(jar, authorizeUrl(p, params), o);
+  return { location, jar, verifier: pkce?.verifier };
+}
+
+/**
+ * A browser at an authorization URL of the provider: follows its redirects, fills the login form
+ * and answers consent, until the provider sends the browser elsewhere; returns where.
+ */
+export async function throughLoginPages(jar: CookieJar, url: string, o: Pick<LoginOptions, 'username' | 'password' | 'consent'>): Promise<URL> {
+  let res = await browse(jar, url);
   for (let hops = 0; hops < 6; hops++) {
     expect([302, 303]).toContain(res.status);
-    const location = new URL(res.headers.get('location')!);
-    if (!location.pathname.includes('/interaction/')) return { location, jar, verifier: pkce?.verifier };
+    const location = new URL(res.headers.get('location')!, url);
+    if (!location.pathname.includes('/interaction/')) return location;
     res = await browse(jar, location.toString());
     // Nothing left to ask (consent given meanwhile, in another browser): on to the client.
     if (res.status === 302 || res.status === 303) continue;
@@ -137,8 +146,8 @@ export async function login(p: TestProvider, o: LoginOptions): Promise<{ locatio
     expect(res.status, html.slice(0, 300)).toBe(200);
     const { action, csrf } = formOf(html);
     res = action.endsWith('/login')
-      ? await postForm(jar, action, { csrf, username: o.username, password: o.password ?? PASSWORD })
-      : await postForm(jar, action, { csrf, decision: o.consent ?? 'allow' });
+      ? await postForm(jar, new URL(action, location).toString(), { csrf, username: o.username, password: o.password ?? PASSWORD })
+      : await postForm(jar, new URL(action, location).toString(), { csrf, decision: o.consent ?? 'allow' });
   }
   throw new Error('too many redirects');
 }

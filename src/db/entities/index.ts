@@ -5,10 +5,11 @@ import { Grant } from './grant.js';
 import { Interaction } from './interaction.js';
 import { RefreshToken } from './refresh-token.js';
 import { RevokedToken } from './revoked-token.js';
+import { RpSession } from './rp-session.js';
 import { Session } from './session.js';
 import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken];
-export { AuthorizationCode, Client, Consent, Grant, Interaction, RefreshToken, RevokedToken, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession];
+export { AuthorizationCode, Client, Consent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };

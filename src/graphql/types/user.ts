@@ -55,6 +55,12 @@ export function toPublicUser(u: UserEntity): PublicUser {
   return { id: u.id, username: u.username, email: u.email ?? null, emailVerified: u.emailVerified, givenName: u.givenName ?? null, familyName: u.familyName ?? null, locale: u.locale ?? null, picture: u.picture ?? null };
 }
 
+/** client mode: a local user of any user store, with only the fields it really has. */
+export function fromLocalUser(u: { id: string; [field: string]: unknown }): PublicUser {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { id: u.id, username: text(u.username) ?? u.id, email: text(u.email), emailVerified: u.emailVerified === true, givenName: text(u.givenName), familyName: text(u.familyName), locale: text(u.locale), picture: text(u.picture) };
+}
+
 export function toUser(u: UserEntity): User {
   return { ...toPublicUser(u), active: u.active, admin: u.admin, hasPassword: u.passwordHash != null, createdAt: u.createdAt, updatedAt: u.updatedAt };
 }

@@ -1,0 +1,99 @@
+/**
+ * `@authenticated` and `@requiresScopes(scopes: [[String!]!]!)`, as in Apollo Federation: put
+ * them on fields, objects, interfaces, scalars or enums of any schema — SDL-first (add
+ * `authDirectivesTypeDefs`) or code-first (type-graphql: `@Directive('@authenticated')`, and the
+ * directive definitions in `buildSchema({ directives: authDirectives })`). `requiresScopes` is
+ * an OR of ANDs: `[["read"], ["admin", "write"]]` means read, or both admin and write.
+ */
+import {
+  DirectiveLocation,
+  GraphQLDirective,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
+  TypeInfo,
+  getNamedType,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type ValueNode,
+} from 'graphql';
+
+const LOCATIONS = [DirectiveLocation.FIELD_DEFINITION, DirectiveLocation.OBJECT, DirectiveLocation.INTERFACE, DirectiveLocation.SCALAR, DirectiveLocation.ENUM];
+
+export const authenticatedDirective = new GraphQLDirective({
+  name: 'authenticated',
+  description: 'Needs a valid access token.',
+  locations: LOCATIONS,
+});
+
+export const requiresScopesDirective = new GraphQLDirective({
+  name: 'requiresScopes',
+  description: 'Needs an access token with the scopes of one of the lists.',
+  locations: LOCATIONS,
+  args: { scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))))) } },
+});
+
+/** For code-first schemas: `buildSchema({ directives: [...authDirectives] })`. */
+export const authDirectives = [authenticatedDirective, requiresScopesDirective] as const;
+
+/** For SDL-first schemas: add to your type definitions. */
+export const authDirectivesTypeDefs = /* GraphQL */ `
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+`;
+
+export interface Requirements {
+  /** Some selected field (or its type) needs a token. */
+  authenticated: boolean;
+  /** Every entry must be satisfied; each is an OR of AND-sets of scopes. */
+  scopes: string[][][];
+}
+
+/** What the fields an operation selects require, read from the schema's directives. */
+export function requirementsOf(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Requirements {
+  const found: Requirements = { authenticated: false, scopes: [] };
+  const typeInfo = new TypeInfo(schema);
+  const seen = new Set<string>();
+  const note = (node: { astNode?: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: ValueNode }[] }[] } | null } | undefined, key: string) => {
+    if (!node?.astNode?.directives || seen.has(key)) return;
+    seen.add(key);
+    for (const d of node.astNode.directives) {
+      if (d.name.value === 'authenticated') found.authenticated = true;
+      if (d.name.value === 'requiresScopes') {
+        found.authenticated = true;
+        const arg = d.arguments?.find((a) => a.name.value === 'scopes')?.value;
+        found.scopes.push(scopeSets(arg));
+      }
+    }
+  };
+  let inOperation = operationName === undefined || operationName === null;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      OperationDefinition: {
+        enter(node) {
+          inOperation = operationName === undefined || operationName === null || node.name?.value === operationName;
+        },
+      },
+      Field() {
+        if (!inOperation) return;
+        const field: GraphQLField<unknown, unknown> | null | undefined = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (field && parent) note(field, `${parent.name}.${field.name}`);
+        if (parent) note(parent as GraphQLNamedType, parent.name);
+        // The type a field returns carries its own requirement (a protected scalar, enum, object).
+        if (field) note(getNamedType(field.type) as GraphQLNamedType, getNamedType(field.type).name);
+      },
+    }),
+  );
+  return found;
+}
+
+function scopeSets(value: ValueNode | undefined): string[][] {
+  if (value?.kind !== 'ListValue') return [];
+  return value.values.map((inner) => (inner.kind === 'ListValue' ? inner.values.flatMap((v) => (v.kind === 'StringValue' ? [v.value] : [])) : []));
+}

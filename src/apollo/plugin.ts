@@ -1,0 +1,78 @@
+/**
+ * `jwtOidcPlugin` for Apollo Server 5: any GraphQL server trusts the bearer tokens of an
+ * OpenID Provider (ours or any other). The token is verified when a request starts (see
+ * resource/remote.ts); operations are refused in `didResolveOperation`: a bad token is HTTP 401
+ * with an RFC 6750 challenge, a missing one for a field marked `@authenticated` (or any field,
+ * with `requireAuth`) is UNAUTHENTICATED, missing scopes of `@requiresScopes` are FORBIDDEN
+ * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
+ */
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { bearerFromHeader } from '../resource/bearer.js';
+import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
+import { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '../resource/remote.js';
+import { requirementsOf } from './directives.js';
+
+export interface JwtOidcPluginOptions extends RemoteIssuerOptions {
+  /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
+  requireAuth?: boolean;
+  /** `realm` of the `WWW-Authenticate` challenges (default: the issuer). */
+  realm?: string;
+}
+
+/** The caller of a request, for resolvers. */
+export type Auth = RemoteCaller;
+
+const AUTH = new WeakMap<object, Auth | null>();
+
+/** The caller of the request `contextValue` belongs to; null when anonymous. */
+export function getAuth(contextValue: object): Auth | null {
+  if (!AUTH.has(contextValue)) throw new TypeError('getAuth: jwtOidcPlugin is not installed on this Apollo Server (or the context is not the request\'s)');
+  return AUTH.get(contextValue)!;
+}
+
+export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer } {
+  const issuer = new RemoteIssuer(options);
+  const realm = options.realm ?? options.issuer;
+  const challenge = (e: BearerError | IssuerUnavailableError) =>
+    e instanceof IssuerUnavailableError
+      ? new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } })
+      : new GraphQLError(e.code === 'insufficient_scope' ? 'the access token lacks a required scope' : e.description, {
+      extensions: {
+        code: e.code === 'insufficient_scope' ? 'FORBIDDEN' : e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
+        ...(e.scope ? { requiredScopes: e.scope.split(' ') } : {}),
+        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
+      },
+    });
+
+  return {
+    issuer,
+    async requestDidStart({ request, contextValue }) {
+      let auth: Auth | null = null;
+      let failure: BearerError | IssuerUnavailableError | undefined;
+      try {
+        const url = request.http?.search ?? '';
+        if (new URLSearchParams(url).has('access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
+        const token = bearerFromHeader(request.http?.headers.get('authorization'));
+        if (token !== undefined) auth = issuer.caller(await issuer.verify(token));
+      } catch (e) {
+        if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
+        failure = e;
+      }
+      AUTH.set(contextValue, auth);
+      return {
+        async didResolveOperation({ document, operationName, schema }) {
+          if (failure) throw challenge(failure);
+          const needs = requirementsOf(schema, document, operationName);
+          if (!auth && (options.requireAuth || needs.authenticated)) throw challenge(new BearerError('missing', 'authentication is required'));
+          for (const alternatives of needs.scopes) {
+            if (!alternatives.some((all) => all.every((s) => auth!.scopes.includes(s)))) {
+              throw challenge(new BearerError('insufficient_scope', 'the access token lacks a required scope', alternatives.map((a) => a.join(' ')).join(' ')));
+            }
+          }
+        },
+      };
+    },
+  };
+}
+

@@ -1,0 +1,70 @@
+/**
+ * TYPE=client: this service as a frontend's backend (BFF). It logs users in at the upstream
+ * provider (routes under /openid, sessions in PostgreSQL, users in its own table) and answers
+ * `me` on /graphql from the session cookie — or from a bearer token of the upstream provider.
+ */
+import type { Router } from 'express';
+import type { Settings } from '../config/load.js';
+import { issuerFromDiscovery } from '../config/derive.js';
+import type { Database } from '../db/database.js';
+import { oidcClient } from '../express/oidc-client.js';
+import type { Logger } from '../log.js';
+import { RemoteIssuer } from '../resource/remote.js';
+import { PostgresSessionStore } from './session-store.js';
+import { OrmUserStore, type UserStore } from './user-store.js';
+
+export const CLIENT_BASE_PATH = '/openid';
+
+export interface ClientMode {
+  router: Router;
+  /** Verifies the upstream provider's bearer tokens (audience: CLIENT_ID). */
+  upstream: RemoteIssuer;
+  users: UserStore;
+  sessions: PostgresSessionStore;
+  stop(): Promise<void>;
+}
+
+export function createClientMode(settings: Settings, db: Database, logger: Logger): ClientMode {
+  const discovery = settings.discoveryEndpoint!;
+  const baseUrl = settings.publicUrl?.replace(/\/$/, '') ?? `http://localhost:${settings.port}`;
+  const local = !settings.production;
+  const sessions = new PostgresSessionStore({ connectionString: db.url, createTable: false });
+  const users = new OrmUserStore(db.orm.em);
+  const router = oidcClient({
+    discoveryEndpoint: discovery,
+    clientId: settings.clientId!,
+    clientSecret: settings.clientSecret,
+    baseUrl,
+    basePath: CLIENT_BASE_PATH,
+    scope: settings.scope,
+    pkce: settings.pkceExtension,
+    authorizationParams: {
+      display: settings.clientDisplay,
+      prompt: settings.clientPrompt,
+      max_age: settings.clientMaxAge === undefined ? undefined : String(settings.clientMaxAge),
+      ui_locales: settings.clientUiLocales,
+      claims_locales: settings.clientClaimsLocales,
+      id_token_hint: settings.clientIdTokenHint,
+      login_hint: settings.clientLoginHint,
+      acr_values: settings.clientAcrValues,
+    },
+    loginRedirectUrl: settings.loginRedirectUrl,
+    logoutRedirectUrl: settings.logoutRedirectUrl,
+    sessionStore: sessions,
+    sessionTtl: settings.sessionExpirationTime,
+    userStore: users,
+    identificationClaim: settings.identificationClaim,
+    createUser: settings.createUser,
+    renameAttributes: settings.idTokenRenameAttributes,
+    defaultAttributes: settings.userDefaultAttributes,
+    // A provider on this machine over http, outside production only.
+    allowInsecureRequests: local,
+    onError: (e) => logger.warn({ err: e }, 'login failed'),
+  });
+  const upstream = new RemoteIssuer({
+    issuer: issuerFromDiscovery(discovery) ?? discovery,
+    audience: settings.clientId!,
+    allowInsecureRequests: local,
+  });
+  return { router, upstream, users, sessions, stop: () => sessions.close() };
+}

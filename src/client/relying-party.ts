@@ -1,0 +1,202 @@
+/**
+ * A relying party on openid-client (a certified RP), framework-free, with the code flow: a login transaction
+ * (state, nonce and PKCE from a CSPRNG, kept server-side, single use, ten minutes), the callback
+ * with openid-client's checks (state, `iss` per RFC 9207, the ID token: signature, `aud`, `azp`,
+ * `nonce`, `max_age`, `c_hash`) plus those it leaves to us, userinfo whose `sub` must match, a
+ * refresh whose new ID token must keep `iss` and `sub`, and the provider's end-session URL.
+ */
+import { createRemoteJWKSet } from 'jose';
+import * as oc from 'openid-client';
+import { ASYMMETRIC_ALGORITHMS } from '../resource/verifier.js';
+import { LogoutTokenError, logoutTokenValidator, type LogoutRequest } from './logout-token.js';
+
+export interface RelyingPartyOptions {
+  /** The provider's discovery URL (or its issuer). */
+  discoveryEndpoint: string;
+  clientId: string;
+  /** Absent for a public client (then PKCE is required). */
+  clientSecret?: string;
+  /** This app's callback, absolute. */
+  redirectUri: string;
+  /** Where the provider sends the browser after logout (absolute; registered at the provider). */
+  postLogoutRedirectUri?: string;
+  /** Default `openid`. */
+  scope?: string;
+  /** Send PKCE (default true). */
+  pkce?: boolean;
+  /** Extra authorization request parameters: display, prompt, max_age, ui_locales, claims_locales, id_token_hint, login_hint, acr_values. */
+  authorizationParams?: Record<string, string | undefined>;
+  /** Also allow http (a provider on this machine). */
+  allowInsecureRequests?: boolean;
+}
+
+/** What the callback needs from the login request, kept server-side until then. */
+export interface LoginTransaction {
+  state: string;
+  nonce: string;
+  codeVerifier?: string;
+  maxAge?: number;
+  returnTo: string;
+  createdAt: number;
+}
+
+export interface LoginResult {
+  sub: string;
+  issuer: string;
+  claims: Record<string, unknown>;
+  idToken: string;
+  accessToken: string;
+  refreshToken?: string;
+  /** When the access token expires, ms since the epoch. */
+  expiresAt: number;
+  /** When to refresh it: a little before `expiresAt` (a tenth of its life, at most 30 s). */
+  refreshAt: number;
+  scope?: string;
+  userinfo?: Record<string, unknown>;
+}
+
+/** A callback that cannot be accepted (the user sees a generic page; details go to the log). */
+export class LoginError extends Error {
+  constructor(
+    message: string,
+    /** An error the provider reported (`access_denied`…), when it did. */
+    readonly providerError?: string,
+  ) {
+    super(message);
+    this.name = 'LoginError';
+  }
+}
+
+export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
+
+export class RelyingParty {
+  private configuration: Promise<oc.Configuration> | undefined;
+  private logoutTokens: Promise<(token: unknown) => Promise<LogoutRequest>> | undefined;
+
+  /**
+   * The code flow only: a server-side relying party must bind the response to the browser's
+   * session, and implicit or hybrid responses (a fragment, or a cross-site form_post without the
+   * session cookie) cannot be bound.
+   */
+  constructor(private readonly options: RelyingPartyOptions) {
+    if (!options.clientSecret && options.pkce === false) throw new TypeError('a public client (no client secret) needs PKCE');
+  }
+
+  /** The provider's configuration, discovered once (again after a failure). */
+  config(): Promise<oc.Configuration> {
+    this.configuration ??= this.discover().catch((e) => {
+      this.configuration = undefined;
+      throw e;
+    });
+    return this.configuration;
+  }
+
+  private async discover(): Promise<oc.Configuration> {
+    const { clientId, clientSecret } = this.options;
+    const auth = clientSecret ? oc.ClientSecretBasic(clientSecret) : oc.None();
+    const execute = this.options.allowInsecureRequests ? [oc.allowInsecureRequests] : [];
+    // openid-client checks that the metadata names the issuer it was discovered from (SECURITY-CASES CB-13).
+    const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute });
+    // ID tokens from the token endpoint are verified too (STACK.md trap 10).
+    oc.enableNonRepudiationChecks(config);
+    return config;
+  }
+
+  /** The authorization URL and the transaction to keep until the callback. */
+  async startLogin(returnTo: string, now = Date.now()): Promise<{ url: string; transaction: LoginTransaction }> {
+    const config = await this.config();
+    const transaction: LoginTransaction = { state: oc.randomState(), nonce: oc.randomNonce(), returnTo, createdAt: now };
+    const params: Record<string, string> = { redirect_uri: this.options.redirectUri, scope: this.options.scope ?? 'openid', state: transaction.state, nonce: transaction.nonce };
+    if (this.options.pkce !== false) {
+      transaction.codeVerifier = oc.randomPKCECodeVerifier();
+      params.code_challenge = await oc.calculatePKCECodeChallenge(transaction.codeVerifier);
+      params.code_challenge_method = 'S256';
+    }
+    for (const [k, v] of Object.entries(this.options.authorizationParams ?? {})) if (v !== undefined && v !== '') params[k] = v;
+    if (params.max_age !== undefined) transaction.maxAge = Number(params.max_age);
+    return { url: oc.buildAuthorizationUrl(config, params).toString(), transaction };
+  }
+
+  /** Completes a login from the callback URL. */
+  async finishLogin(callback: URL, transaction: LoginTransaction, now = Date.now()): Promise<LoginResult> {
+    if (now - transaction.createdAt > TRANSACTION_TTL_MS) throw new LoginError('the login took too long');
+    const params = callback.searchParams;
+    const providerError = params.get('error');
+    if (providerError) throw new LoginError(`the provider answered ${providerError}`, providerError);
+    // Tokens in the front channel of a code flow are never used (RFC 9700 §2.1.2; CB-09).
+    if (['id_token', 'access_token', 'token_type'].some((p) => params.has(p))) throw new LoginError('the callback carries tokens');
+    const config = await this.config();
+    let tokens: Awaited<ReturnType<typeof oc.authorizationCodeGrant>>;
+    try {
+      tokens = await oc.authorizationCodeGrant(config, callback, {
+        expectedState: transaction.state,
+        expectedNonce: transaction.nonce,
+        pkceCodeVerifier: transaction.codeVerifier,
+        maxAge: transaction.maxAge,
+        idTokenExpected: true,
+      });
+    } catch (e) {
+      throw new LoginError(`the callback was refused: ${(e as Error).message}`);
+    }
+    return this.result(config, tokens);
+  }
+
+  /** New tokens for a login; the new ID token must be about the same subject from the same issuer (OIDC Core §12.2). */
+  async refresh(login: LoginResult): Promise<LoginResult> {
+    if (!login.refreshToken) throw new LoginError('there is no refresh token');
+    const config = await this.config();
+    const tokens = await oc.refreshTokenGrant(config, login.refreshToken);
+    const claims = tokens.claims();
+    if (claims && (claims.sub !== login.sub || claims.iss !== login.issuer)) throw new LoginError('the refreshed ID token is about someone else');
+    const next = await this.result(config, tokens, login);
+    return { ...next, refreshToken: next.refreshToken ?? login.refreshToken };
+  }
+
+  private async result(config: oc.Configuration, tokens: oc.TokenEndpointResponse & oc.TokenEndpointResponseHelpers, previous?: LoginResult): Promise<LoginResult> {
+    const claims = (tokens.claims() as Record<string, unknown> | undefined) ?? previous?.claims;
+    const lifetime = (tokens.expiresIn() ?? 300) * 1000;
+    if (!claims || typeof claims.sub !== 'string') throw new LoginError('no ID token');
+    const result: LoginResult = {
+      sub: claims.sub,
+      issuer: String(claims.iss),
+      claims,
+      idToken: tokens.id_token ?? previous!.idToken,
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token,
+      expiresAt: Date.now() + lifetime,
+      refreshAt: Date.now() + lifetime - Math.min(30_000, lifetime / 10),
+      scope: tokens.scope,
+    };
+    if (config.serverMetadata().userinfo_endpoint && (tokens.scope ?? this.options.scope ?? 'openid').split(' ').includes('openid')) {
+      // The userinfo must be about the ID token's subject (OIDC Core §5.3.2; SECURITY-CASES ID-07).
+      result.userinfo = (await oc.fetchUserInfo(config, tokens.access_token, claims.sub)) as Record<string, unknown>;
+    }
+    return result;
+  }
+
+  /** Validates a back-channel `logout_token` (throws LogoutTokenError) and says whose sessions end. */
+  async validateLogoutToken(token: unknown): Promise<LogoutRequest> {
+    this.logoutTokens ??= this.config()
+      .then((config) => {
+        const meta = config.serverMetadata();
+        if (!meta.jwks_uri) throw new LogoutTokenError('the provider publishes no keys');
+        const supported = meta.id_token_signing_alg_values_supported?.filter((a) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
+        return logoutTokenValidator({ issuer: meta.issuer, clientId: this.options.clientId, keys: createRemoteJWKSet(new URL(meta.jwks_uri)), algorithms: supported?.length ? supported : undefined });
+      })
+      .catch((e) => {
+        this.logoutTokens = undefined;
+        throw e;
+      });
+    return (await this.logoutTokens)(token);
+  }
+
+  /** The provider's end-session URL for this login, when it has one. */
+  async endSessionUrl(login: LoginResult | undefined): Promise<string | undefined> {
+    const config = await this.config();
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    const params: Record<string, string> = { client_id: this.options.clientId };
+    if (login) params.id_token_hint = login.idToken;
+    if (this.options.postLogoutRedirectUri) params.post_logout_redirect_uri = this.options.postLogoutRedirectUri;
+    return oc.buildEndSessionUrl(config, params).toString();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `bearerAuth(options)`: the original REST-framework authentication class as Express
+ * middleware. The same verification as the Apollo plugin (resource/remote.ts); the caller ends
+ * up in `req.auth`; a bad token is 401 with an RFC 6750 challenge; no token is 401 too unless
+ * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { bearerFromHeader } from '../resource/bearer.js';
+import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
+import { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '../resource/remote.js';
+import { requireScopes } from '../resource/verifier.js';
+
+export interface BearerAuthOptions extends RemoteIssuerOptions {
+  /** Let requests without a token through with `req.auth = null` (default false). */
+  optional?: boolean;
+  /** Required scopes: one of these lists, all of its scopes (default none). */
+  scopes?: string[][];
+  /** `realm` of the challenges (default: the issuer). */
+  realm?: string;
+}
+
+export type BearerAuth = RemoteCaller;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    auth?: BearerAuth | null;
+  }
+}
+
+export function bearerAuth(options: BearerAuthOptions) {
+  const issuer = new RemoteIssuer(options);
+  const realm = options.realm ?? options.issuer;
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      if (req.query && Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
+      const token = bearerFromHeader(req.get('authorization'));
+      if (token === undefined) {
+        if (!options.optional) throw new BearerError('missing', 'an access token is required');
+        req.auth = null;
+        return next();
+      }
+      const v = await issuer.verify(token);
+      if (options.scopes) requireScopes(v.scopes, options.scopes);
+      req.auth = issuer.caller(v);
+      next();
+    } catch (e) {
+      if (e instanceof IssuerUnavailableError) {
+        res.status(503).set({ 'Retry-After': String(e.retryAfter), 'Cache-Control': 'no-store' }).json({ error: 'temporarily_unavailable', error_description: e.message });
+        return;
+      }
+      if (!(e instanceof BearerError)) return next(e);
+      res
+        .status(e.status)
+        .set({ 'WWW-Authenticate': e.challenge(realm), 'Cache-Control': 'no-store' })
+        .json({ error: e.code === 'missing' ? 'invalid_token' : e.code, error_description: e.description });
+    }
+  };
+}

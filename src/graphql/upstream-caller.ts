@@ -1,0 +1,77 @@
+/**
+ * client mode: who is calling /graphql. A bearer token of the upstream provider (for this
+ * service: `aud` = CLIENT_ID) takes precedence; otherwise the browser's session at this relying
+ * party (its cookie, read by the oidcClient middleware). A bad token is HTTP 401 with an RFC 6750
+ * challenge, exactly as in provider mode.
+ */
+import { GraphQLError } from 'graphql';
+import type { Request } from 'express';
+import type { ClientMode } from '../client/mode.js';
+import type { LocalUser } from '../client/user-store.js';
+import type { Settings } from '../config/load.js';
+import { bearerFromHeader } from '../resource/bearer.js';
+import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
+
+/** The caller of a client-mode request. */
+export interface UpstreamCaller {
+  sub: string;
+  clientId: string;
+  scopes: string[];
+  /** The ID token's claims (session) or the access token's (bearer). */
+  claims: Record<string, unknown>;
+  /** The upstream provider's userinfo for this caller, or null when it has none. */
+  userinfo(): Promise<Record<string, unknown> | null>;
+  /** The local user linked to the caller (IDENTIFICATION_CLAIM), or null. */
+  user: LocalUser | null;
+  /** How the caller proved itself. */
+  via: 'session' | 'bearer';
+}
+
+export async function upstreamCaller(req: Request, mode: ClientMode, settings: Settings): Promise<UpstreamCaller | null> {
+  let token: string | undefined;
+  try {
+    if (Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
+    token = bearerFromHeader(req.get('authorization'));
+    if (token !== undefined) {
+      const v = await mode.upstream.verify(token);
+      const identifier = v.claims[settings.identificationClaim];
+      // Bearer callers are looked up, never created: users are provisioned at interactive login.
+      const found = typeof identifier === 'string' ? await mode.users.find(identifier) : undefined;
+      return {
+        sub: v.sub,
+        clientId: v.clientId,
+        scopes: v.scopes,
+        claims: v.claims as Record<string, unknown>,
+        userinfo: () => mode.upstream.userinfo(v).catch(() => null),
+        user: found && found.active !== false ? found : null,
+        via: 'bearer',
+      };
+    }
+  } catch (e) {
+    if (e instanceof IssuerUnavailableError) {
+      throw new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
+    }
+    if (!(e instanceof BearerError)) throw e;
+    throw new GraphQLError(e.description, {
+      extensions: {
+        code: e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
+        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(settings.clientId ?? 'jwt-oidc')]]) },
+      },
+    });
+  }
+  if (!req.oidc?.loggedIn) return null;
+  // An expired access token is refreshed now: a provider that refuses ends the session here.
+  await req.getAccessToken().catch(() => undefined); // provider unreachable: the session still says who
+  if (!req.oidc.loggedIn || !req.userClaims) return null;
+  const claims = req.userClaims;
+  const userinfo = req.userinfo ?? null;
+  return {
+    sub: String(claims.sub),
+    clientId: settings.clientId!,
+    scopes: (req.oidc.scope ?? settings.scope).split(' ').filter(Boolean),
+    claims,
+    userinfo: async () => userinfo,
+    user: req.user ?? null,
+    via: 'session',
+  };
+}

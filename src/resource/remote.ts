@@ -1,0 +1,227 @@
+/**
+ * Trusting the tokens of an OpenID Provider from another server: the provider's metadata from
+ * discovery (its issuer must equal the configured one byte for byte: OIDC Discovery §4.3), its
+ * keys from the JWKS (refetched once on an unknown `kid`, at most once per cooldown: no
+ * amplification from random kids, SECURITY-CASES JW-20, JW-21), verified tokens kept in an LRU
+ * that never outlives their `exp`, concurrent verifications of one token done once, and
+ * userinfo fetched on demand and cached per token.
+ */
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ExpiringLru } from '../util/lru.js';
+import { BearerError, IssuerUnavailableError } from './errors.js';
+import { ASYMMETRIC_ALGORITHMS, assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
+
+export interface RemoteIssuerOptions {
+  /** The issuer; discovery is read from `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
+  issuer: string;
+  /** The JWKS URL, to skip discovery (then `userinfo()` is unavailable unless `userinfoEndpoint` is set). */
+  jwksUri?: string;
+  userinfoEndpoint?: string;
+  /** This API: the token's `aud` must contain it (RFC 9068 §4). */
+  audience: string | string[];
+  /** Allowed algorithms (default: every asymmetric JWS algorithm; never `none` or HMAC). */
+  algorithms?: readonly string[];
+  /** Seconds of clock skew tolerated (default 5). */
+  clockTolerance?: number;
+  /**
+   * Accept ID tokens (whose `aud` is the audience, e.g. your client id) as bearer tokens, as the
+   * original did. Off by default: an ID token says who logged in, not what a caller may do.
+   */
+  acceptIdTokens?: boolean;
+  /** Verified tokens kept (default 10 000). */
+  cacheSize?: number;
+  /** Least time between two JWKS fetches, ms (default 30 000). */
+  jwksCooldown?: number;
+  /** Timeout of discovery, JWKS and userinfo requests, ms (default 5 000). */
+  timeout?: number;
+  /** For tests: an injected fetch (discovery and userinfo) and clock. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Also allow http (development against a local provider). */
+  allowInsecureRequests?: boolean;
+}
+
+const MAX_TOKEN_LENGTH = 8192;
+
+export interface RemoteToken extends VerifiedAccessToken {
+  /** The token is an ID token (only with `acceptIdTokens`). */
+  idToken: boolean;
+}
+
+/** The caller behind a verified token, as resolvers and route handlers see it. */
+export interface RemoteCaller {
+  sub: string;
+  /** The client the token was issued to. */
+  clientId: string;
+  scopes: string[];
+  /** The verified claims of the token. */
+  claims: JWTPayload;
+  /** Whether it is an ID token (only with `acceptIdTokens`). */
+  idToken: boolean;
+  /** The provider's userinfo for this token: fetched on first call, then cached per token. */
+  userinfo(): Promise<Record<string, unknown>>;
+}
+
+interface Metadata {
+  issuer: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+}
+
+export class RemoteIssuer {
+  private metadata: Promise<Metadata> | undefined;
+  private keys: JWTVerifyGetKey | undefined;
+  private readonly verified: ExpiringLru<string, RemoteToken>;
+  private readonly pending = new Map<string, Promise<RemoteToken>>();
+  private readonly userinfos: ExpiringLru<string, Promise<Record<string, unknown>>>;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RemoteIssuerOptions) {
+    if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) throw new TypeError('issuer must be an http(s) URL');
+    if (!options.allowInsecureRequests && !options.issuer.startsWith('https://')) throw new TypeError('issuer must be https (set allowInsecureRequests for a local provider)');
+    const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
+    if (algorithms.some((a) => /^(none|HS\d+)$/i.test(a))) throw new TypeError('symmetric algorithms and "none" cannot verify tokens from a public key set');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
+    this.verified = new ExpiringLru(options.cacheSize ?? 10_000, this.now);
+    this.userinfos = new ExpiringLru(options.cacheSize ?? 10_000, this.now);
+  }
+
+  /** The provider's metadata (discovery once; retried on the next call after a failure). */
+  discover(): Promise<Metadata> {
+    if (this.options.jwksUri) return Promise.resolve({ issuer: this.options.issuer, jwks_uri: this.options.jwksUri, userinfo_endpoint: this.options.userinfoEndpoint });
+    this.metadata ??= this.loadMetadata().catch((e) => {
+      this.metadata = undefined;
+      throw e;
+    });
+    return this.metadata;
+  }
+
+  private async loadMetadata(): Promise<Metadata> {
+    const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const res = await this.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.options.timeout ?? 5000) });
+    if (!res.ok) throw new Error(`discovery of ${this.options.issuer} failed: HTTP ${res.status}`);
+    const meta = (await res.json()) as Partial<Metadata>;
+    if (meta.issuer !== this.options.issuer) throw new Error(`discovery of ${this.options.issuer} names another issuer: ${String(meta.issuer)}`);
+    if (typeof meta.jwks_uri !== 'string') throw new Error(`discovery of ${this.options.issuer} has no jwks_uri`);
+    return meta as Metadata;
+  }
+
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    if (this.keys) return this.keys;
+    const { jwks_uri } = await this.discover();
+    const remote = createRemoteJWKSet(new URL(jwks_uri), { cooldownDuration: this.options.jwksCooldown ?? 30_000, timeoutDuration: this.options.timeout ?? 5000 });
+    this.keys = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (e) {
+        // No such key, or an unusable one, is about the token; a key set that cannot be fetched
+        // (timeout, network, not 200, not a JWKS) is about the provider.
+        if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys || e instanceof joseErrors.JOSENotSupported) throw e;
+        throw new IssuerUnavailableError('the token issuer\'s keys cannot be fetched', { cause: e });
+      }
+    };
+    return this.keys;
+  }
+
+  /** The caller behind a verified token. */
+  caller(v: RemoteToken): RemoteCaller {
+    return { sub: v.sub, clientId: v.clientId, scopes: v.scopes, claims: v.claims, idToken: v.idToken, userinfo: () => this.userinfo(v) };
+  }
+
+  /**
+   * Verifies a bearer token; throws BearerError (invalid_token) when it cannot be trusted, and
+   * IssuerUnavailableError when the provider cannot be reached to tell.
+   */
+  async verify(token: string): Promise<RemoteToken> {
+    const cached = this.verified.get(token);
+    if (cached) return cached;
+    const running = this.pending.get(token);
+    if (running) return running;
+    const job = this.verifyUncached(token).finally(() => this.pending.delete(token));
+    this.pending.set(token, job);
+    return job;
+  }
+
+  private async verifyUncached(token: string): Promise<RemoteToken> {
+    // Cheap checks first, before any request to the provider; one spelling per token, also on
+    // the ID-token path (SECURITY-CASES JW-11, JW-15).
+    if (token.length > MAX_TOKEN_LENGTH) throw new BearerError('invalid_token', 'the access token is too long');
+    assertCompactJws(token);
+    let keys: JWTVerifyGetKey;
+    try {
+      keys = await this.keySet();
+    } catch (e) {
+      // The provider cannot be reached: nobody's token can be checked now.
+      throw new IssuerUnavailableError(undefined, { cause: e });
+    }
+
+    let result: RemoteToken;
+    try {
+      result = { ...(await this.accessTokenVerifier(keys)(token)), idToken: false };
+    } catch (e) {
+      if (!this.options.acceptIdTokens || !(e instanceof BearerError)) throw e;
+      result = await this.verifyIdToken(token, keys);
+    }
+    const exp = typeof result.claims.exp === 'number' ? result.claims.exp * 1000 : 0;
+    this.verified.set(token, result, exp);
+    return result;
+  }
+
+  private verifier: ReturnType<typeof createAccessTokenVerifier> | undefined;
+  private accessTokenVerifier(keys: JWTVerifyGetKey) {
+    this.verifier ??= createAccessTokenVerifier({
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      keys,
+      algorithms: this.options.algorithms,
+      clockTolerance: this.options.clockTolerance,
+      now: this.now,
+    });
+    return this.verifier;
+  }
+
+  /** The original's behaviour, opt-in: an ID token for this audience as a bearer token. */
+  private async verifyIdToken(token: string, keys: JWTVerifyGetKey): Promise<RemoteToken> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: [...(this.options.algorithms ?? ASYMMETRIC_ALGORITHMS)],
+        clockTolerance: this.options.clockTolerance ?? 5,
+        requiredClaims: ['sub', 'iat', 'exp'],
+        currentDate: new Date(this.now()),
+      });
+      if (protectedHeader.typ !== undefined && !/^(application\/)?jwt$/i.test(protectedHeader.typ)) throw new BearerError('invalid_token', 'the token is invalid');
+      const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      return { token, sub: payload.sub!, clientId: (payload.azp as string | undefined) ?? String(aud[0]), scopes: [], claims: payload, idToken: true };
+    } catch (e) {
+      if (e instanceof BearerError) throw e;
+      throw new BearerError('invalid_token', e instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is invalid');
+    }
+  }
+
+  /**
+   * The provider's userinfo for a verified token, fetched once per token. Its `sub` must be the
+   * token's (OIDC Core §5.3.2; SECURITY-CASES ID-07).
+   */
+  userinfo(verified: RemoteToken): Promise<Record<string, unknown>> {
+    const cached = this.userinfos.get(verified.token);
+    if (cached) return cached;
+    const job = this.fetchUserinfo(verified);
+    this.userinfos.set(verified.token, job, (verified.claims.exp ?? 0) * 1000);
+    job.catch(() => this.userinfos.delete(verified.token)); // a failure is not remembered
+    return job;
+  }
+
+  private async fetchUserinfo(verified: RemoteToken): Promise<Record<string, unknown>> {
+    const { userinfo_endpoint } = await this.discover();
+    if (!userinfo_endpoint) throw new Error('the provider has no userinfo endpoint');
+    const res = await this.fetch(userinfo_endpoint, { headers: { authorization: `Bearer ${verified.token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.options.timeout ?? 5000) });
+    if (!res.ok) throw new Error(`userinfo failed: HTTP ${res.status}`);
+    const claims = (await res.json()) as Record<string, unknown>;
+    if (claims.sub !== verified.sub) throw new Error('userinfo is about another subject');
+    return claims;
+  }
+}
