@@ -22,7 +22,10 @@ import type { Logger } from './log.js';
 import type { ProviderContext } from './provider/context.js';
 import type { ClientMode } from './client/mode.js';
 import { upstreamCaller } from './graphql/upstream-caller.js';
-import { issuerPath, providerRouter, withCors } from './provider/router.js';
+import { fakeCallerSource, type FakeContext } from './fake/context.js';
+import { fakeRouter } from './fake/router.js';
+import { issuerPath, providerRouter } from './provider/router.js';
+import { withCors } from './http/endpoint.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -34,6 +37,8 @@ export interface AppOptions {
   provider?: ProviderContext;
   /** client mode: the relying party's routes, sessions and users. */
   clientMode?: ClientMode;
+  /** fake mode: the development provider. */
+  fake?: FakeContext;
   /** The server to answer on (default: a new one); the app becomes its request handler. */
   httpServer?: Server;
 }
@@ -48,7 +53,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, httpServer = createServer() }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
   httpServer.on('request', app);
   let stopping = false;
@@ -64,13 +69,16 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (provider) app.use(issuerPath(provider.issuer) || '/', providerRouter(provider));
   // client mode: /openid/login, /callback, /logout, and the session of every later route.
   if (clientMode) app.use(clientMode.router);
+  if (fake) app.use(issuerPath(fake.issuer) || '/', fakeRouter(fake));
+  // Who calls /graphql outside provider mode: the upstream's (or the fake's) bearer tokens, or the session.
+  const callers = clientMode ?? (fake ? fakeCallerSource(fake) : undefined);
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
   await apollo.start();
   app.use(
     '/graphql',
-    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
+    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? fake?.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
     (req, res, next) => {
       if (introspection && req.method === 'GET' && req.accepts('html')) res.setHeader('Content-Security-Policy', LANDING_PAGE_CSP);
       next();
@@ -84,9 +92,9 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
         requestId: req.id,
         ip: req.ip ?? 'unknown',
         em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-        auth: clientMode ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
+        auth: callers ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
         provider,
-        ...(clientMode ? { upstream: await upstreamCaller(req, clientMode, settings) } : {}),
+        ...(callers ? { upstream: await upstreamCaller(req, callers, settings) } : {}),
       }),
     }),
   );

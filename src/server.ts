@@ -15,6 +15,7 @@ import { startKeyManager, type KeyManager } from './keys/index.js';
 import { createProviderContext, type ProviderContext } from './provider/context.js';
 import { CLIENT_TABLES, Housekeeping } from './provider/housekeeping.js';
 import { createClientMode, type ClientMode } from './client/mode.js';
+import { createFakeContext, type FakeContext } from './fake/context.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
@@ -33,6 +34,8 @@ export interface RunningServer {
   keys?: KeyManager;
   /** provider mode: everything the endpoints use. */
   provider?: ProviderContext;
+  /** fake mode: the development provider. */
+  fake?: FakeContext;
   /** provider mode: the deletion of expired rows. */
   housekeeping?: Housekeeping;
   /** Graceful stop; idempotent. */
@@ -50,12 +53,13 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   let provider: ProviderContext | undefined;
   let housekeeping: Housekeeping | undefined;
   let clientMode: ClientMode | undefined;
+  let fake: FakeContext | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
     if (settings.port === 0) {
       const port = await listen(httpServer, 0, settings.host);
-      if (settings.type === 'provider' && given.issuer === 'http://localhost:0') settings.issuer = `http://localhost:${port}`;
+      if ((settings.type === 'provider' || settings.type === 'fake') && given.issuer === 'http://localhost:0') settings.issuer = `http://localhost:${port}`;
     }
     if (settings.type === 'provider') {
       keys = await startKeyManager({ settings, db, logger, clock });
@@ -71,7 +75,11 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_TABLES });
       housekeeping.start();
     }
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, httpServer });
+    if (settings.type === 'fake') {
+      warnFake(settings, logger);
+      fake = await createFakeContext(settings, logger, clock ? () => clock.now() : undefined);
+    }
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
@@ -97,6 +105,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     keys,
     provider,
     housekeeping,
+    fake,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
@@ -105,10 +114,19 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
         await keys?.stop();
         await clients?.stop();
         await clientMode?.stop();
+        await fake?.identities.flush();
         await db.close();
         logger.info('stopped');
       })()),
   };
+}
+
+/** Loud, on purpose: the fake provider signs anyone in as anyone. */
+function warnFake(settings: Settings, logger: Logger): void {
+  const line = '!'.repeat(78);
+  const text = [line, '!!  FAKE PROVIDER: anyone can sign in as anyone. For local development only.', `!!  Issuer ${settings.issuer}, client ${settings.clientId}.${settings.production ? ' NODE_ENV=production was allowed by JWT_OIDC_FAKE_ALLOW_PRODUCTION.' : ''}`, line].join('\n');
+  process.stderr.write(`${text}\n`);
+  logger.warn({ event: 'fake.start', issuer: settings.issuer, production: settings.production }, 'the fake provider is running: anyone can sign in as anyone; never expose it');
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

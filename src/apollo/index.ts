@@ -5,3 +5,4 @@
 export { jwtOidcPlugin, getAuth, type Auth, type JwtOidcPluginOptions } from './plugin.js';
 export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresScopesDirective } from './directives.js';
 export { BearerError, IssuerUnavailableError } from '../resource/errors.js';
+export { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken } from '../resource/remote.js';

@@ -5,7 +5,7 @@
 import type { RawSettings, SettingKey } from './definitions.js';
 
 export interface Settings extends RawSettings {
-  /** provider mode: the issuer identifier, byte for byte (OIDC Discovery §3). */
+  /** provider and fake modes: the issuer identifier, byte for byte (OIDC Discovery §3). */
   issuer: string | undefined;
   /** `NODE_ENV === 'production'`. */
   production: boolean;
@@ -46,6 +46,15 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
       );
     }
   }
+  if (s.type === 'fake') {
+    if (production && !s.fakeAllowProduction) {
+      problems.push(`JWT_OIDC_TYPE: the fake provider logs anyone in as anyone and refuses to start when NODE_ENV=production (set JWT_OIDC_FAKE_ALLOW_PRODUCTION=true if you really mean it)`);
+    }
+    if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=fake (the client id your frontend uses)`);
+    if (s.issuer === undefined && s.discoveryEndpoint !== undefined && !issuerFromDiscovery(s.discoveryEndpoint)) {
+      problems.push(`${name('discoveryEndpoint')}: expected a URL ending in ${WELL_KNOWN} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`);
+    }
+  }
   if (s.type === 'client') {
     if (s.discoveryEndpoint === undefined) {
       problems.push(`JWT_OIDC_DISCOVERY_ENDPOINT: required when JWT_OIDC_TYPE=client`);
@@ -67,7 +76,7 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
 
 export function deriveSettings(s: RawSettings): Settings {
   let issuer: string | undefined;
-  if (s.type === 'provider') {
+  if (s.type === 'provider' || s.type === 'fake') {
     issuer =
       s.issuer ??
       (s.discoveryEndpoint ? issuerFromDiscovery(s.discoveryEndpoint) : undefined) ??

@@ -121,7 +121,8 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
       req.userinfo = login?.userinfo;
       req.user = null;
       if (login && options.userStore) {
-        const identifier = login.claims[mapping.identificationClaim];
+        // The same claims as at the callback (mapUser): the ID token's over userinfo's.
+        const identifier = ({ ...login.userinfo, ...login.claims } as Record<string, unknown>)[mapping.identificationClaim];
         const user = typeof identifier === 'string' ? await options.userStore.find(identifier) : undefined;
         req.user = user && user.active !== false ? user : null;
       }
@@ -145,6 +146,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
           return undefined;
         }
         session.data.login = next;
+        req.oidc.scope = next.scope;
         req.userClaims = next.claims;
         req.userinfo = next.userinfo;
         return next.accessToken;

@@ -6,8 +6,8 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Request } from 'express';
-import type { ClientMode } from '../client/mode.js';
-import type { LocalUser } from '../client/user-store.js';
+import type { LocalUser, UserStore } from '../client/user-store.js';
+import type { RemoteIssuer } from '../resource/remote.js';
 import type { Settings } from '../config/load.js';
 import { bearerFromHeader } from '../resource/bearer.js';
 import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
@@ -27,16 +27,24 @@ export interface UpstreamCaller {
   via: 'session' | 'bearer';
 }
 
-export async function upstreamCaller(req: Request, mode: ClientMode, settings: Settings): Promise<UpstreamCaller | null> {
+/** Where callers come from: a token issuer to trust, and (client mode) the local users. */
+export interface CallerSource {
+  upstream: Pick<RemoteIssuer, 'verify' | 'userinfo'>;
+  users?: UserStore;
+}
+
+export async function upstreamCaller(req: Request, mode: CallerSource, settings: Settings): Promise<UpstreamCaller | null> {
   let token: string | undefined;
   try {
     if (Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
     token = bearerFromHeader(req.get('authorization'));
     if (token !== undefined) {
       const v = await mode.upstream.verify(token);
-      const identifier = v.claims[settings.identificationClaim];
+      // Access tokens rarely carry profile claims: an identifier they lack is read from userinfo.
+      let identifier = v.claims[settings.identificationClaim];
+      if (identifier === undefined && mode.users) identifier = (await mode.upstream.userinfo(v).catch(() => undefined))?.[settings.identificationClaim];
       // Bearer callers are looked up, never created: users are provisioned at interactive login.
-      const found = typeof identifier === 'string' ? await mode.users.find(identifier) : undefined;
+      const found = typeof identifier === 'string' && mode.users ? await mode.users.find(identifier) : undefined;
       return {
         sub: v.sub,
         clientId: v.clientId,
@@ -55,11 +63,11 @@ export async function upstreamCaller(req: Request, mode: ClientMode, settings: S
     throw new GraphQLError(e.description, {
       extensions: {
         code: e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
-        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(settings.clientId ?? 'jwt-oidc')]]) },
+        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(settings.issuer ?? settings.clientId ?? 'jwt-oidc')]]) },
       },
     });
   }
-  if (!req.oidc?.loggedIn) return null;
+  if (!req.oidc?.loggedIn) return null; // no session middleware (fake mode), or nobody logged in
   // An expired access token is refreshed now: a provider that refuses ends the session here.
   await req.getAccessToken().catch(() => undefined); // provider unreachable: the session still says who
   if (!req.oidc.loggedIn || !req.userClaims) return null;

@@ -68,8 +68,13 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
 }
 
 export function discoveryEndpoint(options: DiscoveryOptions): (ifNoneMatch?: string) => HttpResult {
-  const body = JSON.stringify(discoveryMetadata(options));
+  return cachedDocument(discoveryMetadata(options), 'application/json; charset=utf-8', 'public, max-age=300');
+}
+
+/** A JSON document that never changes while running: serialized once, with an ETag. */
+export function cachedDocument(document: object, contentType: string, cacheControl: string): (ifNoneMatch?: string) => HttpResult {
+  const body = JSON.stringify(document);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=300', ETag: etag };
+  const headers = { 'Content-Type': contentType, 'Cache-Control': cacheControl, ETag: etag };
   return (ifNoneMatch) => (notModified(ifNoneMatch, etag) ? { status: 304, headers } : { status: 200, headers, body });
 }

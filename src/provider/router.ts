@@ -3,14 +3,12 @@
  * ProviderRequest returning an HttpResult; this file is the only one of provider/ that knows
  * Express.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router } from 'express';
 import { showInteraction, submitConsent, submitLogin, submitSelect } from '../interaction/handlers.js';
-import { parseCookies } from '../http/cookies.js';
+import { handle, send, withCors } from '../http/endpoint.js';
 import { authorize } from './authorization/authorize.js';
 import type { ProviderContext } from './context.js';
-import { corsHeaders, type CorsPolicy } from './cors.js';
 import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
-import type { HttpResult, ProviderRequest } from './http-result.js';
 import { jwksEndpoint } from './jwks.js';
 import { confirmEndSession, endSession, END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from './end-session.js';
 import { introspectionEndpoint } from './introspection.js';
@@ -61,48 +59,4 @@ export function providerRouter(ctx: ProviderContext): Router {
 /** The path the provider is mounted at: the issuer's path without a trailing slash. */
 export function issuerPath(issuer: string): string {
   return new URL(issuer).pathname.replace(/\/$/, '');
-}
-
-/** CORS headers on every response of the route, and the answer to preflights. */
-export function withCors(policy: CorsPolicy) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
-    for (const [k, v] of Object.entries(corsHeaders(req.get('origin'), policy, preflight))) res.setHeader(k, v);
-    if (preflight) {
-      res.status(204).end();
-      return;
-    }
-    next();
-  };
-}
-
-function handle(endpoint: (r: ProviderRequest, req: Request) => Promise<HttpResult>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    endpoint(toProviderRequest(req), req).then((result) => send(res, result), next);
-  };
-}
-
-function toProviderRequest(req: Request): ProviderRequest {
-  return {
-    method: req.method,
-    query: (req.query ?? {}) as Record<string, unknown>,
-    body: req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined,
-    header: (name) => req.get(name),
-    cookies: parseCookies(req.get('cookie')),
-    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-  };
-}
-
-/** Sends exactly the given headers and body (Express would append a charset to some types). */
-function send(res: Response, result: HttpResult): void {
-  res.status(result.status);
-  for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-  if (result.setCookies?.length) res.append('Set-Cookie', result.setCookies);
-  if (result.body === undefined) {
-    res.end();
-    return;
-  }
-  const body = Buffer.from(result.body, 'utf8');
-  res.setHeader('Content-Length', body.length);
-  res.end(body);
 }

@@ -41,7 +41,7 @@ export function bearerToken(req: ProviderRequest): string {
 }
 
 /** RFC 6750 §3: the challenge in `WWW-Authenticate`, the same in a JSON body. */
-export function bearerError(ctx: ProviderContext, e: unknown): HttpResult {
+export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
   if (!(e instanceof BearerError)) {
     ctx.logger.error({ err: e }, 'userinfo request failed');
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });

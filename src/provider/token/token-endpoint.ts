@@ -34,7 +34,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
   }
 }
 
-export function tokenError(ctx: ProviderContext, e: unknown): HttpResult {
+export function tokenError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
   if (!(e instanceof OAuthError)) {
     ctx.logger.error({ err: e }, 'token request failed');
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });

@@ -3,14 +3,12 @@
  * the client it was issued to, with the redirect_uri and PKCE verifier of its request; a second
  * use revokes everything the first one produced (RFC 6749 §4.1.2; SECURITY-CASES TK-01…TK-08).
  */
-import { createHash } from 'node:crypto';
 import { User } from '../../../db/entities/user.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../../errors.js';
 import type { GrantType } from '../grant-type.js';
+import { checkCodeVerifier } from '../pkce.js';
 import { userTokens } from '../issue.js';
 
-/** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
-const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 export const authorizationCode: GrantType = {
   parameters: ['code', 'redirect_uri', 'code_verifier'],
@@ -40,15 +38,7 @@ export const authorizationCode: GrantType = {
       throw invalidGrant('redirect_uri does not match the authorization request');
     }
 
-    const verifier = params.get('code_verifier');
-    if (record.codeChallenge !== null) {
-      if (verifier === undefined) throw invalidGrant('code_verifier is required');
-      if (!VERIFIER.test(verifier)) throw invalidRequest('code_verifier is malformed');
-      if (createHash('sha256').update(verifier, 'ascii').digest('base64url') !== record.codeChallenge) throw invalidGrant('code_verifier does not match');
-    } else if (verifier !== undefined) {
-      // A verifier for a code issued without a challenge: a PKCE downgrade attempt (TK-08).
-      throw invalidGrant('this code was issued without PKCE');
-    }
+    checkCodeVerifier(record.codeChallenge, params.get('code_verifier'));
 
     const grant = await ctx.grants.findGrant(record.grantId);
     const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;

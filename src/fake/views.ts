@@ -1,0 +1,50 @@
+/**
+ * The fake provider's login page: a banner saying what it is, one-click buttons for the recent
+ * identities, and a form for a new one (any `sub`, email, name, extra claims as JSON). No
+ * script; every value escaped; the forms post to the fake itself.
+ */
+import { html, type Raw } from '../interaction/views/html.js';
+import { page } from '../interaction/views/layout.js';
+import type { FakeIdentity } from './identity.js';
+
+export interface LoginPageView {
+  action: string;
+  /** The authorization request, carried through the form unchanged. */
+  request: string;
+  csrfToken: string;
+  recent: readonly FakeIdentity[];
+  clientId: string;
+  error?: { field: string; message: string };
+  /** What was typed, shown again after an error. */
+  typed?: { sub?: string; email?: string; name?: string; claims?: string };
+}
+
+export function fakeLoginPage(v: LoginPageView): string {
+  const hidden = html`<input type="hidden" name="request" value="${v.request}"><input type="hidden" name="csrf" value="${v.csrfToken}">`;
+  const recent: Raw[] = v.recent.map(
+    (i) => html`<li><form method="post" action="${v.action}">${hidden}<input type="hidden" name="identity" value="${i.id}"><button type="submit" class="secondary">${i.sub}${typeof i.claims.email === 'string' ? html` · ${i.claims.email}` : ''}</button></form></li>`,
+  );
+  const body = html`<p class="banner" role="note">Fake provider: for development only. Anyone can sign in as anyone.</p>
+<h1>Sign in as…</h1>
+<p class="sub">to <strong>${v.clientId}</strong></p>
+${v.error ? html`<p class="error" role="alert">${v.error.message}</p>` : ''}
+${recent.length ? html`<ul class="scopes" aria-label="Recent identities">${recent}</ul>` : ''}
+<form method="post" action="${v.action}">
+${hidden}
+<label for="sub">Subject (sub)</label>
+<input id="sub" name="sub" required maxlength="255" autocomplete="off" autofocus value="${v.typed?.sub ?? ''}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="off" value="${v.typed?.email ?? ''}">
+<label for="name">Name</label>
+<input id="name" name="name" autocomplete="off" value="${v.typed?.name ?? ''}">
+<label for="claims">Extra claims (JSON)</label>
+<textarea id="claims" name="claims" rows="3" placeholder='{"roles": ["admin"]}'>${v.typed?.claims ?? ''}</textarea>
+<p class="hint">Released in the ID token and at userinfo.</p>
+<button type="submit">Sign in</button>
+</form>`;
+  return page({ title: 'Fake provider: sign in', body: body.value });
+}
+
+export function fakeMessagePage(title: string, message: string): string {
+  return page({ title, body: html`<p class="banner" role="note">Fake provider: for development only.</p><h1>${title}</h1><p class="sub">${message}</p>`.value });
+}

@@ -1,0 +1,52 @@
+/**
+ * The Express edge of protocol endpoints: endpoints are plain functions from a ProviderRequest
+ * to an HttpResult; these helpers adapt a request, send the result byte for byte, and add CORS.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { parseCookies } from './cookies.js';
+import { corsHeaders, type CorsPolicy } from '../provider/cors.js';
+import type { HttpResult, ProviderRequest } from '../provider/http-result.js';
+
+/** CORS headers on every response of the route, and the answer to preflights. */
+export function withCors(policy: CorsPolicy) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
+    for (const [k, v] of Object.entries(corsHeaders(req.get('origin'), policy, preflight))) res.setHeader(k, v);
+    if (preflight) {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+export function handle(endpoint: (r: ProviderRequest, req: Request) => Promise<HttpResult>) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    endpoint(toProviderRequest(req), req).then((result) => send(res, result), next);
+  };
+}
+
+export function toProviderRequest(req: Request): ProviderRequest {
+  return {
+    method: req.method,
+    query: (req.query ?? {}) as Record<string, unknown>,
+    body: req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined,
+    header: (name) => req.get(name),
+    cookies: parseCookies(req.get('cookie')),
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+  };
+}
+
+/** Sends exactly the given headers and body (Express would append a charset to some types). */
+export function send(res: Response, result: HttpResult): void {
+  res.status(result.status);
+  for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  if (result.setCookies?.length) res.append('Set-Cookie', result.setCookies);
+  if (result.body === undefined) {
+    res.end();
+    return;
+  }
+  const body = Buffer.from(result.body, 'utf8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
