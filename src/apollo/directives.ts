@@ -13,6 +13,7 @@ import {
   GraphQLString,
   TypeInfo,
   getNamedType,
+  separateOperations,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
@@ -70,17 +71,13 @@ export function requirementsOf(schema: GraphQLSchema, document: DocumentNode, op
       }
     }
   };
-  let inOperation = operationName === undefined || operationName === null;
+  // Only the selected operation and the fragments it spreads, wherever they stand in the document
+  // (a fragment before the operation must count too).
+  const target = operationName ? (separateOperations(document)[operationName] ?? document) : document;
   visit(
-    document,
+    target,
     visitWithTypeInfo(typeInfo, {
-      OperationDefinition: {
-        enter(node) {
-          inOperation = operationName === undefined || operationName === null || node.name?.value === operationName;
-        },
-      },
       Field() {
-        if (!inOperation) return;
         const field: GraphQLField<unknown, unknown> | null | undefined = typeInfo.getFieldDef();
         const parent = typeInfo.getParentType();
         if (field && parent) note(field, `${parent.name}.${field.name}`);

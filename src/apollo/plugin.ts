@@ -40,7 +40,8 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
       : new GraphQLError(e.code === 'insufficient_scope' ? 'the access token lacks a required scope' : e.description, {
       extensions: {
         code: e.code === 'insufficient_scope' ? 'FORBIDDEN' : e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
-        ...(e.scope ? { requiredScopes: e.scope.split(' ') } : {}),
+        // One list per alternative: [["read"], ["admin", "write"]] is read, or admin and write.
+        ...(e.alternatives ? { requiredScopes: e.alternatives } : {}),
         http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
       },
     });
@@ -67,7 +68,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
           if (!auth && (options.requireAuth || needs.authenticated)) throw challenge(new BearerError('missing', 'authentication is required'));
           for (const alternatives of needs.scopes) {
             if (!alternatives.some((all) => all.every((s) => auth!.scopes.includes(s)))) {
-              throw challenge(new BearerError('insufficient_scope', 'the access token lacks a required scope', alternatives.map((a) => a.join(' ')).join(' ')));
+              throw challenge(new BearerError('insufficient_scope', 'the access token lacks a required scope', alternatives.map((a) => a.join(' ')).join(' '), alternatives));
             }
           }
         },

@@ -7,6 +7,7 @@
  */
 import { createRemoteJWKSet } from 'jose';
 import * as oc from 'openid-client';
+import { issuerFromDiscovery } from '../config/derive.js';
 import { ASYMMETRIC_ALGORITHMS } from '../resource/verifier.js';
 import { LogoutTokenError, logoutTokenValidator, type LogoutRequest } from './logout-token.js';
 
@@ -61,8 +62,9 @@ export class LoginError extends Error {
     message: string,
     /** An error the provider reported (`access_denied`…), when it did. */
     readonly providerError?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'LoginError';
   }
 }
@@ -97,6 +99,10 @@ export class RelyingParty {
     const execute = this.options.allowInsecureRequests ? [oc.allowInsecureRequests] : [];
     // openid-client checks that the metadata names the issuer it was discovered from (SECURITY-CASES CB-13).
     const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute });
+    // The metadata must name the configured issuer byte for byte (OIDC Discovery §4.3; CB-13):
+    // openid-client skips this for a .well-known URL and compares normalised URLs otherwise.
+    const expected = issuerFromDiscovery(this.options.discoveryEndpoint) ?? this.options.discoveryEndpoint;
+    if (config.serverMetadata().issuer !== expected) throw new LoginError(`the provider's metadata names the issuer "${config.serverMetadata().issuer}", not "${expected}"`);
     // ID tokens from the token endpoint are verified too (STACK.md trap 10).
     oc.enableNonRepudiationChecks(config);
     return config;
@@ -112,7 +118,8 @@ export class RelyingParty {
       params.code_challenge = await oc.calculatePKCECodeChallenge(transaction.codeVerifier);
       params.code_challenge_method = 'S256';
     }
-    for (const [k, v] of Object.entries(this.options.authorizationParams ?? {})) if (v !== undefined && v !== '') params[k] = v;
+    // Configuration adds parameters; it never replaces the ones that protect the flow.
+    for (const [k, v] of Object.entries(this.options.authorizationParams ?? {})) if (v !== undefined && v !== '' && !(k in params) && k !== 'response_type') params[k] = v;
     if (params.max_age !== undefined) transaction.maxAge = Number(params.max_age);
     return { url: oc.buildAuthorizationUrl(config, params).toString(), transaction };
   }
@@ -136,7 +143,7 @@ export class RelyingParty {
         idTokenExpected: true,
       });
     } catch (e) {
-      throw new LoginError(`the callback was refused: ${(e as Error).message}`);
+      throw new LoginError(`the callback was refused: ${(e as Error).message}`, undefined, { cause: e });
     }
     return this.result(config, tokens);
   }
@@ -156,6 +163,17 @@ export class RelyingParty {
     const claims = (tokens.claims() as Record<string, unknown> | undefined) ?? previous?.claims;
     const lifetime = (tokens.expiresIn() ?? 300) * 1000;
     if (!claims || typeof claims.sub !== 'string') throw new LoginError('no ID token');
+    // What openid-client leaves to us (OIDC Core §2, §3.1.3.7 steps 3–5, 10; SECURITY-CASES ID-02, ID-04, JW-13).
+    if (claims.sub === '') throw new LoginError('the ID token has an empty subject');
+    if (tokens.id_token) {
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (audiences.some((a) => a !== this.options.clientId)) throw new LoginError('the ID token has an untrusted audience');
+      if (claims.azp !== undefined && claims.azp !== this.options.clientId) throw new LoginError('the ID token was issued to another party (azp)');
+      const now = Date.now() / 1000;
+      if (typeof claims.iat !== 'number' || claims.iat > now + 60) throw new LoginError('the ID token was issued in the future');
+      // A fresh login's ID token is minutes old at most: the transaction itself lives ten minutes.
+      if (!previous && claims.iat < now - TRANSACTION_TTL_MS / 1000 - 60) throw new LoginError('the ID token is too old');
+    }
     const result: LoginResult = {
       sub: claims.sub,
       issuer: String(claims.iss),

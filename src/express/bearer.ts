@@ -52,7 +52,8 @@ export function bearerAuth(options: BearerAuthOptions) {
       res
         .status(e.status)
         .set({ 'WWW-Authenticate': e.challenge(realm), 'Cache-Control': 'no-store' })
-        .json({ error: e.code === 'missing' ? 'invalid_token' : e.code, error_description: e.description });
+        // Without credentials the challenge names no error (RFC 6750 §3.1), and neither does the body.
+        .json(e.code === 'missing' ? { error_description: e.description } : { error: e.code, error_description: e.description, ...(e.alternatives ? { required_scopes: e.alternatives } : {}) });
     }
   };
 }

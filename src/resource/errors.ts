@@ -13,6 +13,8 @@ export class BearerError extends Error {
     readonly description: string,
     /** For insufficient_scope: the scopes that would do (RFC 6750 §3). */
     readonly scope?: string,
+    /** For insufficient_scope: the alternatives, each a list of scopes that together would do. */
+    readonly alternatives?: readonly (readonly string[])[],
   ) {
     super(description);
     this.name = 'BearerError';

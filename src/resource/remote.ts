@@ -23,6 +23,8 @@ export interface RemoteIssuerOptions {
   algorithms?: readonly string[];
   /** Seconds of clock skew tolerated (default 5). */
   clockTolerance?: number;
+  /** Refuse tokens whose `exp - iat` exceeds this many seconds (default: no bound). */
+  maxLifetime?: number;
   /**
    * Accept ID tokens (whose `aud` is the audience, e.g. your client id) as bearer tokens, as the
    * original did. Off by default: an ID token says who logged in, not what a caller may do.
@@ -79,7 +81,9 @@ export class RemoteIssuer {
 
   constructor(private readonly options: RemoteIssuerOptions) {
     if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) throw new TypeError('issuer must be an http(s) URL');
-    if (!options.allowInsecureRequests && !options.issuer.startsWith('https://')) throw new TypeError('issuer must be https (set allowInsecureRequests for a local provider)');
+    for (const [name, url] of [['issuer', options.issuer], ['jwksUri', options.jwksUri], ['userinfoEndpoint', options.userinfoEndpoint]] as const) {
+      if (url !== undefined && !options.allowInsecureRequests && !url.startsWith('https://')) throw new TypeError(`${name} must be https (set allowInsecureRequests for a local provider)`);
+    }
     const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
     if (algorithms.some((a) => /^(none|HS\d+)$/i.test(a))) throw new TypeError('symmetric algorithms and "none" cannot verify tokens from a public key set');
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -105,6 +109,10 @@ export class RemoteIssuer {
     const meta = (await res.json()) as Partial<Metadata>;
     if (meta.issuer !== this.options.issuer) throw new Error(`discovery of ${this.options.issuer} names another issuer: ${String(meta.issuer)}`);
     if (typeof meta.jwks_uri !== 'string') throw new Error(`discovery of ${this.options.issuer} has no jwks_uri`);
+    // Keys and userinfo over plain http could be served by anyone on the path.
+    for (const url of [meta.jwks_uri, meta.userinfo_endpoint]) {
+      if (url !== undefined && !this.options.allowInsecureRequests && !String(url).startsWith('https://')) throw new Error(`discovery of ${this.options.issuer} names an http endpoint: ${String(url)}`);
+    }
     return meta as Metadata;
   }
 
@@ -177,6 +185,7 @@ export class RemoteIssuer {
       keys,
       algorithms: this.options.algorithms,
       clockTolerance: this.options.clockTolerance,
+      maxLifetime: this.options.maxLifetime,
       now: this.now,
     });
     return this.verifier;

@@ -73,8 +73,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     // one claiming to live longer than allowed too (RFC 8725 §3.10; SECURITY-CASES JW-13).
     const now = (options.now?.() ?? Date.now()) / 1000;
     const tolerance = options.clockTolerance ?? 5;
-    if (typeof claims.iat !== 'number' || claims.iat > now + tolerance) throw new BearerError('invalid_token', 'the access token was issued in the future');
-    if (options.maxLifetime !== undefined && (claims.exp as number) - claims.iat > options.maxLifetime + tolerance) throw new BearerError('invalid_token', 'the access token lives longer than allowed');
+    // NumericDate (RFC 7519 §2) in a sane range: `exp: 1e308` would otherwise never expire.
+    const { exp, iat } = claims;
+    if (!numericDate(exp) || !numericDate(iat)) throw new BearerError('invalid_token', 'the access token is invalid');
+    if (iat > now + tolerance) throw new BearerError('invalid_token', 'the access token was issued in the future');
+    if (options.maxLifetime !== undefined && exp - iat > options.maxLifetime + tolerance) throw new BearerError('invalid_token', 'the access token lives longer than allowed');
     const { sub, client_id: clientId, scope = '' } = claims as { sub: unknown; client_id: unknown; scope?: unknown };
     if (typeof sub !== 'string' || sub === '' || typeof clientId !== 'string' || typeof scope !== 'string') {
       throw new BearerError('invalid_token', 'the access token is invalid');
@@ -82,6 +85,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     await options.validate?.(claims);
     return { token, sub, clientId, scopes: scope.split(' ').filter(Boolean), claims };
   };
+}
+
+/** Seconds since the epoch, finite and within what a double counts exactly. */
+function numericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
 }
 
 /**
@@ -100,5 +108,5 @@ export function assertCompactJws(token: string): void {
 /** Throws insufficient_scope unless `granted` holds one of `alternatives` entirely (AND within, OR across). */
 export function requireScopes(granted: readonly string[], alternatives: readonly (readonly string[])[]): void {
   if (alternatives.length === 0 || alternatives.some((all) => all.every((s) => granted.includes(s)))) return;
-  throw new BearerError('insufficient_scope', 'the access token lacks the required scope', alternatives.map((a) => a.join(' ')).join(' '));
+  throw new BearerError('insufficient_scope', 'the access token lacks the required scope', alternatives.map((a) => a.join(' ')).join(' '), alternatives);
 }

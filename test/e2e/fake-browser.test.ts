@@ -1,0 +1,509 @@
+/**
+ * TYPE=fake in a real browser, from a tiny single-page app served here on another origin:
+ * the implicit flow and code + PKCE done by the SPA's own script (fetch to /token and /userinfo
+ * across origins: the fake's CORS), a fake that allows other origins only (refused redirect URI,
+ * no CORS), prompt=none at the top level and in a hidden iframe, and the login page's labels,
+ * CSP and escaping.
+ *
+ * The SPA (`/`) starts a login when loaded with `?flow=implicit|code` (optionally `&prompt=none`,
+ * `&issuer=<another fake>`, `&silent=iframe`), finishes it when it comes back with a fragment or
+ * a code, and writes what it got as JSON into `<pre id="result" data-done>`. Without any of
+ * these it stays idle (e.g. after the logout redirect).
+ *
+ * Origins: the fake is `http://localhost:<port>`; the SPA is `http://127.0.0.1:<port>`, a
+ * different *site*, so the fake's SameSite=Lax identity cookie goes with top-level navigations
+ * only, never with an iframe's.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const CLIENT_ID = 'my-spa';
+
+function fakeEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: CLIENT_ID, JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(40), JWT_OIDC_DATA_DIR: dataDir, ...extra };
+}
+
+/** The SPA: one page, its script inline (no CSP on it), the default fake's issuer baked in. */
+function spaPage(issuer: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Tiny SPA</title></head>
+<body>
+<h1>Tiny SPA</h1>
+<p id="status">loading</p>
+<pre id="result"></pre>
+<script type="module">
+const DEFAULT_ISSUER = ${JSON.stringify(issuer)};
+const CLIENT_ID = ${JSON.stringify(CLIENT_ID)};
+const REDIRECT = location.origin + '/';
+const $result = document.getElementById('result');
+const $status = document.getElementById('status');
+
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+const random = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
+const payloadOf = (jwt) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+function show(value) {
+  $result.textContent = JSON.stringify(value);
+  $result.dataset.done = 'true';
+  $status.textContent = 'done';
+}
+
+async function authorization(flow, prompt, issuer) {
+  const pending = { flow, issuer, state: random(), nonce: random() };
+  const q = new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, scope: 'openid email', state: pending.state, nonce: pending.nonce });
+  if (flow === 'code') {
+    pending.verifier = random();
+    q.set('response_type', 'code');
+    q.set('code_challenge', b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pending.verifier))));
+    q.set('code_challenge_method', 'S256');
+  } else {
+    q.set('response_type', 'id_token token');
+  }
+  if (prompt) q.set('prompt', prompt);
+  return { url: issuer + '/authorize?' + q, pending };
+}
+
+/** The authorization response (fragment or query) checked, tokens obtained, userinfo called. */
+async function finish(pending, response) {
+  if (response.get('state') !== pending.state) throw new Error('state does not match');
+  if (response.get('iss') !== pending.issuer) throw new Error('iss does not match');
+  if (response.has('error')) return { flow: pending.flow, error: response.get('error') };
+  let tokens;
+  if (pending.flow === 'code') {
+    const res = await fetch(pending.issuer + '/token', {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: response.get('code'), redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: pending.verifier }),
+    });
+    tokens = await res.json();
+    if (!res.ok) throw new Error('token endpoint: ' + JSON.stringify(tokens));
+  } else {
+    tokens = { id_token: response.get('id_token'), access_token: response.get('access_token'), token_type: response.get('token_type') };
+  }
+  const claims = payloadOf(tokens.id_token);
+  if (claims.nonce !== pending.nonce) throw new Error('nonce does not match');
+  const res = await fetch(pending.issuer + '/userinfo', { headers: { Authorization: 'Bearer ' + tokens.access_token } });
+  const userinfo = await res.json();
+  if (!res.ok) throw new Error('userinfo: ' + JSON.stringify(userinfo));
+  return { flow: pending.flow, claims, userinfo, id_token: tokens.id_token, access_token: tokens.access_token, token_type: tokens.token_type };
+}
+
+/** Silent authentication in a hidden iframe; its callback page posts the response back here. */
+function silently(url, pending) {
+  return new Promise((resolve, reject) => {
+    const frame = document.createElement('iframe');
+    frame.hidden = true;
+    const timer = setTimeout(() => reject(new Error('no answer from the silent iframe')), 15000);
+    addEventListener('message', (event) => {
+      if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
+      clearTimeout(timer);
+      frame.remove();
+      const { hash, search } = event.data;
+      resolve(finish(pending, new URLSearchParams(hash ? hash.slice(1) : search.slice(1))));
+    });
+    frame.src = url;
+    document.body.append(frame);
+  });
+}
+
+async function main() {
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (window !== window.top) {
+    // The callback inside the silent iframe: hand the response to the page that asked.
+    parent.postMessage({ hash: location.hash, search: location.search }, location.origin);
+    return;
+  }
+  const response = fragment.has('state') ? fragment : query.has('code') || query.has('error') ? query : null;
+  if (response) {
+    const pending = JSON.parse(sessionStorage.getItem('pending') ?? 'null');
+    sessionStorage.removeItem('pending');
+    history.replaceState(null, '', '/');
+    if (!pending) throw new Error('no login was pending');
+    show(await finish(pending, response));
+    return;
+  }
+  const flow = query.get('flow');
+  if (!flow) {
+    $status.textContent = 'idle';
+    return;
+  }
+  const { url, pending } = await authorization(flow, query.get('prompt'), query.get('issuer') ?? DEFAULT_ISSUER);
+  if (query.get('silent') === 'iframe') {
+    show(await silently(url, pending));
+    return;
+  }
+  sessionStorage.setItem('pending', JSON.stringify(pending));
+  location.assign(url);
+}
+
+main().catch((e) => show({ error: 'spa', message: String(e && e.message || e) }));
+</script>
+</body>
+</html>
+`;
+}
+
+/** A node:http server for the SPA on 127.0.0.1 (any port). */
+async function startSpa(issuer: () => string): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== '/') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(spaPage(issuer()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+interface SpaResult {
+  flow?: string;
+  error?: string;
+  message?: string;
+  claims?: Record<string, unknown>;
+  userinfo?: Record<string, unknown>;
+  id_token?: string;
+  access_token?: string;
+  token_type?: string;
+}
+
+/**
+ * Console errors and uncaught exceptions of a page, across its navigations. The browser's own
+ * favicon requests are left out: neither the SPA nor the fake serves one (a 404 logged by Chromium).
+ */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const where = m.location().url;
+    if (new URL(where, 'http://x').pathname === '/favicon.ico') return;
+    errors.push(`${m.text()} @ ${where}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+async function resultOf(page: Page): Promise<SpaResult> {
+  const pre = await page.waitForSelector('#result[data-done]');
+  return JSON.parse((await pre.textContent())!) as SpaResult;
+}
+
+/** OIDC Core §3.2.2.9: the left half of the SHA-256 of the access token, base64url. */
+function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+/** From the SPA to the fake's login page; fills it in and submits; returns the SPA's result. */
+async function loginThroughSpa(page: Page, spaUrl: string, fakeOrigin: string, fields: { sub: string; email?: string; claims?: string }): Promise<SpaResult> {
+  await page.goto(spaUrl, { waitUntil: 'commit' });
+  await page.waitForURL((u) => u.origin === fakeOrigin && u.pathname === '/authorize');
+  expect(await page.title()).toBe('Fake provider: sign in');
+  await page.getByLabel('Subject (sub)').fill(fields.sub);
+  if (fields.email !== undefined) await page.getByLabel('Email').fill(fields.email);
+  if (fields.claims !== undefined) await page.getByLabel('Extra claims (JSON)').fill(fields.claims);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  return resultOf(page);
+}
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the fake provider, used by a single-page app in a real browser', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jwt-oidc-fake-browser-'));
+  let fake: TestServer;
+  let issuer: string;
+  let spa: { server: Server; port: number };
+  let spaOrigin: string;
+
+  beforeAll(async () => {
+    fake = await startTestServer(fakeEnv(dataDir));
+    issuer = fake.settings.issuer!;
+    spa = await startSpa(() => issuer);
+    spaOrigin = `http://127.0.0.1:${spa.port}`;
+  });
+  afterAll(async () => {
+    spa?.server.close();
+    await fake?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function expectValidTokens(result: SpaResult, sub: string): Promise<void> {
+    // Signed by the fake's published key, for this client, by this issuer.
+    const { payload } = await jwtVerify(result.id_token!, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: CLIENT_ID, algorithms: ['RS256'] });
+    expect(payload.sub).toBe(sub);
+    expect(payload.at_hash).toBe(atHash(result.access_token!));
+    expect(result.claims).toEqual(payload);
+  }
+
+  it('implicit flow (id_token token): login page, back to the SPA, userinfo over CORS with the typed claims', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const result = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'spa-alice', email: 'alice@example.com', claims: '{"roles":["admin"]}' });
+
+    expect(result.error, result.message).toBeUndefined();
+    expect(result.flow).toBe('implicit');
+    expect(result.token_type).toBe('Bearer');
+    expect(result.userinfo).toEqual({ sub: 'spa-alice', email: 'alice@example.com', email_verified: true, roles: ['admin'] });
+    expect(result.claims).toMatchObject({ iss: issuer, aud: CLIENT_ID, azp: CLIENT_ID, sub: 'spa-alice', email: 'alice@example.com', roles: ['admin'] });
+    expect(result.claims!.at_hash).toEqual(expect.any(String));
+    await expectValidTokens(result, 'spa-alice');
+    // The SPA removed the tokens from its address bar.
+    expect(page.url()).toBe(`${spaOrigin}/`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('code + PKCE done by the SPA: S256 by crypto.subtle, the code exchanged by a cross-origin fetch to /token', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const tokenResponses: { status: number; allowOrigin: string | null }[] = [];
+    page.on('response', async (r) => {
+      if (new URL(r.url()).pathname === '/token' && r.request().method() === 'POST') tokenResponses.push({ status: r.status(), allowOrigin: await r.headerValue('access-control-allow-origin') });
+    });
+    const result = await loginThroughSpa(page, `${spaOrigin}/?flow=code`, new URL(issuer).origin, { sub: 'spa-bob', email: 'bob@example.com', claims: '{"roles":["admin"]}' });
+
+    expect(result.error, result.message).toBeUndefined();
+    expect(result.flow).toBe('code');
+    expect(result.token_type).toBe('Bearer');
+    expect(result.userinfo).toEqual({ sub: 'spa-bob', email: 'bob@example.com', email_verified: true, roles: ['admin'] });
+    expect(result.claims).toMatchObject({ iss: issuer, aud: CLIENT_ID, sub: 'spa-bob', email: 'bob@example.com', roles: ['admin'] });
+    await expectValidTokens(result, 'spa-bob');
+    expect(tokenResponses).toEqual([{ status: 200, allowOrigin: spaOrigin }]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('prompt=none at the top level: the same sub again without the login page; after /session/end, login_required', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const first = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'spa-carol', claims: '{"team":"blue"}' });
+    expect(first.claims?.sub).toBe('spa-carol');
+
+    // From here on, no login page may be shown (it is the only 200 answer of /authorize).
+    const loginPages: string[] = [];
+    page.on('response', (r) => {
+      const url = new URL(r.url());
+      if (url.origin === new URL(issuer).origin && (url.pathname === '/fake/login' || (url.pathname === '/authorize' && r.status() === 200))) loginPages.push(r.url());
+    });
+    for (const flow of ['implicit', 'code']) {
+      await page.goto(`${spaOrigin}/?flow=${flow}&prompt=none`, { waitUntil: 'commit' });
+      const again = await resultOf(page);
+      expect(again.error, again.message).toBeUndefined();
+      expect(again.flow).toBe(flow);
+      expect(again.claims).toMatchObject({ sub: 'spa-carol', team: 'blue', iss: issuer, aud: CLIENT_ID });
+      expect(again.userinfo).toEqual({ sub: 'spa-carol', team: 'blue' });
+      expect(again.id_token).not.toBe(first.id_token);
+    }
+
+    await page.goto(`${issuer}/session/end?${new URLSearchParams({ post_logout_redirect_uri: `${spaOrigin}/` })}`);
+    await page.waitForURL(`${spaOrigin}/`);
+    expect(await page.textContent('#status')).toBe('idle');
+
+    for (const flow of ['implicit', 'code']) {
+      await page.goto(`${spaOrigin}/?flow=${flow}&prompt=none`, { waitUntil: 'commit' });
+      const after = await resultOf(page);
+      expect(after).toEqual({ flow, error: 'login_required' });
+    }
+    expect(loginPages).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('prompt=none in a hidden iframe: the SameSite=Lax cookie is not sent cross-site, so login_required (documented)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const first = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'spa-dan' });
+    expect(first.claims?.sub).toBe('spa-dan');
+    // The same browser, signed in: the top-level check passes...
+    await page.goto(`${spaOrigin}/?flow=implicit&prompt=none`, { waitUntil: 'commit' });
+    expect((await resultOf(page)).claims?.sub).toBe('spa-dan');
+    // ...but from an iframe on another site the identity cookie stays home: a frontend must use
+    // top-level redirects (or be served on the fake's site, e.g. http://localhost:<port>).
+    await page.goto(`${spaOrigin}/?flow=implicit&prompt=none&silent=iframe`);
+    expect(await resultOf(page)).toEqual({ flow: 'implicit', error: 'login_required' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('the login page: labelled fields, a CSP without inline script, identities escaped in the recent list', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const loginResponse = page.waitForResponse((r) => new URL(r.url()).pathname === '/authorize' && r.status() === 200);
+    await page.goto(`${spaOrigin}/?flow=implicit`, { waitUntil: 'commit' });
+    const response = await loginResponse;
+    await page.waitForURL((u) => u.pathname === '/authorize');
+
+    // The Content-Security-Policy: scripts fall back to default-src 'none'; nothing inline, no eval.
+    const csp = (await response.headerValue('content-security-policy'))!;
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const scriptSources = directives.get('script-src') ?? directives.get('default-src')!;
+    expect(scriptSources).toEqual(["'none'"]);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(await page.locator('script').count()).toBe(0);
+
+    // Every field a person fills has a label; the buttons have names; the document a language.
+    const unlabelled = await page.$$eval('input:not([type=hidden]), textarea, select', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.outerHTML));
+    expect(unlabelled).toEqual([]);
+    for (const label of ['Subject (sub)', 'Email', 'Name', 'Extra claims (JSON)']) await expect(page.getByLabel(label, { exact: true }).count()).resolves.toBe(1);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in as…');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('sub');
+
+    // A hostile identity: markup as sub (no spaces: sub is visible ASCII) and in the email.
+    const sub = '<svg/onload=alert(1)>';
+    const email = '<img/src/onerror=alert(2)>@x.example';
+    // The email field's own validation would refuse it; a request need not come from this form.
+    await page.$eval('form:not(:has(input[name=identity]))', (f) => ((f as HTMLFormElement).noValidate = true));
+    const result = await (async () => {
+      await page.getByLabel('Subject (sub)').fill(sub);
+      await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      return resultOf(page);
+    })();
+    expect(result.userinfo).toMatchObject({ sub, email });
+
+    // Back at the login page: the identity is listed, as text.
+    await page.goto(`${spaOrigin}/?flow=implicit`, { waitUntil: 'commit' });
+    await page.waitForURL((u) => u.pathname === '/authorize');
+    const recent = page.getByRole('list', { name: 'Recent identities' });
+    await expect(recent.getByRole('button', { name: `${sub} · ${email}`, exact: true }).count()).resolves.toBe(1);
+    expect(await page.locator('svg, img, script').count()).toBe(0);
+
+    // Typed values shown again after a form error are escaped in their attributes too.
+    const quoted = '"><svg/onload=alert(3)>';
+    await page.getByLabel('Subject (sub)').fill(quoted);
+    await page.getByLabel('Extra claims (JSON)').fill('{not json');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForSelector('[role=alert]');
+    // The form error is answered with a 400, which Chromium logs; nothing else may be there.
+    expect(errors.splice(0)).toEqual([expect.stringMatching(/status of 400 .* @ http:\/\/localhost:\d+\/fake\/login$/)]);
+    expect(await page.getByLabel('Subject (sub)').inputValue()).toBe(quoted);
+    expect(await page.locator('svg, img, script').count()).toBe(0);
+
+    // One click on the listed identity signs in as it.
+    await page.getByRole('button', { name: `${sub} · ${email}`, exact: true }).click();
+    expect((await resultOf(page)).userinfo).toMatchObject({ sub, email });
+
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('a fake provider that allows one other origin (JWT_OIDC_CORS_ALLOWED_ORIGINS)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jwt-oidc-fake-browser-cors-'));
+  let fake: TestServer;
+  let issuer: string;
+  let spa: { server: Server; port: number };
+  let allowed: { server: Server; port: number };
+  let disallowedOrigin: string;
+  let allowedOrigin: string;
+
+  beforeAll(async () => {
+    // Two listeners of the same SPA: 127.0.0.1:<a> (loopback, allowed by default, but not here)
+    // and localhost:<b>, the one origin in the list.
+    [spa, allowed] = await Promise.all([startSpa(() => issuer), startSpa(() => issuer)]);
+    disallowedOrigin = `http://127.0.0.1:${spa.port}`;
+    allowedOrigin = `http://localhost:${allowed.port}`;
+    fake = await startTestServer(fakeEnv(dataDir, { JWT_OIDC_CORS_ALLOWED_ORIGINS: allowedOrigin }));
+    issuer = fake.settings.issuer!;
+  });
+  afterAll(async () => {
+    spa?.server.close();
+    allowed?.server.close();
+    await fake?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses the redirect_uri of a disallowed origin with a page, never a redirect; the allowed origin logs in', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const authorizeResponses: { status: number; location: string | null }[] = [];
+    page.on('response', async (r) => {
+      if (new URL(r.url()).pathname === '/authorize') authorizeResponses.push({ status: r.status(), location: await r.headerValue('location') });
+    });
+    await page.goto(`${disallowedOrigin}/?flow=implicit`, { waitUntil: 'commit' });
+    await page.waitForURL((u) => u.origin === new URL(issuer).origin && u.pathname === '/authorize');
+    expect(await page.textContent('h1')).toBe('Request not valid');
+    expect(await page.textContent('main')).toContain('redirect_uri must be');
+    expect(authorizeResponses).toEqual([{ status: 400, location: null }]);
+    expect(await page.locator('form').count()).toBe(0);
+
+    // The allowed origin, same SPA, same fake: the whole implicit flow works, CORS included.
+    const errors = watchErrors(page);
+    const result = await loginThroughSpa(page, `${allowedOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'cors-erin' });
+    expect(result.error, result.message).toBeUndefined();
+    expect(result.userinfo).toEqual({ sub: 'cors-erin' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('gives a disallowed origin no Access-Control-Allow-Origin (HTTP), and the browser blocks its fetch', async () => {
+    const endpoints = [
+      { path: '/.well-known/openid-configuration', method: 'GET' },
+      { path: '/jwks', method: 'GET' },
+      { path: '/token', method: 'POST' },
+      { path: '/userinfo', method: 'GET' },
+      { path: '/graphql', method: 'POST' },
+    ];
+    for (const { path, method } of endpoints) {
+      for (const [origin, expected] of [
+        [allowedOrigin, allowedOrigin],
+        [disallowedOrigin, null],
+        ['http://localhost:1', null],
+        ['https://evil.example', null],
+      ] as const) {
+        const simple = await fetch(`${issuer}${path}`, { method: method === 'POST' && path === '/token' ? 'POST' : 'GET', headers: { origin, ...(path === '/token' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body: path === '/token' ? 'grant_type=authorization_code' : undefined });
+        expect(simple.headers.get('access-control-allow-origin'), `${origin} ${path}`).toBe(expected);
+        await simple.arrayBuffer();
+        const preflight = await fetch(`${issuer}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization' } });
+        expect(preflight.headers.get('access-control-allow-origin'), `preflight ${origin} ${path}`).toBe(expected);
+        if (expected === null) expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+        await preflight.arrayBuffer();
+      }
+    }
+
+    // In the browser: the same fetch succeeds from the allowed origin and fails from the other.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const probe = (url: string) => fetch(url).then((r) => `status ${r.status}`, (e: Error) => `blocked: ${e.name}`);
+    const discovery = `${issuer}/.well-known/openid-configuration`;
+    await page.goto(`${allowedOrigin}/`);
+    expect(await page.evaluate(probe, discovery)).toBe('status 200');
+    expect(errors).toEqual([]);
+    await page.goto(`${disallowedOrigin}/`);
+    expect(await page.evaluate(probe, discovery)).toBe('blocked: TypeError');
+    // The failure the other tests assert is absent: a CORS error on the console.
+    expect(errors.some((e) => /CORS policy/.test(e) && e.includes("No 'Access-Control-Allow-Origin'"))).toBe(true);
+    await context.close();
+  });
+});
