@@ -40,5 +40,7 @@ export function fakeRouter(ctx: FakeContext): Router {
 
   router.get(END_SESSION_PATH, handle((r) => fakeEndSession(ctx, r)));
   router.post(END_SESSION_PATH, form, handle((r) => fakeEndSession(ctx, r)));
+  // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+  router.get('/favicon.ico', (_req, res) => void res.status(204).end());
   return router;
 }

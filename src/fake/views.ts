@@ -3,7 +3,7 @@
  * identities, and a form for a new one (any `sub`, email, name, extra claims as JSON). No
  * script; every value escaped; the forms post to the fake itself.
  */
-import { html, type Raw } from '../interaction/views/html.js';
+import { html, raw, type Raw } from '../interaction/views/html.js';
 import { page } from '../interaction/views/layout.js';
 import type { FakeIdentity } from './identity.js';
 
@@ -20,6 +20,8 @@ export interface LoginPageView {
 }
 
 export function fakeLoginPage(v: LoginPageView): string {
+  // The field an error is about points at the message (WCAG 3.3.1).
+  const invalid = (field: string) => (v.error?.field === field ? raw(' aria-invalid="true" aria-describedby="form-error"') : '');
   const hidden = html`<input type="hidden" name="request" value="${v.request}"><input type="hidden" name="csrf" value="${v.csrfToken}">`;
   const recent: Raw[] = v.recent.map(
     (i) => html`<li><form method="post" action="${v.action}">${hidden}<input type="hidden" name="identity" value="${i.id}"><button type="submit" class="secondary">${i.sub}${typeof i.claims.email === 'string' ? html` · ${i.claims.email}` : ''}</button></form></li>`,
@@ -27,18 +29,18 @@ export function fakeLoginPage(v: LoginPageView): string {
   const body = html`<p class="banner" role="note">Fake provider: for development only. Anyone can sign in as anyone.</p>
 <h1>Sign in as…</h1>
 <p class="sub">to <strong>${v.clientId}</strong></p>
-${v.error ? html`<p class="error" role="alert">${v.error.message}</p>` : ''}
+${v.error ? html`<p class="error" role="alert" id="form-error">${v.error.message}</p>` : ''}
 ${recent.length ? html`<ul class="scopes" aria-label="Recent identities">${recent}</ul>` : ''}
 <form method="post" action="${v.action}">
 ${hidden}
 <label for="sub">Subject (sub)</label>
-<input id="sub" name="sub" required maxlength="255" autocomplete="off" autofocus value="${v.typed?.sub ?? ''}">
+<input id="sub" name="sub" required maxlength="255" autocomplete="off" autofocus value="${v.typed?.sub ?? ''}"${invalid('sub')}>
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="off" value="${v.typed?.email ?? ''}">
+<input id="email" name="email" type="email" autocomplete="off" value="${v.typed?.email ?? ''}"${invalid('email')}>
 <label for="name">Name</label>
-<input id="name" name="name" autocomplete="off" value="${v.typed?.name ?? ''}">
+<input id="name" name="name" autocomplete="off" value="${v.typed?.name ?? ''}"${invalid('name')}>
 <label for="claims">Extra claims (JSON)</label>
-<textarea id="claims" name="claims" rows="3" placeholder='{"roles": ["admin"]}'>${v.typed?.claims ?? ''}</textarea>
+<textarea id="claims" name="claims" rows="3" placeholder='{"roles": ["admin"]}'${invalid('claims')}>${v.typed?.claims ?? ''}</textarea>
 <p class="hint">Released in the ID token and at userinfo.</p>
 <button type="submit">Sign in</button>
 </form>`;

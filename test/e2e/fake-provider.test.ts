@@ -158,7 +158,11 @@ describe('the fake provider', () => {
     for (const claims of ['{not json', '{"iss":"https://evil.example"}', '[1,2]']) {
       const res = await browse(jar, `${issuer}/fake/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ request, csrf, sub: 'eve', claims }) });
       expect(res.status).toBe(400);
-      expect(await res.text()).toMatch(/role="alert"/);
+      const html = await res.text();
+      expect(html).toMatch(/role="alert" id="form-error"/);
+      // The field in error points at the message; the others do not.
+      expect(html).toMatch(/<textarea id="claims"[^>]*aria-invalid="true" aria-describedby="form-error"/);
+      expect(html).not.toMatch(/<input id="sub"[^>]*aria-invalid/);
     }
   });
 
