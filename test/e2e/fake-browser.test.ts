@@ -16,7 +16,7 @@
  * site, where a silent iframe works.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -526,5 +526,38 @@ describe('a fake provider that allows one other origin (JWT_OIDC_CORS_ALLOWED_OR
     // The failure the other tests assert is absent: a CORS error on the console.
     expect(errors.some((e) => /CORS policy/.test(e) && e.includes("No 'Access-Control-Allow-Origin'"))).toBe(true);
     await context.close();
+  });
+});
+
+describe("the README's single-page app example", () => {
+  it('runs as written against the fake: code + PKCE, then userinfo shows the identity', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Developing a frontend without an identity provider'));
+    const example = /```html\n([\s\S]*?)```/.exec(section)![1]!;
+    const dataDir = mkdtempSync(join(tmpdir(), 'jwt-oidc-fake-readme-'));
+    const fake = await startTestServer(fakeEnv(dataDir));
+    // The page as the README has it, only with this run's issuer.
+    const html = example.replace("'http://localhost:3000'", JSON.stringify(fake.settings.issuer));
+    expect(html).not.toBe(example);
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { waitUntil: 'commit' });
+      await page.waitForURL((u) => u.pathname === '/authorize');
+      await page.getByLabel('Subject (sub)').fill('readme-reader');
+      await page.getByLabel('Email').fill('reader@example.com');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForFunction(() => document.getElementById('out')?.textContent?.includes('"sub"'));
+      expect(JSON.parse((await page.textContent('#out'))!)).toMatchObject({ sub: 'readme-reader', email: 'reader@example.com' });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      server.close();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
