@@ -2,22 +2,12 @@
  * The service in client mode (a BFF) on loopback, logging users in at a real upstream provider,
  * and the moves of a browser against it.
  */
-import { createServer } from 'node:net';
 import { expect } from 'vitest';
 import { browse, formOf, postForm, type CookieJar } from './provider.js';
 import { startTestServer, type TestServer } from './server.js';
 
 /** A port free right now (the BFF's callback URL must be registered before it starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/util/free-port.js';
 
 export interface Bff extends TestServer {
   /** `http://127.0.0.1:<port>`: the BFF's public URL. */

@@ -9,13 +9,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
 import { locateBinaries } from './binaries.js';
 import { ensureTraversable, isRoot, postgresUser, type OsUser } from './os-user.js';
+import { freePort } from '../../util/free-port.js';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster directory, usually `<DATA_DIR>/postgres`. */
@@ -292,16 +292,6 @@ function runToEnd(cmd: string, args: string[], owner: OsUser | undefined): Promi
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {
