@@ -22,6 +22,8 @@ import type { Logger } from './log.js';
 import type { ProviderContext } from './provider/context.js';
 import type { ClientMode } from './client/mode.js';
 import { upstreamCaller } from './graphql/upstream-caller.js';
+import { serviceUnavailable } from './graphql/errors.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 import { fakeCallerSource, type FakeContext } from './fake/context.js';
 import { fakeRouter } from './fake/router.js';
 import { issuerPath, providerRouter } from './provider/router.js';
@@ -86,18 +88,24 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
     express.json({ limit: JSON_BODY_LIMIT }),
     (_req, _res, next) => RequestContext.create(db.orm.em, next),
     expressMiddleware<GraphQLContext>(apollo, {
-      context: async ({ req }) => ({
-        settings,
-        logger: req.log,
-        requestId: req.id,
-        ip: req.ip ?? 'unknown',
-        em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-        auth: callers ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
-        provider,
-        ...(callers ? { upstream: await upstreamCaller(req, callers, settings) } : {}),
+      context: async ({ req }) => buildContext(req).catch((e: unknown) => {
+        throw isDatabaseUnavailable(e) ? serviceUnavailable() : e;
       }),
     }),
   );
+
+  async function buildContext(req: express.Request): Promise<GraphQLContext> {
+    return {
+      settings,
+      logger: req.log,
+      requestId: req.id,
+      ip: req.ip ?? 'unknown',
+      em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
+      auth: callers ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
+      provider,
+      ...(callers ? { upstream: await upstreamCaller(req, callers, settings) } : {}),
+    };
+  }
 
   app.use(notFound);
   app.use(errorHandler);

@@ -14,6 +14,7 @@ import { GraphQLError, type ASTVisitor, type GraphQLSchema, type ValidationConte
 import type { GraphQLContext } from './context.js';
 import type { Clock } from '../clock.js';
 import { maskError } from './errors.js';
+import { DATABASE_RETRY_AFTER } from '../db/unavailable.js';
 import { rateLimitPlugin } from './rate-limit.js';
 
 export interface ApolloOptions {
@@ -73,6 +74,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
         : ApolloServerPluginLandingPageDisabled(),
       rateLimitPlugin({ perMinute: options.rateLimit, clock: options.clock }),
       logUnexpectedErrors(),
+      unavailableStatus(),
     ],
   });
 }
@@ -87,6 +89,25 @@ function knownOperationTypes(context: ValidationContext): ASTVisitor {
       if (!context.getSchema().getRootType(node.operation)) {
         context.reportError(new GraphQLError(`this schema has no ${node.operation} operations`, { nodes: [node] }));
       }
+    },
+  };
+}
+
+/**
+ * A request that failed because the database is unavailable is an HTTP 503 with `Retry-After`,
+ * so that clients and load balancers retry instead of reporting a bug.
+ */
+function unavailableStatus(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          if (!response.body.singleResult.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER));
+        },
+      };
     },
   };
 }

@@ -5,6 +5,7 @@
  * in full on the server instead.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
 
 /** Codes whose messages are written for clients. */
 export const CLIENT_ERROR_CODES = new Set([
@@ -26,6 +27,10 @@ const PUBLIC_EXTENSIONS = ['field', 'retryAfter', 'requiredScopes'] as const;
 
 export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  // The database is down or restarting: worth a retry, not a bug report.
+  if (code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error)) {
+    return { message: 'The service is temporarily unavailable; try again shortly.', locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER } };
+  }
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && raisedOnPurpose(error)) {
     const extensions: Record<string, unknown> = { code };
     for (const key of PUBLIC_EXTENSIONS) {
@@ -57,4 +62,11 @@ function raisedOnPurpose(error: unknown): boolean {
   while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
   if (error.path === undefined) return true;
   return cause instanceof GraphQLError || !(cause instanceof Error);
+}
+
+/** The error a request gets when its context cannot be built because the database is down. */
+export function serviceUnavailable(): GraphQLError {
+  return new GraphQLError('The service is temporarily unavailable; try again shortly.', {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER)]]) } },
+  });
 }

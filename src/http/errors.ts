@@ -3,6 +3,9 @@
  * answer with a status but never a stack trace or an internal message (those go to the log).
  */
 import type { NextFunction, Request, Response } from 'express';
+import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
+
+export const UNAVAILABLE_BODY = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly.' } as const;
 
 export function notFound(_req: Request, res: Response): void {
   res.status(404).json({ error: 'not_found', error_description: 'No such endpoint.' });
@@ -26,6 +29,12 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
 };
 
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  if (isDatabaseUnavailable(err)) {
+    req.log?.warn({ err }, 'database unavailable');
+    if (res.headersSent) return void res.destroy();
+    res.status(503).set({ 'Cache-Control': 'no-store', 'Retry-After': String(DATABASE_RETRY_AFTER) }).json(UNAVAILABLE_BODY);
+    return;
+  }
   const e = err as HttpishError;
   const known = e?.type ? CLIENT_ERRORS[e.type] : undefined;
   const status = known?.[0] ?? (e?.expose && (e.status ?? 0) >= 400 && (e.status ?? 0) < 500 ? e.status! : 500);

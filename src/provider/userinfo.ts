@@ -4,6 +4,8 @@
  * never in the query. Errors are RFC 6750 §3 challenges. Only tokens of a user with the `openid`
  * scope get claims (SECURITY-CASES UI-01…UI-05).
  */
+import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
+import { UNAVAILABLE_BODY } from '../http/errors.js';
 import { bearerFromHeader } from '../resource/bearer.js';
 import { BearerError } from '../resource/errors.js';
 import { requireScopes } from '../resource/verifier.js';
@@ -42,6 +44,10 @@ export function bearerToken(req: ProviderRequest): string {
 
 /** RFC 6750 §3: the challenge in `WWW-Authenticate`, the same in a JSON body. */
 export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
+  if (isDatabaseUnavailable(e)) {
+    ctx.logger.warn({ err: e }, 'userinfo request failed: database unavailable');
+    return jsonResult(503, UNAVAILABLE_BODY, { 'Retry-After': String(DATABASE_RETRY_AFTER) });
+  }
   if (!(e instanceof BearerError)) {
     ctx.logger.error({ err: e }, 'userinfo request failed');
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });

@@ -25,6 +25,8 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** How long to wait for the server to accept connections (default 30 s). */
   startTimeoutMs?: number;
+  /** The port when this process starts the server (default: a free one). */
+  port?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -73,7 +75,7 @@ export async function acquireEmbeddedPostgres(options: EmbeddedPostgresOptions):
       if (await waitUntilReady(port, password, deadline, () => !isAlive(running.pid))) break;
       continue; // It went away while starting or stopping; look again.
     }
-    port = await freePort();
+    port = options.port ?? (await freePort());
     const child = await startServer({ postgres: binaries.postgres, clusterDir, port, owner, logFile: join(dataDir, 'postgres.log') });
     const exited = exitWatcher(child);
     if (await waitUntilReady(port, password, deadline, () => exited.done)) {

@@ -3,6 +3,7 @@
  * request, then answer at once (a live session, consent on record) or hand over to the pages —
  * built in, or a delegated login app (LOGIN_URL) — through an interaction bound to the browser.
  */
+import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import { User } from '../../db/entities/user.js';
 import { serializeCookie } from '../../http/cookies.js';
@@ -98,6 +99,10 @@ export function authorizationError(ctx: ProviderContext, e: unknown): HttpResult
   }
   if (e instanceof UntrustedRedirectError) {
     return htmlPage(400, errorPage({ title: 'Sign-in request not valid', message: `The application sent a request that cannot be processed (${e.description}). Please go back and try again.` }));
+  }
+  if (isDatabaseUnavailable(e)) {
+    ctx.logger.warn({ err: e }, 'authorization request failed: database unavailable');
+    return htmlPage(503, errorPage({ title: 'Temporarily unavailable', message: 'The sign-in service is briefly unavailable. Please try again in a few seconds.' }), { 'Retry-After': String(DATABASE_RETRY_AFTER) });
   }
   ctx.logger.error({ err: e }, 'authorization request failed');
   return htmlPage(500, errorPage({ title: 'Something went wrong', message: 'The sign-in could not be completed. Please try again later.' }));

@@ -3,6 +3,8 @@
  * module. Every answer is JSON with `Cache-Control: no-store`; errors hold `error` and
  * `error_description` only (RFC 6749 §5.2; SECURITY-CASES TK-16).
  */
+import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailable.js';
+import { UNAVAILABLE_BODY } from '../../http/errors.js';
 import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
@@ -35,6 +37,10 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
 }
 
 export function tokenError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
+  if (isDatabaseUnavailable(e)) {
+    ctx.logger.warn({ err: e }, 'token request failed: database unavailable');
+    return jsonResult(503, UNAVAILABLE_BODY, { 'Retry-After': String(DATABASE_RETRY_AFTER) });
+  }
   if (!(e instanceof OAuthError)) {
     ctx.logger.error({ err: e }, 'token request failed');
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });
