@@ -29,6 +29,8 @@ export interface RelyingPartyOptions {
   authorizationParams?: Record<string, string | undefined>;
   /** Also allow http (a provider on this machine). */
   allowInsecureRequests?: boolean;
+  /** Seconds any request to the provider may take (default 10): a slow provider fails the login, it does not hang it. */
+  timeout?: number;
 }
 
 /** What the callback needs from the login request, kept server-side until then. */
@@ -98,7 +100,7 @@ export class RelyingParty {
     const auth = clientSecret ? oc.ClientSecretBasic(clientSecret) : oc.None();
     const execute = this.options.allowInsecureRequests ? [oc.allowInsecureRequests] : [];
     // openid-client checks that the metadata names the issuer it was discovered from (SECURITY-CASES CB-13).
-    const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute });
+    const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute, timeout: this.options.timeout ?? 10 });
     // The metadata must name the configured issuer byte for byte (OIDC Discovery §4.3; CB-13):
     // openid-client skips this for a .well-known URL and compares normalised URLs otherwise.
     const expected = issuerFromDiscovery(this.options.discoveryEndpoint) ?? this.options.discoveryEndpoint;

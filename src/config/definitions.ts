@@ -215,6 +215,15 @@ export const definitions = {
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'GraphQL operations\' root fields per minute per caller (per token, or per address when anonymous); every alias counts. Beyond it: 429 with `Retry-After`.',
   }),
+  tokenRateLimit: define({
+    env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
+    kind: 'int',
+    schema: z.number().int().min(0).max(1_000_000),
+    default: 1200,
+    modes: ['provider'],
+    expect: 'a whole number ≥ 0 (0: no limit)',
+    doc: 'provider: token requests per minute per client (every grant type; failed client authentication is throttled separately). Beyond it: 429 with `Retry-After`.',
+  }),
   graphqlIntrospection: optional({
     env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
     kind: 'bool',

@@ -16,6 +16,7 @@ import type { Clock } from '../clock.js';
 import { maskError } from './errors.js';
 import { DATABASE_RETRY_AFTER } from '../db/unavailable.js';
 import { rateLimitPlugin } from './rate-limit.js';
+import { auditMutationsPlugin } from './audit-plugin.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -75,6 +76,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       rateLimitPlugin({ perMinute: options.rateLimit, clock: options.clock }),
       logUnexpectedErrors(),
       unavailableStatus(),
+      auditMutationsPlugin(),
     ],
   });
 }

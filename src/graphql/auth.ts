@@ -12,6 +12,7 @@ import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
 import { bearerFromHeader } from '../resource/bearer.js';
 import { BearerError } from '../resource/errors.js';
 import type { Auth, GraphQLContext } from './context.js';
+import { audit } from '../audit.js';
 
 export const ADMIN = 'admin';
 
@@ -59,7 +60,7 @@ export function requireAuth(ctx: GraphQLContext): Auth {
 export function requireAdmin(ctx: GraphQLContext): Auth & { isAdmin: true } {
   const auth = requireAuth(ctx);
   if (!auth.isAdmin) {
-    ctx.logger.warn({ event: 'admin.forbidden', sub: auth.sub, client: auth.clientId }, 'administration refused: no admin scope or rights');
+    audit(ctx.logger, 'admin.forbidden', { outcome: 'refused', actor: auth.sub, client: auth.clientId, ip: ctx.ip }, 'administration refused: no admin scope or rights');
     throw forbidden('the admin scope of an administrator is required');
   }
   return auth as Auth & { isAdmin: true };

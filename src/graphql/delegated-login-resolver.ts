@@ -15,6 +15,7 @@ import { provider } from './admin-resolver.js';
 import { ADMIN, requireAdmin } from './auth.js';
 import type { GraphQLContext } from './context.js';
 import { notFound } from './domain-errors.js';
+import { audit } from '../audit.js';
 
 const REJECTIONS = ['access_denied', 'login_required', 'interaction_required', 'account_selection_required', 'temporarily_unavailable'];
 
@@ -98,7 +99,7 @@ export class DelegatedLoginResolver {
     if (!user) throw badInput('subject', 'no active user with this id');
     const ok = await p.interactions.answer(challenge, { userId: user.id, authTime: p.clock.now(), login: { acr, amr: amr ?? ['pwd'], remember } });
     if (!ok) throw notFound('login request');
-    ctx.logger.info({ event: 'login.delegated', user: user.id, by: admin.clientId }, 'delegated login accepted');
+    audit(ctx.logger, 'login.delegated', { outcome: 'success', actor: admin.clientId, client: admin.clientId, user: user.id, ip: ctx.ip }, 'delegated login accepted');
     return providerUrl(p, `${INTERACTION_PATH}/${challenge}`);
   }
 

@@ -9,6 +9,7 @@ import type { GraphQLContext } from './context.js';
 import { notFound } from './domain-errors.js';
 import { Grant, Session } from './types/grant.js';
 import { KeyFamilyStatus, toKeyStatus } from './types/keys.js';
+import { audit } from '../audit.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** At most this many grants per answer, newest first. */
@@ -59,7 +60,7 @@ export class GrantAdminResolver {
     await provider(ctx).grants.revoke(id);
     const grant = await ctx.em.fork().findOne(GrantEntity, { id });
     if (!grant) throw notFound('grant');
-    ctx.logger.info({ event: 'grant.revoked', grant: id, by: admin.sub }, 'grant revoked by an administrator');
+    audit(ctx.logger, 'grant.revoked', { outcome: 'success', actor: admin.sub, client: admin.clientId, grant: id, ip: ctx.ip }, 'grant revoked by an administrator');
     return toGrant(grant, provider(ctx).clock.now());
   }
 
@@ -76,7 +77,7 @@ export class GrantAdminResolver {
     const admin = requireAdmin(ctx);
     const deleted = await ctx.em.fork().nativeDelete(SessionEntity, { sid: id });
     if (deleted === 0) throw notFound('session');
-    ctx.logger.info({ event: 'session.revoked', sid: id, by: admin.sub }, 'session ended by an administrator');
+    audit(ctx.logger, 'session.revoked', { outcome: 'success', actor: admin.sub, client: admin.clientId, sid: id, ip: ctx.ip }, 'session ended by an administrator');
     return true;
   }
 }
@@ -93,7 +94,7 @@ export class KeyAdminResolver {
   async rotateKeys(@Arg('now', () => Boolean, { defaultValue: false, description: 'Switch at once instead of pre-publishing the successor.' }) now: boolean, @Ctx() ctx: GraphQLContext): Promise<KeyFamilyStatus[]> {
     const admin = requireAdmin(ctx);
     const { status } = await provider(ctx).keys.rotate({ now });
-    ctx.logger.info({ event: 'keys.rotated', now, by: admin.sub }, 'key rotation started by an administrator');
+    audit(ctx.logger, 'keys.rotated', { outcome: 'success', actor: admin.sub, client: admin.clientId, now, ip: ctx.ip }, 'key rotation started by an administrator');
     return toKeyStatus(status);
   }
 }

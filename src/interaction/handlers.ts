@@ -25,6 +25,7 @@ import { errorPage } from './views/error.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
 import { selectAccountPage } from './views/select-account.js';
+import { audit, auditDigest } from '../audit.js';
 
 const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
 const LOGIN_FAILED = 'Incorrect username or password.';
@@ -114,7 +115,10 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   // While throttled, not even the right password gets in (SE-04); the answer does not depend
   // on whether the account exists.
   const wait = Math.max(ctx.throttles.account.retryAfter(accountKey), ctx.throttles.address.retryAfter(addressKey));
-  if (wait > 0) return rerender(429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, { 'Retry-After': String(wait) });
+  if (wait > 0) {
+    audit(ctx.logger, 'login.throttled', { outcome: 'refused', client: client.id, ip: req.ip, username: auditDigest(username) }, 'login throttled');
+    return rerender(429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, { 'Retry-After': String(wait) });
+  }
 
   const user = username ? await ctx.orm.em.fork().findOne(User, { username }) : null;
   // The same scrypt work whether or not the user exists (no enumeration by timing: SE-05).
@@ -123,11 +127,11 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   if (!valid || !user) {
     ctx.throttles.account.fail(accountKey);
     ctx.throttles.address.fail(addressKey);
-    ctx.logger.info({ event: 'login.failure', client: client.id, ip: req.ip }, 'login failed');
+    audit(ctx.logger, 'login.failure', { outcome: 'failure', client: client.id, ip: req.ip, username: auditDigest(username) }, 'login failed');
     return rerender(401, LOGIN_FAILED);
   }
   ctx.throttles.account.clear(accountKey);
-  ctx.logger.info({ event: 'login.success', user: user.id, client: client.id, ip: req.ip }, 'login succeeded');
+  audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const { session, cookie } = await startSession(ctx, req, user.id, ['pwd'], true);
   return afterLogin(ctx, found, user, session, [cookie]);
 }
@@ -163,13 +167,13 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
   if (!user) return htmlPage(400, errorPage(EXPIRED));
   if (decision === 'deny') {
     if (!(await ctx.interactions.finish(uid))) return htmlPage(400, errorPage(EXPIRED));
-    ctx.logger.info({ event: 'consent.denied', user: user.id, client: client.id }, 'consent denied');
+    audit(ctx.logger, 'consent.denied', { outcome: 'refused', actor: user.id, client: client.id, ip: req.ip }, 'consent denied');
     const denied = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError('access_denied', 'the user denied the request'), request.redirectUri, request.state, request.responseMode));
     return { ...denied, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   await ctx.consents.grant(user.id, client.id, scopes);
-  ctx.logger.info({ event: 'consent.granted', user: user.id, client: client.id, scopes }, 'consent granted');
+  audit(ctx.logger, 'consent.granted', { outcome: 'success', actor: user.id, client: client.id, scopes, ip: req.ip }, 'consent granted');
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, []);
 }
 

@@ -14,6 +14,7 @@ import type { Settings } from '../config/load.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SigningKey } from '../db/entities/signing-key.js';
 import type { Logger } from '../log.js';
+import { audit } from '../audit.js';
 import { serialReload } from '../util/serial-reload.js';
 import { ALGORITHMS } from './algorithms.js';
 import { KeyEncryption } from './encryption.js';
@@ -204,7 +205,7 @@ export class KeyManager {
       for (const action of planned) await this.apply(action, em, now, material);
       return { result: planned, changed: planned.length > 0 };
     });
-    if (actions.length > 0) this.options.logger.info({ actions: actions.map(describe) }, 'signing keys changed');
+    if (actions.length > 0) audit(this.options.logger, 'keys.rotated', { outcome: 'success', actor: 'schedule', actions: actions.map(describe) }, 'signing keys changed');
     // Reaching the lock means the cache disagreed with the database (or a rotation was asked
     // for): read what is committed now, whether we changed it or another instance did.
     await this.reload();

@@ -34,7 +34,13 @@ export interface ProviderContext {
   consents: ConsentStore;
   minter: TokenMinter;
   claims: ClaimsOptions;
-  throttles: { account: FailureThrottle; address: FailureThrottle; client: FailureThrottle };
+  throttles: {
+    account: FailureThrottle;
+    address: FailureThrottle;
+    client: FailureThrottle;
+    /** Token requests per client per minute, successful or not (TOKEN_RATE_LIMIT; undefined: no limit). */
+    tokenRequests?: FailureThrottle;
+  };
   cookies: { secure: boolean; session: string; interaction: string };
   /** Verifies an access token of this provider and that it is still alive. */
   verifyAccessToken(token: string): Promise<ProviderAccessToken>;
@@ -69,6 +75,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
       account: new FailureThrottle({ limit: settings.loginFailureLimit, windowMs, clock }),
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
       client: new FailureThrottle({ limit: settings.loginFailureLimit * 4, windowMs, clock }),
+      tokenRequests: settings.tokenRateLimit > 0 ? new FailureThrottle({ limit: settings.tokenRateLimit, windowMs: 60_000, clock }) : undefined,
     },
     cookies: { secure, session: cookieName('jwt-oidc.session', secure), interaction: cookieName('jwt-oidc.interaction', secure, true) },
   };

@@ -18,6 +18,7 @@ import { providerUrl, type ProviderContext } from './context.js';
 import { redirectResult, withQuery, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
 import type { ProviderSession } from './stores/session-store.js';
+import { audit } from '../audit.js';
 
 export const END_SESSION_PATH = '/session/end';
 export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
@@ -95,7 +96,7 @@ async function logout(ctx: ProviderContext, session: ProviderSession | undefined
   const whole = !client || client.logoutAll;
   const ended = await ctx.grants.revokeBySession(session.sid, whole ? undefined : client.id);
   if (whole) await ctx.sessions.delete(session.idHash);
-  ctx.logger.info({ event: 'logout', user: session.userId, client: client?.id, whole }, whole ? 'session ended' : 'client grants of the session ended');
+  audit(ctx.logger, 'logout', { outcome: 'success', actor: session.userId, client: client?.id, whole }, whole ? 'session ended' : 'client grants of the session ended');
   const notified = whole ? ended : ended.filter((id) => id === client!.id);
   void notifyBackchannel(ctx, notified, session.userId, session.sid).catch((e) => ctx.logger.warn({ err: e }, 'back-channel logout failed'));
   return whole ? [serializeCookie({ name: ctx.cookies.session, value: '', maxAge: 0, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' })] : [];

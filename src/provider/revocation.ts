@@ -11,6 +11,7 @@ import { readParams, requireSingle } from './params.js';
 import { authenticateClient } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
+import { audit } from '../audit.js';
 
 export async function revocationEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   try {
@@ -27,12 +28,12 @@ export async function revocationEndpoint(ctx: ProviderContext, req: ProviderRequ
     if (presented.kind === 'refresh_token') {
       if (presented.record.clientId !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client');
       await ctx.grants.revoke(presented.record.grantId);
-      ctx.logger.info({ event: 'token.revoked', kind: 'refresh_token', client: client.id, grant: presented.record.grantId }, 'refresh token revoked: grant ended');
+      audit(ctx.logger, 'token.revoked', { outcome: 'success', kind: 'refresh_token', actor: client.id, client: client.id, grant: presented.record.grantId, ip: req.ip }, 'refresh token revoked: grant ended');
     } else if (presented.kind === 'access_token') {
       if (presented.clientId !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client');
       if (typeof presented.jti === 'string' && typeof presented.exp === 'number' && presented.exp * 1000 > ctx.clock.now()) {
         await ctx.grants.revokeAccessToken(presented.jti, presented.exp * 1000);
-        ctx.logger.info({ event: 'token.revoked', kind: 'access_token', client: client.id }, 'access token revoked');
+        audit(ctx.logger, 'token.revoked', { outcome: 'success', kind: 'access_token', actor: client.id, client: client.id, ip: req.ip }, 'access token revoked');
       }
     }
     return { status: 200, headers: { ...NO_STORE }, body: '' };

@@ -14,6 +14,7 @@ import type { ProviderSession } from '../stores/session-store.js';
 import { extraIdTokenClaims, isRestricted } from './client-extras.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
+import { audit } from '../../audit.js';
 
 export type LoginFacts = Pick<ProviderSession, 'authTime' | 'sid' | 'amr'> & { acr?: string | null };
 
@@ -31,7 +32,7 @@ export async function completeAuthorization(
     throw new AuthorizationRedirectError(new OAuthError('login_required', 'the requested subject did not log in'), request.redirectUri, request.state, request.responseMode);
   }
   if (isRestricted(client, user)) {
-    ctx.logger.info({ event: 'authorization.restricted', user: user.id, client: client.id }, 'user restricted from this client');
+    audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'user restricted from this client');
     throw new AuthorizationRedirectError(new OAuthError('access_denied', 'this account may not use this application'), request.redirectUri, request.state, request.responseMode);
   }
   const types = request.responseType.split(' ');

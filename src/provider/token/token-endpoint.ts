@@ -11,6 +11,7 @@ import { jsonResult, type HttpResult, type ProviderRequest } from '../http-resul
 import { readParams, requireSingle } from '../params.js';
 import { authenticateClient } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
+import { audit } from '../../audit.js';
 
 const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
 
@@ -25,15 +26,29 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     const grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
     const { client } = authenticateClient(ctx, req, params);
+    rateLimit(ctx, client.id, req.ip);
     if (grantType === undefined) throw invalidRequest('grant_type is missing');
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `this client may not use ${grantType}`);
     const response = await grant.handler(ctx, client, params, req);
-    ctx.logger.info({ event: 'token.issued', client: client.id, grantType }, 'tokens issued');
+    audit(ctx.logger, 'token.issued', { outcome: 'success', actor: client.id, client: client.id, grantType, ip: req.ip }, 'tokens issued');
     return jsonResult(200, response);
   } catch (e) {
     return tokenError(ctx, e);
   }
+}
+
+/** TOKEN_RATE_LIMIT: every token request of a client counts, granted or refused. */
+function rateLimit(ctx: ProviderContext, clientId: string, ip: string): void {
+  const limiter = ctx.throttles.tokenRequests;
+  if (!limiter) return;
+  const key = `token-requests:${clientId}`;
+  const wait = limiter.retryAfter(key);
+  if (wait > 0) {
+    audit(ctx.logger, 'token.rate_limited', { outcome: 'refused', actor: clientId, client: clientId, ip }, 'token rate limit reached');
+    throw new OAuthError('too_many_requests', 'too many token requests; try again later', { retryAfter: wait });
+  }
+  limiter.fail(key);
 }
 
 export function tokenError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {

@@ -8,6 +8,7 @@ import { OAuthError, invalidGrant, invalidRequest } from '../../errors.js';
 import type { GrantType } from '../grant-type.js';
 import { checkCodeVerifier } from '../pkce.js';
 import { userTokens } from '../issue.js';
+import { audit } from '../../../audit.js';
 
 
 export const authorizationCode: GrantType = {
@@ -25,7 +26,7 @@ export const authorizationCode: GrantType = {
     if (record.clientId !== client.id) throw invalidGrant('the code was issued to another client');
     if (record.consumedAt !== null) {
       await ctx.grants.revoke(record.grantId);
-      ctx.logger.warn({ event: 'code.replay', client: client.id, grant: record.grantId }, 'authorization code used twice: grant revoked');
+      audit(ctx.logger, 'code.replay', { outcome: 'refused', actor: client.id, client: client.id, grant: record.grantId, ip: req.ip }, 'authorization code used twice: grant revoked');
       throw invalidGrant('the code was already used');
     }
     if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the code has expired');

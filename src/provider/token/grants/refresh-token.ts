@@ -10,6 +10,7 @@ import { OAuthError, invalidGrant, invalidRequest, invalidScope } from '../../er
 import { SCOPE_TOKEN, spaceList } from '../../params.js';
 import type { GrantType } from '../grant-type.js';
 import { userTokens } from '../issue.js';
+import { audit } from '../../../audit.js';
 
 export const refreshToken: GrantType = {
   parameters: ['refresh_token', 'scope'],
@@ -57,7 +58,7 @@ export const refreshToken: GrantType = {
 
     async function replay(grantId: string): Promise<never> {
       await ctx.grants.revoke(grantId);
-      ctx.logger.warn({ event: 'refresh.replay', client: client.id, grant: grantId }, 'a rotated refresh token was used again: grant revoked');
+      audit(ctx.logger, 'refresh.replay', { outcome: 'refused', actor: client.id, client: client.id, grant: grantId, ip: req.ip }, 'a rotated refresh token was used again: grant revoked');
       throw invalidGrant('the refresh token was already used');
     }
   },
