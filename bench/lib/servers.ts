@@ -124,6 +124,7 @@ export function providerEnv(o: { port: number; issuer: string; databaseUrl: stri
     // turn a load test into 429s.
     JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '100000',
     JWT_OIDC_GRAPHQL_RATE_LIMIT: '0',
+    JWT_OIDC_TOKEN_RATE_LIMIT: '0',
     // Pools of tokens and codes are prepared before the timed window: they must outlive it.
     JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '3600',
     JWT_OIDC_AUTHORIZATION_CODE_EXPIRATION_TIME: '600',

@@ -5,7 +5,7 @@
  * `nonce`, `max_age`, `c_hash`) plus those it leaves to us, userinfo whose `sub` must match, a
  * refresh whose new ID token must keep `iss` and `sub`, and the provider's end-session URL.
  */
-import { createRemoteJWKSet } from 'jose';
+import { createRemoteKeySet } from '../resource/remote-jwks.js';
 import * as oc from 'openid-client';
 import { issuerFromDiscovery } from '../config/derive.js';
 import { ASYMMETRIC_ALGORITHMS } from '../resource/verifier.js';
@@ -201,7 +201,7 @@ export class RelyingParty {
         const meta = config.serverMetadata();
         if (!meta.jwks_uri) throw new LogoutTokenError('the provider publishes no keys');
         const supported = meta.id_token_signing_alg_values_supported?.filter((a) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
-        return logoutTokenValidator({ issuer: meta.issuer, clientId: this.options.clientId, keys: createRemoteJWKSet(new URL(meta.jwks_uri)), algorithms: supported?.length ? supported : undefined });
+        return logoutTokenValidator({ issuer: meta.issuer, clientId: this.options.clientId, keys: createRemoteKeySet(new URL(meta.jwks_uri), { timeout: (this.options.timeout ?? 10) * 1000, cooldown: 30_000, fetch: globalThis.fetch, now: Date.now }), algorithms: supported?.length ? supported : undefined });
       })
       .catch((e) => {
         this.logoutTokens = undefined;

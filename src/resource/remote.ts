@@ -6,8 +6,9 @@
  * that never outlives their `exp`, concurrent verifications of one token done once, and
  * userinfo fetched on demand and cached per token.
  */
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ExpiringLru } from '../util/lru.js';
+import { createRemoteKeySet } from './remote-jwks.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
 import { ASYMMETRIC_ALGORITHMS, assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
 
@@ -32,11 +33,17 @@ export interface RemoteIssuerOptions {
   acceptIdTokens?: boolean;
   /** Verified tokens kept (default 10 000). */
   cacheSize?: number;
-  /** Least time between two JWKS fetches, ms (default 30 000). */
+  /** Least time between two JWKS fetches caused by tokens with an unknown `kid`, ms (default 30 000). */
   jwksCooldown?: number;
+  /**
+   * Longest time the JWKS is kept, ms (default 600 000). Within it, the provider's
+   * `Cache-Control: max-age` decides: the set is refreshed in the background once older, so keys
+   * the provider publishes ahead of a rotation are known before they sign.
+   */
+  jwksMaxAge?: number;
   /** Timeout of discovery, JWKS and userinfo requests, ms (default 5 000). */
   timeout?: number;
-  /** For tests: an injected fetch (discovery and userinfo) and clock. */
+  /** For tests: an injected fetch (discovery, JWKS and userinfo) and clock. */
   fetch?: typeof fetch;
   now?: () => number;
   /** Also allow http (development against a local provider). */
@@ -119,7 +126,7 @@ export class RemoteIssuer {
   private async keySet(): Promise<JWTVerifyGetKey> {
     if (this.keys) return this.keys;
     const { jwks_uri } = await this.discover();
-    const remote = createRemoteJWKSet(new URL(jwks_uri), { cooldownDuration: this.options.jwksCooldown ?? 30_000, timeoutDuration: this.options.timeout ?? 5000 });
+    const remote = createRemoteKeySet(new URL(jwks_uri), { cooldown: this.options.jwksCooldown ?? 30_000, timeout: this.options.timeout ?? 5000, maxCacheAge: this.options.jwksMaxAge, fetch: this.fetch, now: this.now });
     this.keys = async (header, token) => {
       try {
         return await remote(header, token);

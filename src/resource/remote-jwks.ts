@@ -1,0 +1,88 @@
+/**
+ * A provider's JWK Set, fetched over HTTP and kept fresh the way the provider asks.
+ *
+ * jose's `createRemoteJWKSet` keeps a set for a fixed time and refetches on an unknown `kid` at
+ * most once per cooldown. A provider that rotates keys publishes the next key ahead of use and
+ * says for how long its set may be cached (`Cache-Control: max-age`, RFC 9111 §5.2.2.1); a
+ * verifier that ignores that sees the new key only when a token signed by it arrives, and then
+ * refuses it for the rest of its cooldown. This set is refreshed in the background once it is
+ * older than the provider's `max-age`, so a pre-published key is known before it signs, and
+ * refetched on an unknown `kid` at most once per cooldown (no amplification from random kids:
+ * SECURITY-CASES JW-20, JW-21).
+ */
+import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+export interface RemoteKeySetOptions {
+  /** Timeout of one fetch, ms. */
+  timeout: number;
+  /** Least time between two fetches caused by unknown `kid`s, ms. */
+  cooldown: number;
+  /** Upper bound of the provider's `max-age`, and the age used when it sends none, ms (default 600 000). */
+  maxCacheAge?: number;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/** Shortest honoured `max-age`, ms: a provider asking for 0 must not turn every request into a fetch. */
+const MIN_CACHE_AGE = 1000;
+
+interface Loaded {
+  getKey: JWTVerifyGetKey;
+  fetchedAt: number;
+  maxAge: number;
+}
+
+export class RemoteKeySetError extends Error {
+  readonly code = 'ERR_JWKS_UNAVAILABLE';
+}
+
+/** `max-age` of a Cache-Control header in ms, or undefined (no-store/no-cache count as 0). */
+export function cacheMaxAge(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/(^|,)\s*no-(store|cache)\b/i.test(header)) return 0;
+  const m = /(?:^|,)\s*max-age\s*=\s*"?(\d{1,9})"?/i.exec(header);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
+  const maxCacheAge = options.maxCacheAge ?? 600_000;
+  let current: Loaded | undefined;
+  let loading: Promise<Loaded> | undefined;
+  let lastAttempt = -Infinity;
+
+  async function load(): Promise<Loaded> {
+    lastAttempt = options.now();
+    const res = await options.fetch(url, { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'error', signal: AbortSignal.timeout(options.timeout) });
+    if (res.status !== 200) throw new RemoteKeySetError(`the JWKS at ${url.href} answered HTTP ${res.status}`);
+    const body = (await res.json().catch(() => undefined)) as JSONWebKeySet | undefined;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.keys)) throw new RemoteKeySetError(`the JWKS at ${url.href} is not a JWK Set`);
+    const age = cacheMaxAge(res.headers.get('cache-control')) ?? maxCacheAge;
+    return { getKey: createLocalJWKSet(body), fetchedAt: options.now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge) };
+  }
+
+  /** One fetch at a time; a failed one leaves the previous set in place. */
+  function refresh(): Promise<Loaded> {
+    loading ??= load()
+      .then((loaded) => (current = loaded))
+      .finally(() => (loading = undefined));
+    return loading;
+  }
+
+  return async (header, token) => {
+    const set = current ?? (await refresh());
+    if (options.now() - set.fetchedAt >= set.maxAge && !loading) {
+      // Stale: keep verifying with what we have while the next set loads (a failure is retried
+      // on the next request that finds the set stale, after the cooldown).
+      if (options.now() - lastAttempt >= Math.min(options.cooldown, set.maxAge)) refresh().catch(() => undefined);
+    }
+    try {
+      return await set.getKey(header, token);
+    } catch (e) {
+      if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
+      // A load already under way may bring the key; otherwise fetch once per cooldown.
+      if (!loading && options.now() - lastAttempt < options.cooldown) throw e;
+      const fresh = await (loading ?? refresh());
+      return fresh.getKey(header, token);
+    }
+  };
+}
