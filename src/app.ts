@@ -26,7 +26,8 @@ import { serviceUnavailable } from './graphql/errors.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import { fakeCallerSource, type FakeContext } from './fake/context.js';
 import { fakeRouter } from './fake/router.js';
-import { issuerPath, providerRouter } from './provider/router.js';
+import { issuerPath, providerDocuments, providerRouter } from './provider/router.js';
+import { fastLane } from './http/fast-lane.js';
 import { withCors } from './http/endpoint.js';
 
 export interface AppOptions {
@@ -57,7 +58,10 @@ export const JSON_BODY_LIMIT = '100kb';
 
 export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
-  httpServer.on('request', app);
+  const documents = provider ? providerDocuments(provider) : undefined;
+  const prefix = provider ? issuerPath(provider.issuer) : '';
+  const fast = documents ? fastLane(Object.fromEntries(Object.entries(documents).map(([path, endpoint]) => [prefix + path, endpoint])), logger) : undefined;
+  httpServer.on('request', fast ? (req, res) => fast(req, res) || app(req, res) : app);
   let stopping = false;
 
   app.disable('x-powered-by');
@@ -68,7 +72,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
-  if (provider) app.use(issuerPath(provider.issuer) || '/', providerRouter(provider));
+  if (provider) app.use(prefix || '/', providerRouter(provider, documents));
   // client mode: /openid/login, /callback, /logout, and the session of every later route.
   if (clientMode) app.use(clientMode.router);
   if (fake) app.use(issuerPath(fake.issuer) || '/', fakeRouter(fake));

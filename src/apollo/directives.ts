@@ -54,8 +54,25 @@ export interface Requirements {
   scopes: string[][][];
 }
 
+/**
+ * Apollo Server hands the same DocumentNode to every request with the same query text (its
+ * document cache), so the walk below runs once per (schema, document, operation), not per request.
+ */
+const memo = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Requirements>>>();
+
 /** What the fields an operation selects require, read from the schema's directives. */
 export function requirementsOf(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Requirements {
+  let bySchema = memo.get(schema);
+  if (!bySchema) memo.set(schema, (bySchema = new WeakMap()));
+  let byOperation = bySchema.get(document);
+  if (!byOperation) bySchema.set(document, (byOperation = new Map()));
+  const key = operationName ?? '';
+  let found = byOperation.get(key);
+  if (!found) byOperation.set(key, (found = walk(schema, document, operationName)));
+  return found;
+}
+
+function walk(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Requirements {
   const found: Requirements = { authenticated: false, scopes: [] };
   const typeInfo = new TypeInfo(schema);
   const seen = new Set<string>();

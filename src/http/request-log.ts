@@ -15,12 +15,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
-    req.id = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+    req.id = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.log = logger.child({ requestId: req.id });
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();

@@ -6,6 +6,7 @@
 import express, { Router } from 'express';
 import { showInteraction, submitConsent, submitLogin, submitSelect } from '../interaction/handlers.js';
 import { handle, send, withCors } from '../http/endpoint.js';
+import type { DocumentEndpoint } from '../http/fast-lane.js';
 import { authorize } from './authorization/authorize.js';
 import type { ProviderContext } from './context.js';
 import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
@@ -19,10 +20,18 @@ import { userinfoEndpoint } from './userinfo.js';
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
 const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
 
-export function providerRouter(ctx: ProviderContext): Router {
+/** The documents of the provider that never depend on who asks, by path below the issuer. */
+export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: DocumentEndpoint; [JWKS_PATH]: DocumentEndpoint } {
+  return {
+    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes }),
+    [JWKS_PATH]: jwksEndpoint(ctx.keys),
+  };
+}
+
+export function providerRouter(ctx: ProviderContext, documents = providerDocuments(ctx)): Router {
   const router = Router();
-  const discovery = discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes });
-  const jwks = jwksEndpoint(ctx.keys);
+  const discovery = documents[DISCOVERY_PATH];
+  const jwks = documents[JWKS_PATH];
   const cors = (methods: string) => withCors({ isAllowed: (o) => ctx.clients.isAllowedOrigin(o), methods });
 
   router.use(DISCOVERY_PATH, cors('GET'));

@@ -67,6 +67,40 @@ describe('discovery', () => {
   });
 });
 
+describe('the fast lane (plain GET of discovery and JWKS, answered before the router)', () => {
+  it('answers exactly as the routed endpoint does: same status, body and headers (bar the request id), for both documents and for 304', async () => {
+    const base = `http://localhost:${server.port}/tenant-a`;
+    for (const path of ['/.well-known/openid-configuration', '/jwks']) {
+      // A query string takes the ordinary route; the endpoint ignores it.
+      const [fast, routed] = await Promise.all([fetch(`${base}${path}`), fetch(`${base}${path}?routed=1`)]);
+      expect(fast.status).toBe(200);
+      expect(routed.status).toBe(200);
+      expect(await fast.text()).toBe(await routed.text());
+      const headers = (r: Response) => {
+        const out: Record<string, string> = {};
+        r.headers.forEach((v, k) => {
+          if (!['date', 'x-request-id'].includes(k)) out[k] = v;
+        });
+        return out;
+      };
+      expect(headers(fast)).toEqual(headers(routed));
+      expect(fast.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(fast.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(fast.headers.get('x-frame-options')).toBe('DENY');
+      const etag = fast.headers.get('etag')!;
+      const [fast304, routed304] = await Promise.all([fetch(`${base}${path}`, { headers: { 'if-none-match': etag } }), fetch(`${base}${path}?routed=1`, { headers: { 'if-none-match': etag } })]);
+      expect(fast304.status).toBe(304);
+      expect(headers(fast304)).toEqual(headers(routed304));
+    }
+  });
+
+  it('echoes a sane X-Request-Id and replaces an insane one', async () => {
+    const url = `http://localhost:${server.port}/tenant-a/jwks`;
+    expect((await fetch(url, { headers: { 'x-request-id': 'trace-12345678' } })).headers.get('x-request-id')).toBe('trace-12345678');
+    expect((await fetch(url, { headers: { 'x-request-id': 'x\'><script>' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe('JWKS', () => {
   it('serves the public keys as application/jwk-set+json, cacheable for at most half the pre-publish time', async () => {
     const res = await fetch(`${issuer}jwks`);

@@ -99,14 +99,22 @@ function toRefresh(r: Row): RefreshTokenRecord {
   };
 }
 
+/** What became of a refresh (see GrantStore.refresh). */
+export type RefreshOutcome = { token: string } | 'replayed' | 'grant-refused';
+
 export class GrantStore {
+  /** Raw statements need no unit of work: one shared connection, no EntityManager fork per query. */
+  private readonly connection: ReturnType<EntityManager['getConnection']>;
+
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.connection = orm.em.getConnection();
+  }
 
   private sql<T = Row>(query: string, params: unknown[], em?: EntityManager): Promise<T[]> {
-    return (em ?? this.orm.em.fork()).getConnection().execute<T[]>(query, params, 'all', em?.getTransactionContext());
+    return (em ? em.getConnection() : this.connection).execute<T[]>(query, params, 'all', em?.getTransactionContext());
   }
 
   private now(): Date {
@@ -221,6 +229,46 @@ export class GrantStore {
     if (token.length > 256) return undefined;
     const rows = await this.sql('select * from refresh_tokens where token_hash = ?', [digest(token)]);
     return rows[0] ? toRefresh(rows[0]) : undefined;
+  }
+
+  /** A refresh token and its grant, in one round trip. */
+  async findRefreshTokenWithGrant(token: string): Promise<{ record: RefreshTokenRecord; grant: GrantRecord | undefined } | undefined> {
+    if (token.length > 256) return undefined;
+    const rows = await this.sql('select rt.*, row_to_json(g.*) as "grant" from refresh_tokens rt left join grants g on g.id = rt.grant_id where rt.token_hash = ?', [digest(token)]);
+    const row = rows[0];
+    return row ? { record: toRefresh(row), grant: row.grant ? toGrant(row.grant as Row) : undefined } : undefined;
+  }
+
+  /**
+   * One refresh (RFC 6749 §6, rotation per RFC 9700 §4.14.2) as a single statement, so all of it
+   * happens or none: the grant counts a refresh (refused when revoked or, with `maxRefresh`, used
+   * up) and lives on to the new token's expiry; only then is the presented token marked used, and
+   * only a token marked used by this statement yields a successor. Of parallel refreshes with one
+   * token, the row lock on the token lets exactly one win; the others come back 'replayed'
+   * (SECURITY-CASES TK-19). 'grant-refused' changed nothing.
+   */
+  async refresh(old: RefreshTokenRecord, scope: string, ttlMs: number, maxRefresh: number | null): Promise<RefreshOutcome> {
+    const value = newOpaqueValue();
+    const now = new Date(this.clock.now());
+    const expires = new Date(now.getTime() + ttlMs);
+    const [row] = await this.sql<{ counted: number; issued: number }>(
+      `with counted as (
+         update grants set expires_at = greatest(expires_at, ?), refresh_count = refresh_count + 1
+         where id = ? and revoked_at is null${maxRefresh !== null ? ' and refresh_count < ?' : ''}
+         returning id),
+       rotated as (
+         update refresh_tokens set rotated_at = ?
+         where token_hash = ? and rotated_at is null and exists (select 1 from counted)
+         returning grant_id),
+       issued as (
+         insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
+         select ?, grant_id, ?, ?, ?, ? from rotated
+         returning 1)
+       select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
+      [expires, old.grantId, ...(maxRefresh !== null ? [maxRefresh] : []), now, old.tokenHash, digest(value), old.clientId, scope, expires, now],
+    );
+    if (row!.issued === 1) return { token: value };
+    return row!.counted === 1 ? 'replayed' : 'grant-refused';
   }
 
   /** Marks a refresh token used; false when it already was (a replay). */

@@ -6,7 +6,7 @@
  */
 import { User } from '../../../db/entities/user.js';
 import { isRestricted } from '../../authorization/client-extras.js';
-import { OAuthError, invalidGrant, invalidRequest, invalidScope } from '../../errors.js';
+import { invalidGrant, invalidRequest, invalidScope } from '../../errors.js';
 import { SCOPE_TOKEN, spaceList } from '../../params.js';
 import type { GrantType } from '../grant-type.js';
 import { userTokens } from '../issue.js';
@@ -18,17 +18,17 @@ export const refreshToken: GrantType = {
   async handler(ctx, client, params, req) {
     const token = params.get('refresh_token');
     if (!token) throw invalidRequest('refresh_token is missing');
-    const record = await ctx.grants.findRefreshToken(token);
-    if (!record) {
+    const found = await ctx.grants.findRefreshTokenWithGrant(token);
+    if (!found) {
       ctx.throttles.address.fail(`token-address:${req.ip}`);
       throw invalidGrant('the refresh token is invalid');
     }
+    const { record, grant } = found;
     // Another client's token: refused, and it keeps working for its owner (TK-18).
     if (record.clientId !== client.id) throw invalidGrant('the refresh token was issued to another client');
     if (record.rotatedAt !== null) return replay(record.grantId);
     if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the refresh token has expired');
 
-    const grant = await ctx.grants.findGrant(record.grantId);
     const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
     // A restriction added since the login applies from the next refresh on.
@@ -44,17 +44,16 @@ export const refreshToken: GrantType = {
       scope = granted.filter((s) => wanted.includes(s)).join(' ');
     }
 
-    const next = await ctx.grants
-      .transaction(async (em) => {
-        if (!(await ctx.grants.rotateRefreshToken(record.tokenHash, em))) throw new ReplayError();
-        // The new token keeps the grant's scope (RFC 6749 §6); the access token may be narrower.
-        const issued = await ctx.grants.issueRefreshToken(grant, ctx.settings.jwtRefreshTokenExpirationTime * 1000, { em, countRefresh: { max: ctx.settings.maxRefresh } });
-        if (!issued) throw invalidGrant(`the grant has been refreshed ${ctx.settings.maxRefresh} times, the most allowed: log in again`);
-        return issued;
-      })
-      .catch((e: unknown) => (e instanceof ReplayError ? replay(record.grantId) : Promise.reject(e)));
+    // The new token keeps the grant's scope (RFC 6749 §6); the access token may be narrower.
+    const { maxRefresh } = ctx.settings;
+    const next = await ctx.grants.refresh(record, grant.scope, ctx.settings.jwtRefreshTokenExpirationTime * 1000, maxRefresh);
+    if (next === 'replayed') return replay(record.grantId);
+    if (next === 'grant-refused') {
+      // Revoked since it was read, or used up: nothing was written.
+      throw invalidGrant(maxRefresh !== null && grant.refreshCount >= maxRefresh - 1 ? `the grant has been refreshed ${maxRefresh} times, the most allowed: log in again` : 'the grant is no longer valid');
+    }
 
-    return userTokens(ctx, client, user, grant, scope, { refreshToken: next });
+    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.token });
 
     async function replay(grantId: string): Promise<never> {
       await ctx.grants.revoke(grantId);
@@ -63,9 +62,3 @@ export const refreshToken: GrantType = {
     }
   },
 };
-
-class ReplayError extends OAuthError {
-  constructor() {
-    super('invalid_grant', 'the refresh token was already used');
-  }
-}

@@ -1,0 +1,70 @@
+/**
+ * Documents every relying party and resource server polls — discovery and the JWK Set — answered
+ * before Express: a plain `GET` of the exact path, without `Origin` (no CORS decision to make),
+ * gets its pre-serialized body with the same security headers, request id and log line as any
+ * other response. Anything else (a query string, HEAD, a cross-origin request, another method)
+ * goes the ordinary way, so the semantics are those of the routed endpoint; only the cost differs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+import type { HttpResult } from '../provider/http-result.js';
+import { SANE_REQUEST_ID } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
+
+/** A document endpoint: answers from memory, given `If-None-Match`. */
+export type DocumentEndpoint = (ifNoneMatch?: string) => HttpResult;
+
+/** The headers helmet sets on every response, read once from the middleware itself. */
+function staticSecurityHeaders(): [string, string][] {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: string | number | string[]) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+    getHeader: (name: string) => headers.get(name),
+  };
+  let synchronous = false;
+  securityHeaders()({ headers: {} } as never, res as never, () => (synchronous = true));
+  if (!synchronous) throw new Error('security headers must be set synchronously');
+  return [...headers];
+}
+
+export function fastLane(routes: Record<string, DocumentEndpoint>, logger: Logger): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const security = staticSecurityHeaders();
+  const bodies = new Map<string, Buffer>();
+  const bytes = (body: string): Buffer => {
+    let b = bodies.get(body);
+    if (!b) {
+      // A rotated JWK Set replaces its predecessor: keep the newest few only.
+      if (bodies.size >= 8) bodies.delete(bodies.keys().next().value!);
+      bodies.set(body, (b = Buffer.from(body, 'utf8')));
+    }
+    return b;
+  };
+
+  return (req, res) => {
+    if (req.method !== 'GET' || req.headers.origin !== undefined) return false;
+    const endpoint = routes[req.url ?? ''];
+    if (!endpoint) return false;
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const result = endpoint(req.headers['if-none-match']);
+    // The routed answer to a cross-origin request differs (CORS headers): caches must know.
+    const headers: [string, string][] = [...security, ['Vary', 'Origin'], ['X-Request-Id', id]];
+    for (const [k, v] of Object.entries(result.headers)) headers.push([k, v]);
+    if (result.body === undefined) {
+      res.writeHead(result.status, headers.flat());
+      res.end();
+    } else {
+      const body = bytes(result.body);
+      headers.push(['Content-Length', String(body.length)]);
+      res.writeHead(result.status, headers.flat());
+      res.end(body);
+    }
+    if (logger.isLevelEnabled('info')) {
+      logger.info({ requestId: id, method: 'GET', path: req.url, status: result.status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'request');
+    }
+    return true;
+  };
+}
