@@ -71,6 +71,28 @@ export class LoginError extends Error {
   }
 }
 
+/**
+ * The provider cannot be reached right now (connection refused or closed, no answer within the
+ * timeout, a 5xx or 429): nothing is wrong with the request, it is worth retrying shortly.
+ */
+export class ProviderUnavailableError extends Error {
+  readonly code = 'ERR_PROVIDER_UNAVAILABLE';
+  /** Seconds a client should wait before retrying. */
+  readonly retryAfter = 5;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProviderUnavailableError';
+  }
+}
+
+/** openid-client's failures that mean "unreachable" rather than "misconfigured". */
+function unreachable(e: unknown): boolean {
+  if (e instanceof TypeError) return true; // fetch failed: refused, reset, closed, DNS
+  const { code, cause } = e as { code?: unknown; cause?: unknown };
+  if (code === 'OAUTH_TIMEOUT') return true;
+  return code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' && cause instanceof Response && (cause.status >= 500 || cause.status === 429);
+}
+
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
 
 export class RelyingParty {
@@ -100,7 +122,9 @@ export class RelyingParty {
     const auth = clientSecret ? oc.ClientSecretBasic(clientSecret) : oc.None();
     const execute = this.options.allowInsecureRequests ? [oc.allowInsecureRequests] : [];
     // openid-client checks that the metadata names the issuer it was discovered from (SECURITY-CASES CB-13).
-    const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute, timeout: this.options.timeout ?? 10 });
+    const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute, timeout: this.options.timeout ?? 10 }).catch((e: unknown) => {
+      throw unreachable(e) ? new ProviderUnavailableError(`the provider's metadata cannot be fetched: ${(e as Error).message}`, { cause: e }) : e;
+    });
     // The metadata must name the configured issuer byte for byte (OIDC Discovery §4.3; CB-13):
     // openid-client skips this for a .well-known URL and compares normalised URLs otherwise.
     const expected = issuerFromDiscovery(this.options.discoveryEndpoint) ?? this.options.discoveryEndpoint;

@@ -10,8 +10,12 @@ export const DATABASE_RETRY_AFTER = 5;
 /** SQLSTATE classes and codes of an unreachable server (PostgreSQL Appendix A). */
 const SQLSTATES = /^(08...|57P0[123]|53300|53400)$/;
 const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-/** Texts of node-postgres, tarn (the pool) and knex when the connection is gone. */
-const MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|Connection ended unexpectedly|the database system is (starting up|shutting down|in recovery mode)/i;
+/**
+ * Texts of node-postgres, tarn (the pool) and knex when the connection is gone. knex reports a
+ * `BEGIN` that failed on a dropped connection only as "Transaction query already complete" at
+ * the transaction's first statement, without the cause (knex/knex#4709).
+ */
+const MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|Connection ended unexpectedly|Transaction query already complete|the database system is (starting up|shutting down|in recovery mode)/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError, depth++) {

@@ -10,7 +10,7 @@ import * as oc from 'openid-client';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { cookieName, parseCookies, serializeCookie } from '../http/cookies.js';
 import { escapeHtml } from '../interaction/views/html.js';
-import { LoginError, RelyingParty, TRANSACTION_TTL_MS, type LoginResult, type LoginTransaction, type RelyingPartyOptions } from '../client/relying-party.js';
+import { LoginError, ProviderUnavailableError, RelyingParty, TRANSACTION_TTL_MS, type LoginResult, type LoginTransaction, type RelyingPartyOptions } from '../client/relying-party.js';
 import { PostgresSessionStore, sessionIdHash, type SessionStore } from '../client/session-store.js';
 import { LogoutTokenError } from '../client/logout-token.js';
 import { mapUser, type LocalUser, type UserMapping, type UserStore, type WritableField } from '../client/user-store.js';
@@ -181,7 +181,16 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
     `${base}/login`,
     asyncHandler(async (req, res) => {
       const returnTo = safeReturnTo(req.query.returnTo, loginRedirect);
-      const { url, transaction } = await rp.startLogin(returnTo);
+      let started: Awaited<ReturnType<RelyingParty['startLogin']>>;
+      try {
+        started = await rp.startLogin(returnTo);
+      } catch (e) {
+        if (!(e instanceof ProviderUnavailableError)) throw e;
+        report(e);
+        res.set('Retry-After', String(e.retryAfter));
+        return errorPage(res, 503, 'The sign-in service cannot be reached right now. Please try again in a moment.');
+      }
+      const { url, transaction } = started;
       const session = (await load(req)) ?? fresh();
       const now = Date.now();
       // At most a few pending logins per browser, none older than ten minutes.

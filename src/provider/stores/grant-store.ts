@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { digest, newOpaqueValue } from './secrets.js';
 
 export interface GrantRecord {
@@ -101,6 +102,8 @@ function toRefresh(r: Row): RefreshTokenRecord {
 
 /** What became of a refresh (see GrantStore.refresh). */
 export type RefreshOutcome = { token: string } | 'replayed' | 'grant-refused';
+/** What became of a code redemption (see GrantStore.redeemCode). */
+export type RedeemOutcome = { refreshToken?: string } | 'replayed' | 'grant-refused';
 
 export class GrantStore {
   /** Raw statements need no unit of work: one shared connection, no EntityManager fork per query. */
@@ -159,12 +162,6 @@ export class GrantStore {
     return rows[0] ? toCode(rows[0]) : undefined;
   }
 
-  /** Marks the code used; false when it was already used (a replay, or a parallel request won). */
-  async consumeCode(codeHash: string, em?: EntityManager): Promise<boolean> {
-    const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [this.now(), codeHash], em);
-    return rows.length === 1;
-  }
-
   async findGrant(id: string, em?: EntityManager): Promise<GrantRecord | undefined> {
     const rows = await this.sql('select * from grants where id = ?', [id], em);
     return rows[0] ? toGrant(rows[0]) : undefined;
@@ -195,34 +192,6 @@ export class GrantStore {
 
   async revokeAllOfUser(userId: string): Promise<void> {
     await this.sql('update grants set revoked_at = ? where user_id = ? and revoked_at is null', [this.now(), userId]);
-  }
-
-  /**
-   * Issues a refresh token for the grant and extends the grant's life to it. With
-   * `maxRefresh`, counts one refresh and fails (false) when the grant has none left or is dead.
-   */
-  async issueRefreshToken(
-    grant: { id: string; clientId: string; scope: string },
-    ttlMs: number,
-    options: { countRefresh?: { max: number | null }; em?: EntityManager } = {},
-  ): Promise<string | undefined> {
-    const value = newOpaqueValue();
-    const now = this.clock.now();
-    const expires = new Date(now + ttlMs);
-    const run = async (em: EntityManager) => {
-      const counted = options.countRefresh;
-      const updated = await this.sql(
-        `update grants set expires_at = greatest(expires_at, ?)${counted ? ', refresh_count = refresh_count + 1' : ''}
-         where id = ? and revoked_at is null${counted && counted.max !== null ? ' and refresh_count < ?' : ''}
-         returning id`,
-        counted && counted.max !== null ? [expires, grant.id, counted.max] : [expires, grant.id],
-        em,
-      );
-      if (updated.length !== 1) return undefined;
-      await this.sql('insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at) values (?, ?, ?, ?, ?, ?)', [digest(value), grant.id, grant.clientId, grant.scope, expires, new Date(now)], em);
-      return value;
-    };
-    return options.em ? run(options.em) : this.orm.em.fork().transactional(run);
   }
 
   async findRefreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
@@ -266,15 +235,56 @@ export class GrantStore {
          returning 1)
        select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
       [expires, old.grantId, ...(maxRefresh !== null ? [maxRefresh] : []), now, old.tokenHash, digest(value), old.clientId, scope, expires, now],
-    );
+    ).catch((e: unknown) => this.committedAnyway(e, value));
     if (row!.issued === 1) return { token: value };
     return row!.counted === 1 ? 'replayed' : 'grant-refused';
   }
 
-  /** Marks a refresh token used; false when it already was (a replay). */
-  async rotateRefreshToken(tokenHash: string, em?: EntityManager): Promise<boolean> {
-    const rows = await this.sql('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null returning token_hash', [this.now(), tokenHash], em);
-    return rows.length === 1;
+  /**
+   * Redeems a code (RFC 6749 §4.1.3) in one statement, the same way as `refresh`: the grant
+   * lives on to the refresh token's expiry (refused when revoked), only then is the code marked
+   * used, and only a code marked used by this statement yields the refresh token — a code is never
+   * used up without its token, nor does it yield tokens twice (SECURITY-CASES TK-02). Without
+   * `refreshTtlMs` (a client without the refresh_token grant) the code is only marked used.
+   */
+  async redeemCode(code: CodeRecord, refreshTtlMs: number | null): Promise<RedeemOutcome> {
+    const now = new Date(this.clock.now());
+    if (refreshTtlMs === null) {
+      const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [now, code.codeHash]);
+      return rows.length === 1 ? {} : 'replayed';
+    }
+    const value = newOpaqueValue();
+    const expires = new Date(now.getTime() + refreshTtlMs);
+    const [row] = await this.sql<{ counted: number; issued: number }>(
+      `with counted as (
+         update grants set expires_at = greatest(expires_at, ?)
+         where id = ? and revoked_at is null
+         returning id, scope),
+       consumed as (
+         update authorization_codes set consumed_at = ?
+         where code_hash = ? and consumed_at is null and exists (select 1 from counted)
+         returning grant_id),
+       issued as (
+         insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
+         select ?, consumed.grant_id, ?, counted.scope, ?, ? from consumed, counted
+         returning 1)
+       select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
+      [expires, code.grantId, now, code.codeHash, digest(value), code.clientId, expires, now],
+    ).catch((e: unknown) => this.committedAnyway(e, value));
+    if (row!.issued === 1) return { refreshToken: value };
+    return row!.counted === 1 ? 'replayed' : 'grant-refused';
+  }
+
+  /**
+   * The connection died with a redemption in flight: it may have committed all the same, and then
+   * the presented code or token is used up and only the new refresh token carries the grant on.
+   * Its row says which; without an answer the original error stands.
+   */
+  private async committedAnyway(e: unknown, refreshToken: string): Promise<{ counted: number; issued: number }[]> {
+    if (!isDatabaseUnavailable(e)) throw e;
+    const rows = await this.sql('select 1 from refresh_tokens where token_hash = ?', [digest(refreshToken)]).catch(() => Promise.reject(e));
+    if (rows.length === 1) return [{ counted: 1, issued: 1 }];
+    throw e;
   }
 
   /** Revokes one access token by its `jti` until it would expire anyway (RFC 7009). */
@@ -284,9 +294,5 @@ export class GrantStore {
 
   async isAccessTokenRevoked(jti: string): Promise<boolean> {
     return (await this.sql('select 1 from revoked_tokens where jti = ?', [jti])).length > 0;
-  }
-
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(fn);
   }
 }

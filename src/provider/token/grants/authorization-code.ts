@@ -4,12 +4,11 @@
  * use revokes everything the first one produced (RFC 6749 §4.1.2; SECURITY-CASES TK-01…TK-08).
  */
 import { User } from '../../../db/entities/user.js';
-import { OAuthError, invalidGrant, invalidRequest } from '../../errors.js';
+import { invalidGrant, invalidRequest } from '../../errors.js';
 import type { GrantType } from '../grant-type.js';
 import { checkCodeVerifier } from '../pkce.js';
 import { userTokens } from '../issue.js';
 import { audit } from '../../../audit.js';
-
 
 export const authorizationCode: GrantType = {
   parameters: ['code', 'redirect_uri', 'code_verifier'],
@@ -24,11 +23,7 @@ export const authorizationCode: GrantType = {
     }
     // Another client's code: refused without touching it (TK-03).
     if (record.clientId !== client.id) throw invalidGrant('the code was issued to another client');
-    if (record.consumedAt !== null) {
-      await ctx.grants.revoke(record.grantId);
-      audit(ctx.logger, 'code.replay', { outcome: 'refused', actor: client.id, client: client.id, grant: record.grantId, ip: req.ip }, 'authorization code used twice: grant revoked');
-      throw invalidGrant('the code was already used');
-    }
+    if (record.consumedAt !== null) return replay();
     if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the code has expired');
 
     const redirectUri = params.get('redirect_uri');
@@ -47,24 +42,16 @@ export const authorizationCode: GrantType = {
 
     // Consume the code and store the refresh token together: all or nothing (TK-02).
     const wantsRefresh = client.grantTypes.includes('refresh_token');
-    const refreshToken = await ctx.grants.transaction(async (em) => {
-      if (!(await ctx.grants.consumeCode(record.codeHash, em))) throw new ReplayError();
-      if (!wantsRefresh) return undefined;
-      const token = await ctx.grants.issueRefreshToken(grant, ctx.settings.jwtRefreshTokenExpirationTime * 1000, { em });
-      if (!token) throw invalidGrant('the grant is no longer valid');
-      return token;
-    }).catch(async (e: unknown) => {
-      if (!(e instanceof ReplayError)) throw e;
-      await ctx.grants.revoke(record.grantId);
+    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null);
+    // A parallel redemption won the race for this code.
+    if (redeemed === 'replayed') return replay();
+    if (redeemed === 'grant-refused') throw invalidGrant('the grant is no longer valid');
+    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken: redeemed.refreshToken });
+
+    async function replay(): Promise<never> {
+      await ctx.grants.revoke(record!.grantId);
+      audit(ctx.logger, 'code.replay', { outcome: 'refused', actor: client.id, client: client.id, grant: record!.grantId, ip: req.ip }, 'authorization code used twice: grant revoked');
       throw invalidGrant('the code was already used');
-    });
-    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken });
+    }
   },
 };
-
-/** A parallel redemption won the race for this code. */
-class ReplayError extends OAuthError {
-  constructor() {
-    super('invalid_grant', 'the code was already used');
-  }
-}
