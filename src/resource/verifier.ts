@@ -1,11 +1,13 @@
 /**
- * Verifying OAuth 2.0 access tokens as JWTs (RFC 9068 §4) for any resource server, with jose:
- * keys from a pinned source only (never from `jku`/`jwk`/`x5u` in the token), an algorithm
+ * Verifying OAuth 2.0 access tokens as JWTs (RFC 9068 §4) for any resource server: keys from a
+ * pinned source only (never from `jku`/`jwk`/`x5u` in the token; jose key sets), the signature
+ * with node:crypto (jws.ts), an algorithm
  * allow-list of asymmetric algorithms, `typ` at+jwt, the exact issuer, the audience, expiry with
  * a small tolerance, and then whatever the caller adds (revocation…). The provider's own GraphQL
  * API, its userinfo endpoint and the `jwt-oidc/apollo` plugin all verify through this module.
  */
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { verifyJwsSignature } from './jws.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
 
 /** Asymmetric algorithms only: an HMAC "verified" with a public key is the classic confusion. */
@@ -54,30 +56,13 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     assertCompactJws(token);
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, options.keys, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms,
-        // RFC 9068 §4: "at+jwt", compared without case and without "application/" (jose does both).
-        typ: 'at+jwt',
-        clockTolerance: options.clockTolerance ?? 5,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'client_id'],
-        currentDate: options.now ? new Date(options.now()) : undefined,
-      }));
+      claims = checkClaims(await verifyJwsSignature(token, options.keys, algorithms), options);
     } catch (e) {
       // A key source that cannot answer says nothing about the token.
       if (e instanceof IssuerUnavailableError) throw e;
-      throw new BearerError('invalid_token', e instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is invalid');
+      if (e instanceof BearerError) throw e;
+      throw new BearerError('invalid_token', 'the access token is invalid');
     }
-    // jose checks `iat` only against a maximum age: a token from the future is refused here, and
-    // one claiming to live longer than allowed too (RFC 8725 §3.10; SECURITY-CASES JW-13).
-    const now = (options.now?.() ?? Date.now()) / 1000;
-    const tolerance = options.clockTolerance ?? 5;
-    // NumericDate (RFC 7519 §2) in a sane range: `exp: 1e308` would otherwise never expire.
-    const { exp, iat } = claims;
-    if (!numericDate(exp) || !numericDate(iat)) throw new BearerError('invalid_token', 'the access token is invalid');
-    if (iat > now + tolerance) throw new BearerError('invalid_token', 'the access token was issued in the future');
-    if (options.maxLifetime !== undefined && exp - iat > options.maxLifetime + tolerance) throw new BearerError('invalid_token', 'the access token lives longer than allowed');
     const { sub, client_id: clientId, scope = '' } = claims as { sub: unknown; client_id: unknown; scope?: unknown };
     if (typeof sub !== 'string' || sub === '' || typeof clientId !== 'string' || typeof scope !== 'string') {
       throw new BearerError('invalid_token', 'the access token is invalid');
@@ -85,6 +70,33 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     await options.validate?.(claims);
     return { token, sub, clientId, scopes: scope.split(' ').filter(Boolean), claims };
   };
+}
+
+/**
+ * The claims of RFC 9068 §4 on a verified JWS: `typ` at+jwt (without case, `application/`
+ * optional: RFC 7515 §4.1.9), the exact issuer, an audience of ours, `exp` with the tolerance,
+ * `nbf` if present, `iat` not in the future, and a lifetime within `maxLifetime`
+ * (RFC 8725 §3.10; SECURITY-CASES JW-13). NumericDates (RFC 7519 §2) must be sane numbers:
+ * `exp: 1e308` would otherwise never expire.
+ */
+function checkClaims({ header, payload }: { header: { typ?: unknown }; payload: JWTPayload }, options: AccessTokenVerifierOptions): JWTPayload {
+  const invalid = (why = 'the access token is invalid') => new BearerError('invalid_token', why);
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : '';
+  if (typ !== 'at+jwt') throw invalid();
+  for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'client_id']) if (!(claim in payload)) throw invalid();
+  if (payload.iss !== options.issuer) throw invalid();
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  const ours = Array.isArray(options.audience) ? options.audience : [options.audience];
+  if (!audiences.some((a) => typeof a === 'string' && ours.includes(a))) throw invalid();
+  const now = (options.now?.() ?? Date.now()) / 1000;
+  const tolerance = options.clockTolerance ?? 5;
+  const { exp, iat, nbf } = payload;
+  if (!numericDate(exp) || !numericDate(iat) || (nbf !== undefined && !numericDate(nbf))) throw invalid();
+  if (exp <= now - tolerance) throw invalid('the access token has expired');
+  if (nbf !== undefined && nbf > now + tolerance) throw invalid('the access token is not valid yet');
+  if (iat > now + tolerance) throw invalid('the access token was issued in the future');
+  if (options.maxLifetime !== undefined && exp - iat > options.maxLifetime + tolerance) throw invalid('the access token lives longer than allowed');
+  return payload;
 }
 
 /** Seconds since the epoch, finite and within what a double counts exactly. */

@@ -1,0 +1,96 @@
+/**
+ * The signature check of a compact JWS (RFC 7515 §5.2) for the hot path of every API request,
+ * with node:crypto's one-shot verify. Keys still come from jose (a key set selects and imports
+ * them, never from the token: RFC 8725 §3.10); only the signature math moves off WebCrypto, whose
+ * per-call hand-off to the thread pool costs more than an ES256 verification itself.
+ *
+ * Refused before any key is touched: an algorithm outside the allow-list, a `crit` header (we
+ * implement no extension, RFC 7515 §4.1.11), `b64` (RFC 7797). Refused after: a key of another
+ * type or curve than the algorithm names, RSA under 2048 bits (RFC 7518 §3.3), an ECDSA signature
+ * of the wrong length (RFC 7518 §3.4).
+ */
+import { constants, KeyObject, verify } from 'node:crypto';
+import type { CompactJWSHeaderParameters, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
+
+export class JwsInvalid extends Error {
+  readonly code = 'ERR_JWS_INVALID';
+}
+
+interface AlgorithmSpec {
+  hash: string | null;
+  /** What the key must be: node's asymmetricKeyType values. */
+  types: readonly string[];
+  /** EC: the curve; its coordinate size fixes the signature length. */
+  curve?: { name: string; bytes: number };
+  pss?: boolean;
+}
+
+const RSA = ['rsa'];
+const SPECS: Record<string, AlgorithmSpec> = {
+  ES256: { hash: 'sha256', types: ['ec'], curve: { name: 'prime256v1', bytes: 32 } },
+  ES384: { hash: 'sha384', types: ['ec'], curve: { name: 'secp384r1', bytes: 48 } },
+  ES512: { hash: 'sha512', types: ['ec'], curve: { name: 'secp521r1', bytes: 66 } },
+  RS256: { hash: 'sha256', types: RSA },
+  RS384: { hash: 'sha384', types: RSA },
+  RS512: { hash: 'sha512', types: RSA },
+  PS256: { hash: 'sha256', types: ['rsa', 'rsa-pss'], pss: true },
+  PS384: { hash: 'sha384', types: ['rsa', 'rsa-pss'], pss: true },
+  PS512: { hash: 'sha512', types: ['rsa', 'rsa-pss'], pss: true },
+  EdDSA: { hash: null, types: ['ed25519', 'ed448'] },
+};
+
+const keyObjects = new WeakMap<object, KeyObject>();
+/** Invalid UTF-8 is an error, not U+FFFD (RFC 7519 §7.2 step 8; SECURITY-CASES JW-15). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function keyObject(key: unknown): KeyObject {
+  if (key instanceof KeyObject) return key;
+  if (key instanceof CryptoKey) {
+    let k = keyObjects.get(key);
+    if (!k) keyObjects.set(key, (k = KeyObject.from(key)));
+    return k;
+  }
+  throw new JwsInvalid('the key source returned no usable key');
+}
+
+function decodeJson(segment: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
+  } catch {
+    throw new JwsInvalid('a JWS segment is not JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwsInvalid('a JWS segment is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Verifies the signature of a compact JWS whose payload is a JSON object (a JWT) and returns its
+ * header and claims, unchecked. The caller has checked the compact form (verifier.ts).
+ */
+export async function verifyJwsSignature(token: string, getKey: JWTVerifyGetKey, algorithms: readonly string[]): Promise<{ header: ProtectedHeaderParameters; payload: JWTPayload }> {
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const header = decodeJson(h) as ProtectedHeaderParameters;
+  const alg = header.alg;
+  const spec = typeof alg === 'string' && algorithms.includes(alg) ? SPECS[alg] : undefined;
+  if (!spec) throw new JwsInvalid('the algorithm is not allowed');
+  if (header.crit !== undefined || 'b64' in header) throw new JwsInvalid('JWS extensions are not supported');
+
+  const key = keyObject(await getKey(header as CompactJWSHeaderParameters, { payload: p, signature: s }));
+  const type = key.asymmetricKeyType ?? '';
+  if (key.type !== 'public' || !spec.types.includes(type)) throw new JwsInvalid('the key does not fit the algorithm');
+  const details = key.asymmetricKeyDetails ?? {};
+  if (spec.curve && details.namedCurve !== spec.curve.name) throw new JwsInvalid('the key does not fit the algorithm');
+  if (type.startsWith('rsa') && (details.modulusLength ?? 0) < 2048) throw new JwsInvalid('the RSA key is too short');
+
+  const signature = Buffer.from(s, 'base64url');
+  if (spec.curve && signature.length !== 2 * spec.curve.bytes) throw new JwsInvalid('the signature has the wrong length');
+  const data = Buffer.from(`${h}.${p}`, 'ascii');
+  const ok = spec.curve
+    ? verify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+    : spec.pss
+      ? verify(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature)
+      : verify(spec.hash, data, key, signature);
+  if (!ok) throw new JwsInvalid('the signature does not verify');
+  return { header, payload: decodeJson(p) as JWTPayload };
+}
