@@ -9,15 +9,12 @@ import { connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { acquireEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded/cluster.js';
-import { ClientService } from '../../src/clients/client-service.js';
 import { loadSettings } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer } from '../../src/server.js';
-import { UserService } from '../../src/users/user-service.js';
 import { freePort } from '../../src/util/free-port.js';
-import { PASSWORD, type TestProvider } from './provider.js';
+import { asTestProvider, type TestProvider } from './provider.js';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -89,27 +86,7 @@ export async function providerOn(databaseUrl: string, env: Record<string, string
   });
   const logger = createLogger({ level: 'warn', destination, pretty: false });
   const server = await startServer({ settings, logger, stopGracePeriodMillis: 2_000 });
-  const ctx = server.provider!;
-  const users = new UserService(server.db.orm.em);
-  const clients = new ClientService(server.db.orm.em, () => ctx.clients.changed());
-  return {
-    ...server,
-    logs,
-    databaseUrl,
-    issuer: ctx.issuer,
-    close: () => server.stop(),
-    async createUser(input = {}) {
-      const username = input.username ?? `user-${randomBytes(3).toString('hex')}`;
-      const password = input.password ?? PASSWORD;
-      const user = await users.create({ email: `${username}@example.com`, ...input, username, password });
-      return { id: user.id, username: user.username, password };
-    },
-    async createClient(input = {}) {
-      const redirectUri = input.redirectUris?.[0] ?? 'https://rp.example/cb';
-      const { client, secret } = await clients.create({ name: 'Test RP', redirectUris: [redirectUri], ...input });
-      return { clientId: client.id, clientSecret: secret, redirectUri };
-    },
-  };
+  return asTestProvider({ ...server, logs, databaseUrl, close: () => server.stop() });
 }
 
 /** How the misbehaving upstream treats a path. */

@@ -23,6 +23,11 @@ export async function startProvider(env: Record<string, string> = {}, options: {
   // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
   // of throttling set their own limits.
   const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...env }, options);
+  return asTestProvider(server);
+}
+
+/** A running provider with the helpers that register users and clients in its database. */
+export function asTestProvider(server: TestServer): TestProvider {
   const ctx = server.provider!;
   const users = new UserService(server.db.orm.em);
   const clients = new ClientService(server.db.orm.em, () => ctx.clients.changed());
@@ -44,22 +49,8 @@ export async function startProvider(env: Record<string, string> = {}, options: {
   };
 }
 
-/** Cookies of one browser, across requests. */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, pair!.slice(eq + 1).trim());
-    }
-  }
-}
+export { CookieJar } from './cookie-jar.js';
+import { CookieJar } from './cookie-jar.js';
 
 /** A browser request: the jar's cookies, no automatic redirects. */
 export async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
