@@ -11,6 +11,8 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
   if (uri.length > 2048) return 'must be at most 2048 characters';
   if (/[\s\x00-\x1f\x7f]/.test(uri)) return 'must not contain whitespace or control characters';
+  // It is sent back byte for byte in a Location header: ASCII only (RFC 3986 §2), others percent-encoded.
+  if (/[^\x21-\x7e]/.test(uri)) return 'must be ASCII: percent-encode other characters (RFC 3986 §2.1), use punycode for host names';
   if (uri.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)';
   if (uri.includes('*')) return 'must not contain wildcards: redirect URIs are matched exactly';
   let url: URL;

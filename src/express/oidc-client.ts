@@ -60,7 +60,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Same-origin paths only: `/a/b?c`; never `//host`, `/\host`, a scheme or an encoded slash (RFC 9700 §4.11.1). */
+/** Same-origin paths only: `/a/b?c`; never `//host`, `/\host`, a scheme, an encoded slash (RFC 9700 §4.11.1) or a control character. */
 export function safeReturnTo(value: unknown, fallback: string): string {
   if (typeof value !== 'string' || value.length > 2048) return fallback;
   let decoded: string;
@@ -69,7 +69,7 @@ export function safeReturnTo(value: unknown, fallback: string): string {
   } catch {
     return fallback;
   }
-  const ok = (v: string) => /^\/(?![/\\])[^\s\\]*$/.test(v);
+  const ok = (v: string) => /^\/(?![/\\])[^\s\\\x00-\x1f\x7f]*$/.test(v);
   return ok(value) && ok(decoded) ? value : fallback;
 }
 

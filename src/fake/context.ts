@@ -44,8 +44,13 @@ export function isLoopbackOrigin(origin: string): boolean {
   }
 }
 
-/** An absolute http(s) URI without credentials or fragment, on an allowed origin (RFC 6749 §3.1.2). */
+/**
+ * An absolute http(s) URI without credentials or fragment, on an allowed origin (RFC 6749 §3.1.2),
+ * in visible ASCII only: it goes back byte for byte in a Location header, and the URL parser
+ * would silently drop a tab or line break that the header cannot carry.
+ */
 export function isAllowedRedirect(ctx: Pick<FakeContext, 'isAllowedOrigin'>, uri: string): boolean {
+  if (/[^\x21-\x7e]/.test(uri)) return false;
   try {
     const url = new URL(uri);
     return (url.protocol === 'http:' || url.protocol === 'https:') && !uri.includes('#') && !url.username && !url.password && ctx.isAllowedOrigin(url.origin);

@@ -10,7 +10,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type ASTVisitor, type GraphQLSchema, type ValidationContext } from 'graphql';
+import { BREAK, GraphQLError, visit, type ASTVisitor, type DocumentNode, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { GraphQLContext } from './context.js';
 import type { Clock } from '../clock.js';
 import { maskError } from './errors.js';
@@ -77,6 +77,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       logUnexpectedErrors(),
       unavailableStatus(),
       auditMutationsPlugin(),
+      storableText(),
     ],
   });
 }
@@ -93,6 +94,56 @@ function knownOperationTypes(context: ValidationContext): ASTVisitor {
       }
     },
   };
+}
+
+/** A NUL character, or half of a surrogate pair: text that PostgreSQL can neither store nor take as a parameter. */
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
+/**
+ * String arguments and variables must be text PostgreSQL can take: a NUL character would
+ * otherwise break the protocol message it travels in (an error that reads like a lost
+ * connection) and jsonb refuses both. Refused before any resolver runs: 400 BAD_USER_INPUT.
+ */
+function storableText(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          if (!unstorableIn(request.variables) && !unstorableInDocument(document)) return;
+          throw new GraphQLError('text must not contain NUL characters or unpaired surrogates', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
+function unstorableInDocument(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (!UNSTORABLE.test(node.value)) return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/** Strings and keys anywhere in a JSON value, without recursion (variables may nest deeply). */
+function unstorableIn(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return true;
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        if (UNSTORABLE.test(key)) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 /**

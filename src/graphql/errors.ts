@@ -42,6 +42,11 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
     const message = introspection ? 'GraphQL introspection is disabled on this server.' : formatted.message;
     return { message, locations: formatted.locations, path: formatted.path, extensions };
   }
+  // Apollo's own refusals of a request (a persisted query of another version, a hash that does
+  // not match its query) come with an HTTP 4xx but no code: the client's mistake, not ours.
+  if (clientRefusal(error)) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
+  }
   return {
     message: 'Internal server error',
     locations: formatted.locations,
@@ -62,6 +67,12 @@ function raisedOnPurpose(error: unknown): boolean {
   while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
   if (error.path === undefined) return true;
   return cause instanceof GraphQLError || !(cause instanceof Error);
+}
+
+function clientRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.path !== undefined || error.originalError !== undefined) return false;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** The error a request gets when its context cannot be built because the database is down. */

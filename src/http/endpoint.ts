@@ -22,7 +22,11 @@ export function withCors(policy: CorsPolicy) {
 
 export function handle(endpoint: (r: ProviderRequest, req: Request) => Promise<HttpResult>) {
   return (req: Request, res: Response, next: NextFunction) => {
-    endpoint(toProviderRequest(req), req).then((result) => send(res, result), next);
+    // A failure while sending (a header Node refuses) goes to the error handler too, never
+    // becomes an unhandled rejection that stops the process.
+    endpoint(toProviderRequest(req), req)
+      .then((result) => send(res, result))
+      .catch(next);
   };
 }
 

@@ -37,7 +37,10 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   const e = err as HttpishError;
   const known = e?.type ? CLIENT_ERRORS[e.type] : undefined;
-  const status = known?.[0] ?? (e?.expose && (e.status ?? 0) >= 400 && (e.status ?? 0) < 500 ? e.status! : 500);
+  // The router marks a path it cannot percent-decode (`/interaction/%zz`) as a 400 URIError
+  // without `expose`: the client's mistake all the same.
+  const clientError = e?.expose || err instanceof URIError;
+  const status = known?.[0] ?? (clientError && (e.status ?? 0) >= 400 && (e.status ?? 0) < 500 ? e.status! : 500);
   if (status >= 500) req.log?.error({ err }, 'unhandled error');
   else req.log?.info({ type: e?.type, status }, 'rejected request');
   if (res.headersSent) {

@@ -2,7 +2,8 @@
  * Request parameters as protocol code sees them: single strings. A parameter sent twice is an
  * error (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once"); arrays and objects from
  * a permissive parser (`client_id[]=…`, `{"$gt": ""}`) are refused before any lookup
- * (SECURITY-CASES AZ-15, AZ-16).
+ * (SECURITY-CASES AZ-15, AZ-16), and so are values with a NUL character, which no protocol
+ * value has and PostgreSQL can neither store nor take as a query parameter.
  */
 import { invalidRequest } from './errors.js';
 
@@ -13,7 +14,7 @@ export interface Params {
   get(name: string): string | undefined;
   /** Names sent more than once. */
   readonly duplicates: string[];
-  /** Names whose value is not a string (nested objects, arrays from other parsers). */
+  /** Names whose value is not a plain string (nested objects, arrays from other parsers, NUL characters). */
   readonly malformed: string[];
 }
 
@@ -30,7 +31,8 @@ export function readParams(raw: RawParams | undefined): Params {
       continue;
     }
     if (typeof value === 'string') {
-      if (value !== '') values.set(name, value);
+      if (value.includes('\u0000')) malformed.push(name);
+      else if (value !== '') values.set(name, value);
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
       duplicates.push(name);
     } else if (value !== undefined) {

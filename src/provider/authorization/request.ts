@@ -199,7 +199,7 @@ function requestedSubject(claims: string | undefined): string | undefined {
   const subs = ['id_token', 'userinfo']
     .map((member) => (parsed as Record<string, { sub?: { value?: unknown } } | undefined>)[member]?.sub?.value)
     .filter((v) => v !== undefined);
-  if (subs.some((v) => typeof v !== 'string') || new Set(subs).size > 1) throw invalidRequest('claims asks for an invalid sub');
+  if (subs.some((v) => typeof v !== 'string' || v.includes('\u0000')) || new Set(subs).size > 1) throw invalidRequest('claims asks for an invalid sub');
   return subs[0] as string | undefined;
 }
 
