@@ -3,7 +3,8 @@
  * checked for life: the client still registered, the grant not revoked, the user still there and
  * active (SECURITY-CASES UI-03, UI-05, BR-01…BR-04). Used by userinfo and the GraphQL API.
  */
-import { User } from '../db/entities/user.js';
+import { findActiveUser } from '../users/active-user.js';
+import type { User } from '../db/entities/user.js';
 import { BearerError } from '../resource/errors.js';
 import { createAccessTokenVerifier, type VerifiedAccessToken } from '../resource/verifier.js';
 import type { ProviderContext } from './context.js';
@@ -38,7 +39,7 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
     const grantId = verified.claims.grant_id as string | undefined;
     if (grantId === undefined) return verified; // client_credentials: no user, no grant
     if (!(await ctx.grants.isActive(grantId))) throw new BearerError('invalid_token', 'the access token has been revoked');
-    const user = await ctx.orm.em.fork().findOne(User, { id: verified.sub, active: true });
+    const user = await findActiveUser(ctx.orm, verified.sub);
     if (!user) throw new BearerError('invalid_token', 'the user of this token no longer exists or is disabled');
     return { ...verified, grantId, user };
   };

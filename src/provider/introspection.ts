@@ -4,7 +4,7 @@
  * expired, revoked, foreign or unknown is `{"active": false}` and nothing else (RFC 7662 §2.2;
  * SECURITY-CASES IN-01, IN-02).
  */
-import { User } from '../db/entities/user.js';
+import { findActiveUser } from '../users/active-user.js';
 import type { ProviderContext } from './context.js';
 import { OAuthError, invalidClient, invalidRequest } from './errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
@@ -46,7 +46,7 @@ async function describe(ctx: ProviderContext, token: string, requester: string):
     if (r.clientId !== requester || r.rotatedAt !== null || r.expiresAt <= ctx.clock.now()) return INACTIVE;
     const grant = await ctx.grants.findGrant(r.grantId);
     if (!grant || grant.revokedAt !== null) return INACTIVE;
-    const user = await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true });
+    const user = await findActiveUser(ctx.orm, grant.userId);
     if (!user) return INACTIVE;
     return { active: true, token_type: 'refresh_token', scope: r.scope, client_id: r.clientId, sub: user.id, username: user.username, iss: ctx.issuer, exp: Math.floor(r.expiresAt / 1000) };
   }

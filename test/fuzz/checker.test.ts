@@ -6,7 +6,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allowedTarget, applyJwtRecipe, diffSnapshots, encodeEntries, fuzzParams, jwtRecipe, mutate, mutations, onlyCsrfRenewed, pct, problemsOf, signWith, type Observed, type Policy, type SigningKey } from './support.js';
+import { allowedTarget, problemsOf, type Observed, type Policy } from './support/checker.js';
+import { diffSnapshots, onlyCsrfRenewed } from './support/database.js';
+import { applyJwtRecipe, jwtRecipe, signWith, type SigningKey } from './support/jwt.js';
+import { mutate, mutations } from './support/mutators.js';
+import { fuzzParams } from './support/settings.js';
+import { encodeEntries, pct } from './support/values.js';
 
 const OWN = 'http://localhost:3000';
 const policy: Policy = { own: [OWN], targets: ['https://rp.example/cb', 'https://rp.example/cb?x=1'], origins: ['http://localhost:5173'], endpoints: ['http://127.0.0.1:4000/authorize'] };

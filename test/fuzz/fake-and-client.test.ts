@@ -4,7 +4,7 @@
  * tokens re-signed with its own keys). TYPE=client (a BFF logging in at a real provider of this
  * project): /openid/login with hostile returnTo values followed through a whole login,
  * /openid/callback with random code/state/iss, the logout form, and back-channel logout with
- * random and re-signed logout tokens. Every response passes the properties of support.ts.
+ * random and re-signed logout tokens. Every response passes the properties of support/checker.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -16,66 +16,16 @@ import { pkcePair } from '../support/provider.js';
 import { freePort, startBff, type Bff } from '../support/client-mode.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { cached, providerSigningKeys, startFuzzProvider, type FuzzProvider } from './fixtures.js';
-import {
-  applyHeaders,
-  applyJwtRecipe,
-  assertResponse,
-  bodyKind,
-  DbWatch,
-  encodeEntries,
-  entriesOf,
-  focus,
-  focused,
-  fuzzParams,
-  headerPlan,
-  jwtRecipe,
-  junk,
-  makeBody,
-  mutate,
-  mutations,
-  NO_THROTTLE,
-  printStats,
-  probe,
-  signWith,
-  timeoutFor,
-  uriVariant,
-  type BodyKind,
-  type Entry,
-  type FuzzRequest,
-  type HeaderPlan,
-  type Mutant,
-  type Observed,
-  type Policy,
-  type SigningKey,
-} from './support.js';
-
-interface Built {
-  base: string;
-  method: string;
-  path: string;
-  query?: Entry[];
-  body?: Entry[];
-  kind?: BodyKind;
-  seed?: number;
-  headers?: Record<string, string | undefined>;
-  plan: HeaderPlan;
-  pool?: { ids?: string[]; secrets?: string[]; tokens?: string[] };
-}
-
-function build(b: Built): FuzzRequest {
-  const query = b.query?.length ? `?${encodeEntries(b.query)}` : '';
-  const { body, contentType } = b.body ? makeBody(b.kind ?? 'form', b.body, b.seed ?? 0) : {};
-  const headers = applyHeaders({ 'content-type': contentType, ...b.headers }, b.plan, { ids: b.pool?.ids ?? [], secrets: b.pool?.secrets ?? [], tokens: b.pool?.tokens ?? [] });
-  return { method: b.method, url: `${b.base}${b.path}${query}`, headers, body };
-}
-
-const setCookie = (res: Observed | Response, name: string): string | undefined => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';');
-    if (pair!.startsWith(`${name}=`) && !/max-age=0/i.test(line)) return pair!;
-  }
-  return undefined;
-};
+import { bodyKind, type BodyKind } from './support/bodies.js';
+import { assertResponse, type Policy } from './support/checker.js';
+import { DbWatch } from './support/database.js';
+import { headerPlan } from './support/headers.js';
+import { cookieOf, printStats, probe, type FuzzRequest } from './support/http.js';
+import { applyJwtRecipe, jwtRecipe, signWith, type Mutant, type SigningKey } from './support/jwt.js';
+import { focus, focused, mutate, mutatesParams, mutations, variations } from './support/mutators.js';
+import { buildRequest } from './support/request.js';
+import { fuzzParams, NO_THROTTLE, timeoutFor } from './support/settings.js';
+import { encodeEntries, entriesOf, junk, uriVariant, type Entry } from './support/values.js';
 
 const RETURN_TO = [
   '/app?tab=1',
@@ -144,7 +94,7 @@ describe('the fake provider', () => {
     const html = await res.text();
     const request = /name="request" value="([^"]*)"/.exec(html)?.[1]?.replace(/&amp;/g, '&') ?? '';
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    return { request, csrf, cookie: setCookie(res, 'jwt-oidc.fake-csrf') ?? '' };
+    return { request, csrf, cookie: cookieOf(res, 'jwt-oidc.fake-csrf') ?? '' };
   }
 
   const baseParams = (challenge: string, extra: Record<string, string> = {}) => ({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email profile', state: 'st', nonce: 'n-1', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
@@ -186,21 +136,18 @@ describe('the fake provider', () => {
             pick: fc.option(fc.oneof(fc.constant('known'), junk), { nil: undefined, freq: 4 }),
           }),
           csrf: fc.constantFrom('keep', 'keep', 'keep', 'junk', 'drop', 'noCookie'),
-          ops: mutations(4),
-          plan: headerPlan,
-          kind: bodyKind,
-          seed: fc.nat(),
+          ...variations(4),
           s: junk,
         }),
         async (c) => {
           const m = focused(c);
-          const clean = c.focus !== 'params' && c.focus !== 'all';
+          const clean = !mutatesParams(c.focus);
           const { challenge } = pkcePair();
           const params = entriesOf({ ...baseParams(challenge, { response_type: c.responseType, redirect_uri: c.redirect }), response_mode: c.responseMode, prompt: c.prompt });
           const mutated = mutate(params, m.ops, [CLIENT_ID, REDIRECT, `${FRONTEND}/other`, `${FRONTEND}/cb?x=1`, 'openid', 'S256', challenge]);
           if (c.step === 'authorize') {
             const identity = c.prompt === 'none' ? `jwt-oidc.fake-identity=${c.s}` : undefined;
-            await check(build({ base: issuer, method: m.method, path: '/authorize', query: m.method === 'GET' ? mutated : [], body: m.method === 'POST' ? mutated : undefined, kind: m.kind, seed: c.seed, headers: { cookie: identity }, plan: m.plan }));
+            await check(buildRequest({ base: issuer, method: m.method, path: '/authorize', query: m.method === 'GET' ? mutated : [], body: m.method === 'POST' ? mutated : undefined, kind: m.kind, seed: c.seed, headers: { cookie: identity }, plan: m.plan }));
             return;
           }
           const page = await loginPage(baseParams(challenge, { response_type: clean ? 'code' : c.responseType, redirect_uri: c.redirect }));
@@ -211,7 +158,7 @@ describe('the fake provider', () => {
           const id = c.identity;
           const fields = entriesOf({ request, csrf, ...(id.pick !== undefined ? { identity: id.pick === 'known' ? known : id.pick } : { sub: id.sub, email: id.email, name: id.name, claims: id.claims }) });
           const body = clean ? fields : mutate(fields, m.ops, [page.request, page.csrf, 'alice']);
-          await check(build({ base: issuer, method: 'POST', path: '/fake/login', body, kind: m.kind, seed: c.seed, headers: { cookie }, plan: m.plan }));
+          await check(buildRequest({ base: issuer, method: 'POST', path: '/fake/login', body, kind: m.kind, seed: c.seed, headers: { cookie }, plan: m.plan }));
         },
       ),
       fuzzParams(120),
@@ -230,14 +177,11 @@ describe('the fake provider', () => {
           method: fc.constantFrom('GET', 'POST', 'POST', 'PUT', 'OPTIONS'),
           target: fc.constantFrom('home', 'home', 'other', 'evil', 'mutated', 'variant', 'variant', 'none'),
           variant: uriVariant([`${FRONTEND}/`, `${FRONTEND}/signed-out?x=1`]),
-          ops: mutations(4),
-          plan: headerPlan,
-          kind: bodyKind,
-          seed: fc.nat(),
+          ...variations(4),
           s: junk,
         }),
         async (c) => {
-          const clean = c.focus !== 'params' && c.focus !== 'all';
+          const clean = !mutatesParams(c.focus);
           const m = focused(c, c.endpoint === 'token' || c.endpoint === 'graphql' ? 'POST' : c.seed % 2 ? 'GET' : 'POST');
           const t = await tokens();
           const real = [t.access_token, t.id_token];
@@ -249,18 +193,18 @@ describe('the fake provider', () => {
             const fields = entriesOf({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: auth === 'post' || auth === 'both' || auth === 'none' ? CLIENT_ID : undefined, client_secret: auth === 'post' || auth === 'both' ? SECRET : undefined });
             const basic = auth === 'basic' || auth === 'both' ? `Basic ${Buffer.from(`${CLIENT_ID}:${SECRET}`).toString('base64')}` : undefined;
             const body = mutate(fields, m.ops, [code, verifier, REDIRECT, CLIENT_ID, SECRET]);
-            req = build({ base: issuer, method: m.method, path: '/token', body, kind: c.json ? 'json' : m.kind, seed: c.seed, headers: { authorization: basic }, plan: m.plan, pool: { ids: [CLIENT_ID], secrets: [SECRET], tokens: real } });
+            req = buildRequest({ base: issuer, method: m.method, path: '/token', body, kind: c.json ? 'json' : m.kind, seed: c.seed, headers: { authorization: basic }, plan: m.plan, pool: { ids: [CLIENT_ID], secrets: [SECRET], tokens: real } });
           } else if (c.endpoint === 'userinfo') {
             const inBody = m.method === 'POST' && c.seed % 3 === 0;
             const body = mutate(inBody ? [['access_token', mutant.token]] : [['x', '1']], m.ops, real);
-            req = build({ base: issuer, method: m.method, path: '/userinfo', body: m.method === 'GET' ? undefined : body, kind: m.kind, seed: c.seed, headers: { authorization: inBody ? undefined : `Bearer ${mutant.token}` }, plan: m.plan, pool: { tokens: real } });
+            req = buildRequest({ base: issuer, method: m.method, path: '/userinfo', body: m.method === 'GET' ? undefined : body, kind: m.kind, seed: c.seed, headers: { authorization: inBody ? undefined : `Bearer ${mutant.token}` }, plan: m.plan, pool: { tokens: real } });
           } else if (c.endpoint === 'end-session') {
             const target = { home: `${FRONTEND}/`, other: `${FRONTEND}/signed-out?x=1`, evil: 'https://evil.example/', mutated: `${FRONTEND}${c.s}`, variant: c.variant, none: undefined }[c.target];
             const params = mutate(entriesOf({ post_logout_redirect_uri: target, state: 'st', id_token_hint: t.id_token, client_id: CLIENT_ID }), m.ops, [FRONTEND, REDIRECT, t.id_token]);
-            req = build({ base: issuer, method: m.method, path: '/session/end', query: m.method === 'GET' ? params : [], body: m.method === 'GET' ? undefined : params, kind: m.kind, seed: c.seed, headers: { cookie: `jwt-oidc.fake-identity=${c.s}` }, plan: m.plan });
+            req = buildRequest({ base: issuer, method: m.method, path: '/session/end', query: m.method === 'GET' ? params : [], body: m.method === 'GET' ? undefined : params, kind: m.kind, seed: c.seed, headers: { cookie: `jwt-oidc.fake-identity=${c.s}` }, plan: m.plan });
           } else {
             const gql = JSON.stringify({ query: ['{ me { sub clientId scopes claims userinfo user { id } } }', '{ serverInfo { mode issuer } }', '{ users(first: 1) { edges { node { id } } } }', c.s][c.seed % 4] });
-            req = { ...build({ base: fake.url, method: 'POST', path: '/graphql', headers: { authorization: `Bearer ${mutant.token}` }, plan: m.plan, pool: { tokens: real } }), body: gql };
+            req = { ...buildRequest({ base: fake.url, method: 'POST', path: '/graphql', headers: { authorization: `Bearer ${mutant.token}` }, plan: m.plan, pool: { tokens: real } }), body: gql };
             req.headers = { 'content-type': 'application/json', ...req.headers };
           }
           const res = await check(req);
@@ -329,7 +273,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
   async function startLogin(returnTo = '/app', cookie?: string) {
     const res = await fetch(`${bff.url}/openid/login?returnTo=${encodeURIComponent(returnTo)}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
     const location = new URL(res.headers.get('location')!);
-    return { authorize: location, state: location.searchParams.get('state')!, cookie: setCookie(res, cookieName) ?? cookie ?? '' };
+    return { authorize: location, state: location.searchParams.get('state')!, cookie: cookieOf(res, cookieName) ?? cookie ?? '' };
   }
 
   /** The provider's answer to the BFF's authorization request, for alice (a session made in process). */
@@ -354,10 +298,10 @@ describe('client mode (a BFF at a provider of this project)', () => {
         async (c) => {
           const m = focused(c, 'GET');
           const query = mutate([['returnTo', c.returnTo], ...(c.dup ? ([['returnTo', '/second']] as Entry[]) : [])], m.ops, RETURN_TO);
-          const login = await probe(build({ base: bff.url, method: m.method, path: '/openid/login', query, plan: m.plan }), bffPolicy, { db: bffDb });
+          const login = await probe(buildRequest({ base: bff.url, method: m.method, path: '/openid/login', query, plan: m.plan }), bffPolicy, { db: bffDb });
           if (login.status !== 303) return;
           const authorize = new URL(login.headers.get('location')!);
-          const cookie = setCookie(login, cookieName);
+          const cookie = cookieOf(login, cookieName);
           const callback = await providerCallback(authorize);
           if (!callback.href.startsWith(`${bff.publicUrl}/openid/callback`)) throw new Error(`the provider did not answer the BFF: ${callback}`);
           const done = await probe({ method: 'GET', url: callback.href.replace(bff.publicUrl, bff.url), headers: cookie ? { cookie } : {} }, bffPolicy, { db: bffDb, allowWrites: () => true });
@@ -389,7 +333,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
         }),
         async (c) => {
           const m = focused(c, 'GET');
-          if (c.focus !== 'params' && c.focus !== 'all') Object.assign(c, { code: 'real', state: 'real', iss: 'real', error: undefined, tokens: undefined, cookie: 'keep' });
+          if (!mutatesParams(c.focus)) Object.assign(c, { code: 'real', state: 'real', iss: 'real', error: undefined, tokens: undefined, cookie: 'keep' });
           const login = await startLogin('/app');
           const answer = c.code === 'real' || c.code === 'dup' || c.iss === 'real' ? await providerCallback(login.authorize) : undefined;
           const realCode = answer?.searchParams.get('code') ?? '';
@@ -402,7 +346,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
           if (c.iss === 'dup') params.push(['iss', 'https://evil.example']);
           const query = mutate(params, m.ops, [realCode, login.state, provider]);
           const cookie = { keep: login.cookie, drop: undefined, junk: `${cookieName}=${c.s}`, long: `${cookieName}=${'x'.repeat(200)}` }[c.cookie];
-          const req = build({ base: bff.url, method: m.method, path: '/openid/callback', query, headers: { cookie }, plan: m.plan });
+          const req = buildRequest({ base: bff.url, method: m.method, path: '/openid/callback', query, headers: { cookie }, plan: m.plan });
           // A callback with this browser's pending state spends the transaction, even when it fails.
           const spends = cookie === login.cookie && req.url.includes(`state=${encodeURIComponent(login.state)}`);
           await probe(req, bffPolicy, { db: bffDb, allowWrites: (diffs) => spends && diffs.every((d) => d.table === 'jwt_oidc_rp_sessions') });
@@ -418,7 +362,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
       const login = await startLogin('/app');
       const callback = await providerCallback(login.authorize);
       const res = await fetch(callback.href.replace(bff.publicUrl, bff.url), { headers: { cookie: login.cookie }, redirect: 'manual' });
-      return setCookie(res, cookieName)!;
+      return cookieOf(res, cookieName)!;
     }, 0);
     const providerKeys = () => providerSigningKeys(fx.ctx);
     await fc.assert(
@@ -439,7 +383,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
         }),
         async (c) => {
           const m = focused(c, 'POST');
-          const clean = c.focus !== 'params' && c.focus !== 'all';
+          const clean = !mutatesParams(c.focus);
           if (c.route === 'logout') {
             const cookie = c.loggedIn || clean ? await session() : (await startLogin()).cookie;
             const page = await probe({ method: 'GET', url: `${bff.url}/openid/logout`, headers: { cookie } }, bffPolicy, { db: bffDb });
@@ -447,7 +391,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
             const kind = clean ? 'keep' : c.csrf;
             const fields: Entry[] = kind === 'keep' ? [['csrf', csrf]] : kind === 'junk' ? [['csrf', c.s]] : kind === 'dup' ? [['csrf', csrf], ['csrf', csrf]] : kind === 'otherSession' ? [['csrf', csrf]] : [];
             const sendCookie = kind === 'otherSession' ? (await startLogin()).cookie : cookie;
-            await probe(build({ base: bff.url, method: m.method, path: '/openid/logout', body: mutate(fields, m.ops, [csrf]), kind: m.kind, seed: c.seed, headers: { cookie: sendCookie }, plan: m.plan }), bffPolicy, { db: bffDb });
+            await probe(buildRequest({ base: bff.url, method: m.method, path: '/openid/logout', body: mutate(fields, m.ops, [csrf]), kind: m.kind, seed: c.seed, headers: { cookie: sendCookie }, plan: m.plan }), bffPolicy, { db: bffDb });
             return;
           }
           // Back-channel logout: a token the provider could have signed, with claims and shape varied.
@@ -469,7 +413,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
           const signed = `${input}.${signWith(key, input)}`;
           const token = c.recipe && !clean ? applyJwtRecipe(c.recipe, [signed], providerKeys(), [clientId]).token : signed;
           const body = mutate([['logout_token', token]], m.ops, [signed]);
-          await probe(build({ base: bff.url, method: m.method, path: '/openid/backchannel-logout', body, kind: m.kind, seed: c.seed, plan: m.plan, pool: { tokens: [signed] } }), bffPolicy, { db: bffDb });
+          await probe(buildRequest({ base: bff.url, method: m.method, path: '/openid/backchannel-logout', body, kind: m.kind, seed: c.seed, plan: m.plan, pool: { tokens: [signed] } }), bffPolicy, { db: bffDb });
         },
       ),
       fuzzParams(120),
@@ -491,7 +435,7 @@ describe('client mode (a BFF at a provider of this project)', () => {
         async (c) => {
           const bearer = c.bearer === 'provider' ? (await fx.mintTokens('conf')).access_token : c.bearer;
           const cookie = c.cookie === 'session' ? (await startLogin()).cookie : c.cookie === undefined ? undefined : `${cookieName}=${c.cookie}`;
-          const req = build({ base: bff.url, method: c.method, path: c.path, headers: { 'content-type': 'application/json', authorization: bearer === undefined ? undefined : `Bearer ${bearer}`, cookie }, plan: c.plan });
+          const req = buildRequest({ base: bff.url, method: c.method, path: c.path, headers: { 'content-type': 'application/json', authorization: bearer === undefined ? undefined : `Bearer ${bearer}`, cookie }, plan: c.plan });
           if (c.method !== 'GET') req.body = JSON.stringify({ query: c.query });
           await probe(req, bffPolicy, { db: bffDb });
         },

@@ -8,7 +8,11 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { SignatureAlg } from '../../src/config/definitions.js';
 import type { ProviderContext } from '../../src/provider/context.js';
 import { authorizeUrl, pkcePair, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
-import { DbWatch, NO_THROTTLE, type FuzzRequest, type Policy, type SigningKey } from './support.js';
+import type { Policy } from './support/checker.js';
+import { DbWatch } from './support/database.js';
+import type { FuzzRequest } from './support/http.js';
+import type { SigningKey } from './support/jwt.js';
+import { NO_THROTTLE } from './support/settings.js';
 
 export interface FixtureClient {
   id: string;

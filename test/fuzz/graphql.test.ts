@@ -4,33 +4,20 @@
  * text; sent as POST JSON, batches, GET, odd content types and broken bodies; with no token, real
  * tokens (a user's, an administrator's, a machine's) and mutated ones. Destructive mutations only
  * ever name "victim" rows, re-created when gone, so the fixtures survive. Every response passes
- * the properties of support.ts; on top: no INTERNAL_SERVER_ERROR, and `me` never answers for a
+ * the properties of support/checker.ts; on top: no INTERNAL_SERVER_ERROR, and `me` never answers for a
  * forged token.
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { cached, startFuzzProvider, type FuzzProvider } from './fixtures.js';
-import {
-  applyHeaders,
-  applyJwtRecipe,
-  assertResponse,
-  focus,
-  focused,
-  fuzzParams,
-  headerPlan,
-  uriVariant,
-  jwtRecipe,
-  junk,
-  mutations,
-  NASTY,
-  printStats,
-  probe,
-  timeoutFor,
-  type FuzzRequest,
-  type Mutant,
-  type Observed,
-} from './support.js';
+import { assertResponse, type Observed } from './support/checker.js';
+import { applyHeaders, headerPlan } from './support/headers.js';
+import { printStats, probe, type FuzzRequest } from './support/http.js';
+import { applyJwtRecipe, jwtRecipe, type Mutant } from './support/jwt.js';
+import { focus, focused, mutations } from './support/mutators.js';
+import { fuzzParams, timeoutFor } from './support/settings.js';
+import { junk, NASTY, uriVariant } from './support/values.js';
 
 let fx: FuzzProvider;
 let root: { id: string; username: string };

@@ -3,7 +3,7 @@
  * the client it was issued to, with the redirect_uri and PKCE verifier of its request; a second
  * use revokes everything the first one produced (RFC 6749 §4.1.2; SECURITY-CASES TK-01…TK-08).
  */
-import { User } from '../../../db/entities/user.js';
+import { findActiveUser } from '../../../users/active-user.js';
 import { invalidGrant, invalidRequest } from '../../errors.js';
 import type { GrantType } from '../grant-type.js';
 import { checkCodeVerifier } from '../pkce.js';
@@ -37,7 +37,7 @@ export const authorizationCode: GrantType = {
     checkCodeVerifier(record.codeChallenge, params.get('code_verifier'));
 
     const grant = await ctx.grants.findGrant(record.grantId);
-    const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
+    const user = grant ? await findActiveUser(ctx.orm, grant.userId) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
 
     // Consume the code and store the refresh token together: all or nothing (TK-02).

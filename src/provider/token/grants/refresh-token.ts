@@ -4,7 +4,7 @@
  * grant refreshes at most MAX_REFRESH times; scope may narrow, never widen (SECURITY-CASES
  * TK-18…TK-22). The ID token keeps `iss`, `sub`, `aud`, `azp` and `auth_time` (OIDC Core §12.2).
  */
-import { User } from '../../../db/entities/user.js';
+import { findActiveUser } from '../../../users/active-user.js';
 import { isRestricted } from '../../authorization/client-extras.js';
 import { invalidGrant, invalidRequest, invalidScope } from '../../errors.js';
 import { SCOPE_TOKEN, spaceList } from '../../params.js';
@@ -29,7 +29,7 @@ export const refreshToken: GrantType = {
     if (record.rotatedAt !== null) return replay(record.grantId);
     if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the refresh token has expired');
 
-    const user = grant ? await ctx.orm.em.fork().findOne(User, { id: grant.userId, active: true }) : null;
+    const user = grant ? await findActiveUser(ctx.orm, grant.userId) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
     // A restriction added since the login applies from the next refresh on.
     if (isRestricted(client, user)) throw invalidGrant('this account may no longer use this application');
