@@ -3,7 +3,6 @@
  * can be read from /proc apart from the load generator's and from its peer's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,17 +21,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now (the OS picks it; the tiny race is acceptable here). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../src/util/free-port.js';
+export { freePort };
 
 interface SpawnOptions {
   name: string;
