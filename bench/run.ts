@@ -57,7 +57,7 @@ function configFor(quick: boolean, cpuProf: boolean, build: { cli: string; dir: 
     warmupSec: quick ? 0.5 : 3,
     roundSec: quick ? 0.8 : 4,
     rounds: 3,
-    rotationSec: quick ? 20 : 60,
+    rotationSec: quick ? 15 : 60,
     instancesSec: quick ? 3 : 15,
     // The LRU's size does not change the cost of a verification; a small one keeps the pool
     // (which an ES512 provider signs at a few hundred per second) quick to make.
