@@ -292,7 +292,7 @@ describe('TK-09 client authentication failures', () => {
   it('TK-09: a wrong client_secret in the POST body (client_secret_post): 400/401 invalid_client, ∅DB', async () => {
     const { code, verifier } = await codeFor(provider, client, alice);
     await expectNothingPersisted(provider, async () => {
-      const res = await tokenRequest(provider, { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier!, client_id: client.clientId, client_secret: `x${client.clientSecret!.slice(1)}` });
+      const res = await tokenRequest(provider, { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier!, client_id: client.clientId, client_secret: `${client.clientSecret![0] === 'x' ? 'y' : 'x'}${client.clientSecret!.slice(1)}` });
       await expectError(res, [400, 401], 'invalid_client');
     });
     await expectTokens(await redeem(provider, client, code, verifier));
