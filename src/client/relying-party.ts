@@ -225,7 +225,7 @@ export class RelyingParty {
         const meta = config.serverMetadata();
         if (!meta.jwks_uri) throw new LogoutTokenError('the provider publishes no keys');
         const supported = meta.id_token_signing_alg_values_supported?.filter((a) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
-        return logoutTokenValidator({ issuer: meta.issuer, clientId: this.options.clientId, keys: createRemoteKeySet(new URL(meta.jwks_uri), { timeout: (this.options.timeout ?? 10) * 1000, cooldown: 30_000, fetch: globalThis.fetch, now: Date.now }), algorithms: supported?.length ? supported : undefined });
+        return logoutTokenValidator({ issuer: meta.issuer, clientId: this.options.clientId, keys: createRemoteKeySet(new URL(meta.jwks_uri), { timeout: (this.options.timeout ?? 10) * 1000, cooldown: 30_000 }), algorithms: supported?.length ? supported : undefined });
       })
       .catch((e) => {
         this.logoutTokens = undefined;

@@ -117,7 +117,16 @@ function storableText(): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
+/** Apollo hands the same DocumentNode to every request with the same text: walk it once. */
+const documentVerdicts = new WeakMap<DocumentNode, boolean>();
+
 function unstorableInDocument(document: DocumentNode): boolean {
+  let verdict = documentVerdicts.get(document);
+  if (verdict === undefined) documentVerdicts.set(document, (verdict = walkForUnstorable(document)));
+  return verdict;
+}
+
+function walkForUnstorable(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     StringValue(node) {

@@ -19,8 +19,10 @@ export interface RemoteKeySetOptions {
   cooldown: number;
   /** Upper bound of the provider's `max-age`, and the age used when it sends none, ms (default 600 000). */
   maxCacheAge?: number;
-  fetch: typeof fetch;
-  now: () => number;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Default: Date.now. */
+  now?: () => number;
 }
 
 /** Shortest honoured `max-age`, ms: a provider asking for 0 must not turn every request into a fetch. */
@@ -46,18 +48,19 @@ export function cacheMaxAge(header: string | null): number | undefined {
 
 export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
   const maxCacheAge = options.maxCacheAge ?? 600_000;
+  const { fetch: get = globalThis.fetch, now = Date.now } = options;
   let current: Loaded | undefined;
   let loading: Promise<Loaded> | undefined;
   let lastAttempt = -Infinity;
 
   async function load(): Promise<Loaded> {
-    lastAttempt = options.now();
-    const res = await options.fetch(url, { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'error', signal: AbortSignal.timeout(options.timeout) });
+    lastAttempt = now();
+    const res = await get(url, { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'error', signal: AbortSignal.timeout(options.timeout) });
     if (res.status !== 200) throw new RemoteKeySetError(`the JWKS at ${url.href} answered HTTP ${res.status}`);
     const body = (await res.json().catch(() => undefined)) as JSONWebKeySet | undefined;
     if (!body || typeof body !== 'object' || !Array.isArray(body.keys)) throw new RemoteKeySetError(`the JWKS at ${url.href} is not a JWK Set`);
     const age = cacheMaxAge(res.headers.get('cache-control')) ?? maxCacheAge;
-    return { getKey: createLocalJWKSet(body), fetchedAt: options.now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge) };
+    return { getKey: createLocalJWKSet(body), fetchedAt: now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge) };
   }
 
   /** One fetch at a time; a failed one leaves the previous set in place. */
@@ -70,17 +73,17 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
 
   return async (header, token) => {
     const set = current ?? (await refresh());
-    if (options.now() - set.fetchedAt >= set.maxAge && !loading) {
+    if (now() - set.fetchedAt >= set.maxAge && !loading) {
       // Stale: keep verifying with what we have while the next set loads (a failure is retried
       // on the next request that finds the set stale, after the cooldown).
-      if (options.now() - lastAttempt >= Math.min(options.cooldown, set.maxAge)) refresh().catch(() => undefined);
+      if (now() - lastAttempt >= Math.min(options.cooldown, set.maxAge)) refresh().catch(() => undefined);
     }
     try {
       return await set.getKey(header, token);
     } catch (e) {
       if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
       // A load already under way may bring the key; otherwise fetch once per cooldown.
-      if (!loading && options.now() - lastAttempt < options.cooldown) throw e;
+      if (!loading && now() - lastAttempt < options.cooldown) throw e;
       const fresh = await (loading ?? refresh());
       return fresh.getKey(header, token);
     }

@@ -5,7 +5,7 @@
  */
 import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
-import { User } from '../../db/entities/user.js';
+import { findActiveUser } from '../../users/active-user.js';
 import { serializeCookie } from '../../http/cookies.js';
 import { errorPage } from '../../interaction/views/error.js';
 import { PAGE_CSP } from '../../interaction/views/layout.js';
@@ -40,7 +40,7 @@ export async function authorize(ctx: ProviderContext, req: ProviderRequest): Pro
 
 /** What to do with a valid request, given the browser's session. */
 async function decide(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, found: ProviderSession | undefined, hint: IdTokenHint | undefined): Promise<HttpResult> {
-  const user = found ? await ctx.orm.em.fork().findOne(User, { id: found.userId, active: true }) : null;
+  const user = found ? await findActiveUser(ctx.orm, found.userId) : null;
   const session = user ? found : undefined;
   const none = request.prompt.includes('none');
   // A hint naming someone other than who is logged in: that someone must log in (AZ-22).

@@ -100,9 +100,13 @@ function toRefresh(r: Row): RefreshTokenRecord {
   };
 }
 
-/** What became of a refresh (see GrantStore.refresh). */
-export type RefreshOutcome = { token: string } | 'replayed' | 'grant-refused';
-/** What became of a code redemption (see GrantStore.redeemCode). */
+/** What a redemption marks used: fixed names, never input. */
+const PRESENTED = {
+  authorization_code: { table: 'authorization_codes', hash: 'code_hash', used: 'consumed_at' },
+  refresh_token: { table: 'refresh_tokens', hash: 'token_hash', used: 'rotated_at' },
+} as const;
+
+/** What became of a code redemption or a refresh: 'grant-refused' changed nothing. */
 export type RedeemOutcome = { refreshToken?: string } | 'replayed' | 'grant-refused';
 
 export class GrantStore {
@@ -209,67 +213,60 @@ export class GrantStore {
   }
 
   /**
-   * One refresh (RFC 6749 §6, rotation per RFC 9700 §4.14.2) as a single statement, so all of it
-   * happens or none: the grant counts a refresh (refused when revoked or, with `maxRefresh`, used
-   * up) and lives on to the new token's expiry; only then is the presented token marked used, and
-   * only a token marked used by this statement yields a successor. Of parallel refreshes with one
-   * token, the row lock on the token lets exactly one win; the others come back 'replayed'
-   * (SECURITY-CASES TK-19). 'grant-refused' changed nothing.
+   * One refresh (RFC 6749 §6, rotation per RFC 9700 §4.14.2): the grant counts a refresh (refused
+   * when revoked or, with `maxRefresh`, used up), the presented token is marked used and its
+   * successor stored. Of parallel refreshes with one token exactly one wins; the others come
+   * back 'replayed' (SECURITY-CASES TK-19).
    */
-  async refresh(old: RefreshTokenRecord, scope: string, ttlMs: number, maxRefresh: number | null): Promise<RefreshOutcome> {
-    const value = newOpaqueValue();
-    const now = new Date(this.clock.now());
-    const expires = new Date(now.getTime() + ttlMs);
-    const [row] = await this.sql<{ counted: number; issued: number }>(
-      `with counted as (
-         update grants set expires_at = greatest(expires_at, ?), refresh_count = refresh_count + 1
-         where id = ? and revoked_at is null${maxRefresh !== null ? ' and refresh_count < ?' : ''}
-         returning id),
-       rotated as (
-         update refresh_tokens set rotated_at = ?
-         where token_hash = ? and rotated_at is null and exists (select 1 from counted)
-         returning grant_id),
-       issued as (
-         insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
-         select ?, grant_id, ?, ?, ?, ? from rotated
-         returning 1)
-       select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
-      [expires, old.grantId, ...(maxRefresh !== null ? [maxRefresh] : []), now, old.tokenHash, digest(value), old.clientId, scope, expires, now],
-    ).catch((e: unknown) => this.committedAnyway(e, value));
-    if (row!.issued === 1) return { token: value };
-    return row!.counted === 1 ? 'replayed' : 'grant-refused';
+  refresh(old: RefreshTokenRecord, ttlMs: number, maxRefresh: number | null): Promise<RedeemOutcome> {
+    return this.redeem(PRESENTED.refresh_token, old, ttlMs, { max: maxRefresh });
   }
 
   /**
-   * Redeems a code (RFC 6749 §4.1.3) in one statement, the same way as `refresh`: the grant
-   * lives on to the refresh token's expiry (refused when revoked), only then is the code marked
-   * used, and only a code marked used by this statement yields the refresh token — a code is never
-   * used up without its token, nor does it yield tokens twice (SECURITY-CASES TK-02). Without
-   * `refreshTtlMs` (a client without the refresh_token grant) the code is only marked used.
+   * Redeems a code (RFC 6749 §4.1.3): it is marked used, and with `refreshTtlMs` the grant's
+   * refresh token is stored with it — a code is never used up without its token, nor does it
+   * yield tokens twice (SECURITY-CASES TK-02). Without `refreshTtlMs` (a client without the
+   * refresh_token grant) the code is only marked used.
    */
   async redeemCode(code: CodeRecord, refreshTtlMs: number | null): Promise<RedeemOutcome> {
-    const now = new Date(this.clock.now());
-    if (refreshTtlMs === null) {
-      const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [now, code.codeHash]);
-      return rows.length === 1 ? {} : 'replayed';
-    }
+    if (refreshTtlMs !== null) return this.redeem(PRESENTED.authorization_code, code, refreshTtlMs, null);
+    const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [new Date(this.clock.now()), code.codeHash]);
+    return rows.length === 1 ? {} : 'replayed';
+  }
+
+  /**
+   * A code or a refresh token exchanged for a new refresh token, as a single statement so that
+   * all of it happens or none: the grant lives on to the new token's expiry (refused when
+   * revoked, or when `countRefresh` finds it used up); only then is the presented value marked
+   * used, and only a value marked used by this statement yields the new token. The row lock on
+   * the presented value lets one of parallel redemptions win; 'grant-refused' changed nothing.
+   */
+  private async redeem(
+    presented: (typeof PRESENTED)[keyof typeof PRESENTED],
+    record: { grantId: string; clientId: string } & ({ codeHash: string } | { tokenHash: string }),
+    ttlMs: number,
+    countRefresh: { max: number | null } | null,
+  ): Promise<RedeemOutcome> {
     const value = newOpaqueValue();
-    const expires = new Date(now.getTime() + refreshTtlMs);
+    const now = new Date(this.clock.now());
+    const expires = new Date(now.getTime() + ttlMs);
+    const limit = countRefresh?.max ?? null;
+    const { table, hash, used } = presented;
     const [row] = await this.sql<{ counted: number; issued: number }>(
       `with counted as (
-         update grants set expires_at = greatest(expires_at, ?)
-         where id = ? and revoked_at is null
+         update grants set expires_at = greatest(expires_at, ?)${countRefresh ? ', refresh_count = refresh_count + 1' : ''}
+         where id = ? and revoked_at is null${limit !== null ? ' and refresh_count < ?' : ''}
          returning id, scope),
-       consumed as (
-         update authorization_codes set consumed_at = ?
-         where code_hash = ? and consumed_at is null and exists (select 1 from counted)
-         returning grant_id),
+       marked as (
+         update ${table} set ${used} = ?
+         where ${hash} = ? and ${used} is null and exists (select 1 from counted)
+         returning 1),
        issued as (
          insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
-         select ?, consumed.grant_id, ?, counted.scope, ?, ? from consumed, counted
+         select ?, counted.id, ?, counted.scope, ?, ? from counted where exists (select 1 from marked)
          returning 1)
        select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
-      [expires, code.grantId, now, code.codeHash, digest(value), code.clientId, expires, now],
+      [expires, record.grantId, ...(limit !== null ? [limit] : []), now, 'codeHash' in record ? record.codeHash : record.tokenHash, digest(value), record.clientId, expires, now],
     ).catch((e: unknown) => this.committedAnyway(e, value));
     if (row!.issued === 1) return { refreshToken: value };
     return row!.counted === 1 ? 'replayed' : 'grant-refused';

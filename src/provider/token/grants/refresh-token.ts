@@ -46,14 +46,14 @@ export const refreshToken: GrantType = {
 
     // The new token keeps the grant's scope (RFC 6749 §6); the access token may be narrower.
     const { maxRefresh } = ctx.settings;
-    const next = await ctx.grants.refresh(record, grant.scope, ctx.settings.jwtRefreshTokenExpirationTime * 1000, maxRefresh);
+    const next = await ctx.grants.refresh(record, ctx.settings.jwtRefreshTokenExpirationTime * 1000, maxRefresh);
     if (next === 'replayed') return replay(record.grantId);
     if (next === 'grant-refused') {
       // Revoked since it was read, or used up: nothing was written.
       throw invalidGrant(maxRefresh !== null && grant.refreshCount >= maxRefresh - 1 ? `the grant has been refreshed ${maxRefresh} times, the most allowed: log in again` : 'the grant is no longer valid');
     }
 
-    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.token });
+    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.refreshToken });
 
     async function replay(grantId: string): Promise<never> {
       await ctx.grants.revoke(grantId);
