@@ -5,7 +5,7 @@
  * attempted username is kept only as a short digest (a password typed into the username field
  * must not end up in the log).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './util/digest.js';
 import type { Logger } from './log.js';
 
 export type AuditEvent =
@@ -43,5 +43,5 @@ export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent, fields: A
 
 /** A short, stable digest of an identifier that might hold a typo'd secret (attempted usernames). */
 export function auditDigest(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url').slice(0, 12);
+  return sha256(value).slice(0, 12);
 }

@@ -3,7 +3,7 @@
  * cookie, the server keeps the data (tokens included) under its SHA-256. A store is three
  * operations; the default keeps sessions in PostgreSQL.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/digest.js';
 import pg from 'pg';
 
 export interface SessionStore {
@@ -22,7 +22,7 @@ export interface SessionStore {
   destroyByLogin?(login: { iss: string; sub?: string; sid?: string }): Promise<number>;
 }
 
-export const sessionIdHash = (id: string): string => createHash('sha256').update(id, 'utf8').digest('base64url');
+export const sessionIdHash = sha256;
 
 export interface PostgresSessionStoreOptions {
   /** A pool of your own, or a connection string. */

@@ -3,7 +3,8 @@
  * the CLI and the GraphQL API). Secrets have 256 random bits, are shown once, and are stored as
  * SHA-256 digests.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { sha256 } from '../util/digest.js';
+import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { SIGNATURE_ALGS } from '../config/definitions.js';
@@ -87,9 +88,7 @@ export type CreateClientInput = z.input<typeof createSchema>;
 const updateSchema = z.object(metadata).partial().strict();
 export type UpdateClientInput = z.input<typeof updateSchema>;
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
-}
+export const hashSecret = sha256;
 
 export class ClientService {
   constructor(

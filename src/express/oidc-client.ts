@@ -5,7 +5,8 @@
  * (default `/openid`): `GET login`, `GET callback`, `GET`/`POST logout`. Sessions live on the
  * server; the browser holds a random id in an HttpOnly cookie that is renewed at login.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
+import { randomBytes } from 'node:crypto';
 import * as oc from 'openid-client';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { cookieName, parseCookies, serializeCookie } from '../http/cookies.js';
@@ -244,7 +245,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
     asyncHandler(async (req, res) => {
       const session = await load(req);
       const sent = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
-      if (!session || !same(sent, session.data.csrf)) return errorPage(res, 400, 'The sign-out request is not valid.');
+      if (!session || !safeEqual(sent, session.data.csrf)) return errorPage(res, 400, 'The sign-out request is not valid.');
       await store!.destroy(sessionIdHash(session.id));
       setCookie(res, '', 0);
       const endSession = session.data.login ? await rp.endSessionUrl(session.data.login).catch(() => undefined) : undefined;
@@ -285,12 +286,6 @@ function errorPage(res: Response, status: number, message: string): void {
     .set({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
     .type('html')
     .send(`<!doctype html><meta charset="utf-8"><title>Sign-in</title><p>${escapeHtml(message)}</p>`);
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
 function asyncHandler(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>) {

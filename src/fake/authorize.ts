@@ -6,7 +6,8 @@
  * unless a client secret is configured; ID tokens from this endpoint need a `nonce`.
  * `prompt=none` signs in as the browser's last identity, or answers `login_required`.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
+import { randomBytes } from 'node:crypto';
 import { serializeCookie } from '../http/cookies.js';
 import { htmlPage } from '../provider/authorization/authorize.js';
 import { authorizationResponse, defaultResponseMode, type ResponseMode } from '../provider/authorization/response.js';
@@ -56,7 +57,7 @@ export async function fakeLogin(ctx: FakeContext, req: ProviderRequest): Promise
   const checked = check(ctx, readParams(Object.fromEntries(new URLSearchParams(requestText))));
   if (!checked.ok) return checked.result;
   const csrf = req.cookies.get(CSRF_COOKIE) ?? '';
-  if (!same(csrf, form.get('csrf') ?? '')) return htmlPage(400, fakeMessagePage('Sign-in expired', 'Start again from the application.'));
+  if (!safeEqual(csrf, form.get('csrf') ?? '')) return htmlPage(400, fakeMessagePage('Sign-in expired', 'Start again from the application.'));
   let identity: FakeIdentity | undefined;
   const chosen = form.get('identity');
   if (chosen !== undefined) {
@@ -147,10 +148,4 @@ function loginPage(ctx: FakeContext, req: ProviderRequest, requestText: string, 
 /** Form or query values as strings; anything else was refused by `check` already. */
 function flat(raw: Record<string, unknown> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(raw ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length > 0 && x.length === y.length && timingSafeEqual(x, y);
 }

@@ -4,7 +4,7 @@
  * public with PKCE, or with the configured secret (basic or post) — and the code works once,
  * with the redirect URI and verifier of its request.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
 import { OAuthError, invalidClient, invalidGrant, invalidRequest } from '../provider/errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams, requireSingle } from '../provider/params.js';
@@ -47,7 +47,5 @@ function authenticate(ctx: FakeContext, req: ProviderRequest, bodyId: string | u
     if (secret !== undefined) throw invalidClient('the client is public: send no secret');
     return;
   }
-  const a = Buffer.from(secret ?? '');
-  const b = Buffer.from(ctx.clientSecret);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw invalidClient();
+  if (!safeEqual(secret ?? '', ctx.clientSecret)) throw invalidClient();
 }

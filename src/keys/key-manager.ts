@@ -5,7 +5,8 @@
  * aimed at the next event, is checked before signing, and follows other instances' changes
  * through LISTEN/NOTIFY.
  */
-import { createHash, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { etagOf } from '../util/digest.js';
+import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { calculateJwkThumbprint, importJWK, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
@@ -359,7 +360,7 @@ export class KeyManager {
     const body = JSON.stringify({ keys: visible.map((k) => k.jwk) });
     this.published = {
       body,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      etag: etagOf(body),
       maxAge: Math.floor(this.options.settings.keyPrepublishTime / 2),
       kids: visible.map((k) => k.kid),
     };

@@ -4,7 +4,7 @@
  * only what is implemented is listed. Settings do not change while running, so the document is
  * serialized once.
  */
-import { createHash } from 'node:crypto';
+import { etagOf } from '../util/digest.js';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
 import { END_SESSION_PATH } from './end-session.js';
@@ -74,7 +74,7 @@ export function discoveryEndpoint(options: DiscoveryOptions): (ifNoneMatch?: str
 /** A JSON document that never changes while running: serialized once, with an ETag. */
 export function cachedDocument(document: object, contentType: string, cacheControl: string): (ifNoneMatch?: string) => HttpResult {
   const body = JSON.stringify(document);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const etag = etagOf(body);
   const headers = { 'Content-Type': contentType, 'Cache-Control': cacheControl, ETag: etag };
   return (ifNoneMatch) => (notModified(ifNoneMatch, etag) ? { status: 304, headers } : { status: 200, headers, body });
 }

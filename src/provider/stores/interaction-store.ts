@@ -2,7 +2,8 @@
  * Pending interactions (an authorization request waiting for login or consent), bound to the
  * browser by a cookie and protected by a CSRF token; both stored as digests. Ten minutes, once.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../util/safe-equal.js';
+import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
 import { Interaction } from '../../db/entities/interaction.js';
@@ -61,8 +62,8 @@ export class InteractionStore {
   async find(uid: string, cookieValue: string | undefined, csrfToken?: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid) || !cookieValue) return undefined;
     const row = await this.orm.em.fork().findOne(Interaction, { uid, expiresAt: { $gt: new Date(this.clock.now()) } });
-    if (!row || !same(row.cookieHash, digest(cookieValue))) return undefined;
-    if (csrfToken !== undefined && !same(row.csrfHash, digest(csrfToken))) return undefined;
+    if (!row || !safeEqual(row.cookieHash, digest(cookieValue))) return undefined;
+    if (csrfToken !== undefined && !safeEqual(row.csrfHash, digest(csrfToken))) return undefined;
     return {
       uid: row.uid,
       request: row.request,
@@ -106,10 +107,4 @@ export class InteractionStore {
   async finish(uid: string): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(Interaction, { uid })) === 1;
   }
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

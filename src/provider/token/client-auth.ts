@@ -4,7 +4,7 @@
  * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
  * SECURITY-CASES TK-12), and failures are throttled per client and per address (TK-13).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../util/safe-equal.js';
 import { hashSecret } from '../../clients/client-service.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { ProviderContext } from '../context.js';
@@ -66,9 +66,7 @@ export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, p
 function checkSecret(ctx: ProviderContext, client: RegisteredClient, secret: string | undefined): boolean {
   if (client.isPublic) return secret === undefined; // a public client has no secret to send
   // Always a digest comparison of equal lengths, whatever was sent.
-  const given = Buffer.from(hashSecret(secret ?? ''));
-  const expected = Buffer.from(client.secretHash!);
-  const equal = given.length === expected.length && timingSafeEqual(given, expected);
+  const equal = safeEqual(hashSecret(secret ?? ''), client.secretHash!);
   const unexpired = client.secretExpiresAt === null || client.secretExpiresAt > ctx.clock.now();
   return secret !== undefined && equal && unexpired;
 }
