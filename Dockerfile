@@ -1,14 +1,29 @@
 # syntax=docker/dockerfile:1
-# jwt-oidc: build in one stage, run the compiled service as an unprivileged user in another.
+# jwt-oidc: build in one stage, install the production dependencies in another, and run the
+# compiled service as an unprivileged user in a third. test/integration/production-install.test.ts
+# runs these steps without Docker (the deps and runtime stages' files, `npm ci --omit=dev`, each
+# mode through a login), so a dependency missing from package.json fails a test, not the image.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/resource/package.json ./packages/resource/
+COPY packages/apollo/package.json ./packages/apollo/
+COPY packages/express/package.json ./packages/express/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/resource/package.json ./packages/resource/
+COPY packages/apollo/package.json ./packages/apollo/
+COPY packages/express/package.json ./packages/express/
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 # Strict defaults: production mode (no GraphQL introspection, https issuer, required secrets).
@@ -17,8 +32,12 @@ ENV NODE_ENV=production \
     PORT=3000 \
     JWT_OIDC_DATA_DIR=/var/lib/jwt-oidc
 WORKDIR /app
-COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/package.json ./package.json
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/packages ./packages
+COPY --from=build /app/packages/resource/dist ./packages/resource/dist
+COPY --from=build /app/packages/apollo/dist ./packages/apollo/dist
+COPY --from=build /app/packages/express/dist ./packages/express/dist
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY schema ./schema

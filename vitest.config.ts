@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -16,7 +17,14 @@ export default defineConfig({
     }),
   ],
   // One copy of graphql for Vite-transformed code and for Node-loaded packages (trap 3).
-  resolve: { alias: { graphql: require.resolve('graphql') } },
+  // The workspace packages from their sources, as `--conditions=jwt-oidc-source` does for
+  // `npm start`; processes that tests spawn load the built packages, as users do.
+  resolve: {
+    alias: [
+      { find: /^graphql$/, replacement: require.resolve('graphql') },
+      { find: /^@jwt-oidc\/(resource|apollo|express)$/, replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [-- --only <id>[,<id>…]] [-- --cpu-prof]`
  *
  * Starts every server as its own process on loopback (our providers from dist/, oidc-provider 9,
- * bare Apollo, Apollo with jwt-oidc/apollo), drives them from a separate load process
+ * bare Apollo, Apollo with @jwt-oidc/apollo), drives them from a separate load process
  * (bench/load.ts, autocannon), and prints/writes the results (bench/results/). Targets are
  * reported as PASS/MISS, never asserted: the exit code is 1 only when a scenario FAILED (a wrong
  * answer, or a non-2xx during timing), or the harness itself broke.

@@ -3,11 +3,13 @@
  * runs (`npm run build` starts with `rm -rf dist`, then tsc rewrites every file): a provider, CLI
  * call or peer started from `dist/` in that window dies on a missing or half-written module.
  *
- * The copy (bench/.build/<pid>, git-ignored) holds package.json, dist/ and the peers, so:
- *   - bare imports still resolve by walking up to /work/main/node_modules;
+ * The copy (bench/.build/<pid>, git-ignored) holds package.json, dist/, the workspace packages
+ * (package.json and dist/ under node_modules/@jwt-oidc/, found before the checkout's links) and
+ * the peers, so:
+ *   - other bare imports still resolve by walking up to the checkout's node_modules;
  *   - the ESM type and the paths dist/ derives from its own location (migrations, version) hold;
- *   - the Apollo plugin peer's `import('jwt-oidc/apollo')` is a package self-reference that
- *     lands in this copy's dist/, the same build as the providers'.
+ *   - the Apollo plugin peer's `import('@jwt-oidc/apollo')` lands in this copy, the same build
+ *     as the providers'.
  * It is taken only while dist/ holds still (the same listing before and after copying), and
  * proven loadable before use.
  */
@@ -41,7 +43,8 @@ function listing(dir: string): string {
   return out.sort().join('\n');
 }
 
-const REQUIRED = ['dist/src/cli.js', 'dist/src/apollo/index.js', 'dist/migrations'];
+const PACKAGES = ['resource', 'apollo', 'express'];
+const REQUIRED = ['dist/src/cli.js', 'dist/migrations', ...PACKAGES.map((name) => `packages/${name}/dist/index.js`)];
 
 export async function snapshotBuild(): Promise<BuildSnapshot> {
   const dir = join(ROOT, 'bench/.build', String(process.pid));
@@ -54,6 +57,10 @@ export async function snapshotBuild(): Promise<BuildSnapshot> {
       cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
       cpSync(join(ROOT, 'bench/peers'), join(dir, 'bench/peers'), { recursive: true });
+      for (const name of PACKAGES) {
+        cpSync(join(ROOT, 'packages', name, 'package.json'), join(dir, 'node_modules/@jwt-oidc', name, 'package.json'));
+        cpSync(join(ROOT, 'packages', name, 'dist'), join(dir, 'node_modules/@jwt-oidc', name, 'dist'), { recursive: true });
+      }
       if (listing(join(ROOT, 'dist')) !== before) throw new Error('dist/ changed while it was copied');
       // Loads the CLI and everything it imports: a truncated module fails here, not mid-run.
       execFileSync(process.execPath, [join(dir, 'dist/src/cli.js'), '--version'], { cwd: ROOT, stdio: 'pipe' });

@@ -1,5 +1,5 @@
 /**
- * Scenario 5: a `me` query behind `jwt-oidc/apollo`, against a bare Apollo Server 5 answering
+ * Scenario 5: a `me` query behind `@jwt-oidc/apollo`, against a bare Apollo Server 5 answering
  * the same query without authentication.
  *
  * Cache hits: one token for every request. Cache misses: a pool of distinct valid tokens larger
@@ -45,7 +45,7 @@ function bareSide(server: ServerProcess, token: string): Side {
 function pluginSide(server: ServerProcess, tokens: string[], expectedSub: string): Side {
   const headers = { 'content-type': 'application/json', authorization: 'Bearer {{pool}}' };
   return {
-    label: 'Apollo + jwt-oidc/apollo',
+    label: 'Apollo + @jwt-oidc/apollo',
     server,
     async check() {
       // The first and the last of the pool: both must be accepted, as the caller they name.

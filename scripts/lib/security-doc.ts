@@ -447,16 +447,16 @@ report a vulnerability, and which test proves each guarantee against which attac
   (src/provider/token/grants/refresh-token.ts, src/provider/stores/grant-store.ts)
 - **Algorithm allow-lists; no \`none\`, no HMAC with public keys.** Access tokens are verified
   against an allow-list of asymmetric algorithms; a verifier cannot even be created with \`none\`
-  or an HS* algorithm (src/resource/verifier.ts). Tokens and hints the provider verifies
+  or an HS* algorithm (packages/resource/src/verifier.ts). Tokens and hints the provider verifies
   itself must carry the algorithm of the key their \`kid\` names (src/keys/key-manager.ts).
   Keys come only from the pinned key set, never from \`jku\`, \`jwk\`, \`x5u\` or \`x5c\` in a token.
   Logout tokens at the relying party use the same asymmetric allow-list
-  (src/client/logout-token.ts).
+  (packages/express/src/logout-token.ts).
 - **Issuer and audience are checked.** Access tokens need the exact issuer, this server's
-  audience, \`typ: at+jwt\` and sane time claims (src/resource/verifier.ts). The relying party
+  audience, \`typ: at+jwt\` and sane time claims (packages/resource/src/verifier.ts). The relying party
   requires the provider's metadata to name the configured issuer byte for byte, refuses ID tokens
   with a foreign audience or \`azp\`, and ID tokens from the future or too old
-  (src/client/relying-party.ts). \`id_token_hint\` must be an ID token of this provider, for the
+  (packages/express/src/relying-party.ts). \`id_token_hint\` must be an ID token of this provider, for the
   client (src/provider/authorization/hints.ts).
 - **Secrets are stored hashed.** Client secrets (256 random bits) are stored as SHA-256 digests
   and compared in constant time, also for unknown clients (src/clients/client-service.ts,

@@ -7,10 +7,9 @@ import type { Router } from 'express';
 import type { Settings } from '../config/load.js';
 import { issuerFromDiscovery } from '../config/derive.js';
 import type { Database } from '../db/database.js';
-import { oidcClient } from '../express/oidc-client.js';
+import { oidcClient, PostgresSessionStore } from '@jwt-oidc/express';
 import type { Logger } from '../log.js';
-import { RemoteIssuer } from '../resource/remote.js';
-import { PostgresSessionStore } from './session-store.js';
+import { RemoteIssuer } from '@jwt-oidc/resource';
 import { OrmUserStore, type UserStore } from './user-store.js';
 
 export const CLIENT_BASE_PATH = '/openid';

@@ -1,62 +1,17 @@
 /**
- * Local users of a relying party, found by the upstream identity (IDENTIFICATION_CLAIM),
- * created at first login when CREATE_USER is on (with USER_DEFAULT_ATTRIBUTES, copied), and
- * updated from claims per ID_TOKEN_RENAME_ATTRIBUTES — which can only ever write allow-listed
- * profile fields, never admin or active flags. An app can bring its own store.
+ * The client mode's local users: jwt-oidc's own `users` table behind the `UserStore` interface of
+ * @jwt-oidc/express (which finds, creates and updates them per IDENTIFICATION_CLAIM, CREATE_USER,
+ * USER_DEFAULT_ATTRIBUTES and ID_TOKEN_RENAME_ATTRIBUTES; only allow-listed fields are written).
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WRITABLE_USER_FIELDS } from '../config/definitions.js';
+import { WRITABLE_USER_FIELDS, type LocalUser, type UserStore, type WritableField } from '@jwt-oidc/express';
 import { User } from '../db/entities/user.js';
 import { normalizeUsername } from '../users/user-service.js';
 
-export type WritableField = (typeof WRITABLE_USER_FIELDS)[number];
-
-export interface LocalUser {
-  id: string;
-  [field: string]: unknown;
-}
-
-export interface UserStore {
-  /** The user linked to this upstream identity, if any. */
-  find(identifier: string): Promise<LocalUser | undefined>;
-  /** A new user for this identity with these fields. */
-  create(identifier: string, fields: Partial<Record<WritableField, unknown>>): Promise<LocalUser>;
-  /** Writes these fields (only ever allow-listed ones). */
-  update(user: LocalUser, fields: Partial<Record<WritableField, unknown>>): Promise<LocalUser>;
-}
-
-export interface UserMapping {
-  identificationClaim: string;
-  createUser: boolean;
-  renameAttributes: Record<string, string>;
-  defaultAttributes: Partial<Record<WritableField, unknown>>;
-}
+export type { LocalUser, UserStore, WritableField };
 
 const WRITABLE = new Set<string>(WRITABLE_USER_FIELDS);
-
-/** Fields to write from claims: only allow-listed targets, and values of the right shape. */
-export function fieldsFromClaims(claims: Record<string, unknown>, rename: Record<string, string>): Partial<Record<WritableField, unknown>> {
-  const fields: Partial<Record<WritableField, unknown>> = {};
-  for (const [claim, field] of Object.entries(rename)) {
-    if (!WRITABLE.has(field) || !(claim in claims)) continue;
-    const value = claims[claim];
-    if (field === 'emailVerified' ? typeof value === 'boolean' : typeof value === 'string' && value.length <= 2048) fields[field as WritableField] = value;
-  }
-  return fields;
-}
-
-/** Finds or (with CREATE_USER) creates the local user of a login; undefined when there is none. */
-export async function mapUser(store: UserStore, mapping: UserMapping, claims: Record<string, unknown>): Promise<LocalUser | undefined> {
-  const identifier = claims[mapping.identificationClaim];
-  if (typeof identifier !== 'string' || identifier === '' || identifier.length > 512) return undefined;
-  const fromClaims = fieldsFromClaims(claims, mapping.renameAttributes);
-  const existing = await store.find(identifier);
-  if (existing) return Object.keys(fromClaims).length ? store.update(existing, fromClaims) : existing;
-  if (!mapping.createUser) return undefined;
-  // Defaults are copied per user (structuredClone), never shared or mutated.
-  return store.create(identifier, { ...structuredClone(mapping.defaultAttributes), ...fromClaims });
-}
 
 /** The default store: jwt-oidc's own `users` table; the identity kept in `attributes.oidcIdentifier`. */
 export class OrmUserStore implements UserStore {

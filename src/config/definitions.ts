@@ -7,6 +7,7 @@
  * Names follow the original django-jwt-oidc settings: the environment name is `JWT_OIDC_` + the
  * original name, the key in code and in a JSON config file is its camelCase form.
  */
+import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express';
 import { z } from 'zod';
 
 export const MODES = ['provider', 'client', 'fake'] as const;
@@ -70,19 +71,8 @@ export const RESPONSE_TYPES = [
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/**
- * User fields that `ID_TOKEN_RENAME_ATTRIBUTES` and `USER_DEFAULT_ATTRIBUTES` may write. Anything
- * that grants power (admin, active) or identity (id, username, password) is deliberately absent:
- * a claim from an upstream provider must never make someone an administrator.
- */
-export const WRITABLE_USER_FIELDS = [
-  'email',
-  'emailVerified',
-  'givenName',
-  'familyName',
-  'locale',
-  'picture',
-] as const;
+// The fields ID_TOKEN_RENAME_ATTRIBUTES and USER_DEFAULT_ATTRIBUTES may write: the relying party's allow-list.
+export { WRITABLE_USER_FIELDS };
 
 const seconds = (min: number) => z.number().int().min(min).max(10 * 365 * 24 * 3600);
 const secondsExpect = (min: number) => `a whole number of seconds ≥ ${min}`;

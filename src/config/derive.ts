@@ -2,7 +2,10 @@
  * Rules that involve more than one setting, and the values derived from the settings (the
  * issuer of provider mode). Only the rules of the selected mode apply.
  */
+import { issuerFromDiscovery, WELL_KNOWN } from '@jwt-oidc/resource';
 import type { RawSettings, SettingKey } from './definitions.js';
+
+export { issuerFromDiscovery };
 
 export interface Settings extends RawSettings {
   /** provider and fake modes: the issuer identifier, byte for byte (OIDC Discovery §3). */
@@ -11,7 +14,6 @@ export interface Settings extends RawSettings {
   production: boolean;
 }
 
-const WELL_KNOWN = '/.well-known/openid-configuration';
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Returns one line per broken rule; `name(key)` is where that setting was given. */
@@ -83,13 +85,6 @@ export function deriveSettings(s: RawSettings): Settings {
       `http://localhost:${s.port}`;
   }
   return { ...s, issuer, production: s.nodeEnv === 'production' };
-}
-
-/** `https://id.example.com/.well-known/openid-configuration` → `https://id.example.com`. */
-export function issuerFromDiscovery(url: string): string | undefined {
-  if (!url.endsWith(WELL_KNOWN)) return undefined;
-  const issuer = url.slice(0, -WELL_KNOWN.length);
-  return issuer.length > 0 && !new URL(url).search ? issuer : undefined;
 }
 
 /** https, or http on a loopback host (a container tried out on one machine). */

@@ -5,11 +5,9 @@
 import { join, resolve } from 'node:path';
 import type { Settings } from '../config/load.js';
 import type { Logger } from '../log.js';
-import type { RemoteToken } from '../resource/remote.js';
-import { createAccessTokenVerifier, type AccessTokenVerifier } from '../resource/verifier.js';
+import { createAccessTokenVerifier, ExpiringLru, type AccessTokenVerifier, type RemoteToken } from '@jwt-oidc/resource';
 import { CodeStore } from './codes.js';
 import { RecentIdentities, type FakeIdentity } from './identity.js';
-import { ExpiringLru } from '../util/lru.js';
 import { loadFakeKeys, type FakeKey } from './keys.js';
 
 export const FAKE_IDENTITIES_FILE = 'fake-provider-identities.json';

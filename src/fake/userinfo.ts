@@ -4,7 +4,7 @@
  */
 import { jsonResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { bearerError, bearerToken } from '../provider/userinfo.js';
-import { requireScopes } from '../resource/verifier.js';
+import { requireScopes } from '@jwt-oidc/resource';
 import { identityClaims, type FakeContext } from './context.js';
 
 export async function fakeUserinfo(ctx: FakeContext, req: ProviderRequest): Promise<HttpResult> {

@@ -9,8 +9,8 @@ import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import type { ProviderContext } from '../provider/context.js';
 import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
-import { bearerFromHeader } from '../resource/bearer.js';
-import { BearerError } from '../resource/errors.js';
+import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';
+import { bearerFromHeader, BearerError } from '@jwt-oidc/resource';
 import type { Auth, GraphQLContext } from './context.js';
 import { audit } from '../audit.js';
 
@@ -31,14 +31,8 @@ export async function authenticate(req: AuthRequest, provider: ProviderContext |
     const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
     return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
   } catch (e) {
-    if (!(e instanceof BearerError)) throw e;
     // Thrown from the context function: Apollo answers with this status and these headers.
-    throw new GraphQLError(e.description, {
-      extensions: {
-        code: e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
-        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
-      },
-    });
+    rethrowAsGraphQLError(e, realm);
   }
 }
 

@@ -7,10 +7,9 @@
 import { GraphQLError } from 'graphql';
 import type { Request } from 'express';
 import type { LocalUser, UserStore } from '../client/user-store.js';
-import type { RemoteIssuer } from '../resource/remote.js';
+import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';
+import { bearerFromHeader, BearerError, type RemoteIssuer } from '@jwt-oidc/resource';
 import type { Settings } from '../config/load.js';
-import { bearerFromHeader } from '../resource/bearer.js';
-import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
 
 /** The caller of a client-mode request. */
 export interface UpstreamCaller {
@@ -56,16 +55,7 @@ export async function upstreamCaller(req: Request, mode: CallerSource, settings:
       };
     }
   } catch (e) {
-    if (e instanceof IssuerUnavailableError) {
-      throw new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
-    }
-    if (!(e instanceof BearerError)) throw e;
-    throw new GraphQLError(e.description, {
-      extensions: {
-        code: e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
-        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(settings.issuer ?? settings.clientId ?? 'jwt-oidc')]]) },
-      },
-    });
+    rethrowAsGraphQLError(e, settings.issuer ?? settings.clientId ?? 'jwt-oidc');
   }
   if (!req.oidc?.loggedIn) return null; // no session middleware (fake mode), or nobody logged in
   // An expired access token is refreshed now: a provider that refuses ends the session here.

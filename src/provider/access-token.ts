@@ -1,12 +1,11 @@
 /**
- * The provider's own access tokens, verified as any resource server would (resource/) and then
+ * The provider's own access tokens, verified as any resource server would (@jwt-oidc/resource) and then
  * checked for life: the client still registered, the grant not revoked, the user still there and
  * active (SECURITY-CASES UI-03, UI-05, BR-01…BR-04). Used by userinfo and the GraphQL API.
  */
 import { findActiveUser } from '../users/active-user.js';
 import type { User } from '../db/entities/user.js';
-import { BearerError } from '../resource/errors.js';
-import { createAccessTokenVerifier, type VerifiedAccessToken } from '../resource/verifier.js';
+import { BearerError, createAccessTokenVerifier, type VerifiedAccessToken } from '@jwt-oidc/resource';
 import type { ProviderContext } from './context.js';
 
 export interface ProviderAccessToken extends VerifiedAccessToken {

@@ -4,7 +4,7 @@
  * (RFC 7009 §2.1, RFC 7662 §2.1). Anything else is "unknown".
  */
 import { compactVerify, decodeJwt } from 'jose';
-import { BearerError } from '../resource/errors.js';
+import { BearerError } from '@jwt-oidc/resource';
 import type { ProviderAccessToken } from './access-token.js';
 import type { ProviderContext } from './context.js';
 import type { RefreshTokenRecord } from './stores/grant-store.js';

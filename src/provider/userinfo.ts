@@ -6,9 +6,7 @@
  */
 import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
 import { UNAVAILABLE_BODY } from '../http/errors.js';
-import { bearerFromHeader } from '../resource/bearer.js';
-import { BearerError } from '../resource/errors.js';
-import { requireScopes } from '../resource/verifier.js';
+import { bearerFromHeader, BearerError, requireScopes } from '@jwt-oidc/resource';
 import { userinfoClaims } from './claims.js';
 import type { ProviderContext } from './context.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';

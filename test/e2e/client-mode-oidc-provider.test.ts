@@ -1,5 +1,5 @@
 /**
- * TYPE=client (a BFF) and `oidcClient` from `jwt-oidc/express` against a THIRD-PARTY upstream:
+ * TYPE=client (a BFF) and `oidcClient` from `@jwt-oidc/express` against a THIRD-PARTY upstream:
  * `oidc-provider` 9 (a certified OpenID Provider), started here on loopback with its built-in
  * development login and consent pages. A browser (cookie jar) fills those pages as a person
  * would; the BFF's callback creates local users per CREATE_USER and the attribute mapping, `me`
@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { oidcClient } from 'jwt-oidc/express';
+import { oidcClient } from '@jwt-oidc/express';
 // oidc-provider ships no type declarations; the little used here is typed below.
 // @ts-expect-error -- untyped ESM package
 import ProviderModule, { errors as providerErrors } from 'oidc-provider';

@@ -1,12 +1,12 @@
 /**
- * `oidcClient` from the package entry `jwt-oidc/express`, as an app would use it: five lines of
+ * `oidcClient` from the package entry `@jwt-oidc/express`, as an app would use it: five lines of
  * configuration against our provider (access tokens living two seconds), then
  * `req.getAccessToken()` across expiries — a refresh when expired, one refresh per session when
  * requests race, and a session that ends cleanly when the provider refuses the refresh.
  */
 import type { Server } from 'node:http';
 import express from 'express';
-import { oidcClient } from 'jwt-oidc/express';
+import { oidcClient } from '@jwt-oidc/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/client-mode.js';
 import { browse, CookieJar, throughLoginPages, startProvider, type TestProvider } from '../support/provider.js';
@@ -14,7 +14,7 @@ import { query, testDatabase } from '../support/database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('jwt-oidc/express oidcClient against the provider', () => {
+describe('@jwt-oidc/express oidcClient against the provider', () => {
   let provider: TestProvider;
   let server: Server;
   let appUrl: string;

@@ -1,14 +1,14 @@
 /**
  * TYPE=fake against real peers: openid-client's code flow with PKCE through the fake's login
  * form (any sub, extra claims), JSON and form token requests, single-use per-login codes,
- * userinfo, prompt=none, end-session, and tokens that jwt-oidc/apollo's verification accepts.
+ * userinfo, prompt=none, end-session, and tokens that @jwt-oidc/apollo's verification accepts.
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteIssuer } from 'jwt-oidc/apollo';
+import { RemoteIssuer } from '@jwt-oidc/apollo';
 import { loadSettings } from '../../src/config/load.js';
 import { browse, CookieJar, gql, pkcePair } from '../support/provider.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -63,7 +63,7 @@ describe('the fake provider', () => {
     expect(info).toMatchObject({ sub: 'alice', email: 'alice@example.com', roles: ['admin'] });
   });
 
-  it('access tokens are RFC 9068 JWTs that the jwt-oidc/apollo verification accepts', async () => {
+  it('access tokens are RFC 9068 JWTs that the @jwt-oidc/apollo verification accepts', async () => {
     const jar = new CookieJar();
     const { verifier, challenge } = pkcePair();
     const callback = await signIn(jar, `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: 'bob' });

@@ -17,8 +17,8 @@ import { ClientService } from '../../src/clients/client-service.js';
 import { openDatabase } from '../../src/db/database.js';
 import type { ScratchDatabase } from '../../src/db/scratch.js';
 import { KeyEncryption } from '../../src/keys/encryption.js';
-import { IssuerUnavailableError } from '../../src/resource/errors.js';
-import { RemoteIssuer } from '../../src/resource/remote.js';
+import { IssuerUnavailableError } from '../../packages/resource/src/errors.js';
+import { RemoteIssuer } from '../../packages/resource/src/remote.js';
 import { createLogger } from '../../src/log.js';
 import { digest } from '../../src/provider/stores/secrets.js';
 import { freePort } from '../../src/util/free-port.js';
@@ -691,7 +691,7 @@ describe('a slow, silent or hanging-up upstream provider', () => {
     'discovery answers 502': (u) => u.routes.set('/.well-known/openid-configuration', { kind: 'json', status: 502, body: { error: 'bad gateway' } }),
   };
 
-  it('RemoteIssuer (jwt-oidc/apollo, jwt-oidc/express): IssuerUnavailableError within its timeout, and works once the provider does', async () => {
+  it('RemoteIssuer (@jwt-oidc/apollo, @jwt-oidc/express): IssuerUnavailableError within its timeout, and works once the provider does', async () => {
     await Promise.all(
       Object.entries(FAULTS).map(async ([name, fault]) => {
         const u = await upstream();

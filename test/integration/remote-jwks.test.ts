@@ -1,5 +1,5 @@
 /**
- * The remote key set of resource servers and relying parties (src/resource/remote-jwks.ts),
+ * The remote key set of resource servers and relying parties (packages/resource/src/remote-jwks.ts),
  * against a JWKS served on loopback: it follows the provider's Cache-Control so that a key
  * published ahead of a rotation verifies from its first token (the provider's contract, issue
  * "keys": pre-published for KEY_PREPUBLISH_TIME, cacheable for half of it), and it still never
@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, errors, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheMaxAge, createRemoteKeySet } from '../../src/resource/remote-jwks.js';
+import { cacheMaxAge, createRemoteKeySet } from '../../packages/resource/src/remote-jwks.js';
 
 interface Key { kid: string; jwk: JWK; privateKey: CryptoKey }
 async function newKey(): Promise<Key> {

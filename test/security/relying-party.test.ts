@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES, the relying-party side (`oidcClient` from `jwt-oidc/express`, on openid-client):
+ * SECURITY-CASES, the relying-party side (`oidcClient` from `@jwt-oidc/express`, on openid-client):
  * rows CB-01 … CB-14, ID-01 … ID-10 and the JW rows that apply to an ID token at the callback.
  *
  * The provider here is HOSTILE: a small `node:http` server on loopback that this file controls
@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, importJWK, importPKCS8, type CompactJWSHeaderParameters, type JWK } from 'jose';
-import { oidcClient, type OidcClientOptions, type OidcClientRouter } from 'jwt-oidc/express';
+import { oidcClient, type OidcClientOptions, type OidcClientRouter } from '@jwt-oidc/express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadSettings } from '../../src/config/load.js';
 import { freePort } from '../support/client-mode.js';
@@ -878,7 +878,7 @@ describe('the ID token and userinfo (ID)', () => {
 
   // OIDC Core §3.1.3.7 step 3: reject an ID token that "contains additional audiences
   // not trusted by the Client". openid-client accepts any extra audience as long as azp is ours.
-  // Fix (src/client/relying-party.ts `result()`): when there is an ID token, refuse
+  // Fix (packages/express/src/relying-party.ts `result()`): when there is an ID token, refuse
   // `Array.isArray(claims.aud) && claims.aud.some((a) => a !== clientId)`.
   it('ID-02: aud ["rp1","evil-client"] with azp="rp1" → refused', async () => {
     op.idToken = (c) => op.sign({ ...c, aud: [CLIENT_ID, 'evil-client'], azp: CLIENT_ID });
@@ -911,7 +911,7 @@ describe('the ID token and userinfo (ID)', () => {
 
   // With a provider that has no userinfo endpoint, `sub: ""` logs in (openid-client
   // only checks `typeof sub === 'string'`, and so does `result()`). OIDC Core §2: sub is a
-  // non-empty identifier. Fix: src/client/relying-party.ts `result()` — also refuse `sub === ''`.
+  // non-empty identifier. Fix: packages/express/src/relying-party.ts `result()` — also refuse `sub === ''`.
   it('ID-04: sub "" from a provider without a userinfo endpoint → refused', async () => {
     const bare = await HostileOp.start();
     closers.push(() => bare.close());
@@ -1159,7 +1159,7 @@ describe('JWT attacks on the ID token at the callback (JW)', () => {
   });
 
   // openid-client checks `iat` only for presence and type, never that it is not in
-  // the future. Fix: src/client/relying-party.ts `result()` — refuse `iat` > now + 60 s.
+  // the future. Fix: packages/express/src/relying-party.ts `result()` — refuse `iat` > now + 60 s.
   it('JW-13: iat an hour in the future → refused', async () => {
     op.idToken = (c) => op.sign({ ...c, iat: nowS() + 3600, exp: nowS() + 7200 });
     await expectLoginRefused(rp, op, because.exactly(/iat|issued/));

@@ -18,16 +18,25 @@ declare module 'vitest' {
 }
 
 /**
- * Tests run the real command (`bin/jwt-oidc.js` → `dist/`), so compile it once per run, as
- * `npm run build` does. Type errors are reported by `npm run typecheck`, not here.
+ * Tests run the real command (`bin/jwt-oidc.js` → `dist/`, which loads the workspace packages
+ * from each `packages/<name>/dist`), so compile the packages, then the service, once per run, as
+ * `npm run build` does (without deleting first: a process already running keeps its files).
+ * Type errors are reported by `npm run typecheck`, not here.
  */
-function build(): Promise<void> {
+const PROJECTS = ['packages/resource/tsconfig.json', 'packages/apollo/tsconfig.json', 'packages/express/tsconfig.json', 'tsconfig.build.json'];
+
+function tsc(project: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url) }, (err, stdout) => {
+    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: new URL('../..', import.meta.url) }, (err, stdout) => {
       if (err && !/error TS/.test(stdout)) reject(err);
       else resolve();
     });
   });
+}
+
+async function build(): Promise<void> {
+  // In dependency order: each package compiles against the declarations of the one before.
+  for (const project of PROJECTS) await tsc(project);
 }
 
 export default async function setup(project: TestProject) {

@@ -5,11 +5,11 @@
  */
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { requirementsOf, authDirectivesTypeDefs } from '../../src/apollo/directives.js';
-import { mapUser, fieldsFromClaims, type LocalUser, type UserStore } from '../../src/client/user-store.js';
-import { safeReturnTo } from '../../src/express/oidc-client.js';
+import { requirementsOf, authDirectivesTypeDefs } from '../../packages/apollo/src/directives.js';
+import { mapUser, fieldsFromClaims, type LocalUser, type UserStore } from '@jwt-oidc/express';
+import { safeReturnTo } from '../../packages/express/src/oidc-client.js';
 import { loadSettings } from '../../src/config/load.js';
-import { ExpiringLru } from '../../src/util/lru.js';
+import { ExpiringLru } from '../../packages/resource/src/lru.js';
 
 describe('safeReturnTo (SECURITY-CASES CB-11)', () => {
   it.each(['https://evil.example', '//evil.example', '/\\evil.example', 'https:evil.example', 'javascript:alert(1)', '%2F%2Fevil.example', '/%2F/evil.example', '/%5Cevil.example', ' /a', '/a b', ''])('refuses %j', (v) => {

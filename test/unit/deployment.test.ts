@@ -65,7 +65,8 @@ describe('Dockerfile', () => {
   it('builds in one stage and runs from another', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/COPY --from=build/);
-    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    // The runtime installs production dependencies only, in a stage of their own.
+    expect(dockerfile).toMatch(/RUN npm ci --omit=dev/);
   });
 
   it('runs the final stage as an unprivileged user, in production mode, with a healthcheck', () => {

@@ -1,13 +1,13 @@
 /**
- * The signature check of src/resource/jws.ts against tokens signed by jose: every algorithm of the
+ * The signature check of packages/resource/src/jws.ts against tokens signed by jose: every algorithm of the
  * allow-list verifies, and every mismatch between token, key and algorithm is refused (JW-01…JW-04
  * rules: the key set decides the key, the algorithm must fit it).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { CompactSign, generateKeyPair, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JwsInvalid, verifyJwsSignature } from '../../src/resource/jws.js';
-import { ASYMMETRIC_ALGORITHMS } from '../../src/resource/verifier.js';
+import { JwsInvalid, verifyJwsSignature } from '../../packages/resource/src/jws.js';
+import { ASYMMETRIC_ALGORITHMS } from '../../packages/resource/src/verifier.js';
 
 const payload = Buffer.from(JSON.stringify({ sub: 'u', iss: 'https://op.example' }));
 const sign = (alg: string, key: CryptoKey | import('node:crypto').KeyObject, header: Record<string, unknown> = {}) =>

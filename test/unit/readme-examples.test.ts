@@ -1,7 +1,10 @@
 /**
- * The README's TypeScript examples are what users copy: they must compile against the package's
- * public entries (`jwt-oidc/apollo`, `jwt-oidc/express`, resolved through package.json
- * `exports` to the built declarations) with strict settings.
+ * The packages' README examples are what users copy. Here, a fast check in the checkout: each
+ * package README has one complete TypeScript example, and it compiles with strict settings
+ * against the packages' published entries (`@jwt-oidc/…` resolved through the workspace links
+ * and each package.json `exports` to the built declarations). test/packages/ then installs the
+ * packed tarballs into fresh apps and runs the same examples against real providers.
+ * The root README names every package with its install line.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,26 +12,39 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const PACKAGES = ['resource', 'apollo', 'express'] as const;
+const examplesOf = (markdown: string) => [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const readme = (p: string) => readFileSync(`${ROOT}/${p}`, 'utf8');
 
 describe('README examples', () => {
-  it('has examples for both library entries', () => {
-    expect(examples.some((e) => e.includes("from 'jwt-oidc/apollo'"))).toBe(true);
-    expect(examples.some((e) => e.includes("from 'jwt-oidc/express'"))).toBe(true);
+  it('each package README has exactly one complete example, importing its own package', () => {
+    for (const name of PACKAGES) {
+      const examples = examplesOf(readme(`packages/${name}/README.md`));
+      expect(examples, name).toHaveLength(1);
+      expect(examples[0]).toContain(`from '@jwt-oidc/${name}'`);
+    }
+  });
+
+  it('the root README names each package, links its README and gives its install line', () => {
+    const root = readme('README.md');
+    for (const name of PACKAGES) {
+      expect(root).toContain(`(packages/${name}/README.md)`);
+      expect(root).toMatch(new RegExp(`npm install @jwt-oidc/${name}\\b`));
+    }
+    expect(root).not.toMatch(/from 'jwt-oidc\/(apollo|express)'/); // the old subpath entries are gone
   });
 
   it('compile with tsc --strict against the published types', async () => {
-    // Inside the package, so that `jwt-oidc/…` resolves to this package (self-reference).
+    // Inside the checkout, so that `@jwt-oidc/…` resolves through node_modules to the packages.
     const dir = `${ROOT}/test/.readme-examples`;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     try {
-      examples.forEach((code, i) => writeFileSync(`${dir}/example-${i}.ts`, `export {};\n${code}`));
+      for (const name of PACKAGES) writeFileSync(`${dir}/${name}.ts`, examplesOf(readme(`packages/${name}/README.md`))[0]!);
       writeFileSync(
         `${dir}/tsconfig.json`,
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], lib: ['ES2023', 'DOM'] },
+          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], lib: ['ES2023'] },
           include: ['*.ts'],
         }),
       );

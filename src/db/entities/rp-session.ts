@@ -1,6 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
-/** client mode: a browser's session at this relying party (see client/session-store.ts). */
+/** client mode: a browser's session at this relying party (the PostgresSessionStore of @jwt-oidc/express; this table is its own, made by our migrations). */
 @Entity({ tableName: 'jwt_oidc_rp_sessions' })
 @Index({ properties: ['expiresAt'] })
 export class RpSession {

@@ -5,10 +5,8 @@
  * `nonce`, `max_age`, `c_hash`) plus those it leaves to us, userinfo whose `sub` must match, a
  * refresh whose new ID token must keep `iss` and `sub`, and the provider's end-session URL.
  */
-import { createRemoteKeySet } from '../resource/remote-jwks.js';
+import { ASYMMETRIC_ALGORITHMS, createRemoteKeySet, issuerFromDiscovery } from '@jwt-oidc/resource';
 import * as oc from 'openid-client';
-import { issuerFromDiscovery } from '../config/derive.js';
-import { ASYMMETRIC_ALGORITHMS } from '../resource/verifier.js';
 import { LogoutTokenError, logoutTokenValidator, type LogoutRequest } from './logout-token.js';
 
 export interface RelyingPartyOptions {

@@ -1,14 +1,11 @@
 /**
  * `bearerAuth(options)`: the original REST-framework authentication class as Express
- * middleware. The same verification as the Apollo plugin (resource/remote.ts); the caller ends
+ * middleware. The same verification as the Apollo plugin (RemoteIssuer of @jwt-oidc/resource); the caller ends
  * up in `req.auth`; a bad token is 401 with an RFC 6750 challenge; no token is 401 too unless
  * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { bearerFromHeader } from '../resource/bearer.js';
-import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
-import { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '../resource/remote.js';
-import { requireScopes } from '../resource/verifier.js';
+import { bearerFromHeader, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, requireScopes } from '@jwt-oidc/resource';
 
 export interface BearerAuthOptions extends RemoteIssuerOptions {
   /** Let requests without a token through with `req.auth = null` (default false). */

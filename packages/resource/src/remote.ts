@@ -7,7 +7,8 @@
  * userinfo fetched on demand and cached per token.
  */
 import { jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ExpiringLru } from '../util/lru.js';
+import { ExpiringLru } from './lru.js';
+import { WELL_KNOWN } from './discovery.js';
 import { createRemoteKeySet } from './remote-jwks.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
 import { ASYMMETRIC_ALGORITHMS, assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
@@ -110,7 +111,7 @@ export class RemoteIssuer {
   }
 
   private async loadMetadata(): Promise<Metadata> {
-    const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const url = `${this.options.issuer.replace(/\/$/, '')}${WELL_KNOWN}`;
     const res = await this.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.options.timeout ?? 5000) });
     if (!res.ok) throw new Error(`discovery of ${this.options.issuer} failed: HTTP ${res.status}`);
     const meta = (await res.json()) as Partial<Metadata>;

@@ -7,8 +7,7 @@
  * A `jti` is accepted once (replays are refused while they could still verify).
  */
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { ExpiringLru } from '../util/lru.js';
-import { ASYMMETRIC_ALGORITHMS, assertCompactJws } from '../resource/verifier.js';
+import { ASYMMETRIC_ALGORITHMS, assertCompactJws, ExpiringLru } from '@jwt-oidc/resource';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 

@@ -5,16 +5,15 @@
  * (default `/openid`): `GET login`, `GET callback`, `GET`/`POST logout`. Sessions live on the
  * server; the browser holds a random id in an HttpOnly cookie that is renewed at login.
  */
-import { safeEqual } from '../util/safe-equal.js';
 import { randomBytes } from 'node:crypto';
 import * as oc from 'openid-client';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { cookieName, parseCookies, serializeCookie } from '../http/cookies.js';
-import { escapeHtml } from '../interaction/views/html.js';
-import { LoginError, ProviderUnavailableError, RelyingParty, TRANSACTION_TTL_MS, type LoginResult, type LoginTransaction, type RelyingPartyOptions } from '../client/relying-party.js';
-import { PostgresSessionStore, sessionIdHash, type SessionStore } from '../client/session-store.js';
-import { LogoutTokenError } from '../client/logout-token.js';
-import { mapUser, type LocalUser, type UserMapping, type UserStore, type WritableField } from '../client/user-store.js';
+import { escapeHtml, readCookie, safeEqual, sessionCookieName, sessionIdHash, writeCookie } from './http.js';
+import { LoginError, ProviderUnavailableError, RelyingParty, TRANSACTION_TTL_MS, type LoginResult, type LoginTransaction, type RelyingPartyOptions } from './relying-party.js';
+import { PostgresSessionStore, type SessionStore } from './session-store.js';
+import { MemorySessionStore } from './memory-session-store.js';
+import { LogoutTokenError } from './logout-token.js';
+import { mapUser, type LocalUser, type UserMapping, type UserStore, type WritableField } from './user-mapping.js';
 
 export interface OidcClientOptions extends Omit<RelyingPartyOptions, 'redirectUri'> {
   /** This app's origin, e.g. `https://app.example` (the callback is `<baseUrl><basePath>/callback`). */
@@ -25,9 +24,15 @@ export interface OidcClientOptions extends Omit<RelyingPartyOptions, 'redirectUr
   loginRedirectUrl?: string;
   /** After logout (default `/`). */
   logoutRedirectUrl?: string;
-  /** Sessions: a store, or a PostgreSQL URL for the default store. */
+  /**
+   * Where sessions live: a store of your own, or `databaseUrl` for a `PostgresSessionStore` (needs
+   * the `pg` package). Without either, sessions are kept in this process's memory (development
+   * only: lost at restart, not shared between processes; a warning says so once).
+   */
   sessionStore?: SessionStore;
   databaseUrl?: string;
+  /** Receives configuration warnings (default: `process.emitWarning`). */
+  onWarning?: (message: string) => void;
   /** Session lifetime in seconds (default 86 400). */
   sessionTtl?: number;
   /** Local users; without a store, `req.user` stays null. */
@@ -81,29 +86,27 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
   const base = (options.basePath ?? '/openid').replace(/\/$/, '');
   const origin = options.baseUrl.replace(/\/$/, '');
   const rp = new RelyingParty({ ...options, redirectUri: `${origin}${base}/callback`, postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${origin}${options.logoutRedirectUrl ?? '/'}` });
-  const store = options.sessionStore ?? (options.databaseUrl ? new PostgresSessionStore({ connectionString: options.databaseUrl }) : undefined);
-  if (!store) throw new TypeError('oidcClient needs a sessionStore or a databaseUrl');
+  const store: SessionStore = options.sessionStore ?? (options.databaseUrl ? new PostgresSessionStore({ connectionString: options.databaseUrl }) : new MemorySessionStore({ warn: options.onWarning }));
   const ttlMs = (options.sessionTtl ?? 86_400) * 1000;
   const secure = origin.startsWith('https://');
-  const cookie = cookieName('jwt-oidc.rp', secure);
+  const cookie = sessionCookieName('jwt-oidc.rp', secure);
   const loginRedirect = safeReturnTo(options.loginRedirectUrl ?? '/', '/');
   const logoutRedirect = safeReturnTo(options.logoutRedirectUrl ?? '/', '/');
   const mapping: UserMapping = { identificationClaim: options.identificationClaim ?? 'sub', createUser: options.createUser ?? false, renameAttributes: options.renameAttributes ?? {}, defaultAttributes: options.defaultAttributes ?? {} };
   const refreshing = new Map<string, Promise<LoginResult | undefined>>();
   const report = (e: unknown) => options.onError?.(e);
 
-  const setCookie = (res: Response, id: string, maxAge: number | undefined) =>
-    res.append('Set-Cookie', serializeCookie({ name: cookie, value: id, maxAge, path: '/', secure, sameSite: 'Lax' }));
+  const setCookie = (res: Response, id: string, maxAge: number | undefined) => writeCookie(res, cookie, id, maxAge, secure);
 
   async function load(req: Request): Promise<{ id: string; data: SessionData } | undefined> {
-    const id = parseCookies(req.get('cookie')).get(cookie);
+    const id = readCookie(req, cookie);
     if (!id || id.length > 128) return undefined;
-    const data = (await store!.get(sessionIdHash(id))) as SessionData | undefined;
+    const data = (await store.get(sessionIdHash(id))) as SessionData | undefined;
     return data ? { id, data } : undefined;
   }
 
   async function save(res: Response, session: { id: string; data: SessionData }): Promise<void> {
-    await store!.set(sessionIdHash(session.id), session.data as unknown as Record<string, unknown>, Date.now() + ttlMs);
+    await store.set(sessionIdHash(session.id), session.data as unknown as Record<string, unknown>, Date.now() + ttlMs);
     setCookie(res, session.id, Math.floor(ttlMs / 1000));
   }
 
@@ -159,23 +162,23 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
   /** One refresh per session, across processes when the store can lock; a refusal ends the session. */
   async function refresh(key: string, current: LoginResult): Promise<LoginResult | undefined> {
     const run = async () => {
-      const latest = ((await store!.get(key)) as SessionData | undefined)?.login;
+      const latest = ((await store.get(key)) as SessionData | undefined)?.login;
       if (!latest) return undefined;
       if (latest.accessToken !== current.accessToken && latest.refreshAt > Date.now()) return latest; // done elsewhere
       try {
         const next = await rp.refresh(latest);
-        const data = (await store!.get(key)) as unknown as SessionData;
-        await store!.set(key, { ...data, login: next } as unknown as Record<string, unknown>, Date.now() + ttlMs);
+        const data = (await store.get(key)) as unknown as SessionData;
+        await store.set(key, { ...data, login: next } as unknown as Record<string, unknown>, Date.now() + ttlMs);
         return next;
       } catch (e) {
         report(e);
         // The provider cannot be reached: the session stays, the caller sees the error.
         if (!refused(e)) throw e;
-        await store!.destroy(key);
+        await store.destroy(key);
         return undefined;
       }
     };
-    return store!.withLock ? store!.withLock(key, run) : run();
+    return store.withLock ? store.withLock(key, run) : run();
   }
 
   router.get(
@@ -212,7 +215,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
       const transaction = typeof state === 'string' ? session?.data.transactions[state] : undefined;
       if (!session || !transaction) return errorPage(res, 400, 'This sign-in link is not valid here. Please start again.');
       delete session.data.transactions[state as string]; // single use, even when it fails below
-      await store!.set(sessionIdHash(session.id), session.data as unknown as Record<string, unknown>, Date.now() + ttlMs);
+      await store.set(sessionIdHash(session.id), session.data as unknown as Record<string, unknown>, Date.now() + ttlMs);
       let login: LoginResult;
       try {
         login = await rp.finishLogin(new URL(req.originalUrl, origin), transaction);
@@ -225,7 +228,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
         if (user?.active === false) return errorPage(res, 403, 'This account is disabled.');
       }
       // A new session id at login: whatever id the browser had is dead (SECURITY-CASES SE-01).
-      await store!.destroy(sessionIdHash(session.id));
+      await store.destroy(sessionIdHash(session.id));
       const next = fresh();
       next.data.login = login;
       await save(res, next);
@@ -246,7 +249,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
       const session = await load(req);
       const sent = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
       if (!session || !safeEqual(sent, session.data.csrf)) return errorPage(res, 400, 'The sign-out request is not valid.');
-      await store!.destroy(sessionIdHash(session.id));
+      await store.destroy(sessionIdHash(session.id));
       setCookie(res, '', 0);
       const endSession = session.data.login ? await rp.endSessionUrl(session.data.login).catch(() => undefined) : undefined;
       res.set('Cache-Control', 'no-store').redirect(303, endSession ?? logoutRedirect);

@@ -1,17 +1,15 @@
 /**
  * `jwtOidcPlugin` for Apollo Server 5: any GraphQL server trusts the bearer tokens of an
  * OpenID Provider (ours or any other). The token is verified when a request starts (see
- * resource/remote.ts); operations are refused in `didResolveOperation`: a bad token is HTTP 401
+ * RemoteIssuer of @jwt-oidc/resource); operations are refused in `didResolveOperation`: a bad token is HTTP 401
  * with an RFC 6750 challenge, a missing one for a field marked `@authenticated` (or any field,
  * with `requireAuth`) is UNAUTHENTICATED, missing scopes of `@requiresScopes` are FORBIDDEN
  * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import { bearerFromHeader } from '../resource/bearer.js';
-import { BearerError, IssuerUnavailableError } from '../resource/errors.js';
-import { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '../resource/remote.js';
+import { bearerFromHeader, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '@jwt-oidc/resource';
 import { requirementsOf } from './directives.js';
+import { toGraphQLError } from './errors.js';
 
 export interface JwtOidcPluginOptions extends RemoteIssuerOptions {
   /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
@@ -34,17 +32,7 @@ export function getAuth(contextValue: object): Auth | null {
 export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer } {
   const issuer = new RemoteIssuer(options);
   const realm = options.realm ?? options.issuer;
-  const challenge = (e: BearerError | IssuerUnavailableError) =>
-    e instanceof IssuerUnavailableError
-      ? new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } })
-      : new GraphQLError(e.code === 'insufficient_scope' ? 'the access token lacks a required scope' : e.description, {
-      extensions: {
-        code: e.code === 'insufficient_scope' ? 'FORBIDDEN' : e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
-        // One list per alternative: [["read"], ["admin", "write"]] is read, or admin and write.
-        ...(e.alternatives ? { requiredScopes: e.alternatives } : {}),
-        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
-      },
-    });
+  const challenge = (e: BearerError | IssuerUnavailableError) => toGraphQLError(e, realm);
 
   return {
     issuer,

@@ -1,0 +1,29 @@
+/**
+ * One mapping from the resource server's errors to GraphQL errors that Apollo Server answers with
+ * the right HTTP status and headers: a bad or missing token is 401 with an RFC 6750 §3
+ * `WWW-Authenticate` challenge, a token in the URL 400, missing scopes 403 `insufficient_scope`
+ * (naming every alternative that would do), an unreachable issuer 503 with `Retry-After`.
+ */
+import { GraphQLError } from 'graphql';
+import { BearerError, IssuerUnavailableError } from '@jwt-oidc/resource';
+
+export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string): GraphQLError {
+  if (e instanceof IssuerUnavailableError) {
+    return new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
+  }
+  const insufficient = e.code === 'insufficient_scope';
+  return new GraphQLError(insufficient ? 'the access token lacks a required scope' : e.description, {
+    extensions: {
+      code: insufficient ? 'FORBIDDEN' : e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
+      // One list per alternative: [["read"], ["admin", "write"]] is read, or admin and write.
+      ...(e.alternatives ? { requiredScopes: e.alternatives } : {}),
+      http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
+    },
+  });
+}
+
+/** Rethrows a resource-server error as its GraphQL error; anything else unchanged. */
+export function rethrowAsGraphQLError(e: unknown, realm: string): never {
+  if (e instanceof BearerError || e instanceof IssuerUnavailableError) throw toGraphQLError(e, realm);
+  throw e;
+}

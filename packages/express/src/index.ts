@@ -1,0 +1,12 @@
+/**
+ * @jwt-oidc/express: login at any OpenID Provider for Express apps (`oidcClient`), and bearer
+ * tokens for REST routes (`bearerAuth`).
+ */
+export { oidcClient, safeReturnTo, type OidcClientOptions, type OidcClientRouter } from './oidc-client.js';
+export { bearerAuth, type BearerAuth, type BearerAuthOptions } from './bearer.js';
+export { PostgresSessionStore, type PgPool, type PostgresSessionStoreOptions, type SessionStore } from './session-store.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
+export { mapUser, fieldsFromClaims, WRITABLE_USER_FIELDS, type LocalUser, type UserMapping, type UserStore, type WritableField } from './user-mapping.js';
+export { LoginError, ProviderUnavailableError, RelyingParty, type RelyingPartyOptions } from './relying-party.js';
+export { LogoutTokenError } from './logout-token.js';
+export { BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken } from '@jwt-oidc/resource';
