@@ -1,7 +1,7 @@
 /**
  * The programmatic entry of the `jwt-oidc` package: run the service inside your own process, or
- * use its parts. The libraries for other servers are the subpaths `jwt-oidc/apollo` and
- * `jwt-oidc/express`.
+ * use its parts. The libraries for other servers are packages of their own: @jwt-oidc/resource,
+ * @jwt-oidc/apollo and @jwt-oidc/express.
  */
 export { ConfigError, loadSettings, type LoadedSettings, type LoadSettingsOptions, type Settings } from './config/load.js';
 export { definitions as settingDefinitions, type Mode, type SignatureAlg } from './config/definitions.js';

@@ -10,29 +10,13 @@ import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteIssuer } from '@jwt-oidc/apollo';
 import { loadSettings } from '../../src/config/load.js';
-import { browse, CookieJar, gql, pkcePair } from '../support/provider.js';
+import { browse, CookieJar, fakeSignIn, gql, pkcePair } from '../support/provider.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const CLIENT_ID = 'my-spa';
 const DATA_DIR = join(tmpdir(), `jwt-oidc-fake-${process.pid}`);
 const REDIRECT = 'http://localhost:5173/callback';
 
-/** The fake's login form for an authorization URL, filled in and posted; returns the redirect. */
-async function signIn(jar: CookieJar, authorizeUrl: string, fields: Record<string, string>): Promise<URL> {
-  const page = await browse(jar, authorizeUrl);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)">\s*<input type="hidden" name="request"/.exec(html)?.[1] ?? /<form method="post" action="([^"]+)"/.exec(html)![1]!;
-  const request = /name="request" value="([^"]*)"/.exec(html)![1]!.replace(/&amp;/g, '&');
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  const res = await browse(jar, new URL(action, authorizeUrl).toString(), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ request, csrf, ...fields }),
-  });
-  expect(res.status, await res.clone().text()).toBe(303);
-  return new URL(res.headers.get('location')!);
-}
 
 describe('the fake provider', () => {
   let fake: TestServer;
@@ -55,7 +39,7 @@ describe('the fake provider', () => {
     const state = oc.randomState();
     const nonce = oc.randomNonce();
     const url = oc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid email profile', code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce });
-    const callback = await signIn(new CookieJar(), url.toString(), { sub: 'alice', email: 'alice@example.com', name: 'Alice', claims: '{"roles":["admin"],"tenant":"t1"}' });
+    const callback = await fakeSignIn(new CookieJar(), url.toString(), { sub: 'alice', email: 'alice@example.com', name: 'Alice', claims: '{"roles":["admin"],"tenant":"t1"}' });
     expect(callback.origin + callback.pathname).toBe(REDIRECT);
     const tokens = await oc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
     expect(tokens.claims()).toMatchObject({ iss: issuer, sub: 'alice', aud: CLIENT_ID, email: 'alice@example.com', name: 'Alice', roles: ['admin'], tenant: 't1', nonce });
@@ -66,7 +50,7 @@ describe('the fake provider', () => {
   it('access tokens are RFC 9068 JWTs that the @jwt-oidc/apollo verification accepts', async () => {
     const jar = new CookieJar();
     const { verifier, challenge } = pkcePair();
-    const callback = await signIn(jar, `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: 'bob' });
+    const callback = await fakeSignIn(jar, `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: 'bob' });
     // A JSON body, as some frontends send.
     const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: verifier }) });
     expect(res.status).toBe(200);
@@ -87,7 +71,7 @@ describe('the fake provider', () => {
     const logins = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
         const { verifier, challenge } = pkcePair();
-        const callback = await signIn(new CookieJar(), `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: `user-${i}` });
+        const callback = await fakeSignIn(new CookieJar(), `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: `user-${i}` });
         return { code: callback.searchParams.get('code')!, verifier, sub: `user-${i}` };
       }),
     );
@@ -124,7 +108,7 @@ describe('the fake provider', () => {
     const jar = new CookieJar();
     const { challenge } = pkcePair();
     const params = { client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' };
-    await signIn(jar, `${issuer}/authorize?${new URLSearchParams(params)}`, { sub: 'carol' });
+    await fakeSignIn(jar, `${issuer}/authorize?${new URLSearchParams(params)}`, { sub: 'carol' });
     const silent = await browse(jar, `${issuer}/authorize?${new URLSearchParams({ ...params, prompt: 'none' })}`);
     expect(silent.status).toBe(303);
     expect(new URL(silent.headers.get('location')!).searchParams.get('code')).toBeTruthy();
@@ -140,11 +124,11 @@ describe('the fake provider', () => {
     const jar = new CookieJar();
     const { challenge } = pkcePair();
     const url = `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })}`;
-    await signIn(jar, url, { sub: 'dave', email: 'dave@example.com' });
+    await fakeSignIn(jar, url, { sub: 'dave', email: 'dave@example.com' });
     const html = await (await browse(jar, url)).text();
     const id = /<input type="hidden" name="identity" value="([^"]+)"><button type="submit" class="secondary">dave · dave@example.com</.exec(html)?.[1];
     expect(id).toBeTruthy();
-    const callback = await signIn(jar, url, { identity: id! });
+    const callback = await fakeSignIn(jar, url, { identity: id! });
     expect(callback.searchParams.get('code')).toBeTruthy();
   });
 

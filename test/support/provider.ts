@@ -52,6 +52,23 @@ export function asTestProvider(server: TestServer): TestProvider {
 export { CookieJar } from './cookie-jar.js';
 import { CookieJar } from './cookie-jar.js';
 
+/** The fake provider's login form for an authorization URL, filled in and posted; returns the redirect. */
+export async function fakeSignIn(jar: CookieJar, authorizeUrl: string, fields: Record<string, string>): Promise<URL> {
+  const page = await browse(jar, authorizeUrl);
+  const html = await page.text();
+  expect(page.status, html.slice(0, 500)).toBe(200);
+  const action = /<form method="post" action="([^"]+)">\s*<input type="hidden" name="request"/.exec(html)?.[1] ?? /<form method="post" action="([^"]+)"/.exec(html)![1]!;
+  const request = /name="request" value="([^"]*)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  const res = await browse(jar, new URL(action, authorizeUrl).toString(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request, csrf, ...fields }),
+  });
+  expect(res.status, await res.clone().text()).toBe(303);
+  return new URL(res.headers.get('location')!);
+}
+
 /** A browser request: the jar's cookies, no automatic redirects. */
 export async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);

@@ -1,0 +1,621 @@
+/**
+ * The three packages as a user installs them (packages/*\/README.md, "Install" and "Example"):
+ *   - each is packed with `npm pack` (its `prepack` builds it); the tarball holds the package's
+ *     own build, sources, README and LICENSE, and nothing else;
+ *   - each tarball is installed into a fresh app next to the peers the repo pins, and the README's
+ *     one ```ts example is compiled AS PRINTED with strict TypeScript (skipLibCheck off: the
+ *     published declarations are checked too) and run as a real `node` process, then exercised
+ *     over loopback HTTP against our provider (bearer tokens, @requiresScopes, a browser login
+ *     through oidcClient with memory and PostgreSQL sessions) and against oidc-provider 9 (RFC
+ *     9068 JWT access tokens by resource indicator);
+ *   - what an install adds to node_modules, and that `npm publish --dry-run` is clean.
+ * The apps live in a temporary directory and reach the npm registry for the third-party packages
+ * (`--prefer-offline`: the npm cache first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/util/free-port.js';
+import { query, testDatabase } from '../support/database.js';
+import { browse, clientToken, CookieJar, startProvider, throughLoginPages, tokensFor, type TestProvider } from '../support/provider.js';
+import { OP_RESOURCE, startOidcProvider, type ReferenceOp } from '../support/reference-op.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const PACKAGES = ['resource', 'apollo', 'express'] as const;
+type Pkg = (typeof PACKAGES)[number];
+/** The API of our provider's tokens, the audience the examples are configured with. */
+const API = 'https://shop.example/api';
+const MB = 1024 * 1024;
+
+/** `name@version` as the repo's root package.json pins it: the peers a user would pick today. */
+const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+function pinned(name: string): string {
+  const version = rootPkg.dependencies[name] ?? rootPkg.devDependencies[name];
+  if (!version) throw new Error(`${name} is not in the root package.json`);
+  return `${name}@${version}`;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'jwt-oidc-consumers-'));
+
+// ---- child processes ----------------------------------------------------------------------------
+
+const children = new Set<ChildProcess>();
+// Should the worker go away without afterAll, no example keeps a port.
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+/**
+ * npm and node as a user's shell runs them: none of the test runner's settings (NODE_ENV,
+ * npm_* of an enclosing `npm test`, which npm would read as its own configuration).
+ */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(npm_|VITEST|NODE_ENV$|NODE_OPTIONS$|LOG_LEVEL$)/i.test(k) && !/^npm_config_(cache|userconfig|registry)$/i.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The command and everything it printed, for assertion messages. */
+  log: string;
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      children.delete(child);
+      resolve({ code, stdout, stderr, log: `$ (cd ${cwd} && ${cmd} ${args.join(' ')}) → ${code}\n${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/** A command that must succeed: its output in the error otherwise. */
+async function must(cmd: string, args: string[], cwd: string): Promise<Run> {
+  const r = await run(cmd, args, cwd);
+  if (r.code !== 0) throw new Error(r.log);
+  return r;
+}
+
+/** The example of an app, running: `node dist/index.js` with the README's environment variables. */
+interface Example {
+  url: string;
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function startExample(dir: string, env: Record<string, string>, port?: number): Promise<Example> {
+  port ??= await freePort();
+  const child = spawn(process.execPath, ['dist/index.js'], { cwd: dir, env: userEnv({ NODE_ENV: 'development', PORT: String(port), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), (out += d.toString())));
+  const url = `http://127.0.0.1:${port}`;
+  const example: Example = {
+    url,
+    child,
+    output: () => out,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      children.delete(child);
+    },
+  };
+  // Listening once it answers anything at all (the examples print nothing, or not at once).
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the example in ${dir} exited (${child.exitCode ?? child.signalCode}):\n${out}`);
+    try {
+      await fetch(url);
+      return example;
+    } catch {
+      if (Date.now() > until) throw new Error(`the example in ${dir} did not listen on ${url} within 30 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+// ---- packing and installing ---------------------------------------------------------------------
+
+const version = (p: Pkg) => (JSON.parse(readFileSync(join(ROOT, 'packages', p, 'package.json'), 'utf8')) as { version: string }).version;
+const tarballs = {} as Record<Pkg, string>;
+const tarballFiles = {} as Record<Pkg, string[]>;
+
+/**
+ * The packages are packed from a copy of packages/ (everything but dist/ and node_modules/),
+ * so that their `prepack` (`rm -rf dist && tsc`) never removes the dist/ that other test files
+ * and the service's build load while this one runs. The copy resolves the repo's dependencies
+ * through symlinks, except `@jwt-oidc/resource`, which is the copy's own: apollo and express are
+ * built against the resource package packed here.
+ */
+const stage = join(work, 'stage');
+
+function stagePackages(): void {
+  mkdirSync(join(stage, 'packages'), { recursive: true });
+  cpSync(join(ROOT, 'packages/tsconfig.base.json'), join(stage, 'packages/tsconfig.base.json'));
+  for (const p of PACKAGES) {
+    const from = join(ROOT, 'packages', p);
+    cpSync(from, join(stage, 'packages', p), { recursive: true, filter: (src) => !/^(dist|node_modules)(\/|$)/.test(relative(from, src)) });
+    if (existsSync(join(from, 'node_modules'))) symlinkSync(join(from, 'node_modules'), join(stage, 'packages', p, 'node_modules'));
+  }
+  mkdirSync(join(stage, 'node_modules/@jwt-oidc'), { recursive: true });
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+    if (entry !== '@jwt-oidc') symlinkSync(join(ROOT, 'node_modules', entry), join(stage, 'node_modules', entry));
+  }
+  symlinkSync(join(stage, 'packages/resource'), join(stage, 'node_modules/@jwt-oidc/resource'));
+}
+
+async function pack(p: Pkg): Promise<void> {
+  const dest = join(work, 'tarballs');
+  mkdirSync(dest, { recursive: true });
+  await must('npm', ['pack', '--pack-destination', dest], join(stage, 'packages', p));
+  tarballs[p] = join(dest, `jwt-oidc-${p}-${version(p)}.tgz`);
+  tarballFiles[p] = (await must('tar', ['tzf', tarballs[p]], work)).stdout.split('\n').filter(Boolean);
+}
+
+/** Bytes of the regular files under `dir`, symlinks not followed. */
+function treeSize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += treeSize(path);
+    else if (entry.isFile()) total += lstatSync(path).size;
+  }
+  return total;
+}
+
+interface App {
+  dir: string;
+  /** node_modules before and after the package's tarballs were installed (peers only, then +tarballs). */
+  before: number;
+  after: number;
+}
+
+const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact'];
+
+/**
+ * A fresh app: its peers first (measured), then the tarballs (measured), then what compiling and
+ * running the example needs besides (types, pg).
+ *
+ * The tarballs of one app go in ONE `npm install`: @jwt-oidc/apollo and @jwt-oidc/express depend
+ * on `"@jwt-oidc/resource": "<the same version>"`, which is not on the registry; installed alone their tarball
+ * fails with E404 for it. Installed together with the resource tarball, npm takes that one for
+ * the dependency (it satisfies that exact version) and never asks the registry, so no `overrides` are needed.
+ */
+async function installApp(name: string, peers: string[], packages: Pkg[], extra: string[]): Promise<App> {
+  const dir = join(work, `app-${name}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-${name}`, type: 'module', private: true }, null, 2));
+  if (peers.length) await must('npm', [...NPM_INSTALL, ...peers], dir);
+  const before = peers.length ? treeSize(join(dir, 'node_modules')) : 0;
+  await must('npm', [...NPM_INSTALL, ...packages.map((p) => tarballs[p])], dir);
+  const after = treeSize(join(dir, 'node_modules'));
+  await must('npm', [...NPM_INSTALL, ...extra], dir);
+  return { dir, before, after };
+}
+
+/** The one ```ts block of a package's README, as printed. */
+function readmeExample(p: Pkg): string {
+  const blocks = [...readFileSync(join(ROOT, 'packages', p, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks, `packages/${p}/README.md must have exactly one ts block`).toHaveLength(1);
+  return blocks[0]!;
+}
+
+/** Writes the README example and a strict tsconfig into the app and compiles it with the repo's TypeScript. */
+async function compileExample(app: App, p: Pkg): Promise<Run> {
+  writeFileSync(join(app.dir, 'index.ts'), readmeExample(p));
+  const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, outDir: 'dist', rootDir: '.' };
+  writeFileSync(join(app.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['index.ts'] }, null, 2));
+  return run(process.execPath, [TSC, '-p', 'tsconfig.json'], app.dir);
+}
+
+// ---- HTTP as a client ---------------------------------------------------------------------------
+
+interface Reply {
+  status: number;
+  www: string | null;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+async function reply(res: Response): Promise<Reply> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, www: res.headers.get('www-authenticate'), headers: res.headers, text, body };
+}
+
+const bearer = (token?: string): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+
+function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return fetch(url, { headers: { ...bearer(token), ...headers } }).then(reply);
+}
+
+/** A GraphQL operation as a JSON client posts it (Apollo's CSRF prevention lets it through). */
+function gql(url: string, query: string, token?: string): Promise<Reply> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify({ query }) }).then(reply);
+}
+
+/** The same token with one claim changed and the signature kept. */
+function tamper(token: string, claims: Record<string, unknown>): string {
+  const [h, , s] = token.split('.');
+  return `${h}.${Buffer.from(JSON.stringify({ ...decodeJwt(token), ...claims })).toString('base64url')}.${s}`;
+}
+
+// ---- the world ----------------------------------------------------------------------------------
+
+let provider: TestProvider;
+let op: ReferenceOp;
+const apps = {} as Record<Pkg, App>;
+let user: { id: string; username: string; password: string };
+/** A relying party whose access tokens also name API. */
+let rp: { clientId: string; clientSecret?: string; redirectUri: string };
+/** A client_credentials client whose tokens name API, and one whose tokens do not. */
+let m2m: { clientId: string; clientSecret?: string };
+let otherApi: { clientId: string; clientSecret?: string };
+/** Tokens of our provider: a user's for API with orders:read; m2m's with and without it; one for another audience. */
+let userToken: string;
+let ordersToken: string;
+let noScopeToken: string;
+let otherAudienceToken: string;
+/** oidc-provider's token for OP_RESOURCE with orders:read (its `sub` is the client, `m2m`). */
+let opToken: string;
+let sessionsDb: Awaited<ReturnType<typeof testDatabase>>;
+
+beforeAll(async () => {
+  const packAndInstall = async () => {
+    stagePackages();
+    await pack('resource'); // apollo and express are built against it
+    await Promise.all([pack('apollo'), pack('express')]);
+    const types = [pinned('@types/node')];
+    [apps.resource, apps.apollo, apps.express] = await Promise.all([
+      installApp('resource', [], ['resource'], types),
+      installApp('apollo', [pinned('@apollo/server'), pinned('graphql')], ['resource', 'apollo'], types),
+      installApp('express', [pinned('express')], ['resource', 'express'], [...types, pinned('@types/express'), pinned('pg')]),
+    ]);
+  };
+  [provider, op, sessionsDb] = await Promise.all([
+    startProvider({ JWT_OIDC_API_SCOPES: 'orders:read' }),
+    startOidcProvider({ scope: 'orders:read' }),
+    testDatabase(),
+    packAndInstall(),
+  ]);
+  user = await provider.createUser({ givenName: 'Alice' });
+  rp = await provider.createClient({ audiences: [API], grantTypes: ['authorization_code', 'refresh_token'] });
+  m2m = await provider.createClient({ name: 'Orders job', audiences: [API], grantTypes: ['client_credentials'] });
+  otherApi = await provider.createClient({ name: 'No API audience', grantTypes: ['client_credentials'] });
+  userToken = (await tokensFor(provider, rp, user, 'openid orders:read')).access_token;
+  ordersToken = await clientToken(provider, m2m, 'orders:read');
+  noScopeToken = await clientToken(provider, m2m);
+  otherAudienceToken = await clientToken(provider, otherApi, 'orders:read');
+  opToken = await op.token('orders:read');
+  // The tokens are what the tests below take them for.
+  expect(decodeJwt(userToken)).toMatchObject({ sub: user.id, aud: expect.arrayContaining([API]), scope: expect.stringContaining('orders:read') });
+  expect(decodeJwt(noScopeToken).scope ?? '').not.toContain('orders:read');
+  expect(decodeJwt(otherAudienceToken).aud).not.toContain(API);
+  expect(decodeJwt(opToken)).toMatchObject({ iss: op.issuer, aud: OP_RESOURCE, sub: 'm2m', scope: 'orders:read' });
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all(
+    [...children].map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await exited;
+    }),
+  );
+  await op?.close();
+  await provider?.close();
+  await sessionsDb?.drop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+// ---- the tests ----------------------------------------------------------------------------------
+
+describe('npm pack', () => {
+  for (const p of PACKAGES) {
+    it(`@jwt-oidc/${p}: the tarball holds package.json, README.md, LICENSE, the build and its own sources, nothing else`, () => {
+      const files = tarballFiles[p];
+      const list = files.join('\n');
+      for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) expect(files, list).toContain(`package/${f}`);
+      for (const f of files) {
+        expect(f, list).toMatch(/^package\//);
+        expect(f, 'no tests').not.toMatch(/(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\.[cm]?[jt]s$/);
+        expect(f, 'no tsconfig').not.toMatch(/tsconfig/);
+        expect(f, 'no node_modules').not.toMatch(/node_modules/);
+      }
+      // Its own sources only: every source file is one of packages/<p>/src, every built file is
+      // built from one of them (another package's code would show up under either).
+      const sources = new Set(readdirSync(join(ROOT, 'packages', p, 'src')).map((f) => f.replace(/\.ts$/, '')));
+      for (const f of files.filter((f) => /^package\/(src|dist)\//.test(f))) {
+        expect(f, list).toMatch(/^package\/(src\/[\w-]+\.ts|dist\/[\w-]+\.(js|d\.ts|js\.map|d\.ts\.map))$/);
+        const stem = f.split('/')[2]!.replace(/\.(ts|js|d\.ts|js\.map|d\.ts\.map)$/, '');
+        expect(sources.has(stem), `${f} is not built from packages/${p}/src`).toBe(true);
+      }
+      expect(files.filter((f) => f.startsWith('package/') && !/^package\/(src|dist)\//.test(f)).sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/package.json']);
+    });
+  }
+
+  it('installs as a user installs it: one copy of @jwt-oidc/resource, shared by apollo and express', () => {
+    for (const p of ['apollo', 'express'] as const) {
+      expect(existsSync(join(apps[p].dir, 'node_modules/@jwt-oidc/resource/dist/index.js'))).toBe(true);
+      expect(existsSync(join(apps[p].dir, `node_modules/@jwt-oidc/${p}/node_modules/@jwt-oidc`)), `a nested copy under @jwt-oidc/${p}`).toBe(false);
+    }
+  });
+});
+
+describe('@jwt-oidc/resource: the README example (a plain node:http API)', () => {
+  it('compiles as printed with strict TypeScript against the installed package', async () => {
+    const r = await compileExample(apps.resource, 'resource');
+    expect(r.code, r.log).toBe(0);
+  });
+
+  it('against our provider: a token for the API is accepted; none, tampered, for another audience or malformed are refused as RFC 6750 says', async () => {
+    const ex = await startExample(apps.resource.dir, { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API });
+    try {
+      const ok = await get(ex.url, userToken);
+      expect(ok.status, `${ok.text}\n${ex.output()}`).toBe(200);
+      expect(ok.body).toMatchObject({ sub: user.id, clientId: rp.clientId });
+      expect(ok.body.scopes).toContain('orders:read');
+      expect((await get(ex.url, ordersToken)).body).toMatchObject({ sub: m2m.clientId, clientId: m2m.clientId, scopes: ['orders:read'] });
+
+      // The README: without a token 401 with `Bearer realm="my-api"`; a bad one 401 invalid_token
+      // with a description; a malformed header 400.
+      const none = await get(ex.url);
+      expect(none.status).toBe(401);
+      expect(none.www).toBe('Bearer realm="my-api"');
+      const invalid = /^Bearer realm="my-api", error="invalid_token", error_description="[^"]+"$/;
+      for (const [what, token] of [
+        ['tampered', tamper(userToken, { sub: 'admin' })],
+        ['another audience', otherAudienceToken],
+        ['not a JWT', 'a.b.c'],
+      ] as const) {
+        const r = await get(ex.url, token);
+        expect(r.status, what).toBe(401);
+        expect(r.www, what).toMatch(invalid);
+      }
+      const malformed = await get(ex.url, undefined, { authorization: `Bearer ${userToken} extra` });
+      expect(malformed.status).toBe(400);
+      expect(malformed.www).toMatch(/^Bearer realm="my-api", error="invalid_request"/);
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it("against oidc-provider 9: its RFC 9068 token is accepted; our provider's is not (another issuer)", async () => {
+    const ex = await startExample(apps.resource.dir, { OIDC_ISSUER: op.issuer, API_AUDIENCE: OP_RESOURCE });
+    try {
+      const ok = await get(ex.url, opToken);
+      expect(ok.status, `${ok.text}\n${ex.output()}`).toBe(200);
+      expect(ok.body).toEqual({ sub: 'm2m', clientId: 'm2m', scopes: ['orders:read'] });
+      const ours = await get(ex.url, userToken);
+      expect(ours.status).toBe(401);
+      expect(ours.www).toMatch(/error="invalid_token"/);
+      expect((await get(ex.url, tamper(opToken, { sub: 'someone-else' }))).status).toBe(401);
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
+describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', () => {
+  it('compiles as printed with strict TypeScript against the installed package and peers', async () => {
+    const r = await compileExample(apps.apollo, 'apollo');
+    expect(r.code, r.log).toBe(0);
+  });
+
+  it('against our provider: @authenticated and @requiresScopes, 401/403 with RFC 6750 challenges', async () => {
+    const ex = await startExample(apps.apollo.dir, { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API });
+    try {
+      expect(ex.output()).toMatch(/ready at http:\/\//);
+      const hello = await gql(ex.url, '{ hello }');
+      expect(hello.status, `${hello.text}\n${ex.output()}`).toBe(200);
+      expect(hello.body.data).toEqual({ hello: 'world' });
+
+      const me = await gql(ex.url, '{ me }', userToken);
+      expect(me.status, `${me.text}\n${ex.output()}`).toBe(200);
+      expect(me.body.data).toEqual({ me: user.id });
+
+      // `{ me }` without a token: UNAUTHENTICATED, 401 with a challenge (realm: the issuer).
+      const anonymous = await gql(ex.url, '{ me }');
+      expect(anonymous.status, anonymous.text).toBe(401);
+      expect(anonymous.www).toBe(`Bearer realm="${provider.issuer}"`);
+      expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+      // `{ orders }`: FORBIDDEN without orders:read or admin, data with orders:read.
+      const forbidden = await gql(ex.url, '{ orders }', noScopeToken);
+      expect(forbidden.status, forbidden.text).toBe(403);
+      expect(forbidden.www).toMatch(/error="insufficient_scope"/);
+      expect(forbidden.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredScopes: [['orders:read'], ['admin']] });
+      const orders = await gql(ex.url, '{ orders }', ordersToken);
+      expect(orders.status, orders.text).toBe(200);
+      expect(orders.body.data).toEqual({ orders: [`order of ${m2m.clientId}`] });
+      expect((await gql(ex.url, '{ orders }', userToken)).body.data).toEqual({ orders: [`order of ${user.id}`] });
+
+      // A bad token is a 401 invalid_token whatever the operation, `{ hello }` included.
+      for (const [what, token] of [
+        ['tampered', tamper(ordersToken, { scope: 'admin' })],
+        ['another audience', otherAudienceToken],
+      ] as const) {
+        const r = await gql(ex.url, '{ hello }', token);
+        expect(r.status, `${what}: ${r.text}`).toBe(401);
+        expect(r.www, what).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+        expect(r.body.data, what).toBeUndefined();
+      }
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it("against oidc-provider 9: its token passes @authenticated and @requiresScopes; our provider's is refused", async () => {
+    const ex = await startExample(apps.apollo.dir, { OIDC_ISSUER: op.issuer, API_AUDIENCE: OP_RESOURCE });
+    try {
+      const r = await gql(ex.url, '{ me orders }', opToken);
+      expect(r.status, `${r.text}\n${ex.output()}`).toBe(200);
+      expect(r.body.data).toEqual({ me: 'm2m', orders: ['order of m2m'] });
+      const ours = await gql(ex.url, '{ hello }', ordersToken);
+      expect(ours.status).toBe(401);
+      expect(ours.www).toMatch(/error="invalid_token"/);
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
+describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Express 5)', () => {
+  it('compiles as printed with strict TypeScript against the installed package, express and its types', async () => {
+    const r = await compileExample(apps.express, 'express');
+    expect(r.code, r.log).toBe(0);
+  });
+
+  /** A registered client for an example app on `port` (redirect URI `<BASE_URL>/openid/callback`). */
+  async function shopFor(port: number) {
+    const base = `http://127.0.0.1:${port}`;
+    const shop = await provider.createClient({ name: 'Shop', redirectUris: [`${base}/openid/callback`], grantTypes: ['authorization_code', 'refresh_token'] });
+    const env = { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API, CLIENT_ID: shop.clientId, CLIENT_SECRET: shop.clientSecret!, BASE_URL: base };
+    return { base, shop, env };
+  }
+
+  /** A browser signs in through the example: its login route, the provider's pages, its callback, its home page. */
+  async function browserLogin(ex: Example): Promise<any> {
+    const jar = new CookieJar();
+    const signIn = await browse(jar, `${ex.url}/`);
+    expect(signIn.status, ex.output()).toBe(200);
+    expect(await signIn.text()).toContain('href="/openid/login?returnTo=/"');
+    const start = await browse(jar, `${ex.url}/openid/login?returnTo=/`);
+    expect([302, 303], `${await start.clone().text()}\n${ex.output()}`).toContain(start.status);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${provider.issuer}/authorize`);
+    const callback = await throughLoginPages(jar, authorize.toString(), { username: user.username, password: user.password });
+    expect(`${callback.origin}${callback.pathname}`).toBe(`${ex.url}/openid/callback`);
+    const done = await browse(jar, callback.toString());
+    expect([302, 303], `${await done.clone().text()}\n${ex.output()}`).toContain(done.status);
+    expect(done.headers.get('location')).toBe('/');
+    const home = await browse(jar, `${ex.url}/`);
+    expect(home.status, ex.output()).toBe(200);
+    return home.json();
+  }
+
+  it('against our provider, memory sessions: a browser login shows the claims; /api/orders 200 with orders:read, 401 without a token, 403 without the scope; the JWT_OIDC_MEMORY_SESSIONS warning', async () => {
+    const port = await freePort();
+    const { env, shop } = await shopFor(port);
+    const ex = await startExample(apps.express.dir, env, port);
+    try {
+      const home = await browserLogin(ex);
+      expect(home.claims).toMatchObject({ iss: provider.issuer, sub: user.id, aud: shop.clientId });
+      expect(home.userinfo).toMatchObject({ sub: user.id });
+      expect(home.hasToken).toBe(true);
+
+      const orders = await get(`${ex.url}/api/orders`, ordersToken);
+      expect(orders.status, `${orders.text}\n${ex.output()}`).toBe(200);
+      expect(orders.body).toEqual({ orders: [], for: m2m.clientId });
+      const none = await get(`${ex.url}/api/orders`);
+      expect(none.status).toBe(401);
+      expect(none.www).toBe(`Bearer realm="${provider.issuer}"`);
+      const noScope = await get(`${ex.url}/api/orders`, noScopeToken);
+      expect(noScope.status).toBe(403);
+      expect(noScope.www).toMatch(/error="insufficient_scope"/);
+      expect(noScope.www).toContain('scope="orders:read"');
+      const otherAudience = await get(`${ex.url}/api/orders`, otherAudienceToken);
+      expect(otherAudience.status).toBe(401);
+      expect(otherAudience.www).toMatch(/error="invalid_token"/);
+
+      // No DATABASE_URL: sessions in memory, and a warning on stderr says so (README, "Sessions").
+      expect(ex.stderr()).toContain('JWT_OIDC_MEMORY_SESSIONS');
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it('against our provider, DATABASE_URL set (pg installed): the login works and its session is a row in PostgreSQL; no memory-sessions warning', async () => {
+    const port = await freePort();
+    const { env } = await shopFor(port);
+    const ex = await startExample(apps.express.dir, { ...env, DATABASE_URL: sessionsDb.url }, port);
+    try {
+      const home = await browserLogin(ex);
+      expect(home.claims).toMatchObject({ iss: provider.issuer, sub: user.id });
+      const [row] = await query<{ n: number }>(sessionsDb.url, 'select count(*)::int as n from jwt_oidc_rp_sessions');
+      expect(row!.n).toBeGreaterThanOrEqual(1);
+      expect(ex.stderr()).not.toContain('JWT_OIDC_MEMORY_SESSIONS');
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it("against oidc-provider 9: bearerAuth accepts its token with orders:read; none is 401; our provider's is refused", async () => {
+    const ex = await startExample(apps.express.dir, { OIDC_ISSUER: op.issuer, API_AUDIENCE: OP_RESOURCE });
+    try {
+      const orders = await get(`${ex.url}/api/orders`, opToken);
+      expect(orders.status, `${orders.text}\n${ex.output()}`).toBe(200);
+      expect(orders.body).toEqual({ orders: [], for: 'm2m' });
+      expect((await get(`${ex.url}/api/orders`)).status).toBe(401);
+      const ours = await get(`${ex.url}/api/orders`, ordersToken);
+      expect(ours.status).toBe(401);
+      expect(ours.www).toMatch(/error="invalid_token"/);
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
+describe('size', () => {
+  it('@jwt-oidc/apollo adds at most 2 MB to an app with @apollo/server and graphql; @jwt-oidc/express at most 4 MB to an app with express', () => {
+    const limits = { apollo: 2 * MB, express: 4 * MB } as const;
+    for (const p of ['apollo', 'express'] as const) {
+      const { before, after } = apps[p];
+      expect(before, `node_modules of the app with its peers only`).toBeGreaterThan(0);
+      const added = after - before;
+      console.log(`@jwt-oidc/${p} adds ${(added / MB).toFixed(2)} MB (${added} bytes; node_modules ${before} → ${after})`);
+      expect(added, `@jwt-oidc/${p} with @jwt-oidc/resource`).toBeGreaterThan(0);
+      expect(added, `@jwt-oidc/${p} with @jwt-oidc/resource`).toBeLessThanOrEqual(limits[p]);
+    }
+  });
+});
+
+describe('npm publish --dry-run', () => {
+  // In the staged copies of the package directories (see stagePackages): their `prepack` rebuilds
+  // dist/, which must not happen under the repo's feet. Sequential: apollo and express are
+  // built against the resource copy's dist/.
+  it('exits 0 for each package, with no warning about its package.json', { timeout: 300_000 }, async () => {
+    for (const p of PACKAGES) {
+      const r = await run('npm', ['publish', '--dry-run'], join(stage, 'packages', p));
+      expect(r.code, r.log).toBe(0);
+      expect(`${r.stdout}${r.stderr}`, r.log).toContain(`@jwt-oidc/${p}@${version(p)}`);
+      // Only the remark that a real publish needs a login may remain.
+      const warnings = r.stderr.split('\n').filter((l) => /\bwarn/i.test(l) && !/requires you to be logged in/.test(l));
+      expect(warnings, r.log).toEqual([]);
+      // A new scoped package is private unless published with public access (publishConfig).
+      expect(r.stderr, r.log).toContain('public access');
+    }
+  });
+});
