@@ -5,7 +5,7 @@
  * attempted username is kept only as a short digest (a password typed into the username field
  * must not end up in the log).
  */
-import { sha256 } from './util/digest.js';
+import { createHmac } from 'node:crypto';
 import type { Logger } from './log.js';
 
 export type AuditEvent =
@@ -41,7 +41,11 @@ export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent, fields: A
   logger.info({ audit: true, event, ...fields }, message);
 }
 
-/** A short, stable digest of an identifier that might hold a typo'd secret (attempted usernames). */
-export function auditDigest(value: string): string {
-  return sha256(value).slice(0, 12);
+/**
+ * A short, stable digest of an identifier that might hold a typo'd secret (attempted usernames:
+ * people type passwords into the username field). Keyed (HMAC-SHA256 under a key derived from
+ * the server's secret): an unkeyed hash of a short password is reversed by guessing.
+ */
+export function auditDigest(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('base64url').slice(0, 16);
 }

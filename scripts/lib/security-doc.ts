@@ -469,12 +469,17 @@ report a vulnerability, and which test proves each guarantee against which attac
   src/provider/stores/interaction-store.ts, src/provider/end-session.ts); cookies are \`HttpOnly\`
   and \`SameSite=Lax\`, \`Secure\` with the \`__Host-\` prefix on https (src/http/cookies.ts). The
   GraphQL API has Apollo's CSRF prevention on and batching off (src/graphql/apollo.ts).
-- **Rate limits.** Failed logins per account and per address, failed client authentication per
-  client and per address, token requests per client (\`JWT_OIDC_TOKEN_RATE_LIMIT\`), and GraphQL
-  root fields per caller, every alias counted (\`JWT_OIDC_GRAPHQL_RATE_LIMIT\`); beyond them, 429
-  with \`Retry-After\`. The counters are in memory, per instance (src/util/failure-throttle.ts,
-  src/interaction/handlers.ts, src/provider/token/client-auth.ts,
-  src/provider/token/token-endpoint.ts, src/graphql/rate-limit.ts).
+- **Rate limits.** Failed logins per account (or, for a browser that signed in before, per
+  device cookie) and per address, an IPv6 address per /64: each attempt is reserved in PostgreSQL
+  before its password is checked and refunded on success, one check at a time per account, so
+  the limits hold under parallel bursts and whatever the number of instances
+  (src/provider/throttle/, src/interaction/handlers.ts). Failures at the token endpoint (client
+  authentication, guessed codes and refresh tokens, grants a client may not use) per address,
+  never per client: counted in PostgreSQL, enforced by each instance from its memory
+  (src/provider/token/failures.ts). Token requests of an authenticated client for a permitted
+  grant (\`JWT_OIDC_TOKEN_RATE_LIMIT\`) and GraphQL root fields per caller, every alias counted
+  (\`JWT_OIDC_GRAPHQL_RATE_LIMIT\`), per instance (src/provider/token/token-endpoint.ts,
+  src/graphql/rate-limit.ts). Beyond a limit: 429 with \`Retry-After\`.
 - **Audit events** for logins (success, failure, throttled), consents, issued and revoked
   tokens, code and refresh-token replays, logouts, revoked grants and sessions, key rotations,
   refused admin operations and GraphQL mutations: one structured log record each, marked

@@ -212,7 +212,7 @@ export const definitions = {
     default: 1200,
     modes: ['provider'],
     expect: 'a whole number ≥ 0 (0: no limit)',
-    doc: 'provider: token requests per minute per client (every grant type; failed client authentication is throttled separately). Beyond it: 429 with `Retry-After`.',
+    doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Beyond it: 429 with `Retry-After`.',
   }),
   graphqlIntrospection: optional({
     env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
@@ -566,7 +566,7 @@ export const definitions = {
     default: 5,
     modes: ['provider'],
     expect: 'a whole number 1–1000',
-    doc: 'provider: failed logins per username within `LOGIN_FAILURE_WINDOW` before further attempts get 429 (the right password included).',
+    doc: 'provider: failed logins per username within `LOGIN_FAILURE_WINDOW` before further attempts get 429 (the right password included), shared by every instance; a browser that signed in to the account before has a budget of its own (device cookie).',
   }),
   loginAddressFailureLimit: define({
     env: 'JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT',
@@ -575,7 +575,7 @@ export const definitions = {
     default: 20,
     modes: ['provider'],
     expect: 'a whole number 1–100000',
-    doc: 'provider: failed logins (and failed client authentications) per client address within `LOGIN_FAILURE_WINDOW` before 429.',
+    doc: 'provider: failed logins, and failures at the token endpoint, per client address (an IPv6 one per /64) within `LOGIN_FAILURE_WINDOW` before 429; shared by every instance.',
   }),
   loginFailureWindow: define({
     env: 'JWT_OIDC_LOGIN_FAILURE_WINDOW',

@@ -26,6 +26,7 @@ import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
 import { selectAccountPage } from './views/select-account.js';
 import { audit, auditDigest } from '../audit.js';
+import { addressKey, deviceOf, DEVICE_COOKIE_MAX_AGE, issueDeviceCookie } from '../provider/throttle/login-keys.js';
 
 const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
 const LOGIN_FAILED = 'Incorrect username or password.';
@@ -103,8 +104,6 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
   const password = form.get('password') ?? '';
-  const accountKey = `account:${username}`;
-  const addressKey = `address:${req.ip}`;
   const rerender = async (status: number, error: string, extra: Record<string, string> = {}) =>
     htmlPage(
       status,
@@ -112,28 +111,47 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
       { 'Content-Security-Policy': pageCsp(request.redirectUri), ...extra },
     );
 
-  // While throttled, not even the right password gets in (SE-04); the answer does not depend
-  // on whether the account exists.
-  const wait = Math.max(ctx.throttles.account.retryAfter(accountKey), ctx.throttles.address.retryAfter(addressKey));
-  if (wait > 0) {
-    audit(ctx.logger, 'login.throttled', { outcome: 'refused', client: client.id, ip: req.ip, username: auditDigest(username) }, 'login throttled');
-    return rerender(429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, { 'Retry-After': String(wait) });
+  // The attempt is reserved before the password is checked, in PostgreSQL, so the limits hold
+  // under any concurrency and across instances; one password per account (or per device) is
+  // checked at a time, the others wait their turn (a few seconds at most, then 429). While
+  // throttled, not even the right password gets in (SE-04), and the answer does not depend on
+  // whether the account exists.
+  const device = deviceOf(ctx.secretKeys.device, req.cookies.get(ctx.cookies.device), username);
+  const accountKey = device ? `device:${device}:${username}` : `account:${username}`;
+  const reservation = await ctx.failures.reserveInTurn([
+    { key: accountKey, limit: ctx.settings.loginFailureLimit, exclusive: true },
+    { key: `login-${addressKey(req.ip)}`, limit: ctx.settings.loginAddressFailureLimit },
+  ]);
+  const usernameDigest = auditDigest(ctx.secretKeys.audit, username);
+  if (!reservation.ok) {
+    audit(ctx.logger, 'login.throttled', { outcome: 'refused', client: client.id, ip: req.ip, username: usernameDigest }, 'login throttled');
+    const wait = reservation.retryAfter;
+    const message = reservation.busy ? 'Another sign-in to this account is being checked. Try again in a moment.' : `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`;
+    return rerender(429, message, { 'Retry-After': String(wait) });
   }
 
-  const user = username ? await ctx.orm.em.fork().findOne(User, { username }) : null;
-  // The same scrypt work whether or not the user exists (no enumeration by timing: SE-05).
-  const hash = user?.passwordHash ?? (await dummyPasswordHash());
-  const valid = password.length > 0 && password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(password, hash)) && !!user?.passwordHash && user.active;
+  let user: User | null = null;
+  let valid = false;
+  try {
+    user = username ? await ctx.orm.em.fork().findOne(User, { username }) : null;
+    // The same scrypt work whether or not the user exists (no enumeration by timing: SE-05).
+    const hash = user?.passwordHash ?? (await dummyPasswordHash());
+    valid = password.length > 0 && password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(password, hash)) && !!user?.passwordHash && user.active;
+  } finally {
+    // Settled whatever happened: an error counts as a failure, never as a free attempt.
+    if (!valid || !user) await ctx.failures.failed(reservation);
+  }
   if (!valid || !user) {
-    ctx.throttles.account.fail(accountKey);
-    ctx.throttles.address.fail(addressKey);
-    audit(ctx.logger, 'login.failure', { outcome: 'failure', client: client.id, ip: req.ip, username: auditDigest(username) }, 'login failed');
+    audit(ctx.logger, 'login.failure', { outcome: 'failure', client: client.id, ip: req.ip, username: usernameDigest }, 'login failed');
     return rerender(401, LOGIN_FAILED);
   }
-  ctx.throttles.account.clear(accountKey);
+  await ctx.failures.succeeded(reservation);
+  await ctx.failures.clear(accountKey);
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const { session, cookie } = await startSession(ctx, req, user.id, ['pwd'], true);
-  return afterLogin(ctx, found, user, session, [cookie]);
+  // This browser now has its own budget for this account (a lockout elsewhere does not reach it).
+  const deviceCookie = serializeCookie({ name: ctx.cookies.device, value: issueDeviceCookie(ctx.secretKeys.device, username), maxAge: DEVICE_COOKIE_MAX_AGE, path: `${ctx.basePath}${INTERACTION_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
+  return afterLogin(ctx, found, user, session, [cookie, deviceCookie]);
 }
 
 /** POST /interaction/:uid/select — continue as the logged-in user, or switch account. */

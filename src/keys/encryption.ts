@@ -20,10 +20,20 @@ interface DerivedSecret {
 
 export class KeyEncryption {
   private readonly secrets: DerivedSecret[];
+  private readonly first: string;
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) throw new TypeError('at least one key encryption secret is required');
     this.secrets = secrets.map(derive);
+    this.first = secrets[0]!;
+  }
+
+  /**
+   * A 256-bit key for another purpose (HMACs of audit records, device cookies), derived from the
+   * current secret with its own HKDF info (RFC 5869 §3.2): independent of the encryption key.
+   */
+  keyFor(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', Buffer.from(this.first, 'utf8'), Buffer.from('jwt-oidc'), Buffer.from(`jwt-oidc ${purpose} v1`), 32));
   }
 
   /** Id of the secret that encrypts (the first). */

@@ -134,6 +134,11 @@ export class KeyManager {
     this.policy = lifecyclePolicy(options.settings);
   }
 
+  /** A key derived from the key encryption secret for `purpose` (see KeyEncryption.keyFor). */
+  secretKey(purpose: string): Buffer {
+    return this.options.encryption.keyFor(purpose);
+  }
+
   private get wanted() {
     return wantedFamilies(this.options.settings.signatureAlg);
   }

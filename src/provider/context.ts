@@ -10,6 +10,7 @@ import type { KeyManager } from '../keys/key-manager.js';
 import type { Logger } from '../log.js';
 import { cookieName } from '../http/cookies.js';
 import { FailureThrottle } from '../util/failure-throttle.js';
+import { SharedThrottle } from './throttle/shared-throttle.js';
 import { providerTokenVerifier, type ProviderAccessToken } from './access-token.js';
 import { loadSerializer, type ClaimsOptions } from './claims.js';
 import { ConsentStore } from './stores/consent-store.js';
@@ -34,14 +35,17 @@ export interface ProviderContext {
   consents: ConsentStore;
   minter: TokenMinter;
   claims: ClaimsOptions;
+  /** Failures shared by every instance on the database: logins, client authentication, guessed codes. */
+  failures: SharedThrottle;
   throttles: {
-    account: FailureThrottle;
+    /** This instance's view of the token endpoint's failures per address (synchronised on each failure). */
     address: FailureThrottle;
-    client: FailureThrottle;
-    /** Token requests per client per minute, successful or not (TOKEN_RATE_LIMIT; undefined: no limit). */
+    /** Token requests per client per minute that passed client authentication (TOKEN_RATE_LIMIT; undefined: no limit; per instance). */
     tokenRequests?: FailureThrottle;
   };
-  cookies: { secure: boolean; session: string; interaction: string };
+  /** Keys derived from the key encryption secret: audit digests, device cookies. */
+  secretKeys: { audit: Buffer; device: Buffer };
+  cookies: { secure: boolean; session: string; interaction: string; device: string };
   /** Verifies an access token of this provider and that it is still alive. */
   verifyAccessToken(token: string): Promise<ProviderAccessToken>;
 }
@@ -71,13 +75,18 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     consents: new ConsentStore(o.orm),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
+    failures: new SharedThrottle(o.orm, windowMs, clock),
     throttles: {
-      account: new FailureThrottle({ limit: settings.loginFailureLimit, windowMs, clock }),
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
-      client: new FailureThrottle({ limit: settings.loginFailureLimit * 4, windowMs, clock }),
       tokenRequests: settings.tokenRateLimit > 0 ? new FailureThrottle({ limit: settings.tokenRateLimit, windowMs: 60_000, clock }) : undefined,
     },
-    cookies: { secure, session: cookieName('jwt-oidc.session', secure), interaction: cookieName('jwt-oidc.interaction', secure, true) },
+    secretKeys: { audit: o.keys.secretKey('audit-digest'), device: o.keys.secretKey('device-cookie') },
+    cookies: {
+      secure,
+      session: cookieName('jwt-oidc.session', secure),
+      interaction: cookieName('jwt-oidc.interaction', secure, true),
+      device: cookieName('jwt-oidc.device', secure, true),
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
 /** The provider's tables with an `expires_at` past which a row is useless. Grants last: they cascade. */
-export const PROVIDER_TABLES = ['authorization_codes', 'interactions', 'sessions', 'refresh_tokens', 'revoked_tokens', 'grants'] as const;
+export const PROVIDER_TABLES = ['authorization_codes', 'interactions', 'sessions', 'refresh_tokens', 'revoked_tokens', 'failure_events', 'grants'] as const;
 /** client mode's: the relying party's sessions. */
 export const CLIENT_TABLES = ['jwt_oidc_rp_sessions'] as const;
 const BATCH = 1000;

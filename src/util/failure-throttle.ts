@@ -1,8 +1,10 @@
 /**
  * Counting failures per key (a username, a client id, an address) in a sliding window, to slow
- * down guessing (RFC 6819 §4.4.3.6, §5.1.4.2.3; SECURITY-CASES SE-04, TK-13). Kept in memory, per
- * instance: N instances allow N times the limit, still bounded. The number of tracked keys is
- * capped, oldest first, so a flood of random keys cannot exhaust memory.
+ * down guessing (RFC 6819 §4.4.3.6, §5.1.4.2.3; SECURITY-CASES SE-04, TK-13), and request rates
+ * (TOKEN_RATE_LIMIT, GRAPHQL_RATE_LIMIT). Kept in memory, per instance; the provider's failure
+ * throttles also record each failure in PostgreSQL and raise this count to what every instance
+ * saw (`atLeast`). The number of tracked keys is capped, oldest first, so a flood of random keys
+ * cannot exhaust memory.
  */
 import type { Clock } from '../clock.js';
 
@@ -41,6 +43,12 @@ export class FailureThrottle {
     this.failures.set(key, recent.slice(-this.options.limit));
     const max = this.options.maxKeys ?? 100_000;
     while (this.failures.size > max) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  /** Makes `key` count at least `count` events (what other instances saw too). */
+  atLeast(key: string, count: number): void {
+    const missing = Math.min(count, this.options.limit) - this.recent(key).length;
+    if (missing > 0) this.fail(key, missing);
   }
 
   /** A success clears the key (a user who finally typed the right password). */

@@ -1,6 +1,7 @@
 import { AuthorizationCode } from './authorization-code.js';
 import { Client } from './client.js';
 import { Consent } from './consent.js';
+import { FailureEvent } from './failure-event.js';
 import { Grant } from './grant.js';
 import { Interaction } from './interaction.js';
 import { RefreshToken } from './refresh-token.js';
@@ -11,5 +12,5 @@ import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession];
-export { AuthorizationCode, Client, Consent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent];
+export { AuthorizationCode, Client, Consent, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };

@@ -2,7 +2,7 @@
  * Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
  * `client_secret_post`, or `none` for public clients; exactly one method per request. Secrets are
  * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
- * SECURITY-CASES TK-12), and failures are throttled per client and per address (TK-13).
+ * SECURITY-CASES TK-12); failures are throttled per address, never per client (TK-13, failures.ts).
  */
 import { safeEqual } from '../../util/safe-equal.js';
 import { hashSecret } from '../../clients/client-service.js';
@@ -11,6 +11,7 @@ import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidClient, invalidRequest } from '../errors.js';
 import type { ProviderRequest } from '../http-result.js';
 import type { Params } from '../params.js';
+import { tokenRetryAfter } from './failures.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -47,19 +48,15 @@ export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, p
     throw invalidClient('client authentication is missing');
   }
 
-  const addressKey = `token-address:${req.ip}`;
-  const clientKey = `token-client:${id}`;
-  const wait = Math.max(ctx.throttles.address.retryAfter(addressKey), ctx.throttles.client.retryAfter(clientKey));
+  // Per address only: a client id is public, so failures counted per client would let anyone
+  // lock the client out (the counting is the token endpoint's, see failures.ts).
+  const wait = tokenRetryAfter(ctx, req.ip);
   if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
 
   const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
   // The same digest comparison for an unknown client as for a known one.
   const ok = checkSecret(ctx, client ?? UNKNOWN_CLIENT, secret) && client !== undefined;
-  if (!ok || !client) {
-    ctx.throttles.address.fail(addressKey);
-    ctx.throttles.client.fail(clientKey);
-    throw invalidClient();
-  }
+  if (!ok || !client) throw invalidClient();
   return { client, method };
 }
 

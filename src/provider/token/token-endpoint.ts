@@ -12,6 +12,7 @@ import { readParams, requireSingle } from '../params.js';
 import { authenticateClient } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
 import { audit } from '../../audit.js';
+import { countTokenFailure } from './failures.js';
 
 const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
 
@@ -26,19 +27,26 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     const grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
     const { client } = authenticateClient(ctx, req, params);
-    rateLimit(ctx, client.id, req.ip);
     if (grantType === undefined) throw invalidRequest('grant_type is missing');
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `this client may not use ${grantType}`);
+    // Only requests that passed client authentication and name a grant the client may use spend
+    // its budget: anyone can send its (public) id with a bogus grant_type.
+    rateLimit(ctx, client.id, req.ip);
     const response = await grant.handler(ctx, client, params, req);
     audit(ctx.logger, 'token.issued', { outcome: 'success', actor: client.id, client: client.id, grantType, ip: req.ip }, 'tokens issued');
     return jsonResult(200, response);
   } catch (e) {
+    // Invalid requests count against their address (wrong credentials, grants it may not use).
+    if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
     return tokenError(ctx, e);
   }
 }
 
-/** TOKEN_RATE_LIMIT: every token request of a client counts, granted or refused. */
+/** Errors that count as failures of their address (invalid_grant counts where a guess is told apart). */
+const COUNTED = new Set(['invalid_client', 'unsupported_grant_type', 'unauthorized_client']);
+
+/** TOKEN_RATE_LIMIT: the token requests of an authenticated client, granted or refused by its grant; per instance. */
 function rateLimit(ctx: ProviderContext, clientId: string, ip: string): void {
   const limiter = ctx.throttles.tokenRequests;
   if (!limiter) return;

@@ -9,6 +9,7 @@ import type { GrantType } from '../grant-type.js';
 import { checkCodeVerifier } from '../pkce.js';
 import { userTokens } from '../issue.js';
 import { audit } from '../../../audit.js';
+import { countTokenFailure } from '../failures.js';
 
 export const authorizationCode: GrantType = {
   parameters: ['code', 'redirect_uri', 'code_verifier'],
@@ -18,7 +19,7 @@ export const authorizationCode: GrantType = {
     if (!code) throw invalidRequest('code is missing');
     const record = await ctx.grants.findCode(code);
     if (!record) {
-      ctx.throttles.address.fail(`token-address:${req.ip}`); // guessing codes (TK-13)
+      await countTokenFailure(ctx, req.ip); // guessing codes (TK-13)
       throw invalidGrant('the code is invalid');
     }
     // Another client's code: refused without touching it (TK-03).

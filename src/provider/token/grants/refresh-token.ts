@@ -11,6 +11,7 @@ import { SCOPE_TOKEN, spaceList } from '../../params.js';
 import type { GrantType } from '../grant-type.js';
 import { userTokens } from '../issue.js';
 import { audit } from '../../../audit.js';
+import { countTokenFailure } from '../failures.js';
 
 export const refreshToken: GrantType = {
   parameters: ['refresh_token', 'scope'],
@@ -20,7 +21,7 @@ export const refreshToken: GrantType = {
     if (!token) throw invalidRequest('refresh_token is missing');
     const found = await ctx.grants.findRefreshTokenWithGrant(token);
     if (!found) {
-      ctx.throttles.address.fail(`token-address:${req.ip}`);
+      await countTokenFailure(ctx, req.ip); // guessing refresh tokens (TK-13)
       throw invalidGrant('the refresh token is invalid');
     }
     const { record, grant } = found;
