@@ -12,6 +12,7 @@ export type AuditEvent =
   | 'login.success'
   | 'login.failure'
   | 'login.throttled'
+  | 'login.refused'
   | 'login.delegated'
   | 'consent.granted'
   | 'consent.denied'

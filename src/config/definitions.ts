@@ -549,6 +549,15 @@ export const definitions = {
     expect: 'an http(s) URL',
     doc: 'provider: an external login app (delegated login); the browser is sent there with a `login_challenge`.',
   }),
+  builtInLogin: define({
+    env: 'JWT_OIDC_BUILT_IN_LOGIN',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: 'provider, with `LOGIN_URL` set: also accept the built-in password form. Off by default: the login app alone signs users in, so what it enforces (MFA, SSO only) cannot be skipped by opening the built-in form.',
+  }),
 
   apiScopes: define({
     env: 'JWT_OIDC_API_SCOPES',

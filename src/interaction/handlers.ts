@@ -46,6 +46,14 @@ async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csr
   return client ? { interaction, request, client } : undefined;
 }
 
+/** Where the login app takes over this interaction, when one is configured and the built-in form is not allowed beside it. */
+function delegatedLogin(ctx: ProviderContext, uid: string): string | undefined {
+  if (!ctx.settings.loginUrl || ctx.settings.builtInLogin) return undefined;
+  const target = new URL(ctx.settings.loginUrl);
+  target.searchParams.set('login_challenge', uid);
+  return target.toString();
+}
+
 const action = (ctx: ProviderContext, uid: string, step: string) => providerUrl(ctx, `${INTERACTION_PATH}/${uid}/${step}`);
 
 /** GET /interaction/:uid — the page this interaction is at (or its end, when nothing is left to ask). */
@@ -70,6 +78,9 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
       const csrfToken = await ctx.interactions.renewCsrf(uid);
       return htmlPage(200, selectAccountPage({ action: action(ctx, uid, 'select'), csrfToken, clientName: client.name, username: current.username }), csp);
     }
+    // With a login app, it alone signs users in: its checks (MFA, SSO only) cannot be skipped.
+    const loginApp = delegatedLogin(ctx, uid);
+    if (loginApp) return redirectResult(loginApp);
     const csrfToken = await ctx.interactions.renewCsrf(uid);
     return htmlPage(200, loginPage({ action: action(ctx, uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), csp);
   }
@@ -101,6 +112,11 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   const found = await live(ctx, req, uid, form.get('csrf') ?? '');
   if (!found || found.interaction.userId) return htmlPage(400, errorPage(EXPIRED));
   const { request, client } = found;
+  if (delegatedLogin(ctx, uid)) {
+    // No password is checked here while a login app is configured (JWT_OIDC_BUILT_IN_LOGIN opts in).
+    audit(ctx.logger, 'login.refused', { outcome: 'refused', client: client.id, ip: req.ip }, 'built-in login refused: a login app is configured');
+    return htmlPage(403, errorPage({ title: 'Sign in at the login page', message: 'This service signs you in through its login page. Go back to the application and start again.' }));
+  }
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
   const password = form.get('password') ?? '';

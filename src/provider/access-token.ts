@@ -15,6 +15,9 @@ export interface ProviderAccessToken extends VerifiedAccessToken {
   user?: User;
 }
 
+/** Seconds of clock skew accepted on `exp` — and on the grant's life, which ends with its last token's. */
+const CLOCK_TOLERANCE = 5;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'keys' | 'clock' | 'clients' | 'grants' | 'orm' | 'settings'>): (token: string) => Promise<ProviderAccessToken> {
@@ -23,6 +26,7 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
     audience: ctx.issuer,
     keys: ctx.keys.getKey,
     now: () => ctx.clock.now(),
+    clockTolerance: CLOCK_TOLERANCE,
     // Our own tokens never live longer than the setting says.
     maxLifetime: ctx.settings.jwtAccessTokenExpirationTime,
     validate: (claims) => {
@@ -37,7 +41,7 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
     if (await ctx.grants.isAccessTokenRevoked(jti)) throw new BearerError('invalid_token', 'the access token has been revoked');
     const grantId = verified.claims.grant_id as string | undefined;
     if (grantId === undefined) return verified; // client_credentials: no user, no grant
-    if (!(await ctx.grants.isActive(grantId))) throw new BearerError('invalid_token', 'the access token has been revoked');
+    if (!(await ctx.grants.isActive(grantId, CLOCK_TOLERANCE * 1000))) throw new BearerError('invalid_token', 'the access token has been revoked');
     const user = await findActiveUser(ctx.orm, verified.sub);
     if (!user) throw new BearerError('invalid_token', 'the user of this token no longer exists or is disabled');
     return { ...verified, grantId, user };

@@ -3,6 +3,7 @@
  * party against it: a cookie jar, the login form, consent, the code exchange. Plus a snapshot of
  * the database for "nothing persisted" (∅DB) assertions.
  */
+import type { Clock } from '../../src/clock.js';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -19,7 +20,7 @@ export interface TestProvider extends TestServer {
 }
 
 /** A provider with the default test settings; `env` adds or overrides settings. */
-export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean } = {}): Promise<TestProvider> {
+export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<TestProvider> {
   // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
   // of throttling set their own limits.
   const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...env }, options);

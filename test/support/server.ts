@@ -1,5 +1,6 @@
 /** A real server on loopback, on its own test database. */
 import { Writable } from 'node:stream';
+import type { Clock } from '../../src/clock.js';
 import { loadSettings } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -15,7 +16,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { captureLogs?: boolean; stopGracePeriodMillis?: number } = {},
+  options: { captureLogs?: boolean; stopGracePeriodMillis?: number; clock?: Clock } = {},
 ): Promise<TestServer> {
   const db = await testDatabase();
   const { settings } = loadSettings({ env: { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'info', ...env } });
@@ -27,7 +28,7 @@ export async function startTestServer(
     },
   });
   const logger = createLogger({ level: options.captureLogs ? 'debug' : 'silent', destination, pretty: false });
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis });
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock });
   return {
     ...server,
     logs,

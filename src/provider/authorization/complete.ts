@@ -46,7 +46,7 @@ export async function completeAuthorization(
       redirectUri: request.redirectUriGiven ? request.redirectUri : null,
       codeChallenge: request.codeChallenge ?? null,
       ttlMs: ctx.settings.authorizationCodeExpirationTime * 1000,
-    });
+    }, types.includes('token') ? ctx.settings.jwtAccessTokenExpirationTime * 1000 : 0);
     params.code = created.code;
     grantId = created.grantId;
   } else {

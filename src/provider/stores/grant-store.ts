@@ -144,13 +144,17 @@ export class GrantStore {
     );
   }
 
-  /** A new grant and its authorization code, in one transaction; returns the code. */
-  async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; ttlMs: number }): Promise<{ code: string; grantId: string }> {
+  /**
+   * A new grant and its authorization code, in one transaction; returns the code. The grant lives
+   * as long as the code, or `grantTtlMs` when tokens are issued with the code (hybrid flows): a
+   * grant outlives every token it issued, or they would die with it (RFC 6749 §4.1.3).
+   */
+  async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; ttlMs: number }, grantTtlMs = 0): Promise<{ code: string; grantId: string }> {
     const value = newOpaqueValue();
     const id = randomUUID();
     const expires = new Date(this.clock.now() + code.ttlMs);
     await this.orm.em.fork().transactional(async (em) => {
-      await this.insertGrant(id, grant, expires, em);
+      await this.insertGrant(id, grant, new Date(this.clock.now() + Math.max(code.ttlMs, grantTtlMs)), em);
       await this.sql(
         `insert into authorization_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, scope, expires_at) values (?, ?, ?, ?, ?, ?, ?)`,
         [digest(value), id, grant.clientId, code.redirectUri, code.codeChallenge, grant.scope, expires],
@@ -171,9 +175,9 @@ export class GrantStore {
     return rows[0] ? toGrant(rows[0]) : undefined;
   }
 
-  /** Whether tokens of this grant may still be used (not revoked, not expired). */
-  async isActive(id: string): Promise<boolean> {
-    const rows = await this.sql('select 1 from grants where id = ? and revoked_at is null and expires_at > ?', [id, this.now()]);
+  /** Whether tokens of this grant may still be used (not revoked, not expired more than `toleranceMs` ago). */
+  async isActive(id: string, toleranceMs = 0): Promise<boolean> {
+    const rows = await this.sql('select 1 from grants where id = ? and revoked_at is null and expires_at > ?', [id, new Date(this.clock.now() - toleranceMs)]);
     return rows.length === 1;
   }
 
@@ -226,12 +230,22 @@ export class GrantStore {
    * Redeems a code (RFC 6749 §4.1.3): it is marked used, and with `refreshTtlMs` the grant's
    * refresh token is stored with it — a code is never used up without its token, nor does it
    * yield tokens twice (SECURITY-CASES TK-02). Without `refreshTtlMs` (a client without the
-   * refresh_token grant) the code is only marked used.
+   * refresh_token grant) the code is marked used and the grant lives on for `accessTtlMs`, the
+   * life of the access token it is about to issue — in one statement, so neither happens alone.
    */
-  async redeemCode(code: CodeRecord, refreshTtlMs: number | null): Promise<RedeemOutcome> {
-    if (refreshTtlMs !== null) return this.redeem(PRESENTED.authorization_code, code, refreshTtlMs, null);
-    const rows = await this.sql('update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning code_hash', [new Date(this.clock.now()), code.codeHash]);
-    return rows.length === 1 ? {} : 'replayed';
+  async redeemCode(code: CodeRecord, refreshTtlMs: number | null, accessTtlMs: number): Promise<RedeemOutcome> {
+    if (refreshTtlMs !== null) return this.redeem(PRESENTED.authorization_code, code, Math.max(refreshTtlMs, accessTtlMs), null);
+    const now = new Date(this.clock.now());
+    const [row] = await this.sql<{ marked: number; extended: number }>(
+      `with marked as (
+         update authorization_codes set consumed_at = ? where code_hash = ? and consumed_at is null returning grant_id),
+       extended as (
+         update grants set expires_at = greatest(expires_at, ?) where id in (select grant_id from marked) and revoked_at is null returning 1)
+       select (select count(*) from marked)::int as marked, (select count(*) from extended)::int as extended`,
+      [now, code.codeHash, new Date(now.getTime() + accessTtlMs)],
+    );
+    if (row!.marked !== 1) return 'replayed';
+    return row!.extended === 1 ? {} : 'grant-refused'; // revoked meanwhile: the code is spent, no token
   }
 
   /**

@@ -43,7 +43,7 @@ export const authorizationCode: GrantType = {
 
     // Consume the code and store the refresh token together: all or nothing (TK-02).
     const wantsRefresh = client.grantTypes.includes('refresh_token');
-    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null);
+    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, ctx.settings.jwtAccessTokenExpirationTime * 1000);
     // A parallel redemption won the race for this code.
     if (redeemed === 'replayed') return replay();
     if (redeemed === 'grant-refused') throw invalidGrant('the grant is no longer valid');

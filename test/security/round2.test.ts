@@ -1,0 +1,131 @@
+/**
+ * Security round 2 (docs/SECURITY.md section J): holes found by trying the running service as an
+ * attacker would, each a regression test named after its row.
+ */
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { query } from '../support/database.js';
+import { authorizeUrl, browse, CookieJar, formOf, PASSWORD, pkcePair, postForm, startProvider, tokensFor, type TestProvider } from '../support/provider.js';
+
+const sessions = async (p: TestProvider, userId: string) =>
+  Number((await query<{ n: string }>(p.databaseUrl, 'select count(*) as n from sessions where user_id = $1', [userId]))[0]!.n);
+
+describe('RC-04: with a login app, the built-in login form stays closed', () => {
+  const LOGIN_APP = 'http://127.0.0.1:9/login'; // never followed: the test plays the browser
+  let p: TestProvider;
+  let open: TestProvider;
+  beforeAll(async () => {
+    [p, open] = await Promise.all([startProvider({ JWT_OIDC_LOGIN_URL: LOGIN_APP }), startProvider({ JWT_OIDC_LOGIN_URL: LOGIN_APP, JWT_OIDC_BUILT_IN_LOGIN: 'true' })]);
+  });
+  afterAll(async () => {
+    await p?.close();
+    await open?.close();
+  });
+
+  /** A browser at /authorize: the interaction's uid and cookie, and where it was sent. */
+  async function begin(on: TestProvider, jar: CookieJar, client: { clientId: string; redirectUri: string }, params: Record<string, string> = {}) {
+    const res = await browse(jar, authorizeUrl(on, { client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...params }));
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get('location')!);
+    const uid = location.searchParams.get('login_challenge') ?? /\/interaction\/([\w-]+)/.exec(location.pathname)?.[1];
+    return { location, uid: uid! };
+  }
+
+  it('RC-04 /interaction/<uid> opened by hand sends the browser to the login app: no password form', async () => {
+    const client = await p.createClient({ firstParty: true });
+    const jar = new CookieJar();
+    const { location, uid } = await begin(p, jar, client);
+    expect(location.toString()).toBe(`${LOGIN_APP}?login_challenge=${uid}`);
+    const page = await browse(jar, `${p.issuer}/interaction/${uid}`);
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe(`${LOGIN_APP}?login_challenge=${uid}`);
+    expect(await page.text()).not.toMatch(/type="password"/);
+  });
+
+  it('RC-04 a form token obtained from the account-selection page does not open the password check: 403, no session', async () => {
+    const client = await p.createClient({ firstParty: true });
+    const victim = await p.createUser();
+    const other = await p.createUser();
+    // A browser with a provider session (of `other`, made directly in the store) on the account-selection page.
+    const jar = new CookieJar();
+    const { cookieValue } = await p.provider!.sessions.create(other.id, 3600_000, ['pwd']);
+    jar.cookies.set(p.provider!.cookies.session, cookieValue);
+    const { uid } = await begin(p, jar, client, { prompt: 'select_account' });
+    const select = await browse(jar, `${p.issuer}/interaction/${uid}`);
+    expect(select.status).toBe(200);
+    const { csrf } = formOf(await select.text());
+    const res = await postForm(jar, `${p.issuer}/interaction/${uid}/login`, { csrf, username: victim.username, password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await sessions(p, victim.id)).toBe(0);
+  });
+
+  it('RC-04 JWT_OIDC_BUILT_IN_LOGIN=true opens the built-in form beside the login app (amr pwd)', async () => {
+    const client = await open.createClient({ firstParty: true });
+    const user = await open.createUser();
+    const jar = new CookieJar();
+    const { verifier, challenge } = pkcePair();
+    const { uid } = await begin(open, jar, client, { code_challenge: challenge });
+    const page = await browse(jar, `${open.issuer}/interaction/${uid}`);
+    expect(page.status).toBe(200);
+    const { action, csrf } = formOf(await page.text());
+    const res = await postForm(jar, action, { csrf, username: user.username, password: PASSWORD });
+    expect(res.status).toBe(303);
+    const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+    const token = await fetch(`${open.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier }),
+    });
+    expect(decodeJwt(((await token.json()) as { id_token: string }).id_token).amr).toEqual(['pwd']);
+  });
+});
+
+describe('RC-08: a grant lives as long as the tokens it issued', () => {
+  const ACCESS = 600; // JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME
+  const TOLERANCE = 5; // the verifier's clock tolerance
+  let p: TestProvider;
+  const clock = new ManualClock();
+  beforeAll(async () => {
+    p = await startProvider({ JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: String(ACCESS), JWT_OIDC_AUTHORIZATION_CODE_EXPIRATION_TIME: '60' }, { clock });
+  });
+  afterAll(() => p?.close());
+
+  const userinfo = (token: string) => fetch(`${p.issuer}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('RC-08 a client allowed only authorization_code: its access token works until its own exp, not the code\'s', async () => {
+    const client = await p.createClient({ firstParty: true, grantTypes: ['authorization_code'] });
+    const user = await p.createUser();
+    const issuedAt = clock.now();
+    const tokens = await tokensFor(p, client, user, 'openid profile');
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.expires_in).toBe(ACCESS);
+    for (const at of [61, 65, ACCESS - 1, ACCESS + TOLERANCE - 1]) {
+      clock.set(issuedAt + at * 1000);
+      const res = await userinfo(tokens.access_token);
+      expect(res.status, `${at} s after issue: ${await res.clone().text()}`).toBe(200);
+    }
+    clock.set(issuedAt + (ACCESS + TOLERANCE + 1) * 1000);
+    expect((await userinfo(tokens.access_token)).status, 'past exp and the tolerance').toBe(401);
+  });
+
+  it('RC-08 hybrid `code token`: the token from /authorize lives to its exp even if the code is never redeemed', async () => {
+    const client = await p.createClient({ firstParty: true, grantTypes: ['authorization_code', 'implicit'], responseTypes: ['code token'] });
+    const user = await p.createUser();
+    const jar = new CookieJar();
+    const start = clock.now();
+    const res = await browse(jar, authorizeUrl(p, { client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code token', scope: 'openid', nonce: 'n1', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const page = await browse(jar, res.headers.get('location')!);
+    const { action, csrf } = formOf(await page.text());
+    const done = await postForm(jar, action, { csrf, username: user.username, password: PASSWORD });
+    expect(done.status).toBe(303);
+    const fragment = new URLSearchParams(new URL(done.headers.get('location')!).hash.slice(1));
+    const token = fragment.get('access_token')!;
+    expect(token, done.headers.get('location')!).toBeTruthy();
+    clock.set(start + 120_000); // the code (60 s) is long gone, never redeemed
+    expect((await userinfo(token)).status).toBe(200);
+    clock.set(start + (ACCESS + TOLERANCE + 1) * 1000);
+    expect((await userinfo(token)).status).toBe(401);
+  });
+});
