@@ -32,7 +32,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials (default: authorization_code refresh_token)')
     .option('--response-types <type...>', 'response types (default: code)')
     .option('--first-party', 'a first-party client: no consent page')
-    .option('--logout-all', 'logout at this client ends the whole provider session')
+    .option('--logout-all', 'logout at this client ends the whole provider session (the default for new clients)')
     .option('--admin', 'may obtain the admin scope (client_credentials)')
     .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
     .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
@@ -69,6 +69,7 @@ export function clientsCommand(program: Command): void {
   metadataOptions(clients.command('create').description('register a client; prints client_id and, for a confidential client, client_secret (shown once)'), true)
     .option('--id <client_id>', 'choose the client_id (default: 128 random bits)')
     .option('--public', 'a public client (SPA, native app): no secret, PKCE required')
+    .option('--no-logout-all', 'logout at this client ends only its own grants; the provider session stays')
     .action(async (opts: MetadataOptions & GlobalOptions & { id?: string; public?: boolean }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       if (!opts.name) throw new CliError('--name is required', 'ERR_USAGE', EXIT_USAGE);

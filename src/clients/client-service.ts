@@ -113,7 +113,9 @@ export class ClientService {
       // Response types belong to the authorization endpoint: none for a machine-to-machine client.
       responseTypes: data.responseTypes ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
       firstParty: data.firstParty ?? false,
-      logoutAll: data.logoutAll ?? false,
+      // RP-Initiated Logout 1.0 §2 logs the End-User out of the OP: a sign-out that keeps the
+      // provider session would sign the next person at this computer straight back in.
+      logoutAll: data.logoutAll ?? true,
       admin: data.admin ?? false,
       idTokenSignedResponseAlg: data.idTokenSignedResponseAlg ?? null,
       extraIdTokenClaims: data.extraIdTokenClaims ?? {},

@@ -4,13 +4,14 @@
  * subject is the one logged in, and a `post_logout_redirect_uri` registered for that client,
  * compared exactly — logs out at once and returns to the client with `state`. Anything less
  * shows a confirmation page (POST with a CSRF token) and never redirects anywhere
- * (SECURITY-CASES SE-08…SE-13). The client's `logout_all` decides whether the whole provider
- * session ends or only that client's grants; back-channel logout tells the clients.
+ * (SECURITY-CASES SE-08…SE-13). The whole provider session ends, as RP-Initiated Logout 1.0 §2
+ * says, unless the client opted out (`logout_all` false: only its grants end); the pages say
+ * which. Back-channel logout tells the clients.
  */
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { serializeCookie } from '../http/cookies.js';
 import { errorPage } from '../interaction/views/error.js';
-import { loggedOutPage, logoutConfirmPage } from '../interaction/views/logout.js';
+import { loggedOutPage, logoutConfirmPage, type LogoutScope } from '../interaction/views/logout.js';
 import { htmlPage } from './authorization/authorize.js';
 import { verifyIdTokenHint } from './authorization/hints.js';
 import { notifyBackchannel } from './backchannel.js';
@@ -51,7 +52,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   if (verified) {
     const cookies = await logout(ctx, session, client);
     const target = registered ? withQuery(uri!, { state: params.get('state') }) : undefined;
-    return target ? redirectResult(target, cookies) : htmlPage(200, loggedOutPage({ signedOut: true }), {}, cookies);
+    return target ? redirectResult(target, cookies) : htmlPage(200, loggedOutPage({ signedOut: true, scope: scopeOf(client) }), {}, cookies);
   }
 
   // Cannot be verified: ask the user, in this browser, with a CSRF token; no redirect.
@@ -65,7 +66,8 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   const csrfToken = await ctx.interactions.renewCsrf(uid);
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const action = `${providerUrl(ctx, END_SESSION_CONFIRM_PATH)}?uid=${uid}`;
-  return htmlPage(200, logoutConfirmPage({ action, csrfToken, clientName: request.clientId ? client?.name : undefined }), {}, [cookie]);
+  const named = request.clientId ? client : undefined;
+  return htmlPage(200, logoutConfirmPage({ action, csrfToken, clientName: named?.name, scope: scopeOf(named) }), {}, [cookie]);
 }
 
 /** POST /session/end/confirm — the user's answer on the confirmation page. */
@@ -84,7 +86,12 @@ export async function confirmEndSession(ctx: ProviderContext, req: ProviderReque
   if (request.postLogoutRedirectUri && client?.postLogoutRedirectUris.includes(request.postLogoutRedirectUri)) {
     return redirectResult(withQuery(request.postLogoutRedirectUri, { state: request.state ?? undefined }), cookies);
   }
-  return htmlPage(200, loggedOutPage({ signedOut: true }), {}, cookies);
+  return htmlPage(200, loggedOutPage({ signedOut: true, scope: scopeOf(client) }), {}, cookies);
+}
+
+/** What `logout` ends for this client: the whole session unless the client opted out (`logout_all` false). */
+function scopeOf(client: RegisteredClient | undefined): LogoutScope {
+  return !client || client.logoutAll ? { whole: true } : { whole: false, clientName: client.name };
 }
 
 /**

@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { query } from '../support/database.js';
-import { authorizeUrl, browse, CookieJar, formOf, PASSWORD, pkcePair, postForm, startProvider, tokensFor, type TestProvider } from '../support/provider.js';
+import { authorizeUrl, browse, CookieJar, formOf, login, PASSWORD, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const sessions = async (p: TestProvider, userId: string) =>
   Number((await query<{ n: string }>(p.databaseUrl, 'select count(*) as n from sessions where user_id = $1', [userId]))[0]!.n);
@@ -127,5 +127,64 @@ describe('RC-08: a grant lives as long as the tokens it issued', () => {
     expect((await userinfo(token)).status).toBe(200);
     clock.set(start + (ACCESS + TOLERANCE + 1) * 1000);
     expect((await userinfo(token)).status).toBe(401);
+  });
+});
+
+describe('RC-13: signing out at an application signs out at the provider', () => {
+  const BYE = 'https://rp.example/bye';
+  let p: TestProvider;
+  beforeAll(async () => {
+    p = await startProvider();
+  });
+  afterAll(() => p?.close());
+
+  /** A signed-in browser and the ID token its client received. */
+  async function signedIn(client: { clientId: string; clientSecret?: string; redirectUri: string }) {
+    const user = await p.createUser();
+    const { location, jar, verifier } = await login(p, { clientId: client.clientId, redirectUri: client.redirectUri, username: user.username, nonce: 'n' });
+    const res = await tokenRequest(p, { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: client.redirectUri, code_verifier: verifier! }, client);
+    const { id_token } = (await res.json()) as { id_token: string };
+    return { user, jar, idToken: id_token };
+  }
+
+  const silently = (jar: CookieJar, client: { clientId: string; redirectUri: string }) =>
+    browse(jar, authorizeUrl(p, { client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid', prompt: 'none', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+
+  it('RC-13 a client registered with the defaults: logout with a valid id_token_hint ends the provider session; the next sign-in asks again', async () => {
+    const client = await p.createClient({ firstParty: true, postLogoutRedirectUris: [BYE] });
+    const other = await p.createClient({ firstParty: true });
+    const { jar, idToken, user } = await signedIn(client);
+    const out = await browse(jar, `${p.issuer}/session/end?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: BYE, state: 's1' })}`);
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe(`${BYE}?state=s1`);
+    for (const rp of [client, other]) {
+      const again = await silently(jar, rp);
+      expect(new URL(again.headers.get('location')!).searchParams.get('error'), 'no silent sign-in anywhere').toBe('login_required');
+    }
+    expect(Number((await query<{ n: string }>(p.databaseUrl, 'select count(*) as n from sessions where user_id = $1', [user.id]))[0]!.n)).toBe(0);
+  });
+
+  it('RC-13 the confirmation page says what ends: the account for a default client, only the application for one that opted out', async () => {
+    const whole = await p.createClient({ name: 'Default App', firstParty: true });
+    const own = await p.createClient({ name: 'Opted Out App', firstParty: true, logoutAll: false });
+    for (const [client, expected, after] of [
+      [whole, /signed out of your account here, and of every application/, /signed out of your account and its applications/],
+      [own, /Only <strong>Opted Out App<\/strong> will be signed out/, /signed out of <strong>Opted Out App<\/strong>; you are still signed in/],
+    ] as const) {
+      const { jar, idToken } = await signedIn(client);
+      // An unregistered post_logout_redirect_uri: the request cannot be verified, so the page asks.
+      const page = await browse(jar, `${p.issuer}/session/end?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'https://elsewhere.example/' })}`);
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toMatch(expected);
+      const action = /action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+      const done = await postForm(jar, action, { xsrf, logout: 'yes' });
+      expect(done.status).toBe(200);
+      expect(await done.text()).toMatch(after);
+      const again = await silently(jar, client);
+      const error = new URL(again.headers.get('location')!).searchParams.get('error');
+      expect(error, client.clientId).toBe(client === own ? null : 'login_required');
+    }
   });
 });

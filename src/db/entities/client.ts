@@ -60,9 +60,9 @@ export class Client {
   @Property({ type: 'boolean', default: false })
   firstParty: boolean = false;
 
-  /** At logout: end the whole provider session (true) or only this client's grants (false). */
-  @Property({ type: 'boolean', default: false })
-  logoutAll: boolean = false;
+  /** At logout: end the whole provider session (true, the default) or only this client's grants (false). */
+  @Property({ type: 'boolean', default: true })
+  logoutAll: boolean = true;
 
   /** May obtain the `admin` scope with client_credentials. */
   @Property({ type: 'boolean', default: false })

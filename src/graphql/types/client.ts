@@ -141,7 +141,7 @@ export class ClientMetadataInput {
   @Field(() => Boolean, { nullable: true, description: 'First-party: no consent page.' })
   firstParty?: boolean | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Logout at this client ends the whole provider session.' })
+  @Field(() => Boolean, { nullable: true, description: 'Logout at this client ends the whole provider session (default true for a new client; false: only its own grants).' })
   logoutAll?: boolean | null;
 
   @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope with client_credentials.' })
