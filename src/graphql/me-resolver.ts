@@ -1,5 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { User as UserEntity } from '../db/entities/user.js';
+import { mayWriteProfile } from '../provider/authorization/scopes.js';
 import { userinfoClaims } from '../provider/claims.js';
 import { UserService } from '../users/user-service.js';
 import { forbidden, requireAuth, unauthenticated } from './auth.js';
@@ -19,11 +20,13 @@ export class MeResolver {
     return { sub: auth.sub, clientId: auth.clientId, scopes: auth.scopes, claims: auth.claims as Record<string, unknown>, userinfo, user: user ? toPublicUser(user) : null };
   }
 
-  @Mutation(() => PublicUser, { description: 'Changes the caller\'s own profile. Needs a user token with the profile scope.' })
+  @Mutation(() => PublicUser, { description: 'Changes the caller\'s own profile. Needs a user token with the profile:write scope, or with profile from a first-party client.' })
   async updateMe(@Arg('input', () => UpdateMeInput, { description: 'The changes.' }) input: UpdateMeInput, @Ctx() ctx: GraphQLContext): Promise<PublicUser> {
     const auth = requireAuth(ctx);
     if (!auth.user) throw forbidden('a user token is required');
-    if (!auth.scopes.includes('profile')) throw forbidden('the profile scope is required');
+    // `profile` is read access, as the consent page says; writing takes its own scope (what a
+    // third-party app writes flows into every other app's tokens).
+    if (!mayWriteProfile(auth.scopes, ctx.provider?.clients.get(auth.clientId))) throw forbidden('the profile:write scope is required (or profile, from a first-party client)');
     const user: UserEntity = await domain(() => new UserService(ctx.em).updateProfile({ id: auth.user!.id }, given(input)));
     return toPublicUser(user);
   }

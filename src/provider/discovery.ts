@@ -8,7 +8,7 @@ import { etagOf } from '../util/digest.js';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
 import { END_SESSION_PATH } from './end-session.js';
-import { STANDARD_SCOPES } from './authorization/scopes.js';
+import { PROVIDER_SCOPES } from './authorization/scopes.js';
 import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
 import { CLIENT_AUTH_METHODS } from './token/client-auth.js';
 import { GRANT_TYPES } from './token/grants/index.js';
@@ -45,7 +45,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     revocation_endpoint: endpointUrl(issuer, REVOCATION_PATH),
     introspection_endpoint: endpointUrl(issuer, INTROSPECTION_PATH),
     end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
-    scopes_supported: [...STANDARD_SCOPES, ...apiScopes],
+    scopes_supported: [...PROVIDER_SCOPES, ...apiScopes],
     response_types_supported: [...SUPPORTED_RESPONSE_TYPES],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: [...Object.keys(GRANT_TYPES), 'implicit'],

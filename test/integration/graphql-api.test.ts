@@ -84,9 +84,9 @@ describe('me', () => {
     expect(res.body.data.me).toEqual({ sub: svc.clientId, user: null, userinfo: null });
   });
 
-  it('updateMe changes the caller\'s own profile', async () => {
+  it('updateMe changes the caller\'s own profile (a third-party app with profile:write)', async () => {
     const user = await provider.createUser();
-    const tokens = await tokensFor(provider, await provider.createClient(), user, 'openid profile');
+    const tokens = await tokensFor(provider, await provider.createClient(), user, 'openid profile:write');
     const res = await gql(provider, 'mutation { updateMe(input: { givenName: "Ada", locale: "en-GB" }) { id givenName locale } }', undefined, tokens.access_token);
     expect(res.body.data.updateMe).toEqual({ id: user.id, givenName: 'Ada', locale: 'en-GB' });
   });

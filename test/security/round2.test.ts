@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { query } from '../support/database.js';
-import { authorizeUrl, browse, CookieJar, formOf, login, PASSWORD, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
+import { authorizeUrl, browse, CookieJar, formOf, gql, login, PASSWORD, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const sessions = async (p: TestProvider, userId: string) =>
   Number((await query<{ n: string }>(p.databaseUrl, 'select count(*) as n from sessions where user_id = $1', [userId]))[0]!.n);
@@ -186,5 +186,52 @@ describe('RC-13: signing out at an application signs out at the provider', () =>
       const error = new URL(again.headers.get('location')!).searchParams.get('error');
       expect(error, client.clientId).toBe(client === own ? null : 'login_required');
     }
+  });
+});
+
+describe('RC-06: reading the profile is not writing it', () => {
+  let p: TestProvider;
+  beforeAll(async () => {
+    p = await startProvider();
+  });
+  afterAll(() => p?.close());
+
+  const UPDATE = 'mutation { updateMe(input: { givenName: "Mallory", picture: "https://evil.example/x.png" }) { id givenName } }';
+  const givenName = async (id: string) => (await query<{ given_name: string | null }>(p.databaseUrl, 'select given_name from users where id = $1', [id]))[0]!.given_name;
+
+  it('RC-06 a third-party app the user allowed `openid profile` cannot change the profile: FORBIDDEN, nothing written', async () => {
+    const app = await p.createClient({ name: 'Third Party' });
+    const user = await p.createUser({ givenName: 'Alice' });
+    const tokens = await tokensFor(p, app, user, 'openid profile');
+    const res = await gql(p, UPDATE, undefined, tokens.access_token);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(res.body.errors?.[0]?.message).toMatch(/profile:write/);
+    expect(await givenName(user.id)).toBe('Alice');
+  });
+
+  it('RC-06 profile:write is shown on the consent page as write access, and then the app may write', async () => {
+    const app = await p.createClient({ name: 'Profile Editor' });
+    const user = await p.createUser({ givenName: 'Alice' });
+    const jar = new CookieJar();
+    const res = await browse(jar, authorizeUrl(p, { client_id: app.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'openid profile:write', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const loginPage = await browse(jar, res.headers.get('location')!);
+    const form = formOf(await loginPage.text());
+    const consent = await postForm(jar, form.action, { csrf: form.csrf, username: user.username, password: PASSWORD });
+    const consentPage = await browse(jar, consent.headers.get('location')!);
+    const html = await consentPage.text();
+    expect(html).toMatch(/class="scope-danger">Warning: Change your name, picture and language/);
+    const tokens = await tokensFor(p, app, user, 'openid profile:write');
+    expect(tokens.scope.split(' ')).toContain('profile:write');
+    const written = await gql(p, UPDATE, undefined, tokens.access_token);
+    expect(written.body.data?.updateMe).toEqual({ id: user.id, givenName: 'Mallory' });
+  });
+
+  it('RC-06 a first-party client writes with `profile`; discovery lists profile:write', async () => {
+    const app = await p.createClient({ name: 'Account Page', firstParty: true });
+    const user = await p.createUser({ givenName: 'Alice' });
+    const tokens = await tokensFor(p, app, user, 'openid profile');
+    expect((await gql(p, UPDATE, undefined, tokens.access_token)).body.data?.updateMe?.givenName).toBe('Mallory');
+    const meta = (await (await fetch(`${p.issuer}/.well-known/openid-configuration`)).json()) as { scopes_supported: string[] };
+    expect(meta.scopes_supported).toContain('profile:write');
   });
 });

@@ -6,7 +6,8 @@ import { page } from './layout.js';
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   openid: 'Confirm your identity',
-  profile: 'Your name, username, picture and language',
+  profile: 'See your name, username, picture and language',
+  'profile:write': 'Change your name, picture and language',
   email: 'Your email address',
   address: 'Your postal address',
   phone: 'Your phone number',
@@ -14,8 +15,8 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   admin: 'Administer this identity provider (full control)',
 };
 
-/** Scopes that grant power over the provider itself; shown as a warning. */
-const DANGEROUS_SCOPES = new Set(['admin']);
+/** Scopes that change things (the provider itself, or what other apps see of you); shown as a warning. */
+const DANGEROUS_SCOPES = new Set(['admin', 'profile:write']);
 
 /** A plain-text (unescaped) description of a scope, for people rather than developers. */
 export function describeScope(scope: string): string {

@@ -7,8 +7,21 @@ import type { RegisteredClient } from '../../clients/client-registry.js';
 
 export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
 export const ADMIN_SCOPE = 'admin';
+/**
+ * Changing the user's own profile (`updateMe`). `profile` is read access (OIDC Core §5.4); a
+ * third-party application that may write must ask for this, which the consent page shows as
+ * write access. First-party clients write with `profile`.
+ */
+export const PROFILE_WRITE_SCOPE = 'profile:write';
+/** The scopes of this provider, as discovery lists them (besides the deployment's API scopes). */
+export const PROVIDER_SCOPES = [...STANDARD_SCOPES, PROFILE_WRITE_SCOPE] as const;
+
+/** Whether a token's holder may change the user's profile: write scope, or a first-party client with `profile`. */
+export function mayWriteProfile(scopes: readonly string[], client: Pick<RegisteredClient, 'firstParty'> | undefined): boolean {
+  return scopes.includes(PROFILE_WRITE_SCOPE) || (client?.firstParty === true && scopes.includes('profile'));
+}
 
 export function grantableScopes(requested: readonly string[], client: RegisteredClient, user: { admin: boolean }, apiScopes: readonly string[]): string[] {
-  const known = new Set<string>([...STANDARD_SCOPES, ...apiScopes]);
+  const known = new Set<string>([...PROVIDER_SCOPES, ...apiScopes]);
   return requested.filter((s) => known.has(s) || (s === ADMIN_SCOPE && user.admin && (client.firstParty || client.admin)));
 }
