@@ -8,7 +8,7 @@
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
 import { serializeCookie } from '../http/cookies.js';
-import { authorizationError, htmlPage, INTERACTION_PATH, needsConsent } from '../provider/authorization/authorize.js';
+import { authorizationError, htmlPage, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
 import { completeAuthorization, type LoginFacts } from '../provider/authorization/complete.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../provider/authorization/request.js';
 import { grantableScopes } from '../provider/authorization/scopes.js';
@@ -46,6 +46,15 @@ async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csr
   return client ? { interaction, request, client } : undefined;
 }
 
+/**
+ * Whether the account-selection page may offer to continue `session`: the request allowed it
+ * when it was parked (no prompt=login, max_age still met, no hint naming someone else: OIDC Core
+ * §3.1.2.1), it is still the session the request was parked with, and max_age still holds.
+ */
+function continuable(ctx: ProviderContext, found: Live, session: ProviderSession): boolean {
+  return found.request.offerSelect === true && found.interaction.sessionHash === session.idHash && !needsLogin(ctx, found.request, session);
+}
+
 /** Where the login app takes over this interaction, when one is configured and the built-in form is not allowed beside it. */
 function delegatedLogin(ctx: ProviderContext, uid: string): string | undefined {
   if (!ctx.settings.loginUrl || ctx.settings.builtInLogin) return undefined;
@@ -74,7 +83,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   if (!interaction.userId) {
     const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
     const current = session ? await ctx.orm.em.fork().findOne(User, { id: session.userId, active: true }) : null;
-    if (current && request.prompt.includes('select_account') && !request.prompt.includes('login') && req.query.login !== '1') {
+    if (current && continuable(ctx, found, session!) && req.query.login !== '1') {
       const csrfToken = await ctx.interactions.renewCsrf(uid);
       return htmlPage(200, selectAccountPage({ action: action(ctx, uid, 'select'), csrfToken, clientName: client.name, username: current.username }), csp);
     }
@@ -180,6 +189,8 @@ export async function submitSelect(ctx: ProviderContext, req: ProviderRequest, u
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   const user = session ? await ctx.orm.em.fork().findOne(User, { id: session.userId, active: true }) : null;
   if (decision !== 'continue' || !session || !user) return htmlPage(400, errorPage(EXPIRED));
+  // Only the session this page was offered for, and only while it still satisfies the request.
+  if (!continuable(ctx, found, session)) return redirectResult(`${providerUrl(ctx, `${INTERACTION_PATH}/${uid}`)}?login=1`);
   return afterLogin(ctx, found, user, session, []);
 }
 

@@ -235,3 +235,84 @@ describe('RC-06: reading the profile is not writing it', () => {
     expect(meta.scopes_supported).toContain('profile:write');
   });
 });
+
+describe('RC-07: prompt × max_age × id_token_hint × login_hint, with a signed-in browser', () => {
+  const clock = new ManualClock();
+  let p: TestProvider;
+  let client: { clientId: string; clientSecret?: string; redirectUri: string };
+  let alice: { id: string; username: string };
+  let bob: { id: string; username: string };
+  let hints: Record<'alice' | 'bob', string>;
+  beforeAll(async () => {
+    p = await startProvider({}, { clock });
+    client = await p.createClient({ firstParty: true });
+    [alice, bob] = await Promise.all([p.createUser(), p.createUser()]);
+    const [a, b] = await Promise.all([tokensFor(p, client, alice, 'openid'), tokensFor(p, client, bob, 'openid')]);
+    hints = { alice: a.id_token!, bob: b.id_token! };
+  });
+  afterAll(() => p?.close());
+
+  type Outcome = 'code' | 'login_required' | 'login form' | 'select page';
+
+  /** What OIDC Core §3.1.2.1 asks for, Alice being signed in since `age` seconds. */
+  function expected(prompt: string, maxAge: number | undefined, hint: 'alice' | 'bob' | undefined, age: number): Outcome {
+    const fresh = maxAge === undefined || age < maxAge;
+    const sameUser = hint !== 'bob';
+    if (prompt === 'none') return fresh && sameUser ? 'code' : 'login_required';
+    if (prompt === 'login' || !fresh || !sameUser) return 'login form';
+    return prompt === 'select_account' ? 'select page' : 'code';
+  }
+
+  async function outcome(jar: CookieJar, params: Record<string, string>): Promise<{ outcome: Outcome; res: Response; html?: string }> {
+    const res = await browse(jar, authorizeUrl(p, { client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid', nonce: 'n', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...params }));
+    const to = new URL(res.headers.get('location')!);
+    if (to.searchParams.get('code')) return { outcome: 'code', res };
+    if (to.searchParams.get('error')) return { outcome: to.searchParams.get('error') as Outcome, res };
+    const page = await browse(jar, to.toString());
+    const html = await page.text();
+    if (/name="password"/.test(html)) return { outcome: 'login form', res, html };
+    if (/value="continue"/.test(html)) return { outcome: 'select page', res, html };
+    throw new Error(`unexpected page: ${html.slice(0, 300)}`);
+  }
+
+  it('RC-07 every combination: a stale login or a hint for someone else is never continued, from any prompt', async () => {
+    const jar = new CookieJar();
+    const signed = await login(p, { clientId: client.clientId, redirectUri: client.redirectUri, username: alice.username, jar });
+    expect(signed.location.searchParams.get('code')).toBeTruthy();
+    clock.advance(4000); // Alice signed in 4 s ago
+    const failures: string[] = [];
+    for (const prompt of ['', 'none', 'login', 'select_account', 'select_account login'])
+      for (const maxAge of [undefined, 1, 3600])
+        for (const hint of [undefined, 'alice', 'bob'] as const)
+          for (const loginHint of [undefined, 'alice', 'bob'] as const) {
+            const params: Record<string, string> = {};
+            if (prompt) params.prompt = prompt;
+            if (maxAge !== undefined) params.max_age = String(maxAge);
+            if (hint) params.id_token_hint = hints[hint];
+            if (loginHint) params.login_hint = (loginHint === 'alice' ? alice : bob).username;
+            const want = expected(prompt.includes('login') ? 'login' : prompt, maxAge, hint, 4);
+            const got = await outcome(jar, params);
+            const label = JSON.stringify({ prompt, maxAge, hint, loginHint });
+            if (got.outcome !== want) failures.push(`${label}: ${got.outcome}, expected ${want}`);
+            // The login form is prefilled with the login_hint, never with anyone else.
+            if (got.outcome === 'login form' && loginHint) expect(got.html, label).toContain(`value="${(loginHint === 'alice' ? alice : bob).username}"`);
+          }
+    expect(failures).toEqual([]);
+  });
+
+  it('RC-07 select_account with max_age=1 after a 4 s old login: no "continue"; a continue posted anyway is sent to the login form', async () => {
+    const jar = new CookieJar();
+    const signed = await login(p, { clientId: client.clientId, redirectUri: client.redirectUri, username: alice.username, jar });
+    expect(signed.location.searchParams.get('code')).toBeTruthy();
+    // The page offered while the login is fresh, then the clock passes max_age before the answer.
+    const offered = await outcome(jar, { prompt: 'select_account', max_age: '3' });
+    expect(offered.outcome).toBe('select page');
+    clock.advance(4000);
+    const { action, csrf } = formOf(offered.html!);
+    const answer = await postForm(jar, action, { csrf, decision: 'continue' });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toMatch(/\/interaction\/[\w-]+\?login=1$/);
+    const page = await browse(jar, answer.headers.get('location')!);
+    expect(await page.text()).toMatch(/name="password"/);
+  });
+});

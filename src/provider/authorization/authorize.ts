@@ -47,9 +47,10 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
   const otherUser = user !== null && ((hint !== undefined && hint.sub !== user.id) || (request.requestedSub !== undefined && request.requestedSub !== user.id));
   if (!session || !user || needsLogin(ctx, request, session) || otherUser) {
     if (none) throw redirectError(request, new OAuthError('login_required', 'the user is not logged in'));
-    return startInteraction(ctx, request, session);
+    // The session may not be continued, not even from the account-selection page (OIDC Core §3.1.2.1).
+    return startInteraction(ctx, { ...request, offerSelect: false }, session);
   }
-  if (request.prompt.includes('select_account')) return startInteraction(ctx, request, session);
+  if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session);
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     if (none) throw redirectError(request, new OAuthError('consent_required', 'the user has not consented to this client'));
@@ -80,7 +81,7 @@ async function startInteraction(ctx: ProviderContext, request: AuthorizationRequ
   const path = `${ctx.basePath}${INTERACTION_PATH}/${uid}`;
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const loginUrl = ctx.settings.loginUrl;
-  if (loginUrl && !login && !(session && request.prompt.includes('select_account') && !request.prompt.includes('login'))) {
+  if (loginUrl && !login && !(session && request.offerSelect)) {
     const target = new URL(loginUrl);
     target.searchParams.set('login_challenge', uid);
     return redirectResult(target.toString(), [cookie]);

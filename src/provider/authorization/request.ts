@@ -33,6 +33,12 @@ export interface AuthorizationRequest {
   display?: string;
   /** A `sub` the request asked for through the `claims` parameter (OIDC Core §5.5.1). */
   requestedSub?: string;
+  /**
+   * Set when the request is parked: the browser's current session may be continued on the
+   * account-selection page — there is one, and neither `prompt=login`, `max_age` nor a hint
+   * (id_token_hint, the claims parameter's sub) asks for a fresh or another login.
+   */
+  offerSelect?: boolean;
 }
 
 /** An error to send to the (trusted) redirect URI, in the request's response mode. */
