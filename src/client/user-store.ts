@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WRITABLE_USER_FIELDS, type LocalUser, type UserStore, type WritableField } from '@jwt-oidc/express';
 import { User } from '../db/entities/user.js';
 import { normalizeUsername } from '../users/user-service.js';
+import { usernameProblem } from '../users/precis.js';
 
 export type { LocalUser, UserStore, WritableField };
 
@@ -27,7 +28,8 @@ export class OrmUserStore implements UserStore {
   async create(identifier: string, fields: Partial<Record<WritableField, unknown>>): Promise<LocalUser> {
     const em = this.em.fork();
     const wanted = normalizeUsername(identifier);
-    const username = /^[\p{L}\p{N}._@+-]{1,150}$/u.test(wanted) && !(await em.findOne(User, { username: wanted }))
+    // The upstream identifier as username when it is a valid one (RFC 8265, one script), else a digest.
+    const username = wanted.length <= 150 && usernameProblem(wanted) === undefined && !(await em.findOne(User, { username: wanted }))
       ? wanted
       : `oidc_${createHash('sha256').update(identifier).digest('hex').slice(0, 20)}`;
     const user = em.create(User, { username, attributes: { oidcIdentifier: identifier }, ...pick(fields) });

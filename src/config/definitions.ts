@@ -214,6 +214,15 @@ export const definitions = {
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Beyond it: 429 with `Retry-After`.',
   }),
+  interactionRateLimit: define({
+    env: 'JWT_OIDC_INTERACTION_RATE_LIMIT',
+    kind: 'int',
+    schema: z.number().int().min(0).max(1_000_000),
+    default: 120,
+    modes: ['provider'],
+    expect: 'a whole number ≥ 0 (0: no limit)',
+    doc: 'provider: sign-in and sign-out requests per minute per client address (an IPv6 one per /64) that store a pending interaction (a row of at most about 10 KB, kept 10 minutes); per instance. Beyond it: 429 with `Retry-After`. Bounds what an anonymous client can make the database hold.',
+  }),
   graphqlIntrospection: optional({
     env: 'JWT_OIDC_GRAPHQL_INTROSPECTION',
     kind: 'bool',

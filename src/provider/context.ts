@@ -42,6 +42,8 @@ export interface ProviderContext {
     address: FailureThrottle;
     /** Token requests per client per minute that passed client authentication (TOKEN_RATE_LIMIT; undefined: no limit; per instance). */
     tokenRequests?: FailureThrottle;
+    /** Interactions stored per address per minute (INTERACTION_RATE_LIMIT; undefined: no limit; per instance). */
+    interactions?: FailureThrottle;
   };
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
   secretKeys: { audit: Buffer; device: Buffer };
@@ -79,6 +81,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     throttles: {
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
       tokenRequests: settings.tokenRateLimit > 0 ? new FailureThrottle({ limit: settings.tokenRateLimit, windowMs: 60_000, clock }) : undefined,
+      interactions: settings.interactionRateLimit > 0 ? new FailureThrottle({ limit: settings.interactionRateLimit, windowMs: 60_000, clock }) : undefined,
     },
     secretKeys: { audit: o.keys.secretKey('audit-digest'), device: o.keys.secretKey('device-cookie') },
     cookies: {

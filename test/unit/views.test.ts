@@ -196,7 +196,7 @@ describe('consentPage', () => {
     expect(doc).toContain('<h1>Acme wants to access your account</h1>');
     expect(doc).toContain('Signed in as <strong>alice</strong>');
     expect(doc).toContain('<li>Confirm your identity</li>');
-    expect(doc).toContain('<li>Your name, username, picture and language</li>');
+    expect(doc).toContain('<li>See your name, username, picture and language</li>');
     expect(doc).toContain('<li>Your email address</li>');
     expect(doc).not.toContain('class="scope-danger"');
   });
@@ -241,7 +241,7 @@ describe('consentPage', () => {
 describe('describeScope', () => {
   it('describes the standard scopes and quotes unknown ones as plain text', () => {
     expect(describeScope('openid')).toBe('Confirm your identity');
-    expect(describeScope('profile')).toBe('Your name, username, picture and language');
+    expect(describeScope('profile')).toBe('See your name, username, picture and language');
     expect(describeScope('email')).toBe('Your email address');
     expect(describeScope('address')).toBe('Your postal address');
     expect(describeScope('phone')).toBe('Your phone number');

@@ -3,7 +3,9 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * A person who can log in at the provider (or a user provisioned by client mode). Usernames are
- * stored normalised (NFKC, lower case), so "Alice" and "alice" are one account.
+ * stored mapped per RFC 8265 §3.3 (width, case, NFC: src/users/precis.ts), so "Alice", "ALICE"
+ * and "ａｌｉｃｅ" are one account; new ones are refused when they mix scripts or look like an
+ * existing one.
  */
 @Entity({ tableName: 'users' })
 export class User {

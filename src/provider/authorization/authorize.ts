@@ -19,6 +19,7 @@ import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
 import { AuthorizationRedirectError, validateAuthorizationRequest, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
 import { grantableScopes } from './scopes.js';
+import { spendInteraction } from '../throttle/login-keys.js';
 
 export const INTERACTION_PATH = '/interaction';
 
@@ -32,14 +33,14 @@ export async function authorize(ctx: ProviderContext, req: ProviderRequest): Pro
       if (!hint) throw redirectError(request, invalidRequest('id_token_hint is not an ID token of this provider for this client'));
     }
     const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
-    return await decide(ctx, request, client, session, hint);
+    return await decide(ctx, request, client, session, hint, req.ip);
   } catch (e) {
     return authorizationError(ctx, e);
   }
 }
 
 /** What to do with a valid request, given the browser's session. */
-async function decide(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, found: ProviderSession | undefined, hint: IdTokenHint | undefined): Promise<HttpResult> {
+async function decide(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, found: ProviderSession | undefined, hint: IdTokenHint | undefined, ip: string): Promise<HttpResult> {
   const user = found ? await findActiveUser(ctx.orm, found.userId) : null;
   const session = user ? found : undefined;
   const none = request.prompt.includes('none');
@@ -48,13 +49,13 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
   if (!session || !user || needsLogin(ctx, request, session) || otherUser) {
     if (none) throw redirectError(request, new OAuthError('login_required', 'the user is not logged in'));
     // The session may not be continued, not even from the account-selection page (OIDC Core §3.1.2.1).
-    return startInteraction(ctx, { ...request, offerSelect: false }, session);
+    return startInteraction(ctx, { ...request, offerSelect: false }, session, ip);
   }
-  if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session);
+  if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session, ip);
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     if (none) throw redirectError(request, new OAuthError('consent_required', 'the user has not consented to this client'));
-    return startInteraction(ctx, request, session, { userId: user.id, authTime: session.authTime });
+    return startInteraction(ctx, request, session, ip, { userId: user.id, authTime: session.authTime });
   }
   return completeAuthorization(ctx, request, client, user, session, scopes);
 }
@@ -76,8 +77,12 @@ export async function needsConsent(ctx: ProviderContext, request: AuthorizationR
  * Parks the request in an interaction bound to this browser and sends the browser to the pages:
  * ours, or the delegated login app with the interaction as its `login_challenge`.
  */
-async function startInteraction(ctx: ProviderContext, request: AuthorizationRequest, session: ProviderSession | undefined, login?: { userId: string; authTime: number }): Promise<HttpResult> {
-  const { uid, cookieValue } = await ctx.interactions.create(request as unknown as Record<string, unknown>, session?.idHash ?? null, login);
+async function startInteraction(ctx: ProviderContext, request: AuthorizationRequest, session: ProviderSession | undefined, ip: string, login?: { userId: string; authTime: number }): Promise<HttpResult> {
+  const wait = spendInteraction(ctx.throttles.interactions, ip);
+  if (wait > 0) return tooManyRequests(wait);
+  // The hint was checked already; only what the pages need is stored.
+  const stored = { ...request, idTokenHint: undefined };
+  const { uid, cookieValue } = await ctx.interactions.create(stored as unknown as Record<string, unknown>, session?.idHash ?? null, login);
   const path = `${ctx.basePath}${INTERACTION_PATH}/${uid}`;
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const loginUrl = ctx.settings.loginUrl;
@@ -107,6 +112,11 @@ export function authorizationError(ctx: ProviderContext, e: unknown): HttpResult
   }
   ctx.logger.error({ err: e }, 'authorization request failed');
   return htmlPage(500, errorPage({ title: 'Something went wrong', message: 'The sign-in could not be completed. Please try again later.' }));
+}
+
+/** INTERACTION_RATE_LIMIT reached: a page, never a redirect (nothing about the request is trusted yet to be worth one). */
+export function tooManyRequests(wait: number): HttpResult {
+  return htmlPage(429, errorPage({ title: 'Too many requests', message: `Too many sign-in requests from your network. Please try again in ${wait} second(s).` }), { 'Retry-After': String(wait) });
 }
 
 /** An HTML page with its own strict policy: no script, no framing (SECURITY-CASES SE-06). */

@@ -4,6 +4,7 @@
  * error is ever redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2; SECURITY-CASES AZ-01…AZ-11).
  * Every later error goes back to the registered URI with `state` and `iss` (RFC 9207).
  */
+import { overLimit, PARAMETER_LIMITS } from './limits.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
@@ -68,11 +69,15 @@ const SINGLE = ['response_type', 'response_mode', 'scope', 'state', 'nonce', 'co
 export function validateAuthorizationRequest(params: Params, lookup: (id: string) => RegisteredClient | undefined): { request: AuthorizationRequest; client: RegisteredClient } {
   const client = trustedClient(params, lookup);
   const { redirectUri, given } = trustedRedirectUri(params, client);
-  // `state` is echoed only when it came once (AZ-15: a duplicated value is not used).
-  const state = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  // `state` is echoed only when it came once (AZ-15: a duplicated value is not used), and only
+  // when it is within its limit (a longer one is refused without being echoed).
+  const rawState = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  const state = rawState !== undefined && rawState.length <= PARAMETER_LIMITS.state ? rawState : undefined;
   // Errors go back in the mode the request asked for (fragment for implicit/hybrid types).
   const mode = errorResponseMode(params);
   try {
+    const long = overLimit({ state: rawState, nonce: params.get('nonce'), login_hint: params.get('login_hint'), scope: params.get('scope'), acr_values: params.get('acr_values'), ui_locales: params.get('ui_locales'), claims_locales: params.get('claims_locales') });
+    if (long) throw invalidRequest(`${long} is too long (${PARAMETER_LIMITS[long]} characters at most)`);
     const checked = redirectable(params, client);
     // OpenID Connect makes redirect_uri mandatory (OIDC Core §3.1.2.1); plain OAuth 2.0 may omit
     // it when exactly one is registered (RFC 6749 §3.1.2.3).
@@ -155,11 +160,9 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   const display = params.get('display');
   if (display !== undefined && !DISPLAYS.has(display)) throw invalidRequest('display must be page, popup, touch or wap');
   const nonce = params.get('nonce');
-  if (nonce !== undefined && nonce.length > 255) throw invalidRequest('nonce is too long (255 characters at most)');
   // An ID token from the authorization endpoint needs a nonce (OIDC Core §3.2.2.1, §3.3.2.11).
   if (nonce === undefined && normalized.split(' ').includes('id_token')) throw invalidRequest('nonce is required when an ID token is returned from the authorization endpoint');
   const loginHint = params.get('login_hint');
-  if (loginHint !== undefined && loginHint.length > 512) throw invalidRequest('login_hint is too long');
   const idTokenHint = params.get('id_token_hint');
   if (idTokenHint !== undefined && (idTokenHint.length > 8192 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(idTokenHint))) throw invalidRequest('id_token_hint is not a signed JWT');
   const list = (name: string, pattern: RegExp) => {

@@ -42,3 +42,16 @@ export function deviceOf(key: Buffer, cookie: string | undefined, username: stri
 function mac(key: Buffer, id: string, username: string): string {
   return createHmac('sha256', key).update(`${id}\0${username}`, 'utf8').digest('base64url');
 }
+
+/**
+ * Counts one stored interaction (a pending sign-in or sign-out) for the address; the seconds to
+ * wait when it is over INTERACTION_RATE_LIMIT, else 0. Anonymous requests that write rows are
+ * bounded per address: the rows an attacker can make exist at once are limit × 10 minutes.
+ */
+export function spendInteraction(throttle: { retryAfter(key: string): number; fail(key: string): void } | undefined, ip: string): number {
+  if (!throttle) return 0;
+  const key = `interactions-${addressKey(ip)}`;
+  const wait = throttle.retryAfter(key);
+  if (wait === 0) throttle.fail(key);
+  return wait;
+}
