@@ -26,9 +26,9 @@ describe('openid-client, beyond the code flow', () => {
     const config = await configFor(rp, {}, [oc.useCodeIdTokenResponseType, oc.enableNonRepudiationChecks]);
     const nonce = oc.randomNonce();
     const state = oc.randomState();
-    const url = oc.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid profile', nonce, state });
+    const url = oc.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'openid profile offline_access', nonce, state });
     expect(url.searchParams.get('response_type')).toBe('code id_token');
-    const { location } = await login(provider, { clientId: rp.clientId, redirectUri: rp.redirectUri, username: user.username, scope: 'openid profile', nonce, state, challenge: null, extra: { response_type: 'code id_token' } });
+    const { location } = await login(provider, { clientId: rp.clientId, redirectUri: rp.redirectUri, username: user.username, scope: 'openid profile offline_access', nonce, state, challenge: null, extra: { response_type: 'code id_token' } });
     expect(location.search).toBe(''); // nothing in the query: the fragment carries it all
     const tokens = await oc.authorizationCodeGrant(config, location, { expectedNonce: nonce, expectedState: state });
     expect(tokens.claims()).toMatchObject({ sub: user.id, aud: rp.clientId, nonce });

@@ -41,7 +41,7 @@ describe.each(['ES256', 'ES512', 'RS256', 'EdDSA'])('openid-client against the p
     const nonce = oc.randomNonce();
     const url = oc.buildAuthorizationUrl(config, {
       redirect_uri: rp.redirectUri,
-      scope: 'openid profile email',
+      scope: 'openid profile email offline_access', // refreshing: offline_access (OIDC Core §11)
       code_challenge: await oc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,

@@ -383,3 +383,32 @@ describe('RC-05: what anonymous requests can make the database hold', () => {
     expect((await authorize({}, '198.51.100.71')).status).toBe(303);
   });
 });
+
+describe('RC-14: refresh tokens need offline_access, except for a confidential first-party client', () => {
+  let p: TestProvider;
+  beforeAll(async () => {
+    p = await startProvider();
+  });
+  afterAll(() => p?.close());
+
+  it('RC-14 third-party and public clients: a refresh token only for offline_access, which the consent page shows', async () => {
+    const thirdParty = await p.createClient({ name: 'Third Party' });
+    const spa = await p.createClient({ name: 'SPA', public: true, firstParty: true, redirectUris: ['http://localhost:5173/cb'] });
+    const own = await p.createClient({ name: 'Own App', firstParty: true });
+    const user = await p.createUser();
+    for (const client of [thirdParty, spa]) {
+      expect((await tokensFor(p, client, user, 'openid profile')).refresh_token, client.clientId).toBeUndefined();
+      expect((await tokensFor(p, client, user, 'openid profile offline_access')).refresh_token, client.clientId).toBeTruthy();
+    }
+    expect((await tokensFor(p, own, user, 'openid profile')).refresh_token).toBeTruthy();
+
+    // The consent page names offline access before a third-party app gets it.
+    const other = await p.createClient({ name: 'Another Third Party' });
+    const jar = new CookieJar();
+    const res = await browse(jar, authorizeUrl(p, { client_id: other.clientId, redirect_uri: other.redirectUri, response_type: 'code', scope: 'openid offline_access', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const page = await browse(jar, res.headers.get('location')!);
+    const form = formOf(await page.text());
+    const consent = await postForm(jar, form.action, { csrf: form.csrf, username: user.username, password: PASSWORD });
+    expect(await (await browse(jar, consent.headers.get('location')!)).text()).toContain('Stay connected when you are not using it');
+  });
+});

@@ -716,26 +716,26 @@ describe('TK-19 refresh token rotation and reuse', () => {
 
 describe('TK-20 refresh scope', () => {
   it('TK-20: a refresh asking for a wider scope (… admin): invalid_scope, ∅DB; the refresh token keeps working', async () => {
-    const tokens = await tokensFor(provider, rp1, alice, 'openid profile');
-    expect(tokens.scope.split(' ').sort()).toEqual(['openid', 'profile']);
+    const tokens = await tokensFor(provider, rp1, alice, 'openid profile offline_access');
+    expect(tokens.scope.split(' ').sort()).toEqual(['offline_access', 'openid', 'profile']);
     await expectNothingPersisted(provider, async () => {
-      await expectError(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'openid profile admin' }), 400, 'invalid_scope');
-      await expectError(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'openid profile email' }), 400, 'invalid_scope');
+      await expectError(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'openid profile offline_access admin' }), 400, 'invalid_scope');
+      await expectError(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'openid profile offline_access email' }), 400, 'invalid_scope');
       await expectError(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'api:read' }), 400, 'invalid_scope');
     });
     await expectTokens(await refresh(provider, rp1, tokens.refresh_token!));
   });
 
   it('TK-20: a narrower scope is allowed; the next refresh still gets the full original scope', async () => {
-    const tokens = await tokensFor(provider, rp1, alice, 'openid profile email');
+    const tokens = await tokensFor(provider, rp1, alice, 'openid profile email offline_access');
     const narrow = await expectTokens(await refresh(provider, rp1, tokens.refresh_token!, { scope: 'openid' }));
     expect(narrow.scope).toBe('openid');
     expect(claimsOf(narrow.access_token).scope).toBe('openid');
     const full = await expectTokens(await refresh(provider, rp1, narrow.refresh_token!, { scope: 'openid profile email' }));
     expect(full.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
     const again = await expectTokens(await refresh(provider, rp1, full.refresh_token!));
-    expect(again.scope.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
-    expect((claimsOf(again.access_token).scope as string).split(' ').sort()).toEqual(['email', 'openid', 'profile']);
+    expect(again.scope.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
+    expect((claimsOf(again.access_token).scope as string).split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
   });
 });
 

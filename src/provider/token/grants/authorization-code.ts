@@ -42,7 +42,7 @@ export const authorizationCode: GrantType = {
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
 
     // Consume the code and store the refresh token together: all or nothing (TK-02).
-    const wantsRefresh = client.grantTypes.includes('refresh_token');
+    const wantsRefresh = client.grantTypes.includes('refresh_token') && mayRefresh(client, record.scope);
     const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, ctx.settings.jwtAccessTokenExpirationTime * 1000);
     // A parallel redemption won the race for this code.
     if (redeemed === 'replayed') return replay();
@@ -56,3 +56,12 @@ export const authorizationCode: GrantType = {
     }
   },
 };
+
+/**
+ * A refresh token keeps access alive while the user is away: third-party and public clients get
+ * one only for `offline_access`, which the user saw on the consent page (OIDC Core §11); a
+ * confidential first-party client (the deployment's own app) gets one with its grant type.
+ */
+export function mayRefresh(client: { firstParty: boolean; isPublic: boolean }, scope: string): boolean {
+  return (client.firstParty && !client.isPublic) || scope.split(' ').includes('offline_access');
+}
