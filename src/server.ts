@@ -40,6 +40,11 @@ export interface RunningServer {
   housekeeping?: Housekeeping;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
+  /**
+   * Cuts a stop short (now or once it begins): open connections are closed at once instead of
+   * at the end of the grace period; the rest, down to releasing the database, still happens.
+   */
+  hurry(): void;
 }
 
 export async function startServer({ settings: given, logger, stopGracePeriodMillis, clock }: StartServerOptions): Promise<RunningServer> {
@@ -97,6 +102,14 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   logger.info({ url, mode: settings.type, issuer: settings.issuer, database: db.kind }, 'jwt-oidc listening');
 
   let stopped: Promise<void> | undefined;
+  let stopBegun = false;
+  let hurried = false;
+  // Stop accepting and drop every connection, busy or not; the drain then has nothing to wait for.
+  const cutConnections = () => {
+    if (!hurried || !stopBegun) return;
+    if (httpServer.listening) httpServer.close();
+    httpServer.closeAllConnections();
+  };
   return {
     url,
     port,
@@ -109,7 +122,10 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
-        await app.stop().catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
+        stopBegun = true;
+        const httpStopped = app.stop();
+        cutConnections();
+        await httpStopped.catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
         await housekeeping?.stop();
         await keys?.stop();
         await clients?.stop();
@@ -118,6 +134,10 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
         await db.close();
         logger.info('stopped');
       })()),
+    hurry: () => {
+      hurried = true;
+      cutConnections();
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { ConfigError, loadSettings, type LoadedSettings } from '../config/load.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { createLogger, type Logger } from '../log.js';
+import { interruptedExitCode, onStopSignals } from './stop-signals.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -52,23 +53,32 @@ export function commandLogger(loaded: LoadedSettings): Logger {
 }
 
 /**
- * Runs `fn` with an open database; closes it afterwards, also when interrupted, so a cluster
- * this command started is stopped again.
+ * Runs `fn` with an open database; closes it afterwards, also when interrupted (from the start:
+ * opening may be what starts the embedded cluster), so a cluster this command started is
+ * stopped again before we exit.
  */
 export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database, logger: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const logger = commandLogger(loaded);
-  const db = await openDatabase(loaded.settings, logger, options);
-  const interrupted = (signal: NodeJS.Signals) => {
-    void db.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const opening = openDatabase(loaded.settings, logger, options);
+  let interrupted = false;
+  const stopListening = onStopSignals((signal, count) => {
+    if (count > 1) return; // already closing: a repeated signal must not cut that short
+    interrupted = true;
+    void opening
+      .then((db) => db.close())
+      .catch(() => undefined)
+      .finally(() => process.exit(interruptedExitCode(signal)));
+  });
   try {
-    return await fn(db, logger);
+    const db = await opening;
+    try {
+      return await fn(db, logger);
+    } finally {
+      await db.close();
+    }
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
-    await db.close();
+    // Once interrupted, keep listening until the exit: further signals are then ignored.
+    if (!interrupted) stopListening();
   }
 }
 

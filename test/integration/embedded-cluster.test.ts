@@ -56,6 +56,20 @@ describe('embedded PostgreSQL sharing', () => {
     await b.release(); // idempotent
   });
 
+  it('is stopped when its two users leave at the same moment', async () => {
+    // Each one checking "am I the last?" while the other still holds its share must not make
+    // both conclude that the other one stays.
+    const dir = clusterDir();
+    for (let round = 0; round < 10; round++) {
+      const [a, b] = await Promise.all([acquireEmbeddedPostgres({ clusterDir: dir, logger }), acquireEmbeddedPostgres({ clusterDir: dir, logger })]);
+      const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      await Promise.all([a.release(), b.release()]);
+      const orphaned = isAlive(pid);
+      if (orphaned) process.kill(pid, 'SIGQUIT'); // leave nothing behind when this fails
+      expect(orphaned, `round ${round}`).toBe(false);
+    }
+  });
+
   it('initialises an empty directory in place (a mounted volume) and keeps data across starts', async () => {
     const dir = clusterDir();
     mkdirSync(dir);

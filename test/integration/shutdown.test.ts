@@ -58,6 +58,21 @@ describe('graceful shutdown', () => {
     expect(socket.received()).not.toMatch(/200 OK/);
   });
 
+  it('cuts a request in flight when hurried (a second stop request), and still stops in order', async () => {
+    const server = await startTestServer({}, { stopGracePeriodMillis: 30_000 });
+    const socket = await open(server.port);
+    socket.write(head(server.port) + body.slice(0, 5)); // and the rest never comes
+    await sleep(100);
+    const started = Date.now();
+    const stopping = server.close();
+    await sleep(100);
+    server.hurry();
+    await stopping;
+    await socket.ended;
+    expect(Date.now() - started).toBeLessThan(10_000); // far below the 30 s grace period
+    expect(socket.received()).not.toMatch(/200 OK/);
+  });
+
   it('closes idle keep-alive connections right away', async () => {
     const server = await startTestServer({}, { stopGracePeriodMillis: 30_000 });
     const socket = await open(server.port);

@@ -1,9 +1,10 @@
 /**
  * PostgreSQL refuses to run as root. When we are root, the cluster belongs to the `postgres`
- * system user (created if missing), and every directory above the cluster must let that user
- * pass through.
+ * system user (created if missing), which must be able to reach the cluster's directory. We
+ * never open up directories we do not own to make that so: cluster.ts puts the cluster where
+ * that user can reach it instead.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,15 +41,36 @@ async function lookup(name: string): Promise<OsUser | undefined> {
 }
 
 /**
+ * Options to spawn a command as `user` (without supplementary groups, as Node does), from `/`:
+ * our own working directory, a checkout in a 0700 home say, may be closed to that user.
+ */
+export function asUser(user: OsUser | undefined): { uid?: number; gid?: number; cwd?: string } {
+  return user ? { uid: user.uid, gid: user.gid, cwd: '/' } : {};
+}
+
+/**
+ * Whether `user` can enter the directory `path`: asked of the kernel, as that user, since
+ * owners, groups and ACLs along the way all have their say.
+ */
+export function canReach(path: string, user: OsUser): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', 'test -d "$1" && test -x "$1"', 'sh', path], { stdio: 'ignore', ...asUser(user) });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/**
  * Adds search permission for others (`o+x`, never read) on each ancestor of `path` that lacks
- * it, so the `postgres` user can reach a cluster inside, for example, a 0700 home directory.
+ * it. The service never does this (it changes no permissions outside its data directory); the
+ * tests use it to let an ordinary user run the checkout.
  */
 export async function ensureTraversable(path: string, logger: Logger): Promise<void> {
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) {
       await chmod(dir, (mode & 0o7777) | 0o001);
-      logger.warn({ dir }, 'granted search-only permission (o+x) so the postgres user can reach the embedded cluster');
+      logger.warn({ dir }, 'granted search-only permission (o+x) on a directory');
     }
     if (dirname(dir) === dir) return;
   }
