@@ -87,17 +87,18 @@ export class DelegatedLoginResolver {
     @Arg('challenge', () => String, { description: 'The login_challenge.' }) challenge: string,
     @Arg('subject', () => ID, { description: 'The id of the user who logged in (a user of this provider).' }) subject: string,
     @Arg('remember', () => Boolean, { defaultValue: true, description: 'Keep the provider session across browser restarts.' }) remember: boolean,
-    @Arg('acr', () => String, { nullable: true, description: 'Authentication context class reference, for the ID token\'s acr.' }) acr: string | null,
-    @Arg('amr', () => [String], { nullable: true, description: 'Authentication methods, for the ID token\'s amr (default ["pwd"]).' }) amr: string[] | null,
+    @Arg('acr', () => String, { nullable: true, description: 'Authentication context class reference, for the ID token\'s acr.' }) acr: string | null | undefined,
+    @Arg('amr', () => [String], { nullable: true, description: 'Authentication methods, for the ID token\'s amr (default ["pwd"]).' }) amr: string[] | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<string> {
     const admin = requireAdmin(ctx);
     const p = provider(ctx);
-    if (acr !== null && !/^[\x21-\x7e]{1,255}$/.test(acr)) throw badInput('acr', 'must be a printable string of at most 255 characters');
-    if (amr !== null && (amr.length > 10 || amr.some((m) => !/^[\x21-\x7e]{1,32}$/.test(m)))) throw badInput('amr', 'must be up to 10 short method names');
+    // An omitted argument is undefined, an explicit null is null: both mean none.
+    if (acr != null && !/^[\x21-\x7e]{1,255}$/.test(acr)) throw badInput('acr', 'must be a printable string of at most 255 characters');
+    if (amr != null && (amr.length > 10 || amr.some((m) => !/^[\x21-\x7e]{1,32}$/.test(m)))) throw badInput('amr', 'must be up to 10 short method names');
     const user = /^[0-9a-f-]{36}$/.test(subject) ? await ctx.em.fork().findOne(User, { id: subject, active: true }) : null;
     if (!user) throw badInput('subject', 'no active user with this id');
-    const ok = await p.interactions.answer(challenge, { userId: user.id, authTime: p.clock.now(), login: { acr, amr: amr ?? ['pwd'], remember } });
+    const ok = await p.interactions.answer(challenge, { userId: user.id, authTime: p.clock.now(), login: { acr: acr ?? null, amr: amr ?? ['pwd'], remember } });
     if (!ok) throw notFound('login request');
     audit(ctx.logger, 'login.delegated', { outcome: 'success', actor: admin.clientId, client: admin.clientId, user: user.id, ip: ctx.ip }, 'delegated login accepted');
     return providerUrl(p, `${INTERACTION_PATH}/${challenge}`);

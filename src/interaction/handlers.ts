@@ -100,8 +100,8 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   let session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   if (!interaction.sessionHash) {
     // Back from a delegated login app: the session starts here, in this browser, with a fresh id.
-    const started = await startSession(ctx, req, user.id, interaction.login?.amr ?? ['pwd'], interaction.login?.remember !== false);
-    await ctx.interactions.loggedIn(uid, user.id, started.session.authTime, started.session.idHash);
+    const started = await startSession(ctx, req, uid, user.id, interaction.login?.amr ?? ['pwd'], interaction.login?.remember !== false, true);
+    if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel request started it
     session = started.session;
     setCookies = [started.cookie];
   } else if (!session || session.idHash !== interaction.sessionHash || session.userId !== user.id) {
@@ -173,7 +173,9 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   await ctx.failures.succeeded(reservation);
   await ctx.failures.clear(accountKey);
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
-  const { session, cookie } = await startSession(ctx, req, user.id, ['pwd'], true);
+  const started = await startSession(ctx, req, uid, user.id, ['pwd'], true, false);
+  if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post of this form signed in first
+  const { session, cookie } = started;
   // This browser now has its own budget for this account (a lockout elsewhere does not reach it).
   const deviceCookie = serializeCookie({ name: ctx.cookies.device, value: issueDeviceCookie(ctx.secretKeys.device, username), maxAge: DEVICE_COOKIE_MAX_AGE, path: `${ctx.basePath}${INTERACTION_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   return afterLogin(ctx, found, user, session, [cookie, deviceCookie]);
@@ -244,10 +246,16 @@ async function finish(ctx: ProviderContext, { interaction, request, client }: Li
   }
 }
 
-/** A fresh session at every login; a session the browser brought is ended (SE-01). */
-async function startSession(ctx: ProviderContext, req: ProviderRequest, userId: string, amr: string[], persistent: boolean): Promise<{ session: ProviderSession; cookie: string }> {
+/**
+ * A fresh session at every login; a session the browser brought is ended (SE-01). The session
+ * is claimed for the interaction before it is stored, so of parallel requests exactly one starts
+ * one (the others get undefined).
+ */
+async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean): Promise<{ session: ProviderSession; cookie: string } | undefined> {
+  const { cookieValue, session } = ctx.sessions.mint(userId, ctx.settings.sessionExpirationTime * 1000, amr);
+  if (!(await ctx.interactions.claimSession(uid, userId, session.authTime, session.idHash, delegated))) return undefined;
   await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));
-  const { cookieValue, session } = await ctx.sessions.create(userId, ctx.settings.sessionExpirationTime * 1000, amr);
+  await ctx.sessions.save(session);
   const cookie = serializeCookie({ name: ctx.cookies.session, value: cookieValue, maxAge: persistent ? ctx.settings.sessionExpirationTime : undefined, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' });
   return { session, cookie };
 }

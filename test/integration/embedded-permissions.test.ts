@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { acquireEmbeddedPostgres } from '../../src/db/embedded/cluster.js';
 import { isRoot } from '../../src/db/embedded/os-user.js';
 import { createLogger } from '../../src/log.js';
-import { cliEnv, finished, ROOT, waitForHttp } from '../support/cli.js';
+import { cliEnv, finished, postgresPids, ROOT, waitForHttp } from '../support/cli.js';
 
 const cleanup: string[] = [];
 const children: ChildProcess[] = [];
@@ -26,18 +26,6 @@ afterAll(() => {
   }
 });
 
-/** Live postgres processes serving `clusterDir`, found through /proc. */
-function postgresPids(clusterDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(clusterDir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** The mode of `path` and of every directory above it, up to `/`. */
 function modesUpFrom(path: string): Record<string, string> {

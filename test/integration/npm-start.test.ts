@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, finished, ROOT, waitForHttp } from '../support/cli.js';
+import { cliEnv, finished, postgresPids, ROOT, waitForHttp } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-npm-'));
 chmodSync(dir, 0o755);
@@ -22,15 +22,6 @@ function npmStart(env: Record<string, string>) {
   return Object.assign(child, { output: () => out });
 }
 
-function postgresFor(clusterDir: string): number {
-  return readdirSync('/proc').filter((p) => {
-    try {
-      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(clusterDir);
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 describe('npm start', () => {
   it('serves /healthz and /readyz within 20 s on a fresh data directory; SIGTERM to npm exits 0, leaving no postgres', async () => {
@@ -46,11 +37,11 @@ describe('npm start', () => {
     expect(url, child.output()).toBeDefined();
     await waitForHttp(`${url}/readyz`, child, Math.max(until - Date.now(), 1000));
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    expect(postgresFor(join(dir, 'postgres'))).toBeGreaterThan(0);
+    expect(postgresPids(join(dir, 'postgres')).length).toBeGreaterThan(0);
 
     child.kill('SIGTERM');
     expect((await exit).code, child.output()).toBe(0);
-    expect(postgresFor(join(dir, 'postgres'))).toBe(0);
+    expect(postgresPids(join(dir, 'postgres')).length).toBe(0);
   });
 
   it('exits 2 naming the setting when one is invalid', async () => {

@@ -24,7 +24,7 @@ import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchDatabase } from '../../src/db/scratch.js';
 import { freePort } from '../support/client-mode.js';
-import { cliEnv, finished, ROOT, waitForHttp, type CliResult } from '../support/cli.js';
+import { cliEnv, finished, postgresPids, ROOT, waitForHttp, type CliResult } from '../support/cli.js';
 import { testDatabase } from '../support/database.js';
 import { browse, CookieJar, fakeSignIn, pkcePair, throughLoginPages } from '../support/provider.js';
 
@@ -208,18 +208,6 @@ async function scratchDatabase(): Promise<string> {
   return db.url;
 }
 
-/** Processes whose command line names `clusterDir` (the embedded PostgreSQL of that directory). */
-function postgresFor(clusterDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(clusterDir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([promise, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
@@ -246,9 +234,9 @@ afterAll(async () => {
   const postmaster = join(root, 'provider-data', 'postgres', 'postmaster.pid');
   if (existsSync(postmaster)) {
     const pid = Number(readFileSync(postmaster, 'utf8').split('\n')[0]);
-    if (postgresFor(join(root, 'provider-data', 'postgres')).includes(pid)) {
+    if (postgresPids(join(root, 'provider-data', 'postgres')).includes(pid)) {
       process.kill(pid, 'SIGINT');
-      await pollUntil('the embedded PostgreSQL to stop', async () => postgresFor(join(root, 'provider-data', 'postgres')).length === 0, 20_000).catch(() => undefined);
+      await pollUntil('the embedded PostgreSQL to stop', async () => postgresPids(join(root, 'provider-data', 'postgres')).length === 0, 20_000).catch(() => undefined);
     }
   }
   for (const db of scratch) await db.drop();
@@ -365,7 +353,7 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     provider = await serve(port, { JWT_OIDC_DATA_DIR: providerData, JWT_OIDC_ISSUER: issuer });
-    expect(postgresFor(join(providerData, 'postgres')).length, 'the embedded PostgreSQL runs').toBeGreaterThan(0);
+    expect(postgresPids(join(providerData, 'postgres')).length, 'the embedded PostgreSQL runs').toBeGreaterThan(0);
 
     // The CLI joins the running server's cluster (same data directory).
     const cliEnvOf = { JWT_OIDC_DATA_DIR: providerData };
@@ -442,7 +430,7 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
   it('the provider stops on the Dockerfile\'s STOPSIGNAL with exit 0 and leaves no PostgreSQL running', { timeout: 60_000 }, async () => {
     expect(provider, 'the provider test ran').toBeDefined();
     await stop(provider);
-    expect(postgresFor(join(providerData, 'postgres'))).toEqual([]);
+    expect(postgresPids(join(providerData, 'postgres'))).toEqual([]);
   });
 
   it('fake mode: a login as any subject on its page, code + PKCE, /token, /userinfo', { timeout: 300_000 }, async () => {

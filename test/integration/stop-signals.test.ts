@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, finished, ROOT, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
+import { cliEnv, finished, postgresPids, ROOT, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
 
 const dirs: string[] = [];
 const sessions: number[] = [];
@@ -29,18 +29,6 @@ function dataDir(): string {
   return dir;
 }
 
-/** Live postgres processes serving `clusterDir`, found through /proc. */
-function postgresPids(clusterDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(clusterDir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** Waits until no postgres process serves `clusterDir`; returns those still there at the deadline. */
 async function postgresGone(clusterDir: string, timeoutMs = 15_000): Promise<number[]> {

@@ -1,5 +1,6 @@
 /** The real `jwt-oidc` command (`bin/jwt-oidc.js`, compiled by the global setup), as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,4 +61,17 @@ export async function waitForHttp(url: string, child: ChildProcess & { output?: 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+/** Live postgres processes serving `clusterDir` (an embedded cluster), found through /proc. */
+export function postgresPids(clusterDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => {
+      try {
+        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(clusterDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

@@ -86,6 +86,19 @@ export class InteractionStore {
     await this.orm.em.fork().nativeUpdate(Interaction, { uid }, { userId, authTime: new Date(authTime), sessionHash });
   }
 
+  /**
+   * Binds a new session to the interaction, once: of parallel logins (a double-clicked form, a
+   * login app's URL opened twice) exactly one starts a session. `userId` must be the one the
+   * interaction already names (a delegated login) or none yet (the built-in form).
+   */
+  async claimSession(uid: string, userId: string, authTime: number, sessionHash: string, delegated: boolean): Promise<boolean> {
+    // Built-in form: nobody signed in on it yet (the session the browser had when it was parked
+    // may be recorded). Delegated: the answered user, whose session has not started yet.
+    const now = { $gt: new Date(this.clock.now()) };
+    const where = delegated ? { uid, userId, sessionHash: null, expiresAt: now } : { uid, userId: null, expiresAt: now };
+    return (await this.orm.em.fork().nativeUpdate(Interaction, where, { userId, authTime: new Date(authTime), sessionHash })) === 1;
+  }
+
   /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */
   async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;

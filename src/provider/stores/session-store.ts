@@ -23,13 +23,22 @@ export class SessionStore {
 
   /** A new session with a fresh id (never a value the browser sent: SECURITY-CASES SE-01). */
   async create(userId: string, ttlMs: number, amr: string[] = ['pwd']): Promise<{ cookieValue: string; session: ProviderSession }> {
+    const minted = this.mint(userId, ttlMs, amr);
+    await this.save(minted.session);
+    return minted;
+  }
+
+  /** A new session's id and facts, not stored yet: its id can be claimed for an interaction first. */
+  mint(userId: string, ttlMs: number, amr: string[] = ['pwd']): { cookieValue: string; session: ProviderSession } {
     const cookieValue = newOpaqueValue();
     const now = this.clock.now();
-    const session: ProviderSession = { idHash: digest(cookieValue), sid: randomBytes(16).toString('base64url'), userId, authTime: now, amr, expiresAt: now + ttlMs };
+    return { cookieValue, session: { idHash: digest(cookieValue), sid: randomBytes(16).toString('base64url'), userId, authTime: now, amr, expiresAt: now + ttlMs } };
+  }
+
+  async save(session: ProviderSession): Promise<void> {
     const em = this.orm.em.fork();
-    em.create(Session, { idHash: session.idHash, sid: session.sid, userId, authTime: new Date(now), amr, expiresAt: new Date(session.expiresAt) });
+    em.create(Session, { idHash: session.idHash, sid: session.sid, userId: session.userId, authTime: new Date(session.authTime), amr: session.amr, expiresAt: new Date(session.expiresAt) });
     await em.flush();
-    return { cookieValue, session };
   }
 
   /** The live session of this cookie, of an active user; undefined otherwise. */
