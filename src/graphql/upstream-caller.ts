@@ -4,7 +4,6 @@
  * party (its cookie, read by the oidcClient middleware). A bad token is HTTP 401 with an RFC 6750
  * challenge, exactly as in provider mode.
  */
-import { GraphQLError } from 'graphql';
 import type { Request } from 'express';
 import type { LocalUser, UserStore } from '../client/user-store.js';
 import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';

@@ -171,7 +171,6 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
     return rerender(401, LOGIN_FAILED);
   }
   await ctx.failures.succeeded(reservation);
-  await ctx.failures.clear(accountKey);
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const started = await startSession(ctx, req, uid, user.id, ['pwd'], true, false);
   if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post of this form signed in first

@@ -82,7 +82,11 @@ export class SharedThrottle {
     if (reservation.ok) await this.sql(this.orm.em.fork(), 'update failure_events set pending = false where id in (select jsonb_array_elements_text(?::jsonb)::bigint)', [JSON.stringify(reservation.ids)]);
   }
 
-  /** The checked attempt succeeded: its reservation is refunded. */
+  /**
+   * The checked attempt succeeded: its reservation is refunded. Earlier failures stay until they
+   * leave the window — forgetting them would hand a burst queued behind the success a fresh
+   * budget; the owner signs in from now on with its device cookie's own budget.
+   */
   async succeeded(reservation: Reservation): Promise<void> {
     if (reservation.ok) await this.sql(this.orm.em.fork(), 'delete from failure_events where id in (select jsonb_array_elements_text(?::jsonb)::bigint)', [JSON.stringify(reservation.ids)]);
   }
@@ -101,11 +105,6 @@ export class SharedThrottle {
       [key.slice(0, 255), new Date(now), new Date(now + this.windowMs), key.slice(0, 255), new Date(now)],
     );
     return Number(row?.n ?? 1);
-  }
-
-  /** Forgets the failures of `key` (an account whose owner finally signed in). */
-  async clear(key: string): Promise<void> {
-    await this.sql(this.orm.em.fork(), 'delete from failure_events where key = ? and pending = false', [key.slice(0, 255)]);
   }
 
   private sql<T>(em: EntityManager, query: string, params: unknown[]): Promise<T[]> {
