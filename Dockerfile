@@ -15,6 +15,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
+# The build copies the GraphQL IDE's files (devDependencies) into dist/assets/graphiql.
+COPY scripts/copy-graphiql.ts ./scripts/
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
@@ -46,7 +48,7 @@ RUN mkdir -p /var/lib/jwt-oidc && chown node:node /var/lib/jwt-oidc
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM goes straight to node (exec form), which drains requests and exits 0.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/jwt-oidc.js"]

@@ -17,7 +17,8 @@ import { graphqlSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/request-log.js';
-import { LANDING_PAGE_CSP, securityHeaders } from './http/security-headers.js';
+import { securityHeaders } from './http/security-headers.js';
+import { graphiqlHandler } from './http/graphiql.js';
 import type { Logger } from './log.js';
 import type { ProviderContext } from './provider/context.js';
 import type { ClientMode } from './client/mode.js';
@@ -28,6 +29,7 @@ import { fakeCallerSource, type FakeContext } from './fake/context.js';
 import { fakeRouter } from './fake/router.js';
 import { issuerPath, providerDocuments, providerRouter } from './provider/router.js';
 import { fastLane } from './http/fast-lane.js';
+import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
 
 export interface AppOptions {
@@ -69,6 +71,9 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.set('query parser', 'simple');
   if (settings.trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(settings.trustProxy) ? Number(settings.trustProxy) : settings.trustProxy);
   app.use(requestLog(logger));
+  const brand = pageBrand(settings, provider?.issuer ?? fake?.issuer);
+  // Every page rendered for this request shows the brand, and its id on error pages.
+  app.use((req, _res, next) => pageContext.run({ brand, requestId: req.id }, next));
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
@@ -82,13 +87,11 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
   await apollo.start();
+  // GraphiQL for browsers, with introspection (development): before the GraphQL handler.
+  if (introspection) app.use('/graphql', graphiqlHandler());
   app.use(
     '/graphql',
     withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? fake?.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
-    (req, res, next) => {
-      if (introspection && req.method === 'GET' && req.accepts('html')) res.setHeader('Content-Security-Policy', LANDING_PAGE_CSP);
-      next();
-    },
     express.json({ limit: JSON_BODY_LIMIT }),
     (_req, _res, next) => RequestContext.create(db.orm.em, next),
     expressMiddleware<GraphQLContext>(apollo, {
@@ -111,6 +114,8 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
     };
   }
 
+  // client mode: a placeholder at / (the default return after login and logout) if nothing served it.
+  if (clientMode) app.get('/', clientMode.home);
   app.use(notFound);
   app.use(errorHandler);
 
@@ -122,4 +127,10 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
       await apollo.stop(); // the drain plugin closes the HTTP server first
     },
   };
+}
+
+/** JWT_OIDC_PRODUCT_NAME and JWT_OIDC_LOGO_URL; without a name, the host the users see. */
+function pageBrand(settings: Settings, issuer: string | undefined): Brand {
+  const publicUrl = issuer ?? settings.publicUrl ?? `http://localhost:${settings.port}`;
+  return { name: settings.productName ?? new URL(publicUrl).host, ...(settings.logoUrl ? { logoUrl: settings.logoUrl } : {}) };
 }

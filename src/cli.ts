@@ -7,16 +7,15 @@ import { configCommand } from './cli/config.js';
 import { keysCommand } from './cli/keys.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printError, type GlobalOptions } from './cli/context.js';
 import { migrateCommand } from './cli/migrate.js';
-import { serveCommand } from './cli/serve.js';
+import { serve, serveCommand } from './cli/serve.js';
+import { configureUsage } from './cli/usage.js';
 import { usersCommand } from './cli/users.js';
 import { VERSION } from './version.js';
 
 const program = new Command('jwt-oidc')
-  .description('A GraphQL-first OpenID Connect auth service.')
+  .description('A GraphQL-first OpenID Connect auth service. Without a command: serve.')
   .version(VERSION)
-  .option('--config <file>', 'JSON settings file (also JWT_OIDC_CONFIG)')
-  .showHelpAfterError()
-  .exitOverride();
+  .option('--config <file>', 'JSON settings file (also JWT_OIDC_CONFIG)');
 program.configureHelp({ sortSubcommands: true });
 
 serveCommand(program);
@@ -25,13 +24,14 @@ configCommand(program);
 usersCommand(program);
 keysCommand(program);
 clientsCommand(program);
+configureUsage(program, (cmd) => serve(cmd.opts<GlobalOptions>()));
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const json = process.argv.includes('--json');
   if (e instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0.
+    // --help and --version (exit code 0); every usage error is a CliError by now (cli/usage.ts).
     process.exit(e.exitCode === 0 ? 0 : EXIT_USAGE);
   }
   const opts: GlobalOptions = { json };

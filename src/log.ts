@@ -61,9 +61,21 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {
-    return pino(base, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+    return pino(
+      base,
+      pretty({ destination: options.destination ?? 1, sync: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,service,requestId,method,path,status,ms', messageFormat: terminalLine }),
+    );
   }
   // Synchronous writes: records stay in order and none is lost when the process exits or
   // crashes (audit events among them); one write(2) per record is cheap next to a request.
   return pino(base, (options.destination ?? pino.destination({ sync: true })) as pino.DestinationStream);
+}
+
+/**
+ * One terminal line per record: a request as `GET /token 200 3.1ms`, anything else as its
+ * message; the request id last, to find the JSON record of a production log.
+ */
+function terminalLine(log: Record<string, unknown>, messageKey: string): string {
+  const message = log.msg === 'request' && typeof log.method === 'string' ? `${log.method} ${String(log.path)} ${String(log.status)} ${String(log.ms)}ms` : String(log[messageKey] ?? '');
+  return typeof log.requestId === 'string' ? `${message} [${log.requestId}]` : message;
 }

@@ -7,6 +7,7 @@ import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type Glo
 interface MetadataOptions {
   name?: string;
   logoUri?: string;
+  clientUri?: string;
   redirectUri?: string[];
   postLogoutRedirectUri?: string[];
   origin?: string[];
@@ -26,6 +27,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
   return cmd
     .option('--name <name>', required ? 'display name (required)' : 'display name')
     .option('--logo-uri <url>', 'https URL of a logo shown on the consent page')
+    .option('--client-uri <url>', 'the application\'s home page, linked from error pages ("Back to …")')
     .option('--redirect-uri <uri...>', 'exact redirect URIs (https, http on loopback, or an app scheme)')
     .option('--post-logout-redirect-uri <uri...>', 'exact post-logout redirect URIs')
     .option('--origin <origin...>', 'origins allowed by CORS (e.g. https://app.example)')
@@ -46,6 +48,7 @@ function toInput(o: MetadataOptions): UpdateClientInput {
   const input: Record<string, unknown> = {
     name: o.name,
     logoUri: o.logoUri,
+    clientUri: o.clientUri,
     redirectUris: o.redirectUri,
     postLogoutRedirectUris: o.postLogoutRedirectUri,
     allowedOrigins: o.origin,

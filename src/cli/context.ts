@@ -13,12 +13,16 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** An expected failure of a command: printed as one line (or JSON), no stack trace. */
+/**
+ * An expected failure of a command: printed as one line (or JSON), no stack trace; `hint` is a
+ * second line for a person (such as where the usage is), left out of the JSON.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly code: string = 'ERR_CLI',
     readonly exitCode: number = EXIT_FAILURE,
+    readonly hint?: string,
   ) {
     super(message);
     this.name = 'CliError';
@@ -86,7 +90,7 @@ export function print(opts: GlobalOptions, json: unknown, human: string): void {
   process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') ? human : `${human}\n`);
 }
 
-export function printError(opts: GlobalOptions, error: { code: string; message: string }): void {
+export function printError(opts: GlobalOptions, error: { code: string; message: string; hint?: string }): void {
   if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-  else process.stderr.write(`jwt-oidc: ${error.message}\n`);
+  else process.stderr.write(`jwt-oidc: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
 }

@@ -1,3 +1,4 @@
+import { DataDirError } from '../config/data-dir.js';
 import type { Command } from 'commander';
 import { releaseAllEmbeddedPostgres } from '../db/embedded/cluster.js';
 import { KeyError } from '../keys/errors.js';
@@ -15,41 +16,44 @@ const HURRIED_STOP_MS = 5_000;
 
 export function serveCommand(program: Command): void {
   program
-    .command('serve', { isDefault: true })
+    .command('serve')
     .description('run the service (the default command)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const loaded = loadSettingsOrExit(cmd.optsWithGlobals<GlobalOptions>());
-      const logger = createLogger({ level: loaded.settings.logLevel });
-      // Flush buffered log lines before exiting, so the last ones are neither lost nor reordered.
-      const exit = (code: number) => logger.flush(() => process.exit(code));
-      const shutdown = shutdownControl(logger, exit);
-      onStopSignals((signal) => shutdown.request(signal, 0));
-      process.on('uncaughtException', (e) => {
-        logger.fatal({ err: e }, 'uncaught exception');
-        shutdown.request('uncaughtException', 1);
-      });
-      process.on('unhandledRejection', (e) => {
-        logger.fatal({ err: e }, 'unhandled promise rejection');
-        shutdown.request('unhandledRejection', 1);
-      });
-      let server: RunningServer;
-      try {
-        server = await startServer({ settings: loaded.settings, logger });
-      } catch (e) {
-        // A secret that does not open the stored keys is a settings problem: say so plainly.
-        if (e instanceof KeyError) {
-          process.stderr.write(`jwt-oidc: ${e.message}\n`);
-          logger.fatal({ code: e.code }, 'could not start: signing keys');
-          exit(EXIT_USAGE);
-          return;
-        }
-        logger.fatal({ err: e }, 'could not start');
-        exit(1);
-        return;
-      }
-      // A stop requested while starting proceeds now that there is something to stop.
-      shutdown.started(server);
-    });
+    .action((_opts: unknown, cmd: Command) => serve(cmd.optsWithGlobals<GlobalOptions>()));
+}
+
+/** Runs the service until a stop signal; `jwt-oidc` without a command does this too (usage.ts). */
+export async function serve(opts: GlobalOptions): Promise<void> {
+  const loaded = loadSettingsOrExit(opts);
+  const logger = createLogger({ level: loaded.settings.logLevel });
+  // Flush buffered log lines before exiting, so the last ones are neither lost nor reordered.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
+  const shutdown = shutdownControl(logger, exit);
+  onStopSignals((signal) => shutdown.request(signal, 0));
+  process.on('uncaughtException', (e) => {
+    logger.fatal({ err: e }, 'uncaught exception');
+    shutdown.request('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (e) => {
+    logger.fatal({ err: e }, 'unhandled promise rejection');
+    shutdown.request('unhandledRejection', 1);
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer({ settings: loaded.settings, logger });
+  } catch (e) {
+    // A secret that does not open the stored keys is a settings problem: say so plainly.
+    if (e instanceof KeyError || e instanceof DataDirError) {
+      process.stderr.write(`jwt-oidc: ${e.message}\n`);
+      logger.fatal({ code: e.code }, e instanceof KeyError ? 'could not start: signing keys' : 'could not start: data directory');
+      exit(EXIT_USAGE);
+      return;
+    }
+    logger.fatal({ err: e }, 'could not start');
+    exit(1);
+    return;
+  }
+  // A stop requested while starting proceeds now that there is something to stop.
+  shutdown.started(server);
 }
 
 /**

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import type { User } from '../db/entities/user.js';
 import { normalizeUsername, publicUser, UserError, UserService } from '../users/user-service.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
+import { readPasswordInput } from './password-prompt.js';
+import { usageError } from './usage.js';
 
-interface PasswordOptions {
-  password?: string;
-  passwordStdin?: boolean;
-}
-
-interface CreateOptions extends GlobalOptions, PasswordOptions {
+interface CreateOptions extends GlobalOptions {
   username: string;
+  /** `false` for `--no-password`. */
+  password?: string | false;
+  passwordStdin?: boolean;
   email?: string;
   emailVerified?: boolean;
   givenName?: string;
@@ -26,8 +26,9 @@ export function usersCommand(program: Command): void {
     .command('create')
     .description('create a user')
     .requiredOption('--username <name>', 'unique login name (stored in lower case)')
+    .option('--password-stdin', 'read the password from standard input (prompted for, twice, on a terminal)')
     .option('--password <password>', 'password (visible in the process list: prefer --password-stdin)')
-    .option('--password-stdin', 'read the password from standard input')
+    .option('--no-password', 'no password: the user signs in by delegated login only, until one is set')
     .option('--email <email>', 'email address')
     .option('--email-verified', 'mark the email address as verified')
     .option('--given-name <name>', 'given name')
@@ -38,7 +39,13 @@ export function usersCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: CreateOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const password = await readPassword(opts);
+      const username = normalizeUsername(opts.username);
+      if (opts.password === false && opts.passwordStdin) throw usageError(cmd, 'give either --password-stdin or --no-password, not both');
+      // Saying nothing used to create a user who could never sign in: how is now a choice.
+      if (opts.password === undefined && !opts.passwordStdin) {
+        throw usageError(cmd, `choose how ${username} signs in: --password-stdin, or --no-password (delegated login only)`);
+      }
+      const password = opts.password === false ? undefined : await readPassword(cmd, { password: opts.password, passwordStdin: opts.passwordStdin });
       const loaded = loadSettingsOrExit(all);
       const user = await withDatabase(loaded, (db) =>
         mapUserError(() =>
@@ -55,7 +62,9 @@ export function usersCommand(program: Command): void {
           }),
         ),
       );
-      print(all, publicUser(user), `created user ${user.username} (${user.id})${user.admin ? ' with admin rights' : ''}`);
+      const created = `created user ${user.username} (${user.id})${user.admin ? ' with admin rights' : ''}`;
+      const noPassword = `${user.username} cannot sign in with a password until one is set: jwt-oidc users set-password --username ${user.username} --password-stdin`;
+      print(all, publicUser(user), password === undefined ? `${created}\n${noPassword}` : created);
     });
 
   users
@@ -75,14 +84,15 @@ export function usersCommand(program: Command): void {
     .command('set-password')
     .description('set (or with --clear, remove) a user\'s password')
     .requiredOption('--username <name>', 'the user')
+    .option('--password-stdin', 'read the new password from standard input (prompted for, twice, on a terminal)')
     .option('--password <password>', 'new password (visible in the process list: prefer --password-stdin)')
-    .option('--password-stdin', 'read the new password from standard input')
     .option('--clear', 'remove the password: the user can no longer log in with one')
     .option('--json', 'machine-readable output')
-    .action(async (opts: GlobalOptions & PasswordOptions & { username: string; clear?: boolean }, cmd: Command) => {
+    .action(async (opts: GlobalOptions & { password?: string; passwordStdin?: boolean; username: string; clear?: boolean }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const password = opts.clear ? null : await readPassword(opts);
-      if (password === undefined) throw new CliError('give --password, --password-stdin or --clear', 'ERR_USAGE', EXIT_USAGE);
+      if (opts.clear && (opts.password !== undefined || opts.passwordStdin)) throw usageError(cmd, 'give either a new password or --clear, not both');
+      if (!opts.clear && opts.password === undefined && !opts.passwordStdin) throw usageError(cmd, 'give the new password (--password-stdin) or --clear');
+      const password = opts.clear ? null : await readPassword(cmd, opts);
       const loaded = loadSettingsOrExit(all);
       const user = await withDatabase(loaded, (db) => mapUserError(() => new UserService(db.orm.em).setPassword(opts.username, password)));
       print(all, publicUser(user), password === null ? `removed the password of ${user.username}` : `set the password of ${user.username}`);
@@ -101,15 +111,10 @@ export function usersCommand(program: Command): void {
     });
 }
 
-async function readPassword(opts: PasswordOptions): Promise<string | undefined> {
-  if (opts.password !== undefined && opts.passwordStdin) {
-    throw new CliError('give either --password or --password-stdin, not both', 'ERR_USAGE', EXIT_USAGE);
-  }
-  if (!opts.passwordStdin) return opts.password;
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline is the end of the line, not part of the password.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+/** The password given by `--password-stdin` or `--password` (one of them, checked before). */
+async function readPassword(cmd: Command, opts: { password?: string; passwordStdin?: boolean }): Promise<string> {
+  if (opts.password !== undefined && opts.passwordStdin) throw usageError(cmd, 'give either --password or --password-stdin, not both');
+  return opts.passwordStdin ? readPasswordInput() : opts.password!;
 }
 
 async function mapUserError<T>(fn: () => Promise<T>): Promise<T> {

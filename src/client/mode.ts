@@ -3,7 +3,7 @@
  * provider (routes under /openid, sessions in PostgreSQL, users in its own table) and answers
  * `me` on /graphql from the session cookie — or from a bearer token of the upstream provider.
  */
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Settings } from '../config/load.js';
 import { issuerFromDiscovery } from '../config/derive.js';
 import type { Database } from '../db/database.js';
@@ -11,6 +11,8 @@ import { oidcClient, PostgresSessionStore } from '@jwt-oidc/express';
 import type { Logger } from '../log.js';
 import { RemoteIssuer } from '@jwt-oidc/resource';
 import { OrmUserStore, type UserStore } from './user-store.js';
+import { renderClientPage } from './pages.js';
+import { clientHome } from './home.js';
 
 export const CLIENT_BASE_PATH = '/openid';
 
@@ -20,6 +22,8 @@ export interface ClientMode {
   upstream: RemoteIssuer;
   users: UserStore;
   sessions: PostgresSessionStore;
+  /** `GET /` when nothing else answers it: who is signed in, and where the frontend belongs. */
+  home: RequestHandler;
   stop(): Promise<void>;
 }
 
@@ -59,11 +63,12 @@ export function createClientMode(settings: Settings, db: Database, logger: Logge
     // A provider on this machine over http, outside production only.
     allowInsecureRequests: local,
     onError: (e) => logger.warn({ err: e }, 'login failed'),
+    renderPage: renderClientPage,
   });
   const upstream = new RemoteIssuer({
     issuer: issuerFromDiscovery(discovery) ?? discovery,
     audience: settings.clientId!,
     allowInsecureRequests: local,
   });
-  return { router, upstream, users, sessions, stop: () => sessions.close() };
+  return { router, upstream, users, sessions, home: clientHome(CLIENT_BASE_PATH), stop: () => sessions.close() };
 }

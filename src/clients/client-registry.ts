@@ -17,6 +17,8 @@ export interface RegisteredClient {
   readonly id: string;
   readonly name: string;
   readonly logoUri: string | null;
+  /** The application's home page (RFC 7591 §2), for "Back to <name>" links. */
+  readonly clientUri: string | null;
   /** SHA-256 of the secret; null for a public client. */
   readonly secretHash: string | null;
   readonly secretExpiresAt: number | null;
@@ -41,6 +43,7 @@ export function toRegistered(c: Client): RegisteredClient {
     id: c.id,
     name: c.name,
     logoUri: c.logoUri ?? null,
+    clientUri: c.clientUri ?? null,
     secretHash: c.secretHash ?? null,
     secretExpiresAt: c.secretExpiresAt?.getTime() ?? null,
     isPublic: !c.secretHash,

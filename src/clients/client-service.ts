@@ -45,6 +45,11 @@ const uriList = (check: (v: string) => string | undefined, what: string) =>
 const metadata = {
   name: z.string().trim().min(1).max(255),
   logoUri: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048).nullish(),
+  // Shown to users as a link: https, or http on loopback (development); never a script scheme.
+  clientUri: z
+    .string()
+    .refine((v) => redirectUriProblem(v) === undefined && /^https?:/.test(v), 'must be an https URL (http on loopback)')
+    .nullish(),
   redirectUris: uriList(redirectUriProblem, 'redirect URI'),
   postLogoutRedirectUris: uriList(redirectUriProblem, 'post-logout redirect URI'),
   allowedOrigins: uriList(originProblem, 'origin'),
@@ -107,6 +112,7 @@ export class ClientService {
     Object.assign(client, {
       name: data.name,
       logoUri: data.logoUri ?? null,
+      clientUri: data.clientUri ?? null,
       redirectUris: data.redirectUris,
       postLogoutRedirectUris: data.postLogoutRedirectUris ?? [],
       allowedOrigins: data.allowedOrigins ?? [],
@@ -230,6 +236,7 @@ export function publicClient(c: Client) {
     clientId: c.id,
     name: c.name,
     logoUri: c.logoUri ?? null,
+    clientUri: c.clientUri ?? null,
     public: !c.secretHash,
     tokenEndpointAuthMethod: c.secretHash ? 'client_secret_basic' : 'none',
     secretExpiresAt: c.secretExpiresAt?.toISOString() ?? null,

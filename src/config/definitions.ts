@@ -122,7 +122,7 @@ export const definitions = {
     schema: httpUrl,
     modes: 'all',
     expect: 'an http(s) URL without credentials or fragment',
-    doc: 'client/fake: the upstream provider\'s discovery URL. provider: this provider\'s own discovery URL; the issuer is derived from it unless `ISSUER` is set.',
+    doc: 'A provider, as its issuer URL or its discovery URL (`<issuer>/.well-known/openid-configuration`); the issuer in the metadata must match exactly (OIDC Discovery §4.3). client: the upstream provider. provider, fake: this service; the issuer is derived from it unless `ISSUER` is set.',
   }),
   databaseUrl: optional({
     env: 'DATABASE_URL',
@@ -169,14 +169,14 @@ export const definitions = {
     expect: 'a string such as production or development',
     doc: '`production` turns on the strict defaults (no GraphQL introspection, no generated secrets, an https issuer).',
   }),
-  dataDir: define({
+  dataDir: optional({
     env: 'JWT_OIDC_DATA_DIR',
     kind: 'string',
     schema: z.string().min(1),
-    default: '.data',
+    defaultDoc: '`.data` (provider), `.data/client`, `.data/fake`',
     modes: 'all',
     expect: 'a directory path',
-    doc: 'Directory for local state: the embedded PostgreSQL cluster and generated development secrets.',
+    doc: 'Directory for local state: the embedded PostgreSQL cluster and generated development secrets. One per mode: a directory made by one mode is refused by the others.',
   }),
   migrateOnStart: define({
     env: 'JWT_OIDC_MIGRATE_ON_START',
@@ -186,6 +186,24 @@ export const definitions = {
     modes: 'all',
     expect: 'true or false',
     doc: 'Apply pending database migrations at start (`jwt-oidc migrate` applies them on demand).',
+  }),
+  productName: optional({
+    env: 'JWT_OIDC_PRODUCT_NAME',
+    kind: 'string',
+    schema: z.string().trim().min(1).max(80).refine((v) => !/[\x00-\x1f\x7f]/.test(v)),
+    defaultDoc: 'the host name of the public URL',
+    modes: 'all',
+    expect: 'a name of 1 to 80 characters',
+    doc: 'The name shown at the top of every page (sign-in, consent, sign-out, errors) and in their titles.',
+  }),
+  logoUrl: optional({
+    env: 'JWT_OIDC_LOGO_URL',
+    kind: 'string',
+    schema: z.string().max(2048).refine((v) => /^\/(?![/\\])\S*$/.test(v) || /^https:\/\/[^\s]+$/.test(v)),
+    defaultDoc: 'none',
+    modes: 'all',
+    expect: 'an https URL, or a path on this host starting with a single "/"',
+    doc: 'A logo shown beside the product name on every page (24 px; square images look best).',
   }),
   trustProxy: optional({
     env: 'JWT_OIDC_TRUST_PROXY',
@@ -230,7 +248,7 @@ export const definitions = {
     defaultDoc: 'on unless `NODE_ENV=production`',
     modes: 'all',
     expect: 'true or false',
-    doc: 'GraphQL introspection and the GraphQL landing page.',
+    doc: 'GraphQL introspection and GraphiQL (the IDE at `/graphql` in a browser, served from this package: no CDN).',
   }),
 
   // ---- client mode (and fake: the client id it accepts) ----------------------------------

@@ -12,9 +12,24 @@ export interface Settings extends RawSettings {
   issuer: string | undefined;
   /** `NODE_ENV === 'production'`. */
   production: boolean;
+  /** JWT_OIDC_DATA_DIR, or the mode's own default (DEFAULT_DATA_DIRS). */
+  dataDir: string;
 }
 
+/**
+ * Each mode keeps its local state apart: a client-mode login that creates users must never
+ * write into the provider's database of the same checkout (docs: README "The embedded PostgreSQL").
+ */
+export const DEFAULT_DATA_DIRS = { provider: '.data', client: '.data/client', fake: '.data/fake' } as const;
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * JWT_OIDC_DISCOVERY_ENDPOINT names a provider (the upstream one in client mode, this service in
+ * provider and fake modes) in either form, read by `issuerFromDiscovery` of @jwt-oidc/resource,
+ * as `discoveryEndpoint` of @jwt-oidc/express reads it.
+ */
+const DISCOVERY_FORMS = `expected an issuer URL or <issuer>${WELL_KNOWN}, without query, fragment or credentials`;
 
 /** Returns one line per broken rule; `name(key)` is where that setting was given. */
 export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
@@ -32,9 +47,7 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
       );
     }
     if (s.issuer === undefined && s.discoveryEndpoint !== undefined && !issuerFromDiscovery(s.discoveryEndpoint)) {
-      problems.push(
-        `${name('discoveryEndpoint')}: expected a URL ending in ${WELL_KNOWN} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`,
-      );
+      problems.push(`${name('discoveryEndpoint')}: ${DISCOVERY_FORMS} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`);
     }
     if (production && !s.keyEncryptionSecret?.length) {
       problems.push(`JWT_OIDC_KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (private signing keys are encrypted with it)`);
@@ -54,12 +67,14 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
     }
     if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=fake (the client id your frontend uses)`);
     if (s.issuer === undefined && s.discoveryEndpoint !== undefined && !issuerFromDiscovery(s.discoveryEndpoint)) {
-      problems.push(`${name('discoveryEndpoint')}: expected a URL ending in ${WELL_KNOWN} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`);
+      problems.push(`${name('discoveryEndpoint')}: ${DISCOVERY_FORMS} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`);
     }
   }
   if (s.type === 'client') {
     if (s.discoveryEndpoint === undefined) {
       problems.push(`JWT_OIDC_DISCOVERY_ENDPOINT: required when JWT_OIDC_TYPE=client`);
+    } else if (!issuerFromDiscovery(s.discoveryEndpoint)) {
+      problems.push(`${name('discoveryEndpoint')}: ${DISCOVERY_FORMS}; got "${s.discoveryEndpoint}"`);
     }
     if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=client`);
     if (s.responseType !== 'code') {
@@ -84,7 +99,7 @@ export function deriveSettings(s: RawSettings): Settings {
       (s.discoveryEndpoint ? issuerFromDiscovery(s.discoveryEndpoint) : undefined) ??
       `http://localhost:${s.port}`;
   }
-  return { ...s, issuer, production: s.nodeEnv === 'production' };
+  return { ...s, issuer, production: s.nodeEnv === 'production', dataDir: s.dataDir ?? DEFAULT_DATA_DIRS[s.type] };
 }
 
 /** https, or http on a loopback host (a container tried out on one machine). */

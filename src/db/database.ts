@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Settings } from '../config/load.js';
+import { claimDataDir } from '../config/data-dir.js';
 import type { Logger } from '../log.js';
 import { acquireEmbeddedPostgres, type EmbeddedPostgres } from './embedded/cluster.js';
 import { ormConfig } from './orm-config.js';
@@ -35,13 +36,14 @@ export interface OpenDatabaseOptions {
 const MIGRATION_LOCK_KEY = '0x6a77746d696772';
 
 export async function openDatabase(
-  settings: Pick<Settings, 'databaseUrl' | 'dataDir' | 'migrateOnStart'>,
+  settings: Pick<Settings, 'databaseUrl' | 'dataDir' | 'migrateOnStart'> & Partial<Pick<Settings, 'type'>>,
   logger: Logger,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   let embedded: EmbeddedPostgres | undefined;
   let url = settings.databaseUrl;
   if (url === undefined) {
+    if (settings.type) await claimDataDir(settings.dataDir, settings.type);
     embedded = await acquireEmbeddedPostgres({ clusterDir: join(resolve(settings.dataDir), 'postgres'), logger });
     url = embedded.url;
   }

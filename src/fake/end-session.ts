@@ -18,6 +18,6 @@ export async function fakeEndSession(ctx: FakeContext, req: ProviderRequest): Pr
   if (target && !params.duplicates.includes('post_logout_redirect_uri') && isAllowedRedirect(ctx, target)) {
     return redirectResult(withQuery(target, { state: params.get('state') }), [cleared]);
   }
-  return htmlPage(200, fakeMessagePage('Signed out', 'You are signed out of the fake provider.'), {}, [cleared]);
+  return htmlPage(200, fakeMessagePage('Signed out', 'You are signed out of the fake provider.', false), {}, [cleared]);
 }
 

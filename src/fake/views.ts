@@ -47,6 +47,6 @@ ${hidden}
   return page({ title: 'Fake provider: sign in', body: body.value });
 }
 
-export function fakeMessagePage(title: string, message: string): string {
-  return page({ title, body: html`<p class="banner" role="note">Fake provider: for development only.</p><h1>${title}</h1><p class="sub">${message}</p>`.value });
+export function fakeMessagePage(title: string, message: string, error = true): string {
+  return page({ title, error, body: html`<p class="banner" role="note">Fake provider: for development only.</p><h1>${title}</h1><p class="sub">${message}</p>`.value });
 }

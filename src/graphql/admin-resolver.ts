@@ -37,11 +37,11 @@ export class UserAdminResolver {
     requireAdmin(ctx);
     const limit = pageSize(args.first);
     const where: Record<string, unknown> = {};
-    const after = decodeCursor(args.after);
+    const after = decodeCursor('users', args.after);
     if (after !== undefined) where.username = { $gt: after };
     if (args.search) where.$or = [{ username: { $ilike: like(args.search) } }, { email: { $ilike: like(args.search) } }, { givenName: { $ilike: like(args.search) } }, { familyName: { $ilike: like(args.search) } }];
     const rows = await ctx.em.find(UserEntity, where, { orderBy: { username: 'asc' }, limit: limit + 1 });
-    return toConnection(rows, limit, (u) => u.username, toUser);
+    return toConnection('users', rows, limit, (u) => u.username, toUser);
   }
 
   @Query(() => User, { nullable: true, description: 'A user by id; null when there is none. Admin.' })
@@ -84,11 +84,11 @@ export class ClientAdminResolver {
     requireAdmin(ctx);
     const limit = pageSize(args.first);
     const where: Record<string, unknown> = {};
-    const after = decodeCursor(args.after);
+    const after = decodeCursor('clients', args.after);
     if (after !== undefined) where.id = { $gt: after };
     if (args.search) where.$or = [{ id: { $ilike: like(args.search) } }, { name: { $ilike: like(args.search) } }];
     const rows = await ctx.em.find(ClientEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
-    return toConnection(rows, limit, (c) => c.id, toClient);
+    return toConnection('clients', rows, limit, (c) => c.id, toClient);
   }
 
   @Query(() => Client, { nullable: true, description: 'A client by client_id; null when there is none. Admin.' })

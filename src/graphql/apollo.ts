@@ -1,27 +1,27 @@
 /**
  * The Apollo Server of `/graphql`, hardened from the start (DESIGN §5, SECURITY-CASES §H):
  * depth, alias, cost, token and directive limits; CSRF prevention; no HTTP batching; no field
- * suggestions; masked errors; introspection and the landing page only when enabled. Apollo 5
- * keys several of these to NODE_ENV, so every one is set explicitly here.
+ * suggestions; masked errors; introspection only when enabled. Apollo 5 keys several of these to
+ * NODE_ENV, so every one is set explicitly here. Apollo's own landing page (which loads its
+ * sandbox from a CDN) is always off: browsers get GraphiQL from this package (src/http/graphiql.ts).
  */
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { BREAK, GraphQLError, visit, type ASTVisitor, type DocumentNode, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { GraphQLContext } from './context.js';
 import type { Clock } from '../clock.js';
 import { maskError } from './errors.js';
 import { DATABASE_RETRY_AFTER } from '../db/unavailable.js';
 import { rateLimitPlugin } from './rate-limit.js';
+import { QUERY_LIMITS, queryLimitRules } from './query-limits.js';
 import { auditMutationsPlugin } from './audit-plugin.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   httpServer: Server;
-  /** Introspection and the landing page. */
+  /** Introspection (the GraphiQL page of src/http/graphiql.ts goes with it). */
   introspection: boolean;
   /** How long in-flight requests may run on shutdown before connections are cut (default 10 s). */
   stopGracePeriodMillis?: number;
@@ -30,26 +30,11 @@ export interface ApolloOptions {
   clock: Clock;
 }
 
-/** Limits against abusive queries (SECURITY-CASES GQ-03, GQ-04, GQ-07). */
-export const QUERY_LIMITS = {
-  maxDepth: 10,
-  maxAliases: 15,
-  maxCost: 5000,
-  maxTokens: 2000,
-  maxDirectives: 50,
-} as const;
+/** Limits against abusive queries (SECURITY-CASES GQ-03, GQ-04, GQ-07): see query-limits.ts. */
+export { QUERY_LIMITS };
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
-  const armor = new ApolloArmor({
-    maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, exposeLimits: true },
-    maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
-    // Tokens are limited by graphql-js's parser itself (parseOptions below): armor's plugin
-    // throws from a hook, which Apollo answers with a 500.
-    maxTokens: { enabled: false },
-    maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
-    blockFieldSuggestion: { enabled: true },
-  }).protect();
+  const limits = queryLimitRules();
 
   return new ApolloServer<GraphQLContext>({
     schema: options.schema,
@@ -61,18 +46,16 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    validationRules: [...armor.validationRules, knownOperationTypes],
+    validationRules: [...limits.validationRules, knownOperationTypes],
     formatError: maskError,
     plugins: [
       // graphql-armor's typings resolve Apollo's CommonJS declarations; the objects are the same.
-      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
       ApolloServerPluginDrainHttpServer({
         httpServer: options.httpServer,
         stopGracePeriodMillis: options.stopGracePeriodMillis ?? 10_000,
       }),
-      options.introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
       rateLimitPlugin({ perMinute: options.rateLimit, clock: options.clock }),
       logUnexpectedErrors(),
       unavailableStatus(),

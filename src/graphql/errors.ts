@@ -6,6 +6,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
+import { requestInputError } from './query-limits.js';
 
 /** Codes whose messages are written for clients. */
 export const CLIENT_ERROR_CODES = new Set([
@@ -31,6 +32,9 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   if (code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error)) {
     return { message: 'The service is temporarily unavailable; try again shortly.', locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER } };
   }
+  // A query refused for its shape or page size: BAD_USER_INPUT and our message (query-limits.ts).
+  const input = requestInputError(formatted, error);
+  if (input) return input;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && raisedOnPurpose(error)) {
     const extensions: Record<string, unknown> = { code };
     for (const key of PUBLIC_EXTENSIONS) {

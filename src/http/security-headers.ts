@@ -21,10 +21,3 @@ export function securityHeaders() {
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
 }
-
-/** The looser policy of the GraphQL landing page (development only: it loads Apollo's sandbox). */
-export const LANDING_PAGE_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://embeddable-sandbox.cdn.apollographql.com; " +
-  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; font-src https://fonts.gstatic.com; " +
-  "img-src 'self' data: https://apollo-server-landing-page.cdn.apollographql.com; " +
-  "frame-src https://sandbox.embed.apollographql.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -21,9 +21,10 @@ import type { ProviderSession } from '../provider/stores/session-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
-import { errorPage } from './views/error.js';
+import { backTo, errorPage } from './views/error.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
+import { waitInWords } from '../util/wait-words.js';
 import { selectAccountPage } from './views/select-account.js';
 import { audit, auditDigest } from '../audit.js';
 import { addressKey, deviceOf, DEVICE_COOKIE_MAX_AGE, issueDeviceCookie } from '../provider/throttle/login-keys.js';
@@ -95,7 +96,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   }
 
   const user = await ctx.orm.em.fork().findOne(User, { id: interaction.userId, active: true });
-  if (!user) return htmlPage(400, errorPage(EXPIRED));
+  if (!user) return htmlPage(400, errorPage({ ...EXPIRED, back: backTo(client) }));
   let setCookies: string[] = [];
   let session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   if (!interaction.sessionHash) {
@@ -105,7 +106,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
     session = started.session;
     setCookies = [started.cookie];
   } else if (!session || session.idHash !== interaction.sessionHash || session.userId !== user.id) {
-    return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.' }));
+    return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.', back: backTo(client) }));
   }
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
@@ -124,7 +125,7 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   if (delegatedLogin(ctx, uid)) {
     // No password is checked here while a login app is configured (JWT_OIDC_BUILT_IN_LOGIN opts in).
     audit(ctx.logger, 'login.refused', { outcome: 'refused', client: client.id, ip: req.ip }, 'built-in login refused: a login app is configured');
-    return htmlPage(403, errorPage({ title: 'Sign in at the login page', message: 'This service signs you in through its login page. Go back to the application and start again.' }));
+    return htmlPage(403, errorPage({ title: 'Sign in at the login page', message: 'This service signs you in through its login page. Go back to the application and start again.', back: backTo(client) }));
   }
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
@@ -151,7 +152,7 @@ export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, ui
   if (!reservation.ok) {
     audit(ctx.logger, 'login.throttled', { outcome: 'refused', client: client.id, ip: req.ip, username: usernameDigest }, 'login throttled');
     const wait = reservation.retryAfter;
-    const message = reservation.busy ? 'Another sign-in to this account is being checked. Try again in a moment.' : `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`;
+    const message = reservation.busy ? 'Another sign-in to this account is being checked. Try again in a moment.' : `Too many failed attempts. Try again in ${waitInWords(wait)}.`;
     return rerender(429, message, { 'Retry-After': String(wait) });
   }
 
@@ -205,7 +206,7 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
   // another tab must not consent for the first one (SE-03).
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   if (!session || session.idHash !== interaction.sessionHash || session.userId !== interaction.userId) {
-    return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.' }));
+    return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.', back: backTo(client) }));
   }
   const decision = form.get('decision');
   if (decision !== 'allow' && decision !== 'deny') return htmlPage(400, errorPage(EXPIRED));

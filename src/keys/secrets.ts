@@ -7,19 +7,21 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Settings } from '../config/load.js';
+import { claimDataDir } from '../config/data-dir.js';
 import type { Logger } from '../log.js';
 import { KeyError } from './errors.js';
 
 export const GENERATED_SECRET_FILE = 'key-encryption-secret';
 
 export async function resolveEncryptionSecrets(
-  settings: Pick<Settings, 'keyEncryptionSecret' | 'production' | 'dataDir'>,
+  settings: Pick<Settings, 'keyEncryptionSecret' | 'production' | 'dataDir'> & Partial<Pick<Settings, 'type'>>,
   logger: Logger,
 ): Promise<string[]> {
   if (settings.keyEncryptionSecret?.length) return settings.keyEncryptionSecret;
   if (settings.production) {
     throw new KeyError('ERR_KEY_SECRET_MISSING', 'JWT_OIDC_KEY_ENCRYPTION_SECRET: required when NODE_ENV=production');
   }
+  if (settings.type) await claimDataDir(settings.dataDir, settings.type);
   const dir = resolve(settings.dataDir);
   const path = join(dir, GENERATED_SECRET_FILE);
   const existing = await readFile(path, 'utf8').catch(() => undefined);

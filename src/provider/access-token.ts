@@ -6,6 +6,8 @@
 import { findActiveUser } from '../users/active-user.js';
 import type { User } from '../db/entities/user.js';
 import { BearerError, createAccessTokenVerifier, type VerifiedAccessToken } from '@jwt-oidc/resource';
+import type { JWTVerifyGetKey } from 'jose';
+import { KeyUnavailableError } from '../keys/errors.js';
 import type { ProviderContext } from './context.js';
 
 export interface ProviderAccessToken extends VerifiedAccessToken {
@@ -24,20 +26,20 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
   const verify = createAccessTokenVerifier({
     issuer: ctx.issuer,
     audience: ctx.issuer,
-    keys: ctx.keys.getKey,
+    keys: ownKeys(ctx.keys.getKey),
     now: () => ctx.clock.now(),
     clockTolerance: CLOCK_TOLERANCE,
     // Our own tokens never live longer than the setting says.
     maxLifetime: ctx.settings.jwtAccessTokenExpirationTime,
     validate: (claims) => {
       if (!ctx.clients.get(claims.client_id as string)) throw new BearerError('invalid_token', 'the client of this token no longer exists');
-      if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !UUID.test(claims.grant_id))) throw new BearerError('invalid_token', 'the access token is invalid');
+      if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !UUID.test(claims.grant_id))) throw new BearerError('invalid_token', 'the access token\'s grant_id claim is malformed');
     },
   });
   return async (token) => {
     const verified = await verify(token);
     const jti = verified.claims.jti;
-    if (typeof jti !== 'string' || jti.length > 64) throw new BearerError('invalid_token', 'the access token is invalid');
+    if (typeof jti !== 'string' || jti.length > 64) throw new BearerError('invalid_token', 'the access token lacks a jti claim of this provider');
     if (await ctx.grants.isAccessTokenRevoked(jti)) throw new BearerError('invalid_token', 'the access token has been revoked');
     const grantId = verified.claims.grant_id as string | undefined;
     if (grantId === undefined) return verified; // client_credentials: no user, no grant
@@ -45,5 +47,20 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
     const user = await findActiveUser(ctx.orm, verified.sub);
     if (!user) throw new BearerError('invalid_token', 'the user of this token no longer exists or is disabled');
     return { ...verified, grantId, user };
+  };
+}
+
+/**
+ * Our key set, whose miss (a kid we never published, or one long deleted) is told to the client as
+ * such: RFC 6750 §3.1 invalid_token, naming the failed check and nothing of the token.
+ */
+function ownKeys(getKey: ProviderContext['keys']['getKey']): JWTVerifyGetKey {
+  return (header) => {
+    try {
+      return getKey(header);
+    } catch (e) {
+      if (e instanceof KeyUnavailableError) throw new BearerError('invalid_token', 'the access token is not signed by a published key of its issuer');
+      throw e;
+    }
   };
 }

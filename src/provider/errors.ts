@@ -67,7 +67,12 @@ export class OAuthError extends Error {
  * error page, never a redirect (RFC 6749 §4.1.2.1; SECURITY-CASES AZ-01, AZ-11).
  */
 export class UntrustedRedirectError extends OAuthError {
-  constructor(error: OAuthErrorCode, description: string) {
+  /** The client, when it is known: its error page links back to its home page, never to the untrusted URI. */
+  constructor(
+    error: OAuthErrorCode,
+    description: string,
+    readonly client?: { name: string; clientUri: string | null },
+  ) {
     super(error, description);
     this.name = 'UntrustedRedirectError';
   }

@@ -321,6 +321,8 @@ beforeAll(async () => {
       pClock: { plugin: ours, clock: true },
       pRotation: { plugin: ours },
       a: { plugin: forged(jA) },
+      // Keys served, userinfo endpoint gone: userinfo() alone cannot reach the provider.
+      noUserinfo: { plugin: forged(jA, { userinfoEndpoint: `http://127.0.0.1:${deadPort}/userinfo` }) },
       b: { plugin: forged(jB) },
       c: { plugin: forged(jC, { jwksCooldown: 3000 }) },
       d: { plugin: forged(jD, { jwksCooldown: 1000 }), clock: true },
@@ -381,6 +383,48 @@ describe('jwtOidcPlugin in a separate Apollo Server, against our provider', () =
     const second = (await tokensFor(provider, rp, user, 'openid profile')).access_token;
     expect((await gql('p', '{ userinfo }', { token: second })).status).toBe(200);
     expect(await userinfoFetches()).toBe(before + 2);
+  });
+
+  it('userinfo() is null, not an error, for client_credentials tokens (no end-user): the admin scope and an API scope; the provider is not asked', async () => {
+    const userinfoFetches = async () => (await outbound()).filter((u) => u === `${provider.issuer}/userinfo`).length;
+    const before = await userinfoFetches();
+    for (const scope of ['admin', 'read']) {
+      const r = await gql('p', '{ userinfo whoami { sub } }', { token: await clientToken(provider, m2m, scope) });
+      expect(r.status, `${scope}: ${JSON.stringify(r.body)}`).toBe(200);
+      expect(r.body.errors, scope).toBeUndefined();
+      expect(r.body.data, scope).toEqual({ userinfo: 'null', whoami: { sub: m2m.clientId } });
+    }
+    expect(await userinfoFetches()).toBe(before);
+  });
+
+  it("userinfo() is null when the provider refuses a user's token with 401 invalid_token (its grant revoked since)", async () => {
+    const tokens = await tokensFor(provider, rp, user, 'openid profile read');
+    const revoke = await fetch(`${provider.issuer}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(rp.clientId)}:${encodeURIComponent(rp.clientSecret!)}`).toString('base64')}` },
+      body: new URLSearchParams({ token: tokens.access_token, token_type_hint: 'access_token' }),
+    });
+    expect(revoke.status).toBe(200);
+    const atProvider = await fetch(`${provider.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(atProvider.status).toBe(401);
+    expect(atProvider.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    // The API verifies the JWT itself (no introspection): the caller is known, the end-user is not.
+    const r = await gql('p', '{ userinfo whoami { sub } }', { token: tokens.access_token });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data).toEqual({ userinfo: 'null', whoami: { sub: user.id } });
+  });
+
+  it('userinfo() with the provider unreachable: SERVICE_UNAVAILABLE, HTTP 503 with Retry-After — not null, not INTERNAL_SERVER_ERROR', async () => {
+    const r = await gql('noUserinfo', '{ hello userinfo }', { token: forge(keys.a, { scope: 'openid read' }) });
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect((r.body.errors?.[0] as { path?: unknown } | undefined)?.path).toEqual(['userinfo']);
+    // Without openid the provider need not be asked: null, and the operation succeeds.
+    const m2m = await gql('noUserinfo', '{ userinfo }', { token: forge(keys.a, { scope: 'read' }) });
+    expect(m2m.status, JSON.stringify(m2m.body)).toBe(200);
+    expect(m2m.body.data).toEqual({ userinfo: 'null' });
   });
 
   it('an expired token gets 401 invalid_token: exp + 2 s passes the 5 s tolerance, exp + 7 s does not (JW-13)', async () => {
@@ -924,11 +968,15 @@ describe('bearerAuth from @jwt-oidc/express on an Express 5 app', () => {
     expect(r.body.auth.aud).toContain(API);
   });
 
-  it('no token: 401 with a challenge that names no error', async () => {
+  it('no token: 401 with a challenge that names no error, and a body that claims no RFC 6750 code either (unauthenticated, as the Apollo plugin says)', async () => {
     const r = await rest('rest');
     expect(r.status).toBe(401);
     expect(r.www).toBe(`Bearer realm="${provider.issuer}"`);
     expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.body).toEqual({ error: 'unauthenticated', error_description: 'an access token is required' });
+    const apollo = await gql('p', '{ whoami { sub } }');
+    expect(apollo.www).toBe(r.www);
+    expect(apollo.body.errors?.[0]?.extensions?.code).toBe(r.body.error.toUpperCase());
   });
 
   it('a bad token: 401 invalid_token; the token in the URL: 400 invalid_request', async () => {

@@ -132,6 +132,10 @@ describe('client mode against the provider', () => {
     const forged = await browse(jar, `${bff.url}/openid/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=nope' });
     expect(forged.status).toBe(400);
     expect((await meViaSession(bff, jar)).body.data?.me.sub).toBe(alice.id);
+    // A browser signed in nowhere here (an expired cookie, another tab signed out) is not shown an error it cannot escape.
+    const nobody = await browse(new CookieJar(), `${bff.url}/openid/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=' });
+    expect(nobody.status).toBe(303);
+    expect(nobody.headers.get('location')).toBe('/signed-out');
 
     const res = await logoutViaForm(bff, jar);
     expect(res.status).toBe(303);
@@ -169,6 +173,10 @@ describe('client mode against the provider', () => {
     const forged = await fetch(`${bff.url}/openid/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: none }) });
     expect(forged.status).toBe(400);
     expect((await meViaSession(bff, jar)).body.data?.me.sub).toBe(alice.id);
+    // A browser signed in nowhere here (an expired cookie, another tab signed out) is not shown an error it cannot escape.
+    const nobody = await browse(new CookieJar(), `${bff.url}/openid/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=' });
+    expect(nobody.status).toBe(303);
+    expect(nobody.headers.get('location')).toBe('/signed-out');
 
     // The user signs out at the provider itself (no id_token_hint: it asks first).
     const end = await browse(jar, `${provider.issuer}/session/end`);

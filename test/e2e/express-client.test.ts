@@ -3,12 +3,14 @@
  * configuration against our provider (access tokens living two seconds), then
  * `req.getAccessToken()` across expiries — a refresh when expired, one refresh per session when
  * requests race, and a session that ends cleanly when the provider refuses the refresh.
+ * And `discoveryEndpoint`'s one meaning in its two forms (the issuer, or its
+ * `/.well-known/openid-configuration` URL), in the package and in the service's client mode.
  */
 import type { Server } from 'node:http';
 import express from 'express';
-import { oidcClient } from '@jwt-oidc/express';
+import { oidcClient, RelyingParty } from '@jwt-oidc/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/client-mode.js';
+import { freePort, startBff } from '../support/client-mode.js';
 import { browse, CookieJar, throughLoginPages, startProvider, type TestProvider } from '../support/provider.js';
 import { query, testDatabase } from '../support/database.js';
 
@@ -123,5 +125,52 @@ describe('@jwt-oidc/express oidcClient against the provider', () => {
     const rows = await query<{ n: number }>(sessionsDb.url, 'select count(*)::int as n from jwt_oidc_rp_sessions');
     expect(rows[0]!.n).toBe(before[0]!.n - 1);
     expect((await token(jar)).loggedIn).toBe(false);
+  });
+});
+
+describe('discoveryEndpoint: the issuer or its discovery URL, one meaning in @jwt-oidc/express and in the client mode', () => {
+  let provider: TestProvider;
+  const WELL_KNOWN = '/.well-known/openid-configuration';
+
+  beforeAll(async () => {
+    provider = await startProvider();
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  const rpFor = (discoveryEndpoint: string) => new RelyingParty({ discoveryEndpoint, clientId: 'app', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/cb', allowInsecureRequests: true });
+
+  it('RelyingParty: both forms discover the same provider and start a login at its authorization endpoint', async () => {
+    for (const endpoint of [provider.issuer, `${provider.issuer}${WELL_KNOWN}`]) {
+      const { url } = await rpFor(endpoint).startLogin('/');
+      expect(url.startsWith(`${provider.issuer}/authorize?`), endpoint).toBe(true);
+    }
+  });
+
+  it('RelyingParty: the metadata must name the issuer exactly (OIDC Discovery §4.3): a trailing slash is another issuer', async () => {
+    await expect(rpFor(`${provider.issuer}/`).startLogin('/')).rejects.toThrow(/issuer/);
+  });
+
+  it('a URL that is neither form is refused when configured, by oidcClient too', () => {
+    for (const endpoint of [`${provider.issuer}${WELL_KNOWN}?tenant=1`, `${provider.issuer}/#x`, `${provider.issuer}${WELL_KNOWN}/tenant`]) {
+      expect(() => rpFor(endpoint), endpoint).toThrow(TypeError);
+      expect(() => oidcClient({ discoveryEndpoint: endpoint, clientId: 'app', clientSecret: 's', baseUrl: 'http://127.0.0.1:9', onWarning: () => undefined }), endpoint).toThrow(/discoveryEndpoint/);
+    }
+  });
+
+  it('the service in client mode: JWT_OIDC_DISCOVERY_ENDPOINT as the issuer or as its discovery URL, the login goes to the provider either way', async () => {
+    for (const endpoint of [provider.issuer, `${provider.issuer}${WELL_KNOWN}`]) {
+      const port = await freePort();
+      const client = await provider.createClient({ redirectUris: [`http://127.0.0.1:${port}/openid/callback`] });
+      const bff = await startBff(port, endpoint, { JWT_OIDC_CLIENT_ID: client.clientId, JWT_OIDC_CLIENT_SECRET: client.clientSecret! });
+      try {
+        const start = await browse(new CookieJar(), `${bff.url}/openid/login`);
+        expect([302, 303], endpoint).toContain(start.status);
+        expect(start.headers.get('location')!.startsWith(`${provider.issuer}/authorize?`), endpoint).toBe(true);
+      } finally {
+        await bff.close();
+      }
+    }
   });
 });

@@ -208,7 +208,7 @@ function atHash(accessToken: string): string {
 async function loginThroughSpa(page: Page, spaUrl: string, fakeOrigin: string, fields: { sub: string; email?: string; claims?: string }): Promise<SpaResult> {
   await page.goto(spaUrl, { waitUntil: 'commit' });
   await page.waitForURL((u) => u.origin === fakeOrigin && u.pathname === '/authorize');
-  expect(await page.title()).toBe('Fake provider: sign in');
+  expect(await page.title()).toBe(`Fake provider: sign in – ${new URL(fakeOrigin).host}`); // the brand: the host, without PRODUCT_NAME
   await page.getByLabel('Subject (sub)').fill(fields.sub);
   if (fields.email !== undefined) await page.getByLabel('Email').fill(fields.email);
   if (fields.claims !== undefined) await page.getByLabel('Extra claims (JSON)').fill(fields.claims);

@@ -78,9 +78,10 @@ describe('jwt-oidc clients', () => {
   });
 
   it('sets the per-client extras from the command line', async () => {
-    const res = await runCli(['clients', 'create', '--name', 'Extras', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick=givenName:profile', '--deny-user', 'email=intern@example.com', '--backchannel-logout-uri', 'https://e.example/bcl', '--json'], { env });
+    const res = await runCli(['clients', 'create', '--name', 'Extras', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick=givenName:profile', '--deny-user', 'email=intern@example.com', '--backchannel-logout-uri', 'https://e.example/bcl', '--client-uri', 'https://e.example/', '--json'], { env });
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({
+      clientUri: 'https://e.example/',
       extraIdTokenClaims: { nick: { field: 'givenName', scope: 'profile' } },
       userRestrictions: [{ field: 'email', equals: 'intern@example.com' }],
       backchannelLogoutUri: 'https://e.example/bcl',
@@ -88,6 +89,9 @@ describe('jwt-oidc clients', () => {
     const bad = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--extra-claim: expected claim=field:scope/);
+    const script = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--client-uri', 'javascript:alert(1)'], { env });
+    expect(script.code).toBe(2);
+    expect(script.stderr).toMatch(/clientUri: must be an https URL/);
   });
 
   it('lists, updates and deletes', async () => {

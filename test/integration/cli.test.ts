@@ -1,11 +1,11 @@
 /** The real `jwt-oidc` command against a test database (`DATABASE_URL`). */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/users/password.js';
-import { runCli } from '../support/cli.js';
+import { finished, runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { testDatabase } from '../support/database.js';
 
 let env: Record<string, string>;
@@ -55,10 +55,10 @@ describe('jwt-oidc users', () => {
   });
 
   it('refuses a duplicate (exit 1) and invalid input (exit 2), naming the field', async () => {
-    const dup = await runCli(['users', 'create', '--username', 'ALICE', '--json'], { env });
+    const dup = await runCli(['users', 'create', '--username', 'ALICE', '--no-password', '--json'], { env });
     expect(dup.code).toBe(1);
     expect(JSON.parse(dup.stdout)).toEqual({ error: { code: 'ERR_USER_EXISTS', message: 'a user named "alice" already exists' } });
-    const bad = await runCli(['users', 'create', '--username', 'bob', '--email', 'not-an-email'], { env });
+    const bad = await runCli(['users', 'create', '--username', 'bob', '--no-password', '--email', 'not-an-email'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('jwt-oidc: email: must be an email address');
     const both = await runCli(['users', 'create', '--username', 'bob', '--password', 'x'.repeat(10), '--password-stdin'], { env, input: 'y' });
@@ -67,7 +67,7 @@ describe('jwt-oidc users', () => {
   });
 
   it('creates an admin and lists users', async () => {
-    const created = await runCli(['users', 'create', '--username', 'root-admin', '--admin'], { env });
+    const created = await runCli(['users', 'create', '--username', 'root-admin', '--admin', '--no-password'], { env });
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^created user root-admin \([0-9a-f-]{36}\) with admin rights/);
     const list = await runCli(['users', 'list', '--json'], { env });
@@ -119,18 +119,155 @@ describe('jwt-oidc config and usage errors', () => {
   });
 
   it('exits 2 naming the variable on a bad setting, for any command', async () => {
-    for (const args of [['serve'], ['users', 'list']]) {
+    for (const args of [['serve'], [], ['users', 'list']]) {
       const res = await runCli(args, { env: { ...env, JWT_OIDC_SIGNATURE_ALG: 'HS999' } });
       expect(res.code).toBe(2);
       expect(res.stderr).toContain('JWT_OIDC_SIGNATURE_ALG: expected one of ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512, EdDSA; got "HS999"');
     }
   });
+});
 
-  it('exits 2 on an unknown command or option, 0 on --help', async () => {
-    expect((await runCli(['frobnicate'], { env })).code).toBe(2);
-    expect((await runCli(['users', 'list', '--colour'], { env })).code).toBe(2);
-    const help = await runCli(['users', '--help'], { env });
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/create[\s\S]*delete[\s\S]*list[\s\S]*set-password/);
+/** A usage error: exit 2, nothing on stdout, and on stderr one line and the pointer to --help. */
+function expectUsageError(res: CliResult, line: string, help: string): void {
+  expect(res.code, res.stderr).toBe(2);
+  expect(res.stdout).toBe('');
+  expect(res.stderr).toBe(`jwt-oidc: ${line}\nsee '${help}'\n`);
+}
+
+describe('users create: how the user signs in', () => {
+  it('refuses a user with no way to sign in (exit 2, nothing created), also as JSON', async () => {
+    const res = await runCli(['users', 'create', '--username', 'Bob'], { env });
+    expectUsageError(res, 'users create: choose how bob signs in: --password-stdin, or --no-password (delegated login only)', 'jwt-oidc users create --help');
+    const json = await runCli(['users', 'create', '--username', 'bob', '--email', 'bob@example.com', '--json'], { env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { code: 'ERR_USAGE', message: 'users create: choose how bob signs in: --password-stdin, or --no-password (delegated login only)' },
+    });
+    const both = await runCli(['users', 'create', '--username', 'bob', '--no-password', '--password-stdin'], { env, input: 'long enough password\n' });
+    expectUsageError(both, 'users create: give either --password-stdin or --no-password, not both', 'jwt-oidc users create --help');
+    expect(await row('bob')).toBeUndefined();
+  });
+
+  it('--no-password creates a user without one and says how to set it', async () => {
+    const res = await runCli(['users', 'create', '--username', 'delegated', '--no-password'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const [created, note, ...rest] = res.stdout.split('\n');
+    expect(created).toMatch(/^created user delegated \([0-9a-f-]{36}\)$/);
+    expect(note).toBe('delegated cannot sign in with a password until one is set: jwt-oidc users set-password --username delegated --password-stdin');
+    expect(rest).toEqual(['']);
+    expect((await row('delegated'))!.password_hash).toBeNull();
+    const json = await runCli(['users', 'create', '--username', 'delegated-2', '--no-password', '--json'], { env });
+    expect(JSON.parse(json.stdout)).toMatchObject({ username: 'delegated-2', hasPassword: false });
+  });
+
+  it('set-password without a new password or --clear is a usage error', async () => {
+    const res = await runCli(['users', 'set-password', '--username', 'delegated'], { env });
+    expectUsageError(res, 'users set-password: give the new password (--password-stdin) or --clear', 'jwt-oidc users set-password --help');
   });
 });
+
+describe('usage errors are one line', () => {
+  it('an unknown command names the nearest one, not "too many arguments for \'serve\'"', async () => {
+    expectUsageError(await runCli(['userz', 'list'], { env }), "unknown command 'userz' (did you mean 'users'?)", 'jwt-oidc --help');
+    expectUsageError(await runCli(['frobnicate'], { env }), "unknown command 'frobnicate'", 'jwt-oidc --help');
+    expectUsageError(await runCli(['users', 'lst'], { env }), "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help');
+    expectUsageError(await runCli(['clients', 'rotate-secrte', '--id', 'x'], { env }), "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help');
+    expectUsageError(await runCli(['users'], { env }), 'users: missing command: one of create, delete, list, set-password', 'jwt-oidc users --help');
+  });
+
+  it('an unknown option, with the nearest known one', async () => {
+    expectUsageError(await runCli(['users', 'list', '--colour'], { env }), "users list: unknown option '--colour'", 'jwt-oidc users list --help');
+    expectUsageError(await runCli(['users', 'list', '--serch', 'x'], { env }), "users list: unknown option '--serch' (did you mean '--search'?)", 'jwt-oidc users list --help');
+    expectUsageError(await runCli(['keys', 'rotate', '--nwo'], { env }), "keys rotate: unknown option '--nwo' (did you mean '--now'?)", 'jwt-oidc keys rotate --help');
+    expectUsageError(await runCli(['--confg', 'x.json'], { env }), "unknown option '--confg' (did you mean '--config'?)", 'jwt-oidc --help');
+  });
+
+  it('a missing option, a missing value, an extra argument', async () => {
+    expectUsageError(await runCli(['users', 'delete'], { env }), "users delete: required option '--username <name>' not specified", 'jwt-oidc users delete --help');
+    expectUsageError(await runCli(['users', 'create', '--username'], { env }), "users create: option '--username <name>' argument missing", 'jwt-oidc users create --help');
+    expectUsageError(await runCli(['users', 'list', 'everyone'], { env }), "users list: unexpected argument 'everyone'", 'jwt-oidc users list --help');
+    const json = await runCli(['users', 'list', '--colour', '--json'], { env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'ERR_USAGE', message: "users list: unknown option '--colour'" } });
+  });
+
+  it('the usage is on --help (stdout, exit 0), and never after an error', async () => {
+    const help = await runCli(['--help'], { env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: jwt-oidc \[options\] \[command\]/);
+    expect(help.stdout).toMatch(/clients[\s\S]*config[\s\S]*keys[\s\S]*migrate[\s\S]*serve[\s\S]*users/);
+    const create = await runCli(['users', 'create', '--help'], { env });
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/--password-stdin[\s\S]*--no-password/);
+    const users = await runCli(['users', '--help'], { env });
+    expect(users.code).toBe(0);
+    expect(users.stdout).toMatch(/create[\s\S]*delete[\s\S]*list[\s\S]*set-password/);
+    const viaHelp = await runCli(['help', 'users'], { env });
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toContain('Usage: jwt-oidc users');
+    const wrong = await runCli(['users', 'create', '--usernam', 'x'], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).not.toContain('Usage:');
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('jwt-oidc without a command', () => {
+  it('serves, and `config` says where the generated key encryption secret is, never what it is', async () => {
+    const own = { ...env, JWT_OIDC_DATA_DIR: mkdtempSync(join(tmpdir(), 'jwt-oidc-cli-default-')) };
+    const secretFile = join(own.JWT_OIDC_DATA_DIR, 'key-encryption-secret');
+    const before = await runCli(['config'], { env: own });
+    expect(before.stdout).toMatch(new RegExp(`^JWT_OIDC_KEY_ENCRYPTION_SECRET +generated into ${escape(secretFile)} at the first start$`, 'm'));
+
+    const server = spawnCli([], { ...own, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    server.stdin!.end();
+    const exit = finished(server);
+    const url = await listening(server);
+    expect(url, server.output()).toBeDefined();
+    expect((await fetch(`${url}/.well-known/openid-configuration`)).status).toBe(200);
+    server.kill('SIGTERM');
+    expect((await exit).code, server.output()).toBe(0);
+
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    const after = await runCli(['config'], { env: own });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(new RegExp(`^JWT_OIDC_KEY_ENCRYPTION_SECRET +generated, in ${escape(secretFile)}$`, 'm'));
+    expect(after.stdout).not.toContain('(unset)  ');
+    const json = await runCli(['config', '--json'], { env: own });
+    expect(JSON.parse(json.stdout).settings.keyEncryptionSecret).toEqual({
+      env: 'JWT_OIDC_KEY_ENCRYPTION_SECRET',
+      value: null,
+      source: 'default',
+      generated: { path: secretFile, exists: true },
+    });
+    for (const out of [after.stdout, json.stdout]) expect(out).not.toContain(secret);
+  });
+
+  it('a secret that is set is not reported as generated', async () => {
+    const res = await runCli(['config'], { env: { ...env, JWT_OIDC_KEY_ENCRYPTION_SECRET: 's'.repeat(40) } });
+    expect(res.stdout).toMatch(/^JWT_OIDC_KEY_ENCRYPTION_SECRET +\["\[redacted\]"\]  \[env\]$/m);
+    expect(res.stdout).not.toContain('s'.repeat(40));
+  });
+});
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The URL of the "listening" log line (JSON: the output is no terminal), once it is there. */
+async function listening(child: ReturnType<typeof spawnCli>): Promise<string | undefined> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until && child.exitCode === null) {
+    for (const line of child.output().split('\n')) {
+      const entry = (() => {
+        try {
+          return JSON.parse(line) as { msg?: string; url?: string };
+        } catch {
+          return undefined;
+        }
+      })();
+      if (entry?.msg?.endsWith('listening') && entry.url) return entry.url;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}

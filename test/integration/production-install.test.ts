@@ -293,7 +293,10 @@ async function assemble(): Promise<void> {
     } else if (op === 'STOPSIGNAL') {
       stopSignal = args.trim() as NodeJS.Signals;
     } else if (op === 'HEALTHCHECK') {
-      healthPath = /https?:\/\/[^/'"\s]+(\/[^'"\s)]*)/.exec(args)?.[1] ?? healthPath;
+      // The path the image's health check asks for (its port comes from PORT in the container).
+      const path = /['"](\/(?:readyz|healthz))['"]/.exec(args)?.[1];
+      if (!path) throw new Error(`runtime stage: HEALTHCHECK ${args}: no /readyz or /healthz found`);
+      healthPath = path;
     } else if (op === 'ENV') {
       // Replaced by this test's own settings (see the top); a new one must be looked at here.
       const unknown = [...args.matchAll(/(\w+)=/g)].map((m) => m[1]!).filter((k) => !REPLACED_ENV.includes(k));
@@ -385,6 +388,18 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
     const info = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(info.status).toBe(200);
     expect(await info.json()).toMatchObject({ sub: userId, email: `${USERNAME}@example.com` });
+
+    // GraphiQL from the build's copy (dist/assets/graphiql; the package itself is a devDependency),
+    // served outside NODE_ENV=production: the page, and every file it loads.
+    expect(existsSync(join(APP, 'dist', 'assets', 'graphiql', 'graphiql.min.js')), 'dist/assets/graphiql').toBe(true);
+    const ide = await fetch(`${issuer}/graphql`, { headers: { accept: 'text/html' } });
+    const page = await ide.text();
+    expect(ide.status, page).toBe(200);
+    const scripts = [...page.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts).toContain('/graphql/ide/graphiql.min.js');
+    for (const src of [...scripts, ...[...page.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!)]) {
+      expect((await fetch(`${issuer}${src}`)).status, src).toBe(200);
+    }
   });
 
   it('client mode (a BFF) against that provider: /openid/login → the provider\'s pages → /openid/callback, then `me` from the session cookie', { timeout: 300_000 }, async () => {

@@ -3,13 +3,13 @@
  * Ctrl-C in a real terminal (which signals npm and node together, and npm forwards its copy),
  * a double Ctrl-C, and two instances on one data directory stopped at the same moment.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, finished, postgresPids, ROOT, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
+import { finished, postgresPids, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
+import { hasPty, inTerminal, type Terminal } from '../support/terminal.js';
 
 const dirs: string[] = [];
 const sessions: number[] = [];
@@ -51,67 +51,15 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
 const signalGroup = (pid: number, signal: NodeJS.Signals) => signalProcess(-pid, signal);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Runs a command as the foreground process group of a fresh pseudo-terminal. Bytes written to
- * the helper's stdin are typed into the terminal (so `\x03` is Ctrl-C, turned into SIGINT for
- * the whole group by the terminal itself); the terminal's output comes out on stdout. The
- * helper prints the session's pid first, on stderr, and exits with the command's status.
- */
-const PTY_HELPER = String.raw`
-import os, pty, select, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-sys.stderr.write(f"{pid}\n"); sys.stderr.flush()
-stdin = sys.stdin.fileno()
-reading = True
-while True:
-    ready, _, _ = select.select([fd] + ([stdin] if reading else []), [], [], 0.1)
-    if fd in ready:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            break
-        sys.stdout.buffer.write(data); sys.stdout.flush()
-    if reading and stdin in ready:
-        typed = os.read(stdin, 1024)
-        if typed:
-            os.write(fd, typed)
-        else:
-            reading = False
-_, status = os.waitpid(pid, 0)
-code = os.waitstatus_to_exitcode(status)
-sys.exit(code if code >= 0 else 128 - code)
-`;
-
-interface TerminalRun {
-  child: ChildProcess;
-  output(): string;
-  type(text: string): void;
-  /** The pid of the terminal's session leader (npm), also its process group. */
-  session: Promise<number>;
-  exit: Promise<CliResult>;
-}
-
-function npmStartInTerminal(env: Record<string, string>): TerminalRun {
-  const child = spawn('python3', ['-c', PTY_HELPER, 'npm', 'start'], { cwd: ROOT, env: cliEnv({ TERM: 'dumb', ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const session = new Promise<number>((resolve) => child.stderr.once('data', (d: Buffer) => resolve(Number(d.toString().split('\n')[0]))));
-  void session.then((pid) => sessions.push(pid));
-  return {
-    child,
-    output: () => out,
-    type: (text) => child.stdin.write(text),
-    session,
-    exit: finished(child),
-  };
+/** `npm start` in a terminal; its session is killed after the tests whatever happens. */
+function npmStartInTerminal(env: Record<string, string>): Terminal {
+  const run = inTerminal(['npm', 'start'], env);
+  void run.session.then((pid) => sessions.push(pid));
+  return run;
 }
 
 /** The URL of the "listening" log line: JSON, or pretty-printed since stdout is a terminal. */
-async function listeningUrl(run: TerminalRun, timeoutMs: number): Promise<string | undefined> {
+async function listeningUrl(run: Terminal, timeoutMs: number): Promise<string | undefined> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && run.child.exitCode === null) {
     const plain = run.output().replace(/\x1b\[[0-9;]*m/g, '');
@@ -123,7 +71,7 @@ async function listeningUrl(run: TerminalRun, timeoutMs: number): Promise<string
 }
 
 /** `npm start` in a terminal, once it serves. */
-async function servingInTerminal(): Promise<{ run: TerminalRun; dir: string }> {
+async function servingInTerminal(): Promise<{ run: Terminal; dir: string }> {
   const dir = dataDir();
   const run = npmStartInTerminal({ JWT_OIDC_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   const url = await listeningUrl(run, 30_000);
@@ -144,10 +92,7 @@ async function ctrlC(presses: number): Promise<{ result: CliResult; output: stri
   return { result: result!, output: run.output(), leftover: await postgresGone(join(dir, 'postgres')) };
 }
 
-// The terminal is python3's `pty` module (Node has no pseudo-terminal of its own).
-const hasPython = spawnSync('python3', ['-c', 'import pty, os; os.waitstatus_to_exitcode']).status === 0;
-
-describe.runIf(hasPython)('Ctrl-C on `npm start` in a terminal', () => {
+describe.runIf(hasPty)('Ctrl-C on `npm start` in a terminal', () => {
   it('RC-11 once: the service exits and stops its embedded PostgreSQL', async () => {
     const { result, output, leftover } = await ctrlC(1);
     expect(leftover, output).toEqual([]);

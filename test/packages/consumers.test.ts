@@ -55,7 +55,7 @@ process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_|VITEST|NODE_ENV$|NODE_OPTIONS$|LOG_LEVEL$)/i.test(k) && !/^npm_config_(cache|userconfig|registry)$/i.test(k)) continue;
+    if (/^(npm_|VITEST|NODE_ENV$|NODE_OPTIONS$|LOG_LEVEL$|PORT$|BASE_URL$)/i.test(k) && !/^npm_config_(cache|userconfig|registry)$/i.test(k)) continue;
     env[k] = v;
   }
   return { ...env, ...extra };
@@ -102,15 +102,20 @@ interface Example {
   stop(): Promise<void>;
 }
 
-async function startExample(dir: string, env: Record<string, string>, port?: number): Promise<Example> {
+/**
+ * `port`: the PORT to give the example (a free one by default), or `{ readmeDefault }`: no PORT
+ * at all, so the example listens where its README says it does by default.
+ */
+async function startExample(dir: string, env: Record<string, string>, port?: number | { readmeDefault: string }): Promise<Example> {
   port ??= await freePort();
-  const child = spawn(process.execPath, ['dist/index.js'], { cwd: dir, env: userEnv({ NODE_ENV: 'development', PORT: String(port), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const portEnv: Record<string, string> = typeof port === 'number' ? { PORT: String(port) } : {};
+  const child = spawn(process.execPath, ['dist/index.js'], { cwd: dir, env: userEnv({ NODE_ENV: 'development', ...portEnv, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => ((err += d.toString()), (out += d.toString())));
-  const url = `http://127.0.0.1:${port}`;
+  const url = typeof port === 'number' ? `http://127.0.0.1:${port}` : port.readmeDefault;
   const example: Example = {
     url,
     child,
@@ -282,8 +287,12 @@ let rp: { clientId: string; clientSecret?: string; redirectUri: string };
 /** A client_credentials client whose tokens name API, and one whose tokens do not. */
 let m2m: { clientId: string; clientSecret?: string };
 let otherApi: { clientId: string; clientSecret?: string };
-/** Tokens of our provider: a user's for API with orders:read; m2m's with and without it; one for another audience. */
+/** An admin client, as the root README registers one for automation, whose tokens name API too. */
+let automation: { clientId: string; clientSecret?: string };
+/** Tokens of our provider: a user's for API with openid, email and orders:read; m2m's with and without orders:read; one for another audience. */
 let userToken: string;
+/** `client_credentials` with `scope=admin`, as the root README gets it with curl: no user. */
+let adminToken: string;
 let ordersToken: string;
 let noScopeToken: string;
 let otherAudienceToken: string;
@@ -313,7 +322,9 @@ beforeAll(async () => {
   rp = await provider.createClient({ audiences: [API], grantTypes: ['authorization_code', 'refresh_token'] });
   m2m = await provider.createClient({ name: 'Orders job', audiences: [API], grantTypes: ['client_credentials'] });
   otherApi = await provider.createClient({ name: 'No API audience', grantTypes: ['client_credentials'] });
-  userToken = (await tokensFor(provider, rp, user, 'openid orders:read')).access_token;
+  automation = await provider.createClient({ name: 'Automation', audiences: [API], grantTypes: ['client_credentials'], admin: true });
+  userToken = (await tokensFor(provider, rp, user, 'openid email orders:read')).access_token;
+  adminToken = await clientToken(provider, automation, 'admin');
   ordersToken = await clientToken(provider, m2m, 'orders:read');
   noScopeToken = await clientToken(provider, m2m);
   otherAudienceToken = await clientToken(provider, otherApi, 'orders:read');
@@ -321,6 +332,7 @@ beforeAll(async () => {
   // The tokens are what the tests below take them for.
   expect(decodeJwt(userToken)).toMatchObject({ sub: user.id, aud: expect.arrayContaining([API]), scope: expect.stringContaining('orders:read') });
   expect(decodeJwt(noScopeToken).scope ?? '').not.toContain('orders:read');
+  expect(decodeJwt(adminToken)).toMatchObject({ sub: automation.clientId, aud: expect.arrayContaining([API]), scope: 'admin' });
   expect(decodeJwt(otherAudienceToken).aud).not.toContain(API);
   expect(decodeJwt(opToken)).toMatchObject({ iss: op.issuer, aud: OP_RESOURCE, sub: 'm2m', scope: 'orders:read' });
 }, 600_000);
@@ -434,7 +446,7 @@ describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', (
     expect(r.code, r.log).toBe(0);
   });
 
-  it('against our provider: @authenticated and @requiresScopes, 401/403 with RFC 6750 challenges', async () => {
+  it("against our provider: @authenticated and @requiresScopes, 401/403 with RFC 6750 challenges; `orders` through userinfo() with a user's token, and with the README's admin client_credentials token (null: no user, no error)", async () => {
     const ex = await startExample(apps.apollo.dir, { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API });
     try {
       expect(ex.output()).toMatch(/ready at http:\/\//);
@@ -452,15 +464,29 @@ describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', (
       expect(anonymous.www).toBe(`Bearer realm="${provider.issuer}"`);
       expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
-      // `{ orders }`: FORBIDDEN without orders:read or admin, data with orders:read.
+      // `{ orders }`: FORBIDDEN without orders:read or admin.
       const forbidden = await gql(ex.url, '{ orders }', noScopeToken);
       expect(forbidden.status, forbidden.text).toBe(403);
       expect(forbidden.www).toMatch(/error="insufficient_scope"/);
       expect(forbidden.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredScopes: [['orders:read'], ['admin']] });
-      const orders = await gql(ex.url, '{ orders }', ordersToken);
-      expect(orders.status, orders.text).toBe(200);
-      expect(orders.body.data).toEqual({ orders: [`order of ${m2m.clientId}`] });
-      expect((await gql(ex.url, '{ orders }', userToken)).body.data).toEqual({ orders: [`order of ${user.id}`] });
+
+      // With a user's token, `orders` names the user from the provider's userinfo (their email).
+      const mine = await gql(ex.url, '{ me orders }', userToken);
+      expect(mine.status, `${mine.text}\n${ex.output()}`).toBe(200);
+      expect(mine.body.errors).toBeUndefined();
+      expect(mine.body.data).toEqual({ me: user.id, orders: [`order of ${user.username}@example.com`] });
+
+      // With the README's admin client_credentials token (and with orders:read): userinfo() is
+      // null, no user, no error — and the provider is not asked.
+      for (const [what, token, client] of [
+        ['admin', adminToken, automation],
+        ['orders:read', ordersToken, m2m],
+      ] as const) {
+        const r = await gql(ex.url, '{ me orders }', token);
+        expect(r.status, `${what}: ${r.text}\n${ex.output()}`).toBe(200);
+        expect(r.body.errors, what).toBeUndefined();
+        expect(r.body.data, what).toEqual({ me: client.clientId, orders: [`order of client ${client.clientId}`] });
+      }
 
       // A bad token is a 401 invalid_token whatever the operation, `{ hello }` included.
       for (const [what, token] of [
@@ -482,7 +508,8 @@ describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', (
     try {
       const r = await gql(ex.url, '{ me orders }', opToken);
       expect(r.status, `${r.text}\n${ex.output()}`).toBe(200);
-      expect(r.body.data).toEqual({ me: 'm2m', orders: ['order of m2m'] });
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data).toEqual({ me: 'm2m', orders: ['order of client m2m'] });
       const ours = await gql(ex.url, '{ hello }', ordersToken);
       expect(ours.status).toBe(401);
       expect(ours.www).toMatch(/error="invalid_token"/);
@@ -499,10 +526,10 @@ describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Ex
   });
 
   /** A registered client for an example app on `port` (redirect URI `<BASE_URL>/openid/callback`). */
-  async function shopFor(port: number) {
-    const base = `http://127.0.0.1:${port}`;
+  async function shopFor(port: number, host = '127.0.0.1') {
+    const base = `http://${host}:${port}`;
     const shop = await provider.createClient({ name: 'Shop', redirectUris: [`${base}/openid/callback`], grantTypes: ['authorization_code', 'refresh_token'] });
-    const env = { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API, CLIENT_ID: shop.clientId, CLIENT_SECRET: shop.clientSecret!, BASE_URL: base };
+    const env: Record<string, string> = { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API, CLIENT_ID: shop.clientId, CLIENT_SECRET: shop.clientSecret!, BASE_URL: base };
     return { base, shop, env };
   }
 
@@ -526,10 +553,12 @@ describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Ex
     return home.json();
   }
 
-  it('against our provider, memory sessions: a browser login shows the claims; /api/orders 200 with orders:read, 401 without a token, 403 without the scope; the JWT_OIDC_MEMORY_SESSIONS warning', async () => {
-    const port = await freePort();
-    const { env, shop } = await shopFor(port);
-    const ex = await startExample(apps.express.dir, env, port);
+  it('against our provider, on its documented default port (4000, baseUrl http://localhost:4000: no PORT, no BASE_URL), memory sessions: a browser login shows the claims; /api/orders 200 with orders:read, 401 without a token, 403 without the scope; the JWT_OIDC_MEMORY_SESSIONS warning', async () => {
+    const README_PORT = 4000;
+    expect(readmeExample('express'), 'the README example defaults to port 4000').toContain('process.env.PORT ?? 4000');
+    const { env, shop } = await shopFor(README_PORT, 'localhost');
+    delete env.BASE_URL; // the example's default, http://localhost:4000, is the registered one
+    const ex = await startExample(apps.express.dir, env, { readmeDefault: `http://localhost:${README_PORT}` });
     try {
       const home = await browserLogin(ex);
       expect(home.claims).toMatchObject({ iss: provider.issuer, sub: user.id, aud: shop.clientId });
@@ -542,6 +571,8 @@ describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Ex
       const none = await get(`${ex.url}/api/orders`);
       expect(none.status).toBe(401);
       expect(none.www).toBe(`Bearer realm="${provider.issuer}"`);
+      // No RFC 6750 code in the challenge, none in the body (README, `bearerAuth`).
+      expect(none.body).toEqual({ error: 'unauthenticated', error_description: 'an access token is required' });
       const noScope = await get(`${ex.url}/api/orders`, noScopeToken);
       expect(noScope.status).toBe(403);
       expect(noScope.www).toMatch(/error="insufficient_scope"/);

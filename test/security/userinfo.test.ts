@@ -147,6 +147,7 @@ describe('UI-01: missing or malformed credentials', () => {
       expect(a.status, a.text).toBe(401);
       expect(a.challenge).toBe(`Bearer realm="${provider.issuer}"`);
       expect(a.challenge).not.toMatch(/error=/);
+      expect(a.body.error).toBe('unauthenticated');
       expectNoClaims(a);
     }
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { acquireEmbeddedPostgres } from '../../src/db/embedded/cluster.js';
 import { createLogger } from '../../src/log.js';
+import { copyGraphiql } from '../../scripts/copy-graphiql.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +21,8 @@ declare module 'vitest' {
 /**
  * Tests run the real command (`bin/jwt-oidc.js` → `dist/`, which loads the workspace packages
  * from each `packages/<name>/dist`), so compile the packages, then the service, once per run, as
- * `npm run build` does (without deleting first: a process already running keeps its files).
+ * `npm run build` does (without deleting first: a process already running keeps its files),
+ * including its copy of the GraphQL IDE's files into dist/assets/graphiql.
  * Type errors are reported by `npm run typecheck`, not here.
  */
 const PROJECTS = ['packages/resource/tsconfig.json', 'packages/apollo/tsconfig.json', 'packages/express/tsconfig.json', 'tsconfig.build.json'];
@@ -37,6 +39,7 @@ function tsc(project: string): Promise<void> {
 async function build(): Promise<void> {
   // In dependency order: each package compiles against the declarations of the one before.
   for (const project of PROJECTS) await tsc(project);
+  copyGraphiql();
 }
 
 export default async function setup(project: TestProject) {

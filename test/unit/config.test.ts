@@ -98,6 +98,8 @@ describe('settings: sources and defaults', () => {
   it('derives the issuer from the discovery endpoint, or takes ISSUER as given', () => {
     const derived = loadSettings({ env: { JWT_OIDC_DISCOVERY_ENDPOINT: 'https://id.example.com/tenant/.well-known/openid-configuration' } });
     expect(derived.settings.issuer).toBe('https://id.example.com/tenant');
+    // The same setting in its other form, the issuer itself (as @jwt-oidc/express takes it).
+    expect(loadSettings({ env: { JWT_OIDC_DISCOVERY_ENDPOINT: 'https://id.example.com/tenant' } }).settings.issuer).toBe('https://id.example.com/tenant');
     const explicit = loadSettings({ env: { JWT_OIDC_ISSUER: 'https://id.example.com/' } });
     expect(explicit.settings.issuer).toBe('https://id.example.com/');
   });
@@ -149,7 +151,9 @@ describe('settings: every kind of error', () => {
       'JWT_OIDC_KEY_PREPUBLISH_TIME: expected less than JWT_OIDC_JWK_EXPIRATION_TIME (3600); got 3600',
     ]);
     expect(problems({ JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: '60' })[0]).toMatch(/^JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: expected at least/);
-    expect(problems({ JWT_OIDC_DISCOVERY_ENDPOINT: 'https://id.example.com/discovery' })[0]).toMatch(/expected a URL ending in \/\.well-known\/openid-configuration/);
+    // An issuer URL or <issuer>/.well-known/openid-configuration; an issuer has no query (OIDC Discovery §3).
+    expect(problems({ JWT_OIDC_DISCOVERY_ENDPOINT: 'https://id.example.com/.well-known/openid-configuration?tenant=1' })[0]).toMatch(/expected an issuer URL or <issuer>\/\.well-known\/openid-configuration/);
+    expect(problems({ JWT_OIDC_TYPE: 'client', JWT_OIDC_CLIENT_ID: 'rp1', JWT_OIDC_DISCOVERY_ENDPOINT: 'https://op.example/?x=1' })[0]).toMatch(/^JWT_OIDC_DISCOVERY_ENDPOINT: expected an issuer URL/);
   });
 
   it('is strict in production: an https issuer and a key encryption secret are required', () => {

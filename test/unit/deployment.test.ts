@@ -1,37 +1,115 @@
 /**
  * No Docker engine runs on these machines, so the deployment files are checked by reading them:
- * the compose file wires a healthy PostgreSQL into the service, the image is multi-stage and
+ * the compose file wires a healthy PostgreSQL into the service, reads no JWT_OIDC_* variable that
+ * is not a setting (the service's prefix: unknown ones stop it), publishes PUBLISHED_PORT with the
+ * issuer following it, and checks health on the service's own PORT; the image is multi-stage and
  * runs as an unprivileged user.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { definitions, SETTING_KEYS } from '../../src/config/definitions.js';
 import { loadSettings } from '../../src/config/load.js';
 
 const read = (name: string) => readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
 
-/** Compose's `${VAR:-default}` / `${VAR:?error}` interpolation, with the given variables. */
+/** One `${VAR}`, `${VAR:-default}` or `${VAR:?error}` whose argument holds no other `${…}`. */
+const INNERMOST = /\$\{(\w+)(?::([-?])([^${}]*))?\}/g;
+
+/**
+ * Compose's interpolation with the given variables, nested defaults included
+ * (`${A:-x${B:-y}}`): innermost first, as a default is a plain string once its own variables
+ * are replaced.
+ */
 function interpolate(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
-    if (vars[name] !== undefined && vars[name] !== '') return vars[name]!;
-    if (op === '?') throw new Error(`${name} is required: ${arg}`);
-    return arg ?? '';
-  });
+  for (let previous = ''; previous !== text; ) {
+    previous = text;
+    text = text.replace(INNERMOST, (_m, name: string, op?: string, arg?: string) => {
+      if (vars[name] !== undefined && vars[name] !== '') return vars[name]!;
+      if (op === '?') throw new Error(`${name} is required: ${arg}`);
+      return arg ?? '';
+    });
+  }
+  return text;
+}
+
+/** Every variable the compose file reads from the shell or `.env` (comments aside). */
+function composeVariables(text: string): Set<string> {
+  const code = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+  return new Set([...code.matchAll(/\$\{(\w+)/g)].map((m) => m[1]!));
+}
+
+/** The ENV of the Dockerfile's final stage, as name → value. */
+function imageEnv(): Record<string, string> {
+  const dockerfile = read('Dockerfile');
+  const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')).replace(/\\\n/g, ' ');
+  const env: Record<string, string> = {};
+  for (const line of final.split('\n').filter((l) => /^ENV\s/.test(l))) {
+    for (const m of line.matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+  }
+  return env;
 }
 
 describe('docker-compose.yml', () => {
   const vars = { POSTGRES_PASSWORD: 'pw-from-env', JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(48) };
   const compose = parse(interpolate(read('docker-compose.yml'), vars));
+  const app = compose.services['jwt-oidc'];
+  /** `"host:container"` → its two ports. */
+  const mapping = (port: string) => {
+    const m = /^(\d+):(\d+)$/.exec(port);
+    if (!m) throw new Error(`unexpected port mapping ${port}`);
+    return { published: m[1]!, container: m[2]! };
+  };
+
+  it('reads no JWT_OIDC_* variable that is not a setting: exported in a shell, the CLI would stop on it (unknown setting)', () => {
+    const variables = [...composeVariables(read('docker-compose.yml'))];
+    const settingNames = new Set(SETTING_KEYS.map((k) => definitions[k].env));
+    for (const name of variables.filter((v) => v.startsWith('JWT_OIDC_'))) expect(settingNames.has(name), `${name} is not a setting`).toBe(true);
+    expect(variables).toContain('PUBLISHED_PORT');
+    // Every variable the compose file reads, exported with a value, is fine for the CLI.
+    const sample: Record<string, string> = { PUBLISHED_PORT: '8080', JWT_OIDC_ISSUER: 'https://id.example.com', LOG_LEVEL: 'info' };
+    const shell = Object.fromEntries(variables.map((v) => [v, sample[v] ?? 'k'.repeat(48)]));
+    expect(() => loadSettings({ env: shell })).not.toThrow();
+    // And every JWT_OIDC_* the service receives is a setting too.
+    for (const name of Object.keys(app.environment).filter((v) => v.startsWith('JWT_OIDC_'))) expect(settingNames.has(name), name).toBe(true);
+  });
+
+  it('publishes PUBLISHED_PORT (default 3000) to the container port, which is the PORT the service and its healthcheck use', () => {
+    const ports = (app.ports as string[]).map(mapping);
+    expect(ports).toEqual([{ published: '3000', container: '3000' }]);
+    const containerPort = ports[0]!.container;
+    expect(String(app.environment.PORT ?? imageEnv().PORT)).toBe(containerPort);
+    expect(imageEnv().PORT).toBe(containerPort);
+    // The healthcheck asks the service on its own PORT (no port of its own to drift).
+    const check = (app.healthcheck.test as string[]).join(' ');
+    expect(check).toContain('/readyz');
+    expect(check).toContain('process.env.PORT');
+    expect(check).not.toMatch(/127\.0\.0\.1:\d/);
+    const moved = parse(interpolate(read('docker-compose.yml'), { ...vars, PUBLISHED_PORT: '8080' }));
+    expect(moved.services['jwt-oidc'].ports.map(mapping)).toEqual([{ published: '8080', container: containerPort }]);
+  });
+
+  it('the default issuer follows the published port; JWT_OIDC_ISSUER overrides it', () => {
+    expect(app.environment.JWT_OIDC_ISSUER).toBe('http://localhost:3000');
+    const moved = parse(interpolate(read('docker-compose.yml'), { ...vars, PUBLISHED_PORT: '8080' }));
+    expect(moved.services['jwt-oidc'].environment.JWT_OIDC_ISSUER).toBe('http://localhost:8080');
+    const given = parse(interpolate(read('docker-compose.yml'), { ...vars, PUBLISHED_PORT: '8080', JWT_OIDC_ISSUER: 'https://id.example.com' }));
+    expect(given.services['jwt-oidc'].environment.JWT_OIDC_ISSUER).toBe('https://id.example.com');
+    // In the image (NODE_ENV=production) a loopback http issuer passes for a trial on this machine.
+    const env = { ...moved.services['jwt-oidc'].environment, ...imageEnv() };
+    expect(loadSettings({ env }).settings.issuer).toBe('http://localhost:8080');
+  });
 
   it('runs postgres with a healthcheck and starts the service only once it is healthy', () => {
     const pg = compose.services.postgres;
     expect(pg.image).toMatch(/^postgres:\d+/);
     expect(pg.healthcheck.test.join(' ')).toContain('pg_isready');
     expect(pg.volumes.length).toBeGreaterThan(0);
-    const app = compose.services['jwt-oidc'];
     expect(app.depends_on.postgres.condition).toBe('service_healthy');
     expect(app.build).toBe('.');
-    expect(app.ports).toContain('3000:3000');
     expect(app.healthcheck.test.join(' ')).toContain('/readyz');
   });
 
@@ -76,6 +154,8 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(final).toMatch(/NODE_ENV=production/);
     expect(final).toMatch(/HEALTHCHECK/);
+    // On the service's PORT, as the compose file's healthcheck.
+    expect(final).toMatch(/HEALTHCHECK[\s\S]*process\.env\.PORT[\s\S]*\/readyz/);
     expect(final).toMatch(/ENTRYPOINT \["node", "bin\/jwt-oidc\.js"\]/);
   });
 });

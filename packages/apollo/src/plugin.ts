@@ -9,7 +9,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { bearerFromHeader, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '@jwt-oidc/resource';
 import { requirementsOf } from './directives.js';
-import { toGraphQLError } from './errors.js';
+import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
 export interface JwtOidcPluginOptions extends RemoteIssuerOptions {
   /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
@@ -29,6 +29,16 @@ export function getAuth(contextValue: object): Auth | null {
   return AUTH.get(contextValue)!;
 }
 
+/**
+ * The caller, with `userinfo()` failing as the plugin's own checks fail: a provider that cannot
+ * be reached is SERVICE_UNAVAILABLE with HTTP 503 and `Retry-After` (Apollo Server takes the
+ * status of a resolver's error from `extensions.http`), not an INTERNAL_SERVER_ERROR. A token
+ * that names no end-user is no failure: `userinfo()` resolves null.
+ */
+function withGraphQLErrors(caller: RemoteCaller, realm: string): Auth {
+  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm)) };
+}
+
 export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer } {
   const issuer = new RemoteIssuer(options);
   const realm = options.realm ?? options.issuer;
@@ -43,7 +53,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
         const url = request.http?.search ?? '';
         if (new URLSearchParams(url).has('access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
         const token = bearerFromHeader(request.http?.headers.get('authorization'));
-        if (token !== undefined) auth = issuer.caller(await issuer.verify(token));
+        if (token !== undefined) auth = withGraphQLErrors(issuer.caller(await issuer.verify(token)), realm);
       } catch (e) {
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
         failure = e;

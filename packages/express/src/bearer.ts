@@ -49,8 +49,19 @@ export function bearerAuth(options: BearerAuthOptions) {
       res
         .status(e.status)
         .set({ 'WWW-Authenticate': e.challenge(realm), 'Cache-Control': 'no-store' })
-        // Without credentials the challenge names no error (RFC 6750 §3.1), and neither does the body.
-        .json(e.code === 'missing' ? { error_description: e.description } : { error: e.code, error_description: e.description, ...(e.alternatives ? { required_scopes: e.alternatives } : {}) });
+        .json(errorBody(e));
     }
   };
+}
+
+/**
+ * The JSON body of a refusal. `error` is the RFC 6750 §3.1 code of the challenge when it has one.
+ * A request without credentials gets no code in the challenge (§3.1: "SHOULD NOT include an error
+ * code"), so the body must not claim one either (`invalid_request` or `invalid_token` would
+ * contradict the header): it says `unauthenticated`, the code the Apollo plugin gives the same
+ * case (`extensions.code: UNAUTHENTICATED`), which no OAuth client mistakes for an RFC 6750 code.
+ */
+function errorBody(e: BearerError): { error: string; error_description: string; required_scopes?: readonly (readonly string[])[] } {
+  if (e.code === 'missing') return { error: 'unauthenticated', error_description: e.description };
+  return { error: e.code, error_description: e.description, ...(e.alternatives ? { required_scopes: e.alternatives } : {}) };
 }

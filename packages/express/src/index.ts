@@ -3,6 +3,7 @@
  * tokens for REST routes (`bearerAuth`).
  */
 export { oidcClient, safeReturnTo, type OidcClientOptions, type OidcClientRouter } from './oidc-client.js';
+export { renderDefaultPage, type ErrorPageView, type PageLink, type PageRenderer, type RelyingPartyPage, type SignOutPageView } from './pages.js';
 export { bearerAuth, type BearerAuth, type BearerAuthOptions } from './bearer.js';
 export { PostgresSessionStore, type PgPool, type PostgresSessionStoreOptions, type SessionStore } from './session-store.js';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';

@@ -8,11 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import * as oc from 'openid-client';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { escapeHtml, readCookie, safeEqual, sessionCookieName, sessionIdHash, writeCookie } from './http.js';
+import { readCookie, safeEqual, sessionCookieName, sessionIdHash, writeCookie } from './http.js';
 import { LoginError, ProviderUnavailableError, RelyingParty, TRANSACTION_TTL_MS, type LoginResult, type LoginTransaction, type RelyingPartyOptions } from './relying-party.js';
 import { PostgresSessionStore, type SessionStore } from './session-store.js';
 import { MemorySessionStore } from './memory-session-store.js';
 import { LogoutTokenError } from './logout-token.js';
+import { renderDefaultPage, type ErrorPageView, type PageRenderer, type RelyingPartyPage } from './pages.js';
+import { originSource, pagePolicy } from './page-policy.js';
+import { issuerFromDiscovery } from '@jwt-oidc/resource';
 import { mapUser, type LocalUser, type UserMapping, type UserStore, type WritableField } from './user-mapping.js';
 
 export interface OidcClientOptions extends Omit<RelyingPartyOptions, 'redirectUri'> {
@@ -43,6 +46,14 @@ export interface OidcClientOptions extends Omit<RelyingPartyOptions, 'redirectUr
   defaultAttributes?: Partial<Record<WritableField, unknown>>;
   /** Receives failures that the user only sees as a generic page. */
   onError?: (error: unknown) => void;
+  /**
+   * Renders the sign-out form and the error pages (a `RelyingPartyPage`: plain-text strings to
+   * escape) as a complete HTML document, to give them your app's look. The package still sends
+   * the headers, Content-Security-Policy included: inline `<style>` elements are allowed by their
+   * hash, images only when the page has one, never a script. A renderer that throws is reported
+   * to `onError` and replaced by the default page. Default: `renderDefaultPage`.
+   */
+  renderPage?: PageRenderer;
 }
 
 interface SessionData {
@@ -85,7 +96,9 @@ export type OidcClientRouter = Router & { close(): Promise<void> };
 export function oidcClient(options: OidcClientOptions): OidcClientRouter {
   const base = (options.basePath ?? '/openid').replace(/\/$/, '');
   const origin = options.baseUrl.replace(/\/$/, '');
-  const rp = new RelyingParty({ ...options, redirectUri: `${origin}${base}/callback`, postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${origin}${options.logoutRedirectUrl ?? '/'}` });
+  const postLogoutRedirectUri = options.postLogoutRedirectUri ?? `${origin}${options.logoutRedirectUrl ?? '/'}`;
+  const rp = new RelyingParty({ ...options, redirectUri: `${origin}${base}/callback`, postLogoutRedirectUri });
+  const issuerOrigin = originSource(issuerFromDiscovery(options.discoveryEndpoint) ?? options.discoveryEndpoint);
   const store: SessionStore = options.sessionStore ?? (options.databaseUrl ? new PostgresSessionStore({ connectionString: options.databaseUrl }) : new MemorySessionStore({ warn: options.onWarning }));
   const ttlMs = (options.sessionTtl ?? 86_400) * 1000;
   const secure = origin.startsWith('https://');
@@ -95,8 +108,45 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
   const mapping: UserMapping = { identificationClaim: options.identificationClaim ?? 'sub', createUser: options.createUser ?? false, renameAttributes: options.renameAttributes ?? {}, defaultAttributes: options.defaultAttributes ?? {} };
   const refreshing = new Map<string, Promise<LoginResult | undefined>>();
   const report = (e: unknown) => options.onError?.(e);
+  const render = options.renderPage ?? renderDefaultPage;
 
   const setCookie = (res: Response, id: string, maxAge: number | undefined) => writeCookie(res, cookie, id, maxAge, secure);
+
+  /** Sends a page with the policy its content needs; a failing renderer falls back to the default page. */
+  function sendPage(res: Response, view: RelyingPartyPage, formAction: readonly string[] = ["'self'"]): void {
+    let document: string;
+    try {
+      document = render(view);
+      if (typeof document !== 'string') throw new TypeError('renderPage returned no HTML');
+    } catch (e) {
+      report(e);
+      document = renderDefaultPage(view);
+    }
+    res
+      .status(view.status)
+      .set({ 'Content-Security-Policy': pagePolicy(document, formAction), 'X-Frame-Options': 'DENY', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+      .type('html')
+      .send(document);
+  }
+
+  /** A generic error page: what went wrong in a sentence, the request id for support, a way on. */
+  function errorPage(req: Request, res: Response, page: Omit<ErrorPageView, 'kind' | 'requestId'>): void {
+    sendPage(res, { kind: 'error', ...page, requestId: requestIdOf(req, res) });
+  }
+
+  /**
+   * Where the sign-out form's POST may end. Signed in: here, the provider's end-session endpoint
+   * it redirects to, and the post-logout redirect the provider sends the browser back to (without
+   * the provider's metadata — it cannot be reached — its issuer's origin is the best guess).
+   * Signed out: the POST only ever redirects here.
+   */
+  async function signOutFormAction(loggedIn: boolean): Promise<string[]> {
+    if (!loggedIn) return ["'self'"];
+    const endSession = await rp.endSessionEndpoint().then(originSource, () => issuerOrigin);
+    return ["'self'", originSource(origin), endSession, originSource(postLogoutRedirectUri)].filter((s): s is string => !!s);
+  }
+
+  const signInAgain = { href: `${base}/login`, text: 'Sign in again' };
 
   async function load(req: Request): Promise<{ id: string; data: SessionData } | undefined> {
     const id = readCookie(req, cookie);
@@ -192,7 +242,12 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
         if (!(e instanceof ProviderUnavailableError)) throw e;
         report(e);
         res.set('Retry-After', String(e.retryAfter));
-        return errorPage(res, 503, 'The sign-in service cannot be reached right now. Please try again in a moment.');
+        return errorPage(req, res, {
+          status: 503,
+          title: 'Sign-in unavailable',
+          message: 'The sign-in service cannot be reached right now. Please try again in a moment.',
+          link: { href: `${base}/login?returnTo=${encodeURIComponent(returnTo)}`, text: 'Try again' },
+        });
       }
       const { url, transaction } = started;
       const session = (await load(req)) ?? fresh();
@@ -213,7 +268,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
       const state = req.query.state;
       // No pending transaction of this browser for this state: no token request at all (CB-01…CB-04).
       const transaction = typeof state === 'string' ? session?.data.transactions[state] : undefined;
-      if (!session || !transaction) return errorPage(res, 400, 'This sign-in link is not valid here. Please start again.');
+      if (!session || !transaction) return errorPage(req, res, { status: 400, title: 'Sign-in link not valid', message: 'This sign-in link is not valid here. Please start again.', link: signInAgain });
       delete session.data.transactions[state as string]; // single use, even when it fails below
       await store.set(sessionIdHash(session.id), session.data as unknown as Record<string, unknown>, Date.now() + ttlMs);
       let login: LoginResult;
@@ -221,11 +276,12 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
         login = await rp.finishLogin(new URL(req.originalUrl, origin), transaction);
       } catch (e) {
         report(e);
-        return errorPage(res, 400, e instanceof LoginError && e.providerError === 'access_denied' ? 'Sign-in was cancelled.' : 'Sign-in did not succeed. Please start again.');
+        const cancelled = e instanceof LoginError && e.providerError === 'access_denied';
+        return errorPage(req, res, cancelled ? { status: 400, title: 'Sign-in cancelled', message: 'Sign-in was cancelled.', link: signInAgain } : { status: 400, title: 'Sign-in failed', message: 'Sign-in did not succeed. Please start again.', link: signInAgain });
       }
       if (options.userStore) {
         const user = await mapUser(options.userStore, mapping, { ...login.userinfo, ...login.claims });
-        if (user?.active === false) return errorPage(res, 403, 'This account is disabled.');
+        if (user?.active === false) return errorPage(req, res, { status: 403, title: 'Account disabled', message: 'This account is disabled.' });
       }
       // A new session id at login: whatever id the browser had is dead (SECURITY-CASES SE-01).
       await store.destroy(sessionIdHash(session.id));
@@ -236,11 +292,24 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
     }),
   );
 
-  router.get(`${base}/logout`, (req, res) => {
-    const token = req.oidc.csrfToken;
-    res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY' });
-    res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Sign out</title><form method="post" action="${escapeHtml(`${base}/logout`)}"><input type="hidden" name="csrf" value="${escapeHtml(token)}"><button type="submit">Sign out</button></form>`);
-  });
+  router.get(
+    `${base}/logout`,
+    asyncHandler(async (req, res) => {
+      sendPage(
+        res,
+        {
+          kind: 'sign-out',
+          status: 200,
+          title: 'Sign out',
+          message: req.oidc.loggedIn ? 'Do you want to sign out?' : 'You are not signed in here.',
+          action: `${base}/logout`,
+          csrfToken: req.oidc.csrfToken,
+          link: { href: loginRedirect, text: req.oidc.loggedIn ? 'Stay signed in' : 'Back' },
+        },
+        await signOutFormAction(req.oidc.loggedIn),
+      );
+    }),
+  );
 
   router.post(
     `${base}/logout`,
@@ -248,7 +317,10 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
     asyncHandler(async (req, res) => {
       const session = await load(req);
       const sent = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
-      if (!session || !safeEqual(sent, session.data.csrf)) return errorPage(res, 400, 'The sign-out request is not valid.');
+      // Nobody is signed in here (the cookie expired, another tab signed out): nothing to end, so
+      // nothing to forge either; the browser goes where a sign-out ends rather than to an error.
+      if (!session?.data.login) return void res.set('Cache-Control', 'no-store').redirect(303, logoutRedirect);
+      if (!safeEqual(sent, session.data.csrf)) return errorPage(req, res, { status: 400, title: 'Sign-out not valid', message: 'The sign-out request is not valid.', link: { href: `${base}/logout`, text: 'Try again' } });
       await store.destroy(sessionIdHash(session.id));
       setCookie(res, '', 0);
       const endSession = session.data.login ? await rp.endSessionUrl(session.data.login).catch(() => undefined) : undefined;
@@ -283,12 +355,14 @@ function refused(e: unknown): boolean {
   return e instanceof LoginError || e instanceof oc.ResponseBodyError || (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('OAUTH_') && e.code !== 'OAUTH_TIMEOUT');
 }
 
-function errorPage(res: Response, status: number, message: string): void {
-  res
-    .status(status)
-    .set({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'", 'X-Frame-Options': 'DENY', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
-    .type('html')
-    .send(`<!doctype html><meta charset="utf-8"><title>Sign-in</title><p>${escapeHtml(message)}</p>`);
+/**
+ * The id of this request in the app's logs, for the user to quote: `req.id` (set by request
+ * loggers such as pino-http) or the `X-Request-Id` response header; printable ASCII, 128 at most.
+ */
+function requestIdOf(req: Request, res: Response): string | undefined {
+  const own = (req as { id?: unknown }).id;
+  const id = typeof own === 'string' || typeof own === 'number' ? String(own) : res.get('X-Request-Id');
+  return id && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
 }
 
 function asyncHandler(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>) {

@@ -5,12 +5,16 @@
  * `nonce`, `max_age`, `c_hash`) plus those it leaves to us, userinfo whose `sub` must match, a
  * refresh whose new ID token must keep `iss` and `sub`, and the provider's end-session URL.
  */
-import { ASYMMETRIC_ALGORITHMS, createRemoteKeySet, issuerFromDiscovery } from '@jwt-oidc/resource';
+import { ASYMMETRIC_ALGORITHMS, createRemoteKeySet, issuerFromDiscovery, WELL_KNOWN } from '@jwt-oidc/resource';
 import * as oc from 'openid-client';
 import { LogoutTokenError, logoutTokenValidator, type LogoutRequest } from './logout-token.js';
 
 export interface RelyingPartyOptions {
-  /** The provider's discovery URL (or its issuer). */
+  /**
+   * The provider, in either form: its issuer (`https://id.example.com`) or its discovery URL
+   * (`https://id.example.com/.well-known/openid-configuration`). The metadata must name that
+   * issuer exactly (OIDC Discovery §4.3).
+   */
   discoveryEndpoint: string;
   clientId: string;
   /** Absent for a public client (then PKCE is required). */
@@ -96,6 +100,8 @@ export const TRANSACTION_TTL_MS = 10 * 60 * 1000;
 export class RelyingParty {
   private configuration: Promise<oc.Configuration> | undefined;
   private logoutTokens: Promise<(token: unknown) => Promise<LogoutRequest>> | undefined;
+  /** The issuer the discovery endpoint names, which the metadata must repeat byte for byte. */
+  private readonly issuer: string;
 
   /**
    * The code flow only: a server-side relying party must bind the response to the browser's
@@ -104,6 +110,9 @@ export class RelyingParty {
    */
   constructor(private readonly options: RelyingPartyOptions) {
     if (!options.clientSecret && options.pkce === false) throw new TypeError('a public client (no client secret) needs PKCE');
+    const issuer = issuerFromDiscovery(options.discoveryEndpoint);
+    if (issuer === undefined) throw new TypeError(`discoveryEndpoint must be an issuer URL or <issuer>${WELL_KNOWN}, without query, fragment or credentials; got "${options.discoveryEndpoint}"`);
+    this.issuer = issuer;
   }
 
   /** The provider's configuration, discovered once (again after a failure). */
@@ -125,8 +134,7 @@ export class RelyingParty {
     });
     // The metadata must name the configured issuer byte for byte (OIDC Discovery §4.3; CB-13):
     // openid-client skips this for a .well-known URL and compares normalised URLs otherwise.
-    const expected = issuerFromDiscovery(this.options.discoveryEndpoint) ?? this.options.discoveryEndpoint;
-    if (config.serverMetadata().issuer !== expected) throw new LoginError(`the provider's metadata names the issuer "${config.serverMetadata().issuer}", not "${expected}"`);
+    if (config.serverMetadata().issuer !== this.issuer) throw new LoginError(`the provider's metadata names the issuer "${config.serverMetadata().issuer}", not "${this.issuer}"`);
     // ID tokens from the token endpoint are verified too (STACK.md trap 10).
     oc.enableNonRepudiationChecks(config);
     return config;
@@ -230,6 +238,11 @@ export class RelyingParty {
         throw e;
       });
     return (await this.logoutTokens)(token);
+  }
+
+  /** The provider's end_session_endpoint (RP-Initiated Logout 1.0 §2.1), when its metadata names one. */
+  async endSessionEndpoint(): Promise<string | undefined> {
+    return (await this.config()).serverMetadata().end_session_endpoint;
   }
 
   /** The provider's end-session URL for this login, when it has one. */

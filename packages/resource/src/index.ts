@@ -10,6 +10,7 @@ export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
 export { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken } from './remote.js';
 export { createRemoteKeySet, RemoteKeySetError, type RemoteKeySetOptions } from './remote-jwks.js';
+export type { Userinfo } from './userinfo.js';
 export {
   ASYMMETRIC_ALGORITHMS,
   assertCompactJws,

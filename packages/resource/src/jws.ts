@@ -12,8 +12,17 @@
 import { constants, KeyObject, verify } from 'node:crypto';
 import type { CompactJWSHeaderParameters, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
 
+/** Which check failed, so that a caller can tell its client in its own words (RFC 6750 §3.1). */
+export type JwsFailure = 'json' | 'alg' | 'extension' | 'key' | 'signature';
+
 export class JwsInvalid extends Error {
   readonly code = 'ERR_JWS_INVALID';
+  constructor(
+    message: string,
+    readonly reason: JwsFailure,
+  ) {
+    super(message);
+  }
 }
 
 interface AlgorithmSpec {
@@ -50,7 +59,7 @@ function keyObject(key: unknown): KeyObject {
     if (!k) keyObjects.set(key, (k = KeyObject.from(key)));
     return k;
   }
-  throw new JwsInvalid('the key source returned no usable key');
+  throw new JwsInvalid('the key source returned no usable key', 'key');
 }
 
 function decodeJson(segment: string): Record<string, unknown> {
@@ -58,9 +67,9 @@ function decodeJson(segment: string): Record<string, unknown> {
   try {
     value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
   } catch {
-    throw new JwsInvalid('a JWS segment is not JSON');
+    throw new JwsInvalid('a JWS segment is not JSON', 'json');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwsInvalid('a JWS segment is not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwsInvalid('a JWS segment is not a JSON object', 'json');
   return value as Record<string, unknown>;
 }
 
@@ -73,24 +82,24 @@ export async function verifyJwsSignature(token: string, getKey: JWTVerifyGetKey,
   const header = decodeJson(h) as ProtectedHeaderParameters;
   const alg = header.alg;
   const spec = typeof alg === 'string' && algorithms.includes(alg) ? SPECS[alg] : undefined;
-  if (!spec) throw new JwsInvalid('the algorithm is not allowed');
-  if (header.crit !== undefined || 'b64' in header) throw new JwsInvalid('JWS extensions are not supported');
+  if (!spec) throw new JwsInvalid('the algorithm is not allowed', 'alg');
+  if (header.crit !== undefined || 'b64' in header) throw new JwsInvalid('JWS extensions are not supported', 'extension');
 
   const key = keyObject(await getKey(header as CompactJWSHeaderParameters, { payload: p, signature: s }));
   const type = key.asymmetricKeyType ?? '';
-  if (key.type !== 'public' || !spec.types.includes(type)) throw new JwsInvalid('the key does not fit the algorithm');
+  if (key.type !== 'public' || !spec.types.includes(type)) throw new JwsInvalid('the key does not fit the algorithm', 'key');
   const details = key.asymmetricKeyDetails ?? {};
-  if (spec.curve && details.namedCurve !== spec.curve.name) throw new JwsInvalid('the key does not fit the algorithm');
-  if (type.startsWith('rsa') && (details.modulusLength ?? 0) < 2048) throw new JwsInvalid('the RSA key is too short');
+  if (spec.curve && details.namedCurve !== spec.curve.name) throw new JwsInvalid('the key does not fit the algorithm', 'key');
+  if (type.startsWith('rsa') && (details.modulusLength ?? 0) < 2048) throw new JwsInvalid('the RSA key is too short', 'key');
 
   const signature = Buffer.from(s, 'base64url');
-  if (spec.curve && signature.length !== 2 * spec.curve.bytes) throw new JwsInvalid('the signature has the wrong length');
+  if (spec.curve && signature.length !== 2 * spec.curve.bytes) throw new JwsInvalid('the signature has the wrong length', 'signature');
   const data = Buffer.from(`${h}.${p}`, 'ascii');
   const ok = spec.curve
     ? verify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature)
     : spec.pss
       ? verify(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature)
       : verify(spec.hash, data, key, signature);
-  if (!ok) throw new JwsInvalid('the signature does not verify');
+  if (!ok) throw new JwsInvalid('the signature does not verify', 'signature');
   return { header, payload: decodeJson(p) as JWTPayload };
 }

@@ -4,7 +4,8 @@
  * keys from the JWKS (refetched once on an unknown `kid`, at most once per cooldown: no
  * amplification from random kids, SECURITY-CASES JW-20, JW-21), verified tokens kept in an LRU
  * that never outlives their `exp`, concurrent verifications of one token done once, and
- * userinfo fetched on demand and cached per token.
+ * userinfo fetched on demand and cached per token (`null` for a token that names no end-user:
+ * see userinfo.ts).
  */
 import { jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ExpiringLru } from './lru.js';
@@ -12,6 +13,7 @@ import { WELL_KNOWN } from './discovery.js';
 import { createRemoteKeySet } from './remote-jwks.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
 import { ASYMMETRIC_ALGORITHMS, assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
+import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
 
 export interface RemoteIssuerOptions {
   /** The issuer; discovery is read from `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
@@ -68,8 +70,14 @@ export interface RemoteCaller {
   claims: JWTPayload;
   /** Whether it is an ID token (only with `acceptIdTokens`). */
   idToken: boolean;
-  /** The provider's userinfo for this token: fetched on first call, then cached per token. */
-  userinfo(): Promise<Record<string, unknown>>;
+  /**
+   * The provider's userinfo for this token (OIDC Core §5.3): fetched on first call, then cached
+   * per token. `null` when the token names no end-user: its `scope` lacks `openid` (a
+   * `client_credentials` token), it is an ID token, or the provider refuses it with 401
+   * `invalid_token` / 403 `insufficient_scope`. Rejects with IssuerUnavailableError (503) when
+   * the provider cannot be reached, and with an Error for any other failure.
+   */
+  userinfo(): Promise<Userinfo | null>;
 }
 
 interface Metadata {
@@ -83,7 +91,7 @@ export class RemoteIssuer {
   private keys: JWTVerifyGetKey | undefined;
   private readonly verified: ExpiringLru<string, RemoteToken>;
   private readonly pending = new Map<string, Promise<RemoteToken>>();
-  private readonly userinfos: ExpiringLru<string, Promise<Record<string, unknown>>>;
+  private readonly userinfos: ExpiringLru<string, Promise<Userinfo | null>>;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
 
@@ -220,25 +228,28 @@ export class RemoteIssuer {
   }
 
   /**
-   * The provider's userinfo for a verified token, fetched once per token. Its `sub` must be the
-   * token's (OIDC Core §5.3.2; SECURITY-CASES ID-07).
+   * The provider's userinfo for a verified token, fetched once per token; `null` when the token
+   * names no end-user (see RemoteCaller.userinfo and userinfo.ts). Its `sub` must be the token's
+   * (OIDC Core §5.3.2; SECURITY-CASES ID-07).
    */
-  userinfo(verified: RemoteToken): Promise<Record<string, unknown>> {
+  userinfo(verified: RemoteToken): Promise<Userinfo | null> {
+    if (!mayHaveUserinfo(verified)) return Promise.resolve(null);
     const cached = this.userinfos.get(verified.token);
     if (cached) return cached;
-    const job = this.fetchUserinfo(verified);
+    const job = this.requestUserinfo(verified);
     this.userinfos.set(verified.token, job, (verified.claims.exp ?? 0) * 1000);
     job.catch(() => this.userinfos.delete(verified.token)); // a failure is not remembered
     return job;
   }
 
-  private async fetchUserinfo(verified: RemoteToken): Promise<Record<string, unknown>> {
-    const { userinfo_endpoint } = await this.discover();
-    if (!userinfo_endpoint) throw new Error('the provider has no userinfo endpoint');
-    const res = await this.fetch(userinfo_endpoint, { headers: { authorization: `Bearer ${verified.token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.options.timeout ?? 5000) });
-    if (!res.ok) throw new Error(`userinfo failed: HTTP ${res.status}`);
-    const claims = (await res.json()) as Record<string, unknown>;
-    if (claims.sub !== verified.sub) throw new Error('userinfo is about another subject');
-    return claims;
+  private async requestUserinfo(verified: RemoteToken): Promise<Userinfo | null> {
+    let endpoint: string | undefined;
+    try {
+      endpoint = (await this.discover()).userinfo_endpoint;
+    } catch (e) {
+      throw new IssuerUnavailableError(undefined, { cause: e });
+    }
+    if (!endpoint) throw new Error('the provider has no userinfo endpoint');
+    return fetchUserinfo(verified, { endpoint, fetch: this.fetch, timeout: this.options.timeout ?? 5000 });
   }
 }

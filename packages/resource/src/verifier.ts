@@ -7,7 +7,7 @@
  * API, its userinfo endpoint and the `jwt-oidc/apollo` plugin all verify through this module.
  */
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { verifyJwsSignature } from './jws.js';
+import { JwsInvalid, verifyJwsSignature, type JwsFailure } from './jws.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
 
 /** Asymmetric algorithms only: an HMAC "verified" with a public key is the classic confusion. */
@@ -52,7 +52,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   const maxLength = options.maxTokenLength ?? 8192;
   return async (token) => {
     if (typeof token !== 'string' || token.length === 0) throw new BearerError('invalid_token', 'the access token is missing');
-    if (token.length > maxLength) throw new BearerError('invalid_token', 'the access token is too long');
+    if (token.length > maxLength) throw new BearerError('invalid_token', `the access token is longer than ${maxLength} characters`);
     assertCompactJws(token);
     let claims: JWTPayload;
     try {
@@ -61,15 +61,40 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       // A key source that cannot answer says nothing about the token.
       if (e instanceof IssuerUnavailableError) throw e;
       if (e instanceof BearerError) throw e;
-      throw new BearerError('invalid_token', 'the access token is invalid');
+      throw new BearerError('invalid_token', signatureFailure(e, algorithms));
     }
     const { sub, client_id: clientId, scope = '' } = claims as { sub: unknown; client_id: unknown; scope?: unknown };
     if (typeof sub !== 'string' || sub === '' || typeof clientId !== 'string' || typeof scope !== 'string') {
-      throw new BearerError('invalid_token', 'the access token is invalid');
+      throw new BearerError('invalid_token', 'the access token\'s sub, client_id or scope claim is malformed');
     }
     await options.validate?.(claims);
     return { token, sub, clientId, scopes: scope.split(' ').filter(Boolean), claims };
   };
+}
+
+/**
+ * What a client is told when the signature check fails (RFC 6750 §3.1 error_description): the
+ * check that failed, in general terms, never the token's contents. Like every description here it
+ * stays within the characters RFC 6750 §3 allows (printable ASCII without `"` and `\\`): the
+ * same text is the GraphQL error message and the `WWW-Authenticate` error_description.
+ */
+function signatureFailure(e: unknown, algorithms: readonly string[]): string {
+  const reason: JwsFailure | undefined = e instanceof JwsInvalid ? e.reason : undefined;
+  switch (reason) {
+    case 'json':
+      return 'the access token\'s header or payload is not a JSON object';
+    case 'alg':
+      return `the access token's algorithm (alg) is not one of ${algorithms.join(', ')}`;
+    case 'extension':
+      return 'the access token uses a JWS extension (crit, b64) that this server does not support';
+    case 'key':
+      return 'the access token\'s signing key does not fit its algorithm (alg)';
+    case 'signature':
+      return 'the access token\'s signature does not verify';
+  }
+  // jose's key sets: no key with the token's kid and alg (RFC 7517 §4.5), e.g. a token of another issuer.
+  if ((e as { code?: unknown } | null)?.code === 'ERR_JWKS_NO_MATCHING_KEY') return 'the access token is not signed by a published key of its issuer';
+  return 'the access token is invalid';
 }
 
 /**
@@ -80,18 +105,19 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
  * `exp: 1e308` would otherwise never expire.
  */
 function checkClaims({ header, payload }: { header: { typ?: unknown }; payload: JWTPayload }, options: AccessTokenVerifierOptions): JWTPayload {
-  const invalid = (why = 'the access token is invalid') => new BearerError('invalid_token', why);
+  const invalid = (why: string) => new BearerError('invalid_token', why);
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : '';
-  if (typ !== 'at+jwt') throw invalid();
-  for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'client_id']) if (!(claim in payload)) throw invalid();
-  if (payload.iss !== options.issuer) throw invalid();
+  if (typ !== 'at+jwt') throw invalid('the access token is not an RFC 9068 access token (typ is not at+jwt)');
+  for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'client_id']) if (!(claim in payload)) throw invalid(`the access token lacks the ${claim} claim (RFC 9068)`);
+  // Our issuer is public (discovery); the token's own claims are never echoed.
+  if (payload.iss !== options.issuer) throw invalid(`the access token's issuer is not ${options.issuer}`);
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   const ours = Array.isArray(options.audience) ? options.audience : [options.audience];
-  if (!audiences.some((a) => typeof a === 'string' && ours.includes(a))) throw invalid();
+  if (!audiences.some((a) => typeof a === 'string' && ours.includes(a))) throw invalid('the access token was issued for another audience');
   const now = (options.now?.() ?? Date.now()) / 1000;
   const tolerance = options.clockTolerance ?? 5;
   const { exp, iat, nbf } = payload;
-  if (!numericDate(exp) || !numericDate(iat) || (nbf !== undefined && !numericDate(nbf))) throw invalid();
+  if (!numericDate(exp) || !numericDate(iat) || (nbf !== undefined && !numericDate(nbf))) throw invalid('the access token\'s exp, iat or nbf is not a NumericDate (RFC 7519)');
   if (exp <= now - tolerance) throw invalid('the access token has expired');
   if (nbf !== undefined && nbf > now + tolerance) throw invalid('the access token is not valid yet');
   if (iat > now + tolerance) throw invalid('the access token was issued in the future');

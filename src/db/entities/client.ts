@@ -39,6 +39,10 @@ export class Client {
   @Property({ type: 'string', length: 2048, nullable: true })
   logoUri?: string | null;
 
+  /** The application's home page (RFC 7591 §2 `client_uri`): the "Back to" link of error pages. */
+  @Property({ type: 'string', length: 2048, nullable: true })
+  clientUri?: string | null;
+
   /** Exact redirect URIs (RFC 6749 §3.1.2; compared byte for byte). */
   @Property({ type: 'json' })
   redirectUris!: string[];

@@ -42,6 +42,9 @@ export class Client {
   @Field(() => String, { nullable: true, description: 'https URL of a logo shown on the consent page.' })
   logoUri!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'The application\'s home page (RFC 7591 client_uri): the "Back to" link of the provider\'s error pages.' })
+  clientUri!: string | null;
+
   @Field(() => Boolean, { description: 'A public client (SPA, native app): no secret, PKCE required.' })
   public!: boolean;
 
@@ -122,6 +125,9 @@ export class ClientMetadataInput {
 
   @Field(() => String, { nullable: true, description: 'https URL of a logo.' })
   logoUri?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The application\'s home page: https, or http on loopback.' })
+  clientUri?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Exact redirect URIs: https, http on loopback, or a reverse-domain app scheme.' })
   redirectUris?: string[] | null;

@@ -1,9 +1,10 @@
 /**
  * Cursor pagination in the Relay connection shape (edges, node, cursor, pageInfo). Cursors are
- * opaque: base64url of the sort key.
+ * opaque: base64url of the list's name and the sort key.
  */
 import { GraphQLError } from 'graphql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { PAGE_SIZE, pageSizeMessage } from '../page-size.js';
 
 @ObjectType({ description: 'Where a page of a connection stands (Relay).' })
 export class PageInfo {
@@ -64,23 +65,33 @@ export function connectionOf<T extends object>(Node: ClassType<T>, name: string)
   return ConnectionType;
 }
 
-export const encodeCursor = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+/**
+ * A cursor names its list and the sort key there: base64url of `<list>:<key>`. A string this API
+ * did not hand out (a typo, a cursor of another list, an id) is refused, never read as a position
+ * that silently yields an empty or wrong page.
+ */
+export const encodeCursor = (list: string, key: string): string => Buffer.from(`${list}:${key}`, 'utf8').toString('base64url');
 
-export function decodeCursor(cursor: string | null | undefined): string | undefined {
+export function decodeCursor(list: string, cursor: string | null | undefined, argument = 'after'): string | undefined {
   if (cursor === null || cursor === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]{1,700}$/.test(cursor)) throw new GraphQLError('after: not a cursor of this connection', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
-  return Buffer.from(cursor, 'base64url').toString('utf8');
+  const text = /^[A-Za-z0-9_-]{1,700}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const key = text.startsWith(`${list}:`) ? text.slice(list.length + 1) : undefined;
+  // Re-encoding must give the same string: no stray bits, no invalid UTF-8.
+  if (key === undefined || encodeCursor(list, key) !== cursor) {
+    throw new GraphQLError(`${argument}: not a cursor of this list; pass an edge's cursor or pageInfo.endCursor from an earlier page of ${list}`, { extensions: { code: 'BAD_USER_INPUT', field: argument } });
+  }
+  return key;
 }
 
-export function pageSize(first: number): number {
-  if (!Number.isInteger(first) || first < 1 || first > 100) throw new GraphQLError('first: must be 1–100', { extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+export function pageSize(first: number, argument = 'first'): number {
+  if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) throw new GraphQLError(pageSizeMessage(argument, first), { extensions: { code: 'BAD_USER_INPUT', field: argument } });
   return first;
 }
 
 /** Builds a connection from `limit + 1` fetched rows (the extra one says whether a next page exists). */
-export function toConnection<R, T>(rows: R[], limit: number, key: (row: R) => string, map: (row: R) => T): Connection<T> {
+export function toConnection<R, T>(list: string, rows: R[], limit: number, key: (row: R) => string, map: (row: R) => T): Connection<T> {
   const page = rows.slice(0, limit);
-  const edges = page.map((row) => ({ node: map(row), cursor: encodeCursor(key(row)) }));
+  const edges = page.map((row) => ({ node: map(row), cursor: encodeCursor(list, key(row)) }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > limit, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },

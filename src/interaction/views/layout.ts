@@ -2,6 +2,7 @@
  * The page shell shared by the browser views: one static stylesheet, inlined and allowed by its
  * hash, so the Content-Security-Policy needs neither 'unsafe-inline' nor any external origin.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { escapeHtml } from './html.js';
 
@@ -27,6 +28,10 @@ button.secondary{margin-top:.75rem;color:var(--text);background:transparent;bord
 .hint{margin:.25rem 0 0;font-size:.875rem;color:var(--muted)}
 .scopes{margin:0 0 .5rem;padding:0;list-style:none;border-top:1px solid var(--line)}
 .scopes li{padding:.625rem .25rem;border-bottom:1px solid var(--line)}
+.brand{display:flex;align-items:center;gap:.5rem;margin:0 0 1.25rem;font-size:.875rem;font-weight:600;color:var(--muted)}
+.brand img{width:24px;height:24px;object-fit:contain;border-radius:4px}
+.request-id{margin:1.5rem 0 0;font-size:.75rem;color:var(--muted)}
+.back{display:inline-block;margin-top:.5rem;color:var(--primary);font-weight:600}
 .scopes li.scope-danger{padding-left:.75rem;color:var(--danger);background:var(--danger-bg);border-left:4px solid var(--danger);font-weight:600}
 `;
 
@@ -71,8 +76,45 @@ function formActionSource(uri: string): string | null {
   return /^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(url.origin) ? url.origin : url.protocol;
 }
 
+/** Who runs the pages: the name (JWT_OIDC_PRODUCT_NAME) and an optional logo (JWT_OIDC_LOGO_URL). */
+export interface Brand {
+  name: string;
+  logoUrl?: string;
+}
+
+/** What the edge knows about the request a page answers; set per request by the app. */
+export interface PageContext {
+  brand?: Brand;
+  requestId?: string;
+}
+
+/**
+ * The page context of the current request. The app sets it once per request (src/app.ts), so
+ * that every page, however deep its view, shows the operator's brand and, on error pages, the
+ * request id that support can find in the logs.
+ */
+export const pageContext = new AsyncLocalStorage<PageContext>();
+
+export interface PageOptions {
+  title: string;
+  /** Safe HTML (from the `html` tag). */
+  body: string;
+  lang?: string;
+  /** An error page: shows the request id, so that a user can quote it. */
+  error?: boolean;
+  /** Override the request's page context (tests, or a page rendered outside a request). */
+  context?: PageContext;
+}
+
 /** A complete HTML5 document; `body` must already be safe HTML. */
-export function page(options: { title: string; body: string; lang?: string }): string {
+export function page(options: PageOptions): string {
+  const context = options.context ?? pageContext.getStore() ?? {};
+  const brand = context.brand;
+  const header = brand
+    ? `<p class="brand">${brand.logoUrl ? `<img src="${escapeHtml(brand.logoUrl)}" alt="" width="24" height="24">` : ''}<span>${escapeHtml(brand.name)}</span></p>\n`
+    : '';
+  const footer = options.error && context.requestId ? `\n<p class="request-id">Request id: <code>${escapeHtml(context.requestId)}</code></p>` : '';
+  const title = brand && !options.title.includes(brand.name) ? `${options.title} – ${brand.name}` : options.title;
   return `<!doctype html>
 <html lang="${escapeHtml(options.lang || 'en')}">
 <head>
@@ -81,12 +123,12 @@ export function page(options: { title: string; body: string; lang?: string }): s
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(options.title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${PAGE_CSS}</style>
 </head>
 <body>
 <main class="card">
-${options.body}
+${header}${options.body}${footer}
 </main>
 </body>
 </html>

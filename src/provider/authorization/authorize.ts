@@ -7,8 +7,9 @@ import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailabl
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import { findActiveUser } from '../../users/active-user.js';
 import { serializeCookie } from '../../http/cookies.js';
-import { errorPage } from '../../interaction/views/error.js';
+import { backTo, errorPage } from '../../interaction/views/error.js';
 import { PAGE_CSP } from '../../interaction/views/layout.js';
+import { waitInWords } from '../../util/wait-words.js';
 import { providerUrl, type ProviderContext } from '../context.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { NO_STORE, redirectResult, type HttpResult, type ProviderRequest } from '../http-result.js';
@@ -104,7 +105,7 @@ export function authorizationError(ctx: ProviderContext, e: unknown): HttpResult
     return authorizationResponse(e, { error: e.error, error_description: e.description, state: e.state, iss: ctx.issuer });
   }
   if (e instanceof UntrustedRedirectError) {
-    return htmlPage(400, errorPage({ title: 'Sign-in request not valid', message: `The application sent a request that cannot be processed (${e.description}). Please go back and try again.` }));
+    return htmlPage(400, errorPage({ title: 'Sign-in request not valid', message: `The application sent a request that cannot be processed (${e.description}). Please go back and try again.`, back: backTo(e.client) }));
   }
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'authorization request failed: database unavailable');
@@ -116,7 +117,7 @@ export function authorizationError(ctx: ProviderContext, e: unknown): HttpResult
 
 /** INTERACTION_RATE_LIMIT reached: a page, never a redirect (nothing about the request is trusted yet to be worth one). */
 export function tooManyRequests(wait: number): HttpResult {
-  return htmlPage(429, errorPage({ title: 'Too many requests', message: `Too many sign-in requests from your network. Please try again in ${wait} second(s).` }), { 'Retry-After': String(wait) });
+  return htmlPage(429, errorPage({ title: 'Too many requests', message: `Too many sign-in requests from your network. Please try again in ${waitInWords(wait)}.` }), { 'Retry-After': String(wait) });
 }
 
 /** An HTML page with its own strict policy: no script, no framing (SECURITY-CASES SE-06). */

@@ -109,15 +109,15 @@ function trustedClient(params: Params, lookup: (id: string) => RegisteredClient 
 
 function trustedRedirectUri(params: Params, client: RegisteredClient): { redirectUri: string; given: boolean } {
   if (params.duplicates.includes('redirect_uri') || params.malformed.includes('redirect_uri')) {
-    throw new UntrustedRedirectError('invalid_request', 'redirect_uri must be sent once');
+    throw new UntrustedRedirectError('invalid_request', 'redirect_uri must be sent once', client);
   }
   const given = params.get('redirect_uri');
   if (given !== undefined) {
     // Exact string comparison: no prefix, no normalisation, no wildcard (RFC 9700 §4.1.3).
-    if (!client.redirectUris.includes(given)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this client');
+    if (!client.redirectUris.includes(given)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this client', client);
     return { redirectUri: given, given: true };
   }
-  if (client.redirectUris.length !== 1) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is required');
+  if (client.redirectUris.length !== 1) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is required', client);
   return { redirectUri: client.redirectUris[0]!, given: false };
 }
 
