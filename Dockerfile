@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # jwt-oidc: build in one stage, install the production dependencies in another, and run the
-# compiled service as an unprivileged user in a third. test/integration/production-install.test.ts
+# compiled service as an unprivileged user in a third. test/e2e/production-install.test.ts
 # runs these steps without Docker (the deps and runtime stages' files, `npm ci --omit=dev`, each
 # mode through a login), so a dependency missing from package.json fails a test, not the image.
 

@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
-  // esbuild emits no decorator metadata; MikroORM and type-graphql need it (STACK.md trap 1).
+  // esbuild emits no decorator metadata, which MikroORM and type-graphql need: swc compiles instead.
   plugins: [
     swc.vite({
       jsc: {
@@ -16,7 +16,8 @@ export default defineConfig({
       },
     }),
   ],
-  // One copy of graphql for Vite-transformed code and for Node-loaded packages (trap 3).
+  // One copy of graphql for Vite-transformed code and for Node-loaded packages (two copies refuse
+  // each other's schema objects: "Cannot use GraphQLSchema from another module or realm").
   // The workspace packages from their sources, as `--conditions=jwt-oidc-source` does for
   // `npm start`; processes that tests spawn load the built packages, as users do.
   resolve: {
@@ -26,8 +27,6 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',
     // Most tests wait on sockets and PostgreSQL, not the CPU: more files at once than cores.
@@ -36,5 +35,30 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     env: { LOG_LEVEL: 'silent' },
+    // Each project starts only what its tests need, so that `npm run test:unit` (`--project
+    // unit`) neither compiles nor starts PostgreSQL. The settings above apply to all three.
+    projects: [
+      // Pure rules: no database, no build, no browser, no process of the command.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The service in-process on a real PostgreSQL (and loopback HTTP): the security rows and
+      // the fuzzing drive it like any client.
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+          globalSetup: ['test/support/setup-postgres.ts'],
+        },
+      },
+      // The built command as a child process, Chromium, the packed packages and peer libraries.
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts', 'test/packages/**/*.test.ts'],
+          globalSetup: ['test/support/setup-postgres.ts', 'test/support/setup-build.ts'],
+        },
+      },
+    ],
   },
 });

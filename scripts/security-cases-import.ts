@@ -2,7 +2,7 @@
  * Reads the security battery (a markdown file of attack rows grouped in sections A–I) and writes
  * docs/security-cases.json, the committed copy that docs/SECURITY.md and its drift test use:
  *
- *   node --import @swc-node/register/esm-register scripts/security-cases-import.ts SECURITY-CASES.md [--out FILE] [--fresh]
+ *   node --import @swc-node/register/esm-register scripts/security-cases-import.ts BATTERY.md [--out FILE] [--fresh]
  *
  * For a new row, `summary` and `expected` are drafts (the first sentence, cut at 120 characters);
  * edit them by hand. When the output exists, its `summary`, `expected` and `notApplicable` are kept
@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
   const out = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '') : fileURLToPath(new URL('../docs/security-cases.json', import.meta.url));
   const input = args.find((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
   if (!input) {
-    console.error('usage: security-cases-import.ts SECURITY-CASES.md [--out docs/security-cases.json] [--fresh]');
+    console.error('usage: security-cases-import.ts BATTERY.md [--out docs/security-cases.json] [--fresh]');
     process.exit(2);
   }
   const parsed = parseSecurityCases(await readFile(input, 'utf8'));

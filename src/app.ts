@@ -27,7 +27,7 @@ import { serviceUnavailable } from './graphql/errors.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import { fakeCallerSource, type FakeContext } from './fake/context.js';
 import { fakeRouter } from './fake/router.js';
-import { issuerPath, providerDocuments, providerRouter } from './provider/router.js';
+import { issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
 import { fastLane } from './http/fast-lane.js';
 import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
@@ -55,7 +55,7 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Largest accepted JSON body: far above any legitimate query (SECURITY-CASES GQ-07). */
+/** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
 export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer = createServer() }: AppOptions): Promise<App> {

@@ -13,8 +13,9 @@ import { ClientRegistry } from './clients/client-registry.js';
 import { systemClock } from './clock.js';
 import { startKeyManager, type KeyManager } from './keys/index.js';
 import { createProviderContext, type ProviderContext } from './provider/context.js';
-import { CLIENT_TABLES, Housekeeping } from './provider/housekeeping.js';
-import { createClientMode, type ClientMode } from './client/mode.js';
+import { Housekeeping } from './db/housekeeping.js';
+import { PROVIDER_EXPIRING_TABLES } from './provider/stores/expiring-tables.js';
+import { CLIENT_EXPIRING_TABLES, createClientMode, type ClientMode } from './client/mode.js';
 import { createFakeContext, type FakeContext } from './fake/context.js';
 import type { Logger } from './log.js';
 
@@ -71,13 +72,13 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url });
       await clients.start();
       provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients });
-      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES });
       housekeeping.start();
     }
     if (settings.type === 'client') {
       if (settings.port === 0 && settings.publicUrl === undefined) settings.publicUrl = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
       clientMode = createClientMode(settings, db, logger);
-      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_TABLES });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES });
       housekeeping.start();
     }
     if (settings.type === 'fake') {

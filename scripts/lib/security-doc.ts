@@ -510,5 +510,5 @@ Besides the rows below, fuzz tests feed the parsers and endpoints random and mal
 comes back under load, the process dies in the middle of a key rotation, an upstream provider is
 slow or silent. The answers must stay bounded (success, or 503 with \`Retry-After\` and no
 internals), nothing may be left half-written, and service must recover once the fault is gone
-(test/integration/faults.test.ts).
+(test/e2e/faults.test.ts).
 `;

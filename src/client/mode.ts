@@ -16,6 +16,9 @@ import { clientHome } from './home.js';
 
 export const CLIENT_BASE_PATH = '/openid';
 
+/** The relying party's sessions expire (`expires_at`): swept by the housekeeping (src/db/housekeeping.ts). */
+export const CLIENT_EXPIRING_TABLES = ['jwt_oidc_rp_sessions'] as const;
+
 export interface ClientMode {
   router: Router;
   /** Verifies the upstream provider's bearer tokens (audience: CLIENT_ID). */

@@ -1,6 +1,6 @@
 /**
  * What a registered redirect URI may be (RFC 6749 §3.1.2; RFC 8252 §7 for native apps;
- * SECURITY-CASES AZ-08): absolute, no fragment, no credentials, no wildcard; https, or http on a
+ * docs/SECURITY.md AZ-08): absolute, no fragment, no credentials, no wildcard; https, or http on a
  * loopback host, or a private-use scheme containing a dot (`com.example.app:/cb`). Never
  * `javascript:`, `data:`, `file:` and the like. URIs are stored and compared byte for byte.
  */

@@ -8,6 +8,7 @@
  * original name, the key in code and in a JSON config file is its camelCase form.
  */
 import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express';
+import { ASYMMETRIC_ALGORITHMS } from '@jwt-oidc/resource';
 import { z } from 'zod';
 
 export const MODES = ['provider', 'client', 'fake'] as const;
@@ -46,18 +47,11 @@ const define = <S extends z.ZodType>(d: Described<S> & { default: z.output<S> })
 /** A setting that is unset unless a source sets it. */
 const optional = <S extends z.ZodType>(d: Described<S>) => ({ ...d, default: undefined, optional: true as const });
 
-export const SIGNATURE_ALGS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-] as const;
+/**
+ * What the provider may sign with: every algorithm of @jwt-oidc/resource's table, which a
+ * resource server accepts by default. A narrower choice would be a filter of that table here.
+ */
+export const SIGNATURE_ALGS = ASYMMETRIC_ALGORITHMS;
 export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
 
 export const RESPONSE_TYPES = [

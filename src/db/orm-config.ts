@@ -47,7 +47,8 @@ export function ormConfig({ clientUrl, poolMax = 10, debug = false, log }: OrmCo
     forceUtcTimezone: true,
     // Fail loudly instead of silently starting a new context (every request has its own).
     allowGlobalContext: false,
-    // vitest and the swc loader: let MikroORM import .ts migrations (STACK.md trap 4).
+    // vitest and the swc loader: an import() inside MikroORM's own package bypasses them and
+    // cannot load the .ts migrations; one made from this file goes through them.
     dynamicImportProvider: (id: string) => import(id),
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -6,13 +6,13 @@
  * unless a client secret is configured; ID tokens from this endpoint need a `nonce`.
  * `prompt=none` signs in as the browser's last identity, or answers `login_required`.
  */
+import { htmlPage } from '../interaction/views/render.js';
 import { safeEqual } from '../util/safe-equal.js';
 import { randomBytes } from 'node:crypto';
-import { serializeCookie } from '../http/cookies.js';
-import { htmlPage } from '../provider/authorization/authorize.js';
+import { serializeCookie } from '../provider/cookies.js';
 import { authorizationResponse, defaultResponseMode, type ResponseMode } from '../provider/authorization/response.js';
 import { pageCsp } from '../interaction/views/layout.js';
-import type { HttpResult, ProviderRequest } from '../provider/http-result.js';
+import { type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams, type Params } from '../provider/params.js';
 import { isAllowedRedirect, type FakeContext } from './context.js';
 import { IdentityError, identityFromForm, type FakeIdentity } from './identity.js';

@@ -3,8 +3,8 @@
  * identity (so `prompt=none` answers `login_required`), then returns to
  * `post_logout_redirect_uri` with `state` when it is on an allowed origin, else shows a page.
  */
-import { serializeCookie } from '../http/cookies.js';
-import { htmlPage } from '../provider/authorization/authorize.js';
+import { htmlPage } from '../interaction/views/render.js';
+import { serializeCookie } from '../provider/cookies.js';
 import { redirectResult, withQuery, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams } from '../provider/params.js';
 import { IDENTITY_COOKIE } from './authorize.js';

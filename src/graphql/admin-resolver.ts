@@ -1,5 +1,5 @@
 /**
- * Administration over GraphQL (DESIGN §5): users, clients, grants, sessions and signing keys,
+ * Administration over GraphQL (README "GraphQL"): users, clients, grants, sessions and signing keys,
  * everything the original did in the Django admin and more. Every resolver checks the caller is
  * an administrator before it reads or writes anything; every field of the admin types checks it
  * again (@Authorized on the types), so no path reaches admin data without it.

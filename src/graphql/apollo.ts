@@ -1,5 +1,5 @@
 /**
- * The Apollo Server of `/graphql`, hardened from the start (DESIGN §5, SECURITY-CASES §H):
+ * The Apollo Server of `/graphql`, hardened from the start (docs/SECURITY.md section H):
  * depth, alias, cost, token and directive limits; CSRF prevention; no HTTP batching; no field
  * suggestions; masked errors; introspection only when enabled. Apollo 5 keys several of these to
  * NODE_ENV, so every one is set explicitly here. Apollo's own landing page (which loads its
@@ -12,8 +12,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { BREAK, GraphQLError, visit, type ASTVisitor, type DocumentNode, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { GraphQLContext } from './context.js';
 import type { Clock } from '../clock.js';
-import { maskError } from './errors.js';
-import { DATABASE_RETRY_AFTER } from '../db/unavailable.js';
+import { maskError, serviceUnavailable } from './errors.js';
 import { rateLimitPlugin } from './rate-limit.js';
 import { QUERY_LIMITS, queryLimitRules } from './query-limits.js';
 import { auditMutationsPlugin } from './audit-plugin.js';
@@ -30,7 +29,7 @@ export interface ApolloOptions {
   clock: Clock;
 }
 
-/** Limits against abusive queries (SECURITY-CASES GQ-03, GQ-04, GQ-07): see query-limits.ts. */
+/** Limits against abusive queries (docs/SECURITY.md GQ-03, GQ-04, GQ-07): see query-limits.ts. */
 export { QUERY_LIMITS };
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
@@ -139,8 +138,9 @@ function unstorableIn(value: unknown): boolean {
 }
 
 /**
- * A request that failed because the database is unavailable is an HTTP 503 with `Retry-After`,
- * so that clients and load balancers retry instead of reporting a bug.
+ * A request that failed because the database is unavailable gets the HTTP head of
+ * `serviceUnavailable()` (errors.ts): an operation's errors reach `maskError` only after the
+ * status is set, so their SERVICE_UNAVAILABLE code decides it here.
  */
 function unavailableStatus(): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -149,8 +149,9 @@ function unavailableStatus(): ApolloServerPlugin<GraphQLContext> {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           if (!response.body.singleResult.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
-          response.http.status = 503;
-          response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER));
+          const { status, headers } = serviceUnavailable().extensions.http;
+          response.http.status = status;
+          for (const [name, value] of headers) response.http.headers.set(name, value);
         },
       };
     },

@@ -1,6 +1,6 @@
 /**
  * Who is calling the GraphQL API, and what they may do. The token comes from the Authorization
- * header only (RFC 6750 §2.1; a token in the URL is refused, SECURITY-CASES BR-05); a bad token
+ * header only (RFC 6750 §2.1; a token in the URL is refused, docs/SECURITY.md BR-05); a bad token
  * is an HTTP 401 with a `WWW-Authenticate` challenge; no token is an anonymous caller. Admin
  * rights are checked on every field of admin types (`@Authorized`) and again by each admin
  * resolver before it reads or writes anything (GQ-12, GQ-13).
@@ -10,7 +10,7 @@ import type { AuthChecker } from 'type-graphql';
 import type { ProviderContext } from '../provider/context.js';
 import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
 import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';
-import { bearerFromHeader, BearerError } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError } from '@jwt-oidc/resource';
 import type { Auth, GraphQLContext } from './context.js';
 import { audit } from '../audit.js';
 
@@ -23,8 +23,7 @@ export interface AuthRequest {
 
 export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string): Promise<Auth | null> {
   try {
-    if (Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
-    const token = bearerFromHeader(req.header('authorization'));
+    const token = bearerFromRequest(req.header('authorization'), req.query);
     if (token === undefined) return null;
     if (!provider) throw new BearerError('invalid_token', 'this server accepts no bearer tokens');
     const verified = await provider.verifyAccessToken(token);

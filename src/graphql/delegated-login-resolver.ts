@@ -1,5 +1,5 @@
 /**
- * Delegated login (the original's LOGIN_URL, DESIGN §4.4): the provider sends the browser to the
+ * Delegated login (LOGIN_URL, README "The provider"): the provider sends the browser to the
  * login app with a `login_challenge`; the app reads the request with `loginRequest`, authenticates
  * the user its own way, and answers with `acceptLoginRequest` or `rejectLoginRequest`, each
  * returning where to send the browser next. Challenges live 10 minutes and are answered once.

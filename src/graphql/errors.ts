@@ -1,7 +1,7 @@
 /**
  * The GraphQL edge of the error family: what a client may see. Errors we raise on purpose carry
  * a known `extensions.code` and pass; anything else (a database failure, a bug) becomes a generic
- * INTERNAL_SERVER_ERROR with no stack, SQL or driver text (SECURITY-CASES GQ-16), and is logged
+ * INTERNAL_SERVER_ERROR with no stack, SQL or driver text (docs/SECURITY.md GQ-16), and is logged
  * in full on the server instead.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -30,7 +30,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   const code = formatted.extensions?.code;
   // The database is down or restarting: worth a retry, not a bug report.
   if (code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error)) {
-    return { message: 'The service is temporarily unavailable; try again shortly.', locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER } };
+    const { message, extensions } = serviceUnavailable();
+    return { message, locations: formatted.locations, path: formatted.path, extensions: { code: extensions.code, retryAfter: extensions.retryAfter } };
   }
   // A query refused for its shape or page size: BAD_USER_INPUT and our message (query-limits.ts).
   const input = requestInputError(formatted, error);
@@ -79,9 +80,20 @@ function clientRefusal(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-/** The error a request gets when its context cannot be built because the database is down. */
-export function serviceUnavailable(): GraphQLError {
+/** A GraphQLError whose extensions say how to answer it: the client's part and the HTTP head. */
+export interface ServiceUnavailable extends GraphQLError {
+  readonly extensions: { code: 'SERVICE_UNAVAILABLE'; retryAfter: number; http: { status: number; headers: Map<string, string> } };
+}
+
+/**
+ * The GraphQL edge's one answer while the database cannot be reached (src/db/unavailable.ts tells
+ * when): SERVICE_UNAVAILABLE with `retryAfter` for the client, and HTTP 503 with `Retry-After`
+ * (RFC 9110 §15.6.4, §10.2.3) so that clients and load balancers retry. Apollo Server answers an
+ * error thrown while the context is built with its `extensions.http`; `maskError` and the status
+ * plugin of apollo.ts give errors of operations the same answer.
+ */
+export function serviceUnavailable(): ServiceUnavailable {
   return new GraphQLError('The service is temporarily unavailable; try again shortly.', {
-    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER)]]) } },
-  });
+    extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER, http: { status: 503, headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER)]]) } },
+  }) as ServiceUnavailable;
 }

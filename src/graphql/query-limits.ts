@@ -1,5 +1,5 @@
 /**
- * The limits on a query's shape (SECURITY-CASES GQ-03, GQ-04, GQ-07) and how a refused query is
+ * The limits on a query's shape (docs/SECURITY.md GQ-03, GQ-04, GQ-07) and how a refused query is
  * told: BAD_USER_INPUT, HTTP 400, a message that names the limit, what the query has, and what to
  * change; never graphql-armor's "Syntax Error: …" (the query is well-formed) and never the
  * internals of the check. Page sizes given as literals are checked here too: graphql-armor

@@ -1,7 +1,7 @@
 /**
  * Rate limiting of the GraphQL API by what an operation does, not by HTTP requests: each root
  * field counts, every alias of it too, so a hundred aliased attempts in one request count a
- * hundred times (SECURITY-CASES GQ-18; RFC 6819 §4.4.3.6). Per caller: the token's subject and
+ * hundred times (docs/SECURITY.md GQ-18; RFC 6819 §4.4.3.6). Per caller: the token's subject and
  * client, or the address of an anonymous caller. Checked in `didResolveOperation`, before any
  * resolver runs.
  */

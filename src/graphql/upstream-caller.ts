@@ -7,7 +7,7 @@
 import type { Request } from 'express';
 import type { LocalUser, UserStore } from '../client/user-store.js';
 import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';
-import { bearerFromHeader, BearerError, type RemoteIssuer } from '@jwt-oidc/resource';
+import { bearerFromRequest, type RemoteIssuer } from '@jwt-oidc/resource';
 import type { Settings } from '../config/load.js';
 
 /** The caller of a client-mode request. */
@@ -34,8 +34,7 @@ export interface CallerSource {
 export async function upstreamCaller(req: Request, mode: CallerSource, settings: Settings): Promise<UpstreamCaller | null> {
   let token: string | undefined;
   try {
-    if (Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
-    token = bearerFromHeader(req.get('authorization'));
+    token = bearerFromRequest(req.get('authorization'), req.query);
     if (token !== undefined) {
       const v = await mode.upstream.verify(token);
       // Access tokens rarely carry profile claims: an identifier they lack is read from userinfo.

@@ -3,9 +3,10 @@
  * to an HttpResult; these helpers adapt a request, send the result byte for byte, and add CORS.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { parseCookies } from './cookies.js';
-import { corsHeaders, type CorsPolicy } from '../provider/cors.js';
+import { parseCookies } from '../provider/cookies.js';
+import { corsHeaders, type CorsPolicy } from './cors.js';
 import type { HttpResult, ProviderRequest } from '../provider/http-result.js';
+import { renderPage } from '../interaction/views/render.js';
 
 /** CORS headers on every response of the route, and the answer to preflights. */
 export function withCors(policy: CorsPolicy) {
@@ -41,8 +42,15 @@ export function toProviderRequest(req: Request): ProviderRequest {
   };
 }
 
-/** Sends exactly the given headers and body (Express would append a charset to some types). */
+/**
+ * Sends exactly the given headers and body (Express would append a charset to some types); a
+ * page view is drawn here, with its policy unless the result names one.
+ */
 export function send(res: Response, result: HttpResult): void {
+  if (result.page && result.body === undefined) {
+    const drawn = renderPage(result.page);
+    result = { ...result, headers: { 'Content-Security-Policy': drawn.csp, ...result.headers }, body: drawn.html };
+  }
   res.status(result.status);
   for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
   if (result.setCookies?.length) res.append('Set-Cookie', result.setCookies);

@@ -3,9 +3,9 @@
  * answer with a status but never a stack trace or an internal message (those go to the log).
  */
 import type { NextFunction, Request, Response } from 'express';
-import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
-
-export const UNAVAILABLE_BODY = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly.' } as const;
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { databaseUnavailable } from '../provider/unavailable.js';
+import { send } from './endpoint.js';
 
 export function notFound(_req: Request, res: Response): void {
   res.status(404).json({ error: 'not_found', error_description: 'No such endpoint.' });
@@ -32,7 +32,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   if (isDatabaseUnavailable(err)) {
     req.log?.warn({ err }, 'database unavailable');
     if (res.headersSent) return void res.destroy();
-    res.status(503).set({ 'Cache-Control': 'no-store', 'Retry-After': String(DATABASE_RETRY_AFTER) }).json(UNAVAILABLE_BODY);
+    send(res, databaseUnavailable('json'));
     return;
   }
   const e = err as HttpishError;

@@ -3,6 +3,7 @@
  * can serve (the database answers). A not-ready answer carries `Retry-After`.
  */
 import { Router } from 'express';
+import { DATABASE_RETRY_AFTER } from '../db/unavailable.js';
 
 export interface HealthOptions {
   /** Whether the database answers; never throws. */
@@ -22,7 +23,7 @@ export function healthRouter({ databaseReady, stopping }: HealthOptions): Router
     if (database) {
       res.json({ status: 'ready', checks: { database: 'ok' } });
     } else {
-      res.status(503).set('Retry-After', '5').json({ status: 'unavailable', checks: { database: stopping() ? 'stopping' : 'unavailable' } });
+      res.status(503).set('Retry-After', String(DATABASE_RETRY_AFTER)).json({ status: 'unavailable', checks: { database: stopping() ? 'stopping' : 'unavailable' } });
     }
   });
   return router;

@@ -2,7 +2,7 @@
  * A request id for every request (from `X-Request-Id` when it is sane, else a fresh UUID),
  * echoed in the response and attached to a child logger; one log line per finished request.
  * Only the path is logged, never the query string: codes and tokens travel there
- * (RFC 6750 §5.3, SECURITY-CASES BR-05).
+ * (RFC 6750 §5.3, docs/SECURITY.md BR-05).
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';

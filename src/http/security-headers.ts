@@ -1,7 +1,7 @@
 /**
  * Security headers for every response (helmet), with a strict CSP: the API serves JSON, and the
  * few HTML pages set their own nonce-based policy. Framing is refused everywhere
- * (RFC 6749 §10.13 clickjacking; SECURITY-CASES SE-06).
+ * (RFC 6749 §10.13 clickjacking; docs/SECURITY.md SE-06).
  */
 import helmet from 'helmet';
 

@@ -1,27 +1,29 @@
 /**
- * The built-in pages of an interaction (DESIGN §4.4): login, account selection, consent, and the
+ * The built-in pages of an interaction (OIDC Core §3.1.2.3 authentication, §3.1.2.4 consent):
+ * login, account selection, consent, and the
  * resumption after a delegated login. Each form post must come from the browser that started the
  * interaction (its cookie) with the form's CSRF token; logins are throttled per account and per
  * address, answer alike for unknown users and wrong passwords, and start a session with a fresh
- * id; every post ends in a 303 (SECURITY-CASES SE-01…SE-07).
+ * id; every post ends in a 303 (docs/SECURITY.md SE-01…SE-07).
  */
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
-import { serializeCookie } from '../http/cookies.js';
-import { authorizationError, htmlPage, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
+import { serializeCookie } from '../provider/cookies.js';
+import { authorizationError, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
 import { completeAuthorization, type LoginFacts } from '../provider/authorization/complete.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../provider/authorization/request.js';
 import { grantableScopes } from '../provider/authorization/scopes.js';
 import { providerUrl, type ProviderContext } from '../provider/context.js';
 import { OAuthError } from '../provider/errors.js';
-import { redirectResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
+import { backTo, redirectResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams } from '../provider/params.js';
 import type { PendingInteraction } from '../provider/stores/interaction-store.js';
 import type { ProviderSession } from '../provider/stores/session-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
-import { backTo, errorPage } from './views/error.js';
+import { errorPage } from './views/error.js';
+import { htmlPage } from './views/render.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
 import { waitInWords } from '../util/wait-words.js';

@@ -432,7 +432,7 @@ export class KeyManager {
   }
 }
 
-/** Only the public members of a JWK, whatever was stored (SECURITY-CASES JW-01). */
+/** Only the public members of a JWK, whatever was stored (docs/SECURITY.md JW-01). */
 function publicMembers(jwk: Record<string, string>): Record<string, string> {
   const allowed = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
   return Object.fromEntries(allowed.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]!]));

@@ -1,14 +1,19 @@
 /**
  * The provider's own access tokens, verified as any resource server would (@jwt-oidc/resource) and then
  * checked for life: the client still registered, the grant not revoked, the user still there and
- * active (SECURITY-CASES UI-03, UI-05, BR-01…BR-04). Used by userinfo and the GraphQL API.
+ * active (docs/SECURITY.md UI-03, UI-05, BR-01…BR-04). Used by userinfo and the GraphQL API.
  */
 import { findActiveUser } from '../users/active-user.js';
 import type { User } from '../db/entities/user.js';
 import { BearerError, createAccessTokenVerifier, type VerifiedAccessToken } from '@jwt-oidc/resource';
 import type { JWTVerifyGetKey } from 'jose';
 import { KeyUnavailableError } from '../keys/errors.js';
-import type { ProviderContext } from './context.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ClientRegistry } from '../clients/client-registry.js';
+import type { Clock } from '../clock.js';
+import type { Settings } from '../config/load.js';
+import type { KeyManager } from '../keys/key-manager.js';
+import type { GrantStore } from './stores/grant-store.js';
 
 export interface ProviderAccessToken extends VerifiedAccessToken {
   /** The user's grant; absent for client_credentials tokens (sub is then the client). */
@@ -22,7 +27,18 @@ const CLOCK_TOLERANCE = 5;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'keys' | 'clock' | 'clients' | 'grants' | 'orm' | 'settings'>): (token: string) => Promise<ProviderAccessToken> {
+/** What verifying this provider's access tokens needs: its keys, clients, grants and users. */
+export interface AccessTokenVerifierDeps {
+  issuer: string;
+  keys: Pick<KeyManager, 'getKey'>;
+  clock: Clock;
+  clients: Pick<ClientRegistry, 'get'>;
+  grants: Pick<GrantStore, 'isAccessTokenRevoked' | 'isActive'>;
+  orm: MikroORM;
+  settings: Pick<Settings, 'jwtAccessTokenExpirationTime'>;
+}
+
+export function providerTokenVerifier(ctx: AccessTokenVerifierDeps): (token: string) => Promise<ProviderAccessToken> {
   const verify = createAccessTokenVerifier({
     issuer: ctx.issuer,
     audience: ctx.issuer,
@@ -54,7 +70,7 @@ export function providerTokenVerifier(ctx: Pick<ProviderContext, 'issuer' | 'key
  * Our key set, whose miss (a kid we never published, or one long deleted) is told to the client as
  * such: RFC 6750 §3.1 invalid_token, naming the failed check and nothing of the token.
  */
-function ownKeys(getKey: ProviderContext['keys']['getKey']): JWTVerifyGetKey {
+function ownKeys(getKey: KeyManager['getKey']): JWTVerifyGetKey {
   return (header) => {
     try {
       return getKey(header);

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Settings } from '../config/load.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { Logger } from '../log.js';
-import { cookieName } from '../http/cookies.js';
+import { cookieName } from './cookies.js';
 import { FailureThrottle } from '../util/failure-throttle.js';
 import { SharedThrottle } from './throttle/shared-throttle.js';
 import { providerTokenVerifier, type ProviderAccessToken } from './access-token.js';

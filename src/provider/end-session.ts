@@ -4,21 +4,19 @@
  * subject is the one logged in, and a `post_logout_redirect_uri` registered for that client,
  * compared exactly — logs out at once and returns to the client with `state`. Anything less
  * shows a confirmation page (POST with a CSRF token) and never redirects anywhere
- * (SECURITY-CASES SE-08…SE-13). The whole provider session ends, as RP-Initiated Logout 1.0 §2
+ * (docs/SECURITY.md SE-08…SE-13). The whole provider session ends, as RP-Initiated Logout 1.0 §2
  * says, unless the client opted out (`logout_all` false: only its grants end); the pages say
  * which. Back-channel logout tells the clients.
  */
 import type { RegisteredClient } from '../clients/client-registry.js';
-import { serializeCookie } from '../http/cookies.js';
-import { errorPage } from '../interaction/views/error.js';
-import { loggedOutPage, logoutConfirmPage, type LogoutScope } from '../interaction/views/logout.js';
-import { htmlPage, tooManyRequests } from './authorization/authorize.js';
+import { serializeCookie } from './cookies.js';
+import { tooManyRequests } from './authorization/authorize.js';
 import { overLimit } from './authorization/limits.js';
 import { spendInteraction } from './throttle/login-keys.js';
 import { verifyIdTokenHint } from './authorization/hints.js';
 import { notifyBackchannel } from './backchannel.js';
 import { providerUrl, type ProviderContext } from './context.js';
-import { redirectResult, withQuery, type HttpResult, type ProviderRequest } from './http-result.js';
+import { pageResult, redirectResult, type LogoutScope, withQuery, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
 import type { ProviderSession } from './stores/session-store.js';
 import { audit } from '../audit.js';
@@ -41,7 +39,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
     const long = overLimit({ state: params.get('state'), logout_hint: params.get('logout_hint'), ui_locales: params.get('ui_locales'), redirect_uri: params.get('post_logout_redirect_uri') });
     if (long) throw new Error(`${long} is too long`);
   } catch {
-    return htmlPage(400, errorPage({ title: 'Sign-out request not valid', message: 'The application sent a request that cannot be processed.' }));
+    return pageResult(400, { view: 'error', title: 'Sign-out request not valid', message: 'The application sent a request that cannot be processed.' });
   }
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   const hintToken = params.get('id_token_hint');
@@ -56,7 +54,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   if (verified) {
     const cookies = await logout(ctx, session, client);
     const target = registered ? withQuery(uri!, { state: params.get('state') }) : undefined;
-    return target ? redirectResult(target, cookies) : htmlPage(200, loggedOutPage({ signedOut: true, scope: scopeOf(client) }), {}, cookies);
+    return target ? redirectResult(target, cookies) : pageResult(200, { view: 'logged-out', signedOut: true, scope: scopeOf(client) }, {}, cookies);
   }
 
   // Cannot be verified: ask the user, in this browser, with a CSRF token; no redirect.
@@ -73,7 +71,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const action = `${providerUrl(ctx, END_SESSION_CONFIRM_PATH)}?uid=${uid}`;
   const named = request.clientId ? client : undefined;
-  return htmlPage(200, logoutConfirmPage({ action, csrfToken, clientName: named?.name, scope: scopeOf(named) }), {}, [cookie]);
+  return pageResult(200, { view: 'logout-confirm', action, csrfToken, clientName: named?.name, scope: scopeOf(named) }, {}, [cookie]);
 }
 
 /** POST /session/end/confirm — the user's answer on the confirmation page. */
@@ -83,16 +81,16 @@ export async function confirmEndSession(ctx: ProviderContext, req: ProviderReque
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('xsrf') ?? '');
   const request = interaction?.request as unknown as LogoutRequest | undefined;
   if (!interaction || request?.kind !== 'logout' || !(await ctx.interactions.finish(uid))) {
-    return htmlPage(400, errorPage({ title: 'Sign-out not confirmed', message: 'This sign-out request is not valid (invalid_request). You are still signed in.' }));
+    return pageResult(400, { view: 'error', title: 'Sign-out not confirmed', message: 'This sign-out request is not valid (invalid_request). You are still signed in.' });
   }
-  if (form.get('logout') !== 'yes') return htmlPage(200, loggedOutPage({ signedOut: false }));
+  if (form.get('logout') !== 'yes') return pageResult(200, { view: 'logged-out', signedOut: false });
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   const client = request.clientId ? ctx.clients.get(request.clientId) : undefined;
   const cookies = await logout(ctx, session, client);
   if (request.postLogoutRedirectUri && client?.postLogoutRedirectUris.includes(request.postLogoutRedirectUri)) {
     return redirectResult(withQuery(request.postLogoutRedirectUri, { state: request.state ?? undefined }), cookies);
   }
-  return htmlPage(200, loggedOutPage({ signedOut: true, scope: scopeOf(client) }), {}, cookies);
+  return pageResult(200, { view: 'logged-out', signedOut: true, scope: scopeOf(client) }, {}, cookies);
 }
 
 /** What `logout` ends for this client: the whole session unless the client opted out (`logout_all` false). */

@@ -64,7 +64,7 @@ export class OAuthError extends Error {
 
 /**
  * An authorization request whose client or redirect_uri cannot be trusted: answered with an
- * error page, never a redirect (RFC 6749 §4.1.2.1; SECURITY-CASES AZ-01, AZ-11).
+ * error page, never a redirect (RFC 6749 §4.1.2.1; docs/SECURITY.md AZ-01, AZ-11).
  */
 export class UntrustedRedirectError extends OAuthError {
   /** The client, when it is known: its error page links back to its home page, never to the untrusted URI. */

@@ -2,7 +2,7 @@
  * Token introspection (RFC 7662) for authenticated clients. A token is described only to the
  * client it was issued to (or, for an access token, a client among its audiences); everything
  * expired, revoked, foreign or unknown is `{"active": false}` and nothing else (RFC 7662 §2.2;
- * SECURITY-CASES IN-01, IN-02).
+ * docs/SECURITY.md IN-01, IN-02).
  */
 import { findActiveUser } from '../users/active-user.js';
 import type { ProviderContext } from './context.js';
@@ -21,7 +21,7 @@ export async function introspectionEndpoint(ctx: ProviderContext, req: ProviderR
     const params = readParams(req.body);
     requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
     const { client, method } = authenticateClient(ctx, req, params);
-    // A public client's id is no secret: it could scan tokens (RFC 7662 §4; SECURITY-CASES IN-01).
+    // A public client's id is no secret: it could scan tokens (RFC 7662 §4; docs/SECURITY.md IN-01).
     if (method === 'none' || client.isPublic) throw invalidClient('introspection requires client authentication with a secret');
     const token = params.get('token');
     if (!token) throw invalidRequest('token is missing');

@@ -2,7 +2,7 @@
  * Request parameters as protocol code sees them: single strings. A parameter sent twice is an
  * error (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once"); arrays and objects from
  * a permissive parser (`client_id[]=…`, `{"$gt": ""}`) are refused before any lookup
- * (SECURITY-CASES AZ-15, AZ-16), and so are values with a NUL character, which no protocol
+ * (docs/SECURITY.md AZ-15, AZ-16), and so are values with a NUL character, which no protocol
  * value has and PostgreSQL can neither store nor take as a query parameter.
  */
 import { invalidRequest } from './errors.js';

@@ -2,7 +2,7 @@
  * Token revocation (RFC 7009). The client authenticates as at the token endpoint; it may revoke
  * only its own tokens. A refresh token takes its whole grant with it (and so every access token
  * of the grant); an access token is remembered as revoked by its `jti` until it expires. Unknown
- * tokens get the same empty 200 (RFC 7009 §2.2; SECURITY-CASES RV-01).
+ * tokens get the same empty 200 (RFC 7009 §2.2; docs/SECURITY.md RV-01).
  */
 import type { ProviderContext } from './context.js';
 import { OAuthError, invalidRequest } from './errors.js';

@@ -21,7 +21,7 @@ export interface AccessTokenInput {
   sub: string;
   clientId: string;
   scope: string;
-  /** Extra audiences of the client (DESIGN §4.2); the issuer (userinfo, GraphQL) is always one. */
+  /** Extra audiences of the client (`--audience`, README "The provider"); the issuer (userinfo, GraphQL) is always one. */
   audiences?: readonly string[];
   /** The grant whose revocation ends this token; absent for client_credentials. */
   grantId?: string;

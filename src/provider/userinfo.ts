@@ -2,15 +2,15 @@
  * The UserInfo endpoint (OIDC Core §5.3), GET and POST. The bearer token comes in the
  * Authorization header or, with POST, in the form body, and only one of the two (RFC 6750 §2);
  * never in the query. Errors are RFC 6750 §3 challenges. Only tokens of a user with the `openid`
- * scope get claims (SECURITY-CASES UI-01…UI-05).
+ * scope get claims (docs/SECURITY.md UI-01…UI-05).
  */
-import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../db/unavailable.js';
-import { UNAVAILABLE_BODY } from '../http/errors.js';
-import { bearerFromHeader, BearerError, requireScopes } from '@jwt-oidc/resource';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { bearerFromHeader, BearerError, requireScopes, tokenInQuery } from '@jwt-oidc/resource';
 import { userinfoClaims } from './claims.js';
 import type { ProviderContext } from './context.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams } from './params.js';
+import { databaseUnavailable } from './unavailable.js';
 
 export async function userinfoEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   try {
@@ -29,7 +29,7 @@ export function bearerToken(req: ProviderRequest): string {
   const form = req.method === 'POST' ? readParams(req.body) : undefined;
   // Present counts, empty or not: `access_token=` in the body is a second method too.
   const inBody = form !== undefined && Object.hasOwn(req.body ?? {}, 'access_token') ? (form.get('access_token') ?? '') : undefined;
-  const inQuery = Object.hasOwn(req.query, 'access_token');
+  const inQuery = tokenInQuery(req.query);
   if ([header !== undefined, inBody !== undefined, inQuery].filter(Boolean).length > 1) throw new BearerError('invalid_request', 'send the access token one way only');
   if (inQuery) throw new BearerError('invalid_token', 'access tokens are not accepted in the query string');
   if (inBody !== undefined) {
@@ -44,7 +44,7 @@ export function bearerToken(req: ProviderRequest): string {
 export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'userinfo request failed: database unavailable');
-    return jsonResult(503, UNAVAILABLE_BODY, { 'Retry-After': String(DATABASE_RETRY_AFTER) });
+    return databaseUnavailable('json');
   }
   if (!(e instanceof BearerError)) {
     ctx.logger.error({ err: e }, 'userinfo request failed');

@@ -166,7 +166,7 @@ export class UserService {
 
   /**
    * A new password ends every session and grant of the user, so that whoever knew the old one
-   * loses access (RFC 9700 §4.14.2; SECURITY-CASES TK-21).
+   * loses access (RFC 9700 §4.14.2; docs/SECURITY.md TK-21).
    */
   async setPassword(ref: UserRef, newPassword: string | null): Promise<User> {
     const hash = newPassword === null ? null : await hashPassword(parse(z.object({ password }), { password: newPassword }).password);

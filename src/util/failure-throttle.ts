@@ -1,6 +1,6 @@
 /**
  * Counting failures per key (a username, a client id, an address) in a sliding window, to slow
- * down guessing (RFC 6819 §4.4.3.6, §5.1.4.2.3; SECURITY-CASES SE-04, TK-13), and request rates
+ * down guessing (RFC 6819 §4.4.3.6, §5.1.4.2.3; docs/SECURITY.md SE-04, TK-13), and request rates
  * (TOKEN_RATE_LIMIT, GRAPHQL_RATE_LIMIT). Kept in memory, per instance; the provider's failure
  * throttles also record each failure in PostgreSQL and raise this count to what every instance
  * saw (`atLeast`). The number of tracked keys is capped, oldest first, so a flood of random keys

@@ -3,7 +3,7 @@
  * resource server (test/e2e/fixtures/apollo-server.mjs, a child `node` process importing the
  * package by name, Apollo Server 5 on Express 5) on a real loopback port, trusting tokens of
  *   - our provider (discovery, JWKS, userinfo, key rotation),
- *   - JWKS servers run here with keys we hold, to forge any token (SECURITY-CASES JW rows for the
+ *   - JWKS servers run here with keys we hold, to forge any token (docs/SECURITY.md JW rows for the
  *     "API bearer" consumer), to count JWKS fetches (JW-20, JW-21), and to take the issuer away
  *     (503, not 401),
  *   - oidc-provider 9 issuing RFC 9068 JWT access tokens by resource indicator.
@@ -615,7 +615,7 @@ describe('a code-first schema (type-graphql) with the package imported by name, 
   });
 });
 
-describe('SECURITY-CASES JW rows with tokens of our provider', () => {
+describe('docs/SECURITY.md JW rows with tokens of our provider', () => {
   /** A payload the API would accept, from a real token. */
   let good: string;
   let providerJwks: JWK[];
@@ -716,7 +716,7 @@ describe('SECURITY-CASES JW rows with tokens of our provider', () => {
   });
 });
 
-describe('SECURITY-CASES JW rows with keys we hold (a JWKS server of ours, FORGED_ISSUER)', () => {
+describe('docs/SECURITY.md JW rows with keys we hold (a JWKS server of ours, FORGED_ISSUER)', () => {
   it('controls: a well-formed token is accepted, typ at+jwt in any case, application/ prefix too (BR-03)', async () => {
     for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt']) {
       const r = await gql('a', '{ whoami { sub } }', { token: forge(keys.a, {}, { typ }) });
@@ -800,7 +800,7 @@ describe('SECURITY-CASES JW rows with keys we hold (a JWKS server of ours, FORGE
 
   // BUG (packages/resource/src/verifier.ts): jose accepts any finite number as exp, and the remote
   // verifier sets no maximum lifetime, so exp = 1e308 lives forever (and sits in the LRU with an
-  // expiry of Infinity). SECURITY-CASES JW-13 says reject. Marked `fails` until fixed.
+  // expiry of Infinity). docs/SECURITY.md JW-13 says reject. Marked `fails` until fixed.
   it('JW-13: exp = 1e308 is 401', async () => {
     expectInvalidToken(await gql('a', '{ hello }', { token: forge(keys.a, { exp: 1e308 }) }));
   });

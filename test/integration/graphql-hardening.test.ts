@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES §H rows that apply to the GraphQL endpoint itself, over real HTTP, against a
+ * The docs/SECURITY.md section H rows that apply to the GraphQL endpoint itself, over real HTTP, against a
  * production-configured and a development-configured server.
  */
 import { GraphQLError } from 'graphql';

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES section A, the OP authorization endpoint: AZ-01 … AZ-19 (AZ-03, AZ-04, AZ-07
+ * docs/SECURITY.md section A, the OP authorization endpoint: AZ-01 … AZ-19 (AZ-03, AZ-04, AZ-07
  * are not rows of this battery). A request whose client or redirect_uri cannot be trusted gets a
  * 400 HTML page and never a redirect; a later error goes back to the registered URI with
  * `error`, `state` and `iss` (RFC 9207); neither writes to the database (∅DB).

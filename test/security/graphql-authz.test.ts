@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES sections G and H at the GraphQL API, over real HTTP against a real provider:
+ * docs/SECURITY.md sections G and H at the GraphQL API, over real HTTP against a real provider:
  * who may call what (GQ-12…GQ-15, an authorization matrix over every admin operation), errors
  * and injection (GQ-16, GQ-17), the rate limit (GQ-18), GET mutations and CORS (GQ-10, GQ-11),
  * bearer validation (BR-01…BR-06) and the JWT attack rows (JW-02…JW-19) against `/graphql`.

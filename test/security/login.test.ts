@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES section I, rows SE-01…SE-07: the provider's browser session and its login and
+ * docs/SECURITY.md section I, rows SE-01…SE-07: the provider's browser session and its login and
  * consent pages. Session fixation, cookie attributes, login/consent CSRF and interaction swaps,
  * brute-force throttling, no account enumeration, no framing, and 303 after every credentials POST.
  */

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES JW-23, server-side request forgery through the provider's outbound fetches. The
+ * docs/SECURITY.md JW-23, server-side request forgery through the provider's outbound fetches. The
  * row applies to a provider that fetches a client's `jwks_uri`, `request_uri` or
  * `sector_identifier_uri`; this one fetches none of them (no request objects, no client
  * assertions, public subjects only, no dynamic registration). These tests hold it to that: every

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES, the relying-party side (`oidcClient` from `@jwt-oidc/express`, on openid-client):
+ * docs/SECURITY.md, the relying-party side (`oidcClient` from `@jwt-oidc/express`, on openid-client):
  * rows CB-01 … CB-14, ID-01 … ID-10 and the JW rows that apply to an ID token at the callback.
  *
  * The provider here is HOSTILE: a small `node:http` server on loopback that this file controls

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES section B, the OP token endpoint: rows TK-01 … TK-22 (TK-10 and TK-11 do not
+ * docs/SECURITY.md section B, the OP token endpoint: rows TK-01 … TK-22 (TK-10 and TK-11 do not
  * exist). Every attack runs over real HTTP against a provider on loopback with its own database.
  * Where a row says ∅DB, the database is compared before and after the request; where it says
  * "introspection → active:false" (the provider has no introspection endpoint yet), the access
@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientService } from '../../src/clients/client-service.js';
+import { ManualClock } from '../../src/clock.js';
 import { UserService } from '../../src/users/user-service.js';
 import { CookieJar, expectNothingPersisted, login, pkcePair, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 import { query } from '../support/database.js';
@@ -200,11 +201,13 @@ describe('TK-04 redirect_uri at the token endpoint', () => {
 });
 
 describe('TK-05 expired code', () => {
+  // The provider's clock is moved past the code's lifetime rather than waited on.
+  const clock = new ManualClock();
   let short: TestProvider;
   let user: User;
   let client: Client;
   beforeAll(async () => {
-    short = await startProvider({ JWT_OIDC_AUTHORIZATION_CODE_EXPIRATION_TIME: '1' });
+    short = await startProvider({ JWT_OIDC_AUTHORIZATION_CODE_EXPIRATION_TIME: '1' }, { clock });
     user = await short.createUser();
     client = await short.createClient();
   });
@@ -212,7 +215,7 @@ describe('TK-05 expired code', () => {
 
   it('TK-05: a code redeemed after its lifetime (1 s TTL, redeemed after 1.3 s): invalid_grant, no tokens', async () => {
     const { code, verifier } = await codeFor(short, client, user);
-    await sleep(1300);
+    clock.advance(1300);
     await expectNothingPersisted(short, async () => {
       await expectError(await redeem(short, client, code, verifier), 400, 'invalid_grant');
     });
@@ -740,9 +743,11 @@ describe('TK-20 refresh scope', () => {
 });
 
 describe('TK-21 refresh after expiry, user changes and revocation', () => {
+  // The short-lived provider's clock is moved past the refresh token's lifetime rather than waited on.
+  const clock = new ManualClock();
   let short: TestProvider;
   beforeAll(async () => {
-    short = await startProvider({ JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: '1', JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '1' });
+    short = await startProvider({ JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: '1', JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '1' }, { clock });
   });
   afterAll(() => short?.close());
 
@@ -752,7 +757,7 @@ describe('TK-21 refresh after expiry, user changes and revocation', () => {
     const user = await short.createUser();
     const client = await short.createClient();
     const tokens = await tokensFor(short, client, user);
-    await sleep(1300);
+    clock.advance(1300);
     await expectError(await refresh(short, client, tokens.refresh_token!), 400, 'invalid_grant');
   });
 

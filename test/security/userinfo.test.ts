@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES section C, userinfo rows UI-01…UI-05: the UserInfo endpoint (OIDC Core §5.3)
+ * docs/SECURITY.md section C, userinfo rows UI-01…UI-05: the UserInfo endpoint (OIDC Core §5.3)
  * accepts exactly one bearer access token of this provider, issued to a user with `openid`, still
  * alive, in the Authorization header or a POST form body (RFC 6750 §2), and answers everything
  * else with an RFC 6750 §3 challenge and no claims.
@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientService } from '../../src/clients/client-service.js';
+import { ManualClock } from '../../src/clock.js';
 import { UserService } from '../../src/users/user-service.js';
 import { login, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
@@ -270,7 +271,8 @@ describe('UI-03: tokens that are not (or no longer) a live access token of a use
   });
 
   it('UI-03 an access token that expired for real (JWT_ACCESS_TOKEN_EXPIRATION_TIME=1, past the 5 s tolerance): 401 invalid_token', async () => {
-    const shortLived = await startProvider({ JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '1' });
+    const clock = new ManualClock();
+    const shortLived = await startProvider({ JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '1' }, { clock });
     try {
       const client = await shortLived.createClient({ firstParty: true });
       const user = await shortLived.createUser();
@@ -279,8 +281,8 @@ describe('UI-03: tokens that are not (or no longer) a live access token of a use
       expect(exp - iat).toBe(1);
       const call = () => fetch(`${shortLived.issuer}/userinfo`, { headers: bearer(t.access_token) }).then(answer);
       expect((await call()).status, 'alive at first').toBe(200);
-      // exp + 5 s of tolerance + 1 s of margin.
-      await new Promise((r) => setTimeout(r, Math.max(0, (exp + 6) * 1000 - Date.now() + 200)));
+      // exp + 5 s of tolerance + 1 s of margin, on the provider's clock rather than waited out.
+      clock.set((exp + 6) * 1000 + 200);
       const a = await call();
       expect(a.status, a.text).toBe(401);
       expect(a.challenge).toContain('error="invalid_token"');

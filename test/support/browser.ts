@@ -1,4 +1,4 @@
-/** Debian's Chromium, driven by playwright-core (STACK.md trap 12). */
+/** Debian's Chromium, driven by playwright-core (which brings no browser of its own). */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 

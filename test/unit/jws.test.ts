@@ -6,8 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { CompactSign, generateKeyPair, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JwsInvalid, verifyJwsSignature } from '../../packages/resource/src/jws.js';
-import { ASYMMETRIC_ALGORITHMS } from '../../packages/resource/src/verifier.js';
+import { ASYMMETRIC_ALGORITHMS, JwsInvalid, verifyJwsSignature } from '../../packages/resource/src/jws.js';
 
 const payload = Buffer.from(JSON.stringify({ sub: 'u', iss: 'https://op.example' }));
 const sign = (alg: string, key: CryptoKey | import('node:crypto').KeyObject, header: Record<string, unknown> = {}) =>

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { originProblem, redirectUriProblem } from '../../src/clients/redirect-uri.js';
 import { ManualClock } from '../../src/clock.js';
-import { cookieName, parseCookies, serializeCookie } from '../../src/http/cookies.js';
-import { corsHeaders } from '../../src/provider/cors.js';
+import { cookieName, parseCookies, serializeCookie } from '../../src/provider/cookies.js';
+import { corsHeaders } from '../../src/http/cors.js';
 import { OAuthError } from '../../src/provider/errors.js';
 import { readParams, requireSingle, spaceList } from '../../src/provider/params.js';
 import { parseBasic } from '../../src/provider/token/client-auth.js';

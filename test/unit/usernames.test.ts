@@ -3,7 +3,7 @@
  * (RFC 8265 §3.3, RFC 8264 §4.2, RFC 5893 §2), the mixed-script and mixed-number checks of
  * src/users/scripts.ts (UTS #39 §5.1, §5.3), and the confusable skeleton of
  * src/users/confusables.ts (UTS #39 §4). The database side is in
- * test/integration/usernames.test.ts.
+ * test/e2e/usernames.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

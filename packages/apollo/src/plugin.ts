@@ -7,7 +7,7 @@
  * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromHeader, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '@jwt-oidc/resource';
 import { requirementsOf } from './directives.js';
 import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
@@ -50,9 +50,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
       let auth: Auth | null = null;
       let failure: BearerError | IssuerUnavailableError | undefined;
       try {
-        const url = request.http?.search ?? '';
-        if (new URLSearchParams(url).has('access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
-        const token = bearerFromHeader(request.http?.headers.get('authorization'));
+        const token = bearerFromRequest(request.http?.headers.get('authorization'), request.http?.search);
         if (token !== undefined) auth = withGraphQLErrors(issuer.caller(await issuer.verify(token)), realm);
       } catch (e) {
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;

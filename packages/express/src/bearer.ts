@@ -5,7 +5,7 @@
  * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { bearerFromHeader, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, requireScopes } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, requireScopes } from '@jwt-oidc/resource';
 
 export interface BearerAuthOptions extends RemoteIssuerOptions {
   /** Let requests without a token through with `req.auth = null` (default false). */
@@ -29,8 +29,7 @@ export function bearerAuth(options: BearerAuthOptions) {
   const realm = options.realm ?? options.issuer;
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      if (req.query && Object.hasOwn(req.query, 'access_token')) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
-      const token = bearerFromHeader(req.get('authorization'));
+      const token = bearerFromRequest(req.get('authorization'), req.query);
       if (token === undefined) {
         if (!options.optional) throw new BearerError('missing', 'an access token is required');
         req.auth = null;

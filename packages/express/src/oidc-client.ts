@@ -283,7 +283,7 @@ export function oidcClient(options: OidcClientOptions): OidcClientRouter {
         const user = await mapUser(options.userStore, mapping, { ...login.userinfo, ...login.claims });
         if (user?.active === false) return errorPage(req, res, { status: 403, title: 'Account disabled', message: 'This account is disabled.' });
       }
-      // A new session id at login: whatever id the browser had is dead (SECURITY-CASES SE-01).
+      // A new session id at login: whatever id the browser had is dead (docs/SECURITY.md SE-01).
       await store.destroy(sessionIdHash(session.id));
       const next = fresh();
       next.data.login = login;

@@ -128,14 +128,15 @@ export class RelyingParty {
     const { clientId, clientSecret } = this.options;
     const auth = clientSecret ? oc.ClientSecretBasic(clientSecret) : oc.None();
     const execute = this.options.allowInsecureRequests ? [oc.allowInsecureRequests] : [];
-    // openid-client checks that the metadata names the issuer it was discovered from (SECURITY-CASES CB-13).
+    // openid-client checks that the metadata names the issuer it was discovered from (docs/SECURITY.md CB-13).
     const config = await oc.discovery(new URL(this.options.discoveryEndpoint), clientId, {}, auth, { execute, timeout: this.options.timeout ?? 10 }).catch((e: unknown) => {
       throw unreachable(e) ? new ProviderUnavailableError(`the provider's metadata cannot be fetched: ${(e as Error).message}`, { cause: e }) : e;
     });
     // The metadata must name the configured issuer byte for byte (OIDC Discovery §4.3; CB-13):
     // openid-client skips this for a .well-known URL and compares normalised URLs otherwise.
     if (config.serverMetadata().issuer !== this.issuer) throw new LoginError(`the provider's metadata names the issuer "${config.serverMetadata().issuer}", not "${this.issuer}"`);
-    // ID tokens from the token endpoint are verified too (STACK.md trap 10).
+    // openid-client does not check the signature of an ID token from the token endpoint unless
+    // asked (OIDC Core §3.1.3.7 step 6 lets TLS stand in for it): we ask.
     oc.enableNonRepudiationChecks(config);
     return config;
   }
@@ -195,7 +196,7 @@ export class RelyingParty {
     const claims = (tokens.claims() as Record<string, unknown> | undefined) ?? previous?.claims;
     const lifetime = (tokens.expiresIn() ?? 300) * 1000;
     if (!claims || typeof claims.sub !== 'string') throw new LoginError('no ID token');
-    // What openid-client leaves to us (OIDC Core §2, §3.1.3.7 steps 3–5, 10; SECURITY-CASES ID-02, ID-04, JW-13).
+    // What openid-client leaves to us (OIDC Core §2, §3.1.3.7 steps 3–5, 10; docs/SECURITY.md ID-02, ID-04, JW-13).
     if (claims.sub === '') throw new LoginError('the ID token has an empty subject');
     if (tokens.id_token) {
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -218,7 +219,7 @@ export class RelyingParty {
       scope: tokens.scope,
     };
     if (config.serverMetadata().userinfo_endpoint && (tokens.scope ?? this.options.scope ?? 'openid').split(' ').includes('openid')) {
-      // The userinfo must be about the ID token's subject (OIDC Core §5.3.2; SECURITY-CASES ID-07).
+      // The userinfo must be about the ID token's subject (OIDC Core §5.3.2; docs/SECURITY.md ID-07).
       result.userinfo = (await oc.fetchUserInfo(config, tokens.access_token, claims.sub)) as Record<string, unknown>;
     }
     return result;

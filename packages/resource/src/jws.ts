@@ -25,17 +25,20 @@ export class JwsInvalid extends Error {
   }
 }
 
-interface AlgorithmSpec {
-  hash: string | null;
+/** What a key and a signature must be for one JWS algorithm. */
+export interface JwsAlgorithmSpec {
+  /** The digest; `null` for EdDSA, which hashes internally (RFC 8032 §5.1). */
+  hash: 'sha256' | 'sha384' | 'sha512' | null;
   /** What the key must be: node's asymmetricKeyType values. */
   types: readonly string[];
-  /** EC: the curve; its coordinate size fixes the signature length. */
+  /** EC: the curve; its coordinate size fixes the signature length (RFC 7518 §3.4). */
   curve?: { name: string; bytes: number };
+  /** RSASSA-PSS with MGF1 and a salt as long as the hash (RFC 7518 §3.5). */
   pss?: boolean;
 }
 
 const RSA = ['rsa'];
-const SPECS: Record<string, AlgorithmSpec> = {
+const TABLE = {
   ES256: { hash: 'sha256', types: ['ec'], curve: { name: 'prime256v1', bytes: 32 } },
   ES384: { hash: 'sha384', types: ['ec'], curve: { name: 'secp384r1', bytes: 48 } },
   ES512: { hash: 'sha512', types: ['ec'], curve: { name: 'secp521r1', bytes: 66 } },
@@ -46,10 +49,23 @@ const SPECS: Record<string, AlgorithmSpec> = {
   PS384: { hash: 'sha384', types: ['rsa', 'rsa-pss'], pss: true },
   PS512: { hash: 'sha512', types: ['rsa', 'rsa-pss'], pss: true },
   EdDSA: { hash: null, types: ['ed25519', 'ed448'] },
-};
+} satisfies Record<string, JwsAlgorithmSpec>;
+
+export type AsymmetricAlgorithm = keyof typeof TABLE;
+
+/**
+ * The JWS algorithms of jwt-oidc (RFC 7518 §3.3–3.5, RFC 8037 §3.1), the one table every list of
+ * them derives from: resource servers accept all of them by default, the provider signs with
+ * those its settings name. Asymmetric only: an HMAC "verified" with a public key is the classic
+ * confusion (RFC 8725 §3.1), and `none` is no signature at all (RFC 8725 §2.1).
+ */
+export const JWS_ALGORITHMS: Readonly<Record<AsymmetricAlgorithm, JwsAlgorithmSpec>> = TABLE;
+
+/** The names of JWS_ALGORITHMS, in its order. */
+export const ASYMMETRIC_ALGORITHMS = Object.keys(TABLE) as readonly string[] as readonly [AsymmetricAlgorithm, ...AsymmetricAlgorithm[]];
 
 const keyObjects = new WeakMap<object, KeyObject>();
-/** Invalid UTF-8 is an error, not U+FFFD (RFC 7519 §7.2 step 8; SECURITY-CASES JW-15). */
+/** Invalid UTF-8 is an error, not U+FFFD (RFC 7519 §7.2 step 8; docs/SECURITY.md JW-15). */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function keyObject(key: unknown): KeyObject {
@@ -81,7 +97,7 @@ export async function verifyJwsSignature(token: string, getKey: JWTVerifyGetKey,
   const [h, p, s] = token.split('.') as [string, string, string];
   const header = decodeJson(h) as ProtectedHeaderParameters;
   const alg = header.alg;
-  const spec = typeof alg === 'string' && algorithms.includes(alg) ? SPECS[alg] : undefined;
+  const spec = typeof alg === 'string' && algorithms.includes(alg) && Object.hasOwn(JWS_ALGORITHMS, alg) ? JWS_ALGORITHMS[alg as AsymmetricAlgorithm] : undefined;
   if (!spec) throw new JwsInvalid('the algorithm is not allowed', 'alg');
   if (header.crit !== undefined || 'b64' in header) throw new JwsInvalid('JWS extensions are not supported', 'extension');
 

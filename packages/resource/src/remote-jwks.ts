@@ -8,7 +8,7 @@
  * refuses it for the rest of its cooldown. This set is refreshed in the background once it is
  * older than the provider's `max-age`, so a pre-published key is known before it signs, and
  * refetched on an unknown `kid` at most once per cooldown (no amplification from random kids:
- * SECURITY-CASES JW-20, JW-21).
+ * docs/SECURITY.md JW-20, JW-21).
  */
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 

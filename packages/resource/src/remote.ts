@@ -2,7 +2,7 @@
  * Trusting the tokens of an OpenID Provider from another server: the provider's metadata from
  * discovery (its issuer must equal the configured one byte for byte: OIDC Discovery §4.3), its
  * keys from the JWKS (refetched once on an unknown `kid`, at most once per cooldown: no
- * amplification from random kids, SECURITY-CASES JW-20, JW-21), verified tokens kept in an LRU
+ * amplification from random kids, docs/SECURITY.md JW-20, JW-21), verified tokens kept in an LRU
  * that never outlives their `exp`, concurrent verifications of one token done once, and
  * userinfo fetched on demand and cached per token (`null` for a token that names no end-user:
  * see userinfo.ts).
@@ -12,7 +12,8 @@ import { ExpiringLru } from './lru.js';
 import { WELL_KNOWN } from './discovery.js';
 import { createRemoteKeySet } from './remote-jwks.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
-import { ASYMMETRIC_ALGORITHMS, assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
+import { ASYMMETRIC_ALGORITHMS } from './jws.js';
+import { assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
 import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
 
 export interface RemoteIssuerOptions {
@@ -170,7 +171,7 @@ export class RemoteIssuer {
 
   private async verifyUncached(token: string): Promise<RemoteToken> {
     // Cheap checks first, before any request to the provider; one spelling per token, also on
-    // the ID-token path (SECURITY-CASES JW-11, JW-15).
+    // the ID-token path (docs/SECURITY.md JW-11, JW-15).
     if (token.length > MAX_TOKEN_LENGTH) throw new BearerError('invalid_token', 'the access token is too long');
     assertCompactJws(token);
     let keys: JWTVerifyGetKey;
@@ -230,7 +231,7 @@ export class RemoteIssuer {
   /**
    * The provider's userinfo for a verified token, fetched once per token; `null` when the token
    * names no end-user (see RemoteCaller.userinfo and userinfo.ts). Its `sub` must be the token's
-   * (OIDC Core §5.3.2; SECURITY-CASES ID-07).
+   * (OIDC Core §5.3.2; docs/SECURITY.md ID-07).
    */
   userinfo(verified: RemoteToken): Promise<Userinfo | null> {
     if (!mayHaveUserinfo(verified)) return Promise.resolve(null);

@@ -12,7 +12,7 @@
  *   - IssuerUnavailableError (a 503 for the caller) when the provider cannot be reached: refused,
  *     reset, timed out, or a 5xx or 429 answer — nothing is known about the token then.
  *   - Error for anything else (another status, a body that is not a JSON object, claims about
- *     another subject: OIDC Core §5.3.2, SECURITY-CASES ID-07).
+ *     another subject: OIDC Core §5.3.2, docs/SECURITY.md ID-07).
  */
 import { IssuerUnavailableError } from './errors.js';
 

@@ -7,11 +7,8 @@
  * API, its userinfo endpoint and the `jwt-oidc/apollo` plugin all verify through this module.
  */
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { JwsInvalid, verifyJwsSignature, type JwsFailure } from './jws.js';
+import { ASYMMETRIC_ALGORITHMS, JwsInvalid, verifyJwsSignature, type JwsFailure } from './jws.js';
 import { BearerError, IssuerUnavailableError } from './errors.js';
-
-/** Asymmetric algorithms only: an HMAC "verified" with a public key is the classic confusion. */
-export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
 
 export interface AccessTokenVerifierOptions {
   /** The issuer, compared byte for byte. */
@@ -101,7 +98,7 @@ function signatureFailure(e: unknown, algorithms: readonly string[]): string {
  * The claims of RFC 9068 §4 on a verified JWS: `typ` at+jwt (without case, `application/`
  * optional: RFC 7515 §4.1.9), the exact issuer, an audience of ours, `exp` with the tolerance,
  * `nbf` if present, `iat` not in the future, and a lifetime within `maxLifetime`
- * (RFC 8725 §3.10; SECURITY-CASES JW-13). NumericDates (RFC 7519 §2) must be sane numbers:
+ * (RFC 8725 §3.10; docs/SECURITY.md JW-13). NumericDates (RFC 7519 §2) must be sane numbers:
  * `exp: 1e308` would otherwise never expire.
  */
 function checkClaims({ header, payload }: { header: { typ?: unknown }; payload: JWTPayload }, options: AccessTokenVerifierOptions): JWTPayload {
@@ -132,7 +129,7 @@ function numericDate(value: unknown): value is number {
 
 /**
  * One spelling per token: three unpadded base64url segments whose header and payload decode to
- * JSON objects, with no byte-order mark (RFC 7515 §7.1; RFC 7519 §7.2; SECURITY-CASES JW-11, JW-15).
+ * JSON objects, with no byte-order mark (RFC 7515 §7.1; RFC 7519 §7.2; docs/SECURITY.md JW-11, JW-15).
  * jose would accept `=` padding and strip a BOM.
  */
 export function assertCompactJws(token: string): void {

@@ -1,7 +1,7 @@
 import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
- * A relying party registered at the provider (the original's "host", DESIGN §4.2). Secrets are
+ * A relying party registered at the provider (django-jwt-oidc's "host"; RFC 7591 §2 metadata). Secrets are
  * stored as SHA-256 digests: they are ≥ 256 random bits, so a digest is as good as a slow hash
  * and lets the token endpoint compare in constant time without burning CPU.
  */

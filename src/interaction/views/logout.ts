@@ -1,9 +1,8 @@
 /** RP-initiated logout: the confirmation page (when the request cannot be verified) and the result. */
+import type { LogoutScope } from '../../provider/http-result.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 
-/** What a sign-out ends: the whole provider session, or only one application's access. */
-export type LogoutScope = { whole: true } | { whole: false; clientName: string };
 
 const scopeText = (scope: LogoutScope) =>
   scope.whole

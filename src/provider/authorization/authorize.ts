@@ -3,16 +3,15 @@
  * request, then answer at once (a live session, consent on record) or hand over to the pages —
  * built in, or a delegated login app (LOGIN_URL) — through an interaction bound to the browser.
  */
-import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import { findActiveUser } from '../../users/active-user.js';
-import { serializeCookie } from '../../http/cookies.js';
-import { backTo, errorPage } from '../../interaction/views/error.js';
-import { PAGE_CSP } from '../../interaction/views/layout.js';
+import { serializeCookie } from '../cookies.js';
 import { waitInWords } from '../../util/wait-words.js';
 import { providerUrl, type ProviderContext } from '../context.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
-import { NO_STORE, redirectResult, type HttpResult, type ProviderRequest } from '../http-result.js';
+import { backTo, pageResult, redirectResult, type HttpResult, type ProviderRequest } from '../http-result.js';
+import { databaseUnavailable } from '../unavailable.js';
 import { readParams } from '../params.js';
 import type { ProviderSession } from '../stores/session-store.js';
 import { completeAuthorization } from './complete.js';
@@ -105,27 +104,17 @@ export function authorizationError(ctx: ProviderContext, e: unknown): HttpResult
     return authorizationResponse(e, { error: e.error, error_description: e.description, state: e.state, iss: ctx.issuer });
   }
   if (e instanceof UntrustedRedirectError) {
-    return htmlPage(400, errorPage({ title: 'Sign-in request not valid', message: `The application sent a request that cannot be processed (${e.description}). Please go back and try again.`, back: backTo(e.client) }));
+    return pageResult(400, { view: 'error', title: 'Sign-in request not valid', message: `The application sent a request that cannot be processed (${e.description}). Please go back and try again.`, back: backTo(e.client) });
   }
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'authorization request failed: database unavailable');
-    return htmlPage(503, errorPage({ title: 'Temporarily unavailable', message: 'The sign-in service is briefly unavailable. Please try again in a few seconds.' }), { 'Retry-After': String(DATABASE_RETRY_AFTER) });
+    return databaseUnavailable('page');
   }
   ctx.logger.error({ err: e }, 'authorization request failed');
-  return htmlPage(500, errorPage({ title: 'Something went wrong', message: 'The sign-in could not be completed. Please try again later.' }));
+  return pageResult(500, { view: 'error', title: 'Something went wrong', message: 'The sign-in could not be completed. Please try again later.' });
 }
 
 /** INTERACTION_RATE_LIMIT reached: a page, never a redirect (nothing about the request is trusted yet to be worth one). */
 export function tooManyRequests(wait: number): HttpResult {
-  return htmlPage(429, errorPage({ title: 'Too many requests', message: `Too many sign-in requests from your network. Please try again in ${waitInWords(wait)}.` }), { 'Retry-After': String(wait) });
-}
-
-/** An HTML page with its own strict policy: no script, no framing (SECURITY-CASES SE-06). */
-export function htmlPage(status: number, html: string, extra: Record<string, string> = {}, setCookies: string[] = []): HttpResult {
-  return {
-    status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY', ...NO_STORE, ...extra },
-    body: html,
-    setCookies,
-  };
+  return pageResult(429, { view: 'error', title: 'Too many requests', message: `Too many sign-in requests from your network. Please try again in ${waitInWords(wait)}.` }, { 'Retry-After': String(wait) });
 }

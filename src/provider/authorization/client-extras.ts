@@ -1,6 +1,7 @@
 /**
- * The original's per-client extras (DESIGN §4.2): extra ID-token claims read from allow-listed
- * user fields and released only with their scope, and user restrictions (deny-lists).
+ * The per-client extras of django-jwt-oidc (README "The provider"): extra ID-token claims read
+ * from allow-listed user fields and released only with their scope, and user restrictions
+ * (deny-lists).
  */
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';

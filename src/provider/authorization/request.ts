@@ -1,7 +1,7 @@
 /**
  * Validating an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) in small steps, in
  * an order that matters: the client and the redirect_uri first, and until both are trusted no
- * error is ever redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2; SECURITY-CASES AZ-01…AZ-11).
+ * error is ever redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2; docs/SECURITY.md AZ-01…AZ-11).
  * Every later error goes back to the registered URI with `state` and `iss` (RFC 9207).
  */
 import { overLimit, PARAMETER_LIMITS } from './limits.js';
@@ -194,7 +194,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
 /**
  * The `claims` parameter is not supported (discovery says so), except for the one member the
  * spec makes binding: a requested `sub` value must be the user who gets the tokens (OIDC Core
- * §5.5.1; SECURITY-CASES AZ-22). A malformed parameter is invalid_request.
+ * §5.5.1; docs/SECURITY.md AZ-22). A malformed parameter is invalid_request.
  */
 function requestedSubject(claims: string | undefined): string | undefined {
   if (claims === undefined) return undefined;
@@ -214,7 +214,7 @@ function requestedSubject(claims: string | undefined): string | undefined {
 
 /**
  * PKCE (RFC 7636) for response types with a code: S256 only (`plain` would reveal the verifier),
- * required for public clients (RFC 9700 §2.1.1; SECURITY-CASES AZ-17, AZ-18).
+ * required for public clients (RFC 9700 §2.1.1; docs/SECURITY.md AZ-17, AZ-18).
  */
 function pkce(params: Params, client: RegisteredClient): string | undefined {
   const challenge = params.get('code_challenge');

@@ -5,8 +5,7 @@
  * Every response carries `iss` (RFC 9207).
  */
 import { randomBytes } from 'node:crypto';
-import { formPostCsp, formPostPage } from '../../interaction/views/form-post.js';
-import { NO_STORE, redirectResult, withQuery, type HttpResult } from '../http-result.js';
+import { pageResult, redirectResult, withQuery, type HttpResult } from '../http-result.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
@@ -24,12 +23,7 @@ export function authorizationResponse(
       return redirectResult(`${target.redirectUri}#${new URLSearchParams(fields).toString()}`, setCookies);
     case 'form_post': {
       const nonce = randomBytes(16).toString('base64url');
-      return {
-        status: 200,
-        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': formPostCsp(target.redirectUri, nonce), 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', ...NO_STORE },
-        body: formPostPage(target.redirectUri, fields, nonce),
-        setCookies,
-      };
+      return pageResult(200, { view: 'form-post', action: target.redirectUri, fields, nonce }, { 'Referrer-Policy': 'no-referrer' }, setCookies);
     }
   }
 }

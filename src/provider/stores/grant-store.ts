@@ -1,7 +1,7 @@
 /**
  * Grants and what hangs off them: single-use authorization codes and rotating refresh tokens.
  * Uses of a code or a refresh token are atomic `UPDATE … WHERE … IS NULL RETURNING` statements,
- * so of any number of parallel redemptions exactly one wins (SECURITY-CASES TK-02, TK-19).
+ * so of any number of parallel redemptions exactly one wins (docs/SECURITY.md TK-02, TK-19).
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -220,7 +220,7 @@ export class GrantStore {
    * One refresh (RFC 6749 §6, rotation per RFC 9700 §4.14.2): the grant counts a refresh (refused
    * when revoked or, with `maxRefresh`, used up), the presented token is marked used and its
    * successor stored. Of parallel refreshes with one token exactly one wins; the others come
-   * back 'replayed' (SECURITY-CASES TK-19).
+   * back 'replayed' (docs/SECURITY.md TK-19).
    */
   refresh(old: RefreshTokenRecord, ttlMs: number, maxRefresh: number | null): Promise<RedeemOutcome> {
     return this.redeem(PRESENTED.refresh_token, old, ttlMs, { max: maxRefresh });
@@ -229,7 +229,7 @@ export class GrantStore {
   /**
    * Redeems a code (RFC 6749 §4.1.3): it is marked used, and with `refreshTtlMs` the grant's
    * refresh token is stored with it — a code is never used up without its token, nor does it
-   * yield tokens twice (SECURITY-CASES TK-02). Without `refreshTtlMs` (a client without the
+   * yield tokens twice (docs/SECURITY.md TK-02). Without `refreshTtlMs` (a client without the
    * refresh_token grant) the code is marked used and the grant lives on for `accessTtlMs`, the
    * life of the access token it is about to issue — in one statement, so neither happens alone.
    */

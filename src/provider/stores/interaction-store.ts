@@ -57,7 +57,7 @@ export class InteractionStore {
 
   /**
    * The interaction `uid`, if it is live and this browser's (its cookie matches) and, for form
-   * posts, the CSRF token matches too. Anything else: undefined (SECURITY-CASES SE-03).
+   * posts, the CSRF token matches too. Anything else: undefined (docs/SECURITY.md SE-03).
    */
   async find(uid: string, cookieValue: string | undefined, csrfToken?: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid) || !cookieValue) return undefined;

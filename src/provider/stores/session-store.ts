@@ -1,4 +1,7 @@
-/** Provider browser sessions (DESIGN §4.4). The cookie carries the value, the row its digest. */
+/**
+ * Provider browser sessions: who signed in at this browser, when and how (`auth_time`, `amr`,
+ * `sid` of the ID tokens). The cookie carries the value, the row its digest.
+ */
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
@@ -21,7 +24,7 @@ export class SessionStore {
     private readonly clock: Clock,
   ) {}
 
-  /** A new session with a fresh id (never a value the browser sent: SECURITY-CASES SE-01). */
+  /** A new session with a fresh id (never a value the browser sent: docs/SECURITY.md SE-01). */
   async create(userId: string, ttlMs: number, amr: string[] = ['pwd']): Promise<{ cookieValue: string; session: ProviderSession }> {
     const minted = this.mint(userId, ttlMs, amr);
     await this.save(minted.session);

@@ -2,7 +2,7 @@
  * Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
  * `client_secret_post`, or `none` for public clients; exactly one method per request. Secrets are
  * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
- * SECURITY-CASES TK-12); failures are throttled per address, never per client (TK-13, failures.ts).
+ * docs/SECURITY.md TK-12); failures are throttled per address, never per client (TK-13, failures.ts).
  */
 import { safeEqual } from '../../util/safe-equal.js';
 import { hashSecret } from '../../clients/client-service.js';

@@ -1,7 +1,7 @@
 /**
  * PKCE at the token endpoint (RFC 7636 §4.6): the verifier must hash (S256) to the challenge of
  * the authorization request; a verifier for a code issued without a challenge is a downgrade
- * attempt and refused too (SECURITY-CASES TK-08).
+ * attempt and refused too (docs/SECURITY.md TK-08).
  */
 import { createHash } from 'node:crypto';
 import { invalidGrant, invalidRequest } from '../errors.js';

@@ -1,14 +1,14 @@
 /**
  * The token endpoint (RFC 6749 §3.2): a form POST, client authentication, then the grant's own
  * module. Every answer is JSON with `Cache-Control: no-store`; errors hold `error` and
- * `error_description` only (RFC 6749 §5.2; SECURITY-CASES TK-16).
+ * `error_description` only (RFC 6749 §5.2; docs/SECURITY.md TK-16).
  */
-import { DATABASE_RETRY_AFTER, isDatabaseUnavailable } from '../../db/unavailable.js';
-import { UNAVAILABLE_BODY } from '../../http/errors.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
 import { readParams, requireSingle } from '../params.js';
+import { databaseUnavailable } from '../unavailable.js';
 import { authenticateClient } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
 import { audit } from '../../audit.js';
@@ -62,7 +62,7 @@ function rateLimit(ctx: ProviderContext, clientId: string, ip: string): void {
 export function tokenError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'token request failed: database unavailable');
-    return jsonResult(503, UNAVAILABLE_BODY, { 'Retry-After': String(DATABASE_RETRY_AFTER) });
+    return databaseUnavailable('json');
   }
   if (!(e instanceof OAuthError)) {
     ctx.logger.error({ err: e }, 'token request failed');

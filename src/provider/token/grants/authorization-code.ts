@@ -1,7 +1,7 @@
 /**
  * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). A code works once, for
  * the client it was issued to, with the redirect_uri and PKCE verifier of its request; a second
- * use revokes everything the first one produced (RFC 6749 §4.1.2; SECURITY-CASES TK-01…TK-08).
+ * use revokes everything the first one produced (RFC 6749 §4.1.2; docs/SECURITY.md TK-01…TK-08).
  */
 import { findActiveUser } from '../../../users/active-user.js';
 import { invalidGrant, invalidRequest } from '../../errors.js';

@@ -1,7 +1,7 @@
 /**
  * The `refresh_token` grant (RFC 6749 §6). Refresh tokens are bound to their client, rotated on
  * every use, and a rotated one presented again revokes the whole grant (RFC 9700 §4.14.2); a
- * grant refreshes at most MAX_REFRESH times; scope may narrow, never widen (SECURITY-CASES
+ * grant refreshes at most MAX_REFRESH times; scope may narrow, never widen (docs/SECURITY.md
  * TK-18…TK-22). The ID token keeps `iss`, `sub`, `aud`, `azp` and `auth_time` (OIDC Core §12.2).
  */
 import { findActiveUser } from '../../../users/active-user.js';

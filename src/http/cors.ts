@@ -1,7 +1,7 @@
 /**
  * CORS for the endpoints browsers call directly (token, userinfo, discovery, JWKS, GraphQL): the
  * origins registered on clients and nothing else; no credentials, since none of these endpoints
- * authenticates from cookies (Fetch Standard; SECURITY-CASES TK-17, GQ-11).
+ * authenticates from cookies (Fetch Standard; docs/SECURITY.md TK-17, GQ-11).
  */
 export interface CorsPolicy {
   isAllowed(origin: string): boolean;

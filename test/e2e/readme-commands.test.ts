@@ -58,7 +58,7 @@ function block(heading: string, phrase: string): Block {
 
 /** Blocks run elsewhere or not at all, by heading and a phrase, with the reason. */
 const NOT_RUN_HERE: { heading: string; phrase: string; why: string }[] = [
-  { heading: 'Quickstart', phrase: 'npm ci && npm start', why: 'test/integration/npm-start.test.ts runs `npm start` on a fresh data directory (npm ci is the checkout itself)' },
+  { heading: 'Quickstart', phrase: 'npm ci && npm start', why: 'test/e2e/npm-start.test.ts runs `npm start` on a fresh data directory (npm ci is the checkout itself)' },
   { heading: 'Quickstart', phrase: '@db.internal:5432', why: 'names a database server that does not exist here' },
   { heading: 'Tests', phrase: 'npm test', why: 'the run this file is part of' },
   { heading: 'With docker compose', phrase: 'docker compose up', why: 'no Docker engine on these machines; test/unit/deployment.test.ts reads docker-compose.yml' },

@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES, the provider's side, part 2: the authorization endpoint's `prompt`, `max_age`,
+ * docs/SECURITY.md, the provider's side, part 2: the authorization endpoint's `prompt`, `max_age`,
  * `id_token_hint` and request objects (AZ-20 … AZ-24), introspection and revocation (IN-01,
  * IN-02, RV-01), RP-initiated logout (SE-08, SE-09, SE-11, SE-12, SE-13), and the `c_hash` /
  * `at_hash` the provider puts in ID tokens from the authorization endpoint (ID-05, provider side).

@@ -1,7 +1,7 @@
 /**
  * Cookies, without a dependency: parsing the `Cookie` header, and the attributes of the cookies
  * the provider sets (RFC 6265bis). Session cookies are HttpOnly, SameSite=Lax, and Secure with
- * the `__Host-` prefix when the issuer is https (SECURITY-CASES SE-02).
+ * the `__Host-` prefix when the issuer is https (docs/SECURITY.md SE-02).
  */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();

@@ -1,17 +1,13 @@
 /**
  * Housekeeping: rows past their life are deleted in small batches on a timer, so tables stay
  * bounded under load; each batch is its own short statement (no long locks), and instances
- * running it at the same time only skip each other's rows. A grant goes once its last token has
- * expired, its codes and refresh tokens with it.
+ * running it at the same time only skip each other's rows. The modes name their tables
+ * (provider: src/provider/stores/expiring-tables.ts; client: src/client/mode.ts).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
-/** The provider's tables with an `expires_at` past which a row is useless. Grants last: they cascade. */
-export const PROVIDER_TABLES = ['authorization_codes', 'interactions', 'sessions', 'refresh_tokens', 'revoked_tokens', 'failure_events', 'grants'] as const;
-/** client mode's: the relying party's sessions. */
-export const CLIENT_TABLES = ['jwt_oidc_rp_sessions'] as const;
 const BATCH = 1000;
 /** At most this many batches per table and run: the next run continues. */
 const MAX_BATCHES = 20;
@@ -22,8 +18,8 @@ export interface HousekeepingOptions {
   logger: Logger;
   /** Between runs (default 60 s; 0: no timer, call `run()` yourself). */
   intervalMs?: number;
-  /** Tables to clean, each with an `expires_at` column (default: the provider's). */
-  tables?: readonly string[];
+  /** Tables to clean, in this order, each with an `expires_at` column (each mode names its own). */
+  tables: readonly string[];
 }
 
 export class Housekeeping {
@@ -54,7 +50,7 @@ export class Housekeeping {
     const conn = this.options.orm.em.fork().getConnection();
     const now = new Date(this.options.clock.now());
     const deleted: Record<string, number> = {};
-    for (const table of this.options.tables ?? PROVIDER_TABLES) {
+    for (const table of this.options.tables) {
       let total = 0;
       for (let i = 0; i < MAX_BATCHES; i++) {
         const rows = await conn.execute<{ n: number }[]>(

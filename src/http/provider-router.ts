@@ -1,21 +1,20 @@
 /**
  * The provider's HTTP surface, mounted at the issuer's path. Endpoints are plain functions over a
- * ProviderRequest returning an HttpResult; this file is the only one of provider/ that knows
- * Express.
+ * ProviderRequest returning an HttpResult: provider/ knows no Express; this edge adapts them.
  */
 import express, { Router } from 'express';
 import { showInteraction, submitConsent, submitLogin, submitSelect } from '../interaction/handlers.js';
-import { handle, send, withCors } from '../http/endpoint.js';
-import type { DocumentEndpoint } from '../http/fast-lane.js';
-import { authorize } from './authorization/authorize.js';
-import type { ProviderContext } from './context.js';
-import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from './discovery.js';
-import { jwksEndpoint } from './jwks.js';
-import { confirmEndSession, endSession, END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from './end-session.js';
-import { introspectionEndpoint } from './introspection.js';
-import { revocationEndpoint } from './revocation.js';
-import { tokenEndpoint } from './token/token-endpoint.js';
-import { userinfoEndpoint } from './userinfo.js';
+import { handle, send, withCors } from './endpoint.js';
+import type { DocumentEndpoint } from './fast-lane.js';
+import { authorize } from '../provider/authorization/authorize.js';
+import type { ProviderContext } from '../provider/context.js';
+import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
+import { jwksEndpoint } from '../provider/jwks.js';
+import { confirmEndSession, endSession, END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from '../provider/end-session.js';
+import { introspectionEndpoint } from '../provider/introspection.js';
+import { revocationEndpoint } from '../provider/revocation.js';
+import { tokenEndpoint } from '../provider/token/token-endpoint.js';
+import { userinfoEndpoint } from '../provider/userinfo.js';
 
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
 const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
