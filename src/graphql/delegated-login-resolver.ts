@@ -5,6 +5,7 @@
  * returning where to send the browser next. Challenges live 10 minutes and are answered once.
  * Admin scope required (the login app is a trusted client with the admin flag).
  */
+import { authorizationRequestOf } from '../provider/stores/interaction-request.js';
 import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { User } from '../db/entities/user.js';
@@ -67,8 +68,8 @@ export class DelegatedLoginResolver {
     requireAdmin(ctx);
     const interaction = await provider(ctx).interactions.byChallenge(challenge);
     if (!interaction || interaction.userId || interaction.login) return null;
-    const request = interaction.request as unknown as AuthorizationRequest;
-    const client = provider(ctx).clients.get(request.clientId);
+    const request = authorizationRequestOf(interaction.request);
+    const client = request && provider(ctx).clients.get(request.clientId);
     if (!client) return null;
     return {
       challenge,

@@ -1,8 +1,6 @@
 /** Grants, sessions and signing keys over GraphQL. Admin. */
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Grant as GrantEntity } from '../db/entities/grant.js';
-import { Session as SessionEntity } from '../db/entities/session.js';
 import { provider } from './admin-resolver.js';
 import { requireAdmin } from './auth.js';
 import type { GraphQLContext } from './context.js';
@@ -10,28 +8,30 @@ import { notFound } from './domain-errors.js';
 import { Grant, Session } from './types/grant.js';
 import { KeyFamilyStatus, toKeyStatus } from './types/keys.js';
 import { audit } from '../audit.js';
+import type { GrantRecord } from '../provider/stores/grant-store.js';
+import type { ProviderSession } from '../provider/stores/session-store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** At most this many grants per answer, newest first. */
 const MAX_GRANTS = 500;
 
-function toGrant(g: GrantEntity, now: number): Grant {
+function toGrant(g: GrantRecord, now: number): Grant {
   return {
     id: g.id,
     clientId: g.clientId,
     userId: g.userId,
     scopes: g.scope.split(' ').filter(Boolean),
-    authTime: g.authTime,
+    authTime: new Date(g.authTime),
     refreshCount: g.refreshCount,
-    createdAt: g.createdAt,
-    expiresAt: g.expiresAt,
-    revokedAt: g.revokedAt ?? null,
-    active: !g.revokedAt && g.expiresAt.getTime() > now,
+    createdAt: new Date(g.createdAt),
+    expiresAt: new Date(g.expiresAt),
+    revokedAt: g.revokedAt === null ? null : new Date(g.revokedAt),
+    active: g.revokedAt === null && g.expiresAt > now,
   };
 }
 
-function toSession(s: SessionEntity): Session {
-  return { id: s.sid, userId: s.userId, authTime: s.authTime, amr: s.amr, createdAt: s.createdAt, expiresAt: s.expiresAt };
+function toSession(s: ProviderSession): Session {
+  return { id: s.sid, userId: s.userId, authTime: new Date(s.authTime), amr: s.amr, createdAt: new Date(s.createdAt ?? s.authTime), expiresAt: new Date(s.expiresAt) };
 }
 
 @Resolver()
@@ -45,10 +45,7 @@ export class GrantAdminResolver {
     requireAdmin(ctx);
     if (!userId && !clientId) throw new GraphQLError('give userId, clientId or both', { extensions: { code: 'BAD_USER_INPUT', field: 'userId' } });
     if (userId && !UUID.test(userId)) return [];
-    const where: Record<string, unknown> = {};
-    if (userId) where.userId = userId;
-    if (clientId) where.clientId = clientId;
-    const rows = await ctx.em.find(GrantEntity, where, { orderBy: { createdAt: 'desc' }, limit: MAX_GRANTS });
+    const rows = await provider(ctx).grants.list({ userId: userId ?? undefined, clientId: clientId ?? undefined }, MAX_GRANTS);
     const now = provider(ctx).clock.now();
     return rows.map((g) => toGrant(g, now));
   }
@@ -58,7 +55,7 @@ export class GrantAdminResolver {
     const admin = requireAdmin(ctx);
     if (!UUID.test(id)) throw notFound('grant');
     await provider(ctx).grants.revoke(id);
-    const grant = await ctx.em.fork().findOne(GrantEntity, { id });
+    const grant = await provider(ctx).grants.findGrant(id);
     if (!grant) throw notFound('grant');
     audit(ctx.logger, 'grant.revoked', { outcome: 'success', actor: admin.sub, client: admin.clientId, grant: id, ip: ctx.ip }, 'grant revoked by an administrator');
     return toGrant(grant, provider(ctx).clock.now());
@@ -68,15 +65,13 @@ export class GrantAdminResolver {
   async sessions(@Arg('userId', () => ID, { description: 'The user id.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<Session[]> {
     requireAdmin(ctx);
     if (!UUID.test(userId)) return [];
-    const rows = await ctx.em.find(SessionEntity, { userId, expiresAt: { $gt: new Date(provider(ctx).clock.now()) } }, { orderBy: { createdAt: 'desc' } });
-    return rows.map(toSession);
+    return (await provider(ctx).sessions.listOfUser(userId)).map(toSession);
   }
 
   @Mutation(() => Boolean, { description: 'Ends a login session (the browser must log in again); its grants stay. Admin.' })
   async revokeSession(@Arg('id', () => ID, { description: 'The session id (sid).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     const admin = requireAdmin(ctx);
-    const deleted = await ctx.em.fork().nativeDelete(SessionEntity, { sid: id });
-    if (deleted === 0) throw notFound('session');
+    if (!(await provider(ctx).sessions.endBySid(id))) throw notFound('session');
     audit(ctx.logger, 'session.revoked', { outcome: 'success', actor: admin.sub, client: admin.clientId, sid: id, ip: ctx.ip }, 'session ended by an administrator');
     return true;
   }

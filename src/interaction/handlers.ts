@@ -6,6 +6,7 @@
  * address, answer alike for unknown users and wrong passwords, and start a session with a fresh
  * id; every post ends in a 303 (docs/SECURITY.md SE-01…SE-07).
  */
+import { authorizationRequestOf } from '../provider/stores/interaction-request.js';
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
 import { serializeCookie } from '../provider/cookies.js';
@@ -44,8 +45,8 @@ interface Live {
 async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<Live | undefined> {
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), csrf);
   if (!interaction) return undefined;
-  const request = interaction.request as unknown as AuthorizationRequest;
-  const client = ctx.clients.get(request.clientId);
+  const request = authorizationRequestOf(interaction.request);
+  const client = request && ctx.clients.get(request.clientId);
   return client ? { interaction, request, client } : undefined;
 }
 

@@ -8,6 +8,7 @@
  * says, unless the client opted out (`logout_all` false: only its grants end); the pages say
  * which. Back-channel logout tells the clients.
  */
+import { logoutRequestOf, type LogoutRequest } from './stores/interaction-request.js';
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { serializeCookie } from './cookies.js';
 import { tooManyRequests } from './authorization/authorize.js';
@@ -24,13 +25,6 @@ import { audit } from '../audit.js';
 export const END_SESSION_PATH = '/session/end';
 export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 
-interface LogoutRequest {
-  kind: 'logout';
-  clientId: string | null;
-  /** Set only when registered for the client: the only place we may send the browser. */
-  postLogoutRedirectUri: string | null;
-  state: string | null;
-}
 
 export async function endSession(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   const params = readParams(req.method === 'POST' ? req.body : req.query);
@@ -66,7 +60,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
     postLogoutRedirectUri: hint !== undefined && registered ? uri! : null,
     state: params.get('state') ?? null,
   };
-  const { uid, cookieValue } = await ctx.interactions.create(request as unknown as Record<string, unknown>, session?.idHash ?? null);
+  const { uid, cookieValue } = await ctx.interactions.create(request, session?.idHash ?? null);
   const csrfToken = await ctx.interactions.renewCsrf(uid);
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const action = `${providerUrl(ctx, END_SESSION_CONFIRM_PATH)}?uid=${uid}`;
@@ -79,7 +73,7 @@ export async function confirmEndSession(ctx: ProviderContext, req: ProviderReque
   const form = readParams(req.body);
   const uid = readParams(req.query).get('uid') ?? '';
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('xsrf') ?? '');
-  const request = interaction?.request as unknown as LogoutRequest | undefined;
+  const request = logoutRequestOf(interaction?.request);
   if (!interaction || request?.kind !== 'logout' || !(await ctx.interactions.finish(uid))) {
     return pageResult(400, { view: 'error', title: 'Sign-out not confirmed', message: 'This sign-out request is not valid (invalid_request). You are still signed in.' });
   }

@@ -1,4 +1,5 @@
 import { Entity, ManyToOne, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import type { InteractionRequest } from '../../provider/stores/interaction-request.js';
 import { User } from './user.js';
 
 /**
@@ -23,9 +24,9 @@ export class Interaction {
   @Property({ type: 'string', length: 64 })
   csrfHash!: string;
 
-  /** The validated authorization request. */
+  /** The validated authorization request, or the logout request, that waits for the user. */
   @Property({ type: 'json' })
-  request!: Record<string, unknown>;
+  request!: InteractionRequest;
 
   /** Who logged in during this interaction (login done), and when. */
   @ManyToOne(() => User, { fieldName: 'user_id', mapToPk: true, deleteRule: 'cascade', nullable: true })

@@ -82,7 +82,7 @@ async function startInteraction(ctx: ProviderContext, request: AuthorizationRequ
   if (wait > 0) return tooManyRequests(wait);
   // The hint was checked already; only what the pages need is stored.
   const stored = { ...request, idTokenHint: undefined };
-  const { uid, cookieValue } = await ctx.interactions.create(stored as unknown as Record<string, unknown>, session?.idHash ?? null, login);
+  const { uid, cookieValue } = await ctx.interactions.create(stored, session?.idHash ?? null, login);
   const path = `${ctx.basePath}${INTERACTION_PATH}/${uid}`;
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const loginUrl = ctx.settings.loginUrl;

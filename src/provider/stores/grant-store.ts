@@ -22,6 +22,7 @@ export interface GrantRecord {
   refreshCount: number;
   revokedAt: number | null;
   expiresAt: number;
+  createdAt: number;
 }
 
 export interface CodeRecord {
@@ -73,6 +74,7 @@ function toGrant(r: Row): GrantRecord {
     refreshCount: Number(r.refresh_count),
     revokedAt: msOrNull(r.revoked_at),
     expiresAt: ms(r.expires_at),
+    createdAt: ms(r.created_at),
   };
 }
 
@@ -173,6 +175,19 @@ export class GrantStore {
   async findGrant(id: string, em?: EntityManager): Promise<GrantRecord | undefined> {
     const rows = await this.sql('select * from grants where id = ?', [id], em);
     return rows[0] ? toGrant(rows[0]) : undefined;
+  }
+
+  /** Grants of a user and/or a client (at least one), newest first, at most `limit`: the administration's view. */
+  async list(filter: { userId?: string; clientId?: string }, limit: number): Promise<GrantRecord[]> {
+    const conditions = [
+      ['user_id', filter.userId],
+      ['client_id', filter.clientId],
+    ].filter((c): c is [string, string] => c[1] !== undefined);
+    if (conditions.length === 0) throw new Error('GrantStore.list: give a user, a client or both');
+    const where = conditions.map(([column]) => `${column} = ?`);
+    const params = conditions.map(([, value]) => value);
+    const rows = await this.sql(`select * from grants where ${where.join(' and ')} order by created_at desc, id limit ${Math.max(1, Math.floor(limit))}`, params);
+    return rows.map(toGrant);
   }
 
   /** Whether tokens of this grant may still be used (not revoked, not expired more than `toleranceMs` ago). */

@@ -8,6 +8,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
 import { Interaction } from '../../db/entities/interaction.js';
 import { digest, newOpaqueValue } from './secrets.js';
+import type { InteractionRequest } from './interaction-request.js';
 
 export const INTERACTION_TTL_MS = 10 * 60 * 1000;
 
@@ -20,7 +21,7 @@ export interface DelegatedLogin {
 
 export interface PendingInteraction {
   uid: string;
-  request: Record<string, unknown>;
+  request: InteractionRequest;
   /** From a delegated login: how the user authenticated, or the login app's refusal. */
   login: DelegatedLogin | null;
   userId: string | null;
@@ -36,7 +37,7 @@ export class InteractionStore {
   ) {}
 
   /** `login`: the browser's session when only consent is missing (the user is logged in). */
-  async create(request: Record<string, unknown>, sessionHash: string | null, login?: { userId: string; authTime: number }): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
+  async create(request: InteractionRequest, sessionHash: string | null, login?: { userId: string; authTime: number }): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
     const uid = randomBytes(16).toString('base64url');
     const cookieValue = newOpaqueValue();
     const csrfToken = newOpaqueValue();

@@ -16,7 +16,11 @@ export interface ProviderSession {
   authTime: number;
   amr: string[];
   expiresAt: number;
+  /** When it was stored (set by the store; a minted session not yet saved has none). */
+  createdAt?: number;
 }
+
+const toSession = (row: Session): ProviderSession => ({ idHash: row.idHash, sid: row.sid, userId: row.userId, authTime: row.authTime.getTime(), amr: row.amr, expiresAt: row.expiresAt.getTime(), createdAt: row.createdAt.getTime() });
 
 export class SessionStore {
   constructor(
@@ -52,7 +56,18 @@ export class SessionStore {
     if (!row) return undefined;
     const user = await em.findOne(User, { id: row.userId, active: true }, { fields: ['id'] });
     if (!user) return undefined;
-    return { idHash: row.idHash, sid: row.sid, userId: row.userId, authTime: row.authTime.getTime(), amr: row.amr, expiresAt: row.expiresAt.getTime() };
+    return toSession(row);
+  }
+
+  /** A user's live sessions, newest first: the administration's view. */
+  async listOfUser(userId: string): Promise<ProviderSession[]> {
+    const rows = await this.orm.em.fork().find(Session, { userId, expiresAt: { $gt: new Date(this.clock.now()) } }, { orderBy: { createdAt: 'desc' } });
+    return rows.map(toSession);
+  }
+
+  /** Ends the session with this `sid` (the browser must sign in again); whether there was one. */
+  async endBySid(sid: string): Promise<boolean> {
+    return (await this.orm.em.fork().nativeDelete(Session, { sid })) > 0;
   }
 
   async delete(idHash: string): Promise<void> {
