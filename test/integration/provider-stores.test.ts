@@ -1,0 +1,82 @@
+/**
+ * Contracts of the provider's interaction and consent stores against a real PostgreSQL: binding
+ * to the browser (cookie) and to the form (CSRF token), lifetimes at their boundary with the
+ * injected clock, and every check-then-act step under a parallel burst (exactly one winner).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { INTERACTION_TTL_MS } from '../../src/provider/stores/interaction-store.js';
+import type { InteractionRequest } from '../../src/provider/stores/interaction-request.js';
+import { startProvider, type TestProvider } from '../support/provider.js';
+
+const clock = new ManualClock(Date.parse('2026-12-03T10:00:00Z'));
+let p: TestProvider;
+beforeAll(async () => {
+  p = await startProvider({}, { clock });
+});
+afterAll(() => p?.close());
+
+const LOGOUT: InteractionRequest = { kind: 'logout', clientId: null, postLogoutRedirectUri: null, state: 'st' };
+const burst = <T>(n: number, job: () => Promise<T>) => Promise.all(Array.from({ length: n }, job));
+
+describe('InteractionStore', () => {
+  it('finds an interaction only with its browser’s cookie, and for forms its CSRF token; renewing the token retires the old one', async () => {
+    const store = p.provider!.interactions;
+    const { uid, cookieValue, csrfToken } = await store.create(LOGOUT, null);
+    expect((await store.find(uid, cookieValue))?.request).toEqual(LOGOUT);
+    expect(await store.find(uid, 'another browser')).toBeUndefined();
+    expect(await store.find(uid, undefined)).toBeUndefined();
+    expect(await store.find('not-a-uid', cookieValue)).toBeUndefined();
+    expect(await store.find(uid, cookieValue, 'forged')).toBeUndefined();
+    expect(await store.find(uid, cookieValue, csrfToken)).toBeDefined();
+    const renewed = await store.renewCsrf(uid);
+    expect(await store.find(uid, cookieValue, csrfToken)).toBeUndefined();
+    expect(await store.find(uid, cookieValue, renewed)).toBeDefined();
+  });
+
+  it('lives INTERACTION_TTL_MS: found 1 ms before, gone at the instant (by cookie and by challenge)', async () => {
+    const store = p.provider!.interactions;
+    const { uid, cookieValue } = await store.create(LOGOUT, null);
+    clock.advance(INTERACTION_TTL_MS - 1);
+    expect(await store.find(uid, cookieValue)).toBeDefined();
+    expect(await store.byChallenge(uid)).toBeDefined();
+    clock.advance(1);
+    expect(await store.find(uid, cookieValue)).toBeUndefined();
+    expect(await store.byChallenge(uid)).toBeUndefined();
+    expect(await store.claimSession(uid, (await p.createUser()).id, clock.now(), 'h'.repeat(43), false)).toBe(false);
+  });
+
+  it('a parallel burst claims the session once, answers the challenge once, finishes once', async () => {
+    const store = p.provider!.interactions;
+    const user = await p.createUser();
+    const first = await store.create(LOGOUT, null);
+    const claims = await burst(10, () => store.claimSession(first.uid, user.id, clock.now(), 'h'.repeat(43), false));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+
+    const second = await store.create(LOGOUT, null);
+    const answers = await burst(10, () => store.answer(second.uid, { userId: user.id, authTime: clock.now(), login: { amr: ['pwd'] } }));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect((await store.byChallenge(second.uid))?.userId).toBe(user.id);
+    // The delegated login's session starts once too.
+    const started = await burst(10, () => store.claimSession(second.uid, user.id, clock.now(), 's'.repeat(43), true));
+    expect(started.filter(Boolean)).toHaveLength(1);
+
+    const finished = await burst(10, () => store.finish(second.uid));
+    expect(finished.filter(Boolean)).toHaveLength(1);
+    expect(await store.byChallenge(second.uid)).toBeUndefined();
+  });
+});
+
+describe('ConsentStore', () => {
+  it('merges what was granted, never narrows it, and parallel consents lose nothing', async () => {
+    const store = p.provider!.consents;
+    const user = await p.createUser();
+    const client = await p.createClient();
+    expect(await store.granted(user.id, client.clientId)).toEqual(new Set());
+    await store.grant(user.id, client.clientId, ['openid', 'profile']);
+    await store.grant(user.id, client.clientId, ['openid', 'email']);
+    expect(await store.granted(user.id, client.clientId)).toEqual(new Set(['openid', 'profile', 'email']));
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((s) => store.grant(user.id, client.clientId, [`scope:${s}`])));
+    expect([...(await store.granted(user.id, client.clientId))].sort()).toEqual(['email', 'openid', 'profile', 'scope:a', 'scope:b', 'scope:c', 'scope:d', 'scope:e', 'scope:f']);
+  });
+});
