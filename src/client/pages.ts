@@ -6,7 +6,7 @@
  */
 import type { RelyingPartyPage } from '@jwt-oidc/express';
 import { html } from '../interaction/views/html.js';
-import { page, pageContext } from '../interaction/views/layout.js';
+import { page } from '../interaction/views/layout.js';
 
 export function renderClientPage(view: RelyingPartyPage): string {
   const link = view.link ? html`\n<a class="back" href="${view.link.href}">${view.link.text}</a>` : '';
@@ -21,7 +21,6 @@ export function renderClientPage(view: RelyingPartyPage): string {
   }
   const body = html`<h1>${view.title}</h1>
 <p class="sub">${view.message}</p>${link}`;
-  // The brand of the request's page context; the request id the package read from this request.
-  const context = { ...pageContext.getStore(), ...(view.requestId ? { requestId: view.requestId } : {}) };
-  return page({ title: view.title, body: body.value, error: true, context });
+  // The brand and the request id come from the request's page context (src/app.ts).
+  return page({ title: view.title, body: body.value, error: true });
 }

@@ -57,9 +57,12 @@ export function jsonResult(status: number, body: unknown, headers: Record<string
   return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...headers }, body: JSON.stringify(body) };
 }
 
-/** A page, never framed, never stored (docs/SECURITY.md SE-06); its policy comes with its drawing. */
+/** Every page: HTML, never framed, never stored (docs/SECURITY.md SE-06). */
+export const PAGE_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'X-Frame-Options': 'DENY', ...NO_STORE } as const;
+
+/** A page as data; its policy comes with its drawing. */
 export function pageResult(status: number, page: PageView, extra: Record<string, string> = {}, setCookies: string[] = []): HttpResult {
-  return { status, headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Frame-Options': 'DENY', ...NO_STORE, ...extra }, page, setCookies };
+  return { status, headers: { ...PAGE_HEADERS, ...extra }, page, setCookies };
 }
 
 /** The "Back to <name>" link of a client that registered its home page. */

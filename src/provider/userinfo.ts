@@ -50,8 +50,6 @@ export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: 
     ctx.logger.error({ err: e }, 'userinfo request failed');
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });
   }
-  // No token at all: the challenge carries no error code (RFC 6750 §3.1), so the body names no
-  // RFC 6750 code either; `unauthenticated` as @jwt-oidc/express's bearerAuth answers.
-  const body = { error: e.code === 'missing' ? 'unauthenticated' : e.code, error_description: e.description };
+  const body = e.body();
   return jsonResult(e.status, body, { 'WWW-Authenticate': e.challenge(ctx.issuer) });
 }

@@ -53,14 +53,7 @@ export function bearerAuth(options: BearerAuthOptions) {
   };
 }
 
-/**
- * The JSON body of a refusal. `error` is the RFC 6750 §3.1 code of the challenge when it has one.
- * A request without credentials gets no code in the challenge (§3.1: "SHOULD NOT include an error
- * code"), so the body must not claim one either (`invalid_request` or `invalid_token` would
- * contradict the header): it says `unauthenticated`, the code the Apollo plugin gives the same
- * case (`extensions.code: UNAUTHENTICATED`), which no OAuth client mistakes for an RFC 6750 code.
- */
+/** The refusal's body (BearerError.body()), with the scope alternatives that would do for insufficient_scope. */
 function errorBody(e: BearerError): { error: string; error_description: string; required_scopes?: readonly (readonly string[])[] } {
-  if (e.code === 'missing') return { error: 'unauthenticated', error_description: e.description };
-  return { error: e.code, error_description: e.description, ...(e.alternatives ? { required_scopes: e.alternatives } : {}) };
+  return { ...e.body(), ...(e.alternatives ? { required_scopes: e.alternatives } : {}) };
 }

@@ -30,6 +30,15 @@ export class BearerError extends Error {
     }
     return `Bearer ${attrs.join(', ')}`;
   }
+
+  /**
+   * The JSON body of the refusal, saying what the challenge says. A request without credentials
+   * gets no code in the challenge (RFC 6750 §3.1: "SHOULD NOT include an error code"), so the body
+   * claims no RFC 6750 code either: `unauthenticated`, as GraphQL's `UNAUTHENTICATED`.
+   */
+  body(): { error: string; error_description: string } {
+    return { error: this.code === 'missing' ? 'unauthenticated' : this.code, error_description: this.description };
+  }
 }
 
 const quote = (v: string) => v.replace(/["\\\r\n]/g, '');

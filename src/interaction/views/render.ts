@@ -3,7 +3,7 @@
  * (`HttpResult.page`, src/provider/http-result.ts); here they become HTML with the policy each
  * needs. `htmlPage` wraps a page drawn at the edge itself (the interaction and fake pages).
  */
-import { NO_STORE, type HttpResult, type PageView } from '../../provider/http-result.js';
+import { PAGE_HEADERS, type HttpResult, type PageView } from '../../provider/http-result.js';
 import { errorPage } from './error.js';
 import { formPostCsp, formPostPage } from './form-post.js';
 import { PAGE_CSP } from './layout.js';
@@ -26,7 +26,7 @@ export function renderPage(page: PageView): { html: string; csp: string } {
 export function htmlPage(status: number, html: string, extra: Record<string, string> = {}, setCookies: string[] = []): HttpResult {
   return {
     status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Frame-Options': 'DENY', ...NO_STORE, ...extra },
+    headers: { ...PAGE_HEADERS, 'Content-Security-Policy': PAGE_CSP, ...extra },
     body: html,
     setCookies,
   };
