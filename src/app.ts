@@ -22,11 +22,10 @@ import { graphiqlHandler } from './http/graphiql.js';
 import type { Logger } from './log.js';
 import type { ProviderContext } from './provider/context.js';
 import type { ClientMode } from './client/mode.js';
-import { upstreamCaller } from './graphql/upstream-caller.js';
+import { upstreamCaller, type RelyingPartySession } from './graphql/upstream-caller.js';
 import { serviceUnavailable } from './graphql/errors.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
-import { fakeCallerSource, type FakeContext } from './fake/context.js';
-import { fakeRouter } from './fake/router.js';
+import type { LoginStep } from './interaction/handlers.js';
 import { issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
 import { fastLane } from './http/fast-lane.js';
 import { pageContext, type Brand } from './interaction/views/layout.js';
@@ -38,12 +37,12 @@ export interface AppOptions {
   logger: Logger;
   /** Grace period for in-flight requests on shutdown (default 10 s). */
   stopGracePeriodMillis?: number;
-  /** provider mode: the provider's endpoints and their dependencies. */
+  /** provider and fake modes: the provider's endpoints and their dependencies. */
   provider?: ProviderContext;
+  /** How users sign in at the provider (default: the password form; the fake mode: anyone). */
+  login?: LoginStep;
   /** client mode: the relying party's routes, sessions and users. */
   clientMode?: ClientMode;
-  /** fake mode: the development provider. */
-  fake?: FakeContext;
   /** The server to answer on (default: a new one); the app becomes its request handler. */
   httpServer?: Server;
 }
@@ -58,7 +57,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer = createServer() }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer() }: AppOptions): Promise<App> {
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
@@ -71,18 +70,17 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.set('query parser', 'simple');
   if (settings.trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(settings.trustProxy) ? Number(settings.trustProxy) : settings.trustProxy);
   app.use(requestLog(logger));
-  const brand = pageBrand(settings, provider?.issuer ?? fake?.issuer);
+  const brand = pageBrand(settings, provider?.issuer);
   // Every page rendered for this request shows the brand, and its id on error pages.
   app.use((req, _res, next) => pageContext.run({ brand, requestId: req.id }, next));
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
-  if (provider) app.use(prefix || '/', providerRouter(provider, documents));
+  if (provider) app.use(prefix || '/', providerRouter(provider, documents, login));
   // client mode: /openid/login, /callback, /logout, and the session of every later route.
   if (clientMode) app.use(clientMode.router);
-  if (fake) app.use(issuerPath(fake.issuer) || '/', fakeRouter(fake));
-  // Who calls /graphql outside provider mode: the upstream's (or the fake's) bearer tokens, or the session.
-  const callers = clientMode ?? (fake ? fakeCallerSource(fake) : undefined);
+  // Who calls /graphql in client mode: the upstream's bearer tokens, or the session.
+  const callers = clientMode;
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
@@ -91,7 +89,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (introspection) app.use('/graphql', graphiqlHandler());
   app.use(
     '/graphql',
-    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? fake?.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
+    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
     express.json({ limit: JSON_BODY_LIMIT }),
     (_req, _res, next) => RequestContext.create(db.orm.em, next),
     expressMiddleware<GraphQLContext>(apollo, {
@@ -102,16 +100,26 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   );
 
   async function buildContext(req: express.Request): Promise<GraphQLContext> {
+    const request = { header: (n: string) => req.get(n), query: req.query as Record<string, unknown> };
     return {
       settings,
       logger: req.log,
       requestId: req.id,
       ip: req.ip ?? 'unknown',
       em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-      auth: callers ? null : await authenticate({ header: (n) => req.get(n), query: req.query as Record<string, unknown> }, provider, provider?.issuer ?? 'jwt-oidc'),
+      auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc'),
       provider,
-      ...(callers ? { upstream: await upstreamCaller(req, callers, settings) } : {}),
+      ...(callers ? { upstream: await upstreamCaller({ ...request, session: () => relyingPartySession(req) }, callers, settings) } : {}),
     };
+  }
+
+  /** client mode: the session that the oidcClient router (mounted above) put on the request. */
+  async function relyingPartySession(req: express.Request): Promise<RelyingPartySession | null> {
+    if (!req.oidc.loggedIn) return null;
+    // An expired access token is refreshed now: a provider that refuses ends the session here.
+    await req.getAccessToken().catch(() => undefined); // provider unreachable: the session still says who
+    if (!req.oidc.loggedIn || !req.userClaims) return null;
+    return { claims: req.userClaims, scope: req.oidc.scope, userinfo: req.userinfo ?? null, user: req.user ?? null };
   }
 
   // client mode: a placeholder at / (the default return after login and logout) if nothing served it.

@@ -16,7 +16,8 @@ import { createProviderContext, type ProviderContext } from './provider/context.
 import { Housekeeping } from './db/housekeeping.js';
 import { PROVIDER_EXPIRING_TABLES } from './provider/stores/expiring-tables.js';
 import { CLIENT_EXPIRING_TABLES, createClientMode, type ClientMode } from './client/mode.js';
-import { createFakeContext, type FakeContext } from './fake/context.js';
+import { FAKE_CLAIMS, fakeOriginPolicy, seedFakeClient } from './fake/client.js';
+import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
 
 export interface StartServerOptions {
@@ -31,13 +32,11 @@ export interface RunningServer {
   port: number;
   settings: Settings;
   db: Database;
-  /** provider mode: the signing keys. */
+  /** provider and fake modes: the signing keys. */
   keys?: KeyManager;
-  /** provider mode: everything the endpoints use. */
+  /** provider and fake modes: everything the endpoints use. */
   provider?: ProviderContext;
-  /** fake mode: the development provider. */
-  fake?: FakeContext;
-  /** provider mode: the deletion of expired rows. */
+  /** The deletion of expired rows. */
   housekeeping?: Housekeeping;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
@@ -59,7 +58,6 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
   let provider: ProviderContext | undefined;
   let housekeeping: Housekeeping | undefined;
   let clientMode: ClientMode | undefined;
-  let fake: FakeContext | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -67,11 +65,20 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       const port = await listen(httpServer, 0, settings.host);
       if ((settings.type === 'provider' || settings.type === 'fake') && given.issuer === 'http://localhost:0') settings.issuer = `http://localhost:${port}`;
     }
-    if (settings.type === 'provider') {
+    // The fake mode is the provider with its own login step, one client from the settings and
+    // the typed claims (docs/ARCHITECTURE.md "The fake mode").
+    const fake = settings.type === 'fake';
+    if (fake) {
+      warnFake(settings, logger);
+      // Nobody signs in elsewhere: the fake's own page is its login step.
+      settings.loginUrl = undefined;
+    }
+    if (settings.type === 'provider' || fake) {
       keys = await startKeyManager({ settings, db, logger, clock });
-      clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url });
+      if (fake) await seedFakeClient(db.orm, settings);
+      clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
       await clients.start();
-      provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients });
+      provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, claims: fake ? FAKE_CLAIMS : undefined });
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES });
       housekeeping.start();
     }
@@ -81,11 +88,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES });
       housekeeping.start();
     }
-    if (settings.type === 'fake') {
-      warnFake(settings, logger);
-      fake = await createFakeContext(settings, logger, clock ? () => clock.now() : undefined);
-    }
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, clientMode, fake, httpServer });
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
@@ -119,7 +122,6 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     keys,
     provider,
     housekeeping,
-    fake,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
@@ -131,7 +133,6 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
         await keys?.stop();
         await clients?.stop();
         await clientMode?.stop();
-        await fake?.identities.flush();
         await db.close();
         logger.info('stopped');
       })()),

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { notifyClientsChanged } from '../clients/client-registry.js';
-import { ClientError, ClientService, publicClient, type CreateClientInput, type UpdateClientInput } from '../clients/client-service.js';
+import type { ClientService, CreateClientInput, UpdateClientInput } from '../clients/client-service.js';
 import type { Client } from '../db/entities/client.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
+
+/** The clients domain, loaded when a command runs (as `usersDomain` in users.ts). */
+const clientsDomain = () => import('../clients/client-service.js');
 
 interface MetadataOptions {
   name?: string;
@@ -75,6 +77,7 @@ export function clientsCommand(program: Command): void {
     .option('--no-logout-all', 'logout at this client ends only its own grants; the provider session stays')
     .action(async (opts: MetadataOptions & GlobalOptions & { id?: string; public?: boolean }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { publicClient } = await clientsDomain();
       if (!opts.name) throw new CliError('--name is required', 'ERR_USAGE', EXIT_USAGE);
       const input = { ...toInput(opts), id: opts.id, public: opts.public, redirectUris: opts.redirectUri ?? [] } as CreateClientInput;
       const { client, secret } = await withService(all, (service) => service.create(input));
@@ -92,6 +95,7 @@ export function clientsCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions & { search?: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { publicClient } = await clientsDomain();
       const list = await withService(all, (service) => service.list({ search: opts.search }));
       print(all, list.map(publicClient), list.length ? list.map(line).join('\n') : 'no clients');
     });
@@ -103,6 +107,7 @@ export function clientsCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { publicClient } = await clientsDomain();
       const client = await withService(all, async (service) => {
         const found = await service.find(opts.id);
         if (!found) throw new CliError(`no client with id "${opts.id}"`, 'ERR_CLIENT_NOT_FOUND');
@@ -118,6 +123,7 @@ export function clientsCommand(program: Command): void {
     .option('--no-logout-all', 'logout ends only this client\'s grants')
     .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { publicClient } = await clientsDomain();
       const client = await withService(all, (service) => service.update(opts.id, toInput(opts)));
       print(all, publicClient(client), `updated client ${client.id}`);
     });
@@ -148,6 +154,7 @@ export function clientsCommand(program: Command): void {
 async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) => Promise<T>): Promise<T> {
   const loaded = loadSettingsOrExit(opts);
   return withDatabase(loaded, async (db) => {
+    const [{ ClientService, ClientError }, { notifyClientsChanged }] = await Promise.all([clientsDomain(), import('../clients/client-registry.js')]);
     try {
       return await fn(new ClientService(db.orm.em, () => notifyClientsChanged(db.orm)));
     } catch (e) {

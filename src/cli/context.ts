@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { ConfigError, loadSettings, type LoadedSettings } from '../config/load.js';
-import { openDatabase, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { createLogger, type Logger } from '../log.js';
 import { interruptedExitCode, onStopSignals } from './stop-signals.js';
 
@@ -63,7 +63,8 @@ export function commandLogger(loaded: LoadedSettings): Logger {
  */
 export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database, logger: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const logger = commandLogger(loaded);
-  const opening = openDatabase(loaded.settings, logger, options);
+  // The database layer (MikroORM, pg) is loaded by the commands that use it only.
+  const opening = import('../db/database.js').then(({ openDatabase }) => openDatabase(loaded.settings, logger, options));
   let interrupted = false;
   const stopListening = onStopSignals((signal, count) => {
     if (count > 1) return; // already closing: a repeated signal must not cut that short

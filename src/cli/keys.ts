@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { KeyError } from '../keys/errors.js';
-import { createKeyManager } from '../keys/index.js';
 import type { FamilyStatus, KeyManager } from '../keys/key-manager.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
 
@@ -47,9 +46,11 @@ export function keysCommand(program: Command): void {
 
 async function withKeys<T>(opts: GlobalOptions, fn: (manager: KeyManager) => Promise<T>): Promise<T> {
   const loaded = loadSettingsOrExit(opts);
-  if (loaded.settings.type !== 'provider') throw new CliError('signing keys belong to provider mode (JWT_OIDC_TYPE=provider)', 'ERR_USAGE', EXIT_USAGE);
+  if (loaded.settings.type === 'client') throw new CliError('signing keys belong to the provider and fake modes (JWT_OIDC_TYPE=provider or fake)', 'ERR_USAGE', EXIT_USAGE);
   return withDatabase(loaded, async (db, logger) => {
     try {
+      // Loaded here: a usage error or `--help` answers without it.
+      const { createKeyManager } = await import('../keys/index.js');
       const manager = await createKeyManager({ settings: loaded.settings, db, logger, follow: false });
       try {
         return await fn(manager);

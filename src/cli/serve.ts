@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { releaseAllEmbeddedPostgres } from '../db/embedded/cluster.js';
 import { KeyError } from '../keys/errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { startServer, type RunningServer } from '../server.js';
+import type { RunningServer } from '../server.js';
 import { EXIT_USAGE, loadSettingsOrExit, type GlobalOptions } from './context.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -39,6 +39,8 @@ export async function serve(opts: GlobalOptions): Promise<void> {
   });
   let server: RunningServer;
   try {
+    // The whole service, loaded once the settings are known to be good.
+    const { startServer } = await import('../server.js');
     server = await startServer({ settings: loaded.settings, logger });
   } catch (e) {
     // A secret that does not open the stored keys is a settings problem: say so plainly.

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import type { User } from '../db/entities/user.js';
-import { normalizeUsername, publicUser, UserError, UserService } from '../users/user-service.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
 import { readPasswordInput } from './password-prompt.js';
 import { usageError } from './usage.js';
+
+/**
+ * The users domain, loaded when a command runs: a usage error or `--help` answers without
+ * loading the ORM (each start of the command costs its imports: docs/ARCHITECTURE.md).
+ */
+const usersDomain = () => import('../users/user-service.js');
 
 interface CreateOptions extends GlobalOptions {
   username: string;
@@ -39,6 +44,7 @@ export function usersCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: CreateOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const { normalizeUsername, publicUser, UserService } = await usersDomain();
       const username = normalizeUsername(opts.username);
       if (opts.password === false && opts.passwordStdin) throw usageError(cmd, 'give either --password-stdin or --no-password, not both');
       // Saying nothing used to create a user who could never sign in: how is now a choice.
@@ -76,6 +82,7 @@ export function usersCommand(program: Command): void {
     .action(async (opts: GlobalOptions & { search?: string; limit?: number }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const loaded = loadSettingsOrExit(all);
+      const { publicUser, UserService } = await usersDomain();
       const list = await withDatabase(loaded, (db) => new UserService(db.orm.em).list({ search: opts.search, limit: opts.limit }));
       print(all, list.map(publicUser), list.length ? table(list) : 'no users');
     });
@@ -94,6 +101,7 @@ export function usersCommand(program: Command): void {
       if (!opts.clear && opts.password === undefined && !opts.passwordStdin) throw usageError(cmd, 'give the new password (--password-stdin) or --clear');
       const password = opts.clear ? null : await readPassword(cmd, opts);
       const loaded = loadSettingsOrExit(all);
+      const { publicUser, UserService } = await usersDomain();
       const user = await withDatabase(loaded, (db) => mapUserError(() => new UserService(db.orm.em).setPassword(opts.username, password)));
       print(all, publicUser(user), password === null ? `removed the password of ${user.username}` : `set the password of ${user.username}`);
     });
@@ -106,6 +114,7 @@ export function usersCommand(program: Command): void {
     .action(async (opts: GlobalOptions & { username: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const loaded = loadSettingsOrExit(all);
+      const { normalizeUsername, UserService } = await usersDomain();
       await withDatabase(loaded, (db) => mapUserError(() => new UserService(db.orm.em).delete(opts.username)));
       print(all, { deleted: normalizeUsername(opts.username) }, `deleted user ${normalizeUsername(opts.username)}`);
     });
@@ -121,7 +130,7 @@ async function mapUserError<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof UserError) throw new CliError(e.message, e.code, e.code === 'ERR_USER_INVALID' ? EXIT_USAGE : 1);
+    if (e instanceof (await usersDomain()).UserError) throw new CliError(e.message, e.code, e.code === 'ERR_USER_INVALID' ? EXIT_USAGE : 1);
     throw e;
   }
 }

@@ -36,9 +36,36 @@ export interface RegisteredClient {
   readonly userRestrictions: readonly { field: string; equals: string }[];
   readonly audiences: readonly string[];
   readonly backchannelLogoutUri: string | null;
+  /**
+   * Besides the registered URIs, any redirect URI on an origin this accepts: the fake mode's
+   * client only (docs/ARCHITECTURE.md "The fake mode"); null for every registered client.
+   */
+  readonly redirectOrigin: ((origin: string) => boolean) | null;
 }
 
-export function toRegistered(c: Client): RegisteredClient {
+/**
+ * Whether `uri` is one of the client's redirect URIs: the exact string, no prefix, no
+ * normalisation, no wildcard (RFC 9700 §4.1.3) — or, for a client with an origin policy, an
+ * absolute http(s) URI in visible ASCII (it goes back byte for byte in a Location header),
+ * without credentials or fragment (RFC 6749 §3.1.2), on an accepted origin.
+ */
+export function isRedirectUriOf(client: RegisteredClient, uri: string, registered: readonly string[] = client.redirectUris): boolean {
+  if (registered.includes(uri)) return true;
+  if (!client.redirectOrigin || /[^\x21-\x7e]/.test(uri) || uri.includes('#')) return false;
+  try {
+    const url = new URL(uri);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && client.redirectOrigin(url.origin);
+  } catch {
+    return false;
+  }
+}
+
+/** The same rule for RP-initiated logout's `post_logout_redirect_uri`. */
+export function isPostLogoutRedirectUriOf(client: RegisteredClient, uri: string): boolean {
+  return isRedirectUriOf(client, uri, client.postLogoutRedirectUris);
+}
+
+export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redirectOrigin'] = null): RegisteredClient {
   return Object.freeze({
     id: c.id,
     name: c.name,
@@ -60,6 +87,7 @@ export function toRegistered(c: Client): RegisteredClient {
     userRestrictions: Object.freeze([...c.userRestrictions]),
     audiences: Object.freeze([...c.audiences]),
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+    redirectOrigin,
   });
 }
 
@@ -70,6 +98,11 @@ export interface ClientRegistryOptions {
   listenUrl?: string;
   /** Reload at least this often (default 60 s; 0: never). */
   pollMs?: number;
+  /**
+   * A client that may redirect anywhere on the origins `isAllowed` accepts, which may also call
+   * by CORS: the fake mode's (docs/ARCHITECTURE.md "The fake mode"). Default: none.
+   */
+  originPolicy?: { clientId: string; isAllowed(origin: string): boolean };
 }
 
 export class ClientRegistry {
@@ -104,7 +137,7 @@ export class ClientRegistry {
 
   /** Whether `origin` is one a registered client may call from (CORS). */
   isAllowedOrigin(origin: string): boolean {
-    return this.origins.has(origin);
+    return this.origins.has(origin) || this.options.originPolicy?.isAllowed(origin) === true;
   }
 
   /** Reads every client again (serialised: see util/serial-reload.ts). */
@@ -118,7 +151,8 @@ export class ClientRegistry {
 
   private async load(): Promise<void> {
     const rows = await this.options.orm.em.fork().find(Client, {});
-    this.clients = new Map(rows.map((c) => [c.id, toRegistered(c)]));
+    const policy = this.options.originPolicy;
+    this.clients = new Map(rows.map((c) => [c.id, toRegistered(c, c.id === policy?.clientId ? (o) => policy.isAllowed(o) : null)]));
     this.origins = new Set(rows.flatMap((c) => c.allowedOrigins));
   }
 }

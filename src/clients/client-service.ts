@@ -3,14 +3,13 @@
  * the CLI and the GraphQL API). Secrets have 256 random bits, are shown once, and are stored as
  * SHA-256 digests.
  */
-import { PARAMETER_LIMITS } from '../provider/authorization/limits.js';
 import { sha256 } from '../util/digest.js';
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { SIGNATURE_ALGS } from '../config/definitions.js';
 import { Client } from '../db/entities/client.js';
-import { originProblem, redirectUriProblem } from './redirect-uri.js';
+import { MAX_URI_LENGTH, originProblem, redirectUriProblem } from './redirect-uri.js';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
 /** Written with values sorted, as the authorization endpoint compares them. */
@@ -34,7 +33,7 @@ export class ClientError extends Error {
 }
 
 const uriList = (check: (v: string) => string | undefined, what: string) =>
-  z.array(z.string().max(PARAMETER_LIMITS.redirect_uri, `a ${what} has ${PARAMETER_LIMITS.redirect_uri} characters at most`)).max(50).superRefine((list, ctx) => {
+  z.array(z.string().max(MAX_URI_LENGTH, `a ${what} has ${MAX_URI_LENGTH} characters at most`)).max(50).superRefine((list, ctx) => {
     list.forEach((v, i) => {
       const problem = check(v);
       if (problem) ctx.addIssue({ code: 'custom', path: [i], message: `${what} "${v}": ${problem}` });

@@ -4,12 +4,20 @@
  * loopback host, or a private-use scheme containing a dot (`com.example.app:/cb`). Never
  * `javascript:`, `data:`, `file:` and the like. URIs are stored and compared byte for byte.
  */
+/**
+ * The longest registered URI (redirect, post-logout redirect, origin), in characters. Requests
+ * compare their `redirect_uri` and `post_logout_redirect_uri` with these byte for byte, so the
+ * provider refuses longer ones before it stores or echoes them (`PARAMETER_LIMITS`,
+ * docs/SECURITY.md RC-05).
+ */
+export const MAX_URI_LENGTH = 2048;
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'ftp:', 'ws:', 'wss:']);
 
 export function redirectUriProblem(uri: string): string | undefined {
   if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
-  if (uri.length > 2048) return 'must be at most 2048 characters';
+  if (uri.length > MAX_URI_LENGTH) return `must be at most ${MAX_URI_LENGTH} characters`;
   if (/[\s\x00-\x1f\x7f]/.test(uri)) return 'must not contain whitespace or control characters';
   // It is sent back byte for byte in a Location header: ASCII only (RFC 3986 §2), others percent-encoded.
   if (/[^\x21-\x7e]/.test(uri)) return 'must be ASCII: percent-encode other characters (RFC 3986 §2.1), use punycode for host names';

@@ -4,7 +4,8 @@
  * would otherwise create password-less users in the provider of the same checkout
  * (README: "The embedded PostgreSQL").
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Mode } from './definitions.js';
 import { DEFAULT_DATA_DIRS } from './derive.js';
@@ -37,10 +38,18 @@ async function claim(dir: string, mode: Mode): Promise<void> {
   if (owner === undefined) {
     // As root, the embedded cluster's postgres user must traverse it (src/db/embedded/cluster.ts).
     await mkdir(dir, { recursive: true, mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
-    // Exclusive create: of two processes starting together in different modes, one wins.
-    await writeFile(file, `${mode}\n`, { flag: 'wx', mode: 0o600 }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
+    // Written whole under a name of its own, then linked into place: link() fails if the file
+    // exists, so of two processes starting together one wins, and neither ever reads the other's
+    // file half-written (an exclusive create alone leaves a moment when it is empty).
+    const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    await writeFile(draft, `${mode}\n`, { flag: 'wx', mode: 0o600 });
+    try {
+      await link(draft, file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+    } finally {
+      await unlink(draft).catch(() => undefined);
+    }
     owner = await readOwner(file);
   }
   if (owner !== mode) {

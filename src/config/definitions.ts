@@ -7,7 +7,9 @@
  * Names follow the original django-jwt-oidc settings: the environment name is `JWT_OIDC_` + the
  * original name, the key in code and in a JSON config file is its camelCase form.
  */
-import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express';
+// Settings are infrastructure (docs/ARCHITECTURE.md, "Layers"): the relying party's allow-list
+// from its own module, not from the package's index, which also loads Express and openid-client.
+import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express/user-mapping';
 import { ASYMMETRIC_ALGORITHMS } from '@jwt-oidc/resource';
 import { z } from 'zod';
 
@@ -222,7 +224,7 @@ export const definitions = {
     kind: 'int',
     schema: z.number().int().min(0).max(1_000_000),
     default: 1200,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Beyond it: 429 with `Retry-After`.',
   }),
@@ -231,7 +233,7 @@ export const definitions = {
     kind: 'int',
     schema: z.number().int().min(0).max(1_000_000),
     default: 120,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'provider: sign-in and sign-out requests per minute per client address (an IPv6 one per /64) that store a pending interaction (a row of at most about 10 KB, kept 10 minutes); per instance. Beyond it: 429 with `Retry-After`. Bounds what an anonymous client can make the database hold.',
   }),
@@ -261,7 +263,7 @@ export const definitions = {
     modes: ['client', 'fake'],
     secret: true,
     expect: 'a non-empty string',
-    doc: 'client: this app\'s client secret (omit for a public client using PKCE). fake: when set, the token endpoint requires it (otherwise the client is public and must use PKCE).',
+    doc: 'client: this app\'s client secret (omit for a public client using PKCE). fake: the secret of the fake\'s client when set (`client_secret_basic` or `client_secret_post` at the token endpoint); otherwise the client is public and must use PKCE.',
   }),
   responseType: define({
     env: 'JWT_OIDC_RESPONSE_TYPE',
@@ -457,7 +459,7 @@ export const definitions = {
     kind: 'string',
     schema: z.enum(SIGNATURE_ALGS),
     default: 'ES256',
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: `one of ${SIGNATURE_ALGS.join(', ')}`,
     doc: 'provider: JWS algorithm of tokens. ES256 by default (the original used ES512, which signs ~22× slower on Node). An RS256 key is always kept too, since OIDC Discovery requires RS256 for ID tokens.',
   }),
@@ -466,7 +468,7 @@ export const definitions = {
     kind: 'int',
     schema: seconds(10),
     default: 3600,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: secondsExpect(10),
     doc: 'provider: seconds a signing key signs before the next one takes over.',
   }),
@@ -475,7 +477,7 @@ export const definitions = {
     kind: 'int',
     schema: seconds(1),
     default: 600,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: `${secondsExpect(1)}, less than JWK_EXPIRATION_TIME`,
     doc: 'provider: seconds a new key is published in the JWKS before it signs (at least twice the JWKS cache max-age).',
   }),
@@ -512,7 +514,7 @@ export const definitions = {
     kind: 'int',
     schema: seconds(1),
     default: 3600,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: `${secondsExpect(1)}, not less than JWT_ACCESS_TOKEN_EXPIRATION_TIME`,
     doc: 'provider: refresh token lifetime in seconds.',
   }),
@@ -530,7 +532,7 @@ export const definitions = {
     kind: 'int',
     schema: seconds(60),
     default: 86400,
-    modes: ['provider', 'client'],
+    modes: ['provider', 'client', 'fake'],
     expect: secondsExpect(60),
     doc: 'Lifetime of a browser session (the provider\'s login session, the client\'s server-side session).',
   }),
@@ -539,7 +541,7 @@ export const definitions = {
     kind: 'int',
     schema: z.number().int().min(0).max(1_000_000).nullable(),
     default: 10,
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: 'a whole number ≥ 0, or null for unlimited',
     doc: 'provider: a grant can be refreshed exactly this many times; `null` means unlimited.',
   }),
@@ -585,7 +587,7 @@ export const definitions = {
     kind: 'list',
     schema: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/)).max(100),
     default: [],
-    modes: ['provider'],
+    modes: ['provider', 'fake'],
     expect: 'a list of scope names (comma-separated or a JSON array)',
     doc: 'provider: scopes of your own APIs that clients may request, besides openid, profile, email, address, phone, offline_access and admin. Other scopes are ignored (OIDC Core §3.1.2.1).',
   }),
@@ -635,7 +637,7 @@ export const definitions = {
     defaultDoc: 'loopback origins only',
     modes: ['fake'],
     expect: 'a list of origins such as https://app.example (comma-separated or a JSON array)',
-    doc: 'fake: origins of the frontends allowed to use the fake provider (CORS and redirect URIs).',
+    doc: 'fake: origins of the frontends allowed to use the fake provider: its client\'s redirect and post-logout URIs may be any URI on them, and they get CORS.',
   }),
 } satisfies Record<string, SettingDefinition<z.ZodType>>;
 

@@ -35,7 +35,8 @@ const DISCOVERY_FORMS = `expected an issuer URL or <issuer>${WELL_KNOWN}, withou
 export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
   const problems: string[] = [];
   const production = s.nodeEnv === 'production';
-  if (s.type === 'provider') {
+  // The fake mode is the provider (docs/ARCHITECTURE.md "The fake mode"): its rules apply to both.
+  if (s.type === 'provider' || s.type === 'fake') {
     if (s.keyPrepublishTime >= s.jwkExpirationTime) {
       problems.push(
         `${name('keyPrepublishTime')}: expected less than JWT_OIDC_JWK_EXPIRATION_TIME (${s.jwkExpirationTime}); got ${s.keyPrepublishTime}`,
@@ -66,9 +67,6 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
       problems.push(`JWT_OIDC_TYPE: the fake provider logs anyone in as anyone and refuses to start when NODE_ENV=production (set JWT_OIDC_FAKE_ALLOW_PRODUCTION=true if you really mean it)`);
     }
     if (s.clientId === undefined) problems.push(`JWT_OIDC_CLIENT_ID: required when JWT_OIDC_TYPE=fake (the client id your frontend uses)`);
-    if (s.issuer === undefined && s.discoveryEndpoint !== undefined && !issuerFromDiscovery(s.discoveryEndpoint)) {
-      problems.push(`${name('discoveryEndpoint')}: ${DISCOVERY_FORMS} (or set JWT_OIDC_ISSUER); got "${s.discoveryEndpoint}"`);
-    }
   }
   if (s.type === 'client') {
     if (s.discoveryEndpoint === undefined) {

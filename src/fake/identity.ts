@@ -1,27 +1,23 @@
 /**
  * Who you are at the fake provider: any `sub`, optionally an email, a name and extra claims as a
- * JSON object — checked so that the tokens stay well-formed (claims that tokens define
- * themselves cannot be overridden). The last identities are kept, newest first, in memory and
- * in the data directory, for the login page's one-click list and for `prompt=none`.
+ * JSON object — checked so that the tokens stay well-formed: claims that tokens define themselves
+ * (RESERVED_CLAIMS) cannot be typed. Form errors are values for the page, never exceptions that
+ * reach the client.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { RESERVED_CLAIMS } from '../provider/tokens.js';
+import { MAX_USER_ID_LENGTH } from '../users/user-id.js';
 
 export interface FakeIdentity {
-  /** A short digest of the identity: what the login page's buttons and the browser cookie name. */
-  id: string;
+  /** The subject: the user's id (src/users/user-id.ts). */
   sub: string;
-  /** Claims besides `sub` (email, name, whatever was typed). */
+  /** Claims besides `sub` (email, email_verified, name, whatever was typed), released as they are. */
   claims: Record<string, unknown>;
 }
 
-/** Claims every token defines itself. */
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'azp', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'acr', 'amr', 'sid', 'client_id', 'scope', 'cnf', 'typ']);
 const MAX_CLAIMS_JSON = 4096;
+const SUBJECT = new RegExp(`^[\\x21-\\x7e]{1,${MAX_USER_ID_LENGTH}}$`);
 
-/** A form error to show on the login page (never an exception). */
+/** A form error to show on the login page, next to its field (WCAG 3.3.1). */
 export class IdentityError extends Error {
   constructor(
     readonly field: 'sub' | 'email' | 'name' | 'claims',
@@ -32,9 +28,16 @@ export class IdentityError extends Error {
   }
 }
 
-export function identityFromForm(form: { sub?: string; email?: string; name?: string; claims?: string }): FakeIdentity {
+export interface IdentityForm {
+  sub?: string;
+  email?: string;
+  name?: string;
+  claims?: string;
+}
+
+export function identityFromForm(form: IdentityForm): FakeIdentity {
   const sub = (form.sub ?? '').trim();
-  if (!/^[\x21-\x7e]{1,255}$/.test(sub)) throw new IdentityError('sub', 'Type a subject: 1–255 visible ASCII characters, no spaces.');
+  if (!SUBJECT.test(sub)) throw new IdentityError('sub', `Type a subject: 1–${MAX_USER_ID_LENGTH} visible ASCII characters, no spaces.`);
   const claims: Record<string, unknown> = {};
   const email = (form.email ?? '').trim();
   if (email) {
@@ -58,70 +61,9 @@ export function identityFromForm(form: { sub?: string; email?: string; name?: st
     }
     if (!extra || typeof extra !== 'object' || Array.isArray(extra)) throw new IdentityError('claims', 'The claims must be a JSON object, like {"roles": ["admin"]}.');
     for (const [k, v] of Object.entries(extra)) {
-      if (RESERVED.has(k)) throw new IdentityError('claims', `"${k}" is set by the provider itself and cannot be typed.`);
+      if (RESERVED_CLAIMS.has(k)) throw new IdentityError('claims', `"${k}" is set by the provider itself and cannot be typed.`);
       claims[k] = v;
     }
   }
-  return { id: identityId(sub, claims), sub, claims };
-}
-
-function identityId(sub: string, claims: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify([sub, claims])).digest('base64url').slice(0, 22);
-}
-
-/** The recently used identities, newest first; persisted best-effort to a file. */
-export class RecentIdentities {
-  private list: FakeIdentity[];
-  private writing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly file: string | undefined,
-    private readonly max = 10,
-  ) {
-    this.list = file ? load(file).slice(0, max) : [];
-  }
-
-  all(): readonly FakeIdentity[] {
-    return this.list;
-  }
-
-  get(id: string | undefined): FakeIdentity | undefined {
-    return id === undefined ? undefined : this.list.find((i) => i.id === id);
-  }
-
-  /** Puts an identity first (once). */
-  remember(identity: FakeIdentity): void {
-    this.list = [identity, ...this.list.filter((i) => i.id !== identity.id)].slice(0, this.max);
-    if (this.file) this.writing = this.writing.then(() => save(this.file!, this.list)).catch(() => undefined);
-  }
-
-  /** Resolves once pending writes are on disk. */
-  flush(): Promise<void> {
-    return this.writing;
-  }
-}
-
-function load(file: string): FakeIdentity[] {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (!Array.isArray(parsed)) return [];
-    return parsed.flatMap((entry) => {
-      try {
-        const e = entry as { sub: string; claims: Record<string, unknown> };
-        const i = identityFromForm({ sub: e.sub, claims: JSON.stringify(Object.fromEntries(Object.entries(e.claims ?? {}).filter(([k]) => k !== 'email' && k !== 'name'))), email: e.claims?.email as string, name: e.claims?.name as string });
-        return [i];
-      } catch {
-        return [];
-      }
-    });
-  } catch {
-    return [];
-  }
-}
-
-async function save(file: string, list: FakeIdentity[]): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify(list.map(({ sub, claims }) => ({ sub, claims })), null, 2), { mode: 0o600 });
-  await rename(tmp, file);
+  return { sub, claims };
 }

@@ -1,38 +1,36 @@
 /**
- * The fake provider's login page: a banner saying what it is, one-click buttons for the recent
+ * The fake mode's login page: a banner saying what it is, one-click buttons for the recent
  * identities, and a form for a new one (any `sub`, email, name, extra claims as JSON). No
- * script; every value escaped; the forms post to the fake itself.
+ * script; every value escaped; the forms post to the interaction, with its CSRF token.
  */
 import { html, raw, type Raw } from '../interaction/views/html.js';
 import { page } from '../interaction/views/layout.js';
-import type { FakeIdentity } from './identity.js';
+import type { FakeIdentity, IdentityForm } from './identity.js';
 
 export interface LoginPageView {
   action: string;
-  /** The authorization request, carried through the form unchanged. */
-  request: string;
   csrfToken: string;
   recent: readonly FakeIdentity[];
-  clientId: string;
+  clientName: string;
   error?: { field: string; message: string };
-  /** What was typed, shown again after an error. */
-  typed?: { sub?: string; email?: string; name?: string; claims?: string };
+  /** What was typed, shown again after an error (or the request's `login_hint` as the subject). */
+  typed?: IdentityForm;
 }
 
 export function fakeLoginPage(v: LoginPageView): string {
   // The field an error is about points at the message (WCAG 3.3.1).
   const invalid = (field: string) => (v.error?.field === field ? raw(' aria-invalid="true" aria-describedby="form-error"') : '');
-  const hidden = html`<input type="hidden" name="request" value="${v.request}"><input type="hidden" name="csrf" value="${v.csrfToken}">`;
+  const csrf = html`<input type="hidden" name="csrf" value="${v.csrfToken}">`;
   const recent: Raw[] = v.recent.map(
-    (i) => html`<li><form method="post" action="${v.action}">${hidden}<input type="hidden" name="identity" value="${i.id}"><button type="submit" class="secondary">${i.sub}${typeof i.claims.email === 'string' ? html` · ${i.claims.email}` : ''}</button></form></li>`,
+    (i) => html`<li><form method="post" action="${v.action}">${csrf}<input type="hidden" name="identity" value="${i.sub}"><button type="submit" class="secondary">${i.sub}${typeof i.claims.email === 'string' ? html` · ${i.claims.email}` : ''}</button></form></li>`,
   );
   const body = html`<p class="banner" role="note">Fake provider: for development only. Anyone can sign in as anyone.</p>
 <h1>Sign in as…</h1>
-<p class="sub">to <strong>${v.clientId}</strong></p>
+<p class="sub">to <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert" id="form-error">${v.error.message}</p>` : ''}
 ${recent.length ? html`<ul class="scopes" aria-label="Recent identities">${recent}</ul>` : ''}
 <form method="post" action="${v.action}">
-${hidden}
+${csrf}
 <label for="sub">Subject (sub)</label>
 <input id="sub" name="sub" required maxlength="255" autocomplete="off" autofocus value="${v.typed?.sub ?? ''}"${invalid('sub')}>
 <label for="email">Email</label>
@@ -45,8 +43,4 @@ ${hidden}
 <button type="submit">Sign in</button>
 </form>`;
   return page({ title: 'Fake provider: sign in', body: body.value });
-}
-
-export function fakeMessagePage(title: string, message: string, error = true): string {
-  return page({ title, error, body: html`<p class="banner" role="note">Fake provider: for development only.</p><h1>${title}</h1><p class="sub">${message}</p>`.value });
 }

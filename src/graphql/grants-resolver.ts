@@ -1,4 +1,5 @@
 /** Grants, sessions and signing keys over GraphQL. Admin. */
+import { isUserId } from '../users/user-id.js';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { provider } from './admin-resolver.js';
@@ -11,7 +12,6 @@ import { audit } from '../audit.js';
 import type { GrantRecord } from '../provider/stores/grant-store.js';
 import type { ProviderSession } from '../provider/stores/session-store.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** At most this many grants per answer, newest first. */
 const MAX_GRANTS = 500;
 
@@ -44,7 +44,7 @@ export class GrantAdminResolver {
   ): Promise<Grant[]> {
     requireAdmin(ctx);
     if (!userId && !clientId) throw new GraphQLError('give userId, clientId or both', { extensions: { code: 'BAD_USER_INPUT', field: 'userId' } });
-    if (userId && !UUID.test(userId)) return [];
+    if (userId && !isUserId(userId)) return [];
     const rows = await provider(ctx).grants.list({ userId: userId ?? undefined, clientId: clientId ?? undefined }, MAX_GRANTS);
     const now = provider(ctx).clock.now();
     return rows.map((g) => toGrant(g, now));
@@ -53,7 +53,6 @@ export class GrantAdminResolver {
   @Mutation(() => Grant, { description: 'Revokes a grant: its refresh and access tokens stop working at once. Admin.' })
   async revokeGrant(@Arg('id', () => ID, { description: 'The grant id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Grant> {
     const admin = requireAdmin(ctx);
-    if (!UUID.test(id)) throw notFound('grant');
     await provider(ctx).grants.revoke(id);
     const grant = await provider(ctx).grants.findGrant(id);
     if (!grant) throw notFound('grant');
@@ -64,7 +63,7 @@ export class GrantAdminResolver {
   @Query(() => [Session], { description: 'Live login sessions of a user. Admin.' })
   async sessions(@Arg('userId', () => ID, { description: 'The user id.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<Session[]> {
     requireAdmin(ctx);
-    if (!UUID.test(userId)) return [];
+    if (!isUserId(userId)) return [];
     return (await provider(ctx).sessions.listOfUser(userId)).map(toSession);
   }
 

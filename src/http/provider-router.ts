@@ -3,7 +3,7 @@
  * ProviderRequest returning an HttpResult: provider/ knows no Express; this edge adapts them.
  */
 import express, { Router } from 'express';
-import { showInteraction, submitConsent, submitLogin, submitSelect } from '../interaction/handlers.js';
+import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
@@ -27,7 +27,8 @@ export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: Doc
   };
 }
 
-export function providerRouter(ctx: ProviderContext, documents = providerDocuments(ctx)): Router {
+/** `login`: how users say who they are (default: the password form; the fake mode: anyone). */
+export function providerRouter(ctx: ProviderContext, documents = providerDocuments(ctx), login: LoginStep = passwordLogin): Router {
   const router = Router();
   const discovery = documents[DISCOVERY_PATH];
   const jwks = documents[JWKS_PATH];
@@ -41,8 +42,8 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.get(AUTHORIZATION_PATH, handle((r) => authorize(ctx, r)));
   router.post(AUTHORIZATION_PATH, form, handle((r) => authorize(ctx, r)));
 
-  router.get('/interaction/:uid', handle((r, req) => showInteraction(ctx, r, String(req.params.uid))));
-  router.post('/interaction/:uid/login', form, handle((r, req) => submitLogin(ctx, r, String(req.params.uid))));
+  router.get('/interaction/:uid', handle((r, req) => showInteraction(ctx, r, String(req.params.uid), login)));
+  router.post('/interaction/:uid/login', form, handle((r, req) => login.submit(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 

@@ -32,17 +32,17 @@ import { selectAccountPage } from './views/select-account.js';
 import { audit, auditDigest } from '../audit.js';
 import { addressKey, deviceOf, DEVICE_COOKIE_MAX_AGE, issueDeviceCookie } from '../provider/throttle/login-keys.js';
 
-const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
+export const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
 const LOGIN_FAILED = 'Incorrect username or password.';
 
-interface Live {
+export interface Live {
   interaction: PendingInteraction;
   request: AuthorizationRequest;
   client: RegisteredClient;
 }
 
 /** The interaction, if it is this browser's (and, for a form, the CSRF token matches). */
-async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<Live | undefined> {
+export async function live(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<Live | undefined> {
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), csrf);
   if (!interaction) return undefined;
   const request = authorizationRequestOf(interaction.request);
@@ -67,10 +67,22 @@ function delegatedLogin(ctx: ProviderContext, uid: string): string | undefined {
   return target.toString();
 }
 
-const action = (ctx: ProviderContext, uid: string, step: string) => providerUrl(ctx, `${INTERACTION_PATH}/${uid}/${step}`);
+/**
+ * How a user says who they are, when nobody has yet in this interaction: the password form
+ * (`passwordLogin`), or the fake mode's "sign in as anyone" (src/fake/login.ts). Either ends in
+ * `startSession` and `afterLogin`, so that everything after the login is the provider's.
+ */
+export interface LoginStep {
+  /** The page of GET /interaction/:uid. */
+  page(ctx: ProviderContext, found: Live, req: ProviderRequest): Promise<HttpResult>;
+  /** POST /interaction/:uid/login. */
+  submit(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult>;
+}
+
+export const action = (ctx: ProviderContext, uid: string, step: string) => providerUrl(ctx, `${INTERACTION_PATH}/${uid}/${step}`);
 
 /** GET /interaction/:uid — the page this interaction is at (or its end, when nothing is left to ask). */
-export async function showInteraction(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
+export async function showInteraction(ctx: ProviderContext, req: ProviderRequest, uid: string, step: LoginStep = passwordLogin): Promise<HttpResult> {
   const found = await live(ctx, req, uid);
   if (!found) return htmlPage(400, errorPage(EXPIRED));
   const { interaction, request, client } = found;
@@ -94,8 +106,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
     // With a login app, it alone signs users in: its checks (MFA, SSO only) cannot be skipped.
     const loginApp = delegatedLogin(ctx, uid);
     if (loginApp) return redirectResult(loginApp);
-    const csrfToken = await ctx.interactions.renewCsrf(uid);
-    return htmlPage(200, loginPage({ action: action(ctx, uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), csp);
+    return step.page(ctx, found, req);
   }
 
   const user = await ctx.orm.em.fork().findOne(User, { id: interaction.userId, active: true });
@@ -119,8 +130,17 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, setCookies);
 }
 
+/** The password form: GET shows it, POST checks the password (throttled, SE-04, SE-05). */
+export const passwordLogin: LoginStep = {
+  async page(ctx, { interaction, request, client }) {
+    const csrfToken = await ctx.interactions.renewCsrf(interaction.uid);
+    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
+  },
+  submit: (ctx, req, uid) => submitLogin(ctx, req, uid),
+};
+
 /** POST /interaction/:uid/login — username and password. */
-export async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
+async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
   const form = readParams(req.body);
   const found = await live(ctx, req, uid, form.get('csrf') ?? '');
   if (!found || found.interaction.userId) return htmlPage(400, errorPage(EXPIRED));
@@ -228,7 +248,7 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
 }
 
 /** After a login (or a chosen account): consent if needed, otherwise the authorization's end. */
-async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession, setCookies: string[]): Promise<HttpResult> {
+export async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession, setCookies: string[]): Promise<HttpResult> {
   const { interaction, request, client } = found;
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
@@ -254,7 +274,7 @@ async function finish(ctx: ProviderContext, { interaction, request, client }: Li
  * is claimed for the interaction before it is stored, so of parallel requests exactly one starts
  * one (the others get undefined).
  */
-async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean): Promise<{ session: ProviderSession; cookie: string } | undefined> {
+export async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean): Promise<{ session: ProviderSession; cookie: string } | undefined> {
   const { cookieValue, session } = ctx.sessions.mint(userId, ctx.settings.sessionExpirationTime * 1000, amr);
   if (!(await ctx.interactions.claimSession(uid, userId, session.authTime, session.idHash, delegated))) return undefined;
   await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));

@@ -13,7 +13,7 @@ import type { ClientRegistry } from '../clients/client-registry.js';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../config/load.js';
 import type { KeyManager } from '../keys/key-manager.js';
-import type { GrantStore } from './stores/grant-store.js';
+import { isGrantId, type GrantStore } from './stores/grant-store.js';
 
 export interface ProviderAccessToken extends VerifiedAccessToken {
   /** The user's grant; absent for client_credentials tokens (sub is then the client). */
@@ -24,8 +24,6 @@ export interface ProviderAccessToken extends VerifiedAccessToken {
 
 /** Seconds of clock skew accepted on `exp` — and on the grant's life, which ends with its last token's. */
 const CLOCK_TOLERANCE = 5;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What verifying this provider's access tokens needs: its keys, clients, grants and users. */
 export interface AccessTokenVerifierDeps {
@@ -49,7 +47,7 @@ export function providerTokenVerifier(ctx: AccessTokenVerifierDeps): (token: str
     maxLifetime: ctx.settings.jwtAccessTokenExpirationTime,
     validate: (claims) => {
       if (!ctx.clients.get(claims.client_id as string)) throw new BearerError('invalid_token', 'the client of this token no longer exists');
-      if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !UUID.test(claims.grant_id))) throw new BearerError('invalid_token', 'the access token\'s grant_id claim is malformed');
+      if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !isGrantId(claims.grant_id))) throw new BearerError('invalid_token', 'the access token\'s grant_id claim is malformed');
     },
   });
   return async (token) => {

@@ -18,12 +18,15 @@ export interface BackchannelOptions {
 }
 
 /** Starts delivery to every client of `clientIds` that registered a back-channel URI. */
-export function notifyBackchannel(ctx: ProviderContext, clientIds: readonly string[], subject: string, sid: string, options: BackchannelOptions = {}): Promise<void> {
+/** What back-channel logout uses: the clients, the keys that sign logout tokens, time and log. */
+export type BackchannelContext = Pick<ProviderContext, 'issuer' | 'clients' | 'keys' | 'clock' | 'logger'>;
+
+export function notifyBackchannel(ctx: BackchannelContext, clientIds: readonly string[], subject: string, sid: string, options: BackchannelOptions = {}): Promise<void> {
   const targets = clientIds.map((id) => ctx.clients.get(id)).filter((c): c is RegisteredClient & { backchannelLogoutUri: string } => !!c?.backchannelLogoutUri);
   return Promise.all(targets.map((client) => deliver(ctx, client, subject, sid, options))).then(() => undefined);
 }
 
-async function deliver(ctx: ProviderContext, client: RegisteredClient & { backchannelLogoutUri: string }, sub: string, sid: string, options: BackchannelOptions): Promise<void> {
+async function deliver(ctx: BackchannelContext, client: RegisteredClient & { backchannelLogoutUri: string }, sub: string, sid: string, options: BackchannelOptions): Promise<void> {
   const iat = Math.floor(ctx.clock.now() / 1000);
   const token = await ctx.keys.sign(
     { iss: ctx.issuer, aud: client.id, iat, exp: iat + 120, jti: randomUUID(), sub, sid, events: { [BACKCHANNEL_EVENT]: {} } },

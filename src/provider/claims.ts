@@ -70,6 +70,12 @@ export const standardClaims: UserinfoSerializer = (u, scopes) => {
 export interface ClaimsOptions {
   serializer: UserinfoSerializer;
   exclude: readonly string[];
+  /**
+   * Also put the userinfo claims in every ID token, not only when no access token is issued
+   * (OIDC Core §5.4 allows either). Default false; the fake mode sets it, so that a frontend
+   * reads the typed identity from the ID token too.
+   */
+  inIdToken?: boolean;
 }
 
 /** Userinfo claims for `user` and the token's `scopes`; `sub` cannot be overridden. */

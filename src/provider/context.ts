@@ -19,22 +19,37 @@ import { InteractionStore } from './stores/interaction-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
 
-export interface ProviderContext {
+/** What every part of the provider knows: who it is, its settings, time and log. */
+export interface ProviderBase {
   issuer: string;
   /** The issuer's path, where the provider's routes are mounted ('' for a bare origin). */
   basePath: string;
   settings: Settings;
   clock: Clock;
   logger: Logger;
+}
+
+/** Persistence: the registered clients, the ORM (users), and one store per domain (src/provider/stores/). */
+export interface ProviderStores {
   orm: MikroORM;
-  keys: KeyManager;
   clients: ClientRegistry;
   sessions: SessionStore;
   interactions: InteractionStore;
   grants: GrantStore;
   consents: ConsentStore;
+}
+
+/** Tokens: the signing keys, minting, the claims released, and the verification of our own access tokens. */
+export interface ProviderTokens {
+  keys: KeyManager;
   minter: TokenMinter;
   claims: ClaimsOptions;
+  /** Verifies an access token of this provider and that it is still alive. */
+  verifyAccessToken(token: string): Promise<ProviderAccessToken>;
+}
+
+/** What guards the endpoints that people and clients call: throttles, cookies, derived secrets. */
+export interface ProviderGuards {
   /** Failures shared by every instance on the database: logins, client authentication, guessed codes. */
   failures: SharedThrottle;
   throttles: {
@@ -48,9 +63,14 @@ export interface ProviderContext {
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
   secretKeys: { audit: Buffer; device: Buffer };
   cookies: { secure: boolean; session: string; interaction: string; device: string };
-  /** Verifies an access token of this provider and that it is still alive. */
-  verifyAccessToken(token: string): Promise<ProviderAccessToken>;
 }
+
+/**
+ * The whole provider, built once by `createProviderContext`. Each endpoint asks for the parts it
+ * uses (e.g. `UserinfoContext`), so what it depends on is visible in its signature and a test
+ * can hand it just those.
+ */
+export interface ProviderContext extends ProviderBase, ProviderStores, ProviderTokens, ProviderGuards {}
 
 export interface ProviderContextOptions {
   settings: Settings;
@@ -60,6 +80,8 @@ export interface ProviderContextOptions {
   orm: MikroORM;
   keys: KeyManager;
   clients: ClientRegistry;
+  /** Which claims are released (default: USERINFO_SERIALIZER, or OIDC Core §5.4's mapping; the fake mode: the typed identity). */
+  claims?: ClaimsOptions;
 }
 
 export async function createProviderContext(o: ProviderContextOptions): Promise<ProviderContext> {
@@ -76,7 +98,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     grants,
     consents: new ConsentStore(o.orm),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
-    claims: { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
+    claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),
     throttles: {
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),

@@ -9,13 +9,13 @@
  * which. Back-channel logout tells the clients.
  */
 import { logoutRequestOf, type LogoutRequest } from './stores/interaction-request.js';
-import type { RegisteredClient } from '../clients/client-registry.js';
+import { isPostLogoutRedirectUriOf, type RegisteredClient } from '../clients/client-registry.js';
 import { serializeCookie } from './cookies.js';
 import { tooManyRequests } from './authorization/authorize.js';
 import { overLimit } from './authorization/limits.js';
 import { spendInteraction } from './throttle/login-keys.js';
 import { verifyIdTokenHint } from './authorization/hints.js';
-import { notifyBackchannel } from './backchannel.js';
+import { notifyBackchannel, type BackchannelContext } from './backchannel.js';
 import { providerUrl, type ProviderContext } from './context.js';
 import { pageResult, redirectResult, type LogoutScope, withQuery, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
@@ -26,7 +26,10 @@ export const END_SESSION_PATH = '/session/end';
 export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 
 
-export async function endSession(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+/** What RP-initiated logout uses: the session and its grants, interactions for the confirmation, back-channel logout. */
+export type EndSessionContext = BackchannelContext & Pick<ProviderContext, 'basePath' | 'cookies' | 'grants' | 'interactions' | 'sessions' | 'throttles'>;
+
+export async function endSession(ctx: EndSessionContext, req: ProviderRequest): Promise<HttpResult> {
   const params = readParams(req.method === 'POST' ? req.body : req.query);
   try {
     requireSingle(params, ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales', 'logout_hint']);
@@ -42,7 +45,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
   const clientId = clientIdParam ?? hint?.aud[0];
   const client = clientId ? ctx.clients.get(clientId) : undefined;
   const uri = params.get('post_logout_redirect_uri');
-  const registered = uri !== undefined && client !== undefined && client.postLogoutRedirectUris.includes(uri);
+  const registered = uri !== undefined && client !== undefined && isPostLogoutRedirectUriOf(client, uri);
 
   const verified = hint !== undefined && client !== undefined && (uri === undefined || registered) && (!session || session.userId === hint.sub);
   if (verified) {
@@ -69,7 +72,7 @@ export async function endSession(ctx: ProviderContext, req: ProviderRequest): Pr
 }
 
 /** POST /session/end/confirm — the user's answer on the confirmation page. */
-export async function confirmEndSession(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+export async function confirmEndSession(ctx: EndSessionContext, req: ProviderRequest): Promise<HttpResult> {
   const form = readParams(req.body);
   const uid = readParams(req.query).get('uid') ?? '';
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), form.get('xsrf') ?? '');
@@ -77,11 +80,13 @@ export async function confirmEndSession(ctx: ProviderContext, req: ProviderReque
   if (!interaction || request?.kind !== 'logout' || !(await ctx.interactions.finish(uid))) {
     return pageResult(400, { view: 'error', title: 'Sign-out not confirmed', message: 'This sign-out request is not valid (invalid_request). You are still signed in.' });
   }
-  if (form.get('logout') !== 'yes') return pageResult(200, { view: 'logged-out', signedOut: false });
+  // The interaction is over: its cookie goes with the answer, whichever it is.
+  const spent = serializeCookie({ name: ctx.cookies.interaction, value: '', maxAge: 0, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
+  if (form.get('logout') !== 'yes') return pageResult(200, { view: 'logged-out', signedOut: false }, {}, [spent]);
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
   const client = request.clientId ? ctx.clients.get(request.clientId) : undefined;
-  const cookies = await logout(ctx, session, client);
-  if (request.postLogoutRedirectUri && client?.postLogoutRedirectUris.includes(request.postLogoutRedirectUri)) {
+  const cookies = [...(await logout(ctx, session, client)), spent];
+  if (request.postLogoutRedirectUri && client && isPostLogoutRedirectUriOf(client, request.postLogoutRedirectUri)) {
     return redirectResult(withQuery(request.postLogoutRedirectUri, { state: request.state ?? undefined }), cookies);
   }
   return pageResult(200, { view: 'logged-out', signedOut: true, scope: scopeOf(client) }, {}, cookies);
@@ -96,7 +101,7 @@ function scopeOf(client: RegisteredClient | undefined): LogoutScope {
  * Ends the session (and every grant made in it) — or, for a client without `logout_all`, only
  * that client's grants of the session. Returns the cookies to send.
  */
-async function logout(ctx: ProviderContext, session: ProviderSession | undefined, client: RegisteredClient | undefined): Promise<string[]> {
+async function logout(ctx: EndSessionContext, session: ProviderSession | undefined, client: RegisteredClient | undefined): Promise<string[]> {
   if (!session) return [];
   const whole = !client || client.logoutAll;
   const ended = await ctx.grants.revokeBySession(session.sid, whole ? undefined : client.id);

@@ -9,13 +9,17 @@ import type { ProviderContext } from './context.js';
 import { OAuthError, invalidClient, invalidRequest } from './errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
-import { authenticateClient } from './token/client-auth.js';
+import type { TokenTypesContext } from './token-types.js';
+import { authenticateClient, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
 
 const INACTIVE = { active: false } as const;
 
-export async function introspectionEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+/** What introspection uses of the provider: client authentication, its grants, users and access tokens. */
+export type IntrospectionContext = AuthenticationContext & TokenTypesContext & Pick<ProviderContext, 'orm' | 'logger'>;
+
+export async function introspectionEndpoint(ctx: IntrospectionContext, req: ProviderRequest): Promise<HttpResult> {
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     const params = readParams(req.body);
@@ -33,7 +37,7 @@ export async function introspectionEndpoint(ctx: ProviderContext, req: ProviderR
   }
 }
 
-async function describe(ctx: ProviderContext, token: string, requester: string): Promise<Record<string, unknown>> {
+async function describe(ctx: IntrospectionContext, token: string, requester: string): Promise<Record<string, unknown>> {
   const presented = await identifyToken(ctx, token);
   if (presented.kind === 'access_token') {
     const v = presented.verified;

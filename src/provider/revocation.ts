@@ -8,12 +8,16 @@ import type { ProviderContext } from './context.js';
 import { OAuthError, invalidRequest } from './errors.js';
 import { jsonResult, NO_STORE, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
-import { authenticateClient } from './token/client-auth.js';
+import type { TokenTypesContext } from './token-types.js';
+import { authenticateClient, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
 import { audit } from '../audit.js';
 
-export async function revocationEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+/** What revocation uses of the provider: client authentication and its grants. */
+export type RevocationContext = AuthenticationContext & TokenTypesContext & Pick<ProviderContext, 'logger'>;
+
+export async function revocationEndpoint(ctx: RevocationContext, req: ProviderRequest): Promise<HttpResult> {
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     const params = readParams(req.body);

@@ -16,7 +16,10 @@ export type PresentedToken =
 
 const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-export async function identifyToken(ctx: ProviderContext, token: string): Promise<PresentedToken> {
+/** What telling tokens apart uses: our access-token verification and keys, and the refresh tokens. */
+export type TokenTypesContext = Pick<ProviderContext, 'issuer' | 'keys' | 'grants' | 'verifyAccessToken'>;
+
+export async function identifyToken(ctx: TokenTypesContext, token: string): Promise<PresentedToken> {
   if (token.length > 8192) return { kind: 'unknown' };
   if (JWS.test(token)) {
     try {

@@ -44,8 +44,11 @@ export interface IdTokenInput {
   extraClaims?: Record<string, unknown>;
 }
 
-/** Claims of our own that a token must never carry from `extraClaims`. */
-const PROTECTED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'acr', 'amr']);
+/**
+ * Claims that tokens define themselves (RFC 7519 §4.1, RFC 9068 §2.2, OIDC Core §2 and §3.3.2.11,
+ * RFC 7800 §3.1): never taken from `extraClaims`, a serializer, or the fake mode's typed claims.
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'typ', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 's_hash', 'sid', 'acr', 'amr', 'client_id', 'scope', 'grant_id', 'cnf']);
 
 export class TokenMinter {
   constructor(
@@ -79,7 +82,7 @@ export class TokenMinter {
     const alg = input.alg ?? this.settings.defaultAlg;
     const iat = Math.floor(this.clock.now() / 1000);
     const payload: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(input.extraClaims ?? {})) if (!PROTECTED_CLAIMS.has(k) && v !== undefined) payload[k] = v;
+    for (const [k, v] of Object.entries(input.extraClaims ?? {})) if (!RESERVED_CLAIMS.has(k) && v !== undefined) payload[k] = v;
     Object.assign(payload, {
       iss: this.settings.issuer,
       sub: input.sub,

@@ -12,7 +12,10 @@ import { jsonResult, type HttpResult, type ProviderRequest } from './http-result
 import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
 
-export async function userinfoEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+/** What userinfo uses of the provider. */
+export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken'>;
+
+export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderRequest): Promise<HttpResult> {
   try {
     const verified = await ctx.verifyAccessToken(bearerToken(req));
     if (!verified.user) throw new BearerError('invalid_token', 'this token was issued to a client, not to a user');

@@ -5,12 +5,12 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { User } from '../db/entities/user.js';
+import { isUserId } from './user-id.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function findActiveUser(orm: MikroORM, id: string): Promise<User | null> {
-  // Not a user id at all: no statement (PostgreSQL would refuse the uuid cast).
-  if (!UUID.test(id)) return null;
+  // Not a user id at all: no statement.
+  if (!isUserId(id)) return null;
   const em = orm.em.fork();
   const [row] = await em.getConnection().execute<Record<string, unknown>[]>('select * from users where id = ? and active = true', [id]);
   return row ? em.map(User, row) : null;

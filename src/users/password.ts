@@ -47,10 +47,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * A hash of a random password, computed once, so that a login for an unknown user costs the
  * same time as one for a known user (no user enumeration through timing).
  */
-let dummy: Promise<string> | undefined;
+let dummy: { ln: number; hash: Promise<string> } | undefined;
 export function dummyPasswordHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
-  return dummy;
+  // Made at the cost in force, so that it costs what a real user's check costs.
+  if (dummy?.ln !== SCRYPT_PARAMS.ln) dummy = { ln: SCRYPT_PARAMS.ln, hash: hashPassword(randomBytes(16).toString('hex')) };
+  return dummy.hash;
 }
 
 export function needsRehash(stored: string): boolean {

@@ -2,6 +2,9 @@
  * Users: creation, lookup, passwords, deletion. The one place that validates user input, used
  * by the CLI now and by the GraphQL API and the login page later.
  */
+import { isUserId } from './user-id.js';
+import { revokeGrantsOfUser } from '../provider/stores/grant-store.js';
+import { deleteSessionsOfUser } from '../provider/stores/session-store.js';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { User } from '../db/entities/user.js';
@@ -126,7 +129,7 @@ export class UserService {
   }
 
   async findById(id: string): Promise<User | null> {
-    if (!z.uuid().safeParse(id).success) return null;
+    if (!isUserId(id)) return null;
     return this.em.fork().findOne(User, { id });
   }
 
@@ -187,7 +190,7 @@ export class UserService {
 
   private async mustFind(em: EntityManager, ref: UserRef): Promise<User> {
     if (typeof ref === 'object' && 'id' in ref) {
-      const user = z.uuid().safeParse(ref.id).success ? await em.findOne(User, { id: ref.id }) : null;
+      const user = isUserId(ref.id) ? await em.findOne(User, { id: ref.id }) : null;
       if (!user) throw new UserError('ERR_USER_NOT_FOUND', 'no such user', 'id');
       return user;
     }
@@ -232,10 +235,10 @@ async function assertNoLookalike(em: EntityManager, username: string): Promise<v
   throw new UserError('ERR_USER_EXISTS', `username: looks the same as the existing user "${found.username}"`, 'username');
 }
 
-/** Revokes the user's grants (their refresh and access tokens die) and deletes their sessions. */
+/** Revokes the user's grants (their refresh and access tokens die) and deletes their sessions, through the provider's stores. */
 async function endSessionsAndGrants(em: EntityManager, userId: string): Promise<void> {
-  await em.execute('update grants set revoked_at = now() where user_id = ? and revoked_at is null', [userId]);
-  await em.execute('delete from sessions where user_id = ?', [userId]);
+  await revokeGrantsOfUser(em, userId, new Date());
+  await deleteSessionsOfUser(em, userId);
 }
 
 /** Validates with zod and turns the first problem into a `UserError` naming the field. */

@@ -67,18 +67,26 @@ describe('jwt-oidc clients', () => {
   });
 
   it('refuses bad metadata with exit 2 and names the field (AZ-08)', async () => {
-    for (const uri of ['https://rp.example/cb#f', 'javascript:alert(1)', 'http://rp.example/cb', 'https://*.rp.example/cb']) {
-      const res = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', uri], { env });
-      expect(res.code, uri).toBe(2);
+    // Refusals write nothing: they can all run at once.
+    const uris = ['https://rp.example/cb#f', 'javascript:alert(1)', 'http://rp.example/cb', 'https://*.rp.example/cb'];
+    const [pub, ...refused] = await Promise.all([
+      runCli(['clients', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], { env }),
+      ...uris.map((uri) => runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', uri], { env })),
+    ]);
+    refused.forEach((res, i) => {
+      expect(res.code, uris[i]).toBe(2);
       expect(res.stderr).toMatch(/^jwt-oidc: redirectUris: redirect URI/);
-    }
-    const pub = await runCli(['clients', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], { env });
+    });
     expect(pub.code).toBe(2);
     expect(pub.stderr).toMatch(/public client cannot use client_credentials/);
   });
 
   it('sets the per-client extras from the command line', async () => {
-    const res = await runCli(['clients', 'create', '--name', 'Extras', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick=givenName:profile', '--deny-user', 'email=intern@example.com', '--backchannel-logout-uri', 'https://e.example/bcl', '--client-uri', 'https://e.example/', '--json'], { env });
+    const [res, bad, script] = await Promise.all([
+      runCli(['clients', 'create', '--name', 'Extras', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick=givenName:profile', '--deny-user', 'email=intern@example.com', '--backchannel-logout-uri', 'https://e.example/bcl', '--client-uri', 'https://e.example/', '--json'], { env }),
+      runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick'], { env }),
+      runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--client-uri', 'javascript:alert(1)'], { env }),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({
       clientUri: 'https://e.example/',
@@ -86,10 +94,8 @@ describe('jwt-oidc clients', () => {
       userRestrictions: [{ field: 'email', equals: 'intern@example.com' }],
       backchannelLogoutUri: 'https://e.example/bcl',
     });
-    const bad = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--extra-claim', 'nick'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--extra-claim: expected claim=field:scope/);
-    const script = await runCli(['clients', 'create', '--name', 'Bad', '--redirect-uri', 'https://e.example/cb', '--client-uri', 'javascript:alert(1)'], { env });
     expect(script.code).toBe(2);
     expect(script.stderr).toMatch(/clientUri: must be an https URL/);
   });

@@ -36,7 +36,7 @@ afterAll(async () => {
 function cliInTerminal(args: string[]) {
   const stdoutFile = join(dir, `stdout-${Math.random().toString(36).slice(2)}`);
   const script = 'out=$1; shift; "$@" >"$out"; code=$?; echo "[exit $code]"; stty -a; exit $code';
-  const terminal = inTerminal(['sh', '-c', script, 'sh', stdoutFile, process.execPath, '--enable-source-maps', 'bin/jwt-oidc.js', ...args], env);
+  const terminal = inTerminal(['sh', '-c', script, 'sh', stdoutFile, process.execPath, 'bin/jwt-oidc.js', ...args], env);
   return {
     ...terminal,
     /** Once the command is done: what it showed, its stdout, and the terminal's settings after it. */

@@ -55,13 +55,15 @@ describe('jwt-oidc users', () => {
   });
 
   it('refuses a duplicate (exit 1) and invalid input (exit 2), naming the field', async () => {
-    const dup = await runCli(['users', 'create', '--username', 'ALICE', '--no-password', '--json'], { env });
+    const [dup, bad, both] = await Promise.all([
+      runCli(['users', 'create', '--username', 'ALICE', '--no-password', '--json'], { env }),
+      runCli(['users', 'create', '--username', 'bob', '--no-password', '--email', 'not-an-email'], { env }),
+      runCli(['users', 'create', '--username', 'bob', '--password', 'x'.repeat(10), '--password-stdin'], { env, input: 'y' }),
+    ]);
     expect(dup.code).toBe(1);
     expect(JSON.parse(dup.stdout)).toEqual({ error: { code: 'ERR_USER_EXISTS', message: 'a user named "alice" already exists' } });
-    const bad = await runCli(['users', 'create', '--username', 'bob', '--no-password', '--email', 'not-an-email'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('jwt-oidc: email: must be an email address');
-    const both = await runCli(['users', 'create', '--username', 'bob', '--password', 'x'.repeat(10), '--password-stdin'], { env, input: 'y' });
     expect(both.code).toBe(2);
     expect(await row('bob')).toBeUndefined();
   });
@@ -70,12 +72,11 @@ describe('jwt-oidc users', () => {
     const created = await runCli(['users', 'create', '--username', 'root-admin', '--admin', '--no-password'], { env });
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^created user root-admin \([0-9a-f-]{36}\) with admin rights/);
-    const list = await runCli(['users', 'list', '--json'], { env });
+    const [list, search] = await Promise.all([runCli(['users', 'list', '--json'], { env }), runCli(['users', 'list', '--search', 'ALI', '--json'], { env })]);
     expect(JSON.parse(list.stdout).map((u: { username: string; admin: boolean }) => [u.username, u.admin])).toEqual([
       ['alice', false],
       ['root-admin', true],
     ]);
-    const search = await runCli(['users', 'list', '--search', 'ALI', '--json'], { env });
     expect(JSON.parse(search.stdout).map((u: { username: string }) => u.username)).toEqual(['alice']);
   });
 
@@ -119,8 +120,9 @@ describe('jwt-oidc config and usage errors', () => {
   });
 
   it('exits 2 naming the variable on a bad setting, for any command', async () => {
-    for (const args of [['serve'], [], ['users', 'list']]) {
-      const res = await runCli(args, { env: { ...env, JWT_OIDC_SIGNATURE_ALG: 'HS999' } });
+    const commands = [['serve'], [], ['users', 'list']];
+    const results = await Promise.all(commands.map((args) => runCli(args, { env: { ...env, JWT_OIDC_SIGNATURE_ALG: 'HS999' } })));
+    for (const res of results) {
       expect(res.code).toBe(2);
       expect(res.stderr).toContain('JWT_OIDC_SIGNATURE_ALG: expected one of ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512, EdDSA; got "HS999"');
     }
@@ -134,16 +136,24 @@ function expectUsageError(res: CliResult, line: string, help: string): void {
   expect(res.stderr).toBe(`jwt-oidc: ${line}\nsee '${help}'\n`);
 }
 
+/** `expectUsageError` for each command line, run at once: none of them changes anything. */
+async function expectUsageErrors(cases: [args: string[], line: string, help: string][]): Promise<void> {
+  const results = await Promise.all(cases.map(([args]) => runCli(args, { env })));
+  cases.forEach(([, line, help], i) => expectUsageError(results[i]!, line, help));
+}
+
 describe('users create: how the user signs in', () => {
   it('refuses a user with no way to sign in (exit 2, nothing created), also as JSON', async () => {
-    const res = await runCli(['users', 'create', '--username', 'Bob'], { env });
+    const [res, json, both] = await Promise.all([
+      runCli(['users', 'create', '--username', 'Bob'], { env }),
+      runCli(['users', 'create', '--username', 'bob', '--email', 'bob@example.com', '--json'], { env }),
+      runCli(['users', 'create', '--username', 'bob', '--no-password', '--password-stdin'], { env, input: 'long enough password\n' }),
+    ]);
     expectUsageError(res, 'users create: choose how bob signs in: --password-stdin, or --no-password (delegated login only)', 'jwt-oidc users create --help');
-    const json = await runCli(['users', 'create', '--username', 'bob', '--email', 'bob@example.com', '--json'], { env });
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       error: { code: 'ERR_USAGE', message: 'users create: choose how bob signs in: --password-stdin, or --no-password (delegated login only)' },
     });
-    const both = await runCli(['users', 'create', '--username', 'bob', '--no-password', '--password-stdin'], { env, input: 'long enough password\n' });
     expectUsageError(both, 'users create: give either --password-stdin or --no-password, not both', 'jwt-oidc users create --help');
     expect(await row('bob')).toBeUndefined();
   });
@@ -168,44 +178,50 @@ describe('users create: how the user signs in', () => {
 
 describe('usage errors are one line', () => {
   it('an unknown command names the nearest one, not "too many arguments for \'serve\'"', async () => {
-    expectUsageError(await runCli(['userz', 'list'], { env }), "unknown command 'userz' (did you mean 'users'?)", 'jwt-oidc --help');
-    expectUsageError(await runCli(['frobnicate'], { env }), "unknown command 'frobnicate'", 'jwt-oidc --help');
-    expectUsageError(await runCli(['users', 'lst'], { env }), "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help');
-    expectUsageError(await runCli(['clients', 'rotate-secrte', '--id', 'x'], { env }), "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help');
-    expectUsageError(await runCli(['users'], { env }), 'users: missing command: one of create, delete, list, set-password', 'jwt-oidc users --help');
+    await expectUsageErrors([
+      [['userz', 'list'], "unknown command 'userz' (did you mean 'users'?)", 'jwt-oidc --help'],
+      [['frobnicate'], "unknown command 'frobnicate'", 'jwt-oidc --help'],
+      [['users', 'lst'], "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help'],
+      [['clients', 'rotate-secrte', '--id', 'x'], "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help'],
+      [['users'], 'users: missing command: one of create, delete, list, set-password', 'jwt-oidc users --help'],
+    ]);
   });
 
   it('an unknown option, with the nearest known one', async () => {
-    expectUsageError(await runCli(['users', 'list', '--colour'], { env }), "users list: unknown option '--colour'", 'jwt-oidc users list --help');
-    expectUsageError(await runCli(['users', 'list', '--serch', 'x'], { env }), "users list: unknown option '--serch' (did you mean '--search'?)", 'jwt-oidc users list --help');
-    expectUsageError(await runCli(['keys', 'rotate', '--nwo'], { env }), "keys rotate: unknown option '--nwo' (did you mean '--now'?)", 'jwt-oidc keys rotate --help');
-    expectUsageError(await runCli(['--confg', 'x.json'], { env }), "unknown option '--confg' (did you mean '--config'?)", 'jwt-oidc --help');
+    await expectUsageErrors([
+      [['users', 'list', '--colour'], "users list: unknown option '--colour'", 'jwt-oidc users list --help'],
+      [['users', 'list', '--serch', 'x'], "users list: unknown option '--serch' (did you mean '--search'?)", 'jwt-oidc users list --help'],
+      [['keys', 'rotate', '--nwo'], "keys rotate: unknown option '--nwo' (did you mean '--now'?)", 'jwt-oidc keys rotate --help'],
+      [['--confg', 'x.json'], "unknown option '--confg' (did you mean '--config'?)", 'jwt-oidc --help'],
+    ]);
   });
 
   it('a missing option, a missing value, an extra argument', async () => {
-    expectUsageError(await runCli(['users', 'delete'], { env }), "users delete: required option '--username <name>' not specified", 'jwt-oidc users delete --help');
-    expectUsageError(await runCli(['users', 'create', '--username'], { env }), "users create: option '--username <name>' argument missing", 'jwt-oidc users create --help');
-    expectUsageError(await runCli(['users', 'list', 'everyone'], { env }), "users list: unexpected argument 'everyone'", 'jwt-oidc users list --help');
-    const json = await runCli(['users', 'list', '--colour', '--json'], { env });
+    const [json] = await Promise.all([
+      runCli(['users', 'list', '--colour', '--json'], { env }),
+      expectUsageErrors([
+        [['users', 'delete'], "users delete: required option '--username <name>' not specified", 'jwt-oidc users delete --help'],
+        [['users', 'create', '--username'], "users create: option '--username <name>' argument missing", 'jwt-oidc users create --help'],
+        [['users', 'list', 'everyone'], "users list: unexpected argument 'everyone'", 'jwt-oidc users list --help'],
+      ]),
+    ]);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'ERR_USAGE', message: "users list: unknown option '--colour'" } });
   });
 
   it('the usage is on --help (stdout, exit 0), and never after an error', async () => {
-    const help = await runCli(['--help'], { env });
+    const [help, create, users, viaHelp, wrong] = await Promise.all(
+      [['--help'], ['users', 'create', '--help'], ['users', '--help'], ['help', 'users'], ['users', 'create', '--usernam', 'x']].map((args) => runCli(args, { env })),
+    );
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: jwt-oidc \[options\] \[command\]/);
     expect(help.stdout).toMatch(/clients[\s\S]*config[\s\S]*keys[\s\S]*migrate[\s\S]*serve[\s\S]*users/);
-    const create = await runCli(['users', 'create', '--help'], { env });
     expect(create.code).toBe(0);
     expect(create.stdout).toMatch(/--password-stdin[\s\S]*--no-password/);
-    const users = await runCli(['users', '--help'], { env });
     expect(users.code).toBe(0);
     expect(users.stdout).toMatch(/create[\s\S]*delete[\s\S]*list[\s\S]*set-password/);
-    const viaHelp = await runCli(['help', 'users'], { env });
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toContain('Usage: jwt-oidc users');
-    const wrong = await runCli(['users', 'create', '--usernam', 'x'], { env });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).not.toContain('Usage:');
     expect(wrong.stderr.trim().split('\n')).toHaveLength(2);
@@ -230,11 +246,10 @@ describe('jwt-oidc without a command', () => {
 
     const secret = readFileSync(secretFile, 'utf8').trim();
     expect(secret.length).toBeGreaterThanOrEqual(32);
-    const after = await runCli(['config'], { env: own });
+    const [after, json] = await Promise.all([runCli(['config'], { env: own }), runCli(['config', '--json'], { env: own })]);
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(new RegExp(`^JWT_OIDC_KEY_ENCRYPTION_SECRET +generated, in ${escape(secretFile)}$`, 'm'));
     expect(after.stdout).not.toContain('(unset)  ');
-    const json = await runCli(['config', '--json'], { env: own });
     expect(JSON.parse(json.stdout).settings.keyEncryptionSecret).toEqual({
       env: 'JWT_OIDC_KEY_ENCRYPTION_SECRET',
       value: null,

@@ -58,9 +58,9 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The real command, run from `cwd` (as `npm start` runs from the checkout). */
+/** The real command, as installed (test/support/cli.ts), run from `cwd` (as `npm start` runs from the checkout). */
 function command(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'bin/jwt-oidc.js'), ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/jwt-oidc.js'), ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

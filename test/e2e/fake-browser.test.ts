@@ -1,17 +1,23 @@
 /**
  * TYPE=fake in a real browser, from a tiny single-page app served here on another origin:
  * the implicit flow and code + PKCE done by the SPA's own script (fetch to /token and /userinfo
- * across origins: the fake's CORS), a fake that allows other origins only (refused redirect URI,
- * no CORS), prompt=none at the top level and in a hidden iframe, and the login page's labels,
- * CSP and escaping.
+ * across origins: the fake's CORS), a fake that allows other origins only (refused redirect and
+ * post-logout URIs, no CORS), prompt=none at the top level and in a hidden iframe, sign-out
+ * (at once with the SPA's ID token as hint, through the provider's confirmation page without
+ * it), and the login page's labels, CSP and escaping. The fake is the provider with another
+ * login step: the browser goes from /authorize to the provider's interaction page, where the
+ * fake asks who to be; every page of the fake the browser is shown passes axe-core
+ * (support/axe.ts).
  *
- * The SPA (`/`) starts a login when loaded with `?flow=implicit|code` (optionally `&prompt=none`,
- * `&issuer=<another fake>`, `&silent=iframe`), finishes it when it comes back with a fragment or
- * a code, and writes what it got as JSON into `<pre id="result" data-done>`. Without any of
- * these it stays idle (e.g. after the logout redirect).
+ * The SPA (`/`) starts a login when loaded with `?flow=implicit|code` (optionally
+ * `&prompt=none|login`, `&issuer=<another fake>`, `&silent=iframe`), finishes it when it comes
+ * back with a fragment or a code, and writes what it got as JSON into
+ * `<pre id="result" data-done>`. `?logout=hint|plain` sends the browser to the fake's
+ * end-session endpoint, with the last ID token as `id_token_hint` or without one, and reports
+ * `{"logout":"done"}` when it comes back with its `state`. Without any of these it stays idle.
  *
  * Origins: the fake is `http://localhost:<port>`; the SPA is `http://127.0.0.1:<port>`, a
- * different *site*, so the fake's SameSite=Lax identity cookie goes with top-level navigations
+ * different *site*, so the fake's SameSite=Lax session cookie goes with top-level navigations
  * only, never with an iframe's; the same SPA at `http://localhost:<its port>` is on the fake's
  * site, where a silent iframe works.
  */
@@ -24,10 +30,13 @@ import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const CLIENT_ID = 'my-spa';
+/** The provider's page of an interaction, where the fake asks who to be. */
+const INTERACTION_PAGE = /^\/interaction\/[^/]+$/;
 
 function fakeEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: CLIENT_ID, JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(40), JWT_OIDC_DATA_DIR: dataDir, ...extra };
@@ -53,6 +62,8 @@ const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).re
 const random = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
 const payloadOf = (jwt) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
 function show(value) {
+  // The ID token is what a sign-out names as its hint.
+  if (value.id_token) sessionStorage.setItem('id_token', value.id_token);
   $result.textContent = JSON.stringify(value);
   $result.dataset.done = 'true';
   $status.textContent = 'done';
@@ -123,6 +134,25 @@ async function main() {
     parent.postMessage({ hash: location.hash, search: location.search }, location.origin);
     return;
   }
+  const pendingLogout = sessionStorage.getItem('pendingLogout');
+  if (pendingLogout && query.has('state') && !query.has('code') && !query.has('error')) {
+    // Back from the fake's end-session endpoint (RP-Initiated Logout 1.0 §3: with our state).
+    sessionStorage.removeItem('pendingLogout');
+    history.replaceState(null, '', '/');
+    if (query.get('state') !== pendingLogout) throw new Error('logout state does not match');
+    sessionStorage.removeItem('id_token');
+    show({ logout: 'done' });
+    return;
+  }
+  const logout = query.get('logout');
+  if (logout) {
+    const state = random();
+    sessionStorage.setItem('pendingLogout', state);
+    const q = new URLSearchParams({ post_logout_redirect_uri: REDIRECT, state });
+    if (logout === 'hint') q.set('id_token_hint', sessionStorage.getItem('id_token') ?? '');
+    location.assign((query.get('issuer') ?? DEFAULT_ISSUER) + '/session/end?' + q);
+    return;
+  }
   const response = fragment.has('state') ? fragment : query.has('code') || query.has('error') ? query : null;
   if (response) {
     const pending = JSON.parse(sessionStorage.getItem('pending') ?? 'null');
@@ -169,6 +199,7 @@ async function startSpa(issuer: () => string): Promise<{ server: Server; port: n
 
 interface SpaResult {
   flow?: string;
+  logout?: string;
   error?: string;
   message?: string;
   claims?: Record<string, unknown>;
@@ -204,11 +235,15 @@ function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
 }
 
-/** From the SPA to the fake's login page; fills it in and submits; returns the SPA's result. */
+/**
+ * From the SPA to the fake's login page (the provider's interaction page, reached by the 303 of
+ * /authorize); checks it with axe, fills it in and submits; returns the SPA's result.
+ */
 async function loginThroughSpa(page: Page, spaUrl: string, fakeOrigin: string, fields: { sub: string; email?: string; claims?: string }): Promise<SpaResult> {
   await page.goto(spaUrl, { waitUntil: 'commit' });
-  await page.waitForURL((u) => u.origin === fakeOrigin && u.pathname === '/authorize');
+  await page.waitForURL((u) => u.origin === fakeOrigin && INTERACTION_PAGE.test(u.pathname));
   expect(await page.title()).toBe(`Fake provider: sign in – ${new URL(fakeOrigin).host}`); // the brand: the host, without PRODUCT_NAME
+  await expectAccessible(page, 'fake login');
   await page.getByLabel('Subject (sub)').fill(fields.sub);
   if (fields.email !== undefined) await page.getByLabel('Email').fill(fields.email);
   if (fields.claims !== undefined) await page.getByLabel('Extra claims (JSON)').fill(fields.claims);
@@ -248,10 +283,18 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
 
   async function expectValidTokens(result: SpaResult, sub: string): Promise<void> {
     // Signed by the fake's published key, for this client, by this issuer.
-    const { payload } = await jwtVerify(result.id_token!, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: CLIENT_ID, algorithms: ['RS256'] });
+    const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(result.id_token!, jwks, { issuer, audience: CLIENT_ID });
     expect(payload.sub).toBe(sub);
     expect(payload.at_hash).toBe(atHash(result.access_token!));
     expect(result.claims).toEqual(payload);
+    // The README's fake section promises "an RS256 ID token": the one algorithm every OIDC
+    // library verifies (OIDC Discovery 1.0 §3). Soft, so that the checks after it still run.
+    expect(protectedHeader.alg, 'README: the fake issues "an RS256 ID token"').toBe('RS256');
+    // The provider's access token (RFC 9068): its audience is the issuer, which the SPA's API
+    // and the fake's own userinfo and GraphQL check.
+    const access = await jwtVerify(result.access_token!, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
+    expect(access.payload).toMatchObject({ sub, aud: issuer, client_id: CLIENT_ID, scope: 'openid email' });
   }
 
   it('implicit flow (id_token token): login page, back to the SPA, userinfo over CORS with the typed claims', async () => {
@@ -269,6 +312,10 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
     await expectValidTokens(result, 'spa-alice');
     // The SPA removed the tokens from its address bar.
     expect(page.url()).toBe(`${spaOrigin}/`);
+    // The browser keeps the provider's session cookie and nothing else of the fake: the
+    // interaction's cookie was cleared when the sign-in ended.
+    const cookies = (await context.cookies()).filter((c) => c.domain === 'localhost');
+    expect(cookies.map((c) => c.name)).toEqual(['jwt-oidc.session']);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -294,20 +341,21 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
     await context.close();
   });
 
-  it('prompt=none at the top level: the same sub again without the login page; after /session/end, login_required', async () => {
+  it('prompt=none at the top level: the same sub again without the login page; sign-out asks first without an ID token hint, is immediate with one; then login_required', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors = watchErrors(page);
-    const first = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'spa-carol', claims: '{"team":"blue"}' });
+    const fakeOrigin = new URL(issuer).origin;
+    const first = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, fakeOrigin, { sub: 'spa-carol', claims: '{"team":"blue"}' });
     expect(first.claims?.sub).toBe('spa-carol');
 
-    // From here on, no login page may be shown (it is the only 200 answer of /authorize).
+    // From here on, no login page may be shown: nothing of the fake's interaction pages is loaded.
     const loginPages: string[] = [];
     page.on('response', (r) => {
       const url = new URL(r.url());
-      if (url.origin === new URL(issuer).origin && (url.pathname === '/fake/login' || (url.pathname === '/authorize' && r.status() === 200))) loginPages.push(r.url());
+      if (url.origin === fakeOrigin && url.pathname.startsWith('/interaction/')) loginPages.push(r.url());
     });
-    for (const flow of ['implicit', 'code']) {
+    const silentAgain = async (flow: string) => {
       await page.goto(`${spaOrigin}/?flow=${flow}&prompt=none`, { waitUntil: 'commit' });
       const again = await resultOf(page);
       expect(again.error, again.message).toBeUndefined();
@@ -315,11 +363,43 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
       expect(again.claims).toMatchObject({ sub: 'spa-carol', team: 'blue', iss: issuer, aud: CLIENT_ID });
       expect(again.userinfo).toEqual({ sub: 'spa-carol', team: 'blue' });
       expect(again.id_token).not.toBe(first.id_token);
-    }
+    };
+    for (const flow of ['implicit', 'code']) await silentAgain(flow);
 
-    await page.goto(`${issuer}/session/end?${new URLSearchParams({ post_logout_redirect_uri: `${spaOrigin}/` })}`);
-    await page.waitForURL(`${spaOrigin}/`);
-    expect(await page.textContent('#status')).toBe('idle');
+    // Without the ID token as hint the request cannot be verified: the provider asks, in a form
+    // of its own, and sends the browser nowhere (RP-Initiated Logout 1.0 §2).
+    const endSessionResponses: { status: number; location: string | null }[] = [];
+    page.on('response', async (r) => {
+      const url = new URL(r.url());
+      if (url.origin === fakeOrigin && url.pathname.startsWith('/session/end')) endSessionResponses.push({ status: r.status(), location: await r.headerValue('location') });
+    });
+    await page.goto(`${spaOrigin}/?logout=plain`, { waitUntil: 'commit' });
+    await page.waitForURL((u) => u.origin === fakeOrigin && u.pathname === '/session/end');
+    await page.waitForSelector('h1:has-text("Sign out?")');
+    const confirm = page.locator('form:has(button[name=logout][value=yes])');
+    const action = new URL((await confirm.getAttribute('action'))!);
+    expect([action.origin, action.pathname]).toEqual([fakeOrigin, '/session/end/confirm']);
+    expect(action.searchParams.get('uid')).toBeTruthy();
+    await expect(confirm.locator('input[type=hidden][name=xsrf]').count()).resolves.toBe(1);
+    await expectAccessible(page, 'fake logout confirmation');
+    await page.getByRole('button', { name: 'Stay signed in' }).click();
+    await page.waitForSelector('h1:has-text("Still signed in")');
+    await expectAccessible(page, 'fake still signed in');
+    expect(endSessionResponses).toEqual([
+      { status: 200, location: null },
+      { status: 200, location: null },
+    ]);
+    // Staying signed in kept the session.
+    await silentAgain('implicit');
+
+    // The SPA's own sign-out, with its ID token: at once, back to it with its state.
+    endSessionResponses.length = 0;
+    await page.goto(`${spaOrigin}/?logout=hint`, { waitUntil: 'commit' });
+    expect(await resultOf(page)).toEqual({ logout: 'done' });
+    expect(endSessionResponses).toEqual([{ status: 303, location: expect.stringMatching(new RegExp(`^${spaOrigin.replace(/\./g, '\\.')}/\\?state=[\\w-]{43}$`)) }]);
+    expect(page.url()).toBe(`${spaOrigin}/`);
+    // The session ended: its cookie is gone from the browser.
+    expect((await context.cookies()).find((c) => c.name === 'jwt-oidc.session')).toBeUndefined();
 
     for (const flow of ['implicit', 'code']) {
       await page.goto(`${spaOrigin}/?flow=${flow}&prompt=none`, { waitUntil: 'commit' });
@@ -337,8 +417,12 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
     const errors = watchErrors(page);
     const first = await loginThroughSpa(page, `${spaOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'spa-dan' });
     expect(first.claims?.sub).toBe('spa-dan');
-    const identity = (await context.cookies(issuer)).find((c) => c.name === 'jwt-oidc.fake-identity');
-    expect(identity).toMatchObject({ domain: 'localhost', path: '/', httpOnly: true, sameSite: 'Lax' });
+    // The provider's session cookie: for the whole host, script cannot read it, Lax, and it
+    // outlives the browser session (SESSION_EXPIRATION_TIME, a day by default).
+    const session = (await context.cookies(issuer)).find((c) => c.name === 'jwt-oidc.session');
+    expect(session).toMatchObject({ domain: 'localhost', path: '/', httpOnly: true, secure: false, sameSite: 'Lax' });
+    expect(session!.expires - Date.now() / 1000).toBeGreaterThan(86_400 - 300);
+    expect(session!.expires - Date.now() / 1000).toBeLessThanOrEqual(86_400);
 
     // The same SPA served from http://localhost:<port>: the fake's site (ports do not count), so
     // the iframe's request carries the cookie, and the fake's X-Frame-Options on its redirect
@@ -372,12 +456,23 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
       dialogs.push(d.message());
       void d.dismiss();
     });
-    const loginResponse = page.waitForResponse((r) => new URL(r.url()).pathname === '/authorize' && r.status() === 200);
+    const authorizeResponse = page.waitForResponse((r) => new URL(r.url()).pathname === '/authorize');
+    const loginResponse = page.waitForResponse((r) => INTERACTION_PAGE.test(new URL(r.url()).pathname) && r.status() === 200);
     await page.goto(`${spaOrigin}/?flow=implicit`, { waitUntil: 'commit' });
     const response = await loginResponse;
-    await page.waitForURL((u) => u.pathname === '/authorize');
+    await page.waitForURL((u) => INTERACTION_PAGE.test(u.pathname));
 
-    // The Content-Security-Policy: scripts fall back to default-src 'none'; nothing inline, no eval.
+    // /authorize parks the request in an interaction bound to this browser: a 303 to its page,
+    // with a cookie for that page's path alone.
+    const started = await authorizeResponse;
+    const interactionPath = new URL(page.url()).pathname;
+    expect(started.status()).toBe(303);
+    expect(await started.headerValue('location')).toBe(`${issuer}${interactionPath}`);
+    const interactionCookie = (await context.cookies()).find((c) => c.name === 'jwt-oidc.interaction');
+    expect(interactionCookie).toMatchObject({ domain: 'localhost', path: interactionPath, httpOnly: true, sameSite: 'Lax' });
+
+    // The Content-Security-Policy: scripts fall back to default-src 'none'; nothing inline, no
+    // eval; forms post to the fake itself, whose answer may redirect to the SPA's origin only.
     const csp = (await response.headerValue('content-security-policy'))!;
     const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
     const scriptSources = directives.get('script-src') ?? directives.get('default-src')!;
@@ -385,7 +480,16 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('form-action')).toEqual(["'self'", spaOrigin]);
     expect(await page.locator('script').count()).toBe(0);
+    // Every form posts to this interaction's login step, with its CSRF token.
+    const forms = await page.$$eval('form', (els) => els.map((f) => ({ action: f.getAttribute('action'), csrf: (f.querySelector('input[name=csrf]') as HTMLInputElement | null)?.value ?? '' })));
+    expect(forms.length).toBeGreaterThan(0);
+    for (const form of forms) {
+      expect(form.action).toBe(`${issuer}${interactionPath}/login`);
+      expect(form.csrf).not.toBe('');
+    }
+    await expectAccessible(page, 'fake login');
 
     // Every field a person fills has a label; the buttons have names; the document a language.
     const unlabelled = await page.$$eval('input:not([type=hidden]), textarea, select', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.outerHTML));
@@ -407,13 +511,18 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
       return resultOf(page);
     })();
     expect(result.userinfo).toMatchObject({ sub, email });
+    expect(result.claims).toMatchObject({ sub, email });
 
-    // Back at the login page: the identity is listed, as text.
-    await page.goto(`${spaOrigin}/?flow=implicit`, { waitUntil: 'commit' });
-    await page.waitForURL((u) => u.pathname === '/authorize');
+    // Back at the login page (prompt=login: this browser is signed in now, and would otherwise
+    // go straight back): the identity is listed, as text, and its one-click form names it by
+    // its subject, verbatim.
+    await page.goto(`${spaOrigin}/?flow=implicit&prompt=login`, { waitUntil: 'commit' });
+    await page.waitForURL((u) => INTERACTION_PAGE.test(u.pathname));
     const recent = page.getByRole('list', { name: 'Recent identities' });
     await expect(recent.getByRole('button', { name: `${sub} · ${email}`, exact: true }).count()).resolves.toBe(1);
+    expect(await recent.locator('input[type=hidden][name=identity]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toContain(sub);
     expect(await page.locator('svg, img, script').count()).toBe(0);
+    await expectAccessible(page, 'fake login with recent identities');
 
     // Typed values shown again after a form error are escaped in their attributes too.
     const quoted = '"><svg/onload=alert(3)>';
@@ -422,9 +531,13 @@ describe('the fake provider, used by a single-page app in a real browser', () =>
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForSelector('[role=alert]');
     // The form error is answered with a 400, which Chromium logs; nothing else may be there.
-    expect(errors.splice(0)).toEqual([expect.stringMatching(/status of 400 .* @ http:\/\/localhost:\d+\/fake\/login$/)]);
+    expect(errors.splice(0)).toEqual([expect.stringMatching(/status of 400 .* @ http:\/\/localhost:\d+\/interaction\/[^/]+\/login$/)]);
     expect(await page.getByLabel('Subject (sub)').inputValue()).toBe(quoted);
+    // The field in error points at the message (WCAG 3.3.1).
+    expect(await page.getByLabel('Extra claims (JSON)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Extra claims (JSON)').getAttribute('aria-describedby')).toBe('form-error');
     expect(await page.locator('svg, img, script').count()).toBe(0);
+    await expectAccessible(page, 'fake login with an error');
 
     // One click on the listed identity signs in as it.
     await page.getByRole('button', { name: `${sub} · ${email}`, exact: true }).click();
@@ -462,25 +575,41 @@ describe('a fake provider that allows one other origin (JWT_OIDC_CORS_ALLOWED_OR
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses the redirect_uri of a disallowed origin with a page, never a redirect; the allowed origin logs in', async () => {
+  it('refuses the redirect and post-logout URIs of a disallowed origin with a page, never a redirect; the allowed origin signs in and out', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const authorizeResponses: { status: number; location: string | null }[] = [];
+    const authorizeResponses: { status: number; location: string | null; requestId: string | null }[] = [];
     page.on('response', async (r) => {
-      if (new URL(r.url()).pathname === '/authorize') authorizeResponses.push({ status: r.status(), location: await r.headerValue('location') });
+      if (new URL(r.url()).pathname === '/authorize') authorizeResponses.push({ status: r.status(), location: await r.headerValue('location'), requestId: await r.headerValue('x-request-id') });
     });
     await page.goto(`${disallowedOrigin}/?flow=implicit`, { waitUntil: 'commit' });
     await page.waitForURL((u) => u.origin === new URL(issuer).origin && u.pathname === '/authorize');
-    expect(await page.textContent('h1')).toBe('Request not valid');
-    expect(await page.textContent('main')).toContain('redirect_uri must be');
-    expect(authorizeResponses).toEqual([{ status: 400, location: null }]);
+    // The provider's page for a request it cannot answer by redirect, with the request id for support.
+    expect(await page.textContent('h1')).toBe('Sign-in request not valid');
+    expect(await page.textContent('main')).toContain('redirect_uri is not registered for this client');
+    expect(authorizeResponses).toEqual([{ status: 400, location: null, requestId: expect.any(String) }]);
+    expect(await page.locator('.request-id code').innerText()).toBe(authorizeResponses[0]!.requestId);
     expect(await page.locator('form').count()).toBe(0);
+    await expectAccessible(page, 'fake refused redirect_uri');
 
     // The allowed origin, same SPA, same fake: the whole implicit flow works, CORS included.
     const errors = watchErrors(page);
     const result = await loginThroughSpa(page, `${allowedOrigin}/?flow=implicit`, new URL(issuer).origin, { sub: 'cors-erin' });
     expect(result.error, result.message).toBeUndefined();
     expect(result.userinfo).toEqual({ sub: 'cors-erin' });
+
+    // Post-logout URIs follow the same origins: with a valid hint, a disallowed one gets the
+    // confirmation page and no redirect (nor a form that leads there)…
+    const refused = await fetch(`${issuer}/session/end?${new URLSearchParams({ id_token_hint: result.id_token!, post_logout_redirect_uri: `${disallowedOrigin}/`, state: 'st' })}`, { redirect: 'manual' });
+    expect(refused.status).toBe(200);
+    expect(refused.headers.get('location')).toBeNull();
+    const confirmation = await refused.text();
+    expect(confirmation).toContain('name="logout"');
+    expect(confirmation).not.toContain(disallowedOrigin);
+    // …and the allowed one is where the SPA's own sign-out returns to at once.
+    await page.goto(`${allowedOrigin}/?logout=hint`, { waitUntil: 'commit' });
+    expect(await resultOf(page)).toEqual({ logout: 'done' });
+    expect(page.url()).toBe(`${allowedOrigin}/`);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -492,6 +621,9 @@ describe('a fake provider that allows one other origin (JWT_OIDC_CORS_ALLOWED_OR
       { path: '/token', method: 'POST' },
       { path: '/userinfo', method: 'GET' },
       { path: '/graphql', method: 'POST' },
+      // The provider's revocation and introspection, which the fake now has too.
+      { path: '/revoke', method: 'POST' },
+      { path: '/introspect', method: 'POST' },
     ];
     for (const { path, method } of endpoints) {
       for (const [origin, expected] of [
@@ -500,9 +632,9 @@ describe('a fake provider that allows one other origin (JWT_OIDC_CORS_ALLOWED_OR
         ['http://localhost:1', null],
         ['https://evil.example', null],
       ] as const) {
-        // A simple request (what a form-body fetch to /token is), then the preflight of one with Authorization.
-        const token = path === '/token';
-        const simple = await fetch(`${issuer}${path}`, { method: token ? 'POST' : 'GET', headers: { origin, ...(token ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body: token ? 'grant_type=authorization_code' : undefined });
+        // A simple request (what a form-body fetch to /token, /revoke or /introspect is), then the preflight of one with Authorization.
+        const form = ['/token', '/revoke', '/introspect'].includes(path);
+        const simple = await fetch(`${issuer}${path}`, { method: form ? 'POST' : 'GET', headers: { origin, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body: form ? (path === '/token' ? 'grant_type=authorization_code' : 'token=x') : undefined });
         expect(simple.headers.get('access-control-allow-origin'), `${origin} ${path}`).toBe(expected);
         await simple.arrayBuffer();
         const preflight = await fetch(`${issuer}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization' } });
@@ -546,7 +678,8 @@ describe("the README's single-page app example", () => {
       const page = await context.newPage();
       const errors = watchErrors(page);
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { waitUntil: 'commit' });
-      await page.waitForURL((u) => u.pathname === '/authorize');
+      await page.waitForURL((u) => INTERACTION_PAGE.test(u.pathname));
+      await expectAccessible(page, 'fake login (README example)');
       await page.getByLabel('Subject (sub)').fill('readme-reader');
       await page.getByLabel('Email').fill('reader@example.com');
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();

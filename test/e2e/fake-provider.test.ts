@@ -1,7 +1,8 @@
 /**
  * TYPE=fake against real peers: openid-client's code flow with PKCE through the fake's login
- * form (any sub, extra claims), JSON and form token requests, single-use per-login codes,
- * userinfo, prompt=none, end-session, and tokens that @jwt-oidc/apollo's verification accepts.
+ * step (any sub, extra claims), single-use per-login codes, userinfo, prompt=none, end-session,
+ * and tokens that @jwt-oidc/apollo's verification accepts. The fake mode is the provider with
+ * another login step: its token endpoint takes form bodies only, as the provider's does.
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteIssuer } from '@jwt-oidc/apollo';
 import { loadSettings } from '../../src/config/load.js';
-import { browse, CookieJar, fakeSignIn, gql, pkcePair } from '../support/provider.js';
+import { browse, CookieJar, fakeLoginPage, fakeSignIn, gql, pkcePair } from '../support/provider.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const CLIENT_ID = 'my-spa';
@@ -51,18 +52,23 @@ describe('the fake provider', () => {
     const jar = new CookieJar();
     const { verifier, challenge } = pkcePair();
     const callback = await fakeSignIn(jar, `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })}`, { sub: 'bob' });
-    // A JSON body, as some frontends send.
-    const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: verifier }) });
+    const fields = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: verifier };
+    // A JSON body is refused as by the provider (RFC 6749 §4.1.3: form-encoded), and the code survives it.
+    const json = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toMatchObject({ error: 'invalid_request' });
+    const res = await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams(fields) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { access_token: string };
-    const remote = new RemoteIssuer({ issuer, audience: CLIENT_ID, allowInsecureRequests: true });
+    // The provider's access tokens: the issuer is their audience (userinfo, GraphQL).
+    const remote = new RemoteIssuer({ issuer, audience: issuer, allowInsecureRequests: true });
     const verified = await remote.verify(body.access_token);
     expect(verified).toMatchObject({ sub: 'bob', clientId: CLIENT_ID, scopes: ['openid'] });
     expect(await remote.userinfo(verified)).toEqual({ sub: 'bob' });
 
-    // /graphql of the fake answers `me` for its own access tokens.
+    // /graphql of the fake answers `me` for its own access tokens, with the identity as its user.
     const me = await gql(fake, '{ me { sub clientId scopes userinfo user { id } } }', undefined, body.access_token);
-    expect(me.body).toEqual({ data: { me: { sub: 'bob', clientId: CLIENT_ID, scopes: ['openid'], userinfo: { sub: 'bob' }, user: null } } });
+    expect(me.body).toEqual({ data: { me: { sub: 'bob', clientId: CLIENT_ID, scopes: ['openid'], userinfo: { sub: 'bob' }, user: { id: 'bob' } } } });
     const forged = await gql(fake, '{ me { sub } }', undefined, `${body.access_token.slice(0, -4)}AAAA`);
     expect(forged.status).toBe(401);
   });
@@ -93,7 +99,7 @@ describe('the fake provider', () => {
     const base = { redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st' };
     const other = await fetch(`${issuer}/authorize?${new URLSearchParams({ ...base, client_id: 'someone-else', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' });
     expect(other.status).toBe(400);
-    expect(await other.text()).toContain('client_id must be');
+    expect(await other.text()).toContain('unknown client');
     const evil = await fetch(`${issuer}/authorize?${new URLSearchParams({ ...base, client_id: CLIENT_ID, redirect_uri: 'https://evil.example/cb' })}`, { redirect: 'manual' });
     expect(evil.status).toBe(400);
     expect(evil.headers.get('location')).toBeNull();
@@ -106,14 +112,20 @@ describe('the fake provider', () => {
 
   it('prompt=none signs in as the browser\'s last identity; after end-session it answers login_required', async () => {
     const jar = new CookieJar();
-    const { challenge } = pkcePair();
+    const { verifier, challenge } = pkcePair();
     const params = { client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' };
     await fakeSignIn(jar, `${issuer}/authorize?${new URLSearchParams(params)}`, { sub: 'carol' });
     const silent = await browse(jar, `${issuer}/authorize?${new URLSearchParams({ ...params, prompt: 'none' })}`);
     expect(silent.status).toBe(303);
-    expect(new URL(silent.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const code = new URL(silent.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const tokens = (await (await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: verifier }) })).json()) as { id_token?: string };
 
-    const out = await browse(jar, `${issuer}/session/end?${new URLSearchParams({ post_logout_redirect_uri: 'http://localhost:5173/', state: 'x' })}`);
+    // Without an ID token hint the provider asks first (RP-Initiated Logout 1.0 §2); with one it signs out at once.
+    const unverified = await browse(jar, `${issuer}/session/end?${new URLSearchParams({ post_logout_redirect_uri: 'http://localhost:5173/', state: 'x' })}`);
+    expect(unverified.status).toBe(200);
+    expect(await unverified.text()).toContain('name="logout"');
+    const out = await browse(jar, `${issuer}/session/end?${new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://localhost:5173/', state: 'x' })}`);
     expect(out.status).toBe(303);
     expect(out.headers.get('location')).toBe('http://localhost:5173/?state=x');
     const after = await browse(jar, `${issuer}/authorize?${new URLSearchParams({ ...params, prompt: 'none' })}`);
@@ -125,10 +137,11 @@ describe('the fake provider', () => {
     const { challenge } = pkcePair();
     const url = `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })}`;
     await fakeSignIn(jar, url, { sub: 'dave', email: 'dave@example.com' });
-    const html = await (await browse(jar, url)).text();
+    // Another browser (this one has a session now, and would be signed in at once).
+    const { html } = await fakeLoginPage(new CookieJar(), url);
     const id = /<input type="hidden" name="identity" value="([^"]+)"><button type="submit" class="secondary">dave · dave@example.com</.exec(html)?.[1];
     expect(id).toBeTruthy();
-    const callback = await fakeSignIn(jar, url, { identity: id! });
+    const callback = await fakeSignIn(new CookieJar(), `${url}&prompt=login`, { identity: id! });
     expect(callback.searchParams.get('code')).toBeTruthy();
   });
 
@@ -136,13 +149,14 @@ describe('the fake provider', () => {
     const jar = new CookieJar();
     const { challenge } = pkcePair();
     const url = `${issuer}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' })}`;
-    const page = await (await browse(jar, url)).text();
-    const request = /name="request" value="([^"]*)"/.exec(page)![1]!.replace(/&amp;/g, '&');
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    let { html: page, url: pageUrl } = await fakeLoginPage(jar, url);
     for (const claims of ['{not json', '{"iss":"https://evil.example"}', '[1,2]']) {
-      const res = await browse(jar, `${issuer}/fake/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ request, csrf, sub: 'eve', claims }) });
+      const action = /<form method="post" action="([^"]+)">/.exec(page)![1]!.replace(/&amp;/g, '&');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+      const res = await browse(jar, new URL(action, pageUrl).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, sub: 'eve', claims }) });
       expect(res.status).toBe(400);
       const html = await res.text();
+      page = html;
       expect(html).toMatch(/role="alert" id="form-error"/);
       // The field in error points at the message; the others do not.
       expect(html).toMatch(/<textarea id="claims"[^>]*aria-invalid="true" aria-describedby="form-error"/);

@@ -160,12 +160,18 @@ describe('the provider’s pages in Chromium', () => {
 });
 
 describe('the fake provider’s pages in Chromium', () => {
-  it('sign in as anyone (with an error first), a refused request, and sign out', async () => {
+  it('sign in as anyone (with an error first), a refused request, and sign out through the provider’s confirmation', async () => {
     const { context, page, console } = await visitor();
+    // The issuer's own host, as a client finds it by discovery: the interaction's cookie is for that host.
+    const issuer = fake.settings.issuer!;
     const redirect = `http://localhost:${new URL(rpOrigin).port}/`;
-    const login = `${fake.url}/authorize?client_id=my-spa&response_type=code&scope=openid&state=s&redirect_uri=${encodeURIComponent(redirect)}&code_challenge=${pkcePair().challenge}&code_challenge_method=S256`;
-    await page.goto(login);
+    const login = () => `${issuer}/authorize?client_id=my-spa&response_type=code&scope=openid&state=s&redirect_uri=${encodeURIComponent(redirect)}&code_challenge=${pkcePair().challenge}&code_challenge_method=S256`;
+    // /authorize hands over to the provider's interaction page, where the fake asks who to be.
+    let response = await page.goto(login());
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+$/);
+    expect(response!.status()).toBe(200);
     await page.waitForSelector('h1:has-text("Sign in as")');
+    expect(await page.locator('.request-id').count()).toBe(0);
     await expectAccessible(page, 'fake login');
 
     await page.getByLabel('Subject (sub)').fill('ada');
@@ -177,15 +183,30 @@ describe('the fake provider’s pages in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((u) => u.searchParams.has('code'));
 
-    const refused = await page.goto(`${fake.url}/authorize?client_id=someone-else&response_type=code&redirect_uri=${encodeURIComponent(redirect)}`);
+    const refused = await page.goto(`${issuer}/authorize?client_id=someone-else&response_type=code&redirect_uri=${encodeURIComponent(redirect)}`);
     expect(refused!.status()).toBe(400);
+    await expect(page.locator('h1').innerText()).resolves.toBe('Sign-in request not valid');
     expect(await page.locator('.request-id code').innerText()).toBe(await refused!.headerValue('x-request-id'));
     await expectAccessible(page, 'fake refused request');
 
-    await page.goto(`${fake.url}/session/end`);
+    // Still signed in: the same request goes straight back to the app.
+    await page.goto(login());
+    await page.waitForURL((u) => u.origin === new URL(redirect).origin && u.searchParams.has('code'));
+
+    // Without an ID token hint the provider asks before it signs anyone out.
+    await page.goto(`${issuer}/session/end`);
+    await page.waitForSelector('h1:has-text("Sign out?")');
+    expect(await page.locator('.request-id').count()).toBe(0);
+    await expectAccessible(page, 'fake logout confirmation');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForSelector('h1:has-text("Signed out")');
     expect(await page.locator('.request-id').count()).toBe(0);
     await expectAccessible(page, 'fake signed out');
+
+    // Signed out for real: the next request shows the login page again.
+    response = await page.goto(login());
+    expect(response!.status()).toBe(200);
+    await page.waitForSelector('h1:has-text("Sign in as")');
     console.assertNone();
     await context.close();
   });

@@ -26,7 +26,7 @@ import type { ScratchDatabase } from '../../src/db/scratch.js';
 import { freePort } from '../support/client-mode.js';
 import { cliEnv, finished, postgresPids, ROOT, waitForHttp, type CliResult } from '../support/cli.js';
 import { testDatabase } from '../support/database.js';
-import { browse, CookieJar, fakeSignIn, pkcePair, throughLoginPages } from '../support/provider.js';
+import { browse, CookieJar, fakeLoginPage, fakeSignIn, pkcePair, throughLoginPages } from '../support/provider.js';
 
 // ---------------------------------------------------------------------------------------------
 // The Dockerfile, read as Docker reads it (the subset it uses).
@@ -448,22 +448,19 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
     expect(postgresPids(join(providerData, 'postgres'))).toEqual([]);
   });
 
-  it('fake mode: a login as any subject on its page, code + PKCE, /token, /userinfo', { timeout: 300_000 }, async () => {
+  it('fake mode: a login as any subject on its page, code + PKCE, /token, /userinfo; keys, identities and tokens survive a restart', { timeout: 300_000 }, async () => {
     const CLIENT_ID = 'my-spa';
     const REDIRECT = 'http://localhost:5173/callback';
     const port = await freePort();
     const fakeIssuer = `http://127.0.0.1:${port}`;
-    const fake = await serve(port, {
-      JWT_OIDC_TYPE: 'fake',
-      JWT_OIDC_CLIENT_ID: CLIENT_ID,
-      JWT_OIDC_ISSUER: fakeIssuer,
-      DATABASE_URL: await scratchDatabase(),
-      JWT_OIDC_DATA_DIR: join(root, 'fake-data'),
-    });
+    const fakeData = join(root, 'fake-data');
+    const env = { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: CLIENT_ID, JWT_OIDC_ISSUER: fakeIssuer, DATABASE_URL: await scratchDatabase(), JWT_OIDC_DATA_DIR: fakeData };
+    let fake = await serve(port, env);
 
     const { verifier, challenge } = pkcePair();
     const params = { client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email', state: 'st-2', code_challenge: challenge, code_challenge_method: 'S256' };
-    const callback = await fakeSignIn(new CookieJar(), `${fakeIssuer}/authorize?${new URLSearchParams(params)}`, { sub: 'carol', email: 'carol@example.com' });
+    const authorize = `${fakeIssuer}/authorize?${new URLSearchParams(params)}`;
+    const callback = await fakeSignIn(new CookieJar(), authorize, { sub: 'carol', email: 'carol@example.com' });
     expect(callback.origin + callback.pathname, callback.toString()).toBe(REDIRECT);
     expect(callback.searchParams.get('state')).toBe('st-2');
 
@@ -474,11 +471,32 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
     });
     const tokens = (await res.json()) as { access_token: string; id_token: string };
     expect(res.status, JSON.stringify(tokens)).toBe(200);
-    expect(claimsOf(tokens.id_token)).toMatchObject({ iss: fakeIssuer, sub: 'carol', aud: CLIENT_ID });
+    // The typed claims are in the ID token too; the access token is the provider's, for the issuer.
+    expect(claimsOf(tokens.id_token)).toMatchObject({ iss: fakeIssuer, sub: 'carol', aud: CLIENT_ID, email: 'carol@example.com', email_verified: true });
+    expect(claimsOf(tokens.access_token)).toMatchObject({ iss: fakeIssuer, sub: 'carol', aud: fakeIssuer, client_id: CLIENT_ID });
 
-    const info = await fetch(`${fakeIssuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const userinfo = () => fetch(`${fakeIssuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    let info = await userinfo();
     expect(info.status).toBe(200);
-    expect(await info.json()).toMatchObject({ sub: 'carol', email: 'carol@example.com' });
+    expect(await info.json()).toEqual({ sub: 'carol', email: 'carol@example.com', email_verified: true });
+    const jwks = await (await fetch(`${fakeIssuer}/jwks`)).json();
+
+    await stop(fake);
+    // Its state is the database's: the data directory holds only its mode and the generated
+    // key encryption secret (no key file, no identities file).
+    expect(readdirSync(fakeData).sort()).toEqual(['.jwt-oidc-mode', 'key-encryption-secret']);
+
+    // Started again on the same database: the same keys, the token issued before still
+    // accepted, and the identity one click away on the login page of a new browser.
+    fake = await serve(port, env);
+    expect(await (await fetch(`${fakeIssuer}/jwks`)).json()).toEqual(jwks);
+    info = await userinfo();
+    expect(info.status).toBe(200);
+    expect(await info.json()).toEqual({ sub: 'carol', email: 'carol@example.com', email_verified: true });
+    const { html } = await fakeLoginPage(new CookieJar(), authorize);
+    expect(html).toContain('<input type="hidden" name="identity" value="carol"><button type="submit" class="secondary">carol · carol@example.com</button>');
+    const again = await fakeSignIn(new CookieJar(), authorize, { identity: 'carol' });
+    expect(again.searchParams.get('code')).toBeTruthy();
 
     await stop(fake);
   });

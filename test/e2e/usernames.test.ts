@@ -124,13 +124,15 @@ describe('RC-12 jwt-oidc users create', () => {
   const env = () => ({ DATABASE_URL: p.databaseUrl, JWT_OIDC_DATA_DIR: mkdtempSync(join(tmpdir(), 'jwt-oidc-rc12-')) });
 
   it('RC-12 refuses a mixed-script name (exit 2) and a look-alike of an existing one (exit 1)', async () => {
-    const mixed = await runCli(['users', 'create', '--username', 'bоb', '--no-password'], { env: env() });
+    const [mixed, twin, turkish] = await Promise.all([
+      runCli(['users', 'create', '--username', 'bоb', '--no-password'], { env: env() }),
+      runCli(['users', 'create', '--username', 'АСЕ', '--json', '--no-password'], { env: env() }),
+      runCli(['users', 'create', '--username', 'ALİCE', '--json', '--no-password'], { env: env() }),
+    ]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr.trim()).toBe('jwt-oidc: username: must not mix scripts (Latin and Cyrillic letters)');
-    const twin = await runCli(['users', 'create', '--username', 'АСЕ', '--json', '--no-password'], { env: env() });
     expect(twin.code).toBe(1);
     expect(JSON.parse(twin.stdout)).toEqual({ error: { code: 'ERR_USER_EXISTS', message: 'username: looks the same as the existing user "ace"' } });
-    const turkish = await runCli(['users', 'create', '--username', 'ALİCE', '--json', '--no-password'], { env: env() });
     expect(JSON.parse(turkish.stdout)).toEqual({ error: { code: 'ERR_USER_EXISTS', message: 'a user named "alice" already exists' } });
     expect(await usernames()).not.toContain('bоb');
   });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, errors, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheMaxAge, createRemoteKeySet } from '../../packages/resource/src/remote-jwks.js';
+import { ManualClock } from '../../src/clock.js';
 
 interface Key { kid: string; jwk: JWK; privateKey: CryptoKey }
 async function newKey(): Promise<Key> {
@@ -19,6 +20,13 @@ async function newKey(): Promise<Key> {
 }
 const sign = (k: Key) => new SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'ES256', kid: k.kid }).setIssuedAt().setExpirationTime('5m').sign(k.privateKey);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The key sets' clock: the tests move it past a max-age or a cooldown instead of sleeping
+ * through it. (A refresh in the background is real I/O: that, the tests still wait for.)
+ */
+const clock = new ManualClock();
+const now = () => clock.now();
 
 let server: Server;
 let url: URL;
@@ -57,12 +65,12 @@ describe('a provider rotating its keys', () => {
     cacheControl = 'public, max-age=1';
     gets = 0;
     // A cooldown far longer than the test: only the provider's max-age can bring `next` in.
-    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 60_000, fetch, now: Date.now });
+    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 60_000, fetch, now });
     await jwtVerify(await sign(current), getKey);
     expect(gets).toBe(1);
 
     keys = [current.jwk, next.jwk]; // pre-published
-    await sleep(1100);
+    clock.advance(1100);
     // The set is stale now: this verification uses it and starts a refresh in the background.
     await jwtVerify(await sign(current), getKey);
     await sleep(100);
@@ -77,12 +85,12 @@ describe('a provider rotating its keys', () => {
     keys = [current.jwk];
     cacheControl = undefined;
     gets = 0;
-    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 800, fetch, now: Date.now });
+    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 800, fetch, now });
     await jwtVerify(await sign(current), getKey);
     keys = [current.jwk, next.jwk];
     await expect(jwtVerify(await sign(next), getKey)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
     expect(gets).toBe(1);
-    await sleep(900);
+    clock.advance(900);
     await jwtVerify(await sign(next), getKey);
     expect(gets).toBe(2);
   });
@@ -92,6 +100,7 @@ describe('a provider rotating its keys', () => {
     keys = [k.jwk];
     cacheControl = 'no-store';
     gets = 0;
+    // The system clock: the bound below counts the seconds of staleness the burst lives through.
     const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 30_000, fetch, now: Date.now });
     await jwtVerify(await sign(k), getKey);
     const forged = await Promise.all(Array.from({ length: 300 }, async () => {
@@ -109,11 +118,11 @@ describe('a provider rotating its keys', () => {
     keys = [k.jwk];
     cacheControl = 'max-age=1';
     status = 200;
-    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 500, fetch, now: Date.now });
+    const getKey = createRemoteKeySet(url, { timeout: 2000, cooldown: 500, fetch, now });
     await jwtVerify(await sign(k), getKey);
     status = 500;
     try {
-      await sleep(1100);
+      clock.advance(1100);
       await jwtVerify(await sign(k), getKey);
       await sleep(100);
       await jwtVerify(await sign(k), getKey);

@@ -8,6 +8,8 @@
  *     over loopback HTTP against our provider (bearer tokens, @requiresScopes, a browser login
  *     through oidcClient with memory and PostgreSQL sessions) and against oidc-provider 9 (RFC
  *     9068 JWT access tokens by resource indicator);
+ *   - `@jwt-oidc/express/user-mapping`, which the service's settings import, on its own: without
+ *     Express or openid-client installed;
  *   - what an install adds to node_modules, and that `npm publish --dry-run` is clean.
  * The apps live in a temporary directory and reach the npm registry for the third-party packages
  * (`--prefer-offline`: the npm cache first).
@@ -17,6 +19,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express/user-mapping';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/free-port.js';
@@ -523,6 +526,21 @@ describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Ex
   it('compiles as printed with strict TypeScript against the installed package, express and its types', async () => {
     const r = await compileExample(apps.express, 'express');
     expect(r.code, r.log).toBe(0);
+  });
+
+  it('`@jwt-oidc/express/user-mapping`, as the service\'s settings import it: types and list from the installed package alone, with neither express nor openid-client to load', async () => {
+    // The installed package without its dependencies and peers: importing either would fail here.
+    const dir = join(work, 'app-user-mapping');
+    const installed = join(apps.express.dir, 'node_modules/@jwt-oidc/express');
+    cpSync(installed, join(dir, 'node_modules/@jwt-oidc/express'), { recursive: true, filter: (src) => !relative(installed, src).split('/').includes('node_modules') });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app-user-mapping', type: 'module', private: true }));
+    writeFileSync(join(dir, 'index.ts'), "import { WRITABLE_USER_FIELDS, type WritableField } from '@jwt-oidc/express/user-mapping';\nexport const fields: readonly WritableField[] = WRITABLE_USER_FIELDS;\n");
+    const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, types: [], outDir: 'dist', rootDir: '.' };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['index.ts'] }));
+    const compiled = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+    expect(compiled.code, compiled.log).toBe(0);
+    const loaded = await must(process.execPath, ['--input-type=module', '-e', "console.log(JSON.stringify((await import('./dist/index.js')).fields))"], dir);
+    expect(JSON.parse(loaded.stdout)).toEqual([...WRITABLE_USER_FIELDS]);
   });
 
   /** A registered client for an example app on `port` (redirect URI `<BASE_URL>/openid/callback`). */

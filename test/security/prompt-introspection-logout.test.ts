@@ -23,6 +23,7 @@ import {
   PASSWORD,
   pkcePair,
   postForm,
+  signInFields,
   startProvider,
   tokenRequest,
   tokensFor,
@@ -212,7 +213,7 @@ async function drive(p: TestProvider, jar: CookieJar, url: string, username: str
     expect(res.status, html.slice(0, 300)).toBe(200);
     const { action, csrf } = formOf(html);
     posted.push(action.slice(action.lastIndexOf('/') + 1));
-    res = action.endsWith('/login') ? await postForm(jar, action, { csrf, username, password: PASSWORD }) : await postForm(jar, action, { csrf, decision: 'allow' });
+    res = action.endsWith('/login') ? await postForm(jar, action, signInFields(html, csrf, username)) : await postForm(jar, action, { csrf, decision: 'allow' });
     expect([302, 303]).toContain(res.status);
     location = new URL(res.headers.get('location')!);
   }
@@ -907,6 +908,8 @@ describe('SE-13 logout CSRF', () => {
     expect(res.status, html.slice(0, 300)).toBe(200);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    // The spent interaction's cookie is cleared on its own path.
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('jwt-oidc.interaction=;') && /Max-Age=0/i.test(c) && c.includes('Path=/session/end/confirm'))).toBe(true);
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(await sessionRows(main, sid)).toBe(0);
     await expectLoggedOut(main, jar, client, 'after confirming');

@@ -4,7 +4,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ARGS = ['--enable-source-maps', 'bin/jwt-oidc.js'];
+/**
+ * As installed (the bin's shebang, the Dockerfile's ENTRYPOINT): `node bin/jwt-oidc.js`, without
+ * flags. `--enable-source-maps` would have stack traces in the output of a failing command name
+ * src/ lines instead of dist/ ones, at the price of reading every module's source map at each
+ * start: some 5 % of the CPU of a command the tests start over a hundred times.
+ */
+const ARGS = ['bin/jwt-oidc.js'];
 
 /** A clean environment: nothing of the test runner's own settings leaks in. */
 export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {

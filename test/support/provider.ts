@@ -5,6 +5,9 @@
  */
 import type { Clock } from '../../src/clock.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { ClientService, type CreateClientInput } from '../../src/clients/client-service.js';
@@ -13,17 +16,30 @@ import { startTestServer, type TestServer } from './server.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
+/**
+ * The mode `startProvider` runs: the provider, or the fake mode — the same provider with the
+ * fake's login step — for the suites that must hold in both (test/integration/fake-mode.test.ts
+ * sets it before loading them). In the fake mode a user's id is its username, the subject
+ * the fake's page signs in as, and `throughLoginPages` signs in on that page.
+ */
+export const TEST_MODE: 'provider' | 'fake' = process.env.JWT_OIDC_TEST_MODE === 'fake' ? 'fake' : 'provider';
+
 export interface TestProvider extends TestServer {
   issuer: string;
   createUser(input?: Partial<CreateUserInput>): Promise<{ id: string; username: string; password: string }>;
   createClient(input?: Partial<CreateClientInput>): Promise<{ clientId: string; clientSecret?: string; redirectUri: string }>;
 }
 
+/** The settings of TEST_MODE: none for the provider; the fake's client and its own data directory. */
+export function modeEnv(): Record<string, string> {
+  return TEST_MODE === 'fake' ? { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: 'fake-spa', JWT_OIDC_DATA_DIR: mkdtempSync(join(tmpdir(), 'jwt-oidc-fake-mode-')) } : {};
+}
+
 /** A provider with the default test settings; `env` adds or overrides settings. */
 export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<TestProvider> {
   // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
   // of throttling set their own limits.
-  const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...env }, options);
+  const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env }, options);
   return asTestProvider(server);
 }
 
@@ -40,7 +56,10 @@ export function asTestProvider(server: TestServer): TestProvider {
       const username = input.username ?? `user${++n}-${randomBytes(3).toString('hex')}`;
       const password = input.password ?? PASSWORD;
       const user = await users.create({ email: `${username}@example.com`, ...input, username, password });
-      return { id: user.id, username: user.username, password };
+      if (server.settings.type !== 'fake') return { id: user.id, username: user.username, password };
+      // The identity the fake's page would have made: the subject is the id (and the foreign keys follow).
+      await server.db.orm.em.fork().getConnection().execute('update users set id = username where id = ?', [user.id]);
+      return { id: user.username, username: user.username, password };
     },
     async createClient(input = {}) {
       const redirectUri = input.redirectUris?.[0] ?? 'https://rp.example/cb';
@@ -55,19 +74,27 @@ import { CookieJar } from './cookie-jar.js';
 
 /** The fake provider's login form for an authorization URL, filled in and posted; returns the redirect. */
 export async function fakeSignIn(jar: CookieJar, authorizeUrl: string, fields: Record<string, string>): Promise<URL> {
-  const page = await browse(jar, authorizeUrl);
-  const html = await page.text();
-  expect(page.status, html.slice(0, 500)).toBe(200);
-  const action = /<form method="post" action="([^"]+)">\s*<input type="hidden" name="request"/.exec(html)?.[1] ?? /<form method="post" action="([^"]+)"/.exec(html)![1]!;
-  const request = /name="request" value="([^"]*)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  const { html, url } = await fakeLoginPage(jar, authorizeUrl);
+  const action = /<form method="post" action="([^"]+)">/.exec(html)![1]!.replace(/&amp;/g, '&');
   const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  const res = await browse(jar, new URL(action, authorizeUrl).toString(), {
+  const res = await browse(jar, new URL(action, url).toString(), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ request, csrf, ...fields }),
+    body: new URLSearchParams({ csrf, ...fields }),
   });
   expect(res.status, await res.clone().text()).toBe(303);
   return new URL(res.headers.get('location')!);
+}
+
+/** The fake mode's login page of an authorization request: the provider's redirect to its interaction, followed. */
+export async function fakeLoginPage(jar: CookieJar, authorizeUrl: string): Promise<{ html: string; url: string }> {
+  const started = await browse(jar, authorizeUrl);
+  expect(started.status, await started.clone().text()).toBe(303);
+  const url = new URL(started.headers.get('location')!, authorizeUrl).toString();
+  const page = await browse(jar, url);
+  const html = await page.text();
+  expect(page.status, html.slice(0, 500)).toBe(200);
+  return { html, url };
 }
 
 /** A browser request: the jar's cookies, no automatic redirects. */
@@ -155,10 +182,18 @@ export async function throughLoginPages(jar: CookieJar, url: string, o: Pick<Log
     expect(res.status, html.slice(0, 300)).toBe(200);
     const { action, csrf } = formOf(html);
     res = action.endsWith('/login')
-      ? await postForm(jar, new URL(action, location).toString(), { csrf, username: o.username, password: o.password ?? PASSWORD })
+      ? await postForm(jar, new URL(action, location).toString(), signInFields(html, csrf, o.username, o.password))
       : await postForm(jar, new URL(action, location).toString(), { csrf, decision: o.consent ?? 'allow' });
   }
   throw new Error('too many redirects');
+}
+
+/**
+ * What a person posts on the login page `html`: the password form's username and password, or,
+ * on the fake mode's page, a click on the user's identity (its subject is its username there).
+ */
+export function signInFields(html: string, csrf: string, username: string, password = PASSWORD): Record<string, string> {
+  return html.includes('name="sub"') ? { csrf, identity: username } : { csrf, username, password };
 }
 
 /** The token request of a confidential client (client_secret_basic) or a public one. */

@@ -2,7 +2,7 @@
  * The small things a newcomer meets first: the brand and request id on pages, waits in words,
  * one terminal line per request, and a data directory per mode.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -91,12 +91,17 @@ describe('a data directory per mode', () => {
     await expect(claimDataDir(dir, 'client')).rejects.toThrow(/holds the local state of the provider mode.*default \.data\/client/);
   });
 
-  it('two modes claiming one new directory at once: exactly one wins', async () => {
-    const dir = join(tmp(), 'race');
-    const results = await Promise.allSettled([claimDataDir(dir, 'client'), claimDataDir(dir, 'fake'), claimDataDir(dir, 'provider')]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const owner = readFileSync(join(dir, MODE_FILE), 'utf8').trim();
-    expect(['client', 'fake', 'provider']).toContain(owner);
+  it('three modes claiming one new directory at once: exactly one wins, and the others name it (never a half-written marker)', async () => {
+    for (let round = 0; round < 30; round++) {
+      const dir = join(tmp(), 'race');
+      const results = await Promise.allSettled([claimDataDir(dir, 'client'), claimDataDir(dir, 'fake'), claimDataDir(dir, 'provider')]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const owner = readFileSync(join(dir, MODE_FILE), 'utf8').trim();
+      expect(['client', 'fake', 'provider']).toContain(owner);
+      for (const r of results) if (r.status === 'rejected') expect(String(r.reason)).toContain(`holds the local state of the ${owner} mode`);
+      // Nothing but the marker is left behind.
+      expect(readdirSync(dir)).toEqual([MODE_FILE]);
+    }
   });
 
   it('an existing directory without a marker is adopted', async () => {

@@ -11,7 +11,12 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 export class User {
   [OptionalProps]?: 'emailVerified' | 'active' | 'admin' | 'attributes' | 'createdAt' | 'updatedAt';
 
-  @PrimaryKey({ type: 'uuid' })
+  /**
+   * The subject (`sub`, OIDC Core §2: locally unique, never reassigned): a random UUID for the
+   * accounts the service creates; the fake mode's sign-in uses the subject typed (any visible
+   * ASCII, 255 at most: docs/ARCHITECTURE.md "The fake mode").
+   */
+  @PrimaryKey({ type: 'string', length: 255 })
   id: string = randomUUID();
 
   @Property({ type: 'string', length: 150, unique: true })

@@ -59,7 +59,7 @@ export async function completeAuthorization(
   }
   if (types.includes('id_token')) {
     // Without an access token there is no userinfo to ask: the claims go in the ID token (OIDC Core §5.4).
-    const claims = types.includes('token') ? {} : await userinfoClaims(user, scopes, ctx.claims);
+    const claims = types.includes('token') && !ctx.claims.inIdToken ? {} : await userinfoClaims(user, scopes, ctx.claims);
     params.id_token = await ctx.minter.idToken({
       sub: user.id,
       clientId: client.id,

@@ -3,6 +3,8 @@
  * or echoes (to the client) may be, in characters: an anonymous request cannot make a row larger
  * than these allow (README "Limits", docs/SECURITY.md RC-05). A longer value is invalid_request.
  */
+import { MAX_URI_LENGTH } from '../../clients/redirect-uri.js';
+
 export const PARAMETER_LIMITS = {
   /** Echoed to the client; JWT-shaped states fit. */
   state: 2048,
@@ -16,7 +18,7 @@ export const PARAMETER_LIMITS = {
   /** At /session/end, echoed with the post-logout redirect. */
   logout_hint: 512,
   /** Registered redirect and post-logout redirect URIs (compared exactly, so never longer). */
-  redirect_uri: 2048,
+  redirect_uri: MAX_URI_LENGTH,
 } as const;
 
 export type LimitedParameter = keyof typeof PARAMETER_LIMITS;

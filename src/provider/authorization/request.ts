@@ -5,7 +5,7 @@
  * Every later error goes back to the registered URI with `state` and `iss` (RFC 9207).
  */
 import { overLimit, PARAMETER_LIMITS } from './limits.js';
-import type { RegisteredClient } from '../../clients/client-registry.js';
+import { isRedirectUriOf, type RegisteredClient } from '../../clients/client-registry.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
 import { defaultResponseMode, type ResponseMode } from './response.js';
@@ -113,8 +113,7 @@ function trustedRedirectUri(params: Params, client: RegisteredClient): { redirec
   }
   const given = params.get('redirect_uri');
   if (given !== undefined) {
-    // Exact string comparison: no prefix, no normalisation, no wildcard (RFC 9700 §4.1.3).
-    if (!client.redirectUris.includes(given)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this client', client);
+    if (!isRedirectUriOf(client, given)) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is not registered for this client', client);
     return { redirectUri: given, given: true };
   }
   if (client.redirectUris.length !== 1) throw new UntrustedRedirectError('invalid_request', 'redirect_uri is required', client);

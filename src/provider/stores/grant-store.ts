@@ -102,6 +102,20 @@ function toRefresh(r: Row): RefreshTokenRecord {
   };
 }
 
+/**
+ * Revokes every live grant of a user — their refresh and access tokens die with them — in the
+ * transaction of `em` when it has one: the users domain ends them together with a password
+ * change or a disabled account (docs/SECURITY.md TK-21), all or nothing.
+ */
+export async function revokeGrantsOfUser(em: EntityManager, userId: string, now: Date): Promise<void> {
+  await em.getConnection().execute('update grants set revoked_at = ? where user_id = ? and revoked_at is null', [now, userId], 'run', em.getTransactionContext());
+}
+
+/** Grant ids are UUIDs: anything else names no grant (and is never sent to PostgreSQL's uuid cast). */
+export function isGrantId(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
 /** What a redemption marks used: fixed names, never input. */
 const PRESENTED = {
   authorization_code: { table: 'authorization_codes', hash: 'code_hash', used: 'consumed_at' },
@@ -173,11 +187,12 @@ export class GrantStore {
   }
 
   async findGrant(id: string, em?: EntityManager): Promise<GrantRecord | undefined> {
+    if (!isGrantId(id)) return undefined;
     const rows = await this.sql('select * from grants where id = ?', [id], em);
     return rows[0] ? toGrant(rows[0]) : undefined;
   }
 
-  /** Grants of a user and/or a client (at least one), newest first, at most `limit`: the administration's view. */
+  /** Grants of a user and/or a client (at least one), newest first, at most `limit` (1 at least): the administration's view. */
   async list(filter: { userId?: string; clientId?: string }, limit: number): Promise<GrantRecord[]> {
     const conditions = [
       ['user_id', filter.userId],
@@ -198,6 +213,7 @@ export class GrantStore {
 
   /** Revokes the grant: its access tokens fail where they are checked, its refresh tokens die. */
   async revoke(id: string): Promise<void> {
+    if (!isGrantId(id)) return;
     await this.sql('update grants set revoked_at = coalesce(revoked_at, ?) where id = ?', [this.now(), id]);
   }
 
@@ -214,7 +230,7 @@ export class GrantStore {
   }
 
   async revokeAllOfUser(userId: string): Promise<void> {
-    await this.sql('update grants set revoked_at = ? where user_id = ? and revoked_at is null', [this.now(), userId]);
+    await revokeGrantsOfUser(this.orm.em, userId, this.now());
   }
 
   async findRefreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
@@ -281,24 +297,31 @@ export class GrantStore {
     const expires = new Date(now.getTime() + ttlMs);
     const limit = countRefresh?.max ?? null;
     const { table, hash, used } = presented;
-    const [row] = await this.sql<{ counted: number; issued: number }>(
-      `with counted as (
+    const presentedHash = 'codeHash' in record ? record.codeHash : record.tokenHash;
+    // The presented value is locked first: of parallel redemptions one goes on, the others wait and
+    // then find it used (replayed). Only then is the grant extended (and counted), and only if
+    // that succeeds is the value marked and its successor stored — so a replay or a refusal changes
+    // nothing at all (RFC 6749 §4.1.2 single-use codes, RFC 9700 §4.14.2 refresh token rotation).
+    const [row] = await this.sql<{ locked: number; issued: number }>(
+      `with locked as (
+         select 1 from ${table} where ${hash} = ? and ${used} is null for update),
+       counted as (
          update grants set expires_at = greatest(expires_at, ?)${countRefresh ? ', refresh_count = refresh_count + 1' : ''}
-         where id = ? and revoked_at is null${limit !== null ? ' and refresh_count < ?' : ''}
+         where id = ? and revoked_at is null${limit !== null ? ' and refresh_count < ?' : ''} and exists (select 1 from locked)
          returning id, scope),
        marked as (
          update ${table} set ${used} = ?
-         where ${hash} = ? and ${used} is null and exists (select 1 from counted)
+         where ${hash} = ? and exists (select 1 from counted)
          returning 1),
        issued as (
          insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
          select ?, counted.id, ?, counted.scope, ?, ? from counted where exists (select 1 from marked)
          returning 1)
-       select (select count(*) from counted)::int as counted, (select count(*) from issued)::int as issued`,
-      [expires, record.grantId, ...(limit !== null ? [limit] : []), now, 'codeHash' in record ? record.codeHash : record.tokenHash, digest(value), record.clientId, expires, now],
+       select (select count(*) from locked)::int as locked, (select count(*) from issued)::int as issued`,
+      [presentedHash, expires, record.grantId, ...(limit !== null ? [limit] : []), now, presentedHash, digest(value), record.clientId, expires, now],
     ).catch((e: unknown) => this.committedAnyway(e, value));
     if (row!.issued === 1) return { refreshToken: value };
-    return row!.counted === 1 ? 'replayed' : 'grant-refused';
+    return row!.locked === 0 ? 'replayed' : 'grant-refused';
   }
 
   /**
@@ -306,10 +329,10 @@ export class GrantStore {
    * the presented code or token is used up and only the new refresh token carries the grant on.
    * Its row says which; without an answer the original error stands.
    */
-  private async committedAnyway(e: unknown, refreshToken: string): Promise<{ counted: number; issued: number }[]> {
+  private async committedAnyway(e: unknown, refreshToken: string): Promise<{ locked: number; issued: number }[]> {
     if (!isDatabaseUnavailable(e)) throw e;
     const rows = await this.sql('select 1 from refresh_tokens where token_hash = ?', [digest(refreshToken)]).catch(() => Promise.reject(e));
-    if (rows.length === 1) return [{ counted: 1, issued: 1 }];
+    if (rows.length === 1) return [{ locked: 1, issued: 1 }];
     throw e;
   }
 

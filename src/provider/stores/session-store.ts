@@ -3,7 +3,7 @@
  * `sid` of the ID tokens). The cookie carries the value, the row its digest.
  */
 import { randomBytes } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
 import { Session } from '../../db/entities/session.js';
 import { User } from '../../db/entities/user.js';
@@ -21,6 +21,11 @@ export interface ProviderSession {
 }
 
 const toSession = (row: Session): ProviderSession => ({ idHash: row.idHash, sid: row.sid, userId: row.userId, authTime: row.authTime.getTime(), amr: row.amr, expiresAt: row.expiresAt.getTime(), createdAt: row.createdAt.getTime() });
+
+/** Ends every session of a user, in the transaction of `em` when it has one (see `revokeGrantsOfUser`). */
+export async function deleteSessionsOfUser(em: EntityManager, userId: string): Promise<void> {
+  await em.nativeDelete(Session, { userId });
+}
 
 export class SessionStore {
   constructor(
@@ -44,7 +49,7 @@ export class SessionStore {
 
   async save(session: ProviderSession): Promise<void> {
     const em = this.orm.em.fork();
-    em.create(Session, { idHash: session.idHash, sid: session.sid, userId: session.userId, authTime: new Date(session.authTime), amr: session.amr, expiresAt: new Date(session.expiresAt) });
+    em.create(Session, { idHash: session.idHash, sid: session.sid, userId: session.userId, authTime: new Date(session.authTime), amr: session.amr, expiresAt: new Date(session.expiresAt), createdAt: new Date(this.clock.now()) });
     await em.flush();
   }
 

@@ -25,7 +25,10 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
-export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, params: Params): AuthenticatedClient {
+/** What client authentication uses: the registered clients, the time (secret expiry) and the token endpoint's throttles. */
+export type AuthenticationContext = Pick<ProviderContext, 'clients' | 'clock' | 'throttles'>;
+
+export function authenticateClient(ctx: AuthenticationContext, req: ProviderRequest, params: Params): AuthenticatedClient {
   const basic = parseBasic(req.header('authorization'));
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
@@ -60,7 +63,7 @@ export function authenticateClient(ctx: ProviderContext, req: ProviderRequest, p
   return { client, method };
 }
 
-function checkSecret(ctx: ProviderContext, client: RegisteredClient, secret: string | undefined): boolean {
+function checkSecret(ctx: AuthenticationContext, client: RegisteredClient, secret: string | undefined): boolean {
   if (client.isPublic) return secret === undefined; // a public client has no secret to send
   // Always a digest comparison of equal lengths, whatever was sent.
   const equal = safeEqual(hashSecret(secret ?? ''), client.secretHash!);

@@ -13,11 +13,11 @@ import { addressKey } from '../throttle/login-keys.js';
 const keyOf = (ip: string) => `token-${addressKey(ip)}`;
 
 /** Seconds this address must wait; 0 when it may try. */
-export function tokenRetryAfter(ctx: ProviderContext, ip: string): number {
+export function tokenRetryAfter(ctx: Pick<ProviderContext, 'throttles'>, ip: string): number {
   return ctx.throttles.address.retryAfter(keyOf(ip));
 }
 
-export async function countTokenFailure(ctx: ProviderContext, ip: string): Promise<void> {
+export async function countTokenFailure(ctx: Pick<ProviderContext, 'throttles' | 'failures'>, ip: string): Promise<void> {
   const key = keyOf(ip);
   ctx.throttles.address.fail(key);
   ctx.throttles.address.atLeast(key, await ctx.failures.record(key));

@@ -2,13 +2,14 @@
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
 import type { ProviderContext } from '../context.js';
+import { userinfoClaims } from '../claims.js';
 import { extraIdTokenClaims } from '../authorization/client-extras.js';
 import { spaceList } from '../params.js';
 import type { GrantRecord } from '../stores/grant-store.js';
 import type { TokenResponse } from './grant-type.js';
 
 export async function userTokens(
-  ctx: ProviderContext,
+  ctx: Pick<ProviderContext, 'minter' | 'claims'>,
   client: RegisteredClient,
   user: User,
   grant: GrantRecord,
@@ -28,7 +29,7 @@ export async function userTokens(
       amr: grant.amr,
       accessToken: at.token,
       alg: client.idTokenSignedResponseAlg,
-      extraClaims: extraIdTokenClaims(client, user, spaceList(scope)),
+      extraClaims: { ...(ctx.claims.inIdToken ? await userinfoClaims(user, spaceList(scope), ctx.claims) : {}), ...extraIdTokenClaims(client, user, spaceList(scope)) },
     });
   }
   if (options.refreshToken) response.refresh_token = options.refreshToken;

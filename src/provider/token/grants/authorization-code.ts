@@ -3,6 +3,7 @@
  * the client it was issued to, with the redirect_uri and PKCE verifier of its request; a second
  * use revokes everything the first one produced (RFC 6749 §4.1.2; docs/SECURITY.md TK-01…TK-08).
  */
+import { isRedirectUriOf } from '../../../clients/client-registry.js';
 import { findActiveUser } from '../../../users/active-user.js';
 import { invalidGrant, invalidRequest } from '../../errors.js';
 import type { GrantType } from '../grant-type.js';
@@ -31,7 +32,7 @@ export const authorizationCode: GrantType = {
     if (record.redirectUri !== null) {
       if (redirectUri === undefined) throw invalidRequest('redirect_uri is required: the authorization request carried one');
       if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
-    } else if (redirectUri !== undefined && !client.redirectUris.includes(redirectUri)) {
+    } else if (redirectUri !== undefined && !isRedirectUriOf(client, redirectUri)) {
       throw invalidGrant('redirect_uri does not match the authorization request');
     }
 
