@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { INTERACTION_TTL_MS } from '../../src/provider/stores/interaction-store.js';
 import type { InteractionRequest } from '../../src/provider/stores/interaction-request.js';
+import { query } from '../support/database.js';
 import { startProvider, type TestProvider } from '../support/provider.js';
 
 const clock = new ManualClock(Date.parse('2026-12-03T10:00:00Z'));
@@ -32,6 +33,19 @@ describe('InteractionStore', () => {
     const renewed = await store.renewCsrf(uid);
     expect(await store.find(uid, cookieValue, csrfToken)).toBeUndefined();
     expect(await store.find(uid, cookieValue, renewed)).toBeDefined();
+  });
+
+  it('reads its payload back checked: an authorization request as stored; a payload that is no interaction\'s is no interaction', async () => {
+    const store = p.provider!.interactions;
+    const parked: InteractionRequest = { clientId: 'c', redirectUri: 'https://rp.example/cb', redirectUriGiven: true, responseType: 'code', responseMode: 'query', scopes: ['openid'], prompt: [], state: 's', offerSelect: false };
+    const one = await store.create(parked, null);
+    expect((await store.find(one.uid, one.cookieValue))?.request).toEqual(parked);
+    for (const payload of [{ foo: 1 }, { kind: 'logout', clientId: 7 }, { kind: 'other' }, { clientId: 'c', redirectUri: 'https://rp.example/cb', responseType: 'code', scopes: 'openid', prompt: [] }]) {
+      const { uid, cookieValue } = await store.create(LOGOUT, null);
+      await query(p.databaseUrl, 'update interactions set request = $1 where uid = $2', [JSON.stringify(payload), uid]);
+      expect(await store.find(uid, cookieValue), JSON.stringify(payload)).toBeUndefined();
+      expect(await store.byChallenge(uid), JSON.stringify(payload)).toBeUndefined();
+    }
   });
 
   it('lives INTERACTION_TTL_MS: found 1 ms before, gone at the instant (by cookie and by challenge)', async () => {

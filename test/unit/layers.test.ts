@@ -50,8 +50,8 @@ describe('layers', () => {
     expect(forbiddenImports(CORE, FORBIDDEN)).toEqual([]);
   });
 
-  it('the infrastructure (settings, database, helpers) imports no Express, openid-client, GraphQL, pages, edges or modes', () => {
-    expect(forbiddenImports(INFRASTRUCTURE, FORBIDDEN)).toEqual([]);
+  it('the infrastructure (settings, database, helpers) imports no Express, openid-client, GraphQL, pages, edges or modes, nor the core', () => {
+    expect(forbiddenImports(INFRASTRUCTURE, [...FORBIDDEN, /\/provider\//, /\/keys\//, /\/clients\//, /\/users\//])).toEqual([]);
   });
 
   it('the client registry imports nothing of the provider, which builds on it', () => {

@@ -1,5 +1,4 @@
 import { Entity, ManyToOne, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import type { InteractionRequest } from '../../provider/stores/interaction-request.js';
 import { User } from './user.js';
 
 /**
@@ -26,7 +25,7 @@ export class Interaction {
 
   /** The validated authorization request, or the logout request, that waits for the user. */
   @Property({ type: 'json' })
-  request!: InteractionRequest;
+  request!: object;
 
   /** Who logged in during this interaction (login done), and when. */
   @ManyToOne(() => User, { fieldName: 'user_id', mapToPk: true, deleteRule: 'cascade', nullable: true })

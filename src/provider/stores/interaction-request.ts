@@ -18,6 +18,18 @@ export type ParkedAuthorizationRequest = AuthorizationRequest & { kind?: undefin
 
 export type InteractionRequest = ParkedAuthorizationRequest | LogoutRequest;
 
+/**
+ * Whether a stored payload is one of these: read back from a JSON column, it is checked, not
+ * assumed (a row written by another version, or by hand, is no interaction at all).
+ */
+export function isInteractionRequest(value: object): value is InteractionRequest {
+  const v = value as Record<string, unknown>;
+  if (v.kind === 'logout') return nullableString(v.clientId) && nullableString(v.postLogoutRedirectUri) && nullableString(v.state);
+  return v.kind === undefined && typeof v.clientId === 'string' && typeof v.redirectUri === 'string' && typeof v.responseType === 'string' && Array.isArray(v.scopes) && Array.isArray(v.prompt);
+}
+
+const nullableString = (v: unknown) => v === null || typeof v === 'string';
+
 /** The parked authorization request, or undefined for a logout (its uid cannot continue a sign-in). */
 export function authorizationRequestOf(request: InteractionRequest): ParkedAuthorizationRequest | undefined {
   return request.kind === 'logout' ? undefined : request;

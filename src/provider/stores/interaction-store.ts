@@ -8,7 +8,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
 import { Interaction } from '../../db/entities/interaction.js';
 import { digest, newOpaqueValue } from './secrets.js';
-import type { InteractionRequest } from './interaction-request.js';
+import { isInteractionRequest, type InteractionRequest } from './interaction-request.js';
 
 export const INTERACTION_TTL_MS = 10 * 60 * 1000;
 
@@ -65,15 +65,7 @@ export class InteractionStore {
     const row = await this.orm.em.fork().findOne(Interaction, { uid, expiresAt: { $gt: new Date(this.clock.now()) } });
     if (!row || !safeEqual(row.cookieHash, digest(cookieValue))) return undefined;
     if (csrfToken !== undefined && !safeEqual(row.csrfHash, digest(csrfToken))) return undefined;
-    return {
-      uid: row.uid,
-      request: row.request,
-      login: row.login ?? null,
-      userId: row.userId ?? null,
-      authTime: row.authTime?.getTime() ?? null,
-      sessionHash: row.sessionHash ?? null,
-      expiresAt: row.expiresAt.getTime(),
-    };
+    return toPending(row);
   }
 
   /** A fresh CSRF token for the next form of the same interaction. */
@@ -104,7 +96,7 @@ export class InteractionStore {
   async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;
     const row = await this.orm.em.fork().findOne(Interaction, { uid, expiresAt: { $gt: new Date(this.clock.now()) } });
-    return row ? { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() } : undefined;
+    return row ? toPending(row) : undefined;
   }
 
   /**
@@ -121,4 +113,10 @@ export class InteractionStore {
   async finish(uid: string): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(Interaction, { uid })) === 1;
   }
+}
+
+/** A row as the pages see it; undefined when its payload is not an interaction's. */
+function toPending(row: Interaction): PendingInteraction | undefined {
+  if (!isInteractionRequest(row.request)) return undefined;
+  return { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() };
 }
