@@ -1,4 +1,5 @@
 import { DataDirError } from '../config/data-dir.js';
+import { DatabaseModeError } from '../db/database-mode.js';
 import type { Command } from 'commander';
 import { releaseAllEmbeddedPostgres } from '../db/embedded/cluster.js';
 import { KeyError } from '../keys/errors.js';
@@ -44,9 +45,9 @@ export async function serve(opts: GlobalOptions): Promise<void> {
     server = await startServer({ settings: loaded.settings, logger });
   } catch (e) {
     // A secret that does not open the stored keys is a settings problem: say so plainly.
-    if (e instanceof KeyError || e instanceof DataDirError) {
+    if (e instanceof KeyError || e instanceof DataDirError || e instanceof DatabaseModeError) {
       process.stderr.write(`jwt-oidc: ${e.message}\n`);
-      logger.fatal({ code: e.code }, e instanceof KeyError ? 'could not start: signing keys' : 'could not start: data directory');
+      logger.fatal({ code: e.code }, e instanceof KeyError ? 'could not start: signing keys' : e instanceof DataDirError ? 'could not start: data directory' : 'could not start: database of another mode');
       exit(EXIT_USAGE);
       return;
     }

@@ -3,6 +3,7 @@
  * `<DATA_DIR>/postgres`; then migrations (under an advisory lock, so instances starting together
  * do not race) when `MIGRATE_ON_START` is on or the caller asks.
  */
+import { claimDatabaseMode } from './database-mode.js';
 import { join, resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
@@ -72,6 +73,16 @@ export async function openDatabase(
     try {
       await db.migrate();
     } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+  if (settings.type) {
+    try {
+      await claimDatabaseMode(orm, settings.type);
+    } catch (e) {
+      // Not migrated yet (MIGRATE_ON_START=false): the first open after `migrate` claims it.
+      if ((e as { code?: string }).code === '42P01') return db;
       await db.close();
       throw e;
     }

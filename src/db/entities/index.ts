@@ -1,6 +1,7 @@
 import { AuthorizationCode } from './authorization-code.js';
 import { Client } from './client.js';
 import { Consent } from './consent.js';
+import { DatabaseOwner } from './database-owner.js';
 import { FailureEvent } from './failure-event.js';
 import { Grant } from './grant.js';
 import { Interaction } from './interaction.js';
@@ -12,5 +13,5 @@ import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent];
-export { AuthorizationCode, Client, Consent, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner];
+export { AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };
