@@ -13,10 +13,11 @@ export class DatabaseModeError extends Error {
 
 /** Marks the database as `mode`'s (first open), or throws when another mode owns it. */
 export async function claimDatabaseMode(orm: MikroORM, mode: Mode): Promise<void> {
-  const connection = orm.em.getConnection();
-  // One statement: of two instances of different modes opening a new database together, one wins.
-  await connection.execute('insert into database_owner (id, mode) values (1, ?) on conflict (id) do nothing', [mode]);
-  const [row] = await connection.execute<{ mode: string }[]>('select mode from database_owner where id = 1');
+  // One statement that writes the row if there is none and returns the owner either way: of
+  // instances of different modes opening a new database together, one wins.
+  const [row] = await orm.em
+    .getConnection()
+    .execute<{ mode: string }[]>('insert into database_owner (id, mode) values (1, ?) on conflict (id) do update set mode = database_owner.mode returning mode', [mode]);
   if (row?.mode !== mode) {
     throw new DatabaseModeError(
       `DATABASE_URL: this database belongs to the ${row?.mode} mode; the ${mode} mode needs a database of its own ` +

@@ -5,7 +5,6 @@
  */
 import type { Clock } from '../../src/clock.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,7 +31,9 @@ export interface TestProvider extends TestServer {
 
 /** The settings of TEST_MODE: none for the provider; the fake's client and its own data directory. */
 export function modeEnv(): Record<string, string> {
-  return TEST_MODE === 'fake' ? { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: 'fake-spa', JWT_OIDC_DATA_DIR: mkdtempSync(join(tmpdir(), 'jwt-oidc-fake-mode-')) } : {};
+  // With DATABASE_URL and the key secret given, nothing is written to the data directory: it is
+  // named only so that the checkout's own .data/fake is never touched.
+  return TEST_MODE === 'fake' ? { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: 'fake-spa', JWT_OIDC_DATA_DIR: join(tmpdir(), 'jwt-oidc-fake-mode-unused') } : {};
 }
 
 /** A provider with the default test settings; `env` adds or overrides settings. */
