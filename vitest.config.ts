@@ -43,7 +43,8 @@ export default defineConfig({
     // unit`) neither compiles nor starts PostgreSQL. The settings above apply to all three.
     projects: [
       // Pure rules: no database, no build, no browser, no process of the command.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Without isolation, as the projects below: a unit file must not change what another imports.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       // The service in-process on a real PostgreSQL (and loopback HTTP): the security rows and
       // the fuzzing drive it like any client.
       // Without isolation, as the e2e project (see there): each file starts and stops its own

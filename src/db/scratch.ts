@@ -11,10 +11,13 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database next to the one `adminUrl` points at. */
-export async function createScratchDatabase(adminUrl: string, prefix = 'jwt_oidc_scratch'): Promise<ScratchDatabase> {
+/**
+ * Creates a database next to the one `adminUrl` points at: empty, or a copy of `template` (a
+ * database on the same server that nobody is connected to).
+ */
+export async function createScratchDatabase(adminUrl: string, prefix = 'jwt_oidc_scratch', template?: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`create database "${name}"`));
+  await withClient(adminUrl, (c) => c.query(`create database "${name}"${template ? ` template "${template}"` : ''}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {

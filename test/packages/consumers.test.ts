@@ -198,7 +198,7 @@ function treeSize(dir: string): number {
 
 interface App {
   dir: string;
-  /** node_modules before and after the package's tarballs were installed (peers only, then +tarballs). */
+  /** node_modules before and after the package's tarballs were installed (peers and the example's needs, then +tarballs). */
   before: number;
   after: number;
 }
@@ -206,8 +206,8 @@ interface App {
 const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-exact'];
 
 /**
- * A fresh app: its peers first (measured), then the tarballs (measured), then what compiling and
- * running the example needs besides (types, pg).
+ * A fresh app: its peers and what compiling and running the example needs besides (types, pg)
+ * first, measured; then the tarballs, measured again.
  *
  * The tarballs of one app go in ONE `npm install`: @jwt-oidc/apollo and @jwt-oidc/express depend
  * on `"@jwt-oidc/resource": "<the same version>"`, which is not on the registry; installed alone their tarball
@@ -218,11 +218,10 @@ async function installApp(name: string, peers: string[], packages: Pkg[], extra:
   const dir = join(work, `app-${name}`);
   mkdirSync(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-${name}`, type: 'module', private: true }, null, 2));
-  if (peers.length) await must('npm', [...NPM_INSTALL, ...peers], dir);
-  const before = peers.length ? treeSize(join(dir, 'node_modules')) : 0;
+  await must('npm', [...NPM_INSTALL, ...peers, ...extra], dir);
+  const before = treeSize(join(dir, 'node_modules'));
   await must('npm', [...NPM_INSTALL, ...packages.map((p) => tarballs[p])], dir);
   const after = treeSize(join(dir, 'node_modules'));
-  await must('npm', [...NPM_INSTALL, ...extra], dir);
   return { dir, before, after };
 }
 
@@ -642,7 +641,7 @@ describe('size', () => {
     const limits = { apollo: 2 * MB, express: 4 * MB } as const;
     for (const p of ['apollo', 'express'] as const) {
       const { before, after } = apps[p];
-      expect(before, `node_modules of the app with its peers only`).toBeGreaterThan(0);
+      expect(before, `node_modules of the app before the tarballs`).toBeGreaterThan(0);
       const added = after - before;
       console.log(`@jwt-oidc/${p} adds ${(added / MB).toFixed(2)} MB (${added} bytes; node_modules ${before} → ${after})`);
       expect(added, `@jwt-oidc/${p} with @jwt-oidc/resource`).toBeGreaterThan(0);
@@ -652,12 +651,12 @@ describe('size', () => {
 });
 
 describe('npm publish --dry-run', () => {
-  // In the staged copies of the package directories (see stagePackages): their `prepack` rebuilds
-  // dist/, which must not happen under the repo's feet. Sequential: apollo and express are
-  // built against the resource copy's dist/.
+  // Of the tarballs packed above, as a release publishes what it packed (and checked): npm
+  // publishes a tarball as it is, without building it again.
   it('exits 0 for each package, with no warning about its package.json', { timeout: 300_000 }, async () => {
-    for (const p of PACKAGES) {
-      const r = await run('npm', ['publish', '--dry-run'], join(stage, 'packages', p));
+    const runs = await Promise.all(PACKAGES.map((p) => run('npm', ['publish', '--dry-run', tarballs[p]], work)));
+    for (const [i, p] of PACKAGES.entries()) {
+      const r = runs[i]!;
       expect(r.code, r.log).toBe(0);
       expect(`${r.stdout}${r.stderr}`, r.log).toContain(`@jwt-oidc/${p}@${version(p)}`);
       // Only the remark that a real publish needs a login may remain.

@@ -1,10 +1,10 @@
-/** A real server on loopback, on its own test database. */
+/** A real server on loopback, on its own test database (a copy of the migrated template). */
 import { Writable } from 'node:stream';
 import type { Clock } from '../../src/clock.js';
 import { loadSettings } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { testDatabase } from './database.js';
+import { migratedDatabase } from './database.js';
 
 export interface TestServer extends RunningServer {
   /** Log records written so far (when started with `captureLogs`). */
@@ -18,7 +18,8 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: { captureLogs?: boolean; stopGracePeriodMillis?: number; clock?: Clock } = {},
 ): Promise<TestServer> {
-  const db = await testDatabase();
+  // Migrated already: the start still checks for pending migrations, as every restart does.
+  const db = await migratedDatabase();
   const { settings } = loadSettings({ env: { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'info', ...env } });
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({

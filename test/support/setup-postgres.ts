@@ -6,17 +6,27 @@
  * Every project whose tests need a database lists this file (vitest.config.ts). Vitest runs the
  * global setup of each project separately, each in its own module graph, so the cluster is kept
  * on `globalThis`: the first project starts it, the last one to finish stops it.
+ *
+ * Beside it, a database migrated once (TEMPLATE): the servers that tests start in-process begin
+ * on a copy of it (test/support/database.ts `migratedDatabase`) instead of running every
+ * migration again — about a third of a second of CPU per server, a hundred servers a run. The
+ * migrations themselves run from an empty database wherever a test is about them (the command's
+ * `migrate`, the first start of the built service, the drift test).
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../src/db/database.js';
 import { acquireEmbeddedPostgres } from '../../src/db/embedded/cluster.js';
+import { createScratchDatabase } from '../../src/db/scratch.js';
 import { createLogger } from '../../src/log.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
+    /** The name of the migrated template database on that server. */
+    pgTemplate: string;
   }
 }
 
@@ -28,6 +38,12 @@ interface RunCluster {
 interface Shared {
   users: number;
   cluster: Promise<RunCluster>;
+  template: Promise<Template>;
+}
+
+interface Template {
+  name: string;
+  drop(): Promise<void>;
 }
 
 const KEY = '__jwtOidcTestPostgres';
@@ -46,18 +62,25 @@ async function startCluster(): Promise<RunCluster> {
   };
 }
 
+/** A database with every migration applied and nothing else (no keys, no mode claimed). */
+async function migratedTemplate(adminUrl: string): Promise<Template> {
+  const scratch = await createScratchDatabase(adminUrl, 'jwt_oidc_template');
+  const db = await openDatabase({ databaseUrl: scratch.url, dataDir: '.data', migrateOnStart: true }, createLogger({ level: 'warn' }));
+  await db.close(); // a template must have no connection while it is copied
+  return { name: scratch.name, drop: scratch.drop };
+}
+
 export default async function setup(project: TestProject) {
   const external = process.env.DATABASE_URL;
-  if (external) {
-    project.provide('pgAdminUrl', external);
-    return;
-  }
-  const shared = (registry[KEY] ??= { users: 0, cluster: startCluster() });
+  const cluster = external ? Promise.resolve({ adminUrl: external, stop: async () => undefined }) : startCluster();
+  const shared = (registry[KEY] ??= { users: 0, cluster, template: cluster.then((c) => migratedTemplate(c.adminUrl)) });
   shared.users++;
   project.provide('pgAdminUrl', (await shared.cluster).adminUrl);
+  project.provide('pgTemplate', (await shared.template).name);
   return async () => {
     if (--shared.users > 0) return;
     registry[KEY] = undefined;
+    await (await shared.template).drop();
     await (await shared.cluster).stop();
   };
 }
