@@ -7,7 +7,7 @@
 import { GraphQLError } from 'graphql';
 import { BearerError, IssuerUnavailableError } from '@jwt-oidc/resource';
 
-export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string): GraphQLError {
+export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string | undefined): GraphQLError {
   if (e instanceof IssuerUnavailableError) {
     return new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
   }
@@ -23,7 +23,7 @@ export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: s
 }
 
 /** Rethrows a resource-server error as its GraphQL error; anything else unchanged. */
-export function rethrowAsGraphQLError(e: unknown, realm: string): never {
+export function rethrowAsGraphQLError(e: unknown, realm: string | undefined): never {
   if (e instanceof BearerError || e instanceof IssuerUnavailableError) throw toGraphQLError(e, realm);
   throw e;
 }

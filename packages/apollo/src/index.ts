@@ -5,4 +5,4 @@
 export { jwtOidcPlugin, getAuth, type Auth, type JwtOidcPluginOptions } from './plugin.js';
 export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresScopesDirective } from './directives.js';
 export { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
-export { BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type Userinfo } from '@jwt-oidc/resource';
+export { BearerError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';

@@ -7,16 +7,21 @@
  * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, trustedIssuers, type IssuerSet, type RemoteCaller, type RemoteIssuer, type TrustOptions } from '@jwt-oidc/resource';
 import { requirementsOf } from './directives.js';
 import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
-export interface JwtOidcPluginOptions extends RemoteIssuerOptions {
+/**
+ * The issuer to trust (`issuer`, `audience`, … of RemoteIssuerOptions) or several
+ * (`issuers: [{ issuer, audience, algorithms? }, …]` and the options they share, IssuerSetOptions:
+ * a token is checked against the configuration of its own `iss` only), and:
+ */
+export type JwtOidcPluginOptions = TrustOptions & {
   /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
   requireAuth?: boolean;
-  /** `realm` of the `WWW-Authenticate` challenges (default: the issuer). */
+  /** `realm` of the `WWW-Authenticate` challenges (default: the issuer; with several issuers, none). */
   realm?: string;
-}
+};
 
 /** The caller of a request, for resolvers. */
 export type Auth = RemoteCaller;
@@ -35,13 +40,13 @@ export function getAuth(contextValue: object): Auth | null {
  * status of a resolver's error from `extensions.http`), not an INTERNAL_SERVER_ERROR. A token
  * that names no end-user is no failure: `userinfo()` resolves null.
  */
-function withGraphQLErrors(caller: RemoteCaller, realm: string): Auth {
+function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined): Auth {
   return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm)) };
 }
 
-export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer } {
-  const issuer = new RemoteIssuer(options);
-  const realm = options.realm ?? options.issuer;
+export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer | IssuerSet } {
+  const issuer = trustedIssuers(options);
+  const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const challenge = (e: BearerError | IssuerUnavailableError) => toGraphQLError(e, realm);
 
   return {

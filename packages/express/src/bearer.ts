@@ -5,16 +5,21 @@
  * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, requireScopes } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, requireScopes, trustedIssuers, type RemoteCaller, type TrustOptions } from '@jwt-oidc/resource';
 
-export interface BearerAuthOptions extends RemoteIssuerOptions {
+/**
+ * The issuer to trust (`issuer`, `audience`, … of RemoteIssuerOptions) or several
+ * (`issuers: [{ issuer, audience, algorithms? }, …]` and the options they share, IssuerSetOptions:
+ * a token is checked against the configuration of its own `iss` only), and:
+ */
+export type BearerAuthOptions = TrustOptions & {
   /** Let requests without a token through with `req.auth = null` (default false). */
   optional?: boolean;
   /** Required scopes: one of these lists, all of its scopes (default none). */
   scopes?: string[][];
-  /** `realm` of the challenges (default: the issuer). */
+  /** `realm` of the challenges (default: the issuer; with several issuers, none). */
   realm?: string;
-}
+};
 
 export type BearerAuth = RemoteCaller;
 
@@ -25,8 +30,8 @@ declare module 'express-serve-static-core' {
 }
 
 export function bearerAuth(options: BearerAuthOptions) {
-  const issuer = new RemoteIssuer(options);
-  const realm = options.realm ?? options.issuer;
+  const issuer = trustedIssuers(options);
+  const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = bearerFromRequest(req.get('authorization'), req.query);

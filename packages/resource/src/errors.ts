@@ -21,14 +21,17 @@ export class BearerError extends Error {
     this.status = code === 'missing' ? 401 : STATUS[code];
   }
 
-  /** The `WWW-Authenticate` value; without credentials it names no error (RFC 6750 §3.1). */
-  challenge(realm: string): string {
-    const attrs = [`realm="${quote(realm)}"`];
+  /**
+   * The `WWW-Authenticate` value; without credentials it names no error (RFC 6750 §3.1). The
+   * realm is optional (RFC 6750 §3): without one, the challenge names none.
+   */
+  challenge(realm?: string): string {
+    const attrs = realm === undefined ? [] : [`realm="${quote(realm)}"`];
     if (this.code !== 'missing') {
       attrs.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
       if (this.scope) attrs.push(`scope="${quote(this.scope)}"`);
     }
-    return `Bearer ${attrs.join(', ')}`;
+    return attrs.length ? `Bearer ${attrs.join(', ')}` : 'Bearer';
   }
 
   /**

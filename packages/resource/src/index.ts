@@ -1,14 +1,16 @@
 /**
  * @jwt-oidc/resource: bearer-token verification for resource servers, without any web framework.
  * `RemoteIssuer` trusts an OpenID Provider's access tokens (discovery, a JWKS cache that follows
- * `Cache-Control`, an LRU of verified tokens, userinfo on demand); the other exports are its
+ * `Cache-Control`, an LRU of verified tokens, userinfo on demand), `IssuerSet` several of them
+ * on one API; the other exports are their
  * parts, for servers that hold the keys themselves.
  */
 export { bearerFromHeader, bearerFromRequest, tokenInQuery, type RequestQuery } from './bearer.js';
 export { BearerError, IssuerUnavailableError, type BearerErrorCode } from './errors.js';
 export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
-export { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken } from './remote.js';
+export { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TokenVerifier } from './remote.js';
+export { IssuerSet, trustedIssuers, type IssuerSetOptions, type SharedIssuerOptions, type TrustedIssuer, type TrustOptions } from './issuers.js';
 export { createRemoteKeySet, RemoteKeySetError, type RemoteKeySetOptions } from './remote-jwks.js';
 export type { Userinfo } from './userinfo.js';
 export { ASYMMETRIC_ALGORITHMS, JWS_ALGORITHMS, type AsymmetricAlgorithm, type JwsAlgorithmSpec } from './jws.js';

@@ -54,15 +54,20 @@ export interface RemoteIssuerOptions {
   allowInsecureRequests?: boolean;
 }
 
-const MAX_TOKEN_LENGTH = 8192;
+/** Longest bearer token looked at; longer ones are refused before any parsing (docs/SECURITY.md JW-15). */
+export const MAX_TOKEN_LENGTH = 8192;
 
 export interface RemoteToken extends VerifiedAccessToken {
+  /** The issuer whose configuration verified it (its `iss`). */
+  issuer: string;
   /** The token is an ID token (only with `acceptIdTokens`). */
   idToken: boolean;
 }
 
 /** The caller behind a verified token, as resolvers and route handlers see it. */
 export interface RemoteCaller {
+  /** The issuer of the token: with several trusted issuers (IssuerSet), which one. */
+  issuer: string;
   sub: string;
   /** The client the token was issued to. */
   clientId: string;
@@ -87,7 +92,15 @@ interface Metadata {
   userinfo_endpoint?: string;
 }
 
-export class RemoteIssuer {
+/** What a resource server's middleware needs of a token source: RemoteIssuer, or IssuerSet for several. */
+export interface TokenVerifier {
+  /** Verifies a bearer token: BearerError (invalid_token) when it cannot be trusted, IssuerUnavailableError when its issuer cannot be reached. */
+  verify(token: string): Promise<RemoteToken>;
+  /** The caller behind a verified token. */
+  caller(verified: RemoteToken): RemoteCaller;
+}
+
+export class RemoteIssuer implements TokenVerifier {
   private metadata: Promise<Metadata> | undefined;
   private keys: JWTVerifyGetKey | undefined;
   private readonly verified: ExpiringLru<string, RemoteToken>;
@@ -152,7 +165,7 @@ export class RemoteIssuer {
 
   /** The caller behind a verified token. */
   caller(v: RemoteToken): RemoteCaller {
-    return { sub: v.sub, clientId: v.clientId, scopes: v.scopes, claims: v.claims, idToken: v.idToken, userinfo: () => this.userinfo(v) };
+    return { issuer: v.issuer, sub: v.sub, clientId: v.clientId, scopes: v.scopes, claims: v.claims, idToken: v.idToken, userinfo: () => this.userinfo(v) };
   }
 
   /**
@@ -184,7 +197,7 @@ export class RemoteIssuer {
 
     let result: RemoteToken;
     try {
-      result = { ...(await this.accessTokenVerifier(keys)(token)), idToken: false };
+      result = { ...(await this.accessTokenVerifier(keys)(token)), issuer: this.options.issuer, idToken: false };
     } catch (e) {
       if (!this.options.acceptIdTokens || !(e instanceof BearerError)) throw e;
       result = await this.verifyIdToken(token, keys);
@@ -221,7 +234,7 @@ export class RemoteIssuer {
       });
       if (protectedHeader.typ !== undefined && !/^(application\/)?jwt$/i.test(protectedHeader.typ)) throw new BearerError('invalid_token', 'the token is invalid');
       const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-      return { token, sub: payload.sub!, clientId: (payload.azp as string | undefined) ?? String(aud[0]), scopes: [], claims: payload, idToken: true };
+      return { token, issuer: this.options.issuer, sub: payload.sub!, clientId: (payload.azp as string | undefined) ?? String(aud[0]), scopes: [], claims: payload, idToken: true };
     } catch (e) {
       if (e instanceof BearerError) throw e;
       throw new BearerError('invalid_token', e instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is invalid');
