@@ -30,6 +30,8 @@ import { issuerPath, providerDocuments, providerRouter } from './http/provider-r
 import { fastLane } from './http/fast-lane.js';
 import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
+import { protectedResourceMetadata } from '@jwt-oidc/express';
+import { ADMIN_SCOPE, PROVIDER_SCOPES } from './provider/authorization/scopes.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -77,6 +79,12 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
   if (provider) app.use(prefix || '/', providerRouter(provider, documents, login));
+  // RFC 9728: where a client that meets a 401 at /graphql learns who issues its tokens (the
+  // challenges name this document: resource_metadata, §5.1). The issuer is checked by the settings.
+  const graphqlMetadata = provider
+    ? protectedResourceMetadata({ resource: new URL('/graphql', provider.issuer).href, authorizationServers: [provider.issuer], scopesSupported: [...PROVIDER_SCOPES, ADMIN_SCOPE], resourceName: `${brand.name} GraphQL API`, allowHttp: true })
+    : undefined;
+  if (graphqlMetadata) app.use(graphqlMetadata);
   // client mode: /openid/login, /callback, /logout, and the session of every later route.
   if (clientMode) app.use(clientMode.router);
   // Who calls /graphql in client mode: the upstream's bearer tokens, or the session.
@@ -107,7 +115,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
       requestId: req.id,
       ip: req.ip ?? 'unknown',
       em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-      auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc'),
+      auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc', graphqlMetadata?.url),
       provider,
       ...(callers ? { upstream: await upstreamCaller({ ...request, session: () => relyingPartySession(req) }, callers, settings) } : {}),
     };

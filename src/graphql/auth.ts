@@ -21,7 +21,8 @@ export interface AuthRequest {
   query: Record<string, unknown>;
 }
 
-export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string): Promise<Auth | null> {
+/** `resourceMetadata`: the URL of /graphql's RFC 9728 metadata, named in the challenges (§5.1). */
+export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string, resourceMetadata?: string): Promise<Auth | null> {
   try {
     const token = bearerFromRequest(req.header('authorization'), req.query);
     if (token === undefined) return null;
@@ -31,7 +32,7 @@ export async function authenticate(req: AuthRequest, provider: ProviderContext |
     return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
   } catch (e) {
     // Thrown from the context function: Apollo answers with this status and these headers.
-    rethrowAsGraphQLError(e, realm);
+    rethrowAsGraphQLError(e, realm, resourceMetadata);
   }
 }
 

@@ -7,7 +7,8 @@
 import { GraphQLError } from 'graphql';
 import { BearerError, IssuerUnavailableError } from '@jwt-oidc/resource';
 
-export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string | undefined): GraphQLError {
+/** `resourceMetadata`: the URL of the API's RFC 9728 metadata, named in the challenge (§5.1). */
+export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string | undefined, resourceMetadata?: string): GraphQLError {
   if (e instanceof IssuerUnavailableError) {
     return new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
   }
@@ -17,13 +18,13 @@ export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: s
       code: insufficient ? 'FORBIDDEN' : e.code === 'invalid_request' ? 'BAD_REQUEST' : 'UNAUTHENTICATED',
       // One list per alternative: [["read"], ["admin", "write"]] is read, or admin and write.
       ...(e.alternatives ? { requiredScopes: e.alternatives } : {}),
-      http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm)]]) },
+      http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm, resourceMetadata)]]) },
     },
   });
 }
 
 /** Rethrows a resource-server error as its GraphQL error; anything else unchanged. */
-export function rethrowAsGraphQLError(e: unknown, realm: string | undefined): never {
-  if (e instanceof BearerError || e instanceof IssuerUnavailableError) throw toGraphQLError(e, realm);
+export function rethrowAsGraphQLError(e: unknown, realm: string | undefined, resourceMetadata?: string): never {
+  if (e instanceof BearerError || e instanceof IssuerUnavailableError) throw toGraphQLError(e, realm, resourceMetadata);
   throw e;
 }

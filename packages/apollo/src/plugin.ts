@@ -21,6 +21,11 @@ export type JwtOidcPluginOptions = TrustOptions & {
   requireAuth?: boolean;
   /** `realm` of the `WWW-Authenticate` challenges (default: the issuer; with several issuers, none). */
   realm?: string;
+  /**
+   * The URL of this API's protected-resource metadata (RFC 9728; `protectedResourceMetadata(…).url`
+   * of @jwt-oidc/resource), named as `resource_metadata` in every challenge (§5.1). Default: none.
+   */
+  resourceMetadataUrl?: string;
 };
 
 /** The caller of a request, for resolvers. */
@@ -40,14 +45,14 @@ export function getAuth(contextValue: object): Auth | null {
  * status of a resolver's error from `extensions.http`), not an INTERNAL_SERVER_ERROR. A token
  * that names no end-user is no failure: `userinfo()` resolves null.
  */
-function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined): Auth {
-  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm)) };
+function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, resourceMetadata: string | undefined): Auth {
+  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata)) };
 }
 
 export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer | IssuerSet } {
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
-  const challenge = (e: BearerError | IssuerUnavailableError) => toGraphQLError(e, realm);
+  const challenge = (e: BearerError | IssuerUnavailableError) => toGraphQLError(e, realm, options.resourceMetadataUrl);
 
   return {
     issuer,
@@ -56,7 +61,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
       let failure: BearerError | IssuerUnavailableError | undefined;
       try {
         const token = bearerFromRequest(request.http?.headers.get('authorization'), request.http?.search);
-        if (token !== undefined) auth = withGraphQLErrors(issuer.caller(await issuer.verify(token)), realm);
+        if (token !== undefined) auth = withGraphQLErrors(issuer.caller(await issuer.verify(token)), realm, options.resourceMetadataUrl);
       } catch (e) {
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
         failure = e;

@@ -19,6 +19,11 @@ export type BearerAuthOptions = TrustOptions & {
   scopes?: string[][];
   /** `realm` of the challenges (default: the issuer; with several issuers, none). */
   realm?: string;
+  /**
+   * The URL of this API's protected-resource metadata (RFC 9728; what `protectedResourceMetadata`
+   * serves), named as `resource_metadata` in every challenge (§5.1). Default: none.
+   */
+  resourceMetadataUrl?: string;
 };
 
 export type BearerAuth = RemoteCaller;
@@ -52,7 +57,7 @@ export function bearerAuth(options: BearerAuthOptions) {
       if (!(e instanceof BearerError)) return next(e);
       res
         .status(e.status)
-        .set({ 'WWW-Authenticate': e.challenge(realm), 'Cache-Control': 'no-store' })
+        .set({ 'WWW-Authenticate': e.challenge(realm, options.resourceMetadataUrl), 'Cache-Control': 'no-store' })
         .json(errorBody(e));
     }
   };

@@ -23,10 +23,13 @@ export class BearerError extends Error {
 
   /**
    * The `WWW-Authenticate` value; without credentials it names no error (RFC 6750 §3.1). The
-   * realm is optional (RFC 6750 §3): without one, the challenge names none.
+   * realm is optional (RFC 6750 §3): without one, the challenge names none. `resourceMetadata`,
+   * the URL of the API's protected-resource metadata, is named in `resource_metadata` (RFC 9728
+   * §5.1), for clients to find the authorization server.
    */
-  challenge(realm?: string): string {
+  challenge(realm?: string, resourceMetadata?: string): string {
     const attrs = realm === undefined ? [] : [`realm="${quote(realm)}"`];
+    if (resourceMetadata !== undefined) attrs.push(`resource_metadata="${quote(resourceMetadata)}"`);
     if (this.code !== 'missing') {
       attrs.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
       if (this.scope) attrs.push(`scope="${quote(this.scope)}"`);
