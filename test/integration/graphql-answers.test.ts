@@ -168,7 +168,9 @@ describe('a refused access token says which check failed (RFC 6750 §3.1)', () =
   async function expectRefusedToken(jwt: string, description: string): Promise<void> {
     const a = await gql(p, '{ me { sub } }', undefined, jwt);
     expect(a.status, a.text).toBe(401);
-    expect(a.headers.get('www-authenticate')).toBe(`Bearer realm="${p.issuer}", error="invalid_token", error_description="${description}"`);
+    // resource_metadata: where a client finds the authorization server for /graphql (RFC 9728 §5.1).
+    const metadata = `${new URL(p.issuer).origin}/.well-known/oauth-protected-resource/graphql`;
+    expect(a.headers.get('www-authenticate')).toBe(`Bearer realm="${p.issuer}", resource_metadata="${metadata}", error="invalid_token", error_description="${description}"`);
     expect(a.body.errors).toEqual([{ message: description, extensions: { code: 'UNAUTHENTICATED' } }]);
     expect(a.body.data ?? null).toBeNull();
     for (const echo of [MARKER, jwt, jwt.split('.')[1]!, 'evil.example', 'another-api']) expect(a.text).not.toContain(echo);

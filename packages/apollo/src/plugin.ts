@@ -7,7 +7,7 @@
  * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, trustedIssuers, type IssuerSet, type RemoteCaller, type RemoteIssuer, type TrustOptions } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, reporter, trustedIssuers, type IssuerSet, type RemoteCaller, type RemoteIssuer, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
 import { requirementsOf } from './directives.js';
 import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
@@ -16,7 +16,7 @@ import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
  * (`issuers: [{ issuer, audience, algorithms? }, …]` and the options they share, IssuerSetOptions:
  * a token is checked against the configuration of its own `iss` only), and:
  */
-export type JwtOidcPluginOptions = TrustOptions & {
+export type JwtOidcPluginOptions = TrustOptions & ReportOptions & {
   /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
   requireAuth?: boolean;
   /** `realm` of the `WWW-Authenticate` challenges (default: the issuer; with several issuers, none). */
@@ -52,7 +52,12 @@ function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, reso
 export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer | IssuerSet } {
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
-  const challenge = (e: BearerError | IssuerUnavailableError) => toGraphQLError(e, realm, options.resourceMetadataUrl);
+  const report = reporter(options);
+  // Every refusal is reported once, as it is answered.
+  const challenge = (e: BearerError | IssuerUnavailableError) => {
+    report.rejected(e);
+    return toGraphQLError(e, realm, options.resourceMetadataUrl);
+  };
 
   return {
     issuer,
@@ -61,7 +66,11 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
       let failure: BearerError | IssuerUnavailableError | undefined;
       try {
         const token = bearerFromRequest(request.http?.headers.get('authorization'), request.http?.search);
-        if (token !== undefined) auth = withGraphQLErrors(issuer.caller(await issuer.verify(token)), realm, options.resourceMetadataUrl);
+        if (token !== undefined) {
+          const verified = await issuer.verify(token);
+          report.verified(verified);
+          auth = withGraphQLErrors(issuer.caller(verified), realm, options.resourceMetadataUrl);
+        }
       } catch (e) {
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
         failure = e;

@@ -5,14 +5,14 @@
  * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, requireScopes, trustedIssuers, type RemoteCaller, type TrustOptions } from '@jwt-oidc/resource';
+import { bearerFromRequest, BearerError, IssuerUnavailableError, reporter, requireScopes, trustedIssuers, type RemoteCaller, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
 
 /**
  * The issuer to trust (`issuer`, `audience`, … of RemoteIssuerOptions) or several
  * (`issuers: [{ issuer, audience, algorithms? }, …]` and the options they share, IssuerSetOptions:
  * a token is checked against the configuration of its own `iss` only), and:
  */
-export type BearerAuthOptions = TrustOptions & {
+export type BearerAuthOptions = TrustOptions & ReportOptions & {
   /** Let requests without a token through with `req.auth = null` (default false). */
   optional?: boolean;
   /** Required scopes: one of these lists, all of its scopes (default none). */
@@ -37,6 +37,7 @@ declare module 'express-serve-static-core' {
 export function bearerAuth(options: BearerAuthOptions) {
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
+  const report = reporter(options);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = bearerFromRequest(req.get('authorization'), req.query);
@@ -46,10 +47,12 @@ export function bearerAuth(options: BearerAuthOptions) {
         return next();
       }
       const v = await issuer.verify(token);
+      report.verified(v);
       if (options.scopes) requireScopes(v.scopes, options.scopes);
       req.auth = issuer.caller(v);
       next();
     } catch (e) {
+      if (e instanceof IssuerUnavailableError || e instanceof BearerError) report.rejected(e);
       if (e instanceof IssuerUnavailableError) {
         res.status(503).set({ 'Retry-After': String(e.retryAfter), 'Cache-Control': 'no-store' }).json({ error: 'temporarily_unavailable', error_description: e.message });
         return;
