@@ -70,10 +70,15 @@ async function migratedTemplate(adminUrl: string): Promise<Template> {
   return { name: scratch.name, drop: scratch.drop };
 }
 
-export default async function setup(project: TestProject) {
+/** The run's server and template, started by the first project that asks (never once more per project). */
+function share(): Shared {
   const external = process.env.DATABASE_URL;
   const cluster = external ? Promise.resolve({ adminUrl: external, stop: async () => undefined }) : startCluster();
-  const shared = (registry[KEY] ??= { users: 0, cluster, template: cluster.then((c) => migratedTemplate(c.adminUrl)) });
+  return { users: 0, cluster, template: cluster.then((c) => migratedTemplate(c.adminUrl)) };
+}
+
+export default async function setup(project: TestProject) {
+  const shared = (registry[KEY] ??= share());
   shared.users++;
   project.provide('pgAdminUrl', (await shared.cluster).adminUrl);
   project.provide('pgTemplate', (await shared.template).name);

@@ -9,6 +9,7 @@ export { bearerFromHeader, bearerFromRequest, tokenInQuery, type RequestQuery } 
 export { BearerError, IssuerUnavailableError, type BearerErrorCode } from './errors.js';
 export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
+export { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
 export { reporter, type RefusalLogger, type RefusalReason, type RejectedEvent, type Reporter, type ReportOptions, type VerifiedEvent } from './report.js';
 export { protectedResourceMetadata, RESOURCE_METADATA_WELL_KNOWN, type ProtectedResourceMetadata, type ProtectedResourceMetadataOptions } from './resource-metadata.js';
 export { RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TokenVerifier } from './remote.js';

@@ -10,9 +10,10 @@ import { decodeJwt } from 'jose';
 import { BearerError } from './errors.js';
 import { MAX_TOKEN_LENGTH, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TokenVerifier } from './remote.js';
 import { assertCompactJws } from './verifier.js';
+import { isOpaque } from './introspection.js';
 
 /** What differs between issuers: who they are, which audience and algorithms this API accepts of them. */
-export type TrustedIssuer = Pick<RemoteIssuerOptions, 'issuer' | 'audience' | 'algorithms' | 'jwksUri' | 'userinfoEndpoint' | 'acceptIdTokens' | 'maxLifetime'>;
+export type TrustedIssuer = Pick<RemoteIssuerOptions, 'issuer' | 'audience' | 'algorithms' | 'jwksUri' | 'userinfoEndpoint' | 'acceptIdTokens' | 'maxLifetime' | 'introspection'>;
 
 /** What all issuers of an IssuerSet share (timeouts, caches, clock…): RemoteIssuerOptions' other options. */
 export type SharedIssuerOptions = Omit<RemoteIssuerOptions, keyof TrustedIssuer>;
@@ -27,6 +28,8 @@ export type TrustOptions = RemoteIssuerOptions | IssuerSetOptions;
 
 export class IssuerSet implements TokenVerifier {
   private readonly byIssuer = new Map<string, RemoteIssuer>();
+  /** The one issuer whose opaque tokens are introspected: an opaque token names no issuer to route by. */
+  private readonly introspecting: RemoteIssuer | undefined;
 
   constructor(options: IssuerSetOptions) {
     const { issuers, ...shared } = options;
@@ -35,6 +38,9 @@ export class IssuerSet implements TokenVerifier {
       if (this.byIssuer.has(trusted.issuer)) throw new TypeError(`issuers lists ${trusted.issuer} twice`);
       this.byIssuer.set(trusted.issuer, new RemoteIssuer({ ...shared, ...trusted }));
     }
+    const introspecting = issuers.filter((t) => t.introspection);
+    if (introspecting.length > 1) throw new TypeError('only one issuer of a set can introspect opaque tokens: an opaque token does not say whose it is');
+    this.introspecting = introspecting[0] && this.byIssuer.get(introspecting[0].issuer);
   }
 
   /** The configured issuers, in order. */
@@ -61,6 +67,7 @@ export class IssuerSet implements TokenVerifier {
   private route(token: string): RemoteIssuer {
     if (typeof token !== 'string' || token.length === 0) throw new BearerError('invalid_token', 'the access token is missing');
     if (token.length > MAX_TOKEN_LENGTH) throw new BearerError('invalid_token', 'the access token is too long');
+    if (this.introspecting && isOpaque(token)) return this.introspecting;
     assertCompactJws(token);
     let iss: unknown;
     try {

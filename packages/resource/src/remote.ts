@@ -15,6 +15,7 @@ import { BearerError, IssuerUnavailableError } from './errors.js';
 import { ASYMMETRIC_ALGORITHMS } from './jws.js';
 import { assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
 import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
+import { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
 
 export interface RemoteIssuerOptions {
   /** The issuer; discovery is read from `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
@@ -52,6 +53,13 @@ export interface RemoteIssuerOptions {
   now?: () => number;
   /** Also allow http (development against a local provider). */
   allowInsecureRequests?: boolean;
+  /**
+   * Opaque tokens (not JWTs) are checked at the provider's introspection endpoint (RFC 7662) as
+   * this client (default: none; an opaque token is then refused). See introspection.ts.
+   */
+  introspection?: IntrospectionOptions;
+  /** Longest time an introspection answer is kept, ms; never past the token's `exp` (default 60 000). */
+  introspectionCacheTtl?: number;
 }
 
 /** Longest bearer token looked at; longer ones are refused before any parsing (docs/SECURITY.md JW-15). */
@@ -90,6 +98,7 @@ interface Metadata {
   issuer: string;
   jwks_uri: string;
   userinfo_endpoint?: string;
+  introspection_endpoint?: string;
 }
 
 /** What a resource server's middleware needs of a token source: RemoteIssuer, or IssuerSet for several. */
@@ -111,7 +120,7 @@ export class RemoteIssuer implements TokenVerifier {
 
   constructor(private readonly options: RemoteIssuerOptions) {
     if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) throw new TypeError('issuer must be an http(s) URL');
-    for (const [name, url] of [['issuer', options.issuer], ['jwksUri', options.jwksUri], ['userinfoEndpoint', options.userinfoEndpoint]] as const) {
+    for (const [name, url] of [['issuer', options.issuer], ['jwksUri', options.jwksUri], ['userinfoEndpoint', options.userinfoEndpoint], ['introspection.endpoint', options.introspection?.endpoint]] as const) {
       if (url !== undefined && !options.allowInsecureRequests && !url.startsWith('https://')) throw new TypeError(`${name} must be https (set allowInsecureRequests for a local provider)`);
     }
     const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
@@ -139,8 +148,8 @@ export class RemoteIssuer implements TokenVerifier {
     const meta = (await res.json()) as Partial<Metadata>;
     if (meta.issuer !== this.options.issuer) throw new Error(`discovery of ${this.options.issuer} names another issuer: ${String(meta.issuer)}`);
     if (typeof meta.jwks_uri !== 'string') throw new Error(`discovery of ${this.options.issuer} has no jwks_uri`);
-    // Keys and userinfo over plain http could be served by anyone on the path.
-    for (const url of [meta.jwks_uri, meta.userinfo_endpoint]) {
+    // Keys, userinfo and introspection over plain http could be served by anyone on the path.
+    for (const url of [meta.jwks_uri, meta.userinfo_endpoint, meta.introspection_endpoint]) {
       if (url !== undefined && !this.options.allowInsecureRequests && !String(url).startsWith('https://')) throw new Error(`discovery of ${this.options.issuer} names an http endpoint: ${String(url)}`);
     }
     return meta as Metadata;
@@ -186,6 +195,7 @@ export class RemoteIssuer implements TokenVerifier {
     // Cheap checks first, before any request to the provider; one spelling per token, also on
     // the ID-token path (docs/SECURITY.md JW-11, JW-15).
     if (token.length > MAX_TOKEN_LENGTH) throw new BearerError('invalid_token', 'the access token is too long');
+    if (this.options.introspection && isOpaque(token)) return this.verifyOpaque(token, this.options.introspection);
     assertCompactJws(token);
     let keys: JWTVerifyGetKey;
     try {
@@ -203,6 +213,34 @@ export class RemoteIssuer implements TokenVerifier {
       result = await this.verifyIdToken(token, keys);
     }
     const exp = typeof result.claims.exp === 'number' ? result.claims.exp * 1000 : 0;
+    this.verified.set(token, result, exp);
+    return result;
+  }
+
+  /** An opaque token by introspection; the answer kept until the token's `exp` or the TTL, whichever is first. */
+  private async verifyOpaque(token: string, client: IntrospectionOptions): Promise<RemoteToken> {
+    let endpoint = client.endpoint;
+    if (!endpoint) {
+      try {
+        endpoint = (await this.discover()).introspection_endpoint;
+      } catch (e) {
+        throw new IssuerUnavailableError(undefined, { cause: e });
+      }
+      if (!endpoint) throw new Error(`${this.options.issuer} has no introspection endpoint: set introspection.endpoint`);
+    }
+    const answer = await introspect(token, {
+      endpoint,
+      client,
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      fetch: this.fetch,
+      timeout: this.options.timeout ?? 5000,
+      clockTolerance: this.options.clockTolerance ?? 5,
+      now: this.now,
+    });
+    const result: RemoteToken = { token, issuer: this.options.issuer, ...answer, idToken: false };
+    const ttlEnd = this.now() + (this.options.introspectionCacheTtl ?? 60_000);
+    const exp = typeof answer.claims.exp === 'number' ? Math.min(answer.claims.exp * 1000, ttlEnd) : ttlEnd;
     this.verified.set(token, result, exp);
     return result;
   }
