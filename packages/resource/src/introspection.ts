@@ -15,6 +15,7 @@
  */
 import type { JWTPayload } from 'jose';
 import { BearerError, IssuerUnavailableError } from './errors.js';
+import { bodyWithin } from './deadline.js';
 
 export interface IntrospectionOptions {
   /** The client this API authenticates as at the introspection endpoint. */
@@ -53,18 +54,19 @@ export function isOpaque(token: string): boolean {
 export async function introspect(token: string, r: IntrospectionRequest): Promise<Introspected> {
   const basic = Buffer.from(`${formEncode(r.client.clientId)}:${formEncode(r.client.clientSecret)}`).toString('base64');
   let res: Response;
+  const signal = AbortSignal.timeout(r.timeout);
   try {
     res = await r.fetch(r.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
       redirect: 'error',
-      signal: AbortSignal.timeout(r.timeout),
+      signal,
     });
   } catch (e) {
     throw new IssuerUnavailableError(undefined, { cause: e });
   }
-  const body: unknown = res.ok ? await res.json().catch(() => undefined) : undefined;
+  const body: unknown = res.ok ? await bodyWithin(res.json(), signal).catch(() => undefined) : undefined;
   if (!res.ok || typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new IssuerUnavailableError(undefined, { cause: new Error(`introspection at ${r.endpoint} answered HTTP ${res.status}${res.ok ? ' without a JSON object' : ''}`) });
   }

@@ -11,6 +11,7 @@
  * docs/SECURITY.md JW-20, JW-21).
  */
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { bodyWithin } from './deadline.js';
 
 export interface RemoteKeySetOptions {
   /** Timeout of one fetch, ms. */
@@ -55,9 +56,11 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
 
   async function load(): Promise<Loaded> {
     lastAttempt = now();
-    const res = await get(url, { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'error', signal: AbortSignal.timeout(options.timeout) });
+    const signal = AbortSignal.timeout(options.timeout);
+    const res = await get(url, { headers: { accept: 'application/jwk-set+json, application/json' }, redirect: 'error', signal });
     if (res.status !== 200) throw new RemoteKeySetError(`the JWKS at ${url.href} answered HTTP ${res.status}`);
-    const body = (await res.json().catch(() => undefined)) as JSONWebKeySet | undefined;
+    // Bounded by the same timeout: a body that never finishes must not hold `loading` for good.
+    const body = (await bodyWithin(res.json(), signal).catch(() => undefined)) as JSONWebKeySet | undefined;
     if (!body || typeof body !== 'object' || !Array.isArray(body.keys)) throw new RemoteKeySetError(`the JWKS at ${url.href} is not a JWK Set`);
     const age = cacheMaxAge(res.headers.get('cache-control')) ?? maxCacheAge;
     return { getKey: createLocalJWKSet(body), fetchedAt: now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge) };

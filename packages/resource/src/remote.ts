@@ -16,6 +16,7 @@ import { ASYMMETRIC_ALGORITHMS } from './jws.js';
 import { assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
 import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
 import { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
+import { bodyWithin } from './deadline.js';
 
 export interface RemoteIssuerOptions {
   /** The issuer; discovery is read from `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
@@ -143,9 +144,10 @@ export class RemoteIssuer implements TokenVerifier {
 
   private async loadMetadata(): Promise<Metadata> {
     const url = `${this.options.issuer.replace(/\/$/, '')}${WELL_KNOWN}`;
-    const res = await this.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.options.timeout ?? 5000) });
+    const signal = AbortSignal.timeout(this.options.timeout ?? 5000);
+    const res = await this.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal });
     if (!res.ok) throw new Error(`discovery of ${this.options.issuer} failed: HTTP ${res.status}`);
-    const meta = (await res.json()) as Partial<Metadata>;
+    const meta = (await bodyWithin(res.json(), signal)) as Partial<Metadata>;
     if (meta.issuer !== this.options.issuer) throw new Error(`discovery of ${this.options.issuer} names another issuer: ${String(meta.issuer)}`);
     if (typeof meta.jwks_uri !== 'string') throw new Error(`discovery of ${this.options.issuer} has no jwks_uri`);
     // Keys, userinfo and introspection over plain http could be served by anyone on the path.

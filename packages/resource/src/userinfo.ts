@@ -15,6 +15,7 @@
  *     another subject: OIDC Core §5.3.2, docs/SECURITY.md ID-07).
  */
 import { IssuerUnavailableError } from './errors.js';
+import { bodyWithin } from './deadline.js';
 
 /** The UserInfo claims of an end-user (OIDC Core §5.1); `sub` is always the token's. */
 export type Userinfo = Record<string, unknown>;
@@ -43,9 +44,10 @@ export interface UserinfoRequest {
 
 export async function fetchUserinfo(t: UserinfoToken, o: UserinfoRequest): Promise<Userinfo | null> {
   let res: Response;
+  const signal = AbortSignal.timeout(o.timeout);
   try {
     // No redirects followed: the bearer token goes to the discovered endpoint and nowhere else.
-    res = await o.fetch(o.endpoint, { headers: { authorization: `Bearer ${t.token}`, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(o.timeout) });
+    res = await o.fetch(o.endpoint, { headers: { authorization: `Bearer ${t.token}`, accept: 'application/json' }, redirect: 'manual', signal });
   } catch (e) {
     throw new IssuerUnavailableError("the provider's userinfo endpoint cannot be reached", { cause: e });
   }
@@ -53,14 +55,15 @@ export async function fetchUserinfo(t: UserinfoToken, o: UserinfoRequest): Promi
     throw new IssuerUnavailableError(`the provider's userinfo endpoint answered HTTP ${res.status}`);
   }
   if (res.status === 401 || res.status === 403) {
-    const code = await errorCode(res);
+    const code = await errorCode(res, signal);
     if ((res.status === 401 && code === 'invalid_token') || (res.status === 403 && code === 'insufficient_scope')) return null;
   }
   if (res.status !== 200) throw new Error(`userinfo failed: HTTP ${res.status}`);
   let claims: unknown;
   try {
-    claims = await res.json();
+    claims = await bodyWithin(res.json(), signal);
   } catch (e) {
+    if (signal.aborted) throw new IssuerUnavailableError("the provider's userinfo answer did not arrive in time", { cause: e });
     throw new Error('userinfo failed: the answer is not JSON', { cause: e });
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new Error('userinfo failed: the answer is not a JSON object');
@@ -69,11 +72,11 @@ export async function fetchUserinfo(t: UserinfoToken, o: UserinfoRequest): Promi
 }
 
 /** The RFC 6750 §3 error code of a refusal: from the challenge, else from a JSON body. */
-async function errorCode(res: Response): Promise<string | undefined> {
+async function errorCode(res: Response, signal: AbortSignal): Promise<string | undefined> {
   const challenge = /\berror="?([\w.-]+)"?/i.exec(res.headers.get('www-authenticate') ?? '');
   if (challenge) return challenge[1];
   try {
-    const body = (await res.json()) as { error?: unknown };
+    const body = (await bodyWithin(res.json(), signal)) as { error?: unknown };
     return typeof body?.error === 'string' ? body.error : undefined;
   } catch {
     return undefined;
