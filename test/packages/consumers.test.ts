@@ -3,11 +3,21 @@
  *   - each is packed with `npm pack` (its `prepack` builds it); the tarball holds the package's
  *     own build, sources, README and LICENSE, and nothing else;
  *   - each tarball is installed into a fresh app next to the peers the repo pins, and the README's
- *     one ```ts example is compiled AS PRINTED with strict TypeScript (skipLibCheck off: the
- *     published declarations are checked too) and run as a real `node` process, then exercised
- *     over loopback HTTP against our provider (bearer tokens, @requiresScopes, a browser login
- *     through oidcClient with memory and PostgreSQL sessions) and against oidc-provider 9 (RFC
- *     9068 JWT access tokens by resource indicator);
+ *     ```ts examples are compiled AS PRINTED, together, with strict TypeScript (skipLibCheck off:
+ *     the published declarations are checked too): the first is the app's `index.ts`, every
+ *     further one names its file on its first line (`// file: several-issuers.ts`). Each is run
+ *     as a real `node` process, then exercised over loopback HTTP against our provider (bearer
+ *     tokens, @requiresScopes, a browser login through oidcClient with memory and PostgreSQL
+ *     sessions) and against oidc-provider 9 (RFC 9068 JWT access tokens by resource indicator):
+ *       - resource, `several-issuers.ts`: an IssuerSet trusting both providers, each for its own
+ *         audience; a token of one for the other's audience, or signed by one and claiming the
+ *         other's `iss`, is refused;
+ *       - express, `opaque-tokens.ts`: a second oidc-provider issuing opaque access tokens, which
+ *         bearerAuth introspects (RFC 7662): active ones accepted, unknown ones refused, revoked
+ *         ones refused once the example's introspection cache TTL (short here) has passed;
+ *       - apollo, `subscriptions.ts`: graphql-ws beside Apollo Server with withSubscriptionAuth,
+ *         reached with graphql-ws's own client: tokens in connection_init, 4401 for foreign ones,
+ *         a connection cut at its token's `exp` (a provider of 4-second tokens) unless renewed;
  *   - `@jwt-oidc/express/user-mapping`, which the service's settings import, on its own: without
  *     Express or openid-client installed;
  *   - what an install adds to node_modules, and that `npm publish --dry-run` is clean.
@@ -26,6 +36,7 @@ import { freePort } from '../../src/util/free-port.js';
 import { query, testDatabase } from '../support/database.js';
 import { browse, clientToken, CookieJar, startProvider, throughLoginPages, tokensFor, type TestProvider } from '../support/provider.js';
 import { OP_RESOURCE, startOidcProvider, type ReferenceOp } from '../support/reference-op.js';
+import { closedWithin, connectWs, until } from '../support/graphql-ws.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -95,7 +106,7 @@ async function must(cmd: string, args: string[], cwd: string): Promise<Run> {
   return r;
 }
 
-/** The example of an app, running: `node dist/index.js` with the README's environment variables. */
+/** An example of an app, running: `node dist/index.js` (or another entry) with the README's environment variables. */
 interface Example {
   url: string;
   child: ChildProcess;
@@ -107,12 +118,14 @@ interface Example {
 
 /**
  * `port`: the PORT to give the example (a free one by default), or `{ readmeDefault }`: no PORT
- * at all, so the example listens where its README says it does by default.
+ * at all, so the example listens where its README says it does by default. `entry`: the compiled
+ * file to run, `dist/index.js` (the README's first example) unless another example's
+ * (`exampleEntry('several-issuers.ts')`).
  */
-async function startExample(dir: string, env: Record<string, string>, port?: number | { readmeDefault: string }): Promise<Example> {
+async function startExample(dir: string, env: Record<string, string>, port?: number | { readmeDefault: string }, entry = 'dist/index.js'): Promise<Example> {
   port ??= await freePort();
   const portEnv: Record<string, string> = typeof port === 'number' ? { PORT: String(port) } : {};
-  const child = spawn(process.execPath, ['dist/index.js'], { cwd: dir, env: userEnv({ NODE_ENV: 'development', ...portEnv, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { cwd: dir, env: userEnv({ NODE_ENV: 'development', ...portEnv, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   let err = '';
@@ -225,19 +238,67 @@ async function installApp(name: string, peers: string[], packages: Pkg[], extra:
   return { dir, before, after };
 }
 
-/** The one ```ts block of a package's README, as printed. */
-function readmeExample(p: Pkg): string {
-  const blocks = [...readFileSync(join(ROOT, 'packages', p, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks, `packages/${p}/README.md must have exactly one ts block`).toHaveLength(1);
-  return blocks[0]!;
+/** The first line a further ```ts block of a README must start with: the file it is, in the app. */
+const FILE_LINE = /^\/\/ file: ([a-z0-9][a-z0-9-]*\.ts)\n/;
+
+/**
+ * The ```ts blocks of a package's README, as printed, by the file each is in the app: the first
+ * is `index.ts`; every further one names its own with a first line `// file: <name>.ts` (kept in
+ * the file: the example is compiled as printed).
+ */
+function readmeExamples(p: Pkg): Map<string, string> {
+  const readme = `packages/${p}/README.md`;
+  const blocks = [...readFileSync(join(ROOT, readme), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks.length, `${readme} must have a ts block`).toBeGreaterThan(0);
+  const files = new Map([['index.ts', blocks[0]!]]);
+  for (const [i, block] of blocks.entries()) {
+    if (i === 0) continue;
+    const name = FILE_LINE.exec(block)?.[1];
+    if (!name) throw new Error(`${readme}: ts block ${i + 1} must start with a line \`// file: <name>.ts\` naming its file in the app (lowercase, digits and dashes), not ${JSON.stringify(block.split('\n')[0])}`);
+    if (files.has(name)) throw new Error(`${readme}: ts block ${i + 1} is ${name}, which ${name === 'index.ts' ? 'the first block is' : 'an earlier block names'}`);
+    files.set(name, block);
+  }
+  return files;
 }
 
-/** Writes the README example and a strict tsconfig into the app and compiles it with the repo's TypeScript. */
-async function compileExample(app: App, p: Pkg): Promise<Run> {
-  writeFileSync(join(app.dir, 'index.ts'), readmeExample(p));
-  const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, outDir: 'dist', rootDir: '.' };
-  writeFileSync(join(app.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['index.ts'] }, null, 2));
-  return run(process.execPath, [TSC, '-p', 'tsconfig.json'], app.dir);
+/** The first ```ts block of a package's README (the app's `index.ts`), as printed. */
+function readmeExample(p: Pkg): string {
+  return readmeExamples(p).get('index.ts')!;
+}
+
+/** What `node` runs for one of the README's files: `several-issuers.ts` → `dist/several-issuers.js`. */
+function exampleEntry(file: string): string {
+  return `dist/${file.replace(/\.ts$/, '.js')}`;
+}
+
+const compiled = new Map<Pkg, Promise<Run>>();
+
+/**
+ * Writes every README example of the package and a strict tsconfig listing them into the app and
+ * compiles them together with the repo's TypeScript (once per app: later calls share the result).
+ */
+function compileExample(app: App, p: Pkg): Promise<Run> {
+  let result = compiled.get(p);
+  if (!result) {
+    const files = readmeExamples(p);
+    for (const [name, source] of files) writeFileSync(join(app.dir, name), source);
+    const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, outDir: 'dist', rootDir: '.' };
+    writeFileSync(join(app.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [...files.keys()] }, null, 2));
+    result = run(process.execPath, [TSC, '-p', 'tsconfig.json'], app.dir);
+    compiled.set(p, result);
+  }
+  return result;
+}
+
+/**
+ * The README's examples of a package, compiled (for the tests that run one): throws with the
+ * compiler's output if they do not compile, or if `file` is not one of them.
+ */
+async function compiledExample(p: Pkg, file: string): Promise<string> {
+  if (!readmeExamples(p).has(file)) throw new Error(`packages/${p}/README.md has no ts block \`// file: ${file}\``);
+  const r = await compileExample(apps[p], p);
+  if (r.code !== 0) throw new Error(r.log);
+  return exampleEntry(file);
 }
 
 // ---- HTTP as a client ---------------------------------------------------------------------------
@@ -310,7 +371,8 @@ beforeAll(async () => {
     const types = [pinned('@types/node')];
     [apps.resource, apps.apollo, apps.express] = await Promise.all([
       installApp('resource', [], ['resource'], types),
-      installApp('apollo', [pinned('@apollo/server'), pinned('graphql')], ['resource', 'apollo'], types),
+      // The subscriptions example's needs besides: graphql-ws on ws, served beside Apollo on Express.
+      installApp('apollo', [pinned('@apollo/server'), pinned('graphql'), pinned('graphql-ws')], ['resource', 'apollo'], [...types, pinned('ws'), pinned('@types/ws'), pinned('express'), pinned('@types/express'), pinned('@as-integrations/express5'), pinned('@graphql-tools/schema')]),
       installApp('express', [pinned('express')], ['resource', 'express'], [...types, pinned('@types/express'), pinned('pg')]),
     ]);
   };
@@ -442,6 +504,69 @@ describe('@jwt-oidc/resource: the README example (a plain node:http API)', () =>
   });
 });
 
+describe('@jwt-oidc/resource: the README example "several issuers" (an IssuerSet on node:http)', () => {
+  let entry: string;
+  /** A token of our provider (issuer A) for oidc-provider's resource (issuer B's audience). */
+  let aTokenForB: string;
+
+  beforeAll(async () => {
+    entry = await compiledExample('resource', 'several-issuers.ts');
+    const partner = await provider.createClient({ name: 'For the partner API', audiences: [OP_RESOURCE], grantTypes: ['client_credentials'] });
+    aTokenForB = await clientToken(provider, partner, 'orders:read');
+    expect(decodeJwt(aTokenForB)).toMatchObject({ iss: provider.issuer, aud: expect.arrayContaining([OP_RESOURCE]) });
+    expect(decodeJwt(aTokenForB).aud).not.toContain(API);
+  });
+
+  /** The example trusting our provider (A) for API and oidc-provider (B) for OP_RESOURCE. */
+  const start = () => startExample(apps.resource.dir, { OIDC_ISSUER_A: provider.issuer, API_AUDIENCE_A: API, OIDC_ISSUER_B: op.issuer, API_AUDIENCE_B: OP_RESOURCE }, undefined, entry);
+
+  it("each issuer's token is accepted for its own audience, and the answer names that issuer; none is 401 with the README's challenge", async () => {
+    const ex = await start();
+    try {
+      const a = await get(ex.url, userToken);
+      expect(a.status, `${a.text}\n${ex.output()}`).toBe(200);
+      expect(a.body).toMatchObject({ issuer: provider.issuer, sub: user.id, clientId: rp.clientId });
+      expect(a.body.scopes).toContain('orders:read');
+      const b = await get(ex.url, opToken);
+      expect(b.status, `${b.text}\n${ex.output()}`).toBe(200);
+      expect(b.body).toEqual({ issuer: op.issuer, sub: 'm2m', clientId: 'm2m', scopes: ['orders:read'] });
+      const none = await get(ex.url);
+      expect(none.status).toBe(401);
+      expect(none.www).toBe('Bearer realm="my-api"');
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it("a token of issuer A for B's audience, one signed by A's key but claiming B's issuer (and the reverse), and one of an issuer not configured are refused: 401 invalid_token", async () => {
+    const ex = await start();
+    try {
+      const invalid = (description: RegExp) => new RegExp(`^Bearer realm="my-api", error="invalid_token", error_description="${description.source}"$`);
+      // Checked against A's configuration, the one its `iss` names: B's audience is not A's.
+      const forB = await get(ex.url, aTokenForB);
+      expect(forB.status, forB.text).toBe(401);
+      expect(forB.www).toMatch(invalid(/the access token was issued for another audience/));
+      // The signature kept, the claims of the other issuer: routed to that issuer's keys, which never signed it.
+      for (const [what, token] of [
+        ["A's token as B's", tamper(userToken, { iss: op.issuer, aud: OP_RESOURCE })],
+        ["B's token as A's", tamper(opToken, { iss: provider.issuer, aud: API })],
+      ] as const) {
+        const r = await get(ex.url, token);
+        expect(r.status, `${what}: ${r.text}\n${ex.output()}`).toBe(401);
+        expect(r.www, what).toMatch(invalid(/the access token is not signed by a published key of its issuer|the access token's signature does not verify/));
+      }
+      const stranger = await get(ex.url, tamper(userToken, { iss: 'https://stranger.example' }));
+      expect(stranger.status).toBe(401);
+      expect(stranger.www).toMatch(invalid(/the token is not from a trusted issuer/));
+      // The refusals cost the genuine tokens nothing.
+      expect((await get(ex.url, userToken)).body).toMatchObject({ issuer: provider.issuer });
+      expect((await get(ex.url, opToken)).body).toMatchObject({ issuer: op.issuer });
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
 describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', () => {
   it('compiles as printed with strict TypeScript against the installed package and peers', async () => {
     const r = await compileExample(apps.apollo, 'apollo');
@@ -515,6 +640,81 @@ describe('@jwt-oidc/apollo: the README example (Apollo Server 5, standalone)', (
       const ours = await gql(ex.url, '{ hello }', ordersToken);
       expect(ours.status).toBe(401);
       expect(ours.www).toMatch(/error="invalid_token"/);
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
+describe('@jwt-oidc/apollo: the README example "subscriptions" (graphql-ws with withSubscriptionAuth)', () => {
+  /** A provider of its own whose access tokens live four seconds: the example must cut them off. */
+  let shortLived: TestProvider;
+  let job: { clientId: string; clientSecret?: string };
+  let entry: string;
+
+  beforeAll(async () => {
+    [shortLived, entry] = await Promise.all([startProvider({ JWT_OIDC_API_SCOPES: 'orders:read', JWT_OIDC_JWT_ACCESS_TOKEN_EXPIRATION_TIME: '4' }), compiledExample('apollo', 'subscriptions.ts')]);
+    job = await shortLived.createClient({ name: 'Orders job', audiences: [API], grantTypes: ['client_credentials'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await shortLived?.close();
+  });
+
+  it("with our provider's token in connection_init: @requiresScopes met, getAuth names the caller; none is UNAUTHENTICATED per operation; oidc-provider's or a tampered one is 4401 at once", async () => {
+    const ex = await startExample(apps.apollo.dir, { OIDC_ISSUER: provider.issuer, API_AUDIENCE: API }, undefined, entry);
+    try {
+      expect(ex.output()).toMatch(/ready at http:\/\/localhost:\d+\/graphql/);
+      const ws = `${ex.url.replace(/^http/, 'ws')}/graphql`;
+      const s = connectWs(ws, { token: ordersToken });
+      const orders = s.subscribe('subscription { orderPlaced }');
+      await until('an order', () => orders.results.length > 0);
+      expect(orders.results[0]).toEqual({ data: { orderPlaced: `an order for ${m2m.clientId}` } });
+      const noScope = connectWs(ws, { token: noScopeToken }).subscribe('subscription { orderPlaced }');
+      await noScope.done;
+      expect(noScope.results[0]!.errors![0]).toMatchObject({ extensions: { code: 'FORBIDDEN', requiredScopes: [['orders:read']] } });
+      await s.client.dispose();
+
+      const anonymous = connectWs(ws).subscribe('subscription { clock }');
+      await anonymous.done;
+      expect(anonymous.results).toEqual([{ errors: [{ message: 'authentication is required', extensions: { code: 'UNAUTHENTICATED' } }] }]);
+
+      for (const [what, token] of [
+        ["oidc-provider's", opToken],
+        ['tampered', tamper(ordersToken, { sub: 'admin' })],
+      ] as const) {
+        const refused = connectWs(ws, { token });
+        refused.subscribe('subscription { clock }');
+        expect((await closedWithin(refused, 5000)).code, what).toBe(4401);
+      }
+      // Queries still go over HTTP, through the same plugin.
+      expect((await gql(`${ex.url}/graphql`, '{ hello }')).body.data).toEqual({ hello: 'world' });
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it('a connection is cut at its token\'s exp (a 4-second token) with 4401, unless a fresh token came in a ping first', async () => {
+    const ex = await startExample(apps.apollo.dir, { OIDC_ISSUER: shortLived.issuer, API_AUDIENCE: API }, undefined, entry);
+    try {
+      const ws = `${ex.url.replace(/^http/, 'ws')}/graphql`;
+      const first = await clientToken(shortLived, job, 'orders:read');
+      const cut = connectWs(ws, { token: first });
+      const renewed = connectWs(ws, { token: first });
+      const orders = renewed.subscribe('subscription { orderPlaced }');
+      cut.subscribe('subscription { orderPlaced }');
+      await until('an order', () => orders.results.length > 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      const fresh = await clientToken(shortLived, job, 'orders:read');
+      expect(decodeJwt(fresh).exp).toBeGreaterThan(decodeJwt(first).exp!);
+      renewed.renew(fresh);
+      const firstEnd = decodeJwt(first).exp! * 1000;
+      expect(await closedWithin(cut, firstEnd - Date.now() + 2000)).toEqual({ code: 4401, reason: 'the access token has expired' });
+      // The renewed one outlived the first token, and ends with the fresh one.
+      await expect(closedWithin(renewed, 200)).rejects.toThrow(/still open/);
+      const before = orders.results.length;
+      expect(await closedWithin(renewed, decodeJwt(fresh).exp! * 1000 - Date.now() + 2000)).toEqual({ code: 4401, reason: 'the access token has expired' });
+      expect(orders.results.length).toBeGreaterThan(before);
     } finally {
       await ex.stop();
     }
@@ -633,6 +833,67 @@ describe('@jwt-oidc/express: the README example (oidcClient and bearerAuth on Ex
     } finally {
       await ex.stop();
     }
+  });
+});
+
+describe('@jwt-oidc/express: the README example "opaque tokens" (bearerAuth with RFC 7662 introspection)', () => {
+  /** A second oidc-provider, whose access tokens for OP_RESOURCE are opaque; the example introspects as its `introspector`. */
+  let opaqueOp: ReferenceOp;
+  let entry: string;
+  /** The introspection cache TTL the example is given (its INTROSPECTION_CACHE_TTL_MS), short not to wait the default 60 s. */
+  const TTL = 1000;
+
+  beforeAll(async () => {
+    [opaqueOp, entry] = await Promise.all([startOidcProvider({ scope: 'orders:read', accessTokenFormat: 'opaque' }), compiledExample('express', 'opaque-tokens.ts')]);
+  });
+  afterAll(() => opaqueOp?.close());
+
+  const start = () =>
+    startExample(
+      apps.express.dir,
+      {
+        OIDC_ISSUER: opaqueOp.issuer,
+        API_AUDIENCE: OP_RESOURCE,
+        INTROSPECTION_CLIENT_ID: opaqueOp.introspector.clientId,
+        INTROSPECTION_CLIENT_SECRET: opaqueOp.introspector.clientSecret,
+        INTROSPECTION_CACHE_TTL_MS: String(TTL),
+      },
+      undefined,
+      entry,
+    );
+
+  it('an active opaque token is accepted (its sub, client and scopes); a made-up one is 401 invalid_token; a revoked one is refused once the cache TTL has passed', async () => {
+    const ex = await start();
+    try {
+      const token = await opaqueOp.token('orders:read');
+      expect(token, 'an opaque token, not a JWT').not.toContain('.');
+      const ok = await get(`${ex.url}/api/me`, token);
+      expect(ok.status, `${ok.text}\n${ex.output()}`).toBe(200);
+      expect(ok.body).toEqual({ sub: 'm2m', clientId: 'm2m', scopes: ['orders:read'] });
+
+      // Unknown to the provider: inactive (RFC 7662 §2.2), an invalid token for the API (RFC 6750 §3.1).
+      const garbage = await get(`${ex.url}/api/me`, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      expect(garbage.status, `${garbage.text}\n${ex.output()}`).toBe(401);
+      expect(garbage.www).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+      expect(garbage.body).toEqual({ error: 'invalid_token', error_description: 'the access token is not active' });
+      expect((await get(`${ex.url}/api/me`)).status).toBe(401);
+
+      // Revoked at the provider (RFC 7009): the cached answer may stand until the TTL, no longer.
+      await opaqueOp.revoke(token);
+      await new Promise((r) => setTimeout(r, TTL + 250));
+      const revoked = await get(`${ex.url}/api/me`, token);
+      expect(revoked.status, `${revoked.text}\n${ex.output()}`).toBe(401);
+      expect(revoked.www).toMatch(/error="invalid_token"/);
+      expect(revoked.body).toEqual({ error: 'invalid_token', error_description: 'the access token is not active' });
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it('without INTROSPECTION_CLIENT_SECRET the example does not start, and says what is missing', async () => {
+    const r = await run(process.execPath, [entry], apps.express.dir);
+    expect(r.code, r.log).not.toBe(0);
+    expect(r.stderr).toContain('INTROSPECTION_CLIENT_SECRET');
   });
 });
 

@@ -22,6 +22,7 @@ import {
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql';
+import { BearerError } from '@jwt-oidc/resource';
 
 const LOCATIONS = [DirectiveLocation.FIELD_DEFINITION, DirectiveLocation.OBJECT, DirectiveLocation.INTERFACE, DirectiveLocation.SCALAR, DirectiveLocation.ENUM];
 
@@ -110,4 +111,19 @@ function walk(schema: GraphQLSchema, document: DocumentNode, operationName?: str
 function scopeSets(value: ValueNode | undefined): string[][] {
   if (value?.kind !== 'ListValue') return [];
   return value.values.map((inner) => (inner.kind === 'ListValue' ? inner.values.flatMap((v) => (v.kind === 'StringValue' ? [v.value] : [])) : []));
+}
+
+/**
+ * What a caller with `scopes` (undefined: anonymous) lacks for `needs`: `missing` without a token
+ * where one is needed (also for every operation with `requireAuth`), `insufficient_scope` naming
+ * every alternative that would do (RFC 6750 §3.1); undefined when nothing is missing.
+ */
+export function unmet(needs: Requirements, scopes: readonly string[] | undefined, requireAuth: boolean): BearerError | undefined {
+  if (!scopes) return requireAuth || needs.authenticated ? new BearerError('missing', 'authentication is required') : undefined;
+  for (const alternatives of needs.scopes) {
+    if (!alternatives.some((all) => all.every((s) => scopes.includes(s)))) {
+      return new BearerError('insufficient_scope', 'the access token lacks a required scope', alternatives.map((a) => a.join(' ')).join(' '), alternatives);
+    }
+  }
+  return undefined;
 }

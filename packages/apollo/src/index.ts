@@ -1,8 +1,21 @@
 /**
  * @jwt-oidc/apollo: an Apollo Server 5 plugin that trusts the bearer tokens of an OpenID
- * Provider, with `@authenticated` / `@requiresScopes` directives and `getAuth` for resolvers.
+ * Provider, with `@authenticated` / `@requiresScopes` directives and `getAuth` for resolvers;
+ * `withSubscriptionAuth` brings the same to subscriptions over graphql-ws.
  */
-export { jwtOidcPlugin, getAuth, type Auth, type JwtOidcPluginOptions } from './plugin.js';
+export { jwtOidcPlugin, getAuth, type Auth, type JwtOidcPlugin, type JwtOidcPluginOptions } from './plugin.js';
+export {
+  withSubscriptionAuth,
+  connectionAuth,
+  CLOSE_BAD_REQUEST,
+  CLOSE_FORBIDDEN,
+  CLOSE_TRY_AGAIN_LATER,
+  CLOSE_UNAUTHORIZED,
+  type Authenticated,
+  type ConnectionAuthenticator,
+  type SubscriptionAuthOptions,
+  type WebSocketExtra,
+} from './subscriptions.js';
 export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresScopesDirective } from './directives.js';
 export { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 export { BearerError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';

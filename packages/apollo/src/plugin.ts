@@ -7,8 +7,9 @@
  * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, reporter, trustedIssuers, type IssuerSet, type RemoteCaller, type RemoteIssuer, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
-import { requirementsOf } from './directives.js';
+import { bearerFromRequest, BearerError, IssuerSet, IssuerUnavailableError, reporter, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
+import { requirementsOf, unmet } from './directives.js';
+import type { ConnectionAuthenticator } from './subscriptions.js';
 import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
 /**
@@ -31,12 +32,14 @@ export type JwtOidcPluginOptions = TrustOptions & ReportOptions & {
 /** The caller of a request, for resolvers. */
 export type Auth = RemoteCaller;
 
-const AUTH = new WeakMap<object, Auth | null>();
+/** The caller of each request's (or subscription operation's) context value; a subscription's changes when its token is renewed. */
+const AUTH = new WeakMap<object, () => Auth | null>();
 
-/** The caller of the request `contextValue` belongs to; null when anonymous. */
+/** The caller of the request (or subscription operation) `contextValue` belongs to; null when anonymous. */
 export function getAuth(contextValue: object): Auth | null {
-  if (!AUTH.has(contextValue)) throw new TypeError('getAuth: jwtOidcPlugin is not installed on this Apollo Server (or the context is not the request\'s)');
-  return AUTH.get(contextValue)!;
+  const read = AUTH.get(contextValue);
+  if (!read) throw new TypeError('getAuth: jwtOidcPlugin is not installed on this Apollo Server, nor withSubscriptionAuth on its WebSocket server (or the context is not the request\'s)');
+  return read();
 }
 
 /**
@@ -49,7 +52,14 @@ function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, reso
   return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata)) };
 }
 
-export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): ApolloServerPlugin<TContext> & { issuer: RemoteIssuer | IssuerSet } {
+export interface JwtOidcPlugin<TContext extends BaseContext = BaseContext> extends ApolloServerPlugin<TContext> {
+  /** The issuer (or issuers) whose tokens are trusted. */
+  issuer: RemoteIssuer | IssuerSet;
+  /** The same trust for WebSocket connections: `withSubscriptionAuth(serverOptions, plugin)`. */
+  connections: ConnectionAuthenticator<Auth>;
+}
+
+export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPluginOptions): JwtOidcPlugin<TContext> {
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const report = reporter(options);
@@ -59,8 +69,27 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
     return toGraphQLError(e, realm, options.resourceMetadataUrl);
   };
 
+  const connections: ConnectionAuthenticator<Auth> = {
+    requireAuth: options.requireAuth ?? false,
+    revocable: issuer instanceof IssuerSet ? issuer.issuers.some((i) => issuer.issuer(i)!.introspects()) : issuer.introspects(),
+    async authenticate(token) {
+      const verified = await issuer.verify(token);
+      report.verified(verified);
+      const exp = verified.claims.exp;
+      return {
+        auth: withGraphQLErrors(issuer.caller(verified), realm, options.resourceMetadataUrl),
+        expiresAt: typeof exp === 'number' ? exp * 1000 : undefined,
+        principal: `${verified.issuer} ${verified.sub}`,
+        ...(issuer.introspects(verified) ? { isActive: () => issuer.isActive(verified) } : {}),
+      };
+    },
+    rejected: (e) => report.rejected(e),
+    bind: (contextValue, read) => AUTH.set(contextValue, read),
+  };
+
   return {
     issuer,
+    connections,
     async requestDidStart({ request, contextValue }) {
       let auth: Auth | null = null;
       let failure: BearerError | IssuerUnavailableError | undefined;
@@ -75,17 +104,12 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
         failure = e;
       }
-      AUTH.set(contextValue, auth);
+      AUTH.set(contextValue, () => auth);
       return {
         async didResolveOperation({ document, operationName, schema }) {
           if (failure) throw challenge(failure);
-          const needs = requirementsOf(schema, document, operationName);
-          if (!auth && (options.requireAuth || needs.authenticated)) throw challenge(new BearerError('missing', 'authentication is required'));
-          for (const alternatives of needs.scopes) {
-            if (!alternatives.some((all) => all.every((s) => auth!.scopes.includes(s)))) {
-              throw challenge(new BearerError('insufficient_scope', 'the access token lacks a required scope', alternatives.map((a) => a.join(' ')).join(' '), alternatives));
-            }
-          }
+          const missing = unmet(requirementsOf(schema, document, operationName), auth?.scopes, options.requireAuth ?? false);
+          if (missing) throw challenge(missing);
         },
       };
     },

@@ -58,9 +58,23 @@ export class IssuerSet implements TokenVerifier {
   }
 
   caller(verified: RemoteToken): RemoteCaller {
+    return this.of(verified).caller(verified);
+  }
+
+  /** Whether the issuer of a verified token has introspection configured. */
+  introspects(verified: RemoteToken): boolean {
+    return this.of(verified).introspects();
+  }
+
+  /** Asks the token's own issuer whether it is still active: RemoteIssuer.isActive. */
+  isActive(verified: RemoteToken): Promise<boolean> {
+    return this.of(verified).isActive(verified);
+  }
+
+  private of(verified: RemoteToken): RemoteIssuer {
     const issuer = this.byIssuer.get(verified.issuer);
     if (!issuer) throw new TypeError(`${verified.issuer} is not an issuer of this set`);
-    return issuer.caller(verified);
+    return issuer;
   }
 
   /** The configuration the token's `iss` names; the same cheap checks first as every issuer makes. */

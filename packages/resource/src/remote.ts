@@ -108,6 +108,10 @@ export interface TokenVerifier {
   verify(token: string): Promise<RemoteToken>;
   /** The caller behind a verified token. */
   caller(verified: RemoteToken): RemoteCaller;
+  /** Whether the token's issuer can be asked if it is still active (introspection configured). */
+  introspects?(verified: RemoteToken): boolean;
+  /** Asks the issuer now whether a verified token is still active (RFC 7662): see RemoteIssuer.isActive. */
+  isActive?(verified: RemoteToken): Promise<boolean>;
 }
 
 export class RemoteIssuer implements TokenVerifier {
@@ -221,6 +225,38 @@ export class RemoteIssuer implements TokenVerifier {
 
   /** An opaque token by introspection; the answer kept until the token's `exp` or the TTL, whichever is first. */
   private async verifyOpaque(token: string, client: IntrospectionOptions): Promise<RemoteToken> {
+    const answer = await this.introspectNow(token, client);
+    const result: RemoteToken = { token, issuer: this.options.issuer, ...answer, idToken: false };
+    const ttlEnd = this.now() + (this.options.introspectionCacheTtl ?? 60_000);
+    const exp = typeof answer.claims.exp === 'number' ? Math.min(answer.claims.exp * 1000, ttlEnd) : ttlEnd;
+    this.verified.set(token, result, exp);
+    return result;
+  }
+
+  /** Whether this issuer's tokens can be asked about at its introspection endpoint (option `introspection`). */
+  introspects(_verified?: RemoteToken): boolean {
+    return this.options.introspection !== undefined;
+  }
+
+  /**
+   * Asks the provider now, past every cache, whether a verified token (JWT or opaque) is still
+   * active (RFC 7662 §2.2): false once it was revoked, and then it is forgotten here, so the next
+   * `verify` of it asks again. IssuerUnavailableError when the provider cannot tell; a TypeError
+   * without the option `introspection`. Long-lived uses of one token (a WebSocket) call it.
+   */
+  async isActive(verified: RemoteToken): Promise<boolean> {
+    if (!this.options.introspection) throw new TypeError(`${this.options.issuer}: isActive needs the option introspection`);
+    try {
+      await this.introspectNow(verified.token, this.options.introspection);
+      return true;
+    } catch (e) {
+      if (!(e instanceof BearerError)) throw e;
+      this.verified.delete(verified.token);
+      return false;
+    }
+  }
+
+  private async introspectNow(token: string, client: IntrospectionOptions) {
     let endpoint = client.endpoint;
     if (!endpoint) {
       try {
@@ -230,7 +266,7 @@ export class RemoteIssuer implements TokenVerifier {
       }
       if (!endpoint) throw new Error(`${this.options.issuer} has no introspection endpoint: set introspection.endpoint`);
     }
-    const answer = await introspect(token, {
+    return introspect(token, {
       endpoint,
       client,
       issuer: this.options.issuer,
@@ -240,11 +276,6 @@ export class RemoteIssuer implements TokenVerifier {
       clockTolerance: this.options.clockTolerance ?? 5,
       now: this.now,
     });
-    const result: RemoteToken = { token, issuer: this.options.issuer, ...answer, idToken: false };
-    const ttlEnd = this.now() + (this.options.introspectionCacheTtl ?? 60_000);
-    const exp = typeof answer.claims.exp === 'number' ? Math.min(answer.claims.exp * 1000, ttlEnd) : ttlEnd;
-    this.verified.set(token, result, exp);
-    return result;
   }
 
   private verifier: ReturnType<typeof createAccessTokenVerifier> | undefined;
