@@ -32,6 +32,8 @@ import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
 import { protectedResourceMetadata } from '@jwt-oidc/express';
 import { ADMIN_SCOPE, PROVIDER_SCOPES } from './provider/authorization/scopes.js';
+import type { AuditStream } from './audit-stream.js';
+import { serveSubscriptions } from './graphql/subscription-server.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -47,6 +49,8 @@ export interface AppOptions {
   clientMode?: ClientMode;
   /** The server to answer on (default: a new one); the app becomes its request handler. */
   httpServer?: Server;
+  /** provider and fake modes: the live audit events, served as the subscription `auditEvents` over WebSocket. */
+  auditStream?: AuditStream;
 }
 
 export interface App {
@@ -59,7 +63,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer() }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream }: AppOptions): Promise<App> {
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
@@ -91,8 +95,11 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   const callers = clientMode;
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
-  const apollo = createApollo({ schema: await graphqlSchema(), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
+  const schema = await graphqlSchema();
+  const apollo = createApollo({ schema, httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
   await apollo.start();
+  // Subscriptions at /graphql over WebSocket: provider and fake modes, with their own tokens.
+  const subscriptions = provider && auditStream ? serveSubscriptions({ httpServer, schema, settings, db, logger, provider, auditStream }) : undefined;
   // GraphiQL for browsers, with introspection (development): before the GraphQL handler.
   if (introspection) app.use('/graphql', graphiqlHandler());
   app.use(
@@ -117,6 +124,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
       em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
       auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc', graphqlMetadata?.url),
       provider,
+      auditStream,
       ...(callers ? { upstream: await upstreamCaller({ ...request, session: () => relyingPartySession(req) }, callers, settings) } : {}),
     };
   }
@@ -140,6 +148,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
     httpServer,
     async stop() {
       stopping = true;
+      await subscriptions?.stop(); // open sockets are told 1001 "Going away"
       await apollo.stop(); // the drain plugin closes the HTTP server first
     },
   };

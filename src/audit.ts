@@ -8,26 +8,31 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from './log.js';
 
-export type AuditEvent =
-  | 'login.success'
-  | 'login.failure'
-  | 'login.throttled'
-  | 'login.refused'
-  | 'login.delegated'
-  | 'consent.granted'
-  | 'consent.denied'
-  | 'authorization.restricted'
-  | 'token.issued'
-  | 'token.rate_limited'
-  | 'token.revoked'
-  | 'code.replay'
-  | 'refresh.replay'
-  | 'logout'
-  | 'grant.revoked'
-  | 'session.revoked'
-  | 'keys.rotated'
-  | 'admin.forbidden'
-  | 'graphql.mutation';
+/** Every audit event, by name: what `auditEvents(types:)` of the GraphQL API filters by. */
+export const AUDIT_EVENTS = [
+  'login.success',
+  'login.failure',
+  'login.throttled',
+  'login.refused',
+  'login.delegated',
+  'consent.granted',
+  'consent.denied',
+  'authorization.restricted',
+  'token.issued',
+  'token.refused',
+  'token.rate_limited',
+  'token.revoked',
+  'code.replay',
+  'refresh.replay',
+  'logout',
+  'grant.revoked',
+  'session.revoked',
+  'keys.rotated',
+  'admin.forbidden',
+  'graphql.mutation',
+] as const;
+
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditFields {
   outcome: 'success' | 'failure' | 'refused';
@@ -38,8 +43,39 @@ export interface AuditFields {
   [field: string]: unknown;
 }
 
+/** An audit event as a sink receives it: when, what, and its fields. */
+export interface AuditRecord extends AuditFields {
+  time: number;
+  event: AuditEvent;
+  message: string;
+}
+
+export type AuditSink = (record: AuditRecord) => void;
+
+const SINK = Symbol('jwt-oidc audit sink');
+
+/**
+ * A child of `logger` whose audit events, and those of every logger derived from it, also go to
+ * `sink` (the live stream of src/audit-stream.ts). pino makes a child from its parent with
+ * `Object.create`, so the sink set here is inherited by the request loggers of this instance
+ * only — never by another instance's in the same process.
+ */
+export function withAuditSink(logger: Logger, sink: AuditSink): Logger {
+  const child = logger.child({});
+  Object.defineProperty(child, SINK, { value: sink });
+  return child;
+}
+
 export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent, fields: AuditFields, message: string = event): void {
   logger.info({ audit: true, event, ...fields }, message);
+  const sink = (logger as { [SINK]?: AuditSink })[SINK];
+  if (sink) {
+    try {
+      sink({ ...fields, time: Date.now(), event, message });
+    } catch {
+      // The live stream is for watching; the log record above is the audit trail.
+    }
+  }
 }
 
 /**

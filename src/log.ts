@@ -44,6 +44,9 @@ const REDACT_PATHS = [
   '*.keyEncryptionSecret',
 ];
 
+/** Field names that hold secrets wherever they appear: what the log censors at the top level. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(REDACT_PATHS.filter((path) => !path.includes('.')));
+
 export interface LoggerOptions {
   level: LevelWithSilent;
   /** Readable output instead of JSON (default: when stdout is a terminal). */

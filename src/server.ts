@@ -19,6 +19,8 @@ import { CLIENT_EXPIRING_TABLES, createClientMode, type ClientMode } from './cli
 import { FAKE_CLAIMS, fakeOriginPolicy, seedFakeClient } from './fake/client.js';
 import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
+import { AuditStream } from './audit-stream.js';
+import { withAuditSink } from './audit.js';
 
 export interface StartServerOptions {
   settings: Settings;
@@ -47,10 +49,17 @@ export interface RunningServer {
   hurry(): void;
 }
 
-export async function startServer({ settings: given, logger, stopGracePeriodMillis, clock }: StartServerOptions): Promise<RunningServer> {
+export async function startServer({ settings: given, logger: baseLogger, stopGracePeriodMillis, clock }: StartServerOptions): Promise<RunningServer> {
   // A copy: with PORT=0 the default issuer is only known after listening.
   const settings: Settings = { ...given };
-  const db = await openDatabase(settings, logger);
+  const db = await openDatabase(settings, baseLogger);
+  // provider and fake modes: every audit event of this instance also goes to the live stream of
+  // all instances (GraphQL subscription auditEvents), through the database.
+  const auditStream =
+    settings.type === 'client'
+      ? undefined
+      : new AuditStream({ url: db.url, logger: baseLogger, notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined) });
+  const logger = auditStream ? withAuditSink(baseLogger, auditStream.sink) : baseLogger;
   const httpServer = createServer();
   let app;
   let keys: KeyManager | undefined;
@@ -88,7 +97,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES });
       housekeeping.start();
     }
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer });
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
@@ -97,6 +106,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
     await keys?.stop();
     await clients?.stop();
     await clientMode?.stop();
+    await auditStream?.stop();
     await db.close();
     throw e;
   }
@@ -133,6 +143,7 @@ export async function startServer({ settings: given, logger, stopGracePeriodMill
         await keys?.stop();
         await clients?.stop();
         await clientMode?.stop();
+        await auditStream?.stop();
         await db.close();
         logger.info('stopped');
       })()),

@@ -219,6 +219,15 @@ export const definitions = {
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'GraphQL operations\' root fields per minute per caller (per token, or per address when anonymous); every alias counts. Beyond it: 429 with `Retry-After`.',
   }),
+  graphqlSubscriptionRecheck: define({
+    env: 'JWT_OIDC_GRAPHQL_SUBSCRIPTION_RECHECK',
+    kind: 'int',
+    schema: z.number().int().min(1).max(24 * 3600),
+    default: 60,
+    modes: ['provider', 'fake'],
+    expect: 'a whole number of seconds from 1 to 86400',
+    doc: 'How often the token of an open GraphQL WebSocket connection is checked again, seconds: a revoked grant or token, a disabled user or lost admin rights close it (4401) at the next check. Its `exp` closes it in any case, unless renewed.',
+  }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
     kind: 'int',

@@ -2,9 +2,9 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 
 /**
- * LISTENs on a channel over a dedicated connection and calls `onChange` for each notice;
- * reconnects with backoff when the connection drops (and reports a change then, since one may
- * have been missed meanwhile).
+ * LISTENs on a channel over a dedicated connection and calls `onChange` for each notice, with its
+ * payload; reconnects with backoff when the connection drops (and reports a change then, without
+ * a payload, since one may have been missed meanwhile).
  */
 export class ChangeListener {
   private client: pg.Client | undefined;
@@ -15,12 +15,13 @@ export class ChangeListener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly onChange: () => void,
+    private readonly onChange: (payload?: string) => void,
     private readonly logger: Logger,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TypeError(`invalid channel name: ${channel}`);
   }
 
+  /** Resolves once listening (or once the first attempt failed: it retries in the background). */
   async start(): Promise<void> {
     await this.connect();
   }
@@ -28,7 +29,7 @@ export class ChangeListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url, application_name: `jwt-oidc listener ${this.channel}` });
-    client.on('notification', () => this.onChange());
+    client.on('notification', (notice) => this.onChange(notice.payload));
     client.on('error', () => undefined);
     client.on('end', () => {
       if (this.stopped || this.client !== client) return;

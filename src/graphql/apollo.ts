@@ -45,7 +45,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    validationRules: [...limits.validationRules, knownOperationTypes],
+    validationRules: [...limits.validationRules, knownOperationTypes, noSubscriptionsOverHttp],
     formatError: maskError,
     plugins: [
       // graphql-armor's typings resolve Apollo's CommonJS declarations; the objects are the same.
@@ -65,15 +65,27 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
 }
 
 /**
- * An operation whose type the schema lacks (`subscription` here) is invalid (GraphQL spec §5.2.1
- * "Operation Type Existence"; graphql-js 16 has no rule for it and fails at execution).
+ * An operation whose type the schema lacks is invalid (GraphQL spec §5.2.1 "Operation Type
+ * Existence"; graphql-js 16 has no rule for it and fails at execution).
  */
-function knownOperationTypes(context: ValidationContext): ASTVisitor {
+export function knownOperationTypes(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
       if (!context.getSchema().getRootType(node.operation)) {
         context.reportError(new GraphQLError(`this schema has no ${node.operation} operations`, { nodes: [node] }));
       }
+    },
+  };
+}
+
+/**
+ * Subscriptions are served over WebSocket (src/graphql/subscription-server.ts); over HTTP, Apollo
+ * Server would run one as a plain execution of its source. Refused before execution: 400.
+ */
+function noSubscriptionsOverHttp(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (node.operation === 'subscription') context.reportError(new GraphQLError('subscriptions go over WebSocket (graphql-transport-ws) at /graphql, not HTTP', { nodes: [node] }));
     },
   };
 }

@@ -27,13 +27,18 @@ export async function authenticate(req: AuthRequest, provider: ProviderContext |
     const token = bearerFromRequest(req.header('authorization'), req.query);
     if (token === undefined) return null;
     if (!provider) throw new BearerError('invalid_token', 'this server accepts no bearer tokens');
-    const verified = await provider.verifyAccessToken(token);
-    const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
-    return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
+    return await callerOf(token, provider);
   } catch (e) {
     // Thrown from the context function: Apollo answers with this status and these headers.
     rethrowAsGraphQLError(e, realm, resourceMetadata);
   }
+}
+
+/** The caller behind one of our access tokens (BearerError when it is not valid), over HTTP or WebSocket. */
+export async function callerOf(token: string, provider: ProviderContext): Promise<Auth> {
+  const verified = await provider.verifyAccessToken(token);
+  const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
+  return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
 }
 
 export function unauthenticated(): GraphQLError {

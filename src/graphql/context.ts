@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { ProviderAccessToken } from '../provider/access-token.js';
 import type { ProviderContext } from '../provider/context.js';
 import type { UpstreamCaller } from './upstream-caller.js';
+import type { AuditStream } from '../audit-stream.js';
 
 /** The caller, from a verified bearer token; null for an anonymous request. */
 export interface Auth extends ProviderAccessToken {
@@ -23,6 +24,8 @@ export interface GraphQLContext {
   auth: Auth | null;
   /** provider mode: the provider's stores, keys and clients. */
   provider?: ProviderContext;
+  /** provider and fake modes: the audit events of every instance, live (subscription `auditEvents`). */
+  auditStream?: AuditStream;
   /** client mode: the caller, from the session cookie or an upstream bearer token (`auth` stays null). */
   upstream?: UpstreamCaller | null;
 }

@@ -1,24 +1,39 @@
 /** The GraphQL schema, built from the type-graphql resolvers; `schema/schema.graphql` is its SDL. */
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { ClientAdminResolver, UserAdminResolver } from './admin-resolver.js';
 import { DelegatedLoginResolver } from './delegated-login-resolver.js';
 import { authChecker } from './auth.js';
 import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
 import { MeResolver } from './me-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
+import { AuditEventsResolver } from './audit-events-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * type-graphql insists on a PubSub once a schema has subscriptions, though ours bring their own
+ * `subscribe` (audit-events-resolver.ts) and never name a topic: this one says so if ever used.
+ */
+const noTopics: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions here have their own subscribe functions; there are no topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions here have their own subscribe functions; there are no topics');
+  },
+};
+
 /** Built once per process; the schema is immutable. */
 export function graphqlSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [...RESOLVERS], validate: false, authChecker, authMode: 'error' }).then((schema) => {
+  built ??= buildSchema({ resolvers: [...RESOLVERS], validate: false, authChecker, authMode: 'error', pubSub: noTopics }).then((schema) => {
     // type-graphql has no option for the root types' descriptions.
     schema.getQueryType()!.description = 'Reading: the caller (`me`), public facts, and administration (admin scope).';
     schema.getMutationType()!.description = 'Changing: the caller\'s profile, and administration (admin scope).';
+    schema.getSubscriptionType()!.description = 'Watching, over WebSocket (graphql-transport-ws) at /graphql with a bearer token: the audit events (admin scope).';
     return schema;
   });
   return built;

@@ -18,6 +18,7 @@ import { cliEnv, ROOT } from '../support/cli.js';
 import { testDatabase } from '../support/database.js';
 import { startProvider, tokensFor, type TestProvider } from '../support/provider.js';
 import { freePort } from '../../src/util/free-port.js';
+import { connectWs, until } from '../support/graphql-ws.js';
 
 // ---- the README's blocks ----------------------------------------------------------------------
 
@@ -151,6 +152,7 @@ describe('README.md: which commands and documents run', () => {
       ['GraphQL', 'query { me {'],
       ['GraphQL', 'grant_type=client_credentials'],
       ['GraphQL', 'createClient(input:'],
+      ['GraphQL', 'auditEvents(types:'],
       ['Developing a frontend without an identity provider', 'JWT_OIDC_TYPE=fake'],
     ];
     const accounted = (b: Block) =>
@@ -258,6 +260,21 @@ describe('README "GraphQL", as printed', () => {
         expect(res.errors, `${text}\n${JSON.stringify(res)}`).toBeUndefined();
         expect(Object.values(res.data ?? {}).every((v) => v !== null), text).toBe(true);
       }
+    }
+  });
+
+  it('the audit subscription: over WebSocket with that token, it streams a refused token request as it happens', async () => {
+    expect(adminToken, 'the sh block above ran').toBeDefined();
+    const ws = connectWs(`${service.url.replace(/^http/, 'ws')}/graphql`, { token: adminToken });
+    try {
+      const events = ws.subscribe(block('GraphQL', 'auditEvents(types:').code);
+      const wrongSecret = () =>
+        fetch(`${service.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` }, body: 'grant_type=client_credentials' });
+      await until('a token.refused event', () => events.results.length > 0, wrongSecret);
+      expect(events.results[0]!.errors, JSON.stringify(events.results[0])).toBeUndefined();
+      expect(events.results[0]!.data.auditEvents).toMatchObject({ event: 'token.refused', outcome: 'refused', time: expect.any(String), instance: expect.any(String), details: { error: 'invalid_client' } });
+    } finally {
+      await ws.client.dispose();
     }
   });
 });

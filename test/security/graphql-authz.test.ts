@@ -485,10 +485,10 @@ describe('GQ-12 / GQ-13 admin data through other paths', () => {
     });
   });
 
-  it('GQ-13 subscriptions (the schema has none): 400 validation error, not executed, not an internal error, ∅DB', async () => {
+  it('GQ-13 subscriptions over HTTP (the schema\'s one subscription, auditEvents, is served over WebSocket only): 400 validation error, not executed, not an internal error, ∅DB', async () => {
     await expectNothingPersisted(p, async () => {
       for (const [who, token] of tokens()) {
-        for (const query of ['subscription { users { edges { node { id } } } }', 'subscription { me { sub } }', 'subscription { userChanged { id admin } }']) {
+        for (const query of ['subscription { auditEvents { id details } }', 'subscription { users { edges { node { id } } } }', 'subscription { me { sub } }', 'subscription { userChanged { id admin } }']) {
           expectValidationError(await call(query, undefined, token), `${who}: ${query}`);
         }
       }

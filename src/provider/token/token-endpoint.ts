@@ -17,16 +17,20 @@ import { countTokenFailure } from './failures.js';
 const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
 
 export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
+  // Known once read: what a refusal's audit event names (the client only once authenticated).
+  let grantType: string | undefined;
+  let clientId: string | undefined;
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     if (!/^application\/x-www-form-urlencoded\b/i.test(req.header('content-type') ?? '') || req.body === undefined) {
       throw invalidRequest('the body must be application/x-www-form-urlencoded');
     }
     const params = readParams(req.body);
-    const grantType = params.get('grant_type');
+    grantType = params.get('grant_type');
     const grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
     const { client } = authenticateClient(ctx, req, params);
+    clientId = client.id;
     if (grantType === undefined) throw invalidRequest('grant_type is missing');
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
     if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `this client may not use ${grantType}`);
@@ -39,6 +43,11 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
   } catch (e) {
     // Invalid requests count against their address (wrong credentials, grants it may not use).
     if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
+    // A rate-limited request has its own event; the grant type only if it is one (it is free text).
+    if (e instanceof OAuthError && e.error !== 'too_many_requests') {
+      const named = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? grantType : undefined;
+      audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: named, error: e.error, ip: req.ip }, 'token request refused');
+    }
     return tokenError(ctx, e);
   }
 }
