@@ -1,6 +1,7 @@
 /**
  * The load generator, in a process of its own so that its CPU time is never charged to a server
- * (and, on two cores, so that it runs in parallel with the server it loads).
+ * (and, on two cores, so that it runs in parallel with the server it loads): autocannon for HTTP,
+ * lib/ws-load.ts for WebSocket connections, lib/flows.ts for multi-step flows.
  *
  * Two ways to run it:
  *   - forked by bench/run.ts with an IPC channel: it answers each `LoadJob` message with a
@@ -15,6 +16,7 @@ import { createRequire } from 'node:module';
 import { runFlow } from './lib/flows.js';
 import type { HttpJob, HttpResult, LoadJob, LoadResult } from './lib/load-types.js';
 import { cpuSnapshot } from './lib/proc.js';
+import { runWs } from './lib/ws-load.js';
 
 interface Histogram {
   p50: number;
@@ -122,7 +124,9 @@ export async function runHttp(job: HttpJob): Promise<HttpResult> {
 }
 
 export function runJob(job: LoadJob): Promise<LoadResult> {
-  return job.kind === 'http' ? runHttp(job) : runFlow(job);
+  if (job.kind === 'http') return runHttp(job);
+  if (job.kind === 'ws') return runWs(job);
+  return runFlow(job);
 }
 
 if (process.send) {

@@ -2,8 +2,9 @@
  * `npm run bench [-- --quick] [-- --only <id>[,<id>…]] [-- --cpu-prof]`
  *
  * Starts every server as its own process on loopback (our providers from dist/, oidc-provider 9,
- * bare Apollo, Apollo with @jwt-oidc/apollo), drives them from a separate load process
- * (bench/load.ts, autocannon), and prints/writes the results (bench/results/). Targets are
+ * bare Apollo, Apollo with @jwt-oidc/apollo, graphql-ws with and without withSubscriptionAuth),
+ * drives them from a separate load process (bench/load.ts: autocannon, WebSocket connections),
+ * and prints/writes the results (bench/results/). Targets are
  * reported as PASS/MISS, never asserted: the exit code is 1 only when a scenario FAILED (a wrong
  * answer, or a non-2xx during timing), or the harness itself broke.
  *
@@ -23,9 +24,10 @@ import { code, refresh, userinfo } from './scenarios/grants.js';
 import { meScenarios } from './scenarios/graphql.js';
 import { ccEs256, ccEs512, discovery, jwks } from './scenarios/provider.js';
 import { instances, rotation } from './scenarios/resilience.js';
+import { subscriptionScenarios } from './scenarios/subscriptions.js';
 import type { Scenario } from './scenarios/types.js';
 
-const SCENARIOS: Scenario[] = [discovery, jwks, ccEs256, ccEs512, refresh, code, userinfo, ...meScenarios, rotation, instances];
+const SCENARIOS: Scenario[] = [discovery, jwks, ccEs256, ccEs512, refresh, code, userinfo, ...meScenarios, ...subscriptionScenarios, rotation, instances];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; cpuProf: boolean } {
   const out: { quick: boolean; only?: Set<string>; cpuProf: boolean } = { quick: false, cpuProf: false };
@@ -73,7 +75,8 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const build = await snapshotBuild();
   const config = configFor(args.quick, args.cpuProf, build);
-  // `--only me` selects every me-… scenario, `--only cc` both algorithms.
+  // `--only me` selects every me-… scenario, `--only cc` both algorithms, `--only subscription`
+  // (or subscription-connect) the hit and miss variants.
   const selected = SCENARIOS.filter((s) => !args.only || args.only.has(s.id) || [...args.only].some((id) => s.id.startsWith(`${id}-`)));
   const started = new Date();
   const loader = new Loader();

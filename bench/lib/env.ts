@@ -190,6 +190,19 @@ export class BenchEnv {
     });
   }
 
+  /** graphql-ws over `ws` without authentication (scenario "subscription-connect"). */
+  bareWs(): Promise<ServerProcess> {
+    return this.once('ws:bare', async () => this.track(await startPeer('bare graphql-ws', this.config.peersDir, 'ws-bare.ts')));
+  }
+
+  /** graphql-ws with withSubscriptionAuth, trusting our provider of `alg`; `cacheSize` for the miss scenario. */
+  authWs(alg: SignatureAlg, cacheSize?: number): Promise<ServerProcess> {
+    return this.once(`ws:auth:${alg}:${cacheSize ?? 'default'}`, async () => {
+      const issuer = await this.origin(`main-${alg}`);
+      return this.track(await startPeer(`graphql-ws + withSubscriptionAuth (${alg})`, this.config.peersDir, 'ws-auth.ts', { ISSUER: issuer, AUDIENCE: API, ...(cacheSize ? { CACHE_SIZE: String(cacheSize) } : {}) }));
+    });
+  }
+
   /** Apollo with the plugin at default settings, trusting the rotating provider. */
   rotationResourceServer(): Promise<ServerProcess> {
     return this.once('apollo:plugin:rotating', async () => {

@@ -26,6 +26,27 @@ export interface HttpJob {
   pids: number[];
 }
 
+/**
+ * GraphQL-over-WebSocket connections against one server (lib/ws.ts): each one upgrades, sends
+ * `message` (its `connection_init`), waits for `connection_ack` and closes; `connections` of them
+ * are open at any time. Anything but an ack is a refusal, counted as a non-2xx answer would be.
+ */
+export interface WsJob {
+  kind: 'ws';
+  /** ws:// URL of the GraphQL WebSocket endpoint. */
+  url: string;
+  /** May hold `{{pool}}`: replaced per connection by the pool's next value. */
+  message: string;
+  /** Values used one per connection, in a cycle (tokens for a cache that must miss). */
+  pool?: { values: string[]; mode: 'cycle' };
+  connections: number;
+  /** Run for this long, or until `amount` connections. */
+  durationSec?: number;
+  amount?: number;
+  /** Server processes whose CPU time is read just before and just after the run. */
+  pids: number[];
+}
+
 /** Key rotation under load: fresh tokens from the provider, each verified at a resource server. */
 export interface RotationJob {
   kind: 'rotation';
@@ -54,8 +75,13 @@ export interface InstancesJob {
   concurrency: number;
 }
 
-export type LoadJob = HttpJob | RotationJob | InstancesJob;
+export type LoadJob = HttpJob | WsJob | RotationJob | InstancesJob;
 
+/**
+ * The result of an HTTP run, and of a WebSocket run read the same way: a request is one
+ * connection's handshake, `statusCodes` counts its outcomes (`ack`, `close 4401`, …), `non2xx`
+ * its refusals and latency runs from the upgrade to the ack.
+ */
 export interface HttpResult {
   /** Answers received (any status). */
   requests: number;

@@ -1,6 +1,6 @@
 /** The orchestrator's side of the load process: fork it once, send it jobs one at a time. */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { FlowResult, HttpJob, HttpResult, InstancesJob, LoadJob, LoadResult, RotationJob } from './load-types.js';
+import type { FlowResult, HttpJob, HttpResult, InstancesJob, LoadJob, LoadResult, RotationJob, WsJob } from './load-types.js';
 import { ROOT, TS_NODE_ARGS } from './servers.js';
 
 export class Loader {
@@ -26,7 +26,7 @@ export class Loader {
     return this.child.pid!;
   }
 
-  run(job: HttpJob): Promise<HttpResult>;
+  run(job: HttpJob | WsJob): Promise<HttpResult>;
   run(job: RotationJob | InstancesJob): Promise<FlowResult>;
   run(job: LoadJob): Promise<LoadResult> {
     const id = this.next++;

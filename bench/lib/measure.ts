@@ -3,12 +3,18 @@
  * each, then rounds interleaved A, B, A, B, A, B — so that a noisy neighbour on this shared
  * machine hurts both sides alike instead of whichever happened to run during the noise.
  */
-import type { HttpJob, HttpResult } from './load-types.js';
+import type { HttpJob, HttpResult, WsJob } from './load-types.js';
 import { CLK_TCK, peakRssKb } from './proc.js';
 import type { ServerProcess } from './servers.js';
 
-/** The request of a side, minus what the runner decides (connections, duration, pids). */
-export type RequestSpec = Omit<HttpJob, 'kind' | 'connections' | 'durationSec' | 'amount' | 'pids'>;
+/** What the runner decides for every run of a pair, alike for both sides. */
+type Decided = 'kind' | 'connections' | 'durationSec' | 'amount' | 'pids';
+
+/**
+ * The request of a side, minus what the runner decides (connections, duration, pids): an HTTP
+ * request, or with `kind: 'ws'` a WebSocket connection (its handshake counts as the request).
+ */
+export type RequestSpec = Omit<HttpJob, Decided> | (Omit<WsJob, Decided> & { kind: 'ws' });
 
 export type Phase = 'warmup' | number;
 
@@ -73,7 +79,7 @@ export interface RunSettings {
   warmupSec: number;
   roundSec: number;
   rounds: number;
-  run(job: HttpJob): Promise<HttpResult>;
+  run(job: HttpJob | WsJob): Promise<HttpResult>;
 }
 
 const median = (xs: number[]) => {

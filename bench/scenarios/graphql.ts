@@ -18,7 +18,7 @@ import type { Scenario } from './types.js';
 const QUERY = JSON.stringify({ query: '{ me }' });
 
 /** `n` distinct client_credentials tokens of the provider of `alg`. */
-async function tokenPool(env: BenchEnv, alg: SignatureAlg, n: number): Promise<string[]> {
+export async function tokenPool(env: BenchEnv, alg: SignatureAlg, n: number): Promise<string[]> {
   const p = await env.provider(alg);
   const r = await env.loader.run({ kind: 'http', url: p.issuer, method: 'POST', path: '/token', headers: { 'content-type': FORM, authorization: p.ccAuthorization }, body: form({ grant_type: 'client_credentials', scope: 'api' }), amount: n, connections: env.config.connections, collect: { json: 'access_token' }, pids: [] });
   const tokens = [...new Set(r.collected)];
