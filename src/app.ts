@@ -13,7 +13,7 @@ import { createApollo } from './graphql/apollo.js';
 import { systemClock } from './clock.js';
 import { authenticate } from './graphql/auth.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { graphqlSchema } from './graphql/schema.js';
+import { graphqlSchema, withoutSubscriptions } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/request-log.js';
@@ -96,7 +96,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
 
   const introspection = settings.graphqlIntrospection ?? !settings.production;
   const schema = await graphqlSchema();
-  const apollo = createApollo({ schema, httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
+  const apollo = createApollo({ schema: withoutSubscriptions(schema), httpServer, introspection, stopGracePeriodMillis, rateLimit: settings.graphqlRateLimit, clock: provider?.clock ?? systemClock });
   await apollo.start();
   // Subscriptions at /graphql over WebSocket: provider and fake modes, with their own tokens.
   const subscriptions = provider && auditStream ? serveSubscriptions({ httpServer, schema, settings, db, logger, provider, auditStream }) : undefined;

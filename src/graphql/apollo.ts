@@ -45,7 +45,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // We stop Apollo ourselves, after the HTTP server drained and before the database closes.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    validationRules: [...limits.validationRules, knownOperationTypes, noSubscriptionsOverHttp],
+    validationRules: [...limits.validationRules, knownOperationTypes],
     formatError: maskError,
     plugins: [
       // graphql-armor's typings resolve Apollo's CommonJS declarations; the objects are the same.
@@ -71,21 +71,10 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
 export function knownOperationTypes(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
-      if (!context.getSchema().getRootType(node.operation)) {
-        context.reportError(new GraphQLError(`this schema has no ${node.operation} operations`, { nodes: [node] }));
-      }
-    },
-  };
-}
-
-/**
- * Subscriptions are served over WebSocket (src/graphql/subscription-server.ts); over HTTP, Apollo
- * Server would run one as a plain execution of its source. Refused before execution: 400.
- */
-function noSubscriptionsOverHttp(context: ValidationContext): ASTVisitor {
-  return {
-    OperationDefinition(node) {
-      if (node.operation === 'subscription') context.reportError(new GraphQLError('subscriptions go over WebSocket (graphql-transport-ws) at /graphql, not HTTP', { nodes: [node] }));
+      if (context.getSchema().getRootType(node.operation)) return;
+      // Over HTTP the schema has no subscription root: subscriptions are served over WebSocket.
+      const message = node.operation === 'subscription' ? 'subscriptions go over WebSocket (graphql-transport-ws) at /graphql, not HTTP' : `this schema has no ${node.operation} operations`;
+      context.reportError(new GraphQLError(message, { nodes: [node] }));
     },
   };
 }

@@ -1,6 +1,6 @@
 /** The GraphQL schema, built from the type-graphql resolvers; `schema/schema.graphql` is its SDL. */
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ClientAdminResolver, UserAdminResolver } from './admin-resolver.js';
 import { DelegatedLoginResolver } from './delegated-login-resolver.js';
@@ -37,6 +37,16 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     return schema;
   });
   return built;
+}
+
+/**
+ * The schema as HTTP serves it: without the subscription root, which only the WebSocket server
+ * (subscription-server.ts) serves. graphql-js 16's SingleFieldSubscriptionsRule throws, rather
+ * than reports, on a subscription whose root field has `@include(if: $var)`, and Apollo Server
+ * answers a throwing validation with a 500; without the root, such a document is simply invalid.
+ */
+export function withoutSubscriptions(schema: GraphQLSchema): GraphQLSchema {
+  return new GraphQLSchema({ ...schema.toConfig(), subscription: undefined });
 }
 
 /** The SDL as committed in `schema/schema.graphql`: sorted, so diffs show real changes only. */

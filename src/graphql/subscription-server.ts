@@ -81,7 +81,14 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
         } catch (e) {
           return [new GraphQLError(e instanceof Error ? e.message : 'the query cannot be parsed', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = validate(schema, document, rules);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document, rules);
+        } catch (e) {
+          // graphql-js 16 throws from SingleFieldSubscriptionsRule on `@include(if: $var)` at the root.
+          if (!(e instanceof GraphQLError)) throw e;
+          return [new GraphQLError(`${e.message} (directives with variables are not supported on a subscription's root field)`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
         if (errors.length > 0) return errors.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },

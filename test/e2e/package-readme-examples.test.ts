@@ -1,6 +1,7 @@
 /**
  * The packages' README examples are what users copy. Here, a fast check in the checkout: each
- * package README has one complete TypeScript example, and it compiles with strict settings
+ * package README opens with one complete TypeScript example, and any further one names its file
+ * on its first line (`// file: subscriptions.ts`); every one compiles with strict settings
  * against the packages' published entries (`@jwt-oidc/…` resolved through the workspace links
  * and each package.json `exports` to the built declarations). test/packages/ then installs the
  * packed tarballs into fresh apps and runs the same examples against real providers.
@@ -17,11 +18,13 @@ const examplesOf = (markdown: string) => [...markdown.matchAll(/```ts\n([\s\S]*?
 const readme = (p: string) => readFileSync(`${ROOT}/${p}`, 'utf8');
 
 describe('README examples', () => {
-  it('each package README has exactly one complete example, importing its own package', () => {
+  it('each package README opens with one complete example; every further one names its file; each imports its own package', () => {
     for (const name of PACKAGES) {
       const examples = examplesOf(readme(`packages/${name}/README.md`));
-      expect(examples, name).toHaveLength(1);
-      expect(examples[0]).toContain(`from '@jwt-oidc/${name}'`);
+      expect(examples.length, name).toBeGreaterThanOrEqual(1);
+      expect(examples[0]!.startsWith('// file:'), `${name}: the first example is the main one`).toBe(false);
+      for (const example of examples.slice(1)) expect(example.split('\n')[0], name).toMatch(/^\/\/ file: [a-z0-9-]+\.ts$/);
+      for (const example of examples) expect(example).toContain(`from '@jwt-oidc/${name}'`);
     }
   });
 
@@ -40,7 +43,9 @@ describe('README examples', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     try {
-      for (const name of PACKAGES) writeFileSync(`${dir}/${name}.ts`, examplesOf(readme(`packages/${name}/README.md`))[0]!);
+      for (const name of PACKAGES) {
+        examplesOf(readme(`packages/${name}/README.md`)).forEach((example, i) => writeFileSync(`${dir}/${name}-${i}.ts`, example));
+      }
       writeFileSync(
         `${dir}/tsconfig.json`,
         JSON.stringify({

@@ -120,10 +120,25 @@ describe('auditEvents', () => {
     await s.client.dispose();
   });
 
-  it('over HTTP POST, a subscription is a client error, never a 500', async () => {
+  it('over HTTP POST, a subscription is a client error, never a 500 (also with @include(if: $var) on its root field, which graphql-js 16 throws on)', async () => {
     const r = await gql(a, 'subscription { auditEvents { id } }', undefined, adminToken);
     expect(r.status).toBe(400);
     expect(r.body.errors).toEqual([{ message: 'subscriptions go over WebSocket (graphql-transport-ws) at /graphql, not HTTP', locations: [{ line: 1, column: 1 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+    for (const variables of [undefined, { flag: true }]) {
+      const withVariable = await gql(a, 'subscription($flag: Boolean!) { auditEvents @include(if: $flag) { id } }', variables, adminToken);
+      expect(withVariable.status, withVariable.text).toBe(400);
+      expect(withVariable.body.errors[0].message).toBe('subscriptions go over WebSocket (graphql-transport-ws) at /graphql, not HTTP');
+    }
+  });
+
+  it('over WebSocket, @include(if: $var) on the root field is BAD_USER_INPUT, and the connection stays', async () => {
+    const s = connect(a, { token: adminToken });
+    const refused = s.subscribe('subscription($flag: Boolean!) { auditEvents @include(if: $flag) { id } }');
+    await refused.done;
+    expect(refused.results[0]!.errors![0]).toMatchObject({ message: expect.stringContaining('directives with variables are not supported'), extensions: { code: 'BAD_USER_INPUT' } });
+    const ok = s.subscribe('subscription { auditEvents(types: ["token.issued"]) { event } }');
+    await until('an event', () => ok.results.length > 0, () => clientToken(a, automation, 'admin'));
+    await s.client.dispose();
   });
 });
 
