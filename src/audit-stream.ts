@@ -1,6 +1,6 @@
 /**
- * The live stream of audit events, for operators (GraphQL `auditEvents`, docs/OPERATIONS.md
- * "Watching the audit events"): every instance publishes its audit events through PostgreSQL
+ * The live stream of audit events, for operators (the GraphQL subscription `auditEvents`), and
+ * their keeping for the `auditEvents` query (`store`, the `audit_events` table): every instance publishes its audit events through PostgreSQL
  * `NOTIFY` on one channel, and an instance with watchers `LISTEN`s there, so a watcher connected
  * to any instance sees the events of all. The stream is for watching, not the record: the log is
  * the audit trail. An event can be missed by a watcher (its instance's listening connection
@@ -43,6 +43,8 @@ export interface AuditStreamOptions {
   url: string;
   /** Sends one notification on AUDIT_CHANNEL (`select pg_notify($1, $2)`). */
   notify(channel: string, payload: string): Promise<void>;
+  /** Keeps a batch of events for the `auditEvents` query (default: not kept). */
+  store?(events: readonly StreamedAuditEvent[]): Promise<void>;
   logger: Logger;
   /** How long events gather before they are sent, ms (default 20). */
   batchMillis?: number;
@@ -96,6 +98,9 @@ export class AuditStream {
     this.dropped = 0;
     this.sending = this.sending.then(async () => {
       if (dropped > 0) this.options.logger.warn({ dropped }, 'audit stream: events dropped, the database could not take them fast enough');
+      if (batch.length === 0) return;
+      // Kept first: a watcher told of an event finds it in the query too.
+      await this.options.store?.(batch).catch((e: unknown) => this.options.logger.warn({ err: e, events: batch.length }, 'audit stream: events not stored'));
       for (const payload of payloads(batch)) {
         await this.options.notify(AUDIT_CHANNEL, payload).catch((e: unknown) => this.options.logger.warn({ err: e }, 'audit stream: events not published'));
       }

@@ -21,6 +21,7 @@ import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
 import { AuditStream } from './audit-stream.js';
 import { withAuditSink } from './audit.js';
+import { saveAuditEvents } from './audit-store.js';
 
 export interface StartServerOptions {
   settings: Settings;
@@ -58,7 +59,13 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   const auditStream =
     settings.type === 'client'
       ? undefined
-      : new AuditStream({ url: db.url, logger: baseLogger, notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined) });
+      : new AuditStream({
+          url: db.url,
+          logger: baseLogger,
+          notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined),
+          // Kept for the auditEvents query, unless AUDIT_RETENTION is 0.
+          store: settings.auditRetention > 0 ? (events) => saveAuditEvents(db.orm, events, settings.auditRetention) : undefined,
+        });
   const logger = auditStream ? withAuditSink(baseLogger, auditStream.sink) : baseLogger;
   const httpServer = createServer();
   let app;

@@ -228,6 +228,15 @@ export const definitions = {
     expect: 'a whole number of seconds from 1 to 86400',
     doc: 'How often the token of an open GraphQL WebSocket connection is checked again, seconds: a revoked grant or token, a disabled user or lost admin rights close it (4401) at the next check. Its `exp` closes it in any case, unless renewed.',
   }),
+  auditRetention: define({
+    env: 'JWT_OIDC_AUDIT_RETENTION',
+    kind: 'int',
+    schema: seconds(0),
+    default: 30 * 24 * 3600,
+    modes: ['provider', 'fake'],
+    expect: secondsExpect(0),
+    doc: 'How long audit events are kept in PostgreSQL for the `auditEvents` query, in seconds (default 30 days); 0 keeps none. The log is written either way.',
+  }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
     kind: 'int',

@@ -1,9 +1,10 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Authorized, Field, ID, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { connectionOf } from './connection.js';
 import { ADMIN } from '../auth.js';
 
 @Authorized(ADMIN)
-@ObjectType({ description: 'One audit event, as the instance that recorded it logged it (docs/OPERATIONS.md "Audit events").' })
+@ObjectType({ description: 'One audit event, as the instance that recorded it logged it.' })
 export class AuditEvent {
   @Field(() => ID, { description: 'Unique per event.' })
   id!: string;
@@ -34,4 +35,29 @@ export class AuditEvent {
 
   @Field(() => GraphQLJSONObject, { description: 'Its other fields, as in the log record (never secrets; attempted usernames only as digests).' })
   details!: Record<string, unknown>;
+}
+
+export const AuditEventConnection = connectionOf(AuditEvent, 'AuditEvent');
+
+@InputType({ description: 'Which audit events: every given condition must hold.' })
+export class AuditEventFilter {
+  @Field(() => [String], { nullable: true, description: 'Only these types (the `types` of the `auditEvents` subscription).' })
+  types?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Only events of this actor (a user id, a client id, or `schedule`).' })
+  actor?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only events involving this client.' })
+  client?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only events from this time on.' })
+  since?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only events before this time.' })
+  until?: Date | null;
+}
+
+/** One event as the API shows it: from the live stream or from the table. */
+export function toAuditEvent(e: { id: string; time: number | Date; event: string; outcome: string; actor?: string | null; client?: string | null; ip?: string | null; message: string; instance: string; details: Record<string, unknown> }): AuditEvent {
+  return { id: e.id, time: new Date(e.time), event: e.event, outcome: e.outcome, actor: e.actor ?? null, client: e.client ?? null, ip: e.ip ?? null, message: e.message, instance: e.instance, details: e.details };
 }
