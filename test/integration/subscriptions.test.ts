@@ -159,6 +159,43 @@ describe('connecting', () => {
   });
 });
 
+describe('bursts', () => {
+  it('30 connections at once with one token: every one acknowledged, the token verified once (one JWKS fetch, one discovery)', async () => {
+    let fetches = 0;
+    const counting: typeof fetch = (input, init) => {
+      fetches++;
+      return fetch(input, init);
+    };
+    const { url } = await wsApi({ issuer: provider.issuer, audience: API, requireAuth: true, fetch: counting } as JwtOidcPluginOptions);
+    const token = await clientToken(provider, shop, 'orders:read');
+    const sessions = Array.from({ length: 30 }, () => connect(url, { token }));
+    const subs = sessions.map((s) => s.subscribe('subscription { whoami }'));
+    await until('an event on every connection', () => subs.every((x) => x.results.length > 0), undefined, 15_000);
+    expect(subs.every((x) => x.results[0]!.data?.whoami === `${shop.clientId} ${decodeJwt(token).exp}`)).toBe(true);
+    expect(fetches).toBe(2);
+    await Promise.all(sessions.map((s) => s.client.dispose()));
+  });
+
+  it("20 renewals sent at once: the connection stays, and takes the last one sent; one bad renewal among them closes it", async () => {
+    const { url } = await wsApi({ issuer: provider.issuer, audience: API, requireAuth: true });
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => clientToken(provider, shop, 'orders:read')));
+    const s = connect(url, { token: ordersToken });
+    const who = s.subscribe('subscription { whoami }');
+    await until('an event', () => who.results.length > 0);
+    for (const t of tokens) s.renew(t);
+    await expect(closedWithin(s, 1000)).rejects.toThrow(/still open/);
+    const last = `${shop.clientId} ${decodeJwt(tokens.at(-1)!).exp}`;
+    await until('the last renewal in effect', () => who.results.at(-1)?.data?.whoami === last);
+
+    const t = connect(url, { token: ordersToken });
+    t.subscribe('subscription { whoami }');
+    await sleep(200);
+    for (const [i, renewal] of tokens.entries()) t.renew(i === 10 ? 'not-a-token' : renewal);
+    expect((await closedWithin(t, 3000)).code).toBe(4401);
+    await s.client.dispose();
+  });
+});
+
 describe('a connection never outlives its token', () => {
   it('BR-08 is closed with 4401 at exp', async () => {
     skew = 0;
