@@ -33,6 +33,7 @@ import { withCors } from './http/endpoint.js';
 import { protectedResourceMetadata } from '@jwt-oidc/express';
 import { ADMIN_SCOPE, PROVIDER_SCOPES } from './provider/authorization/scopes.js';
 import type { AuditStream } from './audit-stream.js';
+import type { FirstAdminSetup } from './interaction/first-admin.js';
 import { serveSubscriptions } from './graphql/subscription-server.js';
 
 export interface AppOptions {
@@ -51,6 +52,8 @@ export interface AppOptions {
   httpServer?: Server;
   /** provider and fake modes: the live audit events, served as the subscription `auditEvents` over WebSocket. */
   auditStream?: AuditStream;
+  /** provider mode, while no administrator exists: the first-run page /admin/setup. */
+  setup?: FirstAdminSetup;
 }
 
 export interface App {
@@ -63,7 +66,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream, setup }: AppOptions): Promise<App> {
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
@@ -82,7 +85,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
-  if (provider) app.use(prefix || '/', providerRouter(provider, documents, login));
+  if (provider) app.use(prefix || '/', providerRouter(provider, documents, login, setup));
   // RFC 9728: where a client that meets a 401 at /graphql learns who issues its tokens (the
   // challenges name this document: resource_metadata, §5.1). The issuer is checked by the settings.
   const graphqlMetadata = provider

@@ -29,6 +29,8 @@ export const AUDIT_EVENTS = [
   'session.revoked',
   'keys.rotated',
   'admin.forbidden',
+  'admin.created',
+  'setup.refused',
   'graphql.mutation',
 ] as const;
 

@@ -21,6 +21,8 @@ import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
 import { AuditStream } from './audit-stream.js';
 import { withAuditSink } from './audit.js';
+import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
+import { hasAdministrator } from './users/first-admin.js';
 import { saveAuditEvents } from './audit-store.js';
 
 export interface StartServerOptions {
@@ -28,6 +30,8 @@ export interface StartServerOptions {
   logger: Logger;
   stopGracePeriodMillis?: number;
   clock?: Clock;
+  /** Where what an operator must read at start goes (the first-run setup code): default stderr. */
+  terminal?: NodeJS.WritableStream;
 }
 
 export interface RunningServer {
@@ -41,6 +45,8 @@ export interface RunningServer {
   provider?: ProviderContext;
   /** The deletion of expired rows. */
   housekeeping?: Housekeeping;
+  /** provider mode, when it started without an administrator: the code /admin/setup asks of remote browsers. */
+  setupCode?: string;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
   /**
@@ -50,7 +56,7 @@ export interface RunningServer {
   hurry(): void;
 }
 
-export async function startServer({ settings: given, logger: baseLogger, stopGracePeriodMillis, clock }: StartServerOptions): Promise<RunningServer> {
+export async function startServer({ settings: given, logger: baseLogger, stopGracePeriodMillis, clock, terminal = process.stderr }: StartServerOptions): Promise<RunningServer> {
   // A copy: with PORT=0 the default issuer is only known after listening.
   const settings: Settings = { ...given };
   const db = await openDatabase(settings, baseLogger);
@@ -74,6 +80,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   let provider: ProviderContext | undefined;
   let housekeeping: Housekeeping | undefined;
   let clientMode: ClientMode | undefined;
+  let setup: FirstAdminSetup | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -104,7 +111,9 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES });
       housekeeping.start();
     }
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream });
+    // First run: nobody administers this provider yet (docs: README "Quickstart").
+    if (provider && settings.type === 'provider' && settings.adminConsole && !(await hasAdministrator(db.orm))) setup = new FirstAdminSetup(provider.clock);
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream, setup });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();
@@ -121,6 +130,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, mode: settings.type, issuer: settings.issuer, database: db.kind }, 'jwt-oidc listening');
+  if (setup) announceSetup(settings, setup, logger, terminal);
 
   let stopped: Promise<void> | undefined;
   let stopBegun = false;
@@ -139,6 +149,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     keys,
     provider,
     housekeeping,
+    setupCode: setup?.code,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
@@ -159,6 +170,16 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       cutConnections();
     },
   };
+}
+
+/**
+ * Where to create the first administrator, and the setup code a browser elsewhere needs: on the
+ * terminal (stderr) only, never in the structured log, which is often shipped elsewhere.
+ */
+function announceSetup(settings: Settings, setup: FirstAdminSetup, logger: Logger, terminal: NodeJS.WritableStream): void {
+  const url = `${settings.issuer!.replace(/\/$/, '')}${SETUP_PATH}`;
+  terminal.write(`\nNo administrator yet. Create the first one in a browser: ${url}\n  (setup code ${setup.code}; not asked on this machine)\n\n`);
+  logger.warn({ event: 'setup.open', url }, 'no administrator yet: the first one can be created at /admin/setup (the setup code is on the terminal)');
 }
 
 /** Loud, on purpose: the fake provider signs anyone in as anyone. */

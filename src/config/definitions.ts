@@ -237,6 +237,15 @@ export const definitions = {
     expect: secondsExpect(0),
     doc: 'How long audit events are kept in PostgreSQL for the `auditEvents` query, in seconds (default 30 days); 0 keeps none. The log is written either way.',
   }),
+  adminConsole: define({
+    env: 'JWT_OIDC_ADMIN_CONSOLE',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: true,
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: 'The administration pages under `/admin`: while no administrator exists, `/admin/setup` creates the first one (from a browser on the same machine, or with the setup code the server prints at start). `false` removes them.',
+  }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
     kind: 'int',

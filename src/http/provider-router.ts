@@ -15,6 +15,8 @@ import { introspectionEndpoint } from '../provider/introspection.js';
 import { revocationEndpoint } from '../provider/revocation.js';
 import { tokenEndpoint } from '../provider/token/token-endpoint.js';
 import { userinfoEndpoint } from '../provider/userinfo.js';
+import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
+import { isLocalRequest } from './local-request.js';
 
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
 const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
@@ -27,8 +29,11 @@ export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: Doc
   };
 }
 
-/** `login`: how users say who they are (default: the password form; the fake mode: anyone). */
-export function providerRouter(ctx: ProviderContext, documents = providerDocuments(ctx), login: LoginStep = passwordLogin): Router {
+/**
+ * `login`: how users say who they are (default: the password form; the fake mode: anyone);
+ * `setup`: the first-run page that creates the first administrator (provider mode, ADMIN_CONSOLE).
+ */
+export function providerRouter(ctx: ProviderContext, documents = providerDocuments(ctx), login: LoginStep = passwordLogin, setup?: FirstAdminSetup): Router {
   const router = Router();
   const discovery = documents[DISCOVERY_PATH];
   const jwks = documents[JWKS_PATH];
@@ -58,6 +63,11 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.get(END_SESSION_PATH, handle((r) => endSession(ctx, r)));
   router.post(END_SESSION_PATH, form, handle((r) => endSession(ctx, r)));
   router.post(END_SESSION_CONFIRM_PATH, form, handle((r) => confirmEndSession(ctx, r)));
+
+  if (setup) {
+    router.get(SETUP_PATH, handle((r, req) => showSetup(ctx, setup, { ...r, local: isLocalRequest(req) })));
+    router.post(SETUP_PATH, form, handle((r, req) => submitSetup(ctx, setup, { ...r, local: isLocalRequest(req) })));
+  }
 
   router.use(USERINFO_PATH, cors('GET, POST'));
   router.get(USERINFO_PATH, handle((r) => userinfoEndpoint(ctx, r)));

@@ -38,6 +38,11 @@ describe('npm start', () => {
     await waitForHttp(`${url}/readyz`, child, Math.max(until - Date.now(), 1000));
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(postgresPids(join(dir, 'postgres')).length).toBeGreaterThan(0);
+    // First run: where to create the first administrator, with the code for other machines.
+    const port = new URL(url!).port;
+    expect(child.output()).toContain(`No administrator yet. Create the first one in a browser: http://localhost:${port}/admin/setup`);
+    expect(child.output()).toMatch(/\(setup code [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}; not asked on this machine\)/);
+    expect((await fetch(`${url}/admin/setup`)).status).toBe(200);
 
     child.kill('SIGTERM');
     expect((await exit).code, child.output()).toBe(0);

@@ -120,6 +120,38 @@ describe('the provider’s pages in Chromium', () => {
     await context.close();
   });
 
+  it('the first-run setup page, by keyboard only: a mistake shown beside its field, the administrator created, then the page gone', async () => {
+    const { context, page, console } = await visitor();
+    const response = await page.goto(`${provider.url}/admin/setup`);
+    expect(response!.status()).toBe(200);
+    await expectBranded(page, response, false);
+    await expectAccessible(page, 'first-run setup');
+    // The username has the focus; Tab walks the form in order, Enter submits it.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('username');
+    await page.keyboard.type('first-admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('first-admin@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('correct horse battery staple');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('correct horse battery stapler');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#confirm-error');
+    expect(await page.locator('#confirm-error').innerText()).toBe('The two passwords differ.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('confirm');
+    expect(await page.getByLabel('Username').inputValue()).toBe('first-admin');
+    await expectAccessible(page, 'first-run setup with an error');
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('correct horse battery staple');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:has-text("Administrator created")');
+    await expectAccessible(page, 'administrator created');
+    expect((await page.goto(`${provider.url}/admin/setup`))!.status()).toBe(404);
+    console.assertNone();
+    await context.close();
+  });
+
   it('error pages: a request that cannot be processed, an expired sign-in, a throttled account', async () => {
     const { context, page, console } = await visitor();
     let response = await page.goto(`${provider.issuer}/authorize?client_id=nobody&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${rpOrigin}/cb`)}`);

@@ -85,8 +85,9 @@ export async function providerOn(databaseUrl: string, env: Record<string, string
     },
   });
   const logger = createLogger({ level: 'warn', destination, pretty: false });
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: 2_000 });
-  return asTestProvider({ ...server, logs, databaseUrl, close: () => server.stop() });
+  let terminal = '';
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: 2_000, terminal: new Writable({ write: (chunk, _enc, done) => ((terminal += String(chunk)), done()) }) });
+  return asTestProvider({ ...server, logs, databaseUrl, terminal: () => terminal, close: () => server.stop() });
 }
 
 /** How the misbehaving upstream treats a path. */

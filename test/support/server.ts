@@ -12,6 +12,8 @@ export interface TestServer extends RunningServer {
   /** Stops the server and drops its database. */
   close(): Promise<void>;
   databaseUrl: string;
+  /** What the server wrote for the operator's terminal (the first-run setup code). */
+  terminal(): string;
 }
 
 export async function startTestServer(
@@ -29,10 +31,13 @@ export async function startTestServer(
     },
   });
   const logger = createLogger({ level: options.captureLogs ? 'debug' : 'silent', destination, pretty: false });
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock });
+  // What the server tells the operator's terminal (the first-run setup code), kept instead of printed.
+  let terminal = '';
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock, terminal: new Writable({ write: (chunk, _enc, done) => ((terminal += String(chunk)), done()) }) });
   return {
     ...server,
     logs,
+    terminal: () => terminal,
     databaseUrl: db.url,
     async close() {
       await server.stop();
