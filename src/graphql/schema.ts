@@ -9,8 +9,9 @@ import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
 import { MeResolver } from './me-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
 import { AuditEventsResolver } from './audit-events-resolver.js';
+import { OverviewResolver } from './overview-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

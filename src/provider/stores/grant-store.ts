@@ -205,6 +205,12 @@ export class GrantStore {
     return rows.map(toGrant);
   }
 
+  /** How many grants are active now (not revoked, not expired): the administration's overview. */
+  async countActive(): Promise<number> {
+    const rows = await this.sql('select count(*)::int as n from grants where revoked_at is null and expires_at > ?', [new Date(this.clock.now())]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Whether tokens of this grant may still be used (not revoked, not expired more than `toleranceMs` ago). */
   async isActive(id: string, toleranceMs = 0): Promise<boolean> {
     const rows = await this.sql('select 1 from grants where id = ? and revoked_at is null and expires_at > ?', [id, new Date(this.clock.now() - toleranceMs)]);

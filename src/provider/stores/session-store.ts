@@ -70,6 +70,11 @@ export class SessionStore {
     return rows.map(toSession);
   }
 
+  /** How many sessions are live now: the administration's overview. */
+  async countLive(): Promise<number> {
+    return this.orm.em.fork().count(Session, { expiresAt: { $gt: new Date(this.clock.now()) } });
+  }
+
   /** Ends the session with this `sid` (the browser must sign in again); whether there was one. */
   async endBySid(sid: string): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(Session, { sid })) > 0;
