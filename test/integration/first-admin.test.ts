@@ -65,7 +65,7 @@ describe('from this machine', () => {
     expect(res.headers.getSetCookie()[0]).toMatch(/^jwt-oidc\.setup=[A-Za-z0-9_-]{32}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Strict$/);
   });
 
-  it('refuses a post without the cookie of its page, and passwords that differ, keeping what was typed beside the field at fault', async () => {
+  it('SE-16 refuses a post without the cookie of its page, and passwords that differ, keeping what was typed beside the field at fault', async () => {
     const { csrf } = await opened(local);
     const stale = await postForm(new CookieJar(), setupUrl(local), { csrf, username: 'ops', password: PASSWORD, confirm: PASSWORD });
     expect(stale.status).toBe(400);
@@ -85,7 +85,7 @@ describe('from this machine', () => {
     expect(await admins(local)).toEqual([]);
   });
 
-  it('a burst of 10 submissions at once makes exactly one administrator; then the page is gone for good', async () => {
+  it('RC-15 SE-16 a burst of 10 submissions at once makes exactly one administrator; then the page is gone for good', async () => {
     const forms = await Promise.all(Array.from({ length: 10 }, () => opened(local)));
     const answers = await Promise.all(forms.map(({ jar, csrf }, i) => postForm(jar, setupUrl(local), { csrf, username: `ops${i}`, password: PASSWORD, confirm: PASSWORD }).then(async (r) => ({ status: r.status, html: await r.text() }))));
     const created = answers.filter((a) => a.status === 200);
@@ -103,7 +103,7 @@ describe('from this machine', () => {
 });
 
 describe('from elsewhere', () => {
-  it('through a proxy on this machine the request is not local: the code is asked; none or a wrong one is refused beside the field', async () => {
+  it('SE-14 through a proxy on this machine the request is not local: the code is asked; none or a wrong one is refused beside the field', async () => {
     const { html } = await opened(remote, REMOTE);
     expect(html).toContain('name="code"');
     for (const code of ['', 'AAAA-AAAA-AAAA']) {
@@ -121,7 +121,7 @@ describe('from elsewhere', () => {
     expect(await admins(remote)).toEqual(['ops']);
   });
 
-  it('wrong codes are throttled per address: after 10, 429 with Retry-After, even for the right one', async () => {
+  it('SE-15 wrong codes are throttled per address: after 10, 429 with Retry-After, even for the right one', async () => {
     const p = await startProvider();
     try {
       for (let i = 0; i < 10; i++) expect((await submit(p, { code: `WRONG-${i}`, username: 'ops', password: PASSWORD }, REMOTE)).status).toBe(400);
