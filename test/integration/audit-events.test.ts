@@ -7,12 +7,10 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminUserTokens, asTestProvider, clientToken, gql, login, modeEnv, startProvider, tokensFor, type TestProvider } from '../support/provider.js';
-import { startTestServer } from '../support/server.js';
+import { adminUserTokens, clientToken, gql, login, startPair, tokensFor, type TestProvider } from '../support/provider.js';
 import { closedWithin, connectWs, until } from '../support/graphql-ws.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SECRET = 't'.repeat(40);
 const ENV = { JWT_OIDC_GRAPHQL_SUBSCRIPTION_RECHECK: '1' };
 
 /** Milliseconds added to the real clock of instance A. */
@@ -23,8 +21,7 @@ let automation: { clientId: string; clientSecret?: string };
 let adminToken: string;
 
 beforeAll(async () => {
-  a = await startProvider(ENV, { clock: { now: () => Date.now() + skewA } });
-  b = asTestProvider(await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...ENV, DATABASE_URL: a.databaseUrl, JWT_OIDC_ISSUER: a.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: SECRET }));
+  [a, b] = await startPair(ENV, { clock: { now: () => Date.now() + skewA } });
   automation = await a.createClient({ name: 'Automation', grantTypes: ['client_credentials'], admin: true });
   adminToken = await clientToken(a, automation, 'admin');
 }, 120_000);

@@ -5,11 +5,9 @@
  * housekeeping with instance A's injected clock; AUDIT_RETENTION=0 keeps none.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asTestProvider, clientToken, gql, modeEnv, startProvider, type TestProvider } from '../support/provider.js';
-import { startTestServer } from '../support/server.js';
+import { clientToken, gql, startPair, startProvider, type TestProvider } from '../support/provider.js';
 import { until } from '../support/graphql-ws.js';
 
-const SECRET = 't'.repeat(40);
 /** A minute: short enough to sweep in a test with the clock moved forward. */
 const RETENTION = 60;
 
@@ -20,8 +18,7 @@ let automation: { clientId: string; clientSecret?: string };
 let adminToken: string;
 
 beforeAll(async () => {
-  a = await startProvider({ JWT_OIDC_AUDIT_RETENTION: String(RETENTION) }, { clock: { now: () => Date.now() + skewA } });
-  b = asTestProvider(await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), DATABASE_URL: a.databaseUrl, JWT_OIDC_ISSUER: a.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: SECRET, JWT_OIDC_AUDIT_RETENTION: String(RETENTION) }));
+  [a, b] = await startPair({ JWT_OIDC_AUDIT_RETENTION: String(RETENTION) }, { clock: { now: () => Date.now() + skewA } });
   automation = await a.createClient({ name: 'Automation', grantTypes: ['client_credentials'], admin: true });
   adminToken = await clientToken(a, automation, 'admin');
 }, 120_000);

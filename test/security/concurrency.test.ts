@@ -13,8 +13,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/clients/client-service.js';
 import { query } from '../support/database.js';
-import { asTestProvider, authorizeUrl, browse, clientToken, CookieJar, formOf, gql, login, PASSWORD, pkcePair, modeEnv, signInFields, TEST_MODE, postForm, startProvider, type TestProvider } from '../support/provider.js';
-import { startTestServer } from '../support/server.js';
+import { authorizeUrl, browse, clientToken, CookieJar, formOf, gql, login, PASSWORD, pkcePair, signInFields, TEST_MODE, postForm, startPair, type TestProvider } from '../support/provider.js';
 
 type Client = Awaited<ReturnType<TestProvider['createClient']>>;
 type User = Awaited<ReturnType<TestProvider['createUser']>>;
@@ -25,23 +24,10 @@ interface Tokens {
   id_token?: string;
 }
 
-const SECRET = 't'.repeat(40); // startProvider's key encryption secret
 const SCOPE = 'openid profile offline_access';
 const BURST = 20;
 const LONG = { timeout: 120_000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A provider and a second instance on its database, with the same issuer and secret. */
-async function startPair(env: Record<string, string> = {}): Promise<[TestProvider, TestProvider]> {
-  const first = await startProvider(env);
-  try {
-    const second = await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env, DATABASE_URL: first.databaseUrl, JWT_OIDC_ISSUER: first.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: SECRET });
-    return [first, asTestProvider(second)];
-  } catch (e) {
-    await first.close();
-    throw e;
-  }
-}
 
 /** The URL of `url` on instance `on` (same path and query, that instance's origin). */
 const at = (on: TestProvider, url: string) => `${on.url}${new URL(url).pathname}${new URL(url).search}`;

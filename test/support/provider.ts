@@ -36,12 +36,30 @@ export function modeEnv(): Record<string, string> {
   return TEST_MODE === 'fake' ? { JWT_OIDC_TYPE: 'fake', JWT_OIDC_CLIENT_ID: 'fake-spa', JWT_OIDC_DATA_DIR: join(tmpdir(), 'jwt-oidc-fake-mode-unused') } : {};
 }
 
+/** The key encryption secret of every test provider. */
+const KEY_SECRET = 't'.repeat(40);
+
 /** A provider with the default test settings; `env` adds or overrides settings. */
 export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<TestProvider> {
   // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
   // of throttling set their own limits.
-  const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40), JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env }, options);
+  const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: KEY_SECRET, JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env }, options);
   return asTestProvider(server);
+}
+
+/**
+ * A provider and a second instance on its database, with the same issuer and key secret: what
+ * two instances behind one load balancer are. `options` (a clock…) are the first instance's.
+ */
+export async function startPair(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<[TestProvider, TestProvider]> {
+  const first = await startProvider(env, options);
+  try {
+    const second = await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env, DATABASE_URL: first.databaseUrl, JWT_OIDC_ISSUER: first.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: KEY_SECRET });
+    return [first, asTestProvider(second)];
+  } catch (e) {
+    await first.close();
+    throw e;
+  }
 }
 
 /** A running provider with the helpers that register users and clients in its database. */
