@@ -15,8 +15,22 @@ export async function hasAdministrator(orm: MikroORM): Promise<boolean> {
   return (await orm.em.fork().count(User, { admin: true })) > 0;
 }
 
-/** The new administrator, or `exists` when one already does (then nothing is created). */
-export async function createFirstAdministrator(orm: MikroORM, input: Omit<CreateUserInput, 'admin' | 'active'>): Promise<User | 'exists'> {
+/** The attempt running in this process, per database: later ones wait here, holding no connection. */
+const running = new WeakMap<MikroORM, Promise<unknown>>();
+
+/**
+ * The new administrator, or `exists` when one already does (then nothing is created).
+ * Attempts of one process take turns before they take a connection: each holds two while it
+ * runs (the lock's transaction, and the user's own), so a burst waiting on the lock with a
+ * connection each would starve the pool of the one it waits for.
+ */
+export function createFirstAdministrator(orm: MikroORM, input: Omit<CreateUserInput, 'admin' | 'active'>): Promise<User | 'exists'> {
+  const turn = (running.get(orm) ?? Promise.resolve()).catch(() => undefined).then(() => attempt(orm, input));
+  running.set(orm, turn);
+  return turn;
+}
+
+async function attempt(orm: MikroORM, input: Omit<CreateUserInput, 'admin' | 'active'>): Promise<User | 'exists'> {
   return orm.em.fork().transactional(async (em) => {
     await em.getConnection().execute('select pg_advisory_xact_lock(?)', [FIRST_ADMIN_LOCK], 'all', em.getTransactionContext());
     if ((await em.count(User, { admin: true })) > 0) return 'exists';
