@@ -9,7 +9,8 @@
  *   - subscriptions only: queries and mutations go over HTTP, where rate limits, CSRF
  *     prevention and the mutation audit apply;
  *   - the same parse and validation limits as HTTP (token, depth, alias, cost, directive);
- *   - errors masked by the same `maskError`; a message at most JSON_BODY_LIMIT; at most
+ *   - errors masked by the same `maskError`; a message at most MAX_MESSAGE (the size of the
+ *     largest JSON body over HTTP); at most
  *     MAX_OPERATIONS running operations per connection;
  *   - cookies are never read, so a page of another origin that opens a socket (which a browser
  *     allows, with cookies) gains nothing (cross-site WebSocket hijacking).

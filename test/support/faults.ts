@@ -13,6 +13,7 @@ import { acquireEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/emb
 import { loadSettings } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startServer } from '../../src/server.js';
+import { textSink } from './server.js';
 import { freePort } from '../../src/util/free-port.js';
 import { asTestProvider, type TestProvider } from './provider.js';
 
@@ -85,9 +86,9 @@ export async function providerOn(databaseUrl: string, env: Record<string, string
     },
   });
   const logger = createLogger({ level: 'warn', destination, pretty: false });
-  let terminal = '';
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: 2_000, terminal: new Writable({ write: (chunk, _enc, done) => ((terminal += String(chunk)), done()) }) });
-  return asTestProvider({ ...server, logs, databaseUrl, terminal: () => terminal, close: () => server.stop() });
+  const terminal = textSink();
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: 2_000, terminal });
+  return asTestProvider({ ...server, logs, databaseUrl, terminal: () => terminal.text, close: () => server.stop() });
 }
 
 /** How the misbehaving upstream treats a path. */

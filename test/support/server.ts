@@ -32,18 +32,24 @@ export async function startTestServer(
   });
   const logger = createLogger({ level: options.captureLogs ? 'debug' : 'silent', destination, pretty: false });
   // What the server tells the operator's terminal (the first-run setup code), kept instead of printed.
-  let terminal = '';
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock, terminal: new Writable({ write: (chunk, _enc, done) => ((terminal += String(chunk)), done()) }) });
+  const terminal = textSink();
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock, terminal });
   return {
     ...server,
     logs,
-    terminal: () => terminal,
+    terminal: () => terminal.text,
     databaseUrl: db.url,
     async close() {
       await server.stop();
       await db.drop();
     },
   };
+}
+
+/** A stream that keeps what is written to it, as text. */
+export function textSink(): Writable & { text: string } {
+  const sink = Object.assign(new Writable({ write: (chunk, _enc, done) => ((sink.text += String(chunk)), done()) }), { text: '' });
+  return sink;
 }
 
 /** POST a GraphQL operation as a browser-less client would (JSON, so CSRF prevention passes). */

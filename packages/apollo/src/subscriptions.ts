@@ -110,7 +110,10 @@ interface Connection<A> {
   /** The directives of every running operation, by id: a renewed token must still meet them. */
   operations: Map<string, Requirements>;
   closed: boolean;
+  /** Closes the socket and ends the connection. */
   close(code: number, reason: string): void;
+  /** Ends the connection: no timer of it fires any more. */
+  end(): void;
 }
 
 /** Longest delay a Node timer takes (about 24.8 days); a later `exp` re-arms. */
@@ -207,10 +210,13 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
         operations: new Map(),
         closed: false,
         close(code, text) {
+          this.end();
+          socket.close(code, text);
+        },
+        end() {
           this.closed = true;
           clearTimeout(this.expiry);
           clearInterval(this.revocation);
-          socket.close(code, text);
         },
       };
       connections.set(ctx, conn as Connection<never>);
@@ -311,12 +317,7 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
       await hooks.onComplete?.(ctx, id, payload);
     },
     async onClose(ctx, code, text) {
-      const conn = connections.get(ctx);
-      if (conn) {
-        conn.closed = true;
-        clearTimeout(conn.expiry);
-        clearInterval(conn.revocation);
-      }
+      connections.get(ctx)?.end();
       await hooks.onClose?.(ctx, code, text);
     },
   };

@@ -19,6 +19,7 @@ const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 
 export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   // Known once read: what a refusal's audit event names (the client only once authenticated).
   let grantType: string | undefined;
+  let grant: (typeof GRANT_TYPES)[string] | undefined;
   let clientId: string | undefined;
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
@@ -27,7 +28,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     }
     const params = readParams(req.body);
     grantType = params.get('grant_type');
-    const grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
+    grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
     const { client } = authenticateClient(ctx, req, params);
     clientId = client.id;
@@ -45,8 +46,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
     // A rate-limited request has its own event; the grant type only if it is one (it is free text).
     if (e instanceof OAuthError && e.error !== 'too_many_requests') {
-      const named = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? grantType : undefined;
-      audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: named, error: e.error, ip: req.ip }, 'token request refused');
+      audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: grant ? grantType : undefined, error: e.error, ip: req.ip }, 'token request refused');
     }
     return tokenError(ctx, e);
   }
