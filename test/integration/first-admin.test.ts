@@ -5,7 +5,7 @@
  * administrator; afterwards the page is gone for good; ADMIN_CONSOLE=false removes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browse, CookieJar, formOf, postForm, startProvider, type TestProvider } from '../support/provider.js';
+import { browse, CookieJar, formOf, postForm, startPair, startProvider, type TestProvider } from '../support/provider.js';
 
 const REMOTE = { 'x-forwarded-for': '203.0.113.9' };
 const PASSWORD = 'correct horse battery staple';
@@ -100,6 +100,23 @@ describe('from this machine', () => {
     const late = await postForm(forms[0]!.jar, setupUrl(local), { csrf: forms[0]!.csrf, username: 'late', password: PASSWORD, confirm: PASSWORD });
     expect(late.status).toBe(404);
     expect(await admins(local)).toEqual([name]);
+  });
+});
+
+describe('two instances on one database', () => {
+  it('RC-15 a burst of 20 submissions spread over both makes exactly one administrator; then both pages are gone', async () => {
+    const [a, b] = await startPair();
+    try {
+      const forms = await Promise.all(Array.from({ length: 20 }, (_, i) => opened(i % 2 ? a : b).then((f) => ({ ...f, on: i % 2 ? a : b }))));
+      const answers = await Promise.all(forms.map(({ jar, csrf, on }, i) => postForm(jar, setupUrl(on), { csrf, username: `ops${i}`, password: PASSWORD, confirm: PASSWORD }).then((r) => r.status)));
+      expect(answers.filter((s) => s === 200), answers.join(' ')).toHaveLength(1);
+      expect(answers.filter((s) => s === 404), answers.join(' ')).toHaveLength(19);
+      expect(await admins(a)).toHaveLength(1);
+      for (const on of [a, b]) expect((await browse(new CookieJar(), setupUrl(on))).status).toBe(404);
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
 });
 
