@@ -15,8 +15,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
-# The build copies the GraphQL IDE's files (devDependencies) into dist/assets/graphiql.
-COPY scripts/copy-graphiql.ts ./scripts/
+# The build copies the GraphQL IDE's files (devDependencies) into dist/assets/graphiql and
+# builds the admin console (console/, with Vite, a devDependency) into dist/console.
+COPY console ./console
+COPY scripts/copy-graphiql.ts scripts/console-build.ts ./scripts/
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps

@@ -44,7 +44,9 @@ export default defineConfig({
     projects: [
       // Pure rules: no database, no build, no browser, no process of the command.
       // Without isolation, as the projects below: a unit file must not change what another imports.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      // The admin console's logic and components too (console/test, JSX as its tsconfig says),
+      // rendered with react-dom/server.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'console/test/**/*.test.{ts,tsx}'], isolate: false } },
       // The service in-process on a real PostgreSQL (and loopback HTTP): the security rows and
       // the fuzzing drive it like any client.
       // Without isolation, as the e2e project (see there): each file starts and stops its own

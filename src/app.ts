@@ -35,6 +35,7 @@ import { ADMIN_SCOPE, PROVIDER_SCOPES } from './provider/authorization/scopes.js
 import type { AuditStream } from './audit-stream.js';
 import type { FirstAdminSetup } from './interaction/first-admin.js';
 import { serveSubscriptions } from './graphql/subscription-server.js';
+import { consoleRouter } from './http/console.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -54,6 +55,8 @@ export interface AppOptions {
   auditStream?: AuditStream;
   /** provider mode, while no administrator exists: the first-run page /admin/setup. */
   setup?: FirstAdminSetup;
+  /** provider mode with ADMIN_CONSOLE: the admin console's build directory (default dist/console). */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -66,7 +69,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream, setup }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream, setup, consoleDir }: AppOptions): Promise<App> {
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
@@ -86,6 +89,10 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
   if (provider) app.use(prefix || '/', providerRouter(provider, documents, login, setup));
+  // The admin console, after the provider router, which serves its first-run page /admin/setup.
+  if (provider && settings.type === 'provider' && settings.adminConsole) {
+    app.use(`${prefix}/admin`, consoleRouter({ issuer: provider.issuer, brand, setupOpen: setup && (() => setup.open(provider)), files: consoleDir }));
+  }
   // RFC 9728: where a client that meets a 401 at /graphql learns who issues its tokens (the
   // challenges name this document: resource_metadata, §5.1). The issuer is checked by the settings.
   const graphqlMetadata = provider

@@ -8,31 +8,8 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from './log.js';
 
-/** Every audit event, by name: what `auditEvents(types:)` of the GraphQL API filters by. */
-export const AUDIT_EVENTS = [
-  'login.success',
-  'login.failure',
-  'login.throttled',
-  'login.refused',
-  'login.delegated',
-  'consent.granted',
-  'consent.denied',
-  'authorization.restricted',
-  'token.issued',
-  'token.refused',
-  'token.rate_limited',
-  'token.revoked',
-  'code.replay',
-  'refresh.replay',
-  'logout',
-  'grant.revoked',
-  'session.revoked',
-  'keys.rotated',
-  'admin.forbidden',
-  'admin.created',
-  'setup.refused',
-  'graphql.mutation',
-] as const;
+export { AUDIT_EVENTS } from './audit-events.js';
+import { AUDIT_EVENTS } from './audit-events.js';
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

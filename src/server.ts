@@ -24,6 +24,7 @@ import { withAuditSink } from './audit.js';
 import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
 import { hasAdministrator } from './users/first-admin.js';
 import { saveAuditEvents } from './audit-store.js';
+import { removeConsoleClient, seedConsoleClient } from './console/client.js';
 
 export interface StartServerOptions {
   settings: Settings;
@@ -32,6 +33,8 @@ export interface StartServerOptions {
   clock?: Clock;
   /** Where what an operator must read at start goes (the first-run setup code): default stderr. */
   terminal?: NodeJS.WritableStream;
+  /** provider mode with ADMIN_CONSOLE: the admin console's build (default dist/console; tests give their own). */
+  consoleDir?: string;
 }
 
 export interface RunningServer {
@@ -56,7 +59,7 @@ export interface RunningServer {
   hurry(): void;
 }
 
-export async function startServer({ settings: given, logger: baseLogger, stopGracePeriodMillis, clock, terminal = process.stderr }: StartServerOptions): Promise<RunningServer> {
+export async function startServer({ settings: given, logger: baseLogger, stopGracePeriodMillis, clock, terminal = process.stderr, consoleDir }: StartServerOptions): Promise<RunningServer> {
   // A copy: with PORT=0 the default issuer is only known after listening.
   const settings: Settings = { ...given };
   const db = await openDatabase(settings, baseLogger);
@@ -99,6 +102,9 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     if (settings.type === 'provider' || fake) {
       keys = await startKeyManager({ settings, db, logger, clock });
       if (fake) await seedFakeClient(db.orm, settings);
+      // The admin console's client comes and goes with its routes (docs/ARCHITECTURE.md "The admin console").
+      else if (settings.adminConsole) await seedConsoleClient(db.orm, settings.issuer!);
+      else await removeConsoleClient(db.orm);
       clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
       await clients.start();
       provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, claims: fake ? FAKE_CLAIMS : undefined });
@@ -113,7 +119,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     }
     // First run: nobody administers this provider yet (docs: README "Quickstart").
     if (provider && settings.type === 'provider' && settings.adminConsole && !(await hasAdministrator(db.orm))) setup = new FirstAdminSetup(provider.clock);
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream, setup });
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream, setup, consoleDir });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
   } catch (e) {
     httpServer.close();

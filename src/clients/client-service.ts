@@ -17,7 +17,19 @@ export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_to
 /** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
 export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
 
-export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND';
+export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND' | 'ERR_CLIENT_MANAGED';
+
+/**
+ * The admin console's client (src/console/client.ts): registered and kept in line by the service
+ * at every start with ADMIN_CONSOLE, deleted without it; nobody else creates, changes or deletes it.
+ */
+export const CONSOLE_CLIENT_ID = 'jwt-oidc-console';
+const MANAGED_CLIENTS: ReadonlySet<string> = new Set([CONSOLE_CLIENT_ID]);
+
+/** Refuses a change to a client the service manages itself. */
+function refuseManaged(id: string): void {
+  if (MANAGED_CLIENTS.has(id)) throw new ClientError('ERR_CLIENT_MANAGED', `"${id}" is the admin console's client, managed by the service: it cannot be created, changed or deleted`, 'id');
+}
 
 export class ClientError extends Error {
   constructor(
@@ -104,6 +116,7 @@ export class ClientService {
 
   async create(input: CreateClientInput): Promise<{ client: Client; secret?: string }> {
     const data = parse(createSchema, input);
+    if (data.id !== undefined) refuseManaged(data.id);
     const isPublic = data.public ?? false;
     const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
     const client = new Client();
@@ -145,6 +158,7 @@ export class ClientService {
   }
 
   async update(id: string, input: UpdateClientInput): Promise<Client> {
+    refuseManaged(id);
     const data = parse(updateSchema, input);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
@@ -157,6 +171,7 @@ export class ClientService {
 
   /** A new secret, effective at once; the old one stops working. */
   async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
+    refuseManaged(id);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
     if (!client.secretHash) throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
@@ -170,6 +185,7 @@ export class ClientService {
 
   /** Deletes the client and, through the foreign keys, its grants, codes and tokens. */
   async delete(id: string): Promise<void> {
+    refuseManaged(id);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
     await em.remove(client).flush();

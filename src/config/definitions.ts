@@ -244,7 +244,7 @@ export const definitions = {
     default: true,
     modes: ['provider'],
     expect: 'true or false',
-    doc: 'The administration pages under `/admin`: while no administrator exists, `/admin/setup` creates the first one (from a browser on the same machine, or with the setup code the server prints at start). `false` removes them.',
+    doc: 'The admin console: a single-page application under `/admin` (below the issuer\'s path) that signs in through its own client `jwt-oidc-console`, registered by the service at start. While no administrator exists, `/admin` leads to the first-run page `/admin/setup`, which creates the first one (from a browser on the same machine, or with the setup code the server prints at start). `false` removes the pages and deletes the client.',
   }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',

@@ -43,6 +43,9 @@ describe('npm start', () => {
     expect(child.output()).toContain(`No administrator yet. Create the first one in a browser: http://localhost:${port}/admin/setup`);
     expect(child.output()).toMatch(/\(setup code [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}; not asked on this machine\)/);
     expect((await fetch(`${url}/admin/setup`)).status).toBe(200);
+    // The admin console (built by npm start when its sources changed) sends there too, meanwhile.
+    const admin = await fetch(`${url}/admin`, { redirect: 'manual' });
+    expect([admin.status, admin.headers.get('location')]).toEqual([303, '/admin/setup']);
 
     child.kill('SIGTERM');
     expect((await exit).code, child.output()).toBe(0);

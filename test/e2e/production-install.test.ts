@@ -247,7 +247,7 @@ afterAll(async () => {
 async function assemble(): Promise<void> {
   if (!deps || !runtime || !build) throw new Error(`the Dockerfile must have stages build, deps and runtime; it has ${[...stages.keys()].join(', ')}`);
   // The build stage's outputs are the checkout's: every workspace source must have been built.
-  const built = ['dist/src/cli.js', ...workspaces().flatMap((w) => tsFiles(join(ROOT, w, 'src')).map((f) => `${w}/dist/${f.replace(/\.ts$/, '.js')}`))];
+  const built = ['dist/src/cli.js', 'dist/console/index.html', ...workspaces().flatMap((w) => tsFiles(join(ROOT, w, 'src')).map((f) => `${w}/dist/${f.replace(/\.ts$/, '.js')}`))];
   const missing = built.filter((p) => !existsSync(join(ROOT, p)));
   if (missing.length) throw new Error(`${missing.join(', ')} missing: the build stage's output is taken from the checkout; run \`npm run build\` first`);
   const excluded = dockerignore(ROOT);
@@ -399,6 +399,20 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
     expect(scripts).toContain('/graphql/ide/graphiql.min.js');
     for (const src of [...scripts, ...[...page.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!)]) {
       expect((await fetch(`${issuer}${src}`)).status, src).toBe(200);
+    }
+
+    // The admin console from the build (dist/console; Vite is a devDependency): while no
+    // administrator exists it sends the browser to the first-run page; its files are served.
+    const admin = await fetch(`${issuer}/admin/`, { redirect: 'manual' });
+    expect(admin.status).toBe(303);
+    expect(admin.headers.get('location')).toBe('/admin/setup');
+    const built = readFileSync(join(APP, 'dist', 'console', 'index.html'), 'utf8');
+    const assets = [...built.matchAll(/(?:src|href)="\.\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const name of assets) {
+      const res = await fetch(`${issuer}/admin/assets/${name}`);
+      expect(res.status, name).toBe(200);
+      expect(res.headers.get('cache-control')).toContain('immutable');
     }
   });
 

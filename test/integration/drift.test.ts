@@ -1,14 +1,19 @@
 /**
  * The committed `migrations/` and `schema/schema.graphql` must match the code: a fresh database
  * migrated from scratch equals what the entities describe, and the resolvers print the committed
- * SDL. Fix a failure with `npm run migration:create` or `npm run schema:emit`.
+ * SDL, from which the admin console's typed documents (console/src/gql) are generated. Fix a
+ * failure with `npm run migration:create`, `npm run schema:emit` or `npm run console:codegen`.
  */
 import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, ormConfig } from '../../src/db/orm-config.js';
 import { graphqlSchema, printedSchema } from '../../src/graphql/schema.js';
 import { testDatabase } from '../support/database.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('drift', () => {
   let orm: MikroORM;
@@ -62,5 +67,17 @@ describe('drift', () => {
   it('has the committed GraphQL SDL', async () => {
     const committed = await readFile(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
     expect(await printedSchema(), 'resolvers changed: run npm run schema:emit').toBe(committed);
+  });
+
+  it('has the admin console\'s typed documents generated from the committed schema and its queries', async () => {
+    const { generate } = await import('@graphql-codegen/cli');
+    const { default: config } = await import('../../console/codegen.js');
+    // Generated in memory (not written), compared with the committed files.
+    const outputs = (await generate({ ...config, cwd: ROOT }, false)) as { filename: string; content: string }[];
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const { filename, content } of outputs) {
+      const committed = await readFile(join(ROOT, filename), 'utf8').catch(() => '(missing)');
+      expect(committed, `${filename} is out of date: run npm run console:codegen`).toBe(content);
+    }
   });
 });

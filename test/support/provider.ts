@@ -40,7 +40,7 @@ export function modeEnv(): Record<string, string> {
 const KEY_SECRET = 't'.repeat(40);
 
 /** A provider with the default test settings; `env` adds or overrides settings. */
-export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<TestProvider> {
+export async function startProvider(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock; consoleDir?: string } = {}): Promise<TestProvider> {
   // Address throttling is generous by default: every test client comes from 127.0.0.1. Tests
   // of throttling set their own limits.
   const server = await startTestServer({ JWT_OIDC_KEY_ENCRYPTION_SECRET: KEY_SECRET, JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env }, options);
@@ -54,12 +54,17 @@ export async function startProvider(env: Record<string, string> = {}, options: {
 export async function startPair(env: Record<string, string> = {}, options: { captureLogs?: boolean; clock?: Clock } = {}): Promise<[TestProvider, TestProvider]> {
   const first = await startProvider(env, options);
   try {
-    const second = await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env, DATABASE_URL: first.databaseUrl, JWT_OIDC_ISSUER: first.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: KEY_SECRET });
-    return [first, asTestProvider(second)];
+    return [first, await startInstanceOf(first, env)];
   } catch (e) {
     await first.close();
     throw e;
   }
+}
+
+/** Another instance on `first`'s database, with its issuer and key secret; `env` adds or overrides settings. */
+export async function startInstanceOf(first: TestProvider, env: Record<string, string> = {}, options: { consoleDir?: string } = {}): Promise<TestProvider> {
+  const server = await startTestServer({ JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '10000', ...modeEnv(), ...env, DATABASE_URL: first.databaseUrl, JWT_OIDC_ISSUER: first.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: KEY_SECRET }, options);
+  return asTestProvider(server);
 }
 
 /** A running provider with the helpers that register users and clients in its database. */

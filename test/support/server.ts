@@ -18,7 +18,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { captureLogs?: boolean; stopGracePeriodMillis?: number; clock?: Clock } = {},
+  options: { captureLogs?: boolean; stopGracePeriodMillis?: number; clock?: Clock; consoleDir?: string } = {},
 ): Promise<TestServer> {
   // Migrated already: the start still checks for pending migrations, as every restart does.
   const db = await migratedDatabase();
@@ -33,7 +33,7 @@ export async function startTestServer(
   const logger = createLogger({ level: options.captureLogs ? 'debug' : 'silent', destination, pretty: false });
   // What the server tells the operator's terminal (the first-run setup code), kept instead of printed.
   const terminal = textSink();
-  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock, terminal });
+  const server = await startServer({ settings, logger, stopGracePeriodMillis: options.stopGracePeriodMillis, clock: options.clock, terminal, consoleDir: options.consoleDir ?? process.env.JWT_OIDC_TEST_CONSOLE_DIR });
   return {
     ...server,
     logs,

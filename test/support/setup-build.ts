@@ -3,7 +3,8 @@
  * packages from each `packages/<name>/dist`), install the packed packages and compile against
  * their declarations, so compile the packages, then the service, once per run, as
  * `npm run build` does (without deleting first: a process already running keeps its files),
- * including its copy of the GraphQL IDE's files into dist/assets/graphiql.
+ * including its copy of the GraphQL IDE's files into dist/assets/graphiql and the admin console
+ * into dist/console (scripts/console-build.ts, itself skipped when nothing changed).
  * Type errors are reported by `npm run typecheck`, not here.
  *
  * No e2e test starts before this is done, so it does no more than the changes since the last
@@ -20,6 +21,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from '../../scripts/console-build.js';
 import { copyGraphiql } from '../../scripts/copy-graphiql.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,8 +33,8 @@ interface Project {
   outDir: string;
   /** Files and directories whose change can change what the compiler emits. */
   inputs: string[];
-  /** Not the compiler's, under outDir (the GraphQL IDE's files, copied after each build). */
-  notEmitted?: string;
+  /** Not the compiler's, under outDir (the GraphQL IDE's files and the console, built after it). */
+  notEmitted?: string[];
 }
 
 const PACKAGE_INPUTS = ['packages/tsconfig.base.json', 'package-lock.json'];
@@ -53,7 +55,7 @@ const PROJECTS: Project[] = [
     tsconfig: 'tsconfig.build.json',
     outDir: 'dist',
     inputs: ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'packages/resource/dist', 'packages/apollo/dist', 'packages/express/dist'],
-    notEmitted: 'dist/assets/',
+    notEmitted: ['dist/assets/', 'dist/console/'],
   },
 ];
 
@@ -87,7 +89,7 @@ function fingerprint(files: string[]): string {
 }
 
 const inputsOf = (p: Project) => fingerprint(p.inputs.flatMap(filesUnder));
-const outputsOf = (p: Project) => fingerprint(filesUnder(p.outDir).filter((f) => !p.notEmitted || !f.startsWith(p.notEmitted)));
+const outputsOf = (p: Project) => fingerprint(filesUnder(p.outDir).filter((f) => !p.notEmitted?.some((prefix) => f.startsWith(prefix))));
 
 function lastBuild(p: Project): BuildState | undefined {
   try {
@@ -121,4 +123,6 @@ export default async function setup(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
   for (const p of PROJECTS) await build(p);
   copyGraphiql();
+  // A run that serves a console built elsewhere (JWT_OIDC_TEST_CONSOLE_DIR) needs none here.
+  if (!process.env.JWT_OIDC_TEST_CONSOLE_DIR) await buildConsole({ ifStale: true });
 }

@@ -1,5 +1,5 @@
 /** The README is part of the product: its settings table comes from the schema and stays true. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderSettingsIntoReadme } from '../../src/config/docs.js';
 import { definitions, SETTING_KEYS } from '../../src/config/definitions.js';
@@ -26,4 +26,17 @@ describe('README', () => {
       expect(readme).toContain(`jwt-oidc ${command}`);
     }
   });
+
+  it('shows the admin console\'s screenshots from docs/console (npm run docs:screenshots), each at both widths and in both schemes', () => {
+    const images = [...readme.matchAll(/!\[[^\]]+\]\((docs\/console\/[^)]+\.png)\)/g)].map((m) => m[1]!);
+    expect(images.length).toBeGreaterThanOrEqual(4);
+    for (const image of images) {
+      const [, name] = /^docs\/console\/(.+)-(?:375|1280)-(?:light|dark)\.png$/.exec(image) ?? [];
+      expect(name, image).toBeDefined();
+      for (const variant of ['375-light', '375-dark', '1280-light', '1280-dark']) {
+        expect(existsSync(new URL(`../../docs/console/${name}-${variant}.png`, import.meta.url)), `${name}-${variant}.png`).toBe(true);
+      }
+    }
+  });
 });
+

@@ -45,6 +45,6 @@ ${field('confirm', 'Password again', (a) => html`<input type="password" ${a} aut
 export function setupDonePage(v: { username: string }): string {
   const body = html`<h1>Administrator created</h1>
 <p class="sub"><strong>${v.username}</strong> administers this provider now.</p>
-<p>Sign in as ${v.username} wherever this provider asks; with a token that has the <code>admin</code> scope, the GraphQL API at <code>/graphql</code> administers users, clients and keys.</p>`;
+<p><a href="./">Open the admin console</a> and sign in as ${v.username} to manage users, clients and keys; with a token that has the <code>admin</code> scope, the GraphQL API at <code>/graphql</code> does the same.</p>`;
   return page({ title: 'Administrator created', body: body.value });
 }

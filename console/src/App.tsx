@@ -1,0 +1,215 @@
+/**
+ * The console's shell: signing in, the administrator check, the navigation and the pages
+ * (docs/CONSOLE.md). A user without admin rights sees who they are and a sign-out button only.
+ */
+import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { Provider, useQuery, type Client } from 'urql';
+import type { Auth } from './auth/session';
+import { ProblemMessage } from './components/Feedback';
+import { graphql } from './gql';
+import { problemOf } from './graphql/problems';
+import { AuditPage } from './pages/Audit';
+import { ClientPage, ClientsPage, NewClientPage } from './pages/Clients';
+import { KeysPage } from './pages/Keys';
+import { OverviewPage } from './pages/Overview';
+import { UserPage, UsersPage } from './pages/Users';
+import { Link, match, RouterProvider, useRouter } from './router';
+
+const MeQuery = graphql(`
+  query ConsoleMe {
+    me {
+      sub
+      scopes
+      user {
+        id
+        username
+      }
+    }
+  }
+`);
+
+export function App({ auth, client }: { auth: Auth; client: Client }) {
+  const state = useSyncExternalStore(auth.subscribe, () => auth.state);
+  if (state.status === 'signing-in') return <Splash title="Signing in…" />;
+  if (state.status === 'failed')
+    return (
+      <Splash title="Sign-in failed">
+        <p role="alert">{state.message}</p>
+        <button type="button" className="primary" onClick={() => void auth.redirect(`${auth.config.base}/`)}>
+          Try again
+        </button>
+      </Splash>
+    );
+  return (
+    <Provider value={client}>
+      <RouterProvider base={auth.config.base}>
+        <Shell auth={auth} />
+      </RouterProvider>
+    </Provider>
+  );
+}
+
+function Splash({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <main className="splash">
+      <h1>{title}</h1>
+      {children}
+    </main>
+  );
+}
+
+function Shell({ auth }: { auth: Auth }) {
+  const [{ data, error, fetching }] = useQuery({ query: MeQuery, requestPolicy: 'network-only' });
+  if (fetching && !data) return <Splash title="Signing in…" />;
+  if (!data) {
+    return (
+      <Splash title="The console cannot start">
+        <ProblemMessage problem={problemOf(error) ?? { message: 'No answer from the server.', fields: {}, offline: true, sessionEnded: false }} />
+        <button type="button" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </Splash>
+    );
+  }
+  const me = data.me;
+  const name = me.user?.username ?? me.sub;
+  // The provider grants `admin` to administrators only (src/provider/authorization/scopes.ts).
+  if (!me.scopes.includes('admin')) {
+    return (
+      <Splash title="Not an administrator">
+        <p>
+          You are signed in as <strong>{name}</strong>, who is not an administrator.
+        </p>
+        <button type="button" onClick={() => void auth.signOut()}>
+          Sign out
+        </button>
+      </Splash>
+    );
+  }
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">{auth.config.productName}</span>
+        <Nav />
+        <span className="who">
+          <span className="muted">Signed in as</span> <strong>{name}</strong>
+          <button type="button" onClick={() => void auth.signOut()}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <Main>
+        <Pages />
+      </Main>
+      <SessionDialog auth={auth} />
+    </>
+  );
+}
+
+const SECTIONS = [
+  { to: '/', label: 'Overview' },
+  { to: '/users', label: 'Users' },
+  { to: '/clients', label: 'Clients' },
+  { to: '/keys', label: 'Keys' },
+  { to: '/audit', label: 'Audit' },
+] as const;
+
+function Nav() {
+  const { path } = useRouter();
+  return (
+    <nav aria-label="Sections">
+      <ul>
+        {SECTIONS.map((s) => {
+          const current = s.to === '/' ? path === '/' : path === s.to || path.startsWith(`${s.to}/`);
+          return (
+            <li key={s.to}>
+              <Link to={s.to} aria-current={current ? 'page' : undefined}>
+                {s.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+/** The page's heading takes the focus after a navigation, so a screen reader announces the new page. */
+function Main({ children }: { children: ReactNode }) {
+  const { path } = useRouter();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = main.current?.querySelector('h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }, [path]);
+  return (
+    <main id="main" ref={main}>
+      {children}
+    </main>
+  );
+}
+
+function Pages() {
+  const { path } = useRouter();
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '') return <OverviewPage />;
+  if (path === '/users') return <UsersPage />;
+  if ((params = match('/users/:id', path))) return <UserPage id={params.id} />;
+  if (path === '/clients') return <ClientsPage />;
+  if (path === '/clients/new') return <NewClientPage />;
+  if ((params = match('/clients/:id', path))) return <ClientPage id={params.id} />;
+  if (path === '/keys') return <KeysPage />;
+  if (path === '/audit') return <AuditPage />;
+  if (path === '/callback') return <OverviewPage />;
+  return (
+    <>
+      <h1>Not found</h1>
+      <p>
+        There is no page here. <Link to="/">Go to the overview</Link>.
+      </p>
+    </>
+  );
+}
+
+/** The session ended while the page was open: sign in again in a small window, keeping the page. */
+function SessionDialog({ auth }: { auth: Auth }) {
+  const state = useSyncExternalStore(auth.subscribe, () => auth.state);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [problem, setProblem] = useState<string>();
+  const expired = state.status === 'expired';
+  useEffect(() => {
+    if (expired && !dialog.current?.open) dialog.current?.showModal();
+    if (!expired && dialog.current?.open) dialog.current.close();
+  }, [expired]);
+  const renew = async () => {
+    setProblem(undefined);
+    try {
+      await auth.renew();
+    } catch (e) {
+      setProblem(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <dialog ref={dialog} aria-labelledby="session-title" onCancel={(e) => e.preventDefault()}>
+      <h2 id="session-title">Your session has ended</h2>
+      <p>Sign in again to continue. What you typed stays on this page.</p>
+      {problem ? <p role="alert">{problem}</p> : null}
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => void renew()}>
+          Sign in again
+        </button>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,214 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": typeof types.ConsoleMeDocument,
+    "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
+    "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": typeof types.ConsoleAuditLiveDocument,
+    "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": typeof types.ConsoleClientsRowFragmentDoc,
+    "\n  fragment ConsoleClientsDetail on Client {\n    id\n    name\n    public\n    tokenEndpointAuthMethod\n    redirectUris\n    postLogoutRedirectUris\n    allowedOrigins\n    grantTypes\n    responseTypes\n    firstParty\n    admin\n    logoutAll\n    backchannelLogoutUri\n    clientUri\n    logoUri\n    idTokenSignedResponseAlg\n    extraIdTokenClaims {\n      claim\n      field\n      scope\n    }\n    userRestrictions {\n      field\n      equals\n    }\n    audiences\n    createdAt\n    updatedAt\n  }\n": typeof types.ConsoleClientsDetailFragmentDoc,
+    "\n  query ConsoleClientsList($search: String, $after: String) {\n    clients(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleClientsRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleClientsListDocument,
+    "\n  query ConsoleClientsClient($id: ID!) {\n    client(id: $id) {\n      ...ConsoleClientsDetail\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": typeof types.ConsoleClientsClientDocument,
+    "\n  query ConsoleClientsDefaults {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": typeof types.ConsoleClientsDefaultsDocument,
+    "\n  mutation ConsoleClientsCreate($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        ...ConsoleClientsDetail\n      }\n      clientSecret\n    }\n  }\n": typeof types.ConsoleClientsCreateDocument,
+    "\n  mutation ConsoleClientsUpdate($id: ID!, $input: ClientMetadataInput!) {\n    updateClient(id: $id, input: $input) {\n      ...ConsoleClientsDetail\n    }\n  }\n": typeof types.ConsoleClientsUpdateDocument,
+    "\n  mutation ConsoleClientsRotateSecret($id: ID!) {\n    rotateClientSecret(id: $id) {\n      client {\n        id\n        updatedAt\n      }\n      clientSecret\n    }\n  }\n": typeof types.ConsoleClientsRotateSecretDocument,
+    "\n  mutation ConsoleClientsDelete($id: ID!) {\n    deleteClient(id: $id)\n  }\n": typeof types.ConsoleClientsDeleteDocument,
+    "\n  fragment ConsoleKeysFamily on KeyFamilyStatus {\n    family\n    alg\n    activeKid\n    nextRotationAt\n    keys {\n      kid\n      alg\n      state\n      createdAt\n      activatesAt\n      retiresAt\n      deletesAt\n    }\n  }\n": typeof types.ConsoleKeysFamilyFragmentDoc,
+    "\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n": typeof types.ConsoleKeysStatusDocument,
+    "\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n": typeof types.ConsoleKeysRotateDocument,
+    "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n": typeof types.ConsoleOverviewDocument,
+    "\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n": typeof types.ConsoleUsersRowFragmentDoc,
+    "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleUsersListDocument,
+    "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": typeof types.ConsoleUsersCreateDocument,
+    "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n": typeof types.AuditEventRowFragmentDoc,
+    "\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n": typeof types.ConsoleUsersSessionFragmentDoc,
+    "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": typeof types.ConsoleUsersGrantFragmentDoc,
+    "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.ConsoleUsersRevokeSessionDocument,
+    "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersRevokeGrantDocument,
+    "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": typeof types.ConsoleUsersDetailFragmentDoc,
+    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersUserDocument,
+    "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": typeof types.ConsoleUsersUpdateDocument,
+    "\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n": typeof types.ConsoleUsersSetPasswordDocument,
+    "\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n": typeof types.ConsoleUsersDeleteDocument,
+};
+const documents: Documents = {
+    "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": types.ConsoleMeDocument,
+    "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
+    "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": types.ConsoleAuditLiveDocument,
+    "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": types.ConsoleClientsRowFragmentDoc,
+    "\n  fragment ConsoleClientsDetail on Client {\n    id\n    name\n    public\n    tokenEndpointAuthMethod\n    redirectUris\n    postLogoutRedirectUris\n    allowedOrigins\n    grantTypes\n    responseTypes\n    firstParty\n    admin\n    logoutAll\n    backchannelLogoutUri\n    clientUri\n    logoUri\n    idTokenSignedResponseAlg\n    extraIdTokenClaims {\n      claim\n      field\n      scope\n    }\n    userRestrictions {\n      field\n      equals\n    }\n    audiences\n    createdAt\n    updatedAt\n  }\n": types.ConsoleClientsDetailFragmentDoc,
+    "\n  query ConsoleClientsList($search: String, $after: String) {\n    clients(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleClientsRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleClientsListDocument,
+    "\n  query ConsoleClientsClient($id: ID!) {\n    client(id: $id) {\n      ...ConsoleClientsDetail\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": types.ConsoleClientsClientDocument,
+    "\n  query ConsoleClientsDefaults {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": types.ConsoleClientsDefaultsDocument,
+    "\n  mutation ConsoleClientsCreate($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        ...ConsoleClientsDetail\n      }\n      clientSecret\n    }\n  }\n": types.ConsoleClientsCreateDocument,
+    "\n  mutation ConsoleClientsUpdate($id: ID!, $input: ClientMetadataInput!) {\n    updateClient(id: $id, input: $input) {\n      ...ConsoleClientsDetail\n    }\n  }\n": types.ConsoleClientsUpdateDocument,
+    "\n  mutation ConsoleClientsRotateSecret($id: ID!) {\n    rotateClientSecret(id: $id) {\n      client {\n        id\n        updatedAt\n      }\n      clientSecret\n    }\n  }\n": types.ConsoleClientsRotateSecretDocument,
+    "\n  mutation ConsoleClientsDelete($id: ID!) {\n    deleteClient(id: $id)\n  }\n": types.ConsoleClientsDeleteDocument,
+    "\n  fragment ConsoleKeysFamily on KeyFamilyStatus {\n    family\n    alg\n    activeKid\n    nextRotationAt\n    keys {\n      kid\n      alg\n      state\n      createdAt\n      activatesAt\n      retiresAt\n      deletesAt\n    }\n  }\n": types.ConsoleKeysFamilyFragmentDoc,
+    "\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n": types.ConsoleKeysStatusDocument,
+    "\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n": types.ConsoleKeysRotateDocument,
+    "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n": types.ConsoleOverviewDocument,
+    "\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n": types.ConsoleUsersRowFragmentDoc,
+    "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleUsersListDocument,
+    "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": types.ConsoleUsersCreateDocument,
+    "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n": types.AuditEventRowFragmentDoc,
+    "\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n": types.ConsoleUsersSessionFragmentDoc,
+    "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": types.ConsoleUsersGrantFragmentDoc,
+    "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.ConsoleUsersRevokeSessionDocument,
+    "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersRevokeGrantDocument,
+    "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": types.ConsoleUsersDetailFragmentDoc,
+    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersUserDocument,
+    "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": types.ConsoleUsersUpdateDocument,
+    "\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n": types.ConsoleUsersSetPasswordDocument,
+    "\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n": types.ConsoleUsersDeleteDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n"): (typeof documents)["\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n"): (typeof documents)["\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleClientsDetail on Client {\n    id\n    name\n    public\n    tokenEndpointAuthMethod\n    redirectUris\n    postLogoutRedirectUris\n    allowedOrigins\n    grantTypes\n    responseTypes\n    firstParty\n    admin\n    logoutAll\n    backchannelLogoutUri\n    clientUri\n    logoUri\n    idTokenSignedResponseAlg\n    extraIdTokenClaims {\n      claim\n      field\n      scope\n    }\n    userRestrictions {\n      field\n      equals\n    }\n    audiences\n    createdAt\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment ConsoleClientsDetail on Client {\n    id\n    name\n    public\n    tokenEndpointAuthMethod\n    redirectUris\n    postLogoutRedirectUris\n    allowedOrigins\n    grantTypes\n    responseTypes\n    firstParty\n    admin\n    logoutAll\n    backchannelLogoutUri\n    clientUri\n    logoUri\n    idTokenSignedResponseAlg\n    extraIdTokenClaims {\n      claim\n      field\n      scope\n    }\n    userRestrictions {\n      field\n      equals\n    }\n    audiences\n    createdAt\n    updatedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleClientsList($search: String, $after: String) {\n    clients(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleClientsRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleClientsList($search: String, $after: String) {\n    clients(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleClientsRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleClientsClient($id: ID!) {\n    client(id: $id) {\n      ...ConsoleClientsDetail\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"): (typeof documents)["\n  query ConsoleClientsClient($id: ID!) {\n    client(id: $id) {\n      ...ConsoleClientsDetail\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleClientsDefaults {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"): (typeof documents)["\n  query ConsoleClientsDefaults {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleClientsCreate($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        ...ConsoleClientsDetail\n      }\n      clientSecret\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleClientsCreate($input: CreateClientInput!) {\n    createClient(input: $input) {\n      client {\n        ...ConsoleClientsDetail\n      }\n      clientSecret\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleClientsUpdate($id: ID!, $input: ClientMetadataInput!) {\n    updateClient(id: $id, input: $input) {\n      ...ConsoleClientsDetail\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleClientsUpdate($id: ID!, $input: ClientMetadataInput!) {\n    updateClient(id: $id, input: $input) {\n      ...ConsoleClientsDetail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleClientsRotateSecret($id: ID!) {\n    rotateClientSecret(id: $id) {\n      client {\n        id\n        updatedAt\n      }\n      clientSecret\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleClientsRotateSecret($id: ID!) {\n    rotateClientSecret(id: $id) {\n      client {\n        id\n        updatedAt\n      }\n      clientSecret\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleClientsDelete($id: ID!) {\n    deleteClient(id: $id)\n  }\n"): (typeof documents)["\n  mutation ConsoleClientsDelete($id: ID!) {\n    deleteClient(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleKeysFamily on KeyFamilyStatus {\n    family\n    alg\n    activeKid\n    nextRotationAt\n    keys {\n      kid\n      alg\n      state\n      createdAt\n      activatesAt\n      retiresAt\n      deletesAt\n    }\n  }\n"): (typeof documents)["\n  fragment ConsoleKeysFamily on KeyFamilyStatus {\n    family\n    alg\n    activeKid\n    nextRotationAt\n    keys {\n      kid\n      alg\n      state\n      createdAt\n      activatesAt\n      retiresAt\n      deletesAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n"): (typeof documents)["\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n"): (typeof documents)["\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n"): (typeof documents)["\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n"): (typeof documents)["\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n"): (typeof documents)["\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"): (typeof documents)["\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,25 @@
+/**
+ * The admin console's build (docs/CONSOLE.md): `npm run build` writes dist/console, which the
+ * service serves under <issuer>/admin (src/http/console.ts). Relative asset URLs (`base: './'`):
+ * the server makes index.html's absolute for the issuer's path; chunks import each other
+ * relatively. No inline script or style anywhere, for the page's CSP (`script-src 'self'`).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  logLevel: 'warn',
+  build: {
+    outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    // Everything as files: a data: URL or an inline script would need a weaker CSP.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    sourcemap: false,
+    reportCompressedSize: false,
+  },
+  oxc: { jsx: { runtime: 'automatic' } },
+});

@@ -1,0 +1,29 @@
+/**
+ * The names of the audit events (src/audit.ts), as plain data without imports: the GraphQL API
+ * checks `auditEvents(types:)` against it, and the admin console (console/src/pages/audit)
+ * offers it as the audit page's choices from this same list.
+ */
+export const AUDIT_EVENTS = [
+  'login.success',
+  'login.failure',
+  'login.throttled',
+  'login.refused',
+  'login.delegated',
+  'consent.granted',
+  'consent.denied',
+  'authorization.restricted',
+  'token.issued',
+  'token.refused',
+  'token.rate_limited',
+  'token.revoked',
+  'code.replay',
+  'refresh.replay',
+  'logout',
+  'grant.revoked',
+  'session.revoked',
+  'keys.rotated',
+  'admin.forbidden',
+  'admin.created',
+  'setup.refused',
+  'graphql.mutation',
+] as const;

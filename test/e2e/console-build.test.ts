@@ -1,0 +1,47 @@
+/**
+ * The admin console as `npm run build` leaves it in dist/console (scripts/console-build.ts),
+ * which the package and the image ship: nothing inline that the page's CSP (`script-src 'self'`,
+ * `style-src 'self'`) would block, content-hashed names (served as immutable), and at most
+ * 250 KB of JavaScript gzipped (docs/CONSOLE.md).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { CONSOLE_OUT } from '../../scripts/console-build.js';
+
+const ASSETS = join(CONSOLE_OUT, 'assets');
+
+describe('the console build', () => {
+  const index = readFileSync(join(CONSOLE_OUT, 'index.html'), 'utf8');
+  const files = readdirSync(ASSETS);
+
+  it('SE-17 has no inline script or style in index.html, and loads only its own hashed files', () => {
+    const scripts = [...index.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(body!.trim(), 'an inline script').toBe('');
+      expect(attributes).toMatch(/src="\.\/assets\/[\w-]+\.js"/);
+    }
+    expect(index).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+    for (const [, url] of index.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url, url).toMatch(/^(\.\/assets\/[\w-]+\.(js|css)|data:,)$/);
+  });
+
+  it('names every asset by its content', () => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toMatch(/^[\w.-]+-[\w-]{8}\.[a-z0-9]+$/);
+  });
+
+  it('ships at most 250 KB of JavaScript, gzipped', () => {
+    const gzipped = files.filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + gzipSync(readFileSync(join(ASSETS, f))).length, 0);
+    expect(gzipped).toBeGreaterThan(10_000);
+    expect(gzipped).toBeLessThanOrEqual(250 * 1024);
+  });
+
+  it('has no style attribute or eval in its scripts that the CSP would refuse', () => {
+    for (const f of files.filter((n) => n.endsWith('.js'))) {
+      const js = readFileSync(join(ASSETS, f), 'utf8');
+      expect(js, f).not.toMatch(/\beval\(|new Function\(/);
+    }
+  });
+});
