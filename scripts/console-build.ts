@@ -64,7 +64,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const ifStale = process.argv.includes('--if-stale');
   try {
     const built = await buildConsole({ ifStale });
-    if (built) console.error('built the admin console into dist/console');
+    // Before `npm start` (--if-stale) it says nothing: what the service prints comes first.
+    if (built && !ifStale) console.error('built the admin console into dist/console');
   } catch (e) {
     console.error(`building the admin console failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

@@ -38,10 +38,21 @@ describe('the console build', () => {
     expect(gzipped).toBeLessThanOrEqual(250 * 1024);
   });
 
-  it('has no style attribute or eval in its scripts that the CSP would refuse', () => {
+  it('has no eval in its scripts that the CSP would refuse', () => {
     for (const f of files.filter((n) => n.endsWith('.js'))) {
       const js = readFileSync(join(ASSETS, f), 'utf8');
       expect(js, f).not.toMatch(/\beval\(|new Function\(/);
+    }
+  });
+
+  it('is a production build, whatever NODE_ENV the builder had: React\'s production code, no development JSX, no source paths', () => {
+    for (const f of files.filter((n) => n.endsWith('.js'))) {
+      const js = readFileSync(join(ASSETS, f), 'utf8');
+      // Development-only warnings of React, the JSX transform's development calls (which carry
+      // the sources' paths). Booleans: a failure must not print the whole bundle.
+      expect(js.includes('unique "key" prop'), `${f}: React's development build`).toBe(false);
+      expect(/\bjsxDEV\b/.test(js), `${f}: development JSX`).toBe(false);
+      expect(js.includes(CONSOLE_OUT.replace(/dist\/console\/?$/, '')), `${f}: a path of the checkout`).toBe(false);
     }
   });
 });

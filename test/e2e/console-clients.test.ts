@@ -167,6 +167,25 @@ describe('registering a client', () => {
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Acme Analytics');
     expect(await page.content()).not.toContain(secret);
     await expectAccessible(page, 'client page');
+
+    // The user's page shows the grant and the session of that sign-in; revoking the grant
+    // there ends the relying party's tokens at once.
+    expect((await fetch(`${provider.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click();
+    await heading(page, 'Users');
+    await page.getByLabel('Search users').fill(user.username);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('link', { name: user.username, exact: true }).click();
+    await heading(page, user.username);
+    const grant = page.getByRole('row').filter({ hasText: 'acme-analytics' });
+    await grant.waitFor();
+    expect(await page.getByRole('region', { name: /sessions/i }).getByRole('row').count()).toBeGreaterThan(1);
+    await grant.getByRole('button', { name: /^Revoke grant / }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
+    await grant.getByText('Revoked', { exact: true }).waitFor();
+    const refused = await fetch(`${provider.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('invalid_token');
     console.assertNone();
     await context.close();
   });
