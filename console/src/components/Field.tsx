@@ -80,10 +80,10 @@ export function CheckboxField({ label, error, hint, checked, onChange, ...rest }
 }
 
 /** A group of checkboxes for a set of values (grant types, response types). */
-export function ChoiceField({ label, options, value, onChange, error }: { label: string; options: readonly string[]; value: string[]; onChange(value: string[]): void; error?: string }) {
+export function ChoiceField({ label, options, value, onChange, error, hint }: { label: string; options: readonly string[]; value: string[]; onChange(value: string[]): void; error?: string; hint?: ReactNode }) {
   const id = useId();
   return (
-    <fieldset className="field choices" aria-describedby={error ? `${id}-error` : undefined}>
+    <fieldset className="field choices" aria-describedby={describedBy(id, error, hint)}>
       <legend>{label}</legend>
       {options.map((option) => (
         <label key={option} className="choice">
@@ -91,11 +91,7 @@ export function ChoiceField({ label, options, value, onChange, error }: { label:
           {option}
         </label>
       ))}
-      {error ? (
-        <span className="field-error" id={`${id}-error`}>
-          {error}
-        </span>
-      ) : null}
+      <Notes id={id} error={error} hint={hint} />
     </fieldset>
   );
 }
