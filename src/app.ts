@@ -165,7 +165,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
 }
 
 /** JWT_OIDC_PRODUCT_NAME and JWT_OIDC_LOGO_URL; without a name, the host the users see. */
-function pageBrand(settings: Settings, issuer: string | undefined): Brand {
+export function pageBrand(settings: Settings, issuer: string | undefined): Brand {
   const publicUrl = issuer ?? settings.publicUrl ?? `http://localhost:${settings.port}`;
   return { name: settings.productName ?? new URL(publicUrl).host, ...(settings.logoUrl ? { logoUrl: settings.logoUrl } : {}) };
 }

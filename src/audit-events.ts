@@ -26,4 +26,6 @@ export const AUDIT_EVENTS = [
   'admin.created',
   'setup.refused',
   'graphql.mutation',
+  'password.reset_requested',
+  'password.reset',
 ] as const;

@@ -40,6 +40,8 @@ const REDACT_PATHS = [
   '*.headers.cookie',
   'databaseUrl',
   '*.databaseUrl',
+  'smtpUrl',
+  '*.smtpUrl',
   'keyEncryptionSecret',
   '*.keyEncryptionSecret',
 ];

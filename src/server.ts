@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.js';
+import { createApp, pageBrand } from './app.js';
 import type { Settings } from './config/load.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Clock } from './clock.js';
@@ -25,6 +25,7 @@ import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
 import { hasAdministrator } from './users/first-admin.js';
 import { saveAuditEvents } from './audit-store.js';
 import { removeConsoleClient, seedConsoleClient } from './console/client.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 
 export interface StartServerOptions {
   settings: Settings;
@@ -48,6 +49,8 @@ export interface RunningServer {
   provider?: ProviderContext;
   /** The deletion of expired rows. */
   housekeeping?: Housekeeping;
+  /** provider and fake modes: the service's mail (also `provider.mailer`). */
+  mailer?: Mailer;
   /** provider mode, when it started without an administrator: the code /admin/setup asks of remote browsers. */
   setupCode?: string;
   /** Graceful stop; idempotent. */
@@ -84,6 +87,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   let housekeeping: Housekeeping | undefined;
   let clientMode: ClientMode | undefined;
   let setup: FirstAdminSetup | undefined;
+  let mailer: Mailer | undefined;
   try {
     // PORT=0 picks a free port; the default issuer names it, so listen before building the app
     // (nobody can reach a port that has not been announced yet).
@@ -107,7 +111,9 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       else await removeConsoleClient(db.orm);
       clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
       await clients.start();
-      provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, claims: fake ? FAKE_CLAIMS : undefined });
+      // After the issuer is known (PORT=0): the default sender and the Message-IDs name its host.
+      mailer = createMailer({ settings, logger, productName: pageBrand(settings, settings.issuer).name });
+      provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, mailer, claims: fake ? FAKE_CLAIMS : undefined });
       housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES });
       housekeeping.start();
     }
@@ -124,6 +130,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   } catch (e) {
     httpServer.close();
     await app?.stop().catch(() => undefined);
+    await mailer?.stop();
     await housekeeping?.stop();
     await keys?.stop();
     await clients?.stop();
@@ -155,6 +162,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     keys,
     provider,
     housekeeping,
+    mailer,
     setupCode: setup?.code,
     stop: () =>
       (stopped ??= (async () => {
@@ -163,6 +171,8 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
         const httpStopped = app.stop();
         cutConnections();
         await httpStopped.catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
+        // No request queues mail any more; what is in flight gets a few seconds (bounded).
+        await mailer?.stop();
         await housekeeping?.stop();
         await keys?.stop();
         await clients?.stop();

@@ -12,6 +12,9 @@
 import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express/user-mapping';
 import { ASYMMETRIC_ALGORITHMS } from '@jwt-oidc/resource';
 import { z } from 'zod';
+// Pure parsers without imports: the settings accept exactly what the mailer then uses.
+import { parseMailbox } from '../mail/address.js';
+import { parseSmtpUrl, SMTP_URL_EXPECT } from '../mail/smtp-url.js';
 
 export const MODES = ['provider', 'client', 'fake'] as const;
 export type Mode = (typeof MODES)[number];
@@ -236,6 +239,24 @@ export const definitions = {
     modes: ['provider', 'fake'],
     expect: secondsExpect(0),
     doc: 'How long audit events are kept in PostgreSQL for the `auditEvents` query, in seconds (default 30 days); 0 keeps none. The log is written either way.',
+  }),
+  passwordReset: optional({
+    env: 'JWT_OIDC_PASSWORD_RESET',
+    kind: 'bool',
+    schema: z.boolean(),
+    defaultDoc: 'on where mail reaches people or the log: with `SMTP_URL`, or outside `NODE_ENV=production`',
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: '"Forgot your password?" on the sign-in page: `/account/password-reset` mails a single-use link that sets a new password (docs/ACCOUNTS.md). `true` in production needs `SMTP_URL`; without it (development), the mail and its link are written to the log.',
+  }),
+  passwordResetLifetime: define({
+    env: 'JWT_OIDC_PASSWORD_RESET_LIFETIME',
+    kind: 'int',
+    schema: seconds(60).max(24 * 3600),
+    default: 30 * 60,
+    modes: ['provider'],
+    expect: 'seconds, 60 to 86400',
+    doc: 'How long a password-reset link works, in seconds (default 30 minutes). It works once in any case, and ends when the password changes.',
   }),
   adminConsole: define({
     env: 'JWT_OIDC_ADMIN_CONSOLE',
@@ -644,6 +665,27 @@ export const definitions = {
     modes: ['provider'],
     expect: secondsExpect(10),
     doc: 'provider: the window of the login and client-authentication throttling, in seconds.',
+  }),
+
+  // ---- mail (provider and fake modes) ------------------------------------------------------
+  smtpUrl: optional({
+    env: 'JWT_OIDC_SMTP_URL',
+    kind: 'string',
+    schema: z.string().max(2048).refine((v) => parseSmtpUrl(v) !== undefined),
+    defaultDoc: 'unset (mail goes to the log outside production)',
+    modes: ['provider', 'fake'],
+    secret: true,
+    expect: SMTP_URL_EXPECT,
+    doc: 'provider, fake: the SMTP server (RFC 5321) that sends the service\'s mail (password resets…): `smtp://user:password@host:587` (message submission, RFC 6409; upgraded with STARTTLS, RFC 3207, when the server offers it; `?requireTLS=true` refuses a server that does not) or `smtps://user:password@host:465` (TLS from the start, RFC 8314). Percent-encode special characters of the user and password. Sends run in the background with retries (1 s, 5 s, 30 s, 2 min; a 5xx refusal is final). Unset: outside production each message is written to the log at info, its text and links included; in production nothing is sent and each message is logged as an error.',
+  }),
+  mailFrom: optional({
+    env: 'JWT_OIDC_MAIL_FROM',
+    kind: 'string',
+    schema: z.string().max(320).refine((v) => parseMailbox(v) !== undefined),
+    defaultDoc: '`<product name> <no-reply@<issuer host>>`',
+    modes: ['provider', 'fake'],
+    expect: 'one mailbox such as "Acme Identity <no-reply@acme.example>" or no-reply@acme.example',
+    doc: 'provider, fake: the sender of the service\'s mail (the `From` of RFC 5322 §3.6.2), one mailbox: `Acme Identity <no-reply@acme.example>` or a bare address. Use an address your SMTP server may send as (SPF, DKIM).',
   }),
 
   // ---- fake mode -------------------------------------------------------------------------

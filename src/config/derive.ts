@@ -31,6 +31,14 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 const DISCOVERY_FORMS = `expected an issuer URL or <issuer>${WELL_KNOWN}, without query, fragment or credentials`;
 
+/**
+ * Whether password reset by mail is on (docs/ACCOUNTS.md): as set, else wherever its mail reaches
+ * someone — an SMTP server, or the log outside production (development).
+ */
+export function passwordResetOn(s: Pick<Settings, 'passwordReset' | 'smtpUrl' | 'production'>): boolean {
+  return s.passwordReset ?? (s.smtpUrl !== undefined || !s.production);
+}
+
 /** Returns one line per broken rule; `name(key)` is where that setting was given. */
 export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
   const problems: string[] = [];
@@ -54,6 +62,9 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
       problems.push(`JWT_OIDC_KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (private signing keys are encrypted with it)`);
     }
     const issuer = s.issuer ?? (s.discoveryEndpoint && issuerFromDiscovery(s.discoveryEndpoint));
+    if (production && s.type === 'provider' && s.passwordReset === true && s.smtpUrl === undefined) {
+      problems.push(`${name('passwordReset')}: needs JWT_OIDC_SMTP_URL when NODE_ENV=production (the reset link goes by mail); set it, or JWT_OIDC_PASSWORD_RESET=false`);
+    }
     if (production && issuer === undefined) {
       problems.push(`JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)`);
     } else if (production && issuer && !isSecureIssuer(issuer)) {

@@ -21,12 +21,13 @@ export function redactedSettings({ settings, sources }: LoadedSettings): ShownSe
 
 function redactValue(key: SettingKey, value: unknown): unknown {
   if (value === undefined) return undefined;
-  if (key === 'databaseUrl' && typeof value === 'string') return redactUrlPassword(value);
+  // Where the server is helps the operator; the password is the secret.
+  if ((key === 'databaseUrl' || key === 'smtpUrl') && typeof value === 'string') return redactUrlPassword(value);
   if (Array.isArray(value)) return value.map(() => REDACTED);
   return REDACTED;
 }
 
-/** `postgres://app:s3cret@db/app` → `postgres://app:[redacted]@db/app`. */
+/** `postgres://app:s3cret@db/app` → `postgres://app:[redacted]@db/app` (an smtp:// URL alike). */
 export function redactUrlPassword(url: string): string {
   try {
     const u = new URL(url);

@@ -16,6 +16,8 @@ import { revocationEndpoint } from '../provider/revocation.js';
 import { tokenEndpoint } from '../provider/token/token-endpoint.js';
 import { userinfoEndpoint } from '../provider/userinfo.js';
 import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
+import { passwordResetOn } from '../config/derive.js';
+import { PASSWORD_RESET_PATH, showReset, showResetRequest, submitReset, submitResetRequest } from '../interaction/password-reset.js';
 import { isLocalRequest } from './local-request.js';
 
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
@@ -63,6 +65,16 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.get(END_SESSION_PATH, handle((r) => endSession(ctx, r)));
   router.post(END_SESSION_PATH, form, handle((r) => endSession(ctx, r)));
   router.post(END_SESSION_CONFIRM_PATH, form, handle((r) => confirmEndSession(ctx, r)));
+
+  // Password reset by mail (docs/ACCOUNTS.md), where mail can be sent (PASSWORD_RESET).
+  if (passwordResetOn(ctx.settings) && ctx.mailer) {
+    router.get(PASSWORD_RESET_PATH, handle((r) => showResetRequest(ctx, r)));
+    router.post(PASSWORD_RESET_PATH, form, handle((r) => submitResetRequest(ctx, r)));
+    router.get(`${PASSWORD_RESET_PATH}/:token`, handle((r, req) => showReset(ctx, r, String(req.params.token))));
+    router.post(`${PASSWORD_RESET_PATH}/:token`, form, handle((r, req) => submitReset(ctx, r, String(req.params.token))));
+    // The same, continuing a sign-in: under its interaction, so that its cookie comes along.
+    router.post('/interaction/:uid/reset/:token', form, handle((r, req) => submitReset(ctx, r, String(req.params.token), String(req.params.uid))));
+  }
 
   if (setup) {
     router.get(SETUP_PATH, handle((r, req) => showSetup(ctx, setup, { ...r, local: isLocalRequest(req) })));

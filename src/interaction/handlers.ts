@@ -27,6 +27,8 @@ import { errorPage } from './views/error.js';
 import { htmlPage } from './views/render.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
+import { PASSWORD_RESET_PATH } from './views/password-reset.js';
+import { passwordResetOn } from '../config/derive.js';
 import { waitInWords } from '../util/wait-words.js';
 import { selectAccountPage } from './views/select-account.js';
 import { audit, auditDigest } from '../audit.js';
@@ -134,10 +136,15 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
 export const passwordLogin: LoginStep = {
   async page(ctx, { interaction, request, client }) {
     const csrfToken = await ctx.interactions.renewCsrf(interaction.uid);
-    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
+    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint, resetUrl: resetUrl(ctx, interaction.uid) }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
   },
   submit: (ctx, req, uid) => submitLogin(ctx, req, uid),
 };
+
+/** The reset page for this sign-in, when password reset is on (src/interaction/password-reset.ts). */
+function resetUrl(ctx: ProviderContext, uid: string): string | undefined {
+  return passwordResetOn(ctx.settings) && ctx.mailer ? providerUrl(ctx, `${PASSWORD_RESET_PATH}?interaction=${encodeURIComponent(uid)}`) : undefined;
+}
 
 /** POST /interaction/:uid/login — username and password. */
 async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
@@ -156,7 +163,7 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
   const rerender = async (status: number, error: string, extra: Record<string, string> = {}) =>
     htmlPage(
       status,
-      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error }),
+      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error, resetUrl: resetUrl(ctx, uid) }),
       { 'Content-Security-Policy': pageCsp(request.redirectUri), ...extra },
     );
 

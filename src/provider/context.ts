@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Settings } from '../config/load.js';
 import type { KeyManager } from '../keys/key-manager.js';
 import type { Logger } from '../log.js';
+import type { Mailer } from '../mail/mailer.js';
 import { cookieName } from './cookies.js';
 import { FailureThrottle } from '../util/failure-throttle.js';
 import { SharedThrottle } from './throttle/shared-throttle.js';
@@ -27,6 +28,8 @@ export interface ProviderBase {
   settings: Settings;
   clock: Clock;
   logger: Logger;
+  /** The service's mail (src/mail/mailer.ts): `send` queues and returns at once. Absent where a test builds a context without one. */
+  mailer?: Mailer;
 }
 
 /** Persistence: the registered clients, the ORM (users), and one store per domain (src/provider/stores/). */
@@ -80,6 +83,7 @@ export interface ProviderContextOptions {
   orm: MikroORM;
   keys: KeyManager;
   clients: ClientRegistry;
+  mailer?: Mailer;
   /** Which claims are released (default: USERINFO_SERIALIZER, or OIDC Core §5.4's mapping; the fake mode: the typed identity). */
   claims?: ClaimsOptions;
 }

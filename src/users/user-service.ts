@@ -3,6 +3,7 @@
  * by the CLI now and by the GraphQL API and the login page later.
  */
 import { isUserId } from './user-id.js';
+import { revokeAccountTokens } from './account-tokens.js';
 import { revokeGrantsOfUser } from '../provider/stores/grant-store.js';
 import { deleteSessionsOfUser } from '../provider/stores/session-store.js';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
@@ -178,6 +179,28 @@ export class UserService {
       user.passwordHash = hash;
       await em.flush();
       await endSessionsAndGrants(em, user.id);
+      // A reset link asked for before this change must not undo it.
+      await revokeAccountTokens(em, user.id, 'password-reset');
+      return user;
+    });
+  }
+
+  /**
+   * A password chosen through a mailed link (src/interaction/password-reset.ts). `claim` uses the
+   * link's token inside the transaction and names its user, so the token is spent exactly when
+   * the password changes; undefined when it names no active user (nothing changes then). Ends
+   * every session and grant of the user, and their other reset links.
+   */
+  async resetPassword(newPassword: string, claim: (em: EntityManager) => Promise<string | undefined>): Promise<User | undefined> {
+    const hash = await hashPassword(parse(z.object({ password }), { password: newPassword }).password);
+    return this.em.fork().transactional(async (em) => {
+      const userId = await claim(em);
+      const user = userId ? await em.findOne(User, { id: userId, active: true }) : null;
+      if (!user) return undefined;
+      user.passwordHash = hash;
+      await em.flush();
+      await endSessionsAndGrants(em, user.id);
+      await revokeAccountTokens(em, user.id, 'password-reset');
       return user;
     });
   }

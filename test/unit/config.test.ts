@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definitions, SETTING_KEYS } from '../../src/config/definitions.js';
 import { ConfigError, loadSettings, parseEnv } from '../../src/config/load.js';
+import { passwordResetOn } from '../../src/config/derive.js';
 import { redactedSettings, redactUrlPassword } from '../../src/config/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-config-'));
@@ -224,3 +225,20 @@ describe('settings: redaction', () => {
     expect(redactUrlPassword('postgres://app:s3cret@db:5432/app')).toBe('postgres://app:[redacted]@db:5432/app');
   });
 });
+
+describe('settings: password reset and mail', () => {
+  const production = { NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(40) };
+
+  it('refuses PASSWORD_RESET=true in production without SMTP_URL (the link goes by mail), and takes it with one', () => {
+    expect(problems({ ...production, JWT_OIDC_PASSWORD_RESET: 'true' })).toEqual([expect.stringContaining('JWT_OIDC_PASSWORD_RESET: needs JWT_OIDC_SMTP_URL when NODE_ENV=production')]);
+    expect(() => loadSettings({ env: { ...production, JWT_OIDC_PASSWORD_RESET: 'true', JWT_OIDC_SMTP_URL: 'smtps://u:p@mail.example.com:465' } })).not.toThrow();
+  });
+
+  it('turns reset on where mail reaches someone: with SMTP_URL, or outside production (the log); off in production without it', () => {
+    expect(passwordResetOn(loadSettings({ env: {} }).settings)).toBe(true);
+    expect(passwordResetOn(loadSettings({ env: production }).settings)).toBe(false);
+    expect(passwordResetOn(loadSettings({ env: { ...production, JWT_OIDC_SMTP_URL: 'smtp://mail.example.com:587' } }).settings)).toBe(true);
+    expect(passwordResetOn(loadSettings({ env: { JWT_OIDC_PASSWORD_RESET: 'false' } }).settings)).toBe(false);
+  });
+});
+

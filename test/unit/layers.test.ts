@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 
 const CORE = ['src/provider', 'src/keys', 'src/clients', 'src/users', 'packages/resource/src'];
-const INFRASTRUCTURE = ['src/config', 'src/db', 'src/util', 'src/clock.ts', 'src/log.ts', 'src/audit.ts'];
+const INFRASTRUCTURE = ['src/config', 'src/db', 'src/util', 'src/mail', 'src/clock.ts', 'src/log.ts', 'src/audit.ts'];
 /** Express and openid-client: the index of @jwt-oidc/express loads both. */
 const EXPRESS = [/^express$/, /^@jwt-oidc\/express$/, /^openid-client$/];
 /** What the core and the infrastructure must not import: frameworks, GraphQL, and the edges and modes above them. */

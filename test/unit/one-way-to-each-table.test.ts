@@ -13,6 +13,7 @@ const OWNERS: Record<string, { tables: string[]; entities: string[]; owner: stri
   grants: { tables: ['grants', 'authorization_codes', 'refresh_tokens', 'revoked_tokens'], entities: ['grant', 'authorization-code', 'refresh-token', 'revoked-token'], owner: 'src/provider/stores/grant-store.ts' },
   sessions: { tables: ['sessions'], entities: ['session'], owner: 'src/provider/stores/session-store.ts' },
   audit: { tables: ['audit_events'], entities: ['audit-event'], owner: 'src/audit-store.ts' },
+  accountTokens: { tables: ['account_tokens'], entities: ['account-token'], owner: 'src/users/account-tokens.ts' },
 };
 /** Where the schema is defined and loaded: not a way to the rows. */
 const SCHEMA = [/^src\/db\/entities\//, /^src\/db\/orm-config\.ts$/];

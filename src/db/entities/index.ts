@@ -1,6 +1,7 @@
 import { AuditEventRow } from './audit-event.js';
 import { AuthorizationCode } from './authorization-code.js';
 import { Client } from './client.js';
+import { AccountToken } from './account-token.js';
 import { Consent } from './consent.js';
 import { DatabaseOwner } from './database-owner.js';
 import { FailureEvent } from './failure-event.js';
@@ -14,5 +15,5 @@ import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow];
-export { AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };

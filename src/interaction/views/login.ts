@@ -12,6 +12,8 @@ export function loginPage(v: {
   username?: string;
   error?: string;
   lang?: string;
+  /** "Forgot your password?": the reset page, where mail can be sent (PASSWORD_RESET). */
+  resetUrl?: string;
 }): string {
   const username = v.username ?? '';
   // Focus where typing continues: the username on a fresh form, the password after a failed attempt.
@@ -26,6 +28,7 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024"${focusUsername ? '' : html` autofocus`}>
 <button type="submit">Sign in</button>
-</form>`;
+</form>${v.resetUrl ? html`
+<p><a href="${v.resetUrl}">Forgot your password?</a></p>` : ''}`;
   return page({ title: `Sign in – ${v.clientName}`, body: body.value, lang: v.lang });
 }
