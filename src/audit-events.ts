@@ -28,4 +28,6 @@ export const AUDIT_EVENTS = [
   'graphql.mutation',
   'password.reset_requested',
   'password.reset',
+  'password.changed',
+  'password.change_failed',
 ] as const;

@@ -7,11 +7,12 @@ import { DelegatedLoginResolver } from './delegated-login-resolver.js';
 import { authChecker } from './auth.js';
 import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
 import { MeResolver } from './me-resolver.js';
+import { AccountResolver } from './account-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
 import { AuditEventsResolver } from './audit-events-resolver.js';
 import { OverviewResolver } from './overview-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -33,7 +34,7 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers: [...RESOLVERS], validate: false, authChecker, authMode: 'error', pubSub: noTopics }).then((schema) => {
     // type-graphql has no option for the root types' descriptions.
     schema.getQueryType()!.description = 'Reading: the caller (`me`), public facts, and administration (admin scope).';
-    schema.getMutationType()!.description = 'Changing: the caller\'s profile, and administration (admin scope).';
+    schema.getMutationType()!.description = 'Changing: the caller\'s profile and account (sessions, connected apps, password), and administration (admin scope).';
     schema.getSubscriptionType()!.description = 'Watching, over WebSocket (graphql-transport-ws) at /graphql with a bearer token: the audit events (admin scope).';
     return schema;
   });

@@ -19,7 +19,7 @@ import { OAuthError } from '../provider/errors.js';
 import { backTo, redirectResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams } from '../provider/params.js';
 import type { PendingInteraction } from '../provider/stores/interaction-store.js';
-import type { ProviderSession } from '../provider/stores/session-store.js';
+import { sessionDevice, type ProviderSession } from '../provider/stores/session-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
@@ -282,7 +282,9 @@ async function finish(ctx: ProviderContext, { interaction, request, client }: Li
  * one (the others get undefined).
  */
 export async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean): Promise<{ session: ProviderSession; cookie: string } | undefined> {
-  const { cookieValue, session } = ctx.sessions.mint(userId, ctx.settings.sessionExpirationTime * 1000, amr);
+  // The browser and address the user sees beside the session on their account page (`Me.sessions`).
+  const device = sessionDevice(req.header('user-agent'), req.ip);
+  const { cookieValue, session } = ctx.sessions.mint(userId, ctx.settings.sessionExpirationTime * 1000, amr, device);
   if (!(await ctx.interactions.claimSession(uid, userId, session.authTime, session.idHash, delegated))) return undefined;
   await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));
   await ctx.sessions.save(session);

@@ -6,11 +6,11 @@ import { isUserId } from './user-id.js';
 import { revokeAccountTokens } from './account-tokens.js';
 import { revokeGrantsOfUser } from '../provider/stores/grant-store.js';
 import { deleteSessionsOfUser } from '../provider/stores/session-store.js';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { User } from '../db/entities/user.js';
 import { skeleton, SKELETON_FROM, SKELETON_TO, skeletonPattern } from './confusables.js';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.js';
 import { mapUsername, usernameProblem } from './precis.js';
 
 export type UserErrorCode = 'ERR_USER_INVALID' | 'ERR_USER_EXISTS' | 'ERR_USER_NOT_FOUND';
@@ -81,6 +81,16 @@ export type UpdateUserInput = z.input<typeof updateSchema>;
 /** What users may change about themselves: never email (unverified), flags or username. */
 const profileSchema = z.object({ givenName: profileFields.givenName, familyName: profileFields.familyName, locale: profileFields.locale, picture: profileFields.picture }).strict();
 export type UpdateProfileInput = z.input<typeof profileSchema>;
+
+/**
+ * What a user's own password change ends besides the password-reset links: with `endOthers`,
+ * every session and grant of the user except `keep` — the caller's own grant and the session it
+ * was made in, so that the page that changed the password keeps working.
+ */
+export interface ChangePasswordOptions {
+  endOthers: boolean;
+  keep?: { grantId?: string; sid?: string | null };
+}
 
 /** A user named by username (the CLI) or by id (the GraphQL API). */
 export type UserRef = string | { id: string } | { username: string };
@@ -185,6 +195,42 @@ export class UserService {
     });
   }
 
+  /** Refuses a new password the rules refuse (as `setPassword` and the CLI), naming `field`; nothing else is checked. */
+  checkNewPassword(newPassword: string, field = 'newPassword'): void {
+    parse(z.object({ [field]: password }), { [field]: newPassword });
+  }
+
+  /**
+   * A user changing their own password (the `changeMyPassword` mutation): `currentPassword` must
+   * be the user's password — checked with the same scrypt work whether or not the user has one
+   * (docs/SECURITY.md SE-05), and refused as field `currentPassword` — and `newPassword` pass the
+   * rules of `setPassword` (field `newPassword`). The caller throttles the attempts.
+   *
+   * Compare-and-set: the row is locked and its hash must still be the one `currentPassword` was
+   * checked against, so of parallel changes that all knew the old password exactly one sets its
+   * new one; the others find the password changed and are refused as a wrong `currentPassword`.
+   * Ends the user's password-reset links always, and the other sessions and grants with
+   * `options.endOthers` (RFC 9700 §4.14.2; docs/SECURITY.md TK-21), in the same transaction.
+   */
+  async changePassword(userId: string, currentPassword: string, newPassword: string, options: ChangePasswordOptions): Promise<User> {
+    this.checkNewPassword(newPassword);
+    const wrong = () => new UserError('ERR_USER_INVALID', 'currentPassword: incorrect password', 'currentPassword');
+    const user = isUserId(userId) ? await this.em.fork().findOne(User, { id: userId, active: true }) : null;
+    const stored = user?.passwordHash ?? null;
+    const checked = currentPassword.length > 0 && currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(currentPassword, stored ?? (await dummyPasswordHash())));
+    if (!checked || stored === null) throw wrong();
+    const hash = await hashPassword(newPassword);
+    return this.em.fork().transactional(async (em) => {
+      const locked = await em.findOne(User, { id: userId, active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!locked || locked.passwordHash !== stored) throw wrong();
+      locked.passwordHash = hash;
+      await em.flush();
+      if (options.endOthers) await endSessionsAndGrants(em, userId, options.keep);
+      await revokeAccountTokens(em, userId, 'password-reset');
+      return locked;
+    });
+  }
+
   /**
    * A password chosen through a mailed link (src/interaction/password-reset.ts). `claim` uses the
    * link's token inside the transaction and names its user, so the token is spent exactly when
@@ -258,10 +304,13 @@ async function assertNoLookalike(em: EntityManager, username: string): Promise<v
   throw new UserError('ERR_USER_EXISTS', `username: looks the same as the existing user "${found.username}"`, 'username');
 }
 
-/** Revokes the user's grants (their refresh and access tokens die) and deletes their sessions, through the provider's stores. */
-async function endSessionsAndGrants(em: EntityManager, userId: string): Promise<void> {
-  await revokeGrantsOfUser(em, userId, new Date());
-  await deleteSessionsOfUser(em, userId);
+/**
+ * Revokes the user's grants (their refresh and access tokens die) and deletes their sessions,
+ * through the provider's stores; `keep` spares one grant and one session.
+ */
+async function endSessionsAndGrants(em: EntityManager, userId: string, keep: ChangePasswordOptions['keep'] = {}): Promise<void> {
+  await revokeGrantsOfUser(em, userId, new Date(), keep.grantId);
+  await deleteSessionsOfUser(em, userId, keep.sid ?? undefined);
 }
 
 /** Validates with zod and turns the first problem into a `UserError` naming the field. */

@@ -225,6 +225,58 @@ describe('GrantStore: grants', () => {
   });
 });
 
+describe('GrantStore: a user\'s own view', () => {
+  it('revokeOfUserAndClient ends that user\'s grants with that client only, names the active ones, and keeps earlier revocation times', async () => {
+    const [user, other] = [await p.createUser(), await p.createUser()];
+    const [shop, elsewhere] = [await p.createClient(), await p.createClient()];
+    const earlier = await grants.create(newGrant({ userId: user.id, clientId: shop.clientId }), HOUR);
+    await grants.revoke(earlier);
+    const earlierAt = clock.now();
+    const expired = await grants.create(newGrant({ userId: user.id, clientId: shop.clientId }), MINUTE);
+    clock.advance(2 * MINUTE);
+    const live = await grants.create(newGrant({ userId: user.id, clientId: shop.clientId }), HOUR);
+    const { grantId: refreshed, record } = await withRefreshToken({ userId: user.id, clientId: shop.clientId });
+    const otherClient = await grants.create(newGrant({ userId: user.id, clientId: elsewhere.clientId }), HOUR);
+    const otherUser = await grants.create(newGrant({ userId: other.id, clientId: shop.clientId }), HOUR);
+
+    expect((await grants.revokeOfUserAndClient(user.id, shop.clientId)).sort()).toEqual([live, refreshed].sort());
+    for (const id of [live, refreshed]) expect(await grants.isActive(id)).toBe(false);
+    expect(await grants.refresh(record, HOUR, null)).toBe('grant-refused');
+    expect((await grants.findGrant(expired))?.revokedAt).toBe(clock.now());
+    expect((await grants.findGrant(earlier))?.revokedAt).toBe(earlierAt);
+    expect(await grants.isActive(otherClient)).toBe(true);
+    expect(await grants.isActive(otherUser)).toBe(true);
+    expect(await grants.revokeOfUserAndClient(user.id, shop.clientId)).toEqual([]);
+  });
+
+  it('summaryOfUser sums a user\'s grants per client: active ones and their scopes, the oldest not revoked, the last issuance', async () => {
+    const [user, other] = [await p.createUser(), await p.createUser()];
+    const [shop, gone] = [await p.createClient(), await p.createClient()];
+    const revoked = await grants.create(newGrant({ userId: user.id, clientId: shop.clientId }, { scope: 'openid phone' }), HOUR);
+    await grants.revoke(revoked);
+    clock.advance(MINUTE);
+    const firstAt = clock.now();
+    await grants.create(newGrant({ userId: user.id, clientId: shop.clientId }, { scope: 'openid profile' }), HOUR);
+    clock.advance(MINUTE);
+    const { record } = await withRefreshToken({ userId: user.id, clientId: shop.clientId });
+    clock.advance(MINUTE);
+    expect(typeof (await grants.refresh(record, HOUR, null))).toBe('object');
+    const refreshedAt = clock.now();
+    const dead = await grants.create(newGrant({ userId: user.id, clientId: gone.clientId }), HOUR);
+    await grants.revoke(dead);
+    await grants.create(newGrant({ userId: other.id, clientId: shop.clientId }, { scope: 'openid address' }), HOUR);
+
+    const byClient = (a: { clientId: string }, b: { clientId: string }) => (a.clientId < b.clientId ? -1 : 1);
+    expect((await grants.summaryOfUser(user.id)).sort(byClient)).toEqual(
+      [
+        { clientId: shop.clientId, activeGrants: 2, activeScopes: ['offline_access', 'openid', 'profile'], firstGrantedAt: firstAt, lastIssuedAt: refreshedAt },
+        { clientId: gone.clientId, activeGrants: 0, activeScopes: [], firstGrantedAt: null, lastIssuedAt: refreshedAt },
+      ].sort(byClient),
+    );
+    expect(await grants.summaryOfUser(`' or '1'='1`)).toEqual([]);
+  });
+});
+
 describe('GrantStore.list', () => {
   it('reads back what findGrant does, revoked and expired grants included, newest first and by id within an instant', async () => {
     const user = await p.createUser();

@@ -93,4 +93,27 @@ describe('ConsentStore', () => {
     await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((s) => store.grant(user.id, client.clientId, [`scope:${s}`])));
     expect([...(await store.granted(user.id, client.clientId))].sort()).toEqual(['email', 'openid', 'profile', 'scope:a', 'scope:b', 'scope:c', 'scope:d', 'scope:e', 'scope:f']);
   });
+
+  it('listOfUser gives the user\'s consents with since-when (kept as they widen); forget forgets one, once, and no other', async () => {
+    const store = p.provider!.consents;
+    const [user, other] = [await p.createUser(), await p.createUser()];
+    const [a, b] = [await p.createClient(), await p.createClient()];
+    await store.grant(user.id, a.clientId, ['openid']);
+    const [first] = await store.listOfUser(user.id);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await store.grant(user.id, a.clientId, ['email']);
+    await store.grant(user.id, b.clientId, ['openid']);
+    await store.grant(other.id, a.clientId, ['openid']);
+    const listed = await store.listOfUser(user.id);
+    expect(listed.map((c) => c.clientId).sort()).toEqual([a.clientId, b.clientId].sort());
+    const widened = listed.find((c) => c.clientId === a.clientId)!;
+    expect(widened).toEqual({ clientId: a.clientId, scopes: ['email', 'openid'], createdAt: first!.createdAt, updatedAt: expect.any(Number) });
+    expect(widened.updatedAt).toBeGreaterThan(widened.createdAt);
+
+    expect(await store.forget(user.id, a.clientId)).toBe(true);
+    expect(await store.forget(user.id, a.clientId)).toBe(false);
+    expect(await store.granted(user.id, a.clientId)).toEqual(new Set());
+    expect(await store.granted(other.id, a.clientId)).toEqual(new Set(['openid']));
+    expect((await store.listOfUser(user.id)).map((c) => c.clientId)).toEqual([b.clientId]);
+  });
 });

@@ -3,7 +3,8 @@
  * real PostgreSQL — not the relying party's session stores of @jwt-oidc/express, which
  * session-stores.test.ts covers. A session is found only by its cookie's value, never by what the
  * table holds; it lives until the instant of its expiry on the injected clock; it belongs to an
- * active user; and ending it (by sid, by its digest, by cookie) ends exactly that one.
+ * active user; it keeps the browser and address it started from; and ending it (by sid, by its
+ * digest, by cookie, by its user and sid) ends exactly that one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ describe('SessionStore', () => {
     const { cookieValue, session } = await sessions.create(user.id, HOUR, ['pwd', 'otp']);
     // 256 random bits in the cookie, only their digest in the table (docs/SECURITY.md SE-01).
     expect(cookieValue).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(session).toEqual({ idHash: sha256(cookieValue), sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), userId: user.id, authTime: clock.now(), amr: ['pwd', 'otp'], expiresAt: clock.now() + HOUR });
+    expect(session).toEqual({ idHash: sha256(cookieValue), sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), userId: user.id, authTime: clock.now(), amr: ['pwd', 'otp'], expiresAt: clock.now() + HOUR, userAgent: null, ip: null });
     const found = await sessions.find(cookieValue);
     expect(found).toEqual({ ...session, createdAt: expect.any(Number) });
 
@@ -67,7 +68,7 @@ describe('SessionStore', () => {
   it('mint stores nothing; save stores exactly what was minted, even later; saving it twice is refused and keeps the first', async () => {
     const user = await p.createUser();
     const minted = sessions.mint(user.id, 10 * MINUTE, ['hwk']);
-    expect(minted.session).toEqual({ idHash: sha256(minted.cookieValue), sid: expect.any(String), userId: user.id, authTime: clock.now(), amr: ['hwk'], expiresAt: clock.now() + 10 * MINUTE });
+    expect(minted.session).toEqual({ idHash: sha256(minted.cookieValue), sid: expect.any(String), userId: user.id, authTime: clock.now(), amr: ['hwk'], expiresAt: clock.now() + 10 * MINUTE, userAgent: null, ip: null });
     expect(minted.session.createdAt).toBeUndefined();
     expect(await sessions.find(minted.cookieValue)).toBeUndefined();
     expect(await sessions.listOfUser(user.id)).toEqual([]);
@@ -144,6 +145,30 @@ describe('SessionStore', () => {
     expect(await sessions.endBySid(second.session.sid.slice(0, -1))).toBe(false); // exact match only
     // The browser must log in again; the applications' grants end only by logout or revocation.
     expect(await p.provider!.grants.isActive(grantId)).toBe(true);
+  });
+
+  it('keeps the device it started from as the table holds it (a User-Agent of 255 characters, no control characters) and reads it back', async () => {
+    const user = await p.createUser();
+    const { cookieValue, session } = await sessions.create(user.id, HOUR, ['pwd'], { userAgent: 'Agent/1.0', ip: '2001:db8::7' });
+    expect(session).toMatchObject({ userAgent: 'Agent/1.0', ip: '2001:db8::7' });
+    expect(await sessions.find(cookieValue)).toMatchObject({ userAgent: 'Agent/1.0', ip: '2001:db8::7' });
+    // What a caller hands in unbounded is bounded on the way to the table.
+    const minted = sessions.mint(user.id, HOUR, ['pwd'], { userAgent: `A\u0000${'b'.repeat(400)}`, ip: ` ${'1'.repeat(80)}` });
+    await sessions.save(minted.session);
+    expect(await sessions.find(minted.cookieValue)).toMatchObject({ userAgent: `A${'b'.repeat(254)}`, ip: '1'.repeat(64) });
+  });
+
+  it('endOfUser ends that user\'s session only: another user\'s sid, an unknown one or an overlong one end nothing', async () => {
+    const [user, other] = [await p.createUser(), await p.createUser()];
+    const mine = await sessions.create(user.id, HOUR);
+    const theirs = await sessions.create(other.id, HOUR);
+    expect(await sessions.endOfUser(user.id, theirs.session.sid)).toBe(false);
+    expect(await sessions.endOfUser(user.id, 'no-such-sid')).toBe(false);
+    expect(await sessions.endOfUser(user.id, 'x'.repeat(65))).toBe(false);
+    expect(await sessions.find(theirs.cookieValue)).toBeDefined();
+    expect(await sessions.endOfUser(user.id, mine.session.sid)).toBe(true);
+    expect(await sessions.find(mine.cookieValue)).toBeUndefined();
+    expect(await sessions.endOfUser(user.id, mine.session.sid)).toBe(false);
   });
 
   it('of 20 parallel endBySid calls for one session exactly one reports ending it', async () => {

@@ -7,7 +7,7 @@ import { User } from './user.js';
 @Index({ properties: ['clientId'] })
 export class Consent {
   [PrimaryKeyProp]?: ['userId', 'clientId'];
-  [OptionalProps]?: 'updatedAt';
+  [OptionalProps]?: 'createdAt' | 'updatedAt';
 
   @ManyToOne(() => User, { fieldName: 'user_id', primary: true, mapToPk: true, deleteRule: 'cascade' })
   userId!: string;
@@ -17,6 +17,10 @@ export class Consent {
 
   @Property({ type: 'json' })
   scopes!: string[];
+
+  /** When the user first consented to this client (the `firstGrantedAt` of their connected apps); widening keeps it. */
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -9,7 +9,7 @@ import { User } from './user.js';
 @Index({ properties: ['userId'] })
 @Index({ properties: ['expiresAt'] })
 export class Session {
-  [OptionalProps]?: 'createdAt' | 'amr';
+  [OptionalProps]?: 'createdAt' | 'amr' | 'userAgent' | 'ip';
 
   /** SHA-256 of the cookie value, base64url. */
   @PrimaryKey({ type: 'string', length: 64 })
@@ -34,4 +34,16 @@ export class Session {
 
   @Property({ type: 'datetime' })
   expiresAt!: Date;
+
+  /**
+   * The browser's `User-Agent` when the session started (its first 255 characters), shown to the
+   * user beside their sessions (`Me.sessions`); null when it sent none. Kept no longer than the
+   * session: the row goes when it ends or expires.
+   */
+  @Property({ type: 'string', length: 255, nullable: true })
+  userAgent?: string | null;
+
+  /** The client address the session started from (behind trusted proxies: the forwarded one); null when unknown. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  ip?: string | null;
 }

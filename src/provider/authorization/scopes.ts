@@ -21,6 +21,18 @@ export function mayWriteProfile(scopes: readonly string[], client: Pick<Register
   return scopes.includes(PROFILE_WRITE_SCOPE) || (client?.firstParty === true && scopes.includes('profile'));
 }
 
+/**
+ * Whether a token's holder may manage the user's account itself — list and end their sessions,
+ * list and remove their connected apps, change their password (`Me.sessions`, `Me.connectedApps`,
+ * `endMySession`, `revokeMyGrant`, `changeMyPassword`): the rule of `mayWriteProfile`, and only
+ * for a first-party client (the service's own pages and apps). A third-party application never
+ * may, whatever its scopes: `profile:write` lets it edit a profile the user sees on the consent
+ * page, not sign the user out everywhere, cut other apps off or lock the user out of the account.
+ */
+export function mayManageAccount(scopes: readonly string[], client: Pick<RegisteredClient, 'firstParty'> | undefined): boolean {
+  return client?.firstParty === true && mayWriteProfile(scopes, client);
+}
+
 export function grantableScopes(requested: readonly string[], client: RegisteredClient, user: { admin: boolean }, apiScopes: readonly string[]): string[] {
   const known = new Set<string>([...PROVIDER_SCOPES, ...apiScopes]);
   return requested.filter((s) => known.has(s) || (s === ADMIN_SCOPE && user.admin && (client.firstParty || client.admin)));

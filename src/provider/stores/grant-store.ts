@@ -45,6 +45,19 @@ export interface RefreshTokenRecord {
   rotatedAt: number | null;
 }
 
+/** What a user's grants with one client add up to: the user's own view of a connected app. */
+export interface GrantSummary {
+  clientId: string;
+  /** Grants not revoked and not expired: their tokens work. */
+  activeGrants: number;
+  /** The scopes of those grants, each once, sorted. */
+  activeScopes: string[];
+  /** The oldest grant not revoked (expired ones count until housekeeping deletes them); null when all were revoked. */
+  firstGrantedAt: number | null;
+  /** When the client last got tokens for the user: a grant made, a code redeemed or a refresh (their use at APIs is not recorded). */
+  lastIssuedAt: number;
+}
+
 export interface NewGrant {
   clientId: string;
   userId: string;
@@ -107,8 +120,12 @@ function toRefresh(r: Row): RefreshTokenRecord {
  * transaction of `em` when it has one: the users domain ends them together with a password
  * change or a disabled account (docs/SECURITY.md TK-21), all or nothing.
  */
-export async function revokeGrantsOfUser(em: EntityManager, userId: string, now: Date): Promise<void> {
-  await em.getConnection().execute('update grants set revoked_at = ? where user_id = ? and revoked_at is null', [now, userId], 'run', em.getTransactionContext());
+export async function revokeGrantsOfUser(em: EntityManager, userId: string, now: Date, exceptGrantId?: string): Promise<void> {
+  // `exceptGrantId` spares one grant: the caller's own, on a password change that ends the others.
+  const spare = exceptGrantId !== undefined && isGrantId(exceptGrantId);
+  await em
+    .getConnection()
+    .execute(`update grants set revoked_at = ? where user_id = ? and revoked_at is null${spare ? ' and id <> ?' : ''}`, spare ? [now, userId, exceptGrantId] : [now, userId], 'run', em.getTransactionContext());
 }
 
 /** Grant ids are UUIDs: anything else names no grant (and is never sent to PostgreSQL's uuid cast). */
@@ -237,6 +254,52 @@ export class GrantStore {
 
   async revokeAllOfUser(userId: string): Promise<void> {
     await revokeGrantsOfUser(this.orm.em, userId, this.now());
+  }
+
+  /**
+   * Revokes every grant of a user with one client — the user removing an app's access: its
+   * refresh tokens die and its access tokens fail where they are checked, as after a revocation
+   * (RFC 7009 §2.1) — in the transaction of `em` when given. The ids of those that were active
+   * (not yet expired); expired ones are marked revoked too, and not counted.
+   */
+  async revokeOfUserAndClient(userId: string, clientId: string, em?: EntityManager): Promise<string[]> {
+    const now = this.now();
+    const rows = await this.sql<{ id: string; active: boolean }>(
+      'update grants set revoked_at = ? where user_id = ? and client_id = ? and revoked_at is null returning id, (expires_at > ?) as active',
+      [now, userId, clientId, now],
+      em,
+    );
+    return rows.filter((r) => r.active).map((r) => String(r.id));
+  }
+
+  /**
+   * A user's grants summed up per client (one statement): how many are active and with which
+   * scopes, since when, and when the client last got tokens. Clients whose grants are all revoked
+   * or expired are listed too (with 0 active); housekeeping deletes grants once their last token
+   * expired, and with them what they recorded.
+   */
+  async summaryOfUser(userId: string): Promise<GrantSummary[]> {
+    const now = this.now();
+    const rows = await this.sql<{ client_id: string; active_grants: number; active_scopes: string | null; first_granted_at: unknown; last_issued_at: unknown }>(
+      `select g.client_id,
+              (count(*) filter (where g.revoked_at is null and g.expires_at > ?))::int as active_grants,
+              string_agg(g.scope, ' ') filter (where g.revoked_at is null and g.expires_at > ?) as active_scopes,
+              min(g.created_at) filter (where g.revoked_at is null) as first_granted_at,
+              greatest(max(g.created_at), max(rt.last_issued)) as last_issued_at
+       from grants g
+       left join lateral (select max(created_at) as last_issued from refresh_tokens where grant_id = g.id) rt on true
+       where g.user_id = ?
+       group by g.client_id
+       order by g.client_id`,
+      [now, now, userId],
+    );
+    return rows.map((r) => ({
+      clientId: String(r.client_id),
+      activeGrants: Number(r.active_grants),
+      activeScopes: [...new Set((r.active_scopes ?? '').split(' ').filter(Boolean))].sort(),
+      firstGrantedAt: msOrNull(r.first_granted_at),
+      lastIssuedAt: ms(r.last_issued_at),
+    }));
   }
 
   async findRefreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
