@@ -28,4 +28,6 @@ export const AUDIT_EVENTS = [
   'graphql.mutation',
   'password.reset_requested',
   'password.reset',
+  'account.registered',
+  'email.verified',
 ] as const;
