@@ -30,4 +30,6 @@ export const AUDIT_EVENTS = [
   'password.reset',
   'password.changed',
   'password.change_failed',
+  'account.registered',
+  'email.verified',
 ] as const;

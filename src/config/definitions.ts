@@ -68,6 +68,9 @@ export const RESPONSE_TYPES = [
   'code id_token token',
 ] as const;
 
+/** JWT_OIDC_REGISTRATION: who may create an account at the sign-in page (docs/ACCOUNTS.md). */
+export const REGISTRATION_MODES = ['off', 'open'] as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // The fields ID_TOKEN_RENAME_ATTRIBUTES and USER_DEFAULT_ATTRIBUTES may write: the relying party's allow-list.
@@ -257,6 +260,24 @@ export const definitions = {
     modes: ['provider'],
     expect: 'seconds, 60 to 86400',
     doc: 'How long a password-reset link works, in seconds (default 30 minutes). It works once in any case, and ends when the password changes.',
+  }),
+  registration: define({
+    env: 'JWT_OIDC_REGISTRATION',
+    kind: 'string',
+    schema: z.enum(REGISTRATION_MODES),
+    default: 'off',
+    modes: ['provider'],
+    expect: `one of ${REGISTRATION_MODES.join(', ')}`,
+    doc: 'Self-registration (docs/ACCOUNTS.md): `open` adds "Create an account" to the sign-in page: `/account/register` asks a username, an email address and a password, and the account signs in once the address is confirmed through a mailed single-use link. `off`: only administrators and the CLI create accounts. `open` in production needs `SMTP_URL`; without it (development), the mail and its link are written to the log.',
+  }),
+  emailVerificationLifetime: define({
+    env: 'JWT_OIDC_EMAIL_VERIFICATION_LIFETIME',
+    kind: 'int',
+    schema: seconds(60).max(7 * 24 * 3600),
+    default: 24 * 3600,
+    modes: ['provider'],
+    expect: 'seconds, 60 to 604800',
+    doc: 'How long the link that confirms the email address of a new account works, in seconds (default 24 hours). It works once; `/account/verify` sends a new one.',
   }),
   adminConsole: define({
     env: 'JWT_OIDC_ADMIN_CONSOLE',

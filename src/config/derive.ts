@@ -39,6 +39,15 @@ export function passwordResetOn(s: Pick<Settings, 'passwordReset' | 'smtpUrl' | 
   return s.passwordReset ?? (s.smtpUrl !== undefined || !s.production);
 }
 
+/**
+ * Whether self-registration is open (docs/ACCOUNTS.md): provider mode only, where the
+ * confirmation link reaches someone — an SMTP server, or the log outside production (the
+ * cross-field rule refuses `open` in production without SMTP_URL).
+ */
+export function registrationOn(s: Pick<Settings, 'type' | 'registration'>): boolean {
+  return s.type === 'provider' && s.registration === 'open';
+}
+
 /** Returns one line per broken rule; `name(key)` is where that setting was given. */
 export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
   const problems: string[] = [];
@@ -64,6 +73,9 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
     const issuer = s.issuer ?? (s.discoveryEndpoint && issuerFromDiscovery(s.discoveryEndpoint));
     if (production && s.type === 'provider' && s.passwordReset === true && s.smtpUrl === undefined) {
       problems.push(`${name('passwordReset')}: needs JWT_OIDC_SMTP_URL when NODE_ENV=production (the reset link goes by mail); set it, or JWT_OIDC_PASSWORD_RESET=false`);
+    }
+    if (production && s.type === 'provider' && s.registration === 'open' && s.smtpUrl === undefined) {
+      problems.push(`${name('registration')}: needs JWT_OIDC_SMTP_URL when NODE_ENV=production (the link that confirms a new account's address goes by mail); set it, or JWT_OIDC_REGISTRATION=off`);
     }
     if (production && issuer === undefined) {
       problems.push(`JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)`);

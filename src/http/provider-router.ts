@@ -16,8 +16,9 @@ import { revocationEndpoint } from '../provider/revocation.js';
 import { tokenEndpoint } from '../provider/token/token-endpoint.js';
 import { userinfoEndpoint } from '../provider/userinfo.js';
 import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
-import { passwordResetOn } from '../config/derive.js';
+import { passwordResetOn, registrationOn } from '../config/derive.js';
 import { PASSWORD_RESET_PATH, showReset, showResetRequest, submitReset, submitResetRequest } from '../interaction/password-reset.js';
+import { REGISTER_PATH, showRegister, showResend, showVerify, submitRegister, submitResend, submitVerify, VERIFY_PATH } from '../interaction/registration.js';
 import { isLocalRequest } from './local-request.js';
 
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
@@ -74,6 +75,18 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
     router.post(`${PASSWORD_RESET_PATH}/:token`, form, handle((r, req) => submitReset(ctx, r, String(req.params.token))));
     // The same, continuing a sign-in: under its interaction, so that its cookie comes along.
     router.post('/interaction/:uid/reset/:token', form, handle((r, req) => submitReset(ctx, r, String(req.params.token), String(req.params.uid))));
+  }
+
+  // Self-registration with a mailed confirmation link (docs/ACCOUNTS.md), when REGISTRATION=open.
+  if (registrationOn(ctx.settings) && ctx.mailer) {
+    router.get(REGISTER_PATH, handle((r) => showRegister(ctx, r)));
+    router.post(REGISTER_PATH, form, handle((r) => submitRegister(ctx, r)));
+    router.get(VERIFY_PATH, handle((r) => showResend(ctx, r)));
+    router.post(VERIFY_PATH, form, handle((r) => submitResend(ctx, r)));
+    router.get(`${VERIFY_PATH}/:token`, handle((r, req) => showVerify(ctx, r, String(req.params.token))));
+    router.post(`${VERIFY_PATH}/:token`, form, handle((r, req) => submitVerify(ctx, r, String(req.params.token))));
+    // The same, continuing a sign-in: under its interaction, so that its cookie comes along.
+    router.post('/interaction/:uid/verify/:token', form, handle((r, req) => submitVerify(ctx, r, String(req.params.token), String(req.params.uid))));
   }
 
   if (setup) {

@@ -28,7 +28,8 @@ import { htmlPage } from './views/render.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
 import { PASSWORD_RESET_PATH } from './views/password-reset.js';
-import { passwordResetOn } from '../config/derive.js';
+import { REGISTER_PATH, VERIFY_PATH } from './views/registration.js';
+import { passwordResetOn, registrationOn } from '../config/derive.js';
 import { waitInWords } from '../util/wait-words.js';
 import { selectAccountPage } from './views/select-account.js';
 import { audit, auditDigest } from '../audit.js';
@@ -36,6 +37,8 @@ import { addressKey, deviceOf, DEVICE_COOKIE_MAX_AGE, issueDeviceCookie } from '
 
 export const EXPIRED = { title: 'Sign-in expired', message: 'This sign-in request is no longer valid. Go back to the application and start again.' };
 const LOGIN_FAILED = 'Incorrect username or password.';
+/** A self-registered account whose address is not confirmed yet (docs/ACCOUNTS.md "Registration"). */
+const NOT_CONFIRMED = 'Confirm your email address first: we sent you a link.';
 
 export interface Live {
   interaction: PendingInteraction;
@@ -136,7 +139,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
 export const passwordLogin: LoginStep = {
   async page(ctx, { interaction, request, client }) {
     const csrfToken = await ctx.interactions.renewCsrf(interaction.uid);
-    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint, resetUrl: resetUrl(ctx, interaction.uid) }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
+    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint, resetUrl: resetUrl(ctx, interaction.uid), registerUrl: registerUrl(ctx, interaction.uid) }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
   },
   submit: (ctx, req, uid) => submitLogin(ctx, req, uid),
 };
@@ -144,6 +147,11 @@ export const passwordLogin: LoginStep = {
 /** The reset page for this sign-in, when password reset is on (src/interaction/password-reset.ts). */
 function resetUrl(ctx: ProviderContext, uid: string): string | undefined {
   return passwordResetOn(ctx.settings) && ctx.mailer ? providerUrl(ctx, `${PASSWORD_RESET_PATH}?interaction=${encodeURIComponent(uid)}`) : undefined;
+}
+
+/** The registration page for this sign-in, when registration is open (src/interaction/registration.ts). */
+function registerUrl(ctx: ProviderContext, uid: string): string | undefined {
+  return registrationOn(ctx.settings) && ctx.mailer ? providerUrl(ctx, `${REGISTER_PATH}?interaction=${encodeURIComponent(uid)}`) : undefined;
 }
 
 /** POST /interaction/:uid/login — username and password. */
@@ -160,10 +168,10 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
   const password = form.get('password') ?? '';
-  const rerender = async (status: number, error: string, extra: Record<string, string> = {}) =>
+  const rerender = async (status: number, error: string, extra: Record<string, string> = {}, resendUrl?: string) =>
     htmlPage(
       status,
-      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error, resetUrl: resetUrl(ctx, uid) }),
+      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error, resetUrl: resetUrl(ctx, uid), registerUrl: registerUrl(ctx, uid), resendUrl }),
       { 'Content-Security-Policy': pageCsp(request.redirectUri), ...extra },
     );
 
@@ -202,6 +210,12 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
     return rerender(401, LOGIN_FAILED);
   }
   await ctx.failures.succeeded(reservation);
+  if (user.pendingVerification) {
+    // The right password of an account that waits for its address: said as it is (whoever typed
+    // it knows the password), with the way to a new link (docs/SECURITY.md RG-02).
+    audit(ctx.logger, 'login.refused', { outcome: 'refused', actor: user.id, client: client.id, ip: req.ip }, 'login refused: the email address is not confirmed yet');
+    return rerender(403, NOT_CONFIRMED, {}, registerUrl(ctx, uid) && providerUrl(ctx, `${VERIFY_PATH}?interaction=${encodeURIComponent(uid)}`));
+  }
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const started = await startSession(ctx, req, uid, user.id, ['pwd'], true, false);
   if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post of this form signed in first

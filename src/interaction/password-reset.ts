@@ -13,41 +13,39 @@
  *   password change, valid PASSWORD_RESET_LIFETIME, and ended by any later password change (AC-02).
  * - Both forms carry a double-submit CSRF token (a SameSite=Strict cookie and a field, AC-04).
  */
-import { randomBytes } from 'node:crypto';
 import { audit } from '../audit.js';
-import { cookieName, serializeCookie } from '../provider/cookies.js';
 import { providerUrl, type ProviderContext } from '../provider/context.js';
-import { PAGE_HEADERS, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
+import type { HttpResult, ProviderRequest } from '../provider/http-result.js';
 import { addressKey } from '../provider/throttle/login-keys.js';
 import { INTERACTION_PATH } from '../provider/authorization/authorize.js';
 import { authorizationRequestOf } from '../provider/stores/interaction-request.js';
 import { User } from '../db/entities/user.js';
 import { findAccountToken, issueAccountToken, useAccountToken } from '../users/account-tokens.js';
 import { normalizeUsername, UserError, UserService } from '../users/user-service.js';
+import { accountPage as page, doubleSubmit, formFields as fields, interactionParam } from './account-forms.js';
 import { afterLogin, live, startSession } from './handlers.js';
 import { html } from './views/html.js';
-import { PAGE_CSP, pageCsp } from './views/layout.js';
+import { pageCsp } from './views/layout.js';
 import { linkInvalidPage, newPasswordPage, PASSWORD_RESET_PATH, passwordChangedPage, resetRequestPage, resetSentPage, type ResetField } from './views/password-reset.js';
 
 export { PASSWORD_RESET_PATH };
 /** Requests per name typed within LOGIN_FAILURE_WINDOW: enough for a lost mail, too few to flood an inbox. */
 const REQUESTS_PER_ACCOUNT = 3;
 
-const csrfCookie = (ctx: Pick<ProviderContext, 'cookies'>) => cookieName('jwt-oidc.reset', ctx.cookies.secure);
+const csrf = (ctx: ProviderContext) => doubleSubmit(ctx, 'reset');
 
 /** GET /account/password-reset[?interaction=<uid>] — the form that asks for a link. */
 export async function showResetRequest(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
-  const interaction = typeof req.query.interaction === 'string' ? req.query.interaction : undefined;
-  return requestForm(ctx, { interaction: interaction && /^[\w-]{1,64}$/.test(interaction) ? interaction : undefined });
+  return requestForm(ctx, { interaction: interactionParam(req.query.interaction) });
 }
 
 /** POST /account/password-reset — the same answer for any name; the link goes out in the background. */
 export async function submitResetRequest(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   const form = fields(req);
   const typed = form('login').trim().slice(0, 320);
-  const interaction = /^[\w-]{1,64}$/.test(form('interaction')) ? form('interaction') : undefined;
+  const interaction = interactionParam(form('interaction'));
   const again = (status: number, errors: Partial<Record<ResetField, string>>, headers: Record<string, string> = {}) => requestForm(ctx, { interaction, login: typed, errors, status, headers });
-  if (!csrfMatches(ctx, req, form('csrf'))) return again(400, { form: 'This form has expired. Please try again.' });
+  if (!csrf(ctx).matches(req, form('csrf'))) return again(400, { form: 'This form has expired. Please try again.' });
   if (!typed) return again(400, { login: 'Enter your username or email address.' });
 
   // Every request counts, for the name typed (whether or not it exists) and for the address.
@@ -63,7 +61,7 @@ export async function submitResetRequest(ctx: ProviderContext, req: ProviderRequ
   await ctx.failures.failed(reservation);
   // After the answer: nothing that depends on the account delays it.
   setImmediate(() => void mailResetLink(ctx, name, interaction, req.ip).catch((e: unknown) => ctx.logger.error({ err: e }, 'password reset: the link could not be prepared')));
-  return page(200, resetSentPage(), [clearCsrf(ctx)]);
+  return page(200, resetSentPage(), [csrf(ctx).clear()]);
 }
 
 /** The account behind the name typed, a token for it, and the mail — or nothing at all. */
@@ -103,7 +101,7 @@ export async function submitReset(ctx: ProviderContext, req: ProviderRequest, to
   const form = fields(req);
   const pending = await findAccountToken(ctx.orm.em.fork(), 'password-reset', token, ctx.clock.now());
   if (!pending) return invalid(ctx);
-  if (!csrfMatches(ctx, req, form('csrf'))) return passwordForm(ctx, req, token, pending.data, { form: 'This form has expired. Please try again.' }, 400);
+  if (!csrf(ctx).matches(req, form('csrf'))) return passwordForm(ctx, req, token, pending.data, { form: 'This form has expired. Please try again.' }, 400);
   if (form('password') !== form('confirm')) return passwordForm(ctx, req, token, pending.data, { confirm: 'The two passwords differ.' }, 400);
   let data: Record<string, unknown> = {};
   let user: User | undefined;
@@ -128,36 +126,16 @@ export async function submitReset(ctx: ProviderContext, req: ProviderRequest, to
     if (started) {
       audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: found.client.id, ip: req.ip }, 'login succeeded after a password reset');
       const next = await afterLogin(ctx, found, user, started.session, [started.cookie]);
-      return { ...next, setCookies: [...(next.setCookies ?? []), clearCsrf(ctx)] };
+      return { ...next, setCookies: [...(next.setCookies ?? []), csrf(ctx).clear()] };
     }
   }
-  return page(200, passwordChangedPage(), [clearCsrf(ctx)]);
-}
-
-function fields(req: ProviderRequest): (name: string) => string {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  return (name) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-}
-
-function csrfMatches(ctx: ProviderContext, req: ProviderRequest, sent: string): boolean {
-  const cookie = req.cookies.get(csrfCookie(ctx));
-  return !!cookie && cookie.length >= 32 && cookie === sent;
-}
-
-/** One CSRF token per form shown, in a cookie the post must match (double submit). */
-function withCsrf(ctx: ProviderContext): { token: string; cookie: string } {
-  const token = randomBytes(24).toString('base64url');
-  return { token, cookie: serializeCookie({ name: csrfCookie(ctx), value: token, maxAge: 3600, path: `${ctx.basePath}/`, secure: ctx.cookies.secure, sameSite: 'Strict' }) };
-}
-
-function clearCsrf(ctx: ProviderContext): string {
-  return serializeCookie({ name: csrfCookie(ctx), value: '', maxAge: 0, path: `${ctx.basePath}/`, secure: ctx.cookies.secure, sameSite: 'Strict' });
+  return page(200, passwordChangedPage(), [csrf(ctx).clear()]);
 }
 
 function requestForm(ctx: ProviderContext, v: { interaction?: string; login?: string; errors?: Partial<Record<ResetField, string>>; status?: number; headers?: Record<string, string> }): HttpResult {
-  const csrf = withCsrf(ctx);
-  const body = resetRequestPage({ action: providerUrl(ctx, PASSWORD_RESET_PATH), csrfToken: csrf.token, interaction: v.interaction, login: v.login, errors: v.errors });
-  return { ...page(v.status ?? 200, body, [csrf.cookie]), headers: { ...PAGE_HEADERS, 'Content-Security-Policy': PAGE_CSP, ...v.headers } };
+  const token = csrf(ctx).issue();
+  const body = resetRequestPage({ action: providerUrl(ctx, PASSWORD_RESET_PATH), csrfToken: token.token, interaction: v.interaction, login: v.login, errors: v.errors });
+  return page(v.status ?? 200, body, [token.cookie], v.headers);
 }
 
 /**
@@ -165,21 +143,15 @@ function requestForm(ctx: ProviderContext, v: { interaction?: string; login?: st
  * (see submitReset), and its policy lets the answer redirect to that application (CSP
  * form-action covers the redirect after a post, as the sign-in page's does).
  */
-async function passwordForm(ctx: ProviderContext, req: ProviderRequest, token: string, data: Record<string, unknown>, errors: Partial<Record<ResetField, string>>, status = 200): Promise<HttpResult> {
-  const csrf = withCsrf(ctx);
-  const uid = typeof data.interaction === 'string' ? data.interaction : undefined;
+async function passwordForm(ctx: ProviderContext, req: ProviderRequest, link: string, data: Record<string, unknown>, errors: Partial<Record<ResetField, string>>, status = 200): Promise<HttpResult> {
+  const token = csrf(ctx).issue();
+  const uid = interactionParam(data.interaction);
   const pending = uid ? await ctx.interactions.byChallenge(uid) : undefined;
   const request = pending ? authorizationRequestOf(pending.request) : undefined;
-  const action = request ? `${INTERACTION_PATH}/${uid}/reset/${token}` : `${PASSWORD_RESET_PATH}/${token}`;
-  const result = page(status, newPasswordPage({ action: providerUrl(ctx, action), csrfToken: csrf.token, errors }), [csrf.cookie]);
-  return request ? { ...result, headers: { ...result.headers, 'Content-Security-Policy': pageCsp(request.redirectUri) } } : result;
+  const action = request ? `${INTERACTION_PATH}/${uid}/reset/${link}` : `${PASSWORD_RESET_PATH}/${link}`;
+  return page(status, newPasswordPage({ action: providerUrl(ctx, action), csrfToken: token.token, errors }), [token.cookie], request ? { 'Content-Security-Policy': pageCsp(request.redirectUri) } : {});
 }
 
 function invalid(ctx: ProviderContext): HttpResult {
-  return page(400, linkInvalidPage({ requestUrl: providerUrl(ctx, PASSWORD_RESET_PATH) }), [clearCsrf(ctx)]);
-}
-
-function page(status: number, body: string, setCookies: string[]): HttpResult {
-  // The token is in this page's URL: no Referer leaves it (helmet's no-referrer holds everywhere), never cached.
-  return { status, headers: { ...PAGE_HEADERS, 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' }, body, setCookies };
+  return page(400, linkInvalidPage({ requestUrl: providerUrl(ctx, PASSWORD_RESET_PATH) }), [csrf(ctx).clear()]);
 }

@@ -1,5 +1,5 @@
 /**
- * The tokens of the links the service mails (docs/ACCOUNTS.md; the pages: src/interaction/password-reset.ts): 256 random bits, stored as a
+ * The tokens of the links the service mails (docs/ACCOUNTS.md; the pages: src/interaction/password-reset.ts and registration.ts): 256 random bits, stored as a
  * SHA-256 digest, single use, bounded life. The one way to the account_tokens table.
  *
  * Using a token is one conditional UPDATE … RETURNING: of any number of parallel uses, exactly
@@ -10,7 +10,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccountToken } from '../db/entities/account-token.js';
 import { sha256 } from '../util/digest.js';
 
-export type AccountTokenKind = 'password-reset';
+/** `password-reset` (src/interaction/password-reset.ts), `email-verification` (src/interaction/registration.ts). */
+export type AccountTokenKind = 'password-reset' | 'email-verification';
 
 export interface IssueOptions {
   kind: AccountTokenKind;

@@ -78,6 +78,36 @@ export type CreateUserInput = z.input<typeof createSchema>;
 const updateSchema = z.object({ admin: z.boolean().optional(), active: z.boolean().optional(), ...profileFields }).strict();
 export type UpdateUserInput = z.input<typeof updateSchema>;
 
+/** What a person gives to create their own account (docs/ACCOUNTS.md "Registration"). */
+const registerSchema = z
+  .object({
+    username: username.pipe(z.string().refine((v) => !v.includes('@'), 'must not contain "@" (a username, not an email address)')),
+    email: z.string().trim().pipe(z.email('must be an email address').max(320, 'must be at most 320 characters')),
+    password,
+  })
+  .strict();
+export type RegisterInput = z.input<typeof registerSchema>;
+export type RegisterField = keyof RegisterInput;
+
+/**
+ * The problems of a registration, one per field (the first of each), checked without the
+ * database: what the form shows beside each field. Empty when the input can be registered as
+ * far as its form goes (the username may still be taken).
+ */
+export function registrationProblems(input: RegisterInput): Partial<Record<RegisterField, string>> {
+  const result = registerSchema.safeParse(input);
+  const problems: Partial<Record<RegisterField, string>> = {};
+  if (result.success) return problems;
+  for (const issue of result.error.issues) {
+    const field = issue.path[0] as RegisterField;
+    problems[field] ??= issue.message;
+  }
+  return problems;
+}
+
+/** The outcome of a registration: a new account waiting for its address, or the active account that has the address already. */
+export type Registration<T> = { created: User; issued: T } | { existing: User } | { existing: undefined };
+
 /** What users may change about themselves: never email (unverified), flags or username. */
 const profileSchema = z.object({ givenName: profileFields.givenName, familyName: profileFields.familyName, locale: profileFields.locale, picture: profileFields.picture }).strict();
 export type UpdateProfileInput = z.input<typeof profileSchema>;
@@ -135,6 +165,68 @@ export class UserService {
     }
   }
 
+  /**
+   * Self-registration (docs/ACCOUNTS.md "Registration"): a new account with `pendingVerification`
+   * (its password signs in once the address is confirmed) and `issue` run in the same
+   * transaction (the link's token), or, when an account has this address already (compared
+   * without case), nothing: that account is returned, if active, for the notice mailed to it.
+   * Registrations of one address are serialised by an advisory lock held until commit, so a
+   * burst of them makes at most one account. A username taken or too alike: UserError `username`.
+   */
+  async register<T>(input: RegisterInput, issue: (em: EntityManager, user: User) => Promise<T>): Promise<Registration<T>> {
+    const data = parse(registerSchema, input);
+    const passwordHash = await hashPassword(data.password);
+    try {
+      return await this.em.fork().transactional(async (em): Promise<Registration<T>> => {
+        await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`email:${data.email.toLowerCase()}`]);
+        const holders = await em.find(User, { email: { $ilike: data.email.replace(/[\\%_]/g, '\\$&') } }, { orderBy: { active: 'desc', createdAt: 'asc' }, limit: 1 });
+        if (holders[0]) return { existing: holders[0].active ? holders[0] : undefined };
+        await assertNoLookalike(em, data.username);
+        const user = em.create(User, { username: data.username, email: data.email, emailVerified: false, pendingVerification: true, active: true, admin: false, passwordHash });
+        await em.flush();
+        return { created: user, issued: await issue(em, user) };
+      });
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new UserError('ERR_USER_EXISTS', `a user named "${data.username}" already exists`, 'username');
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Why `name` cannot be a new username (taken, or too like one that is: see assertNoLookalike),
+   * or undefined. A check before the answer; `register` checks again under its lock.
+   */
+  async usernameUnavailable(name: string): Promise<string | undefined> {
+    try {
+      await this.em.fork().transactional((em) => assertNoLookalike(em, normalizeUsername(name)));
+      return undefined;
+    } catch (e) {
+      if (e instanceof UserError) return e.message.replace(/^username: /, '');
+      throw e;
+    }
+  }
+
+  /**
+   * Confirms a user's email address through a mailed link (src/interaction/registration.ts).
+   * `claim` uses the link's token inside the transaction and names its user and the address it
+   * was sent to: the address is confirmed only while it is still the user's, and the account
+   * no longer waits (its password signs in). Undefined when nothing was confirmed.
+   */
+  async verifyEmail(claim: (em: EntityManager) => Promise<{ userId: string; email: string } | undefined>): Promise<User | undefined> {
+    return this.em.fork().transactional(async (em) => {
+      const claimed = await claim(em);
+      const user = claimed ? await em.findOne(User, { id: claimed.userId, active: true }) : null;
+      if (!user || !claimed || user.email?.toLowerCase() !== claimed.email.toLowerCase()) return undefined;
+      user.emailVerified = true;
+      user.pendingVerification = false;
+      await em.flush();
+      await revokeAccountTokens(em, user.id, 'email-verification');
+      return user;
+    });
+  }
+
   async findByUsername(name: string): Promise<User | null> {
     return this.em.fork().findOne(User, { username: normalizeUsername(name) });
   }
@@ -162,6 +254,8 @@ export class UserService {
       const user = await this.mustFind(em, ref);
       const disabling = data.active === false && user.active;
       em.assign(user, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+      // An administrator who vouches for the address lets a self-registered account sign in.
+      if (data.emailVerified === true) user.pendingVerification = false;
       await em.flush();
       if (disabling) await endSessionsAndGrants(em, user.id);
       return user;
@@ -235,7 +329,8 @@ export class UserService {
    * A password chosen through a mailed link (src/interaction/password-reset.ts). `claim` uses the
    * link's token inside the transaction and names its user, so the token is spent exactly when
    * the password changes; undefined when it names no active user (nothing changes then). Ends
-   * every session and grant of the user, and their other reset links.
+   * every session and grant of the user, and their other reset links. A self-registered account
+   * still waiting for its address is confirmed by it.
    */
   async resetPassword(newPassword: string, claim: (em: EntityManager) => Promise<string | undefined>): Promise<User | undefined> {
     const hash = await hashPassword(parse(z.object({ password }), { password: newPassword }).password);
@@ -244,6 +339,12 @@ export class UserService {
       const user = userId ? await em.findOne(User, { id: userId, active: true }) : null;
       if (!user) return undefined;
       user.passwordHash = hash;
+      // The link went to the account's address: for a self-registered account still waiting,
+      // that confirms the address as its own link would (docs/ACCOUNTS.md "Registration").
+      if (user.pendingVerification && user.email) {
+        user.pendingVerification = false;
+        user.emailVerified = true;
+      }
       await em.flush();
       await endSessionsAndGrants(em, user.id);
       await revokeAccountTokens(em, user.id, 'password-reset');

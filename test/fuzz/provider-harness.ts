@@ -23,11 +23,11 @@ export interface ProviderHarness {
   expectGenuine(req: FuzzRequest, res: Observed, genuine: readonly string[], what: string): void;
 }
 
-/** Starts the provider in beforeAll and hands it to `onStart`; closes it in afterAll. */
-export function useFuzzProvider(statsTitle: string, onStart: (fx: FuzzProvider) => void): ProviderHarness {
+/** Starts the provider in beforeAll (`env` adds settings) and hands it to `onStart`; closes it in afterAll. */
+export function useFuzzProvider(statsTitle: string, onStart: (fx: FuzzProvider) => void, env: Record<string, string> = {}): ProviderHarness {
   let started: FuzzProvider | undefined;
   beforeAll(async () => {
-    started = await startFuzzProvider();
+    started = await startFuzzProvider(env);
     onStart(started);
   });
   afterAll(async () => {

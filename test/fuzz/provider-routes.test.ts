@@ -22,7 +22,8 @@ let issuer: string;
 const { build, check } = useFuzzProvider('provider (every route, raw socket): statuses per endpoint', (started) => {
   fx = started;
   issuer = started.p.issuer;
-});
+  // Every page of the service: registration's too (off by default).
+}, { JWT_OIDC_REGISTRATION: 'open' });
 
 // ------------------------------------------------------------------------------------------------
 
@@ -73,6 +74,11 @@ const PATHS = [
   '/account/password-reset',
   '/account/password-reset/x',
   '/account/password-reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  '/interaction/x/verify/x',
+  '/account/register',
+  '/account/verify',
+  '/account/verify/x',
+  '/account/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   '/admin',
   '/admin/users/x',
   '/admin/assets/x.js',

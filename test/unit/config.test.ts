@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definitions, SETTING_KEYS } from '../../src/config/definitions.js';
 import { ConfigError, loadSettings, parseEnv } from '../../src/config/load.js';
-import { passwordResetOn } from '../../src/config/derive.js';
+import { passwordResetOn, registrationOn } from '../../src/config/derive.js';
 import { redactedSettings, redactUrlPassword } from '../../src/config/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-config-'));
@@ -242,3 +242,21 @@ describe('settings: password reset and mail', () => {
   });
 });
 
+describe('settings: registration', () => {
+  const production = { NODE_ENV: 'production', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(40) };
+
+  it('is off by default, open when asked, and only in provider mode', () => {
+    expect(loadSettings({ env: {} }).settings).toMatchObject({ registration: 'off', emailVerificationLifetime: 86400 });
+    expect(registrationOn(loadSettings({ env: {} }).settings)).toBe(false);
+    expect(registrationOn(loadSettings({ env: { JWT_OIDC_REGISTRATION: 'open' } }).settings)).toBe(true);
+    expect(registrationOn({ type: 'fake', registration: 'open' })).toBe(false);
+    expect(problems({ JWT_OIDC_REGISTRATION: 'invite' })).toEqual([expect.stringContaining('JWT_OIDC_REGISTRATION: expected one of off, open')]);
+    expect(problems({ JWT_OIDC_EMAIL_VERIFICATION_LIFETIME: '30' })).toEqual([expect.stringContaining('JWT_OIDC_EMAIL_VERIFICATION_LIFETIME')]);
+  });
+
+  it('refuses REGISTRATION=open in production without SMTP_URL (the confirmation link goes by mail), naming both, and takes it with one', () => {
+    expect(problems({ ...production, JWT_OIDC_REGISTRATION: 'open' })).toEqual([expect.stringMatching(/^JWT_OIDC_REGISTRATION: needs JWT_OIDC_SMTP_URL when NODE_ENV=production/)]);
+    expect(() => loadSettings({ env: { ...production, JWT_OIDC_REGISTRATION: 'open', JWT_OIDC_SMTP_URL: 'smtps://u:p@mail.example.com:465' } })).not.toThrow();
+    expect(() => loadSettings({ env: { ...production, JWT_OIDC_REGISTRATION: 'off' } })).not.toThrow();
+  });
+});

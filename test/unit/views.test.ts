@@ -5,6 +5,7 @@ import { errorPage } from '../../src/interaction/views/error.js';
 import { escapeHtml, html, raw } from '../../src/interaction/views/html.js';
 import { page, PAGE_CSP, PAGE_CSS, pageCsp } from '../../src/interaction/views/layout.js';
 import { loginPage } from '../../src/interaction/views/login.js';
+import { confirmEmailPage, emailConfirmedPage, registerPage, registerSentPage, resendRequestPage, resendSentPage, verifyLinkInvalidPage } from '../../src/interaction/views/registration.js';
 
 const XSS = `<script>alert(1)</script>"onmouseover="x' & \`y`;
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=&quot;x&#39; &amp; &#96;y';
@@ -44,6 +45,13 @@ const allPages = (): string[] => [
   loginPage({ action: '/interaction/abc/login', csrfToken: 't', clientName: 'App' }),
   consentPage({ action: '/interaction/abc/consent', csrfToken: 't', clientName: 'App', username: 'alice', scopes: ['openid'] }),
   errorPage({ title: 'Oops', message: 'Something went wrong.' }),
+  registerPage({ action: '/account/register', csrfToken: 't', interaction: 'abc', signInUrl: '/interaction/abc', username: 'ada', email: 'ada@example.com', errors: { username: 'Taken.', form: 'Expired.' } }),
+  registerSentPage({ lifetime: '24 hours', resendUrl: '/account/verify' }),
+  confirmEmailPage({ action: '/account/verify/t', csrfToken: 't', username: 'ada', email: 'ada@example.com', error: 'Expired.' }),
+  emailConfirmedPage(),
+  verifyLinkInvalidPage({ resendUrl: '/account/verify' }),
+  resendRequestPage({ action: '/account/verify', csrfToken: 't', interaction: 'abc', login: 'ada', errors: { login: 'Enter it.' } }),
+  resendSentPage(),
 ];
 
 describe('escapeHtml and html', () => {
@@ -179,6 +187,35 @@ describe('loginPage', () => {
     expect(doc).toContain(`src="${ESCAPED}" alt="${ESCAPED}"`);
     expect(doc).toContain(`name="username" value="${ESCAPED}"`);
     expect(doc).toContain(`<title>Sign in – ${ESCAPED}</title>`);
+  });
+});
+
+describe('registration pages', () => {
+  it('the sign-in page links "Create an account" and, beside a refusal, "Send the link again", only when given', () => {
+    const base = { action: '/interaction/abc/login', csrfToken: 't', clientName: 'Acme' };
+    expect(loginPage(base)).not.toContain('Create an account');
+    expect(loginPage({ ...base, registerUrl: '/account/register?interaction=abc' })).toContain('<a href="/account/register?interaction=abc">Create an account</a>');
+    expect(loginPage({ ...base, error: 'Confirm first.', resendUrl: '/account/verify?interaction=abc' })).toContain('<p class="error" role="alert">Confirm first.</p><p><a href="/account/verify?interaction=abc">Send the link again</a></p>');
+  });
+
+  it('posts csrf, interaction, username, email and both passwords; keeps the typed values but never a password; each error beside its field', () => {
+    const doc = registerPage({ action: '/account/register', csrfToken: 't', interaction: 'abc', username: 'ada', email: 'ada@example.com', errors: { email: 'Must be an email address.' } });
+    const named = controls(doc).filter((c) => 'name' in c);
+    expect(named.map((c) => c.name)).toEqual(['csrf', 'interaction', 'username', 'email', 'password', 'confirm']);
+    expect(named[2]).toMatchObject({ value: 'ada', autocomplete: 'username' });
+    expect(named[3]).toMatchObject({ type: 'email', value: 'ada@example.com', autocomplete: 'email', 'aria-invalid': 'true', 'aria-describedby': 'email-error', autofocus: '' });
+    expect(named[4]).toMatchObject({ type: 'password', autocomplete: 'new-password', minlength: '8' });
+    expect(named[4]).not.toHaveProperty('value');
+    expect(named[5]).not.toHaveProperty('value');
+    expect(named[2]).not.toHaveProperty('autofocus');
+    expect(doc).toContain('<p class="error" id="email-error">Must be an email address.</p>');
+  });
+
+  it('escapes every dynamic value', () => {
+    const doc = registerPage({ action: XSS, csrfToken: XSS, interaction: XSS, signInUrl: XSS, username: XSS, email: XSS, errors: { username: XSS, form: XSS } });
+    expectInert(doc);
+    expectInert(confirmEmailPage({ action: XSS, csrfToken: XSS, username: XSS, email: XSS, error: XSS }));
+    expectInert(resendRequestPage({ action: XSS, csrfToken: XSS, interaction: XSS, login: XSS, errors: { login: XSS } }));
   });
 });
 

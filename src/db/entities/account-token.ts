@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core'
 import { User } from './user.js';
 
 /**
- * A single-use token sent to a user by mail (password reset; later email verification and
+ * A single-use token sent to a user by mail (password reset, email verification; later
  * invitations): only its SHA-256 digest is stored, so the table's rows open nothing. Used once
  * (`usedAt`), valid until `expiresAt`, gone with its user; housekeeping deletes expired rows.
  * Read and written by src/users/account-tokens.ts only.
@@ -15,7 +15,7 @@ export class AccountToken {
   @PrimaryKey({ type: 'string', length: 64 })
   digest!: string;
 
-  /** `password-reset`. */
+  /** `password-reset`, `email-verification`. */
   @Property({ type: 'string', length: 32 })
   kind!: string;
 

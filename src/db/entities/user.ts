@@ -9,7 +9,7 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'emailVerified' | 'active' | 'admin' | 'attributes' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'emailVerified' | 'pendingVerification' | 'active' | 'admin' | 'attributes' | 'createdAt' | 'updatedAt';
 
   /**
    * The subject (`sub`, OIDC Core §2: locally unique, never reassigned): a random UUID for the
@@ -27,6 +27,14 @@ export class User {
 
   @Property({ type: 'boolean', default: false })
   emailVerified: boolean = false;
+
+  /**
+   * A self-registered account whose email address is not confirmed yet (docs/ACCOUNTS.md
+   * "Registration"): its password does not sign in until the mailed link is opened. False for
+   * every account an administrator or the CLI creates, and for all accounts made before.
+   */
+  @Property({ type: 'boolean', default: false })
+  pendingVerification: boolean = false;
 
   @Property({ type: 'string', length: 255, nullable: true })
   givenName?: string | null;

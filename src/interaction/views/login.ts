@@ -14,13 +14,17 @@ export function loginPage(v: {
   lang?: string;
   /** "Forgot your password?": the reset page, where mail can be sent (PASSWORD_RESET). */
   resetUrl?: string;
+  /** "Create an account": the registration page (REGISTRATION=open). */
+  registerUrl?: string;
+  /** Beside `error`: where to ask for a new confirmation link (an account that waits for its address). */
+  resendUrl?: string;
 }): string {
   const username = v.username ?? '';
   // Focus where typing continues: the username on a fresh form, the password after a failed attempt.
   const focusUsername = username === '';
   const body = html`${v.clientLogoUri ? html`<img class="logo" src="${v.clientLogoUri}" alt="${v.clientName}" width="48" height="48">\n` : ''}<h1>Sign in</h1>
 <p class="sub">to continue to <strong>${v.clientName}</strong></p>
-${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}${v.resendUrl ? html`<p><a href="${v.resendUrl}">Send the link again</a></p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrfToken}">
 <label for="username">Username</label>
@@ -29,6 +33,7 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024"${focusUsername ? '' : html` autofocus`}>
 <button type="submit">Sign in</button>
 </form>${v.resetUrl ? html`
-<p><a href="${v.resetUrl}">Forgot your password?</a></p>` : ''}`;
+<p><a href="${v.resetUrl}">Forgot your password?</a></p>` : ''}${v.registerUrl ? html`
+<p><a href="${v.registerUrl}">Create an account</a></p>` : ''}`;
   return page({ title: `Sign in – ${v.clientName}`, body: body.value, lang: v.lang });
 }

@@ -3,7 +3,8 @@
  * whoever was named, the new-password form, and the link that no longer works. Each field's
  * problem beside it, as the sign-in and first-run pages do.
  */
-import { html, type Raw } from './html.js';
+import { field } from './field.js';
+import { html } from './html.js';
 import { page } from './layout.js';
 
 /** Where a sign-in page links for a forgotten password (src/interaction/password-reset.ts). */
@@ -58,11 +59,4 @@ export function linkInvalidPage(v: { requestUrl: string }): string {
 <p class="sub">Password-reset links work once, for a limited time, and end when the password changes.</p>
 <p><a href="${v.requestUrl}">Ask for a new link</a></p>`;
   return page({ title: 'This link no longer works', body: body.value, error: true });
-}
-
-function field(name: Exclude<ResetField, 'form'>, label: string, error: string | undefined, input: (attrs: Raw) => Raw, hint?: string): Raw {
-  const described = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
-  const attrs = html`id="${name}" name="${name}"${described ? html` aria-describedby="${described}"` : ''}${error ? html` aria-invalid="true"` : ''}`;
-  return html`<label for="${name}">${label}</label>
-${input(attrs)}${hint ? html`\n<p class="hint" id="${name}-hint">${hint}</p>` : ''}${error ? html`\n<p class="error" id="${name}-error">${error}</p>` : ''}`;
 }
