@@ -99,6 +99,8 @@ export class DelegatedLoginResolver {
     if (amr != null && (amr.length > 10 || amr.some((m) => !/^[\x21-\x7e]{1,32}$/.test(m)))) throw badInput('amr', 'must be up to 10 short method names');
     const user = /^[0-9a-f-]{36}$/.test(subject) ? await ctx.em.fork().findOne(User, { id: subject, active: true }) : null;
     if (!user) throw badInput('subject', 'no active user with this id');
+    // A self-registered account signs in nowhere before its address is confirmed (docs/ACCOUNTS.md "Registration").
+    if (user.pendingVerification) throw badInput('subject', 'this user has not confirmed their email address yet');
     const ok = await p.interactions.answer(challenge, { userId: user.id, authTime: p.clock.now(), login: { acr: acr ?? null, amr: amr ?? ['pwd'], remember } });
     if (!ok) throw notFound('login request');
     audit(ctx.logger, 'login.delegated', { outcome: 'success', actor: admin.clientId, client: admin.clientId, user: user.id, ip: ctx.ip }, 'delegated login accepted');

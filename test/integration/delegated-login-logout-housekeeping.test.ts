@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import { User } from '../../src/db/entities/user.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../support/database.js';
 import { authorizeUrl, browse, clientToken, CookieJar, formOf, gql, login, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
@@ -102,6 +103,20 @@ describe('delegated login (LOGIN_URL)', () => {
     const twice = await gql(provider, 'mutation($c: String!) { rejectLoginRequest(challenge: $c) }', { c: challenge }, adminToken);
     expect(twice.body.errors[0].extensions.code).toBe('NOT_FOUND');
     expect((await gql(provider, 'query($c: String!) { loginRequest(challenge: $c) { challenge } }', { c: challenge }, adminToken)).body.data.loginRequest).toBeNull();
+  });
+
+  it('RG-02 refuses to sign in a self-registered account whose address is not confirmed yet', async () => {
+    const user = await provider.createUser();
+    await provider.provider!.orm.em.fork().nativeUpdate(User, { id: user.id }, { pendingVerification: true });
+    const rp = await provider.createClient({ firstParty: true });
+    const started = await browse(new CookieJar(), authorizeUrl(provider, { client_id: rp.clientId, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', state: 'st', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const challenge = new URL(started.headers.get('location')!).searchParams.get('login_challenge')!;
+    const answer = await gql(provider, 'mutation($c: String!, $s: ID!) { acceptLoginRequest(challenge: $c, subject: $s) }', { c: challenge, s: user.id }, adminToken);
+    expect(answer.body.errors[0]).toMatchObject({ message: 'subject: this user has not confirmed their email address yet', extensions: { code: 'BAD_USER_INPUT', field: 'subject' } });
+    // Once confirmed, the same challenge is answered.
+    await provider.provider!.orm.em.fork().nativeUpdate(User, { id: user.id }, { pendingVerification: false });
+    const ok = await gql(provider, 'mutation($c: String!, $s: ID!) { acceptLoginRequest(challenge: $c, subject: $s) }', { c: challenge, s: user.id }, adminToken);
+    expect(ok.body.data.acceptLoginRequest).toContain(`/interaction/${challenge}`);
   });
 
   it('only administrators may read or answer challenges', async () => {
