@@ -149,7 +149,8 @@ describe('README.md: which commands and documents run', () => {
       ['Quickstart', 'users create --username alice'],
       ['Quickstart', 'clients create --name "My app"'],
       ['Settings', '$ JWT_OIDC_SIGNATURE_ALG=HS999 npm start'],
-      ['GraphQL', 'query { me {'],
+      ['GraphQL', 'query { me { sub'],
+      ['GraphQL', 'query { me { sessions'],
       ['GraphQL', 'grant_type=client_credentials'],
       ['GraphQL', 'createClient(input:'],
       ['GraphQL', 'auditEvents(types:'],
@@ -223,10 +224,32 @@ describe('README "GraphQL", as printed', () => {
     const user = await service.createUser({ givenName: 'Grace' });
     const rp = await service.createClient({ firstParty: true });
     const tokens = await tokensFor(service, rp, user, 'openid profile email');
-    const res = await gqlAs(block('GraphQL', 'query { me {').code, tokens.access_token);
+    const res = await gqlAs(block('GraphQL', 'query { me { sub').code, tokens.access_token);
     expect(res.errors, JSON.stringify(res)).toBeUndefined();
     expect(res.data.me).toMatchObject({ sub: user.id, user: { id: user.id, username: user.username, givenName: 'Grace' } });
     expect(res.data.me.userinfo).toMatchObject({ sub: user.id, given_name: 'Grace' });
+  });
+
+  it('the user\'s own account: each operation as printed, with a first-party token; placeholders fail only on their input', async () => {
+    const user = await service.createUser();
+    const rp = await service.createClient({ firstParty: true });
+    const tokens = await tokensFor(service, rp, user, 'openid profile');
+    const source = block('GraphQL', 'query { me { sessions').code;
+    const operations = parse(source).definitions as OperationDefinitionNode[];
+    expect(operations.map((o) => o.operation)).toEqual(['query', 'mutation', 'mutation', 'mutation']);
+    for (const op of operations) {
+      const text = source.slice(op.loc!.start, op.loc!.end);
+      const res = await gqlAs(text, tokens.access_token);
+      if (op.operation === 'query') {
+        expect(res.errors, JSON.stringify(res)).toBeUndefined();
+        expect(res.data.me.sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+        expect(res.data.me.connectedApps.map((a: { clientId: string }) => a.clientId)).toContain(rp.clientId);
+      } else {
+        const codes = (res.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code);
+        expect(codes.length, `${text}\n${JSON.stringify(res)}`).toBeGreaterThan(0);
+        for (const code of codes) expect(['BAD_USER_INPUT', 'NOT_FOUND'], `${text}\n${JSON.stringify(res)}`).toContain(code);
+      }
+    }
   });
 
   it('the automation client: `clients create … --admin`, then curl gets a client_credentials token with scope=admin', async () => {

@@ -107,14 +107,21 @@ describe('password reset by mail', () => {
       expect(a.status).toBe(200);
       expect(a.body).toBe(answers[0]!.body);
     }
-    // Time: medians of a few rounds (the answer leaves before any lookup; generous for a shared machine).
-    const medians = [];
-    for (const name of [withMail.username, `unknown-${Date.now()}`]) {
-      const times = [];
-      for (let i = 0; i < 3; i++) times.push((await ask(name)).ms);
-      medians.push(times.sort((x, y) => x - y)[1]!);
+    // Time: the answer leaves before any lookup. Medians of interleaved rounds (so that load on
+    // this shared machine falls on both alike), with a tolerance for that noise: a lookup-dependent
+    // answer (scrypt, a mail sent inline) would differ by far more.
+    // Fresh names each round: the per-name throttle (AC-03) must not answer instead.
+    const existing = await Promise.all([1, 2, 3, 4, 5].map(() => userWithMail('timing')));
+    const times: number[][] = [[], []];
+    for (let round = 0; round < 5; round++) {
+      for (const [i, name] of [existing[round]!.username, `unknown-${round}-${Date.now()}`].entries()) {
+        const answer = await ask(name);
+        expect(answer.status).toBe(200);
+        times[i]!.push(answer.ms);
+      }
     }
-    expect(Math.abs(medians[0]! - medians[1]!), `medians ${medians.join(' / ')} ms`).toBeLessThan(Math.max(40, 0.5 * Math.min(...medians)));
+    const medians = times.map((t) => t.sort((x, y) => x - y)[2]!);
+    expect(Math.abs(medians[0]! - medians[1]!), `medians ${medians.join(' / ')} ms`).toBeLessThan(Math.max(60, Math.min(...medians)));
   });
 
   it('AC-02 a link expires at PASSWORD_RESET_LIFETIME (injected clock), and a later password change ends it', async () => {
