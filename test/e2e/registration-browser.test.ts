@@ -7,23 +7,20 @@
  * with a code that redeems. Every page passes axe-core at 375 and 1280 px under its real CSP,
  * with no console error.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, watchConsole } from '../support/axe.js';
-import { launchBrowser } from '../support/browser.js';
+import { landingPage, launchBrowser } from '../support/browser.js';
 import { authorizeUrl, pkcePair, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
 
 let provider: TestProvider;
 let browser: Browser;
-let rp: Server;
+let rp: Awaited<ReturnType<typeof landingPage>>;
 let rpOrigin: string;
 
 beforeAll(async () => {
-  rp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html lang="en"><title>Shop</title><h1>Back at the shop</h1></html>'));
-  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', () => r()));
-  rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`;
+  rp = await landingPage();
+  rpOrigin = rp.origin;
   [provider, browser] = await Promise.all([startProvider({ JWT_OIDC_REGISTRATION: 'open', JWT_OIDC_PRODUCT_NAME: 'Acme Identity' }, { captureLogs: true }), launchBrowser()]);
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@
  * shown once), and one client's page with its settings, a new secret, and deletion. The admin
  * console's own client is the service's: shown, never changed (src/console/client.ts).
  */
+import { ScrollTable } from '../components/ScrollTable';
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ConfirmButton } from '../components/ConfirmButton';
@@ -210,9 +211,7 @@ export function ClientsPage() {
 function ClientsTable({ clients }: { clients: readonly ConsoleClientsRowFragment[] }) {
   return (
     // Focusable, so that a keyboard can scroll it on a narrow screen.
-    <div className="table-wrap" role="region" aria-label="Clients" tabIndex={0}>
-      <table>
-        <caption className="visually-hidden">Clients, by client ID</caption>
+    <ScrollTable label="Clients" caption="Clients, by client ID">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -241,8 +240,7 @@ function ClientsTable({ clients }: { clients: readonly ConsoleClientsRowFragment
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 

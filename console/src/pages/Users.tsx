@@ -2,6 +2,7 @@
  * Users (docs/CONSOLE.md): the list with search and pages, creating a user, and one user's page
  * (users/UserPage.tsx) with their profile, password, sessions and grants.
  */
+import { ScrollTable } from '../components/ScrollTable';
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CheckboxField, TextField } from '../components/Field';
@@ -120,9 +121,7 @@ export function UsersPage() {
 export function UsersTable({ users }: { users: readonly ConsoleUsersRowFragment[] }) {
   return (
     // Focusable, so that a keyboard can scroll it on a narrow screen.
-    <div className="table-wrap users-table-wrap" role="region" aria-label="Users" tabIndex={0}>
-      <table>
-        <caption className="visually-hidden">Users, by username</caption>
+    <ScrollTable label="Users" caption="Users, by username">
         <thead>
           <tr>
             <th scope="col">Username</th>
@@ -147,8 +146,7 @@ export function UsersTable({ users }: { users: readonly ConsoleUsersRowFragment[
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 

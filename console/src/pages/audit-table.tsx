@@ -1,4 +1,5 @@
 /** Audit events as a table (the overview and the audit page). */
+import { ScrollTable } from '../components/ScrollTable';
 import { graphql } from '../gql';
 import type { AuditEventRowFragment } from '../gql/graphql';
 import { formatTime } from '../graphql/problems';
@@ -30,9 +31,7 @@ export function AuditTable({ events, caption, fresh, empty = 'No audit events.' 
   const withDetails = events.some((e) => e.details !== undefined);
   return (
     // Focusable, so that a keyboard can scroll it on a narrow screen.
-    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
-      <table className="audit-table">
-        <caption className="visually-hidden">{caption}</caption>
+    <ScrollTable label={caption} caption={caption} className="audit-table">
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -81,7 +80,6 @@ export function AuditTable({ events, caption, fresh, empty = 'No audit events.' 
             );
           })}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }

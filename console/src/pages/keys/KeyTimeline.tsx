@@ -3,6 +3,7 @@
  * console's CSP forbids `style` attributes) that is hidden from assistive technology, and a
  * table with the same facts in text, which everyone sees too.
  */
+import { ScrollTable } from '../../components/ScrollTable';
 import { formatTime } from '../../graphql/problems';
 import { layoutTimeline, relativeTime, shortKid, type Phase, type TimelineKeyInput } from './timeline';
 
@@ -72,9 +73,7 @@ export function KeyTimeline({ family, now }: { family: KeyFamily; now: number })
         <dt>Next rotation</dt>
         <dd>{family.nextRotationAt ? <When iso={family.nextRotationAt} now={now} /> : 'none planned'}</dd>
       </dl>
-      <div className="table-wrap" role="region" aria-label={`Keys of ${family.family}`} tabIndex={0}>
-        <table className="keys-table">
-          <caption className="visually-hidden">Keys of {family.family}, oldest first</caption>
+      <ScrollTable label={`Keys of ${family.family}`} caption={`Keys of ${family.family}, oldest first`} className="keys-table">
           <thead>
             <tr>
               <th scope="col">Key</th>
@@ -110,8 +109,7 @@ export function KeyTimeline({ family, now }: { family: KeyFamily; now: number })
               );
             })}
           </tbody>
-        </table>
-      </div>
+      </ScrollTable>
     </>
   );
 }

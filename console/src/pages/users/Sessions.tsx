@@ -3,6 +3,7 @@
  * makes that browser sign in again, its grants stay; revoking a grant stops its refresh and
  * access tokens at once (schema/schema.graphql, revokeGrant).
  */
+import { ScrollTable } from '../../components/ScrollTable';
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ConfirmButton } from '../../components/ConfirmButton';
@@ -81,9 +82,7 @@ export function SessionsSection({ sessions, onChanged }: { sessions: readonly Co
 
 export function SessionsTable({ sessions, onEnd }: { sessions: readonly ConsoleUsersSessionFragment[]; onEnd(id: string): Promise<unknown> }) {
   return (
-    <div className="table-wrap users-table-wrap" role="region" aria-label="Sessions" tabIndex={0}>
-      <table>
-        <caption className="visually-hidden">Live sessions</caption>
+    <ScrollTable label="Sessions" caption="Live sessions">
         <thead>
           <tr>
             <th scope="col">Session</th>
@@ -114,8 +113,7 @@ export function SessionsTable({ sessions, onEnd }: { sessions: readonly ConsoleU
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 
@@ -144,9 +142,7 @@ const STATUS_WORDS = { active: 'Active', revoked: 'Revoked', expired: 'Expired' 
 
 export function GrantsTable({ grants, onRevoke, now }: { grants: readonly ConsoleUsersGrantFragment[]; onRevoke(grant: ConsoleUsersGrantFragment): Promise<unknown>; now?: number }) {
   return (
-    <div className="table-wrap users-table-wrap" role="region" aria-label="Grants" tabIndex={0}>
-      <table>
-        <caption className="visually-hidden">Grants, newest first</caption>
+    <ScrollTable label="Grants" caption="Grants, newest first">
         <thead>
           <tr>
             <th scope="col">Client</th>
@@ -189,7 +185,6 @@ export function GrantsTable({ grants, onRevoke, now }: { grants: readonly Consol
             );
           })}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
