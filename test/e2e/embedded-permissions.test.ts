@@ -6,14 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireEmbeddedPostgres } from '../../src/db/embedded/cluster.js';
 import { isRoot } from '../../src/db/embedded/os-user.js';
 import { createLogger } from '../../src/log.js';
-import { cliEnv, finished, postgresPids, ROOT, waitForHttp } from '../support/cli.js';
+import { cliEnv, finished, postgresPids, ROOT, servingUrl } from '../support/cli.js';
 
 const cleanup: string[] = [];
 const children: ChildProcess[] = [];
@@ -49,15 +48,6 @@ function openToOthers(dir: string): string[] {
   return open;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** The real command, as installed (test/support/cli.ts), run from `cwd` (as `npm start` runs from the checkout). */
 function command(cwd: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [join(ROOT, 'bin/jwt-oidc.js'), ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,9 +70,8 @@ describe.runIf(isRoot())('the embedded PostgreSQL as root', () => {
     cleanup.push(join(dataDir, 'postgres'));
     const before = { ...modesUpFrom(checkout), '/var/lib': modesUpFrom('/var/lib')['/var/lib'] };
 
-    const port = await freePort();
-    const server = command(checkout, ['serve'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, server, 30_000);
+    const server = command(checkout, ['serve'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    await servingUrl(server, 30_000);
     const clusterLink = join(dataDir, 'postgres');
     const clusterDir = resolve(dataDir, readlinkSync(clusterLink));
     cleanup.unshift(clusterDir);

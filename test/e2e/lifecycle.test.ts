@@ -5,13 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureTraversable, isRoot } from '../../src/db/embedded/os-user.js';
 import { createLogger } from '../../src/log.js';
-import { finished, ROOT, runCli, spawnCli, waitForHttp } from '../support/cli.js';
+import { finished, ROOT, runCli, servingUrl, spawnCli } from '../support/cli.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -43,21 +42,12 @@ function postgresPids(clusterDir: string): number[] {
   return pids;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function serve(dir: string, extra: { uid?: number; gid?: number; env?: Record<string, string> } = {}) {
-  const port = await freePort();
-  const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'info', ...extra.env }, { uid: extra.uid, gid: extra.gid });
-  const url = `http://127.0.0.1:${port}`;
-  const readyMs = await waitForHttp(`${url}/readyz`, child, 20_000);
-  return { child, url, readyMs, exit: finished(child) };
+  const started = Date.now();
+  const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extra.env }, { uid: extra.uid, gid: extra.gid });
+  const exit = finished(child);
+  const url = await servingUrl(child, 20_000);
+  return { child, url, readyMs: Date.now() - started, exit };
 }
 
 describe('the service on its embedded PostgreSQL', () => {

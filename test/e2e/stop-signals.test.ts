@@ -4,11 +4,10 @@
  * a double Ctrl-C, and two instances on one data directory stopped at the same moment.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { finished, postgresPids, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
+import { finished, postgresPids, servingUrl, spawnCli, waitForHttp, type CliResult } from '../support/cli.js';
 import { hasPty, inTerminal, type Terminal } from '../support/terminal.js';
 
 const dirs: string[] = [];
@@ -129,20 +128,10 @@ async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function serve(dir: string) {
-  const port = await freePort();
-  const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   const exit = finished(child);
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`, child, 30_000);
+  await servingUrl(child, 30_000);
   return { child, exit };
 }
 

@@ -69,6 +69,28 @@ export async function waitForHttp(url: string, child: ChildProcess & { output?: 
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
 }
 
+/**
+ * The service started with `PORT=0`: the URL of its "jwt-oidc listening" log line, once `/readyz`
+ * answers. A port picked by the test and handed over would stay free only by luck: the service
+ * binds it seconds later, after starting its embedded PostgreSQL, while other suites bind ports.
+ */
+export async function servingUrl(child: ChildProcess & { output: () => string }, timeoutMs = 30_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const line = child.output().split('\n').find((l) => l.includes('"jwt-oidc listening"'));
+    if (line) {
+      const url = (JSON.parse(line) as { url: string }).url;
+      await waitForHttp(`${url}/readyz`, child, Math.max(1_000, until - Date.now()));
+      return url;
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before listening:\n${child.output().slice(-3000)}`);
+    }
+    if (Date.now() > until) throw new Error(`not listening within ${timeoutMs} ms:\n${child.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Live postgres processes serving `clusterDir` (an embedded cluster), found through /proc. */
 export function postgresPids(clusterDir: string): number[] {
   return readdirSync('/proc')

@@ -124,6 +124,7 @@ interface ServerOptions {
 /** The port of the cluster's server: the one already running, or one this process starts. */
 async function runningOrStartedServer(server: ServerOptions, wantedPort: number | undefined, deadline: number): Promise<{ port: number; started: boolean }> {
   const { clusterDir, password, logFile, logger } = server;
+  let portTaken = 0;
   for (;;) {
     const running = await runningServer(clusterDir);
     if (running) {
@@ -138,6 +139,10 @@ async function runningOrStartedServer(server: ServerOptions, wantedPort: number 
     }
     // Exited early: another process may have won a race to start the same cluster.
     if (!(await runningServer(clusterDir))) {
+      // A free port picked here may be bound by another program before PostgreSQL binds it;
+      // pick another, a few times, unless the port was asked for.
+      const log = await logTail(logFile);
+      if (wantedPort === undefined && portTaken++ < 3 && /Address already in use/i.test(log)) continue;
       throw new Error(`the embedded PostgreSQL did not start; see ${logFile}:\n${await logTail(logFile)}`);
     }
   }
