@@ -32,4 +32,6 @@ export const AUDIT_EVENTS = [
   'password.change_failed',
   'account.registered',
   'email.verified',
+  'email.change_requested',
+  'email.changed',
 ] as const;

@@ -23,6 +23,7 @@ import { sha256 } from '../util/digest.js';
 import { forbidden, requireAuth } from './auth.js';
 import type { Auth, GraphQLContext } from './context.js';
 import { domain, notFound } from './domain-errors.js';
+import { startEmailChange } from '../interaction/email-change.js';
 import { ConnectedApp, MySession } from './types/account.js';
 import { Me } from './types/me.js';
 
@@ -61,6 +62,41 @@ function tooManyAttempts(retryAfter: number, busy: boolean): GraphQLError {
   const message = busy ? 'another password change of this account is being checked; try again in a moment' : `too many wrong passwords: try again in ${retryAfter} s`;
   return new GraphQLError(message, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } } });
 }
+
+/**
+ * Runs `act`, which checks the caller's current password, under the throttle of wrong ones
+ * (docs/SECURITY.md SE-04, AC-10): guessing it through the API is bounded as at the sign-in form —
+ * reserved before the check, in PostgreSQL across instances, one check at a time per account; the
+ * address shares the sign-in form's budget. Whatever `act` throws counts as a failure, audited as
+ * `failedEvent`; never as a free attempt.
+ */
+async function withCurrentPassword<T>(owner: Owner, ctx: GraphQLContext, failedEvent: 'password.change_failed' | 'email.change_requested', act: () => Promise<T>): Promise<T> {
+  const { auth, provider } = owner;
+  const userId = auth.user.id;
+  const rules: ThrottleRule[] = [
+    // A user id is a UUID here; a fake-mode subject may be 255 characters, past what a key holds.
+    { key: `password-change:${userId.length <= 200 ? userId : sha256(userId)}`, limit: provider.settings.loginFailureLimit, exclusive: true },
+    { key: `login-${addressKey(ctx.ip)}`, limit: provider.settings.loginAddressFailureLimit },
+  ];
+  const reservation = await provider.failures.reserveInTurn(rules);
+  if (!reservation.ok) {
+    audit(ctx.logger, failedEvent, { outcome: 'refused', actor: userId, client: auth.clientId, ip: ctx.ip }, 'throttled: too many wrong current passwords');
+    throw tooManyAttempts(reservation.retryAfter, reservation.busy === true);
+  }
+  let result: T;
+  try {
+    result = await act();
+  } catch (e) {
+    await provider.failures.failed(reservation);
+    audit(ctx.logger, failedEvent, { outcome: 'failure', actor: userId, client: auth.clientId, ip: ctx.ip }, 'refused: the current password was not confirmed');
+    throw e;
+  }
+  await provider.failures.succeeded(reservation);
+  return result;
+}
+
+/** Email changes asked per account within LOGIN_FAILURE_WINDOW: enough for a typo, too few to flood inboxes. */
+const EMAIL_CHANGES_PER_WINDOW = 3;
 
 const byName = (a: ConnectedApp, b: ConnectedApp) => a.clientName.localeCompare(b.clientName) || a.clientId.localeCompare(b.clientId);
 
@@ -159,38 +195,40 @@ export class AccountResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<boolean> {
     const owner = accountOwner(ctx);
-    const { auth, provider } = owner;
+    const { auth } = owner;
     const userId = auth.user.id;
     const users = new UserService(ctx.em);
     // A new password the rules refuse is told before anything is spent or checked.
     await domain(async () => users.checkNewPassword(newPassword));
-    // Guessing the current password through the API is bounded as at the sign-in form
-    // (docs/SECURITY.md SE-04, AC-10): reserved before the check, in PostgreSQL across instances,
-    // one check at a time per account; the address shares the sign-in form's budget.
-    const rules: ThrottleRule[] = [
-      // A user id is a UUID here; a fake-mode subject may be 255 characters, past what a key holds.
-      { key: `password-change:${userId.length <= 200 ? userId : sha256(userId)}`, limit: provider.settings.loginFailureLimit, exclusive: true },
-      { key: `login-${addressKey(ctx.ip)}`, limit: provider.settings.loginAddressFailureLimit },
-    ];
-    const reservation = await provider.failures.reserveInTurn(rules);
-    if (!reservation.ok) {
-      audit(ctx.logger, 'password.change_failed', { outcome: 'refused', actor: userId, client: auth.clientId, ip: ctx.ip }, 'password change throttled');
-      throw tooManyAttempts(reservation.retryAfter, reservation.busy === true);
-    }
-    let changed = false;
-    try {
+    await withCurrentPassword(owner, ctx, 'password.change_failed', async () => {
       const keep = endOtherSessions ? await ownGrant(owner) : undefined;
       await domain(() => users.changePassword(userId, currentPassword, newPassword, { endOthers: endOtherSessions, keep }));
-      changed = true;
-    } finally {
-      // Settled whatever happened: an error counts as a failure, never as a free attempt.
-      if (!changed) {
-        await provider.failures.failed(reservation);
-        audit(ctx.logger, 'password.change_failed', { outcome: 'failure', actor: userId, client: auth.clientId, ip: ctx.ip }, 'password change failed: the current password was not confirmed');
-      }
-    }
-    await provider.failures.succeeded(reservation);
+    });
     audit(ctx.logger, 'password.changed', { outcome: 'success', actor: userId, client: auth.clientId, endedOtherSessions: endOtherSessions, ip: ctx.ip }, 'password changed by its user');
+    return true;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Asks for the caller\'s email address to change: a single-use link goes to the NEW address, and the account keeps its address until that link is confirmed (EMAIL_VERIFICATION_LIFETIME); then the address is verified and the old one is told. The same answer whether or not another account has the new address (its owner is told by mail instead; nothing changes). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword); the address valid and not the account\'s own (BAD_USER_INPUT on email). At most 3 requests per LOGIN_FAILURE_WINDOW (TOO_MANY_REQUESTS). Needs a user token of a first-party application with profile or profile:write.',
+  })
+  async changeMyEmail(
+    @Arg('currentPassword', () => String, { description: 'The password now: whoever holds a session alone cannot move the account to another address.' }) currentPassword: string,
+    @Arg('email', () => String, { description: 'The new address.' }) email: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<boolean> {
+    const owner = accountOwner(ctx);
+    const { auth, provider } = owner;
+    if (!provider.mailer) throw new GraphQLError('changing the email address needs mail: set JWT_OIDC_SMTP_URL', { extensions: { code: 'BAD_REQUEST' } });
+    const users = new UserService(ctx.em);
+    // A malformed address, or the account's own, is told before anything is spent or checked.
+    const wanted = await domain(async () => users.checkNewEmail(email, auth.user.email ?? null));
+    await withCurrentPassword(owner, ctx, 'email.change_requested', () => domain(() => users.confirmPassword(auth.user.id, currentPassword)));
+    // Each request mails an address the caller chose: bounded, as the other mailed links are.
+    const mails = await provider.failures.reserveInTurn([{ key: `email-change:${auth.user.id.length <= 200 ? auth.user.id : sha256(auth.user.id)}`, limit: EMAIL_CHANGES_PER_WINDOW }]);
+    if (!mails.ok) throw new GraphQLError(`too many email changes asked: try again in ${mails.retryAfter} s`, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: mails.retryAfter, http: { status: 429, headers: new Map([['retry-after', String(mails.retryAfter)]]) } } });
+    await provider.failures.failed(mails);
+    startEmailChange(provider, auth.user, wanted, ctx.ip);
     return true;
   }
 }

@@ -18,6 +18,7 @@ import { userinfoEndpoint } from '../provider/userinfo.js';
 import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
 import { passwordResetOn, registrationOn } from '../config/derive.js';
 import { PASSWORD_RESET_PATH, showReset, showResetRequest, submitReset, submitResetRequest } from '../interaction/password-reset.js';
+import { EMAIL_CHANGE_PATH, showEmailChange, submitEmailChange } from '../interaction/email-change.js';
 import { REGISTER_PATH, showRegister, showResend, showVerify, submitRegister, submitResend, submitVerify, VERIFY_PATH } from '../interaction/registration.js';
 import { isLocalRequest } from './local-request.js';
 
@@ -87,6 +88,12 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
     router.post(`${VERIFY_PATH}/:token`, form, handle((r, req) => submitVerify(ctx, r, String(req.params.token))));
     // The same, continuing a sign-in: under its interaction, so that its cookie comes along.
     router.post('/interaction/:uid/verify/:token', form, handle((r, req) => submitVerify(ctx, r, String(req.params.token), String(req.params.uid))));
+  }
+
+  // The link that confirms a new address of one's account (docs/ACCOUNTS.md), where mail can be sent.
+  if (ctx.mailer) {
+    router.get(`${EMAIL_CHANGE_PATH}/:token`, handle((r, req) => showEmailChange(ctx, r, String(req.params.token))));
+    router.post(`${EMAIL_CHANGE_PATH}/:token`, form, handle((r, req) => submitEmailChange(ctx, r, String(req.params.token))));
   }
 
   if (setup) {

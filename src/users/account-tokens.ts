@@ -10,8 +10,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccountToken } from '../db/entities/account-token.js';
 import { sha256 } from '../util/digest.js';
 
-/** `password-reset` (src/interaction/password-reset.ts), `email-verification` (src/interaction/registration.ts). */
-export type AccountTokenKind = 'password-reset' | 'email-verification';
+/**
+ * `password-reset` (src/interaction/password-reset.ts), `email-verification`
+ * (src/interaction/registration.ts), `email-change` (src/interaction/email-change.ts).
+ */
+export type AccountTokenKind = 'password-reset' | 'email-verification' | 'email-change';
 
 export interface IssueOptions {
   kind: AccountTokenKind;

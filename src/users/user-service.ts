@@ -108,6 +108,18 @@ export function registrationProblems(input: RegisterInput): Partial<Record<Regis
 /** The outcome of a registration: a new account waiting for its address, or the active account that has the address already. */
 export type Registration<T> = { created: User; issued: T } | { existing: User } | { existing: undefined };
 
+/** A new address for one's own account (docs/ACCOUNTS.md "Changing the email address"). */
+const newEmail = z.string().trim().pipe(z.email('must be an email address').max(320, 'must be at most 320 characters'));
+
+/** What asking for a new address came to: a link for it, or nothing because `taken` by another account (whose owner is told by mail). */
+export type EmailChangeRequest<T> = { issued: T } | { taken: true };
+
+/** A confirmed change: the user with the new address, and the address it had (to be told). */
+export interface EmailChanged {
+  user: User;
+  previous: string | null;
+}
+
 /** What users may change about themselves: never email (unverified), flags or username. */
 const profileSchema = z.object({ givenName: profileFields.givenName, familyName: profileFields.familyName, locale: profileFields.locale, picture: profileFields.picture }).strict();
 export type UpdateProfileInput = z.input<typeof profileSchema>;
@@ -178,8 +190,8 @@ export class UserService {
     const passwordHash = await hashPassword(data.password);
     try {
       return await this.em.fork().transactional(async (em): Promise<Registration<T>> => {
-        await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`email:${data.email.toLowerCase()}`]);
-        const holders = await em.find(User, { email: { $ilike: data.email.replace(/[\\%_]/g, '\\$&') } }, { orderBy: { active: 'desc', createdAt: 'asc' }, limit: 1 });
+        await lockAddress(em, data.email);
+        const holders = await em.find(User, { email: { $ilike: likeExactly(data.email) } }, { orderBy: { active: 'desc', createdAt: 'asc' }, limit: 1 });
         if (holders[0]) return { existing: holders[0].active ? holders[0] : undefined };
         await assertNoLookalike(em, data.username);
         const user = em.create(User, { username: data.username, email: data.email, emailVerified: false, pendingVerification: true, active: true, admin: false, passwordHash });
@@ -295,10 +307,74 @@ export class UserService {
   }
 
   /**
+   * Refuses, as field `currentPassword`, a password that is not the active user's — with the same
+   * scrypt work whether or not the user has one (docs/SECURITY.md SE-05). Returns the hash it was
+   * checked against, for a compare-and-set. The caller throttles the attempts.
+   */
+  async confirmPassword(userId: string, currentPassword: string): Promise<string> {
+    const user = isUserId(userId) ? await this.em.fork().findOne(User, { id: userId, active: true }) : null;
+    const stored = user?.passwordHash ?? null;
+    const checked = currentPassword.length > 0 && currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(currentPassword, stored ?? (await dummyPasswordHash())));
+    if (!checked || stored === null) throw wrongCurrentPassword();
+    return stored;
+  }
+
+  /** The new address as it will be stored (trimmed), or UserError `email`: malformed, or `current` again (without case). */
+  checkNewEmail(email: string, current: string | null): string {
+    const { email: wanted } = parse(z.object({ email: newEmail }), { email });
+    if (current?.toLowerCase() === wanted.toLowerCase()) throw new UserError('ERR_USER_INVALID', 'email: this is the address of your account already', 'email');
+    return wanted;
+  }
+
+  /**
+   * A user asking to move their account to `email` (the `changeMyEmail` mutation; docs/ACCOUNTS.md
+   * "Changing the email address"): nothing changes until the new address confirms it through
+   * the link that `issue` makes (inside the transaction, after the user's earlier email-change
+   * links are ended). Under the address's advisory lock, as registrations: an address that another
+   * account holds (compared without case) is `taken` and no link is made. The user's own address
+   * again: UserError `email`. Only the account's own address is checked, not its holder's.
+   */
+  async requestEmailChange<T>(userId: string, email: string, issue: (em: EntityManager, user: User, email: string) => Promise<T>): Promise<EmailChangeRequest<T>> {
+    return this.em.fork().transactional(async (em) => {
+      const user = isUserId(userId) ? await em.findOne(User, { id: userId, active: true }) : null;
+      if (!user) throw new UserError('ERR_USER_NOT_FOUND', 'no such user', 'id');
+      const wanted = this.checkNewEmail(email, user.email ?? null);
+      await lockAddress(em, wanted);
+      if (await addressHolder(em, wanted, user.id)) return { taken: true as const };
+      await revokeAccountTokens(em, user.id, 'email-change');
+      return { issued: await issue(em, user, wanted) };
+    });
+  }
+
+  /**
+   * The new address confirmed through its link (src/interaction/email-change.ts). `claim` uses the
+   * link's token inside the transaction and names its user, the new address and the address the
+   * account had when the link was asked for. The change happens only while that is still the
+   * account's address (a later change or an administrator's edit voids the link) and while no
+   * other account took the new one meanwhile (`taken`); the address is then verified, and the
+   * user's other email-change links end. Undefined when the link names no active user.
+   */
+  async changeEmail(claim: (em: EntityManager) => Promise<{ userId: string; email: string; previous: string | null } | undefined>): Promise<EmailChanged | { taken: true } | undefined> {
+    return this.em.fork().transactional(async (em) => {
+      const claimed = await claim(em);
+      if (!claimed) return undefined;
+      await lockAddress(em, claimed.email);
+      const user = await em.findOne(User, { id: claimed.userId, active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user || (user.email ?? null)?.toLowerCase() !== claimed.previous?.toLowerCase()) return undefined;
+      if (await addressHolder(em, claimed.email, user.id)) return { taken: true as const };
+      const previous = user.email ?? null;
+      user.email = claimed.email;
+      user.emailVerified = true;
+      await em.flush();
+      await revokeAccountTokens(em, user.id, 'email-change');
+      return { user, previous };
+    });
+  }
+
+  /**
    * A user changing their own password (the `changeMyPassword` mutation): `currentPassword` must
-   * be the user's password — checked with the same scrypt work whether or not the user has one
-   * (docs/SECURITY.md SE-05), and refused as field `currentPassword` — and `newPassword` pass the
-   * rules of `setPassword` (field `newPassword`). The caller throttles the attempts.
+   * be the user's password (`confirmPassword`) and `newPassword` pass the rules of `setPassword`
+   * (field `newPassword`). The caller throttles the attempts.
    *
    * Compare-and-set: the row is locked and its hash must still be the one `currentPassword` was
    * checked against, so of parallel changes that all knew the old password exactly one sets its
@@ -308,15 +384,11 @@ export class UserService {
    */
   async changePassword(userId: string, currentPassword: string, newPassword: string, options: ChangePasswordOptions): Promise<User> {
     this.checkNewPassword(newPassword);
-    const wrong = () => new UserError('ERR_USER_INVALID', 'currentPassword: incorrect password', 'currentPassword');
-    const user = isUserId(userId) ? await this.em.fork().findOne(User, { id: userId, active: true }) : null;
-    const stored = user?.passwordHash ?? null;
-    const checked = currentPassword.length > 0 && currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(currentPassword, stored ?? (await dummyPasswordHash())));
-    if (!checked || stored === null) throw wrong();
+    const stored = await this.confirmPassword(userId, currentPassword);
     const hash = await hashPassword(newPassword);
     return this.em.fork().transactional(async (em) => {
       const locked = await em.findOne(User, { id: userId, active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!locked || locked.passwordHash !== stored) throw wrong();
+      if (!locked || locked.passwordHash !== stored) throw wrongCurrentPassword();
       locked.passwordHash = hash;
       await em.flush();
       if (options.endOthers) await endSessionsAndGrants(em, userId, options.keep);
@@ -403,6 +475,24 @@ async function assertNoLookalike(em: EntityManager, username: string): Promise<v
   if (!found) return;
   if (found.username === username) throw new UserError('ERR_USER_EXISTS', `a user named "${username}" already exists`, 'username');
   throw new UserError('ERR_USER_EXISTS', `username: looks the same as the existing user "${found.username}"`, 'username');
+}
+
+const wrongCurrentPassword = () => new UserError('ERR_USER_INVALID', 'currentPassword: incorrect password', 'currentPassword');
+
+/** An ILIKE pattern matching `text` exactly, without case: its wildcards escaped. */
+const likeExactly = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
+/**
+ * Serialises, until commit, whatever gives an address to an account (registration, a confirmed
+ * email change), so that two of them at once cannot both find it free.
+ */
+async function lockAddress(em: EntityManager, email: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`email:${email.toLowerCase()}`]);
+}
+
+/** Whether an account other than `userId` has `email` (without case), active or not. */
+async function addressHolder(em: EntityManager, email: string, userId: string): Promise<boolean> {
+  return (await em.count(User, { email: { $ilike: likeExactly(email) }, id: { $ne: userId } })) > 0;
 }
 
 /**
