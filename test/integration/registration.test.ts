@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { UserService } from '../../src/users/user-service.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
-import { authorizeUrl, browse, CookieJar, formOf, login, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
+import { authorizeUrl, browse, CookieJar, formOf, login, pkcePair, postForm, startInstanceOf, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const PASSWORD = 'my own new passphrase';
 const NOT_CONFIRMED = 'Confirm your email address first: we sent you a link.';
@@ -224,6 +224,24 @@ describe('registration', () => {
     const reopened = await browse(new CookieJar(), link);
     expect(reopened.status).toBe(400);
     expect(await reopened.text()).toMatch(/href="[^"]+\/account\/verify">Send a new link/);
+  });
+
+  it('RG-03 a burst of 20 confirmations of one link, half at each of two instances on one database: one succeeds', async () => {
+    const second = await startInstanceOf(provider, { JWT_OIDC_SMTP_URL: smtp.url, JWT_OIDC_REGISTRATION: 'open' });
+    try {
+      const who = someone('burst2');
+      await register(who);
+      const link = await linkFor(who.email);
+      const at = (i: number, url: string) => url.replace(provider.issuer, i % 2 === 0 ? provider.url : second.url);
+      const jars = Array.from({ length: 20 }, () => new CookieJar());
+      const forms = await Promise.all(jars.map(async (jar, i) => formOf(await (await browse(jar, at(i, link))).text())));
+      const statuses = (await Promise.all(forms.map((f, i) => postForm(jars[i]!, at(i, new URL(f.action, link).toString()), { csrf: f.csrf })))).map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 400)).toHaveLength(19);
+      expect(await users().findByUsername(who.username)).toMatchObject({ emailVerified: true, pendingVerification: false });
+    } finally {
+      await second.close();
+    }
   });
 
   it('RG-04 a mail scanner fetching the link (GET, HEAD, twice) changes nothing; the person then confirms', async () => {
