@@ -59,7 +59,11 @@ async function ownGrant(owner: Owner): Promise<{ grantId: string; sid: string | 
  * `retryAfter`, and HTTP 429 with `Retry-After` (RFC 6585 §4), as the rate limit answers.
  */
 function tooManyAttempts(retryAfter: number, busy: boolean): GraphQLError {
-  const message = busy ? 'another password change of this account is being checked; try again in a moment' : `too many wrong passwords: try again in ${retryAfter} s`;
+  return tooManyRequests(busy ? 'another password change of this account is being checked; try again in a moment' : `too many wrong passwords: try again in ${retryAfter} s`, retryAfter);
+}
+
+/** TOO_MANY_REQUESTS with `retryAfter`, and HTTP 429 with `Retry-After` (RFC 6585 §4), as the rate limit answers. */
+function tooManyRequests(message: string, retryAfter: number): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } } });
 }
 
@@ -74,8 +78,7 @@ async function withCurrentPassword<T>(owner: Owner, ctx: GraphQLContext, failedE
   const { auth, provider } = owner;
   const userId = auth.user.id;
   const rules: ThrottleRule[] = [
-    // A user id is a UUID here; a fake-mode subject may be 255 characters, past what a key holds.
-    { key: `password-change:${userId.length <= 200 ? userId : sha256(userId)}`, limit: provider.settings.loginFailureLimit, exclusive: true },
+    { key: `password-change:${throttleKeyOf(userId)}`, limit: provider.settings.loginFailureLimit, exclusive: true },
     { key: `login-${addressKey(ctx.ip)}`, limit: provider.settings.loginAddressFailureLimit },
   ];
   const reservation = await provider.failures.reserveInTurn(rules);
@@ -94,6 +97,9 @@ async function withCurrentPassword<T>(owner: Owner, ctx: GraphQLContext, failedE
   await provider.failures.succeeded(reservation);
   return result;
 }
+
+/** A user id is a UUID here; a fake-mode subject may be 255 characters, past what a throttle key holds. */
+const throttleKeyOf = (userId: string) => (userId.length <= 200 ? userId : sha256(userId));
 
 /** Email changes asked per account within LOGIN_FAILURE_WINDOW: enough for a typo, too few to flood inboxes. */
 const EMAIL_CHANGES_PER_WINDOW = 3;
@@ -225,8 +231,8 @@ export class AccountResolver {
     const wanted = await domain(async () => users.checkNewEmail(email, auth.user.email ?? null));
     await withCurrentPassword(owner, ctx, 'email.change_requested', () => domain(() => users.confirmPassword(auth.user.id, currentPassword)));
     // Each request mails an address the caller chose: bounded, as the other mailed links are.
-    const mails = await provider.failures.reserveInTurn([{ key: `email-change:${auth.user.id.length <= 200 ? auth.user.id : sha256(auth.user.id)}`, limit: EMAIL_CHANGES_PER_WINDOW }]);
-    if (!mails.ok) throw new GraphQLError(`too many email changes asked: try again in ${mails.retryAfter} s`, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: mails.retryAfter, http: { status: 429, headers: new Map([['retry-after', String(mails.retryAfter)]]) } } });
+    const mails = await provider.failures.reserveInTurn([{ key: `email-change:${throttleKeyOf(auth.user.id)}`, limit: EMAIL_CHANGES_PER_WINDOW }]);
+    if (!mails.ok) throw tooManyRequests(`too many email changes asked: try again in ${mails.retryAfter} s`, mails.retryAfter);
     await provider.failures.failed(mails);
     startEmailChange(provider, auth.user, wanted, ctx.ip);
     return true;
