@@ -32,4 +32,6 @@ export const AUDIT_EVENTS = [
   'password.change_failed',
   'account.registered',
   'email.verified',
+  'user.invited',
+  'invitation.accepted',
 ] as const;

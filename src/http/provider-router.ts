@@ -16,7 +16,8 @@ import { revocationEndpoint } from '../provider/revocation.js';
 import { tokenEndpoint } from '../provider/token/token-endpoint.js';
 import { userinfoEndpoint } from '../provider/userinfo.js';
 import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
-import { passwordResetOn, registrationOn } from '../config/derive.js';
+import { invitationsOn, passwordResetOn, registrationOn } from '../config/derive.js';
+import { INVITATION_PATH, showInvitation, submitInvitation } from '../interaction/invitation.js';
 import { PASSWORD_RESET_PATH, showReset, showResetRequest, submitReset, submitResetRequest } from '../interaction/password-reset.js';
 import { REGISTER_PATH, showRegister, showResend, showVerify, submitRegister, submitResend, submitVerify, VERIFY_PATH } from '../interaction/registration.js';
 import { isLocalRequest } from './local-request.js';
@@ -87,6 +88,12 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
     router.post(`${VERIFY_PATH}/:token`, form, handle((r, req) => submitVerify(ctx, r, String(req.params.token))));
     // The same, continuing a sign-in: under its interaction, so that its cookie comes along.
     router.post('/interaction/:uid/verify/:token', form, handle((r, req) => submitVerify(ctx, r, String(req.params.token), String(req.params.uid))));
+  }
+
+  // An invitation's link (docs/ACCOUNTS.md "Invitations"), when REGISTRATION=invite or open.
+  if (invitationsOn(ctx.settings) && ctx.mailer) {
+    router.get(`${INVITATION_PATH}/:token`, handle((r, req) => showInvitation(ctx, r, String(req.params.token))));
+    router.post(`${INVITATION_PATH}/:token`, form, handle((r, req) => submitInvitation(ctx, r, String(req.params.token))));
   }
 
   if (setup) {
