@@ -327,6 +327,29 @@ describe('the link', () => {
     expect(mallory[0].n).toBe(0);
   });
 
+  it('throttles posts per client address (LOGIN_ADDRESS_FAILURE_LIMIT), across links: the third within the window is 429 with Retry-After', async () => {
+    const strict = await startProvider({ JWT_OIDC_SMTP_URL: smtp.url, JWT_OIDC_REGISTRATION: 'invite', JWT_OIDC_LOGIN_ADDRESS_FAILURE_LIMIT: '2' });
+    try {
+      const admin = (await adminUserTokens(strict)).tokens.access_token;
+      const links: string[] = [];
+      for (const tag of ['t1', 't2', 't3']) {
+        const who = someone(tag);
+        expect((await invite(who.email, false, admin, strict)).body.errors).toBeUndefined();
+        links.push(await linkFor(who.email));
+      }
+      const taken = (await strict.createUser()).username;
+      // Two attempts that fail (a taken username) count as two, then even a good one waits.
+      expect((await accept(links[0]!, taken)).status).toBe(400);
+      expect((await accept(links[1]!, taken)).status).toBe(400);
+      const third = await accept(links[2]!, someone('fresh').username);
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(third.body).toMatch(/Too many attempts\. Try again in \d+ minutes?\./);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('an unknown or malformed link shows "no longer works" without a stack or a 500', async () => {
     for (const token of ['a'.repeat(43), 'short', '%00']) {
       const res = await browse(new CookieJar(), `${provider.issuer}/account/invitation/${token}`);
