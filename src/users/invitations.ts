@@ -21,8 +21,7 @@ import type { Settings } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { addressDomain } from '../mail/address.js';
 import type { Mailer } from '../mail/mailer.js';
-import { html } from '../interaction/views/html.js';
-import { INVITATION_PATH } from '../interaction/views/invitation.js';
+import { html } from '../util/html.js';
 import { waitInWords } from '../util/wait-words.js';
 import { issueAccountToken, revokeInvitations } from './account-tokens.js';
 import type { UserService } from './user-service.js';
@@ -39,6 +38,9 @@ export class InvitationError extends Error {
     this.name = 'InvitationError';
   }
 }
+
+/** The mailed links are `<issuer><INVITATION_PATH>/<token>`; the page: src/interaction/invitation.ts. */
+export const INVITATION_PATH = '/account/invitation';
 
 export const INVITATIONS_OFF = 'invitations are off: JWT_OIDC_REGISTRATION is "off"; set it to "invite" (or "open") to invite people by email';
 

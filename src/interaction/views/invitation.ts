@@ -4,12 +4,13 @@
  * to), the page once it is ready, and the link that no longer works. Each field's problem
  * beside it, as the registration and password-reset pages do.
  */
+import { INVITATION_PATH } from '../../users/invitations.js';
 import { field } from './field.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 
 /** The mailed links are `<INVITATION_PATH>/<token>` (docs/ACCOUNTS.md "Invitations"). */
-export const INVITATION_PATH = '/account/invitation';
+export { INVITATION_PATH };
 
 export type InvitationField = 'username' | 'password' | 'confirm' | 'form';
 
