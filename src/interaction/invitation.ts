@@ -72,7 +72,7 @@ export async function submitInvitation(ctx: ProviderContext, req: ProviderReques
 
   let user;
   try {
-    user = await new UserService(ctx.orm.em).acceptInvitation(input, async (em) => invited(await useAccountToken(em, 'invitation', token, ctx.clock.now())));
+    user = await new UserService(ctx.orm.em).acceptInvitation(invitation.email, input, async (em) => invited(await useAccountToken(em, 'invitation', token, ctx.clock.now())));
   } catch (e) {
     // Taken, or too like a name that is: said beside the field; the link was not used.
     if (e instanceof UserError && e.field === 'username') {

@@ -225,21 +225,26 @@ export class UserService {
   }
 
   /**
-   * The account of an accepted invitation (src/interaction/invitation.ts). In one transaction:
-   * `claim` uses the link's token and names the address and admin flag it was sent with, then
-   * the account is created with that address, `emailVerified` true (the link reached it) and
-   * that flag. A username taken or too alike is UserError `username` and rolls everything
-   * back, the token's use included, so the link stays usable. Undefined when the token was
-   * spent, or the address has had an account since the invitation: nothing is created.
+   * The account of an accepted invitation to `email` (src/interaction/invitation.ts). In one
+   * transaction: `claim` uses the link's token and names the address and admin flag it was sent
+   * with, then the account is created with that address, `emailVerified` true (the link reached
+   * it) and that flag. A username taken or too alike is UserError `username` and rolls
+   * everything back, the token's use included, so the link stays usable. Undefined when the
+   * token was spent, is not for `email`, or the address has had an account since the
+   * invitation: nothing is created.
+   *
+   * The address's lock comes first, before the token's row, in the order an invitation takes
+   * them (src/users/invitations.ts: the lock, then its older links): a re-invitation at the same
+   * moment waits instead of deadlocking.
    */
-  async acceptInvitation(input: { username: string; password: string }, claim: (em: EntityManager) => Promise<InvitationClaim | undefined>): Promise<User | undefined> {
+  async acceptInvitation(email: string, input: { username: string; password: string }, claim: (em: EntityManager) => Promise<InvitationClaim | undefined>): Promise<User | undefined> {
     const data = parse(registerSchema.pick({ username: true, password: true }), input);
     const passwordHash = await hashPassword(data.password);
     try {
       return await this.em.fork().transactional(async (em) => {
+        await lockAddress(em, email);
         const claimed = await claim(em);
-        if (!claimed) return undefined;
-        await lockAddress(em, claimed.email);
+        if (!claimed || claimed.email.toLowerCase() !== email.toLowerCase()) return undefined;
         if (await addressHolder(em, claimed.email)) return undefined;
         await assertNoLookalike(em, data.username);
         const user = em.create(User, { username: data.username, email: claimed.email, emailVerified: true, pendingVerification: false, active: true, admin: claimed.admin, passwordHash });

@@ -255,6 +255,28 @@ describe('the link', () => {
     }
   });
 
+  it('an acceptance and a re-invitation of the same address at the same moment: one wins, cleanly (no deadlock, no 500)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { who, link } = await invited(`race${round}`);
+      const jar = new CookieJar();
+      const form = formOf(await (await browse(jar, link)).text());
+      const [posted, again] = await Promise.all([postForm(jar, form.action, { csrf: form.csrf, username: who.username, password: PASSWORD, confirm: PASSWORD }), invite(who.email)]);
+      const body = await posted.text();
+      const created = await users().findByUsername(who.username);
+      if (created) {
+        // Accepted first: the re-invitation finds the address taken.
+        expect(posted.status).toBe(200);
+        expect(again.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'email' });
+      } else {
+        // Re-invited first: the older link no longer works; the new one does.
+        expect(posted.status).toBe(400);
+        expect(body).toContain(NO_LONGER);
+        expect(again.body.errors, again.text).toBeUndefined();
+        expect((await accept(await linkFor(who.email), who.username)).status).toBe(200);
+      }
+    }
+  });
+
   it('IV-02 works until INVITATION_LIFETIME (injected clock): at lifetime − 1 s it shows its form, at the lifetime it is refused', async () => {
     const start = clock.now();
     try {
