@@ -34,4 +34,6 @@ export const AUDIT_EVENTS = [
   'email.verified',
   'email.change_requested',
   'email.changed',
+  'user.invited',
+  'invitation.accepted',
 ] as const;

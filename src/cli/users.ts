@@ -74,6 +74,23 @@ export function usersCommand(program: Command): void {
     });
 
   users
+    .command('invite')
+    .description('mail an invitation: a single-use link that lets its reader choose a username and password (JWT_OIDC_REGISTRATION=invite or open)')
+    .requiredOption('--email <address>', 'where the invitation goes: the address of the account')
+    .option('--admin', 'the account will be an administrator')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { email: string; admin?: boolean }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const loaded = loadSettingsOrExit(all);
+      const { invitationsOn } = await import('../config/derive.js');
+      if (!invitationsOn(loaded.settings)) throw usageError(cmd, 'invitations are off: set JWT_OIDC_REGISTRATION=invite (or open), in provider mode');
+      const { invite } = await import('./invite.js');
+      const invitation = await withDatabase(loaded, (db, logger) => mapUserError(() => invite(loaded, db, logger, { email: opts.email, admin: opts.admin ?? false })));
+      const until = invitation.expiresAt.toISOString();
+      print(all, { email: invitation.email, admin: invitation.admin, expiresAt: until, delivery: invitation.delivery }, `invited ${invitation.email}${invitation.admin ? ' (administrator)' : ''}: ${invitation.delivery === 'smtp' ? 'the mail was handed to the SMTP server' : 'the mail, with its link, was written to the log (no JWT_OIDC_SMTP_URL)'}; the link works once, until ${until}`);
+    });
+
+  users
     .command('list')
     .description('list users')
     .option('--search <text>', 'only users whose username, email or name contains this')

@@ -68,8 +68,8 @@ export const RESPONSE_TYPES = [
   'code id_token token',
 ] as const;
 
-/** JWT_OIDC_REGISTRATION: who may create an account at the sign-in page (docs/ACCOUNTS.md). */
-export const REGISTRATION_MODES = ['off', 'open'] as const;
+/** JWT_OIDC_REGISTRATION: who may create an account: nobody but administrators, those they invite, or anyone at the sign-in page (docs/ACCOUNTS.md). */
+export const REGISTRATION_MODES = ['off', 'invite', 'open'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -268,7 +268,16 @@ export const definitions = {
     default: 'off',
     modes: ['provider'],
     expect: `one of ${REGISTRATION_MODES.join(', ')}`,
-    doc: 'Self-registration (docs/ACCOUNTS.md): `open` adds "Create an account" to the sign-in page: `/account/register` asks a username, an email address and a password, and the account signs in once the address is confirmed through a mailed single-use link. `off`: only administrators and the CLI create accounts. `open` in production needs `SMTP_URL`; without it (development), the mail and its link are written to the log.',
+    doc: 'Who creates accounts (docs/ACCOUNTS.md). `off`: only administrators and the CLI. `invite`: administrators may also invite an email address (`inviteUser`, `jwt-oidc users invite`): the mailed single-use link `/account/invitation/<token>` lets its receiver choose a username and password once; nobody registers at the sign-in page. `open`: invitations, and "Create an account" on the sign-in page: `/account/register` asks a username, an email address and a password, and the account signs in once the address is confirmed through a mailed single-use link. `invite` and `open` in production need `SMTP_URL`; without it (development), the mail and its link are written to the log.',
+  }),
+  invitationLifetime: define({
+    env: 'JWT_OIDC_INVITATION_LIFETIME',
+    kind: 'int',
+    schema: seconds(60).max(30 * 24 * 3600),
+    default: 7 * 24 * 3600,
+    modes: ['provider'],
+    expect: 'seconds, 60 to 2592000',
+    doc: 'How long the link of an invitation works, in seconds (default 7 days). It works once; inviting the same address again replaces it.',
   }),
   emailVerificationLifetime: define({
     env: 'JWT_OIDC_EMAIL_VERIFICATION_LIFETIME',

@@ -48,6 +48,15 @@ export function registrationOn(s: Pick<Settings, 'type' | 'registration'>): bool
   return s.type === 'provider' && s.registration === 'open';
 }
 
+/**
+ * Whether administrators may invite (docs/ACCOUNTS.md "Invitations"): provider mode with
+ * REGISTRATION `invite` or `open`. As for registration, the cross-field rule refuses both in
+ * production without SMTP_URL, so the link reaches someone.
+ */
+export function invitationsOn(s: Pick<Settings, 'type' | 'registration'>): boolean {
+  return s.type === 'provider' && (s.registration === 'invite' || s.registration === 'open');
+}
+
 /** Returns one line per broken rule; `name(key)` is where that setting was given. */
 export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => string): string[] {
   const problems: string[] = [];
@@ -76,6 +85,9 @@ export function checkCrossFieldRules(s: RawSettings, name: (key: SettingKey) => 
     }
     if (production && s.type === 'provider' && s.registration === 'open' && s.smtpUrl === undefined) {
       problems.push(`${name('registration')}: needs JWT_OIDC_SMTP_URL when NODE_ENV=production (the link that confirms a new account's address goes by mail); set it, or JWT_OIDC_REGISTRATION=off`);
+    }
+    if (production && s.type === 'provider' && s.registration === 'invite' && s.smtpUrl === undefined) {
+      problems.push(`${name('registration')}: needs JWT_OIDC_SMTP_URL when NODE_ENV=production (an invitation's link goes by mail); set it, or JWT_OIDC_REGISTRATION=off`);
     }
     if (production && issuer === undefined) {
       problems.push(`JWT_OIDC_ISSUER: required when NODE_ENV=production (or JWT_OIDC_DISCOVERY_ENDPOINT)`);

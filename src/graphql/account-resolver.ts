@@ -18,12 +18,12 @@ import { mayManageAccount } from '../provider/authorization/scopes.js';
 import type { ProviderContext } from '../provider/context.js';
 import { addressKey } from '../provider/throttle/login-keys.js';
 import type { ThrottleRule } from '../provider/throttle/shared-throttle.js';
+import { startEmailChange } from '../users/email-change.js';
 import { UserService } from '../users/user-service.js';
 import { sha256 } from '../util/digest.js';
 import { forbidden, requireAuth } from './auth.js';
 import type { Auth, GraphQLContext } from './context.js';
 import { domain, notFound } from './domain-errors.js';
-import { startEmailChange } from '../interaction/email-change.js';
 import { ConnectedApp, MySession } from './types/account.js';
 import { Me } from './types/me.js';
 
@@ -234,7 +234,7 @@ export class AccountResolver {
     const mails = await provider.failures.reserveInTurn([{ key: `email-change:${throttleKeyOf(auth.user.id)}`, limit: EMAIL_CHANGES_PER_WINDOW }]);
     if (!mails.ok) throw tooManyRequests(`too many email changes asked: try again in ${mails.retryAfter} s`, mails.retryAfter);
     await provider.failures.failed(mails);
-    startEmailChange(provider, auth.user, wanted, ctx.ip);
+    startEmailChange({ users, settings: provider.settings, issuer: provider.issuer, clock: provider.clock, mailer: provider.mailer, logger: ctx.logger }, auth.user, wanted, ctx.ip);
     return true;
   }
 }

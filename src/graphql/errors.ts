@@ -21,6 +21,8 @@ export const CLIENT_ERROR_CODES = new Set([
   'FORBIDDEN',
   'NOT_FOUND',
   'TOO_MANY_REQUESTS',
+  // An invitation the settings do not allow (src/graphql/invitation-resolver.ts).
+  'INVITATIONS_DISABLED',
 ]);
 
 /** Extension members a client may see besides `code`. */

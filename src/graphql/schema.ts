@@ -11,8 +11,9 @@ import { AccountResolver } from './account-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
 import { AuditEventsResolver } from './audit-events-resolver.js';
 import { OverviewResolver } from './overview-resolver.js';
+import { InvitationResolver } from './invitation-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, UserAdminResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, UserAdminResolver, InvitationResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

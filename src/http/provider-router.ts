@@ -16,7 +16,8 @@ import { revocationEndpoint } from '../provider/revocation.js';
 import { tokenEndpoint } from '../provider/token/token-endpoint.js';
 import { userinfoEndpoint } from '../provider/userinfo.js';
 import { SETUP_PATH, showSetup, submitSetup, type FirstAdminSetup } from '../interaction/first-admin.js';
-import { passwordResetOn, registrationOn } from '../config/derive.js';
+import { invitationsOn, passwordResetOn, registrationOn } from '../config/derive.js';
+import { INVITATION_PATH, showInvitation, submitInvitation } from '../interaction/invitation.js';
 import { PASSWORD_RESET_PATH, showReset, showResetRequest, submitReset, submitResetRequest } from '../interaction/password-reset.js';
 import { EMAIL_CHANGE_PATH, showEmailChange, submitEmailChange } from '../interaction/email-change.js';
 import { REGISTER_PATH, showRegister, showResend, showVerify, submitRegister, submitResend, submitVerify, VERIFY_PATH } from '../interaction/registration.js';
@@ -94,6 +95,12 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   if (ctx.mailer) {
     router.get(`${EMAIL_CHANGE_PATH}/:token`, handle((r, req) => showEmailChange(ctx, r, String(req.params.token))));
     router.post(`${EMAIL_CHANGE_PATH}/:token`, form, handle((r, req) => submitEmailChange(ctx, r, String(req.params.token))));
+  }
+
+  // An invitation's link (docs/ACCOUNTS.md "Invitations"), when REGISTRATION=invite or open.
+  if (invitationsOn(ctx.settings) && ctx.mailer) {
+    router.get(`${INVITATION_PATH}/:token`, handle((r, req) => showInvitation(ctx, r, String(req.params.token))));
+    router.post(`${INVITATION_PATH}/:token`, form, handle((r, req) => submitInvitation(ctx, r, String(req.params.token))));
   }
 
   if (setup) {

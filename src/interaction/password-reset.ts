@@ -109,7 +109,7 @@ export async function submitReset(ctx: ProviderContext, req: ProviderRequest, to
     user = await new UserService(ctx.orm.em).resetPassword(form('password'), async (em) => {
       const used = await useAccountToken(em, 'password-reset', token, ctx.clock.now());
       data = used?.data ?? {};
-      return used?.userId;
+      return used?.userId ?? undefined;
     });
   } catch (e) {
     if (e instanceof UserError && e.field === 'password') return passwordForm(ctx, req, token, pending.data, { password: e.message.replace(/^password: /, '') }, 400);

@@ -25,7 +25,7 @@ import { addressKey } from '../provider/throttle/login-keys.js';
 import { INTERACTION_PATH } from '../provider/authorization/authorize.js';
 import { authorizationRequestOf } from '../provider/stores/interaction-request.js';
 import { User } from '../db/entities/user.js';
-import { findAccountToken, issueAccountToken, useAccountToken } from '../users/account-tokens.js';
+import { findAccountToken, issueAccountToken, useAccountToken, type AccountTokenFound } from '../users/account-tokens.js';
 import { normalizeUsername, registrationProblems, UserError, UserService } from '../users/user-service.js';
 import { waitInWords } from '../util/wait-words.js';
 import { accountPage as page, doubleSubmit, formFields as fields, interactionParam } from './account-forms.js';
@@ -184,7 +184,7 @@ export async function submitVerify(ctx: ProviderContext, req: ProviderRequest, t
   const user = await new UserService(ctx.orm.em).verifyEmail(async (em) => {
     const used = await useAccountToken(em, 'email-verification', token, ctx.clock.now());
     data = used?.data ?? {};
-    return used && typeof data.email === 'string' ? { userId: used.userId, email: data.email } : undefined;
+    return used?.userId && typeof data.email === 'string' ? { userId: used.userId, email: data.email } : undefined;
   });
   if (!user) return invalid(ctx);
   audit(ctx.logger, 'email.verified', { outcome: 'success', actor: user.id, ip: req.ip }, 'email address confirmed through the mailed link');
@@ -258,8 +258,8 @@ function resendForm(ctx: ProviderContext, v: { interaction?: string; login?: str
  * interaction (see submitVerify), and its policy lets the answer redirect to that application
  * (CSP form-action covers the redirect after a post, as the sign-in page's does).
  */
-async function confirmForm(ctx: ProviderContext, link: string, found: { userId: string; data: Record<string, unknown> }, error?: string, status = 200): Promise<HttpResult> {
-  const user = await ctx.orm.em.fork().findOne(User, { id: found.userId, active: true });
+async function confirmForm(ctx: ProviderContext, link: string, found: AccountTokenFound, error?: string, status = 200): Promise<HttpResult> {
+  const user = found.userId ? await ctx.orm.em.fork().findOne(User, { id: found.userId, active: true }) : null;
   if (!user || typeof found.data.email !== 'string') return invalid(ctx);
   const token = csrf(ctx).issue();
   const uid = interactionParam(found.data.interaction);

@@ -12,13 +12,22 @@ import { sha256 } from '../util/digest.js';
 
 /**
  * `password-reset` (src/interaction/password-reset.ts), `email-verification`
- * (src/interaction/registration.ts), `email-change` (src/interaction/email-change.ts).
+ * (src/interaction/registration.ts), `email-change` (src/interaction/email-change.ts: its data is
+ * `{ email, previous }`), `invitation` (src/users/invitations.ts: no user yet; its data is
+ * `{ email, admin, invitedBy }`).
  */
-export type AccountTokenKind = 'password-reset' | 'email-verification' | 'email-change';
+export type AccountTokenKind = 'password-reset' | 'email-verification' | 'email-change' | 'invitation';
+
+/** What a token names: its user (null for an invitation) and its data. */
+export interface AccountTokenFound {
+  userId: string | null;
+  data: Record<string, unknown>;
+}
 
 export interface IssueOptions {
   kind: AccountTokenKind;
-  userId: string;
+  /** Null for an invitation. */
+  userId: string | null;
   lifetimeMs: number;
   now: number;
   data?: Record<string, unknown>;
@@ -33,10 +42,10 @@ export async function issueAccountToken(em: EntityManager, o: IssueOptions): Pro
 }
 
 /** Whether `token` is one of `kind`, unused and unexpired, without using it (to show its form). */
-export async function findAccountToken(em: EntityManager, kind: AccountTokenKind, token: string, now: number): Promise<{ userId: string; data: Record<string, unknown> } | undefined> {
+export async function findAccountToken(em: EntityManager, kind: AccountTokenKind, token: string, now: number): Promise<AccountTokenFound | undefined> {
   if (!plausible(token)) return undefined;
   const row = await em.findOne(AccountToken, { digest: sha256(token), kind, usedAt: null, expiresAt: { $gt: new Date(now) } });
-  return row ? { userId: row.userId, data: row.data ?? {} } : undefined;
+  return row ? { userId: row.userId ?? null, data: row.data ?? {} } : undefined;
 }
 
 /**
@@ -44,14 +53,27 @@ export async function findAccountToken(em: EntityManager, kind: AccountTokenKind
  * or expired. Inside the caller's transaction, so that what the token allows happens with it or
  * not at all.
  */
-export async function useAccountToken(em: EntityManager, kind: AccountTokenKind, token: string, now: number): Promise<{ userId: string; data: Record<string, unknown> } | undefined> {
+export async function useAccountToken(em: EntityManager, kind: AccountTokenKind, token: string, now: number): Promise<AccountTokenFound | undefined> {
   if (!plausible(token)) return undefined;
-  const rows = await em.execute<{ user_id: string; data: Record<string, unknown> | null }[]>(
+  const rows = await em.execute<{ user_id: string | null; data: Record<string, unknown> | null }[]>(
     'update account_tokens set used_at = ? where digest = ? and kind = ? and used_at is null and expires_at > ? returning user_id, data',
     [new Date(now), sha256(token), kind, new Date(now)],
   );
   const row = rows[0];
   return row ? { userId: row.user_id, data: row.data ?? {} } : undefined;
+}
+
+/**
+ * Ends the invitations of `email` not used yet (compared without case), whether expired or not:
+ * inviting an address again replaces its link (docs/ACCOUNTS.md "Invitations"). The caller
+ * holds the address's lock (src/users/invitations.ts), so that one stays.
+ */
+export async function revokeInvitations(em: EntityManager, email: string): Promise<number> {
+  const rows = await em.execute<{ digest: string }[]>(
+    "delete from account_tokens where kind = 'invitation' and used_at is null and lower(data->>'email') = lower(?) returning digest",
+    [email],
+  );
+  return rows.length;
 }
 
 /** Ends every token of `kind` that `userId` still has (a password changed ends the reset links). */

@@ -78,11 +78,14 @@ export type CreateUserInput = z.input<typeof createSchema>;
 const updateSchema = z.object({ admin: z.boolean().optional(), active: z.boolean().optional(), ...profileFields }).strict();
 export type UpdateUserInput = z.input<typeof updateSchema>;
 
+/** An address given for an account of its own (registration, invitation): trimmed, one address. */
+const emailAddress = z.string().trim().pipe(z.email('must be an email address').max(320, 'must be at most 320 characters'));
+
 /** What a person gives to create their own account (docs/ACCOUNTS.md "Registration"). */
 const registerSchema = z
   .object({
     username: username.pipe(z.string().refine((v) => !v.includes('@'), 'must not contain "@" (a username, not an email address)')),
-    email: z.string().trim().pipe(z.email('must be an email address').max(320, 'must be at most 320 characters')),
+    email: emailAddress,
     password,
   })
   .strict();
@@ -103,6 +106,12 @@ export function registrationProblems(input: RegisterInput): Partial<Record<Regis
     problems[field] ??= issue.message;
   }
   return problems;
+}
+
+/** What an invitation carries (src/users/invitations.ts): the address it went to and whether the account is an administrator. */
+export interface InvitationClaim {
+  email: string;
+  admin: boolean;
 }
 
 /** The outcome of a registration: a new account waiting for its address, or the active account that has the address already. */
@@ -191,12 +200,68 @@ export class UserService {
     try {
       return await this.em.fork().transactional(async (em): Promise<Registration<T>> => {
         await lockAddress(em, data.email);
-        const holders = await em.find(User, { email: { $ilike: likeExactly(data.email) } }, { orderBy: { active: 'desc', createdAt: 'asc' }, limit: 1 });
-        if (holders[0]) return { existing: holders[0].active ? holders[0] : undefined };
+        const holder = await addressHolder(em, data.email);
+        if (holder) return { existing: holder.active ? holder : undefined };
         await assertNoLookalike(em, data.username);
         const user = em.create(User, { username: data.username, email: data.email, emailVerified: false, pendingVerification: true, active: true, admin: false, passwordHash });
         await em.flush();
         return { created: user, issued: await issue(em, user) };
+      });
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw new UserError('ERR_USER_EXISTS', `a user named "${data.username}" already exists`, 'username');
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The address an administrator invites (docs/ACCOUNTS.md "Invitations"), checked as users'
+   * addresses are (UserError `email`), trimmed.
+   */
+  checkEmail(email: string): string {
+    return parse(z.object({ email: emailAddress }), { email }).email;
+  }
+
+  /**
+   * Runs `fn` holding the lock of `email` (the one registrations of that address take) when no
+   * user has the address (compared without case); otherwise UserError `email`: an administrator
+   * inviting may know that the address has an account.
+   */
+  async withFreeAddress<T>(email: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.em.fork().transactional(async (em) => {
+      await lockAddress(em, email);
+      if (await addressHolder(em, email)) throw new UserError('ERR_USER_EXISTS', 'email: a user has this email address already', 'email');
+      return fn(em);
+    });
+  }
+
+  /**
+   * The account of an accepted invitation to `email` (src/interaction/invitation.ts). In one
+   * transaction: `claim` uses the link's token and names the address and admin flag it was sent
+   * with, then the account is created with that address, `emailVerified` true (the link reached
+   * it) and that flag. A username taken or too alike is UserError `username` and rolls
+   * everything back, the token's use included, so the link stays usable. Undefined when the
+   * token was spent, is not for `email`, or the address has had an account since the
+   * invitation: nothing is created.
+   *
+   * The address's lock comes first, before the token's row, in the order an invitation takes
+   * them (src/users/invitations.ts: the lock, then its older links): a re-invitation at the same
+   * moment waits instead of deadlocking.
+   */
+  async acceptInvitation(email: string, input: { username: string; password: string }, claim: (em: EntityManager) => Promise<InvitationClaim | undefined>): Promise<User | undefined> {
+    const data = parse(registerSchema.pick({ username: true, password: true }), input);
+    const passwordHash = await hashPassword(data.password);
+    try {
+      return await this.em.fork().transactional(async (em) => {
+        await lockAddress(em, email);
+        const claimed = await claim(em);
+        if (!claimed || claimed.email.toLowerCase() !== email.toLowerCase()) return undefined;
+        if (await addressHolder(em, claimed.email)) return undefined;
+        await assertNoLookalike(em, data.username);
+        const user = em.create(User, { username: data.username, email: claimed.email, emailVerified: true, pendingVerification: false, active: true, admin: claimed.admin, passwordHash });
+        await em.flush();
+        return user;
       });
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
@@ -483,16 +548,19 @@ const wrongCurrentPassword = () => new UserError('ERR_USER_INVALID', 'currentPas
 const likeExactly = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
 /**
- * Serialises, until commit, whatever gives an address to an account (registration, a confirmed
- * email change), so that two of them at once cannot both find it free.
+ * Serialises, until commit, what decides who has an address (registrations, invitations, a
+ * confirmed email change), so that of two at once the second sees the first's account
+ * (docs/SECURITY.md RG-07, EC-05).
  */
 async function lockAddress(em: EntityManager, email: string): Promise<void> {
   await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`email:${email.toLowerCase()}`]);
 }
 
-/** Whether an account other than `userId` has `email` (without case), active or not. */
-async function addressHolder(em: EntityManager, email: string, userId: string): Promise<boolean> {
-  return (await em.count(User, { email: { $ilike: likeExactly(email) }, id: { $ne: userId } })) > 0;
+/** The user that has `email` (compared without case), other than `except`: the active one first, the oldest first. */
+async function addressHolder(em: EntityManager, email: string, except?: string): Promise<User | undefined> {
+  const where = { email: { $ilike: likeExactly(email) }, ...(except ? { id: { $ne: except } } : {}) };
+  const holders = await em.find(User, where, { orderBy: { active: 'desc', createdAt: 'asc' }, limit: 1 });
+  return holders[0];
 }
 
 /**

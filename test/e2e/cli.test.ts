@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/users/password.js';
 import { finished, runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { testDatabase } from '../support/database.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 let env: Record<string, string>;
 let drop: () => Promise<void>;
@@ -108,6 +109,73 @@ describe('jwt-oidc users', () => {
   });
 });
 
+describe('jwt-oidc users invite', () => {
+  let smtp: TestSmtpServer;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+  });
+  afterAll(() => smtp?.close());
+  const inviting = () => ({ ...env, JWT_OIDC_REGISTRATION: 'invite', JWT_OIDC_ISSUER: 'https://id.example.com', JWT_OIDC_PRODUCT_NAME: 'Acme Identity' });
+
+  async function invitations(email: string): Promise<Record<string, unknown>[]> {
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query("select data, expires_at, used_at from account_tokens where kind = 'invitation' and data->>'email' = $1", [email])).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('mails the invitation through SMTP before it exits, and says where it went and until when (also as JSON)', async () => {
+    const started = Date.now();
+    const res = await runCli(['users', 'invite', '--email', 'carol@example.com', '--admin', '--json'], { env: { ...inviting(), JWT_OIDC_SMTP_URL: smtp.url } });
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toEqual({ email: 'carol@example.com', admin: true, expiresAt: expect.any(String), delivery: 'smtp' });
+    // JWT_OIDC_INVITATION_LIFETIME's default, 7 days, from when the command ran.
+    expect(Date.parse(out.expiresAt)).toBeGreaterThanOrEqual(started + 7 * 24 * 3600_000);
+    expect(Date.parse(out.expiresAt)).toBeLessThanOrEqual(Date.now() + 7 * 24 * 3600_000);
+    // Received by the time the command exited: no waiting here.
+    const mail = smtp.messages.find((m) => m.to.includes('carol@example.com'));
+    expect(mail?.subject).toBe('Acme Identity: You are invited to Acme Identity');
+    expect(mail?.text).toMatch(/https:\/\/id\.example\.com\/account\/invitation\/[\w-]{43}/);
+    expect(mail?.text).toContain('with administrator rights');
+    expect(await invitations('carol@example.com')).toEqual([{ data: { email: 'carol@example.com', admin: true, invitedBy: 'cli' }, expires_at: new Date(out.expiresAt), used_at: null }]);
+
+    // Again: the older link is replaced; said for a person this time.
+    const again = await runCli(['users', 'invite', '--email', 'carol@example.com'], { env: { ...inviting(), JWT_OIDC_SMTP_URL: smtp.url } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^invited carol@example\.com: the mail was handed to the SMTP server; the link works once, until \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect(await invitations('carol@example.com')).toEqual([expect.objectContaining({ data: { email: 'carol@example.com', admin: false, invitedBy: 'cli' } })]);
+    expect(smtp.messages.filter((m) => m.to.includes('carol@example.com'))).toHaveLength(2);
+  });
+
+  it('without SMTP_URL outside production, writes the mail with its link to the log', async () => {
+    const res = await runCli(['users', 'invite', '--email', 'dave@example.com'], { env: inviting() });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('invited dave@example.com: the mail, with its link, was written to the log (no JWT_OIDC_SMTP_URL)');
+    expect(res.stderr).toMatch(/https:\/\/id\.example\.com\/account\/invitation\/[\w-]{43}/);
+  });
+
+  it('refuses with REGISTRATION=off (a usage error, exit 2), an address that has an account (exit 1) and one that is none (exit 2)', async () => {
+    const off = await runCli(['users', 'invite', '--email', 'erin@example.com'], { env });
+    expectUsageError(off, 'users invite: invitations are off: set JWT_OIDC_REGISTRATION=invite (or open), in provider mode', 'jwt-oidc users invite --help');
+    const created = await runCli(['users', 'create', '--username', 'frank', '--email', 'frank@example.com', '--no-password'], { env });
+    expect(created.code).toBe(0);
+    const [taken, bad] = await Promise.all([
+      runCli(['users', 'invite', '--email', 'FRANK@example.com', '--json'], { env: inviting() }),
+      runCli(['users', 'invite', '--email', 'not-an-address'], { env: inviting() }),
+    ]);
+    expect(taken.code).toBe(1);
+    expect(JSON.parse(taken.stdout)).toEqual({ error: { code: 'ERR_USER_EXISTS', message: 'email: a user has this email address already' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('email: must be an email address');
+    expect(await invitations('erin@example.com')).toEqual([]);
+    expect(smtp.messages.filter((m) => /erin|frank/i.test(m.to.join()))).toEqual([]);
+  });
+});
+
 describe('jwt-oidc config and usage errors', () => {
   it('prints the effective settings with secrets redacted and their sources', async () => {
     const res = await runCli(['config', '--json'], { env: { ...env, JWT_OIDC_KEY_ENCRYPTION_SECRET: 'k'.repeat(40), JWT_OIDC_SIGNATURE_ALG: 'RS256' } });
@@ -183,7 +251,7 @@ describe('usage errors are one line', () => {
       [['frobnicate'], "unknown command 'frobnicate'", 'jwt-oidc --help'],
       [['users', 'lst'], "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help'],
       [['clients', 'rotate-secrte', '--id', 'x'], "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help'],
-      [['users'], 'users: missing command: one of create, delete, list, set-password', 'jwt-oidc users --help'],
+      [['users'], 'users: missing command: one of create, delete, invite, list, set-password', 'jwt-oidc users --help'],
     ]);
   });
 
@@ -219,7 +287,7 @@ describe('usage errors are one line', () => {
     expect(create.code).toBe(0);
     expect(create.stdout).toMatch(/--password-stdin[\s\S]*--no-password/);
     expect(users.code).toBe(0);
-    expect(users.stdout).toMatch(/create[\s\S]*delete[\s\S]*list[\s\S]*set-password/);
+    expect(users.stdout).toMatch(/create[\s\S]*invite[\s\S]*list[\s\S]*set-password/);
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toContain('Usage: jwt-oidc users');
     expect(wrong.code).toBe(2);

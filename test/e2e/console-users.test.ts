@@ -1,7 +1,7 @@
 /**
  * The console's users pages (docs/CONSOLE.md) in Chromium against a real provider: searching and
  * paging, creating a user (a refused username first), setting their password and signing in with
- * it, the keyboard alone, a user's grants and sessions ended from the console (and the tokens
+ * it, inviting someone by email (an address that has an account first), the keyboard alone, a user's grants and sessions ended from the console (and the tokens
  * then refused by the provider), deleting, editing the profile and flags. Every state passes
  * axe-core at 375 and 1280 px under the console's real CSP, with no console error.
  */
@@ -49,7 +49,8 @@ const DEMO: [string, string, string, { admin?: boolean; active?: boolean }?][] =
 ];
 
 beforeAll(async () => {
-  [provider, browser] = await Promise.all([startProvider({ JWT_OIDC_PRODUCT_NAME: 'Acme Identity' }), launchBrowser()]);
+  // Invitations on, without a mail server: the mail goes to the log (development).
+  [provider, browser] = await Promise.all([startProvider({ JWT_OIDC_PRODUCT_NAME: 'Acme Identity', JWT_OIDC_REGISTRATION: 'invite' }), launchBrowser()]);
   admin = await provider.createUser({ username: 'ada.lovelace', givenName: 'Ada', familyName: 'Lovelace', admin: true });
   await Promise.all(DEMO.map(([username, givenName, familyName, flags]) => provider.createUser({ username, givenName, familyName, email: `${username}@example.com`, ...flags })));
 });
@@ -170,6 +171,32 @@ describe('the users pages', () => {
     await other.page.getByText('You are signed in as mary.keller, who is not an administrator').waitFor();
     other.console.assertNone();
     await other.context.close();
+    await context.close();
+  });
+
+  it('invites someone: an address that has an account is refused beside the field, then "Invitation sent to …, valid until …"', async () => {
+    const { context, page, console } = await openConsole(browser, provider, admin, '/users');
+    await heading(page, 'Users');
+    const toggle = page.getByRole('button', { name: 'Invite', exact: true });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    const form = page.getByRole('region', { name: 'Invite someone' });
+    await form.getByRole('button', { name: 'Send the invitation' }).click();
+    expect(await errorOf(form.getByLabel('Email'))).toBe('Enter the email address to invite.');
+    await form.getByLabel('Email').fill('annie.easley@example.com');
+    await form.getByRole('button', { name: 'Send the invitation' }).click();
+    await form.getByText('A user has this email address already.').waitFor();
+    expect(await errorOf(form.getByLabel('Email'))).toBe('A user has this email address already.');
+    expect(await isFocused(form.getByLabel('Email'))).toBe(true);
+    await expectAccessible(page, 'invite form with an error');
+
+    await form.getByLabel('Email').fill('katherine.johnson@example.com');
+    await form.getByLabel('Administrator').check();
+    await form.getByRole('button', { name: 'Send the invitation' }).click();
+    await page.getByRole('status').getByText(/^Invitation sent to katherine\.johnson@example\.com \(administrator\), valid until .+\.$/).waitFor();
+    expect(await page.getByRole('region', { name: 'Invite someone' }).count()).toBe(0);
+    await expectAccessible(page, 'invitation sent');
+    console.assertNone();
     await context.close();
   });
 

@@ -265,6 +265,7 @@ const OPS: Op[] = [
     variables: () => ({ id: victim.id, i: { admin: true, email: 'pwned@evil.example', emailVerified: true } }),
   },
   { field: 'deleteUser', kind: 'mutation', query: 'mutation($id: ID!) { deleteUser(id: $id) }', variables: () => ({ id: victim.id }) },
+  { field: 'inviteUser', kind: 'mutation', query: 'mutation($e: String!) { inviteUser(email: $e, admin: true) { email admin expiresAt } }', variables: () => ({ e: 'mallory@evil.example' }) },
   {
     field: 'setUserPassword',
     kind: 'mutation',
@@ -293,7 +294,7 @@ const OPS: Op[] = [
 describe('authorization matrix (GQ-12, GQ-13)', () => {
   it('the matrix covers every admin query and mutation of the schema', () => {
     expect(OPS.map((o) => o.field).sort()).toEqual(
-      ['users', 'user', 'clients', 'client', 'grants', 'sessions', 'keyRotationStatus', 'createUser', 'updateUser', 'deleteUser', 'setUserPassword', 'createClient', 'updateClient', 'deleteClient', 'rotateClientSecret', 'revokeGrant', 'revokeSession', 'rotateKeys'].sort(),
+      ['users', 'user', 'clients', 'client', 'grants', 'sessions', 'keyRotationStatus', 'createUser', 'updateUser', 'deleteUser', 'inviteUser', 'setUserPassword', 'createClient', 'updateClient', 'deleteClient', 'rotateClientSecret', 'revokeGrant', 'revokeSession', 'rotateKeys'].sort(),
     );
   });
 

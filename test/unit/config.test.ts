@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definitions, SETTING_KEYS } from '../../src/config/definitions.js';
 import { ConfigError, loadSettings, parseEnv } from '../../src/config/load.js';
-import { passwordResetOn, registrationOn } from '../../src/config/derive.js';
+import { invitationsOn, passwordResetOn, registrationOn } from '../../src/config/derive.js';
 import { redactedSettings, redactUrlPassword } from '../../src/config/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-config-'));
@@ -250,7 +250,7 @@ describe('settings: registration', () => {
     expect(registrationOn(loadSettings({ env: {} }).settings)).toBe(false);
     expect(registrationOn(loadSettings({ env: { JWT_OIDC_REGISTRATION: 'open' } }).settings)).toBe(true);
     expect(registrationOn({ type: 'fake', registration: 'open' })).toBe(false);
-    expect(problems({ JWT_OIDC_REGISTRATION: 'invite' })).toEqual([expect.stringContaining('JWT_OIDC_REGISTRATION: expected one of off, open')]);
+    expect(problems({ JWT_OIDC_REGISTRATION: 'anyone' })).toEqual([expect.stringContaining('JWT_OIDC_REGISTRATION: expected one of off, invite, open')]);
     expect(problems({ JWT_OIDC_EMAIL_VERIFICATION_LIFETIME: '30' })).toEqual([expect.stringContaining('JWT_OIDC_EMAIL_VERIFICATION_LIFETIME')]);
   });
 
@@ -258,5 +258,22 @@ describe('settings: registration', () => {
     expect(problems({ ...production, JWT_OIDC_REGISTRATION: 'open' })).toEqual([expect.stringMatching(/^JWT_OIDC_REGISTRATION: needs JWT_OIDC_SMTP_URL when NODE_ENV=production/)]);
     expect(() => loadSettings({ env: { ...production, JWT_OIDC_REGISTRATION: 'open', JWT_OIDC_SMTP_URL: 'smtps://u:p@mail.example.com:465' } })).not.toThrow();
     expect(() => loadSettings({ env: { ...production, JWT_OIDC_REGISTRATION: 'off' } })).not.toThrow();
+  });
+
+  it('invite: invitations without the sign-in page\'s registration; open has both; off neither; INVITATION_LIFETIME defaults to 7 days', () => {
+    expect(loadSettings({ env: {} }).settings).toMatchObject({ invitationLifetime: 7 * 24 * 3600 });
+    const invite = loadSettings({ env: { JWT_OIDC_REGISTRATION: 'invite', JWT_OIDC_INVITATION_LIFETIME: '3600' } }).settings;
+    expect(invite.invitationLifetime).toBe(3600);
+    expect([invitationsOn(invite), registrationOn(invite)]).toEqual([true, false]);
+    const open = loadSettings({ env: { JWT_OIDC_REGISTRATION: 'open' } }).settings;
+    expect([invitationsOn(open), registrationOn(open)]).toEqual([true, true]);
+    expect(invitationsOn(loadSettings({ env: {} }).settings)).toBe(false);
+    expect(invitationsOn({ type: 'fake', registration: 'invite' })).toBe(false);
+    expect(problems({ JWT_OIDC_INVITATION_LIFETIME: '30' })).toEqual([expect.stringContaining('JWT_OIDC_INVITATION_LIFETIME')]);
+  });
+
+  it('refuses REGISTRATION=invite in production without SMTP_URL (the invitation goes by mail), and takes it with one', () => {
+    expect(problems({ ...production, JWT_OIDC_REGISTRATION: 'invite' })).toEqual([expect.stringMatching(/^JWT_OIDC_REGISTRATION: needs JWT_OIDC_SMTP_URL when NODE_ENV=production \(an invitation/)]);
+    expect(() => loadSettings({ env: { ...production, JWT_OIDC_REGISTRATION: 'invite', JWT_OIDC_SMTP_URL: 'smtps://u:p@mail.example.com:465' } })).not.toThrow();
   });
 });

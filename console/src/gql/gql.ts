@@ -34,6 +34,7 @@ type Documents = {
     "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleUsersListDocument,
     "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": typeof types.ConsoleUsersCreateDocument,
     "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n": typeof types.AuditEventRowFragmentDoc,
+    "\n  mutation ConsoleUsersInvite($email: String!, $admin: Boolean!) {\n    inviteUser(email: $email, admin: $admin) {\n      email\n      admin\n      expiresAt\n    }\n  }\n": typeof types.ConsoleUsersInviteDocument,
     "\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n": typeof types.ConsoleUsersSessionFragmentDoc,
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": typeof types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.ConsoleUsersRevokeSessionDocument,
@@ -65,6 +66,7 @@ const documents: Documents = {
     "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleUsersListDocument,
     "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": types.ConsoleUsersCreateDocument,
     "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n": types.AuditEventRowFragmentDoc,
+    "\n  mutation ConsoleUsersInvite($email: String!, $admin: Boolean!) {\n    inviteUser(email: $email, admin: $admin) {\n      email\n      admin\n      expiresAt\n    }\n  }\n": types.ConsoleUsersInviteDocument,
     "\n  fragment ConsoleUsersSession on Session {\n    id\n    createdAt\n    authTime\n    amr\n    expiresAt\n  }\n": types.ConsoleUsersSessionFragmentDoc,
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.ConsoleUsersRevokeSessionDocument,
@@ -170,6 +172,10 @@ export function graphql(source: "\n  mutation ConsoleUsersCreate($input: CreateU
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n"): (typeof documents)["\n  fragment AuditEventRow on AuditEvent {\n    id\n    time\n    event\n    outcome\n    actor\n    client\n    ip\n    message\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersInvite($email: String!, $admin: Boolean!) {\n    inviteUser(email: $email, admin: $admin) {\n      email\n      admin\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersInvite($email: String!, $admin: Boolean!) {\n    inviteUser(email: $email, admin: $admin) {\n      email\n      admin\n      expiresAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,6 +1,7 @@
 /**
- * Users (docs/CONSOLE.md): the list with search and pages, creating a user, and one user's page
- * (users/UserPage.tsx) with their profile, password, sessions and grants.
+ * Users (docs/CONSOLE.md): the list with search and pages, creating a user, inviting someone by
+ * email (users/InviteUser.tsx), and one user's page (users/UserPage.tsx) with their profile,
+ * password, sessions and grants.
  */
 import { ScrollTable } from '../components/ScrollTable';
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -13,6 +14,7 @@ import type { ConsoleUsersRowFragment } from '../gql/graphql';
 import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { Link, useRouter } from '../router';
 import { createInput, displayName, emptyCreateForm, splitFieldProblems, validateCreate, type CreateUserForm } from './users/form';
+import { InviteUserSection } from './users/InviteUser';
 import { leaveNotice } from './users/notice';
 import { UserBadges } from './users/UsersBadges';
 import { useArrivalNotice, UsersStatus } from './users/UsersStatus';
@@ -67,7 +69,10 @@ export function UsersPage() {
   useEffect(() => setTyped(search), [search]);
   const pager = usePager();
   const [creating, setCreating] = useState(false);
-  const notice = useArrivalNotice('/users');
+  const [inviting, setInviting] = useState(false);
+  const arrival = useArrivalNotice('/users');
+  const [sent, setSent] = useState<string>();
+  const notice = sent ?? arrival;
   // A new user makes the list stale even when it showed no user (no typename to invalidate by).
   const context = useMemo(() => ({ additionalTypenames: ['User'] }), []);
   const [{ data, error, fetching }] = useQuery({ query: UsersListQuery, variables: { search: search || null, after: pager.after }, context });
@@ -97,8 +102,20 @@ export function UsersPage() {
         <button type="button" className="primary" aria-expanded={creating} aria-controls="users-create" onClick={() => setCreating((c) => !c)}>
           New user
         </button>
+        <button type="button" aria-expanded={inviting} aria-controls="users-invite" onClick={() => setInviting((i) => !i)}>
+          Invite
+        </button>
       </div>
       {creating ? <CreateUserSection onCancel={() => setCreating(false)} /> : null}
+      {inviting ? (
+        <InviteUserSection
+          onCancel={() => setInviting(false)}
+          onSent={(message) => {
+            setSent(message);
+            setInviting(false);
+          }}
+        />
+      ) : null}
       <section aria-labelledby="users-list">
         <h2 id="users-list">{search ? `Users matching “${search}”` : 'All users'}</h2>
         {search ? (

@@ -6,9 +6,6 @@
 import { html } from './html.js';
 import { page } from './layout.js';
 
-/** The mailed links are `<EMAIL_CHANGE_PATH>/<token>`. */
-export const EMAIL_CHANGE_PATH = '/account/email';
-
 export function confirmEmailChangePage(v: { action: string; csrfToken: string; username: string; email: string; error?: string }): string {
   const body = html`<h1>Confirm your new email address</h1>
 <p class="sub">Confirm that <strong>${v.email}</strong> becomes the address of the account <strong>${v.username}</strong>.</p>
