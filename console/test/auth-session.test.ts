@@ -128,7 +128,7 @@ describe('signing in', () => {
       nonce = q.get('nonce')!;
       return { code: 'c-1', state: q.get('state')! };
     });
-    expect(auth.state).toMatchObject({ status: 'failed', message: expect.stringContaining('not for this console') });
+    expect(auth.state).toMatchObject({ status: 'failed', message: expect.stringContaining('not for this page') });
     await expect(auth.accessToken()).rejects.toBeInstanceOf(SessionExpired);
   });
 
