@@ -202,3 +202,18 @@ describe('renewing', () => {
     expect(auth.state.status).toBe('signed-in');
   });
 });
+
+describe('another page of the build (the account page)', () => {
+  it('asks for its own scopes at its own callback, keeps its pending sign-in apart, and returns to its own paths only', async () => {
+    const { fetchFn } = provider(() => ({ status: 200, body: {} }));
+    here = 'https://id.example.com/auth/account';
+    const auth = new Auth({ ...CONFIG, issuer: 'https://id.example.com/auth', clientId: 'jwt-oidc-account', base: '/auth/account' }, { fetch: fetchFn, now, scope: 'openid profile email offline_access', name: 'jwt-oidc-account' });
+    await auth.start();
+    const request = new URL(assigned.at(-1)!);
+    expect(Object.fromEntries(request.searchParams)).toMatchObject({ client_id: 'jwt-oidc-account', redirect_uri: 'https://id.example.com/auth/account/callback', scope: 'openid profile email offline_access' });
+    expect([...storage.keys()]).toEqual(['jwt-oidc-account.signin']);
+    expect(JSON.parse(storage.get('jwt-oidc-account.signin')!).returnTo).toBe('/auth/account');
+    await auth.redirect('/admin/users');
+    expect(JSON.parse(storage.get('jwt-oidc-account.signin')!).returnTo).toBe('/auth/account/');
+  });
+});

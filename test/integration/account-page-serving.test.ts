@@ -228,6 +228,23 @@ describe('the account page client', () => {
     expect(replay.status).toBe(400);
   });
 
+  it('AP-06 a third-party application\'s token, even with profile:write, is FORBIDDEN what the page does (as AC-07)', async () => {
+    const user = await p.createUser();
+    const shop = await p.createClient({ name: 'Shop', redirectUris: ['https://shop.example/cb'] });
+    const tokens = await tokensFor(p, shop, user, 'openid profile profile:write email offline_access');
+    expect(tokens.scope.split(' ')).toContain('profile:write');
+    for (const operation of [
+      '{ me { sessions { id } } }',
+      '{ me { connectedApps { clientId } } }',
+      'mutation { endMySession(id: "x") }',
+      'mutation { revokeMyGrant(clientId: "jwt-oidc-account") }',
+      `mutation { changeMyPassword(currentPassword: "${user.password}", newPassword: "another passphrase") }`,
+    ]) {
+      const res = await gql(p, operation, undefined, tokens.access_token);
+      expect(res.body.errors?.[0]?.extensions?.code, operation).toBe('FORBIDDEN');
+    }
+  });
+
   it('ACCOUNT_PAGE=false: no page, and the client (with its grants) is deleted at start; the other account pages stay', async () => {
     const grants = async () => (await p.db.orm.em.fork().getConnection().execute<{ n: number }[]>('select count(*)::int as n from grants where client_id = ?', [ACCOUNT_CLIENT_ID]))[0]!.n;
     await tokensFor(p, client(), await p.createUser(), ACCOUNT_SCOPE);

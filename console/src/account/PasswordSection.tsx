@@ -59,7 +59,7 @@ export function PasswordSection({ username, onChanged }: { username: string; onC
         {/* For password managers: whose password this is (hidden, not announced). */}
         <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
         <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.current} onChange={(e) => set('current')(e.target.value)} error={errors.current} />
-        <div className="account-pair">
+        <div className="pair">
           <TextField label="New password" name="newPassword" type="password" autoComplete="new-password" value={form.next} onChange={(e) => set('next')(e.target.value)} error={errors.next} hint="8 to 1024 characters." />
           <TextField label="New password again" name="newPasswordAgain" type="password" autoComplete="new-password" value={form.again} onChange={(e) => set('again')(e.target.value)} error={errors.again} />
         </div>

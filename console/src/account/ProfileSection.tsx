@@ -88,11 +88,11 @@ export function ProfileSection({ user }: { user: AccountUserFragment }) {
       <EmailSection user={user} />
       <ProblemMessage problem={problem} />
       <form ref={formRef} noValidate onSubmit={(e) => void submit(e)} aria-label="Profile">
-        <div className="account-pair">
+        <div className="pair">
           <TextField label="Given name" name="givenName" autoComplete="given-name" value={form.givenName} onChange={(e) => set('givenName')(e.target.value)} error={errors.givenName} />
           <TextField label="Family name" name="familyName" autoComplete="family-name" value={form.familyName} onChange={(e) => set('familyName')(e.target.value)} error={errors.familyName} />
         </div>
-        <div className="account-pair">
+        <div className="pair">
           <TextField label="Language" name="locale" autoComplete="language" spellCheck={false} value={form.locale} onChange={(e) => set('locale')(e.target.value)} error={errors.locale} hint="A language tag, such as en or pt-BR." />
           <TextField label="Picture URL" type="url" name="picture" autoComplete="photo" spellCheck={false} value={form.picture} onChange={(e) => set('picture')(e.target.value)} error={errors.picture} hint="The address of a picture of you (https://…)." />
         </div>
