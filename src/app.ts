@@ -93,8 +93,8 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (provider && settings.type === 'provider' && settings.adminConsole) {
     app.use(`${prefix}/admin`, consoleRouter({ issuer: provider.issuer, brand, setupOpen: setup && (() => setup.open(provider)), files: consoleDir }));
   }
-  // The account page, after the provider router too: the server-rendered pages under /account
-  // (registration, password reset…) stay its; only /account, /account/ and the callback are the page's.
+  // The account page, after the provider router too, which keeps the server-rendered pages under
+  // /account (registration, password reset…): only /account, /account/ and the callback are the page's.
   if (provider && settings.type === 'provider' && settings.accountPage) {
     app.use(`${prefix}/account`, accountPageRouter({ issuer: provider.issuer, brand, files: consoleDir }));
   }

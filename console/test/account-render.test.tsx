@@ -70,7 +70,7 @@ describe('the connected applications', () => {
     expect(html).toContain('<li>Change your name, picture and language</li>');
     expect(html).toContain('aria-label="Remove access for Acme Shop"');
     expect(html).toContain('Remove access for Acme Shop?</h2>');
-    expect(html).toContain('Acme Shop can no longer use your account: the sign-in it holds ends at once, and it must ask for your permission again next time.');
+    expect(html).toContain('Acme Shop can no longer use your account: the tokens it holds stop working at once, and it must ask for your permission again next time.');
   });
 
   it('says when there is none, the page\'s own client not counted', () => {

@@ -48,6 +48,12 @@ async function describedError(page: Page, label: string): Promise<string> {
   return page.locator(`[id="${error}"]`).innerText();
 }
 
+/** The provider's sign-in page, once the browser is there. */
+async function atSignIn(page: Page): Promise<void> {
+  await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+}
+
 const sessionItems = (page: Page) => page.getByRole('list', { name: 'Sessions' }).locator(':scope > li');
 const appItems = (page: Page) => page.getByRole('list', { name: 'Connected applications' }).locator(':scope > li');
 
@@ -67,6 +73,9 @@ describe('signing in to the account page', () => {
     expect(await sessionItems(page).count()).toBe(1);
     expect(await sessionItems(page).first().innerText()).toMatch(/Chrome on Linux\s*This browser/);
     await expectAccessible(page, 'account page');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, 'account page, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // No token in any URL or storage: the tokens live in memory (the page's module state).
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
@@ -76,10 +85,9 @@ describe('signing in to the account page', () => {
     // RP-initiated logout with the ID token as hint: the provider's session ends without a
     // question, and the page, back at /account/, must sign in anew.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Password').waitFor();
-    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+    await atSignIn(page);
     await page.goto(`${provider.issuer}/account`);
-    await page.getByLabel('Password').waitFor();
+    await atSignIn(page);
     console.assertNone();
     await context.close();
   });
@@ -191,7 +199,7 @@ describe('the password', () => {
     // The other browser's session has ended: its next visit signs in again, where the old
     // password no longer works and the new one does.
     await other.page.reload();
-    await other.page.getByLabel('Password').waitFor();
+    await atSignIn(other.page);
     await signInOnProviderPage(other.page, user);
     await other.page.getByText('Incorrect username or password.').waitFor();
     await signInOnProviderPage(other.page, { username: user.username, password: 'a brand new passphrase' });
@@ -254,7 +262,7 @@ describe('the sessions', () => {
     await expectAccessible(page, 'a session signed out');
 
     await other.page.reload();
-    await other.page.getByLabel('Password').waitFor();
+    await atSignIn(other.page);
     console.assertNone();
     other.console.assertNone();
     await Promise.all([context.close(), other.context.close()]);
@@ -281,6 +289,9 @@ describe('the connected applications', () => {
     expect(await app.innerText()).toMatch(/Since[\s\S]*Last used/);
     expect(await page.locator('main').innerText()).not.toMatch(/Account page|Admin console/);
     await expectAccessible(page, 'account page with an application and two sessions');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, 'account page with an application and two sessions, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     const shots = await screenshots(page, 'account', scratch, ACCOUNT_SCREENSHOT_DIR);
     expect(shots).toHaveLength(4);
     for (const file of shots) expect(statSync(file).size, file).toBeGreaterThan(5_000);

@@ -34,7 +34,12 @@ const AccountQuery = graphql(`
 export function AccountPage({ auth }: { auth: Auth }) {
   const [{ data, error, fetching }, reexecute] = useQuery({ query: AccountQuery, requestPolicy: 'cache-and-network' });
   const refresh = () => reexecute({ requestPolicy: 'network-only' });
-  if (fetching && !data) return <Splash title="Your account">{<Loading what="your account" />}</Splash>;
+  if (fetching && !data)
+    return (
+      <Splash title="Your account">
+        <Loading what="your account" />
+      </Splash>
+    );
   const user = data?.me.user;
   if (!data || !user) {
     return (

@@ -102,7 +102,7 @@ export function AppsSection({ apps, onChanged }: { apps: readonly AccountAppFrag
                   <dd>{formatTime(app.lastUsedAt)}</dd>
                 </dl>
                 <ConfirmButton label="Remove access" accessibleName={`Remove access for ${app.clientName}`} title={`Remove access for ${app.clientName}?`} confirmLabel="Remove access" onConfirm={() => remove(app)}>
-                  <p>{app.clientName} can no longer use your account: the sign-in it holds ends at once, and it must ask for your permission again next time.</p>
+                  <p>{app.clientName} can no longer use your account: the tokens it holds stop working at once, and it must ask for your permission again next time.</p>
                 </ConfirmButton>
               </li>
             );
