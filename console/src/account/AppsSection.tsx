@@ -15,7 +15,7 @@ import type { AccountAppFragment } from '../gql/graphql';
 import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { serviceClientOwner } from '../service-clients';
-import { useFocusAfterChange } from './SessionsSection';
+import { useFocusAfterChange } from './focus';
 
 export const AccountApp = graphql(`
   fragment AccountApp on ConnectedApp {

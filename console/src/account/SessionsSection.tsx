@@ -4,7 +4,7 @@
  * (`endMySession`) makes it sign in again; what its applications were given stays — removing an
  * application is below. This browser signs out with the button at the top (RP-initiated logout).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Empty, ProblemMessage } from '../components/Feedback';
@@ -12,6 +12,7 @@ import { graphql } from '../gql';
 import type { AccountSessionFragment } from '../gql/graphql';
 import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { UsersStatus } from '../pages/users/UsersStatus';
+import { useFocusAfterChange } from './focus';
 import { deviceSummary } from './user-agent';
 
 export const AccountSession = graphql(`
@@ -91,25 +92,4 @@ export function SessionsSection({ sessions, onChanged }: { sessions: readonly Ac
       )}
     </section>
   );
-}
-
-/**
- * A section heading that takes the focus once its list changed after an action: the button that
- * had it is gone with its row, and the focus must not fall back to the top of the page. Waits
- * for the list (the refetch), since the confirmation dialog gives the focus back as it closes.
- */
-export function useFocusAfterChange(list: unknown) {
-  const ref = useRef<HTMLHeadingElement>(null);
-  const pending = useRef(false);
-  useEffect(() => {
-    if (!pending.current) return;
-    pending.current = false;
-    ref.current?.focus();
-  }, [list]);
-  return {
-    ref,
-    focusNext: () => {
-      pending.current = true;
-    },
-  };
 }
