@@ -16,7 +16,8 @@ COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
 # The build copies the GraphQL IDE's files (devDependencies) into dist/assets/graphiql and
-# builds the admin console (console/, with Vite, a devDependency) into dist/console.
+# builds the admin console and the account page (console/, with Vite, a devDependency) into
+# dist/console.
 COPY console ./console
 COPY scripts/copy-graphiql.ts scripts/console-build.ts ./scripts/
 RUN npm run build

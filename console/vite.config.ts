@@ -1,6 +1,7 @@
 /**
- * The admin console's build (docs/CONSOLE.md): `npm run build` writes dist/console, which the
- * service serves under <issuer>/admin (src/http/console.ts). Relative asset URLs (`base: './'`):
+ * The build of the browser pages (docs/CONSOLE.md): `npm run build` writes dist/console, which
+ * the service serves (src/http/console.ts) — index.html, the admin console, under <issuer>/admin,
+ * and account.html, the account page, at <issuer>/account; they share their chunks. Relative asset URLs (`base: './'`):
  * the server makes index.html's absolute for the issuer's path; chunks import each other
  * relatively. No inline script or style anywhere, for the page's CSP (`script-src 'self'`).
  */
@@ -20,6 +21,12 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: false,
     reportCompressedSize: false,
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        account: fileURLToPath(new URL('account.html', import.meta.url)),
+      },
+    },
   },
   oxc: { jsx: { runtime: 'automatic', development: false } },
   // React's production build whoever builds: Vite would otherwise take NODE_ENV from the

@@ -13,8 +13,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CONSOLE_OUT = join(ROOT, 'dist', 'console');
 const STATE = join(ROOT, 'node_modules', '.cache', 'jwt-oidc-console-build.json');
-// The console's sources, the service's list of audit events it takes in, the installed packages.
-const INPUTS = ['console', 'src/audit-events.ts', 'package-lock.json'];
+// The console's sources, the service's plain data it takes in (the audit events, the scopes in
+// words), the installed packages.
+const INPUTS = ['console', 'src/audit-events.ts', 'src/interaction/views/scope-words.ts', 'package-lock.json'];
 
 function filesUnder(path: string): string[] {
   const abs = join(ROOT, path);
@@ -65,7 +66,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   try {
     const built = await buildConsole({ ifStale });
     // Before `npm start` (--if-stale) it says nothing: what the service prints comes first.
-    if (built && !ifStale) console.error('built the admin console into dist/console');
+    if (built && !ifStale) console.error('built the admin console and the account page into dist/console');
   } catch (e) {
     console.error(`building the admin console failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

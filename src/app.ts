@@ -35,7 +35,7 @@ import { ADMIN_SCOPE, PROVIDER_SCOPES } from './provider/authorization/scopes.js
 import type { AuditStream } from './audit-stream.js';
 import type { FirstAdminSetup } from './interaction/first-admin.js';
 import { serveSubscriptions } from './graphql/subscription-server.js';
-import { consoleRouter } from './http/console.js';
+import { accountPageRouter, consoleRouter } from './http/console.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -55,7 +55,7 @@ export interface AppOptions {
   auditStream?: AuditStream;
   /** provider mode, while no administrator exists: the first-run page /admin/setup. */
   setup?: FirstAdminSetup;
-  /** provider mode with ADMIN_CONSOLE: the admin console's build directory (default dist/console). */
+  /** provider mode with ADMIN_CONSOLE or ACCOUNT_PAGE: the build directory of the browser pages (default dist/console). */
   consoleDir?: string;
 }
 
@@ -92,6 +92,11 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   // The admin console, after the provider router, which serves its first-run page /admin/setup.
   if (provider && settings.type === 'provider' && settings.adminConsole) {
     app.use(`${prefix}/admin`, consoleRouter({ issuer: provider.issuer, brand, setupOpen: setup && (() => setup.open(provider)), files: consoleDir }));
+  }
+  // The account page, after the provider router too, which keeps the server-rendered pages under
+  // /account (registration, password reset…): only /account, /account/ and the callback are the page's.
+  if (provider && settings.type === 'provider' && settings.accountPage) {
+    app.use(`${prefix}/account`, accountPageRouter({ issuer: provider.issuer, brand, files: consoleDir }));
   }
   // RFC 9728: where a client that meets a 401 at /graphql learns who issues its tokens (the
   // challenges name this document: resource_metadata, §5.1). The issuer is checked by the settings.

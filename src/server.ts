@@ -24,7 +24,7 @@ import { withAuditSink } from './audit.js';
 import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
 import { hasAdministrator } from './users/first-admin.js';
 import { saveAuditEvents } from './audit-store.js';
-import { removeConsoleClient, seedConsoleClient } from './console/client.js';
+import { removeAccountClient, removeConsoleClient, seedAccountClient, seedConsoleClient } from './console/client.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 
 export interface StartServerOptions {
@@ -34,7 +34,7 @@ export interface StartServerOptions {
   clock?: Clock;
   /** Where what an operator must read at start goes (the first-run setup code): default stderr. */
   terminal?: NodeJS.WritableStream;
-  /** provider mode with ADMIN_CONSOLE: the admin console's build (default dist/console; tests give their own). */
+  /** provider mode with ADMIN_CONSOLE or ACCOUNT_PAGE: the build of the browser pages (default dist/console; tests give their own). */
   consoleDir?: string;
 }
 
@@ -106,9 +106,11 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     if (settings.type === 'provider' || fake) {
       keys = await startKeyManager({ settings, db, logger, clock });
       if (fake) await seedFakeClient(db.orm, settings);
-      // The admin console's client comes and goes with its routes (docs/ARCHITECTURE.md "The admin console").
-      else if (settings.adminConsole) await seedConsoleClient(db.orm, settings.issuer!);
-      else await removeConsoleClient(db.orm);
+      else {
+        // The service's own clients come and go with their pages (docs/ARCHITECTURE.md "The browser pages").
+        await (settings.adminConsole ? seedConsoleClient(db.orm, settings.issuer!) : removeConsoleClient(db.orm));
+        await (settings.accountPage ? seedAccountClient(db.orm, settings.issuer!) : removeAccountClient(db.orm));
+      }
       clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
       await clients.start();
       // After the issuer is known (PORT=0): the default sender and the Message-IDs name its host.

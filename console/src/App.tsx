@@ -2,10 +2,11 @@
  * The console's shell: signing in, the administrator check, the navigation and the pages
  * (docs/CONSOLE.md). A user without admin rights sees who they are and a sign-out button only.
  */
-import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { Provider, useQuery, type Client } from 'urql';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useQuery, type Client } from 'urql';
 import type { Auth } from './auth/session';
 import { ProblemMessage } from './components/Feedback';
+import { SessionDialog, SignedIn, Splash, TopBar } from './components/Shell';
 import { graphql } from './gql';
 import { problemOf } from './graphql/problems';
 import { AuditPage } from './pages/Audit';
@@ -29,32 +30,12 @@ const MeQuery = graphql(`
 `);
 
 export function App({ auth, client }: { auth: Auth; client: Client }) {
-  const state = useSyncExternalStore(auth.subscribe, () => auth.state);
-  if (state.status === 'signing-in') return <Splash title="Signing in…" />;
-  if (state.status === 'failed')
-    return (
-      <Splash title="Sign-in failed">
-        <p role="alert">{state.message}</p>
-        <button type="button" className="primary" onClick={() => void auth.redirect(`${auth.config.base}/`)}>
-          Try again
-        </button>
-      </Splash>
-    );
   return (
-    <Provider value={client}>
+    <SignedIn auth={auth} client={client}>
       <RouterProvider base={auth.config.base}>
         <Shell auth={auth} />
       </RouterProvider>
-    </Provider>
-  );
-}
-
-function Splash({ title, children }: { title: string; children?: ReactNode }) {
-  return (
-    <main className="splash">
-      <h1>{title}</h1>
-      {children}
-    </main>
+    </SignedIn>
   );
 }
 
@@ -88,19 +69,9 @@ function Shell({ auth }: { auth: Auth }) {
   }
   return (
     <>
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <header className="top">
-        <span className="brand">{auth.config.productName}</span>
+      <TopBar auth={auth} name={name}>
         <Nav />
-        <span className="who">
-          <span className="muted">Signed in as</span> <strong>{name}</strong>
-          <button type="button" onClick={() => void auth.signOut()}>
-            Sign out
-          </button>
-        </span>
-      </header>
+      </TopBar>
       <Main>
         <Pages />
       </Main>
@@ -179,37 +150,5 @@ function Pages() {
         There is no page here. <Link to="/">Go to the overview</Link>.
       </p>
     </>
-  );
-}
-
-/** The session ended while the page was open: sign in again in a small window, keeping the page. */
-function SessionDialog({ auth }: { auth: Auth }) {
-  const state = useSyncExternalStore(auth.subscribe, () => auth.state);
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [problem, setProblem] = useState<string>();
-  const expired = state.status === 'expired';
-  useEffect(() => {
-    if (expired && !dialog.current?.open) dialog.current?.showModal();
-    if (!expired && dialog.current?.open) dialog.current.close();
-  }, [expired]);
-  const renew = async () => {
-    setProblem(undefined);
-    try {
-      await auth.renew();
-    } catch (e) {
-      setProblem(e instanceof Error ? e.message : String(e));
-    }
-  };
-  return (
-    <dialog ref={dialog} aria-labelledby="session-title" onCancel={(e) => e.preventDefault()}>
-      <h2 id="session-title">Your session has ended</h2>
-      <p>Sign in again to continue. What you typed stays on this page.</p>
-      {problem ? <p role="alert">{problem}</p> : null}
-      <div className="actions">
-        <button type="button" className="primary" onClick={() => void renew()}>
-          Sign in again
-        </button>
-      </div>
-    </dialog>
   );
 }

@@ -128,7 +128,7 @@ describe('signing in', () => {
       nonce = q.get('nonce')!;
       return { code: 'c-1', state: q.get('state')! };
     });
-    expect(auth.state).toMatchObject({ status: 'failed', message: expect.stringContaining('not for this console') });
+    expect(auth.state).toMatchObject({ status: 'failed', message: expect.stringContaining('not for this page') });
     await expect(auth.accessToken()).rejects.toBeInstanceOf(SessionExpired);
   });
 
@@ -200,5 +200,20 @@ describe('renewing', () => {
     const { auth } = await signedIn(() => ({ status: 503, body: {} }));
     await expect(auth.refresh()).rejects.toThrow('HTTP 503');
     expect(auth.state.status).toBe('signed-in');
+  });
+});
+
+describe('another page of the build (the account page)', () => {
+  it('asks for its own scopes at its own callback, keeps its pending sign-in apart, and returns to its own paths only', async () => {
+    const { fetchFn } = provider(() => ({ status: 200, body: {} }));
+    here = 'https://id.example.com/auth/account';
+    const auth = new Auth({ ...CONFIG, issuer: 'https://id.example.com/auth', clientId: 'jwt-oidc-account', base: '/auth/account' }, { fetch: fetchFn, now, scope: 'openid profile email offline_access', name: 'jwt-oidc-account' });
+    await auth.start();
+    const request = new URL(assigned.at(-1)!);
+    expect(Object.fromEntries(request.searchParams)).toMatchObject({ client_id: 'jwt-oidc-account', redirect_uri: 'https://id.example.com/auth/account/callback', scope: 'openid profile email offline_access' });
+    expect([...storage.keys()]).toEqual(['jwt-oidc-account.signin']);
+    expect(JSON.parse(storage.get('jwt-oidc-account.signin')!).returnTo).toBe('/auth/account');
+    await auth.redirect('/admin/users');
+    expect(JSON.parse(storage.get('jwt-oidc-account.signin')!).returnTo).toBe('/auth/account/');
   });
 });

@@ -20,15 +20,22 @@ export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'given
 export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND' | 'ERR_CLIENT_MANAGED';
 
 /**
- * The admin console's client (src/console/client.ts): registered and kept in line by the service
- * at every start with ADMIN_CONSOLE, deleted without it; nobody else creates, changes or deletes it.
+ * The service's own clients (src/console/client.ts), registered and kept in line by the service
+ * at every start while their pages are on, deleted without them; nobody else creates, changes or
+ * deletes them. The admin console's (ADMIN_CONSOLE) and the account page's (ACCOUNT_PAGE).
  */
 export const CONSOLE_CLIENT_ID = 'jwt-oidc-console';
-const MANAGED_CLIENTS: ReadonlySet<string> = new Set([CONSOLE_CLIENT_ID]);
+export const ACCOUNT_CLIENT_ID = 'jwt-oidc-account';
+/** Each managed client, with whose client it is (for the refusal). */
+const MANAGED_CLIENTS: ReadonlyMap<string, string> = new Map([
+  [CONSOLE_CLIENT_ID, 'the admin console'],
+  [ACCOUNT_CLIENT_ID, 'the account page'],
+]);
 
 /** Refuses a change to a client the service manages itself. */
 function refuseManaged(id: string): void {
-  if (MANAGED_CLIENTS.has(id)) throw new ClientError('ERR_CLIENT_MANAGED', `"${id}" is the admin console's client, managed by the service: it cannot be created, changed or deleted`, 'id');
+  const owner = MANAGED_CLIENTS.get(id);
+  if (owner) throw new ClientError('ERR_CLIENT_MANAGED', `"${id}" is ${owner}'s client, managed by the service: it cannot be created, changed or deleted`, 'id');
 }
 
 export class ClientError extends Error {

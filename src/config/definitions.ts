@@ -297,6 +297,15 @@ export const definitions = {
     expect: 'true or false',
     doc: 'The admin console: a single-page application under `/admin` (below the issuer\'s path) that signs in through its own client `jwt-oidc-console`, registered by the service at start. While no administrator exists, `/admin` leads to the first-run page `/admin/setup`, which creates the first one (from a browser on the same machine, or with the setup code the server prints at start). `false` removes the pages and deletes the client.',
   }),
+  accountPage: define({
+    env: 'JWT_OIDC_ACCOUNT_PAGE',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: true,
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: 'The account page (docs/ACCOUNTS.md): `/account` (below the issuer\'s path), where each user edits their profile, changes their password, and sees and ends their sessions and the applications with access to their account. It signs in through its own client `jwt-oidc-account`, registered by the service at start. `false` removes the page and deletes the client; the other pages under `/account` (registration, password reset) have their own settings.',
+  }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
     kind: 'int',

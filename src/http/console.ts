@@ -1,23 +1,28 @@
 /**
- * The admin console (docs/ARCHITECTURE.md "The admin console"): the single-page application that
- * `npm run build` writes to dist/console, served under `<issuer path>/admin` in provider mode
- * with ADMIN_CONSOLE. Its files under `assets/` have content-hashed names and are cached for a
- * year; every other path below the mount is the page itself (the application routes in the
- * browser), with the configuration in a meta tag, since its policy allows no inline script. While
- * no administrator exists, the page sends the browser to the first-run page `/admin/setup`,
- * which the provider router serves before this one.
+ * The pages of the console's build (docs/ARCHITECTURE.md "The browser pages"): the single-page
+ * applications that `npm run build` writes to dist/console — the admin console (index.html,
+ * under `<issuer path>/admin`, with ADMIN_CONSOLE) and the account page (account.html, under
+ * `<issuer path>/account`, with ACCOUNT_PAGE) — served in provider mode by one router,
+ * parameterised by `SpaPage`. Their files under `assets/` have content-hashed names and are
+ * cached for a year; the page's own paths answer the page itself (the application routes in the
+ * browser), with the configuration in a meta tag, since its policy allows no inline script.
+ *
+ * Both are mounted after the provider router, which keeps what it serves below the same paths:
+ * the first-run page `/admin/setup`, and the server-rendered account pages (`/account/register`,
+ * `/account/verify…`, `/account/password-reset…`). While no administrator exists, the console
+ * sends the browser to `/admin/setup`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, RequestHandler, Response } from 'express';
-import { CONSOLE_CLIENT_ID } from '../clients/client-service.js';
-import { escapeHtml, html } from '../interaction/views/html.js';
+import { ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID } from '../clients/client-service.js';
+import { escapeHtml, html, raw } from '../interaction/views/html.js';
 import { page, PAGE_CSP, type Brand } from '../interaction/views/layout.js';
 import { notFound } from './errors.js';
 
 /**
- * The page's policy: its own scripts, styles, fonts and images (and data: images), requests to
+ * The pages' policy: their own scripts, styles, fonts and images (and data: images), requests to
  * this origin only (GraphQL, the token endpoint); no inline script or style, no framing
  * (RFC 6749 §10.13 clickjacking; docs/SECURITY.md SE-06).
  */
@@ -34,6 +39,13 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The account page's policy: the console's. It shows no image from elsewhere either — the
+ * profile picture is a URL the user types, which would otherwise let anyone who can set it learn
+ * when the page is opened (docs/SECURITY.md AP-04).
+ */
+export const ACCOUNT_CSP = CONSOLE_CSP;
+
 /** The built files' names: content-hashed, flat, never a dotfile nor a path. */
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -44,18 +56,65 @@ const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  */
 export const BUILT_CONSOLE = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../console/' : '../../dist/console/', import.meta.url));
 
-export interface ConsoleOptions {
-  /** The provider's issuer; the console is mounted at its path + `/admin`. */
+/** One single-page application of the build, and how it is served. */
+export interface SpaPage {
+  /** Its name in a sentence ("the admin console"). */
+  name: string;
+  /** Its HTML file in the build's directory. */
+  file: string;
+  /** Where it is mounted below the issuer's path. */
+  mount: string;
+  /** The client it signs in as (src/console/client.ts). */
+  clientId: string;
+  csp: string;
+  /**
+   * Its paths below the mount: `all` (the console routes every path in the browser), or only
+   * these, so that whatever else is below the mount stays another router's (the account pages).
+   */
+  paths: 'all' | readonly string[];
+  /** Below the mount but never the page's, even where nobody else serves it (the first-run page, once gone, is a 404). */
+  reserved?: readonly string[];
+  /** What to use meanwhile, said on the page that says the build is missing. */
+  meanwhile?: string;
+}
+
+/** The admin console (docs/CONSOLE.md). */
+export const CONSOLE_PAGE: SpaPage = {
+  name: 'admin console',
+  file: 'index.html',
+  mount: '/admin',
+  clientId: CONSOLE_CLIENT_ID,
+  csp: CONSOLE_CSP,
+  paths: 'all',
+  reserved: ['/setup'],
+  meanwhile: 'Meanwhile the GraphQL API at <code>/graphql</code> administers users, clients and keys.',
+};
+
+/**
+ * The account page (docs/ACCOUNTS.md "The account page"): one page and its callback. Every other
+ * path below /account belongs to the server-rendered account pages, present or to come.
+ */
+export const ACCOUNT_PAGE: SpaPage = {
+  name: 'account page',
+  file: 'account.html',
+  mount: '/account',
+  clientId: ACCOUNT_CLIENT_ID,
+  csp: ACCOUNT_CSP,
+  paths: ['/', '/callback'],
+};
+
+export interface SpaOptions {
+  /** The provider's issuer; the page is mounted at its path + the page's mount. */
   issuer: string;
   brand: Brand;
   /** While it answers true, the page sends browsers to `<base>/setup` (the first-run page). */
   setupOpen?: () => Promise<boolean>;
-  /** The build's directory (index.html and assets/); default BUILT_CONSOLE. */
+  /** The build's directory (the HTML files and assets/); default BUILT_CONSOLE. */
   files?: string;
 }
 
 /** What the page learns from the server (console/src/config.ts reads it). */
-export interface ConsoleConfig {
+export interface SpaConfig {
   issuer: string;
   graphql: string;
   clientId: string;
@@ -63,35 +122,35 @@ export interface ConsoleConfig {
   productName: string;
 }
 
-export function consoleConfig(issuer: string, brand: Brand): ConsoleConfig {
+export function spaConfig(spa: SpaPage, issuer: string, brand: Brand): SpaConfig {
   const trimmed = issuer.replace(/\/$/, '');
   const url = new URL(trimmed);
-  return { issuer: trimmed, graphql: `${url.origin}/graphql`, clientId: CONSOLE_CLIENT_ID, base: `${url.pathname.replace(/\/$/, '')}/admin`, productName: brand.name };
+  return { issuer: trimmed, graphql: `${url.origin}/graphql`, clientId: spa.clientId, base: `${url.pathname.replace(/\/$/, '')}${spa.mount}`, productName: brand.name };
 }
 
 /**
- * The built index.html made ready to serve: its relative asset URLs made absolute under `base`
- * (the page is served at nested paths such as /admin/users/…), and the configuration injected
+ * A built HTML file made ready to serve: its relative asset URLs made absolute under `base` (the
+ * console is served at nested paths such as /admin/users/…), and the configuration injected
  * right before `</head>`, escaped for an attribute.
  */
-export function renderIndex(built: string, config: ConsoleConfig): string {
+export function renderIndex(built: string, config: SpaConfig): string {
   const meta = `<meta name="jwt-oidc-console" content="${escapeHtml(JSON.stringify(config))}">\n`;
   return built.replaceAll('"./assets/', () => `"${config.base}/assets/`).replace(/<\/head>/i, (end) => meta + end);
 }
 
 /**
- * Mounted at `<issuer path>/admin`, after the provider router. A plain middleware: GET and HEAD
- * only; anything else, and `/setup` once the first-run page is gone, falls through to the 404.
+ * Mounted at `<issuer path><mount>`, after the provider router. A plain middleware: GET and HEAD
+ * only; anything else, and any path that is not the page's, falls through to the 404.
  */
-export function consoleRouter({ issuer, brand, setupOpen, files = BUILT_CONSOLE }: ConsoleOptions): RequestHandler {
-  const config = consoleConfig(issuer, brand);
+export function spaRouter(spa: SpaPage, { issuer, brand, setupOpen, files = BUILT_CONSOLE }: SpaOptions): RequestHandler {
+  const config = spaConfig(spa, issuer, brand);
   const assets = join(files, 'assets');
   let index: string | undefined;
 
-  /** index.html, rewritten once; undefined while there is no build (it may appear later). */
+  /** The page's HTML, rewritten once; undefined while there is no build (it may appear later). */
   async function indexPage(): Promise<string | undefined> {
     if (index === undefined) {
-      const built = await readFile(join(files, 'index.html'), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      const built = await readFile(join(files, spa.file), 'utf8').catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
         throw e;
       });
@@ -100,10 +159,12 @@ export function consoleRouter({ issuer, brand, setupOpen, files = BUILT_CONSOLE 
     return index;
   }
 
+  const isPage = (path: string) => !spa.reserved?.includes(path) && (spa.paths === 'all' || spa.paths.includes(path));
+
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path.startsWith('/assets/')) return sendAsset(req, res, next);
-    if (req.path === '/setup') return next();
+    if (!isPage(req.path)) return next();
     servePage(res).catch(next);
   };
 
@@ -124,19 +185,25 @@ export function consoleRouter({ issuer, brand, setupOpen, files = BUILT_CONSOLE 
     }
     const body = await indexPage();
     if (body === undefined) {
-      return void res.status(503).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': PAGE_CSP }).send(notBuiltPage());
+      return void res.status(503).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': PAGE_CSP }).send(notBuiltPage(spa));
     }
     // Revalidated at every visit: a new build must reach browsers at once; its assets are cached.
-    res.set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONSOLE_CSP }).send(body);
+    res.set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Security-Policy': spa.csp }).send(body);
   }
 }
 
-/** A checkout that never ran the build: say how to get the console, under the pages' strict policy. */
-function notBuiltPage(): string {
+/** The admin console under `<issuer path>/admin` (docs/CONSOLE.md). */
+export const consoleRouter = (options: SpaOptions): RequestHandler => spaRouter(CONSOLE_PAGE, options);
+
+/** The account page at `<issuer path>/account` and its callback (docs/ACCOUNTS.md "The account page"). */
+export const accountPageRouter = (options: Omit<SpaOptions, 'setupOpen'>): RequestHandler => spaRouter(ACCOUNT_PAGE, options);
+
+/** A checkout that never ran the build: say how to get the page, under the pages' strict policy. */
+function notBuiltPage(spa: SpaPage): string {
+  const title = `${spa.name[0]!.toUpperCase()}${spa.name.slice(1)} not built`;
   return page({
-    title: 'Admin console not built',
-    body: html`<h1>Admin console not built</h1>
-<p class="sub">The admin console is not built: run <code>npm run build</code>, then reload this page.</p>
-<p>Meanwhile the GraphQL API at <code>/graphql</code> administers users, clients and keys.</p>`.value,
+    title,
+    body: html`<h1>${title}</h1>
+<p class="sub">The ${spa.name} is not built: run <code>npm run build</code>, then reload this page.</p>${spa.meanwhile ? raw(`\n<p>${spa.meanwhile}</p>`) : ''}`.value,
   });
 }

@@ -1,8 +1,9 @@
 /**
- * The admin console as `npm run build` leaves it in dist/console (scripts/console-build.ts),
- * which the package and the image ship: nothing inline that the page's CSP (`script-src 'self'`,
- * `style-src 'self'`) would block, content-hashed names (served as immutable), and at most
- * 250 KB of JavaScript gzipped (docs/CONSOLE.md).
+ * The browser pages as `npm run build` leaves them in dist/console (scripts/console-build.ts),
+ * which the package and the image ship — index.html (the admin console) and account.html (the
+ * account page): nothing inline that the pages' CSP (`script-src 'self'`, `style-src 'self'`)
+ * would block, content-hashed names (served as immutable), and at most 250 KB of JavaScript
+ * gzipped (docs/CONSOLE.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +14,10 @@ import { CONSOLE_OUT } from '../../scripts/console-build.js';
 const ASSETS = join(CONSOLE_OUT, 'assets');
 
 describe('the console build', () => {
-  const index = readFileSync(join(CONSOLE_OUT, 'index.html'), 'utf8');
   const files = readdirSync(ASSETS);
 
-  it('SE-17 has no inline script or style in index.html, and loads only its own hashed files', () => {
+  it.each(['index.html', 'account.html'])('SE-17 AP-03 has no inline script or style in %s, and loads only its own hashed files', (page) => {
+    const index = readFileSync(join(CONSOLE_OUT, page), 'utf8');
     const scripts = [...index.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attributes, body] of scripts) {

@@ -247,7 +247,7 @@ afterAll(async () => {
 async function assemble(): Promise<void> {
   if (!deps || !runtime || !build) throw new Error(`the Dockerfile must have stages build, deps and runtime; it has ${[...stages.keys()].join(', ')}`);
   // The build stage's outputs are the checkout's: every workspace source must have been built.
-  const built = ['dist/src/cli.js', 'dist/console/index.html', ...workspaces().flatMap((w) => tsFiles(join(ROOT, w, 'src')).map((f) => `${w}/dist/${f.replace(/\.ts$/, '.js')}`))];
+  const built = ['dist/src/cli.js', 'dist/console/index.html', 'dist/console/account.html', ...workspaces().flatMap((w) => tsFiles(join(ROOT, w, 'src')).map((f) => `${w}/dist/${f.replace(/\.ts$/, '.js')}`))];
   const missing = built.filter((p) => !existsSync(join(ROOT, p)));
   if (missing.length) throw new Error(`${missing.join(', ')} missing: the build stage's output is taken from the checkout; run \`npm run build\` first`);
   const excluded = dockerignore(ROOT);

@@ -7,9 +7,8 @@
  * and working: the code flow with PKCE gives an administrator an admin token and rotating
  * refresh tokens. A small fixture stands for the Vite build.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,35 +16,11 @@ import { ClientError, ClientService } from '../../src/clients/client-service.js'
 import { CONSOLE_CLIENT_ID, seedConsoleClient } from '../../src/console/client.js';
 import { CONSOLE_CSP } from '../../src/http/console.js';
 import { gql, startInstanceOf, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
+import { configOf, fixtureBuild } from '../support/spa-build.js';
 
 const PRODUCT = `Acme "<b>&'</b>" IdP`;
 const EXPECTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const CONSOLE_SCOPE = 'openid profile admin offline_access';
-
-/** What `vite build` writes, in small: index.html with relative asset URLs, hashed assets, and things never to serve. */
-function fixtureBuild(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-console-'));
-  mkdirSync(join(dir, 'assets'));
-  writeFileSync(
-    join(dir, 'index.html'),
-    `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Admin console</title>
-<script type="module" crossorigin src="./assets/index-AbC123.js"></script>
-<link rel="stylesheet" crossorigin href="./assets/index-XyZ.css">
-</head>
-<body><div id="root"></div></body>
-</html>
-`,
-  );
-  writeFileSync(join(dir, 'assets', 'index-AbC123.js'), 'console.log("console");\n');
-  writeFileSync(join(dir, 'assets', 'index-XyZ.css'), 'body{margin:0}\n');
-  writeFileSync(join(dir, 'assets', '.env'), 'SECRET=1\n');
-  writeFileSync(join(dir, 'secret.txt'), 'outside assets\n');
-  return dir;
-}
 
 const build = fixtureBuild();
 let p: TestProvider;
@@ -65,14 +40,6 @@ afterAll(async () => {
 });
 
 const get = (on: TestProvider, path: string, init: RequestInit = {}) => fetch(`${on.url}${path}`, { redirect: 'manual', ...init });
-
-/** The meta tag's JSON, read back as a browser would (attribute entities decoded). */
-function configOf(html: string): Record<string, unknown> {
-  const content = /<meta name="jwt-oidc-console" content="([^"]*)">/.exec(html)?.[1];
-  expect(content, html).toBeDefined();
-  const decoded = content!.replace(/&(quot|lt|gt|#39|#96|amp);/g, (_, e: string) => ({ quot: '"', lt: '<', gt: '>', '#39': "'", '#96': '`', amp: '&' })[e]!);
-  return JSON.parse(decoded) as Record<string, unknown>;
-}
 
 /** A request whose path goes out exactly as written (fetch would resolve `..`). */
 function rawGet(on: TestProvider, path: string): Promise<{ status: number; body: string }> {

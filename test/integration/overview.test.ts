@@ -26,13 +26,13 @@ const overview = async (token = adminToken) => (await gql(p, OVERVIEW, undefined
 
 describe('overview', () => {
   it('counts users, administrators and clients, and the sessions and grants that are live now', async () => {
-    // Automation and the admin console's own client (registered at start).
-    expect((await overview()).data.overview).toEqual({ users: 0, administrators: 0, clients: 2, activeSessions: 0, activeGrants: 0 });
+    // Automation, and the admin console's and the account page's own clients (registered at start).
+    expect((await overview()).data.overview).toEqual({ users: 0, administrators: 0, clients: 3, activeSessions: 0, activeGrants: 0 });
     const [alice] = await Promise.all([p.createUser(), p.createUser(), p.createUser({ admin: true })]);
     const app = await p.createClient({ name: 'App', firstParty: true });
     const tokens = await tokensFor(p, app, alice!, 'openid');
     await tokensFor(p, app, alice!, 'openid');
-    expect((await overview()).data.overview).toEqual({ users: 3, administrators: 1, clients: 3, activeSessions: 2, activeGrants: 2 });
+    expect((await overview()).data.overview).toEqual({ users: 3, administrators: 1, clients: 4, activeSessions: 2, activeGrants: 2 });
 
     const revoked = await gql(p, `mutation { revokeGrant(id: "${decodeJwt(tokens.access_token).grant_id}") { active } }`, undefined, adminToken);
     expect(revoked.body.data).toEqual({ revokeGrant: { active: false } });

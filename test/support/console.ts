@@ -1,7 +1,8 @@
 /**
- * The admin console in Chromium (test/e2e/console-*.test.ts): a browser profile signed in to
- * `<issuer>/admin` through the provider's login page, with its console errors and CSP violations
- * collected; screenshots for docs/console/ (README "Admin console").
+ * The browser pages in Chromium (test/e2e/console-*.test.ts, account-browser.test.ts): a browser
+ * profile signed in to `<issuer>/admin` or `<issuer>/account` through the provider's login page,
+ * with its console errors and CSP violations collected; screenshots for docs/console/ (README
+ * "Admin console") and docs/account/ (README "The account page").
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +17,30 @@ export interface ConsoleVisit {
   console: ReturnType<typeof watchConsole>;
 }
 
+interface VisitOptions {
+  colorScheme?: 'light' | 'dark';
+  width?: number;
+}
+
 /** A fresh profile at `<issuer>/admin<path>`, signed in as `user` on the provider's login page. */
-export async function openConsole(browser: Browser, p: TestProvider, user: { username: string; password: string }, path = '/', options: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<ConsoleVisit> {
+export function openConsole(browser: Browser, p: TestProvider, user: { username: string; password: string }, path = '/', options: VisitOptions = {}): Promise<ConsoleVisit> {
+  return openSignedIn(browser, p, user, `/admin${path}`, options);
+}
+
+/** A fresh profile at `<issuer>/account`, signed in as `user` on the provider's login page. */
+export function openAccount(browser: Browser, p: TestProvider, user: { username: string; password: string }, options: VisitOptions = {}): Promise<ConsoleVisit> {
+  return openSignedIn(browser, p, user, '/account', options);
+}
+
+/** A fresh profile at the page `path` (below the issuer), through the provider's login page and back. */
+async function openSignedIn(browser: Browser, p: TestProvider, user: { username: string; password: string }, path: string, options: VisitOptions): Promise<ConsoleVisit> {
   const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light', viewport: { width: options.width ?? 1280, height: 800 } });
   const page = await context.newPage();
   const console = watchConsole(page);
-  await page.goto(`${p.issuer}/admin${path}`);
+  await page.goto(`${p.issuer}${path}`);
   await signInOnProviderPage(page, user);
-  await page.waitForURL((u) => u.pathname.startsWith('/admin') && u.pathname !== '/admin/callback');
+  const mount = path.split('/').slice(0, 2).join('/');
+  await page.waitForURL((u) => u.pathname.startsWith(mount) && u.pathname !== `${mount}/callback`);
   return { context, page, console };
 }
 
@@ -40,14 +57,15 @@ export async function heading(page: Page, name: string | RegExp): Promise<void> 
 
 /** Where the README's screenshots live; tests write there only with UPDATE_SCREENSHOTS=1. */
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+export const ACCOUNT_SCREENSHOT_DIR = fileURLToPath(new URL('../../docs/account/', import.meta.url));
 
 /**
- * The page at 375 and 1280 px in the light and the dark scheme: into docs/console/ with
- * UPDATE_SCREENSHOTS=1 (`npm run docs:screenshots`), else into `scratch` — taken either way, so
- * that a page that cannot render fails here. Returns the files written.
+ * The page at 375 and 1280 px in the light and the dark scheme: into `docs` (docs/console/ by
+ * default) with UPDATE_SCREENSHOTS=1 (`npm run docs:screenshots`), else into `scratch` — taken
+ * either way, so that a page that cannot render fails here. Returns the files written.
  */
-export async function screenshots(page: Page, name: string, scratch: string): Promise<string[]> {
-  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? SCREENSHOT_DIR : scratch;
+export async function screenshots(page: Page, name: string, scratch: string, docs = SCREENSHOT_DIR): Promise<string[]> {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? docs : scratch;
   mkdirSync(dir, { recursive: true });
   const original = page.viewportSize();
   const files: string[] = [];

@@ -38,5 +38,17 @@ describe('README', () => {
       }
     }
   });
+
+  it('shows the account page\'s screenshots from docs/account, each at both widths and in both schemes', () => {
+    const images = [...readme.matchAll(/!\[[^\]]+\]\((docs\/account\/[^)]+\.png)\)/g)].map((m) => m[1]!);
+    expect(images.length).toBeGreaterThanOrEqual(1);
+    for (const image of images) {
+      const [, name] = /^docs\/account\/(.+)-(?:375|1280)-(?:light|dark)\.png$/.exec(image) ?? [];
+      expect(name, image).toBeDefined();
+      for (const variant of ['375-light', '375-dark', '1280-light', '1280-dark']) {
+        expect(existsSync(new URL(`../../docs/account/${name}-${variant}.png`, import.meta.url)), `${name}-${variant}.png`).toBe(true);
+      }
+    }
+  });
 });
 

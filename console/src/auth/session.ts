@@ -1,6 +1,8 @@
 /**
- * Signing in to the console: the provider's authorization code flow with PKCE (RFC 7636), as the
- * public first-party client the service registers for itself (docs/CONSOLE.md). Tokens live in
+ * Signing in to the console and the account page: the provider's authorization code flow with
+ * PKCE (RFC 7636), as the public first-party client the service registers for each (docs/CONSOLE.md,
+ * docs/ACCOUNTS.md "The account page"); the page's configuration names the client and its base
+ * path, `AuthOptions` the scopes. Tokens live in
  * memory only — never in storage a script could read later —; the rotating refresh token renews
  * them (RFC 9700 §4.14.2). Only the flow's own one-time values (state, nonce, verifier, where to
  * return) wait in sessionStorage during the redirect.
@@ -47,11 +49,20 @@ export class SessionExpired extends Error {
   }
 }
 
-/** The scopes asked for: `admin` for the API, `offline_access` for a refresh token (OIDC Core §11). */
+/** The console's scopes: `admin` for the API, `offline_access` for a refresh token (OIDC Core §11). */
 export const CONSOLE_SCOPE = 'openid profile admin offline_access';
-const PENDING_KEY = 'jwt-oidc-console.signin';
-const POPUP_NAME = 'jwt-oidc-console-signin';
-const CALLBACK_MESSAGE = 'jwt-oidc-console.callback';
+
+export interface AuthOptions {
+  /** The scopes asked for (default CONSOLE_SCOPE). */
+  scope: string;
+  /**
+   * Names what this page keeps apart from the other pages of the origin: its pending sign-in in
+   * sessionStorage, its sign-in window and that window's message (default `jwt-oidc-console`).
+   */
+  name: string;
+  fetch: typeof fetch;
+  now: () => number;
+}
 /** Renew this long before the access token expires. */
 const EARLY_MS = 30_000;
 
@@ -61,11 +72,31 @@ export class Auth {
   private endpoints: Promise<Endpoints> | undefined;
   private listeners = new Set<() => void>();
   private current: AuthState = { status: 'signing-in' };
+  private readonly env: AuthOptions;
 
   constructor(
     readonly config: ConsoleConfig,
-    private readonly env: { fetch: typeof fetch; now: () => number } = { fetch: (...a) => fetch(...a), now: () => Date.now() },
-  ) {}
+    options: Partial<AuthOptions> = {},
+  ) {
+    this.env = { scope: CONSOLE_SCOPE, name: 'jwt-oidc-console', fetch: (...a) => fetch(...a), now: () => Date.now(), ...options };
+  }
+
+  private get pendingKey(): string {
+    return `${this.env.name}.signin`;
+  }
+
+  private get popupName(): string {
+    return `${this.env.name}-signin`;
+  }
+
+  private get callbackMessage(): string {
+    return `${this.env.name}.callback`;
+  }
+
+  /** `<origin><base>/`: the page's own address (where a sign-out comes back). */
+  private get home(): string {
+    return `${new URL(this.config.issuer).origin}${this.config.base}/`;
+  }
 
   get state(): AuthState {
     return this.current;
@@ -81,8 +112,9 @@ export class Auth {
     for (const l of this.listeners) l();
   }
 
+  /** The redirect URI registered for the page's client: `<base>/callback` (src/console/client.ts). */
   get callbackUrl(): string {
-    return `${this.config.issuer}/admin/callback`;
+    return `${this.home}callback`;
   }
 
   /** On load: finish a sign-in that came back here, or start one. */
@@ -90,9 +122,9 @@ export class Auth {
     try {
       const here = new URL(location.href);
       if (here.pathname === `${this.config.base}/callback`) {
-        if (window.opener && window.name === POPUP_NAME) {
+        if (window.opener && window.name === this.popupName) {
           // The small window of renew(): the opener exchanges the code, with its own verifier.
-          (window.opener as Window).postMessage({ type: CALLBACK_MESSAGE, url: here.href }, location.origin);
+          (window.opener as Window).postMessage({ type: this.callbackMessage, url: here.href }, location.origin);
           window.close();
           return;
         }
@@ -112,7 +144,7 @@ export class Auth {
   /** The way to the provider's sign-in page, coming back to `returnTo`. */
   async redirect(returnTo: string): Promise<void> {
     const pending: Pending = { state: randomToken(), nonce: randomToken(), verifier: randomToken(), returnTo: this.ownPath(returnTo) };
-    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    sessionStorage.setItem(this.pendingKey, JSON.stringify(pending));
     location.assign(await this.authorizationUrl(pending));
   }
 
@@ -122,14 +154,14 @@ export class Auth {
    */
   async renew(): Promise<void> {
     const pending: Pending = { state: randomToken(), nonce: randomToken(), verifier: randomToken(), returnTo: '' };
-    const popup = window.open(await this.authorizationUrl(pending), POPUP_NAME, 'popup,width=480,height=640');
+    const popup = window.open(await this.authorizationUrl(pending), this.popupName, 'popup,width=480,height=640');
     if (!popup) throw new Error('The sign-in window was blocked: allow pop-ups for this page, or reload it.');
     const url = await new Promise<string>((resolve, reject) => {
       const closed = setInterval(() => {
         if (popup.closed) done(() => reject(new Error('The sign-in window was closed.')));
       }, 500);
       const onMessage = (e: MessageEvent) => {
-        if (e.origin !== location.origin || e.source !== popup || (e.data as { type?: unknown })?.type !== CALLBACK_MESSAGE) return;
+        if (e.origin !== location.origin || e.source !== popup || (e.data as { type?: unknown })?.type !== this.callbackMessage) return;
         done(() => resolve(String((e.data as { url: unknown }).url)));
       };
       const done = (then: () => void) => {
@@ -169,7 +201,7 @@ export class Auth {
     if (!endpoints.end_session_endpoint) return location.assign(`${this.config.base}/`);
     const url = new URL(endpoints.end_session_endpoint);
     url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('post_logout_redirect_uri', `${this.config.issuer}/admin/`);
+    url.searchParams.set('post_logout_redirect_uri', this.home);
     if (tokens) url.searchParams.set('id_token_hint', tokens.idToken);
     location.assign(url.href);
   }
@@ -198,7 +230,7 @@ export class Auth {
   /** Exchanges the code of a callback; the subject signed in. */
   private async finish(url: URL, pending: Pending | undefined): Promise<string> {
     const params = url.searchParams;
-    if (!pending || params.get('state') !== pending.state) throw new Error('This sign-in was not started here, or was already used. Open the console again.');
+    if (!pending || params.get('state') !== pending.state) throw new Error('This sign-in was not started here, or was already used. Open the page again.');
     const error = params.get('error');
     if (error) throw new Error(error === 'access_denied' ? 'Sign-in was cancelled.' : `Sign-in failed: ${params.get('error_description') ?? error}`);
     const code = params.get('code');
@@ -217,7 +249,7 @@ export class Auth {
       // OIDC Core §3.1.3.7: from the token endpoint over TLS, the claims are checked, not the signature.
       const claims = jwtClaims(idToken);
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (claims.iss !== this.config.issuer || !aud.includes(this.config.clientId) || claims.nonce !== nonce) throw new Error('Sign-in failed: the ID token is not for this console.');
+      if (claims.iss !== this.config.issuer || !aud.includes(this.config.clientId) || claims.nonce !== nonce) throw new Error('Sign-in failed: the ID token is not for this page.');
     }
     const tokens: Tokens = {
       accessToken: answer.access_token,
@@ -235,7 +267,7 @@ export class Auth {
     q.set('response_type', 'code');
     q.set('client_id', this.config.clientId);
     q.set('redirect_uri', this.callbackUrl);
-    q.set('scope', CONSOLE_SCOPE);
+    q.set('scope', this.env.scope);
     q.set('state', pending.state);
     q.set('nonce', pending.nonce);
     q.set('code_challenge', await s256(pending.verifier));
@@ -244,12 +276,12 @@ export class Auth {
   }
 
   private takePending(): Pending | undefined {
-    const raw = sessionStorage.getItem(PENDING_KEY);
-    sessionStorage.removeItem(PENDING_KEY);
+    const raw = sessionStorage.getItem(this.pendingKey);
+    sessionStorage.removeItem(this.pendingKey);
     return raw ? (JSON.parse(raw) as Pending) : undefined;
   }
 
-  /** Only a path of this console to return to: never another origin (an open redirect). */
+  /** Only a path of this page to return to: never another origin (an open redirect). */
   private ownPath(path: string): string {
     return path.startsWith(`${this.config.base}/`) || path === this.config.base ? path.replace(/^\/+/, '/') : `${this.config.base}/`;
   }

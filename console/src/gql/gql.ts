@@ -15,6 +15,14 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": typeof types.ConsoleMeDocument,
+    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": typeof types.AccountPageDocument,
+    "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": typeof types.AccountAppFragmentDoc,
+    "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": typeof types.AccountRevokeAppDocument,
+    "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": typeof types.AccountChangePasswordDocument,
+    "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": typeof types.AccountUserFragmentDoc,
+    "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": typeof types.AccountUpdateMeDocument,
+    "\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n": typeof types.AccountSessionFragmentDoc,
+    "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n": typeof types.AccountEndSessionDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": typeof types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": typeof types.ConsoleClientsRowFragmentDoc,
@@ -47,6 +55,14 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": types.ConsoleMeDocument,
+    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": types.AccountPageDocument,
+    "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": types.AccountAppFragmentDoc,
+    "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": types.AccountRevokeAppDocument,
+    "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": types.AccountChangePasswordDocument,
+    "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": types.AccountUserFragmentDoc,
+    "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": types.AccountUpdateMeDocument,
+    "\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n": types.AccountSessionFragmentDoc,
+    "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n": types.AccountEndSessionDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": types.ConsoleClientsRowFragmentDoc,
@@ -96,6 +112,38 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n"): (typeof documents)["\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n"): (typeof documents)["\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n"): (typeof documents)["\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n"): (typeof documents)["\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n"): (typeof documents)["\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n"): (typeof documents)["\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n"): (typeof documents)["\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n"): (typeof documents)["\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -15,6 +15,8 @@ export interface Problem {
   offline: boolean;
   /** The session ended: sign in again (the shell offers it). */
   sessionEnded: boolean;
+  /** Refused for too many attempts (TOO_MANY_REQUESTS): seconds until the next one may succeed. */
+  retryAfter?: number;
 }
 
 export function problemOf(error: CombinedError | undefined | null): Problem | undefined {
@@ -32,7 +34,18 @@ export function problemOf(error: CombinedError | undefined | null): Problem | un
     else messages.push(e.message);
   }
   const sessionEnded = error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
-  return { message: messages.length ? messages.join(' ') : undefined, fields, offline: false, sessionEnded };
+  const throttled = error.graphQLErrors.find((e) => e.extensions?.code === 'TOO_MANY_REQUESTS' && typeof e.extensions.retryAfter === 'number');
+  return { message: messages.length ? messages.join(' ') : undefined, fields, offline: false, sessionEnded, ...(throttled ? { retryAfter: throttled.extensions.retryAfter as number } : {}) };
+}
+
+/** A wait in words: "30 seconds", "1 minute", "15 minutes" (rounded up: never sooner than the server said). */
+export function formatWait(seconds: number): string {
+  if (seconds < 60) {
+    const s = Math.max(1, Math.ceil(seconds));
+    return `${s} second${s === 1 ? '' : 's'}`;
+  }
+  const m = Math.ceil(seconds / 60);
+  return `${m} minute${m === 1 ? '' : 's'}`;
 }
 
 /** A date and time as the browser's locale writes it; `—` for none. */

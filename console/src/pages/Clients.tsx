@@ -16,9 +16,10 @@ import type { ConsoleClientsDetailFragment, ConsoleClientsRowFragment } from '..
 import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { Link, useRouter } from '../router';
 import { ClientForm } from './clients/ClientForm';
-import { clientKind, CONSOLE_CLIENT_ID, createInput, emptyClientForm, formOf, FORM_FIELDS, placeProblems, updateInput, validate, type ClientForm as FormState } from './clients/form';
+import { clientKind, createInput, emptyClientForm, formOf, FORM_FIELDS, placeProblems, updateInput, validate, type ClientForm as FormState } from './clients/form';
 import { clientsLeaveNotice, useClientsNotice } from './clients/notice';
 import './clients/clients.css';
+import { serviceClientOwner } from '../service-clients';
 
 export const ClientsRow = graphql(`
   fragment ConsoleClientsRow on Client {
@@ -247,7 +248,7 @@ function ClientsTable({ clients }: { clients: readonly ConsoleClientsRowFragment
 /** The client's flags as badges; in a table cell, a dash for none. */
 function ClientBadges({ client, dash = false }: { client: { id: string; firstParty: boolean; admin: boolean }; dash?: boolean }) {
   const badges = [
-    client.id === CONSOLE_CLIENT_ID ? <span key="managed" className="badge clients-managed">Managed by the service</span> : null,
+    serviceClientOwner(client.id) ? <span key="managed" className="badge clients-managed">Managed by the service</span> : null,
     client.firstParty ? <span key="first" className="badge clients-first-party">First-party</span> : null,
     client.admin ? <span key="admin" className="badge clients-admin">Admin</span> : null,
   ].filter(Boolean);
@@ -378,7 +379,7 @@ export function ClientPage({ id }: { id: string }) {
 }
 
 function ClientDetails({ client, defaultAlg }: { client: ConsoleClientsDetailFragment; defaultAlg: string | null }) {
-  const managed = client.id === CONSOLE_CLIENT_ID;
+  const owner = serviceClientOwner(client.id);
   return (
     <>
       <p className="clients-back">
@@ -403,8 +404,8 @@ function ClientDetails({ client, defaultAlg }: { client: ConsoleClientsDetailFra
         <dt>Last changed</dt>
         <dd>{formatTime(client.updatedAt)}</dd>
       </dl>
-      {managed ? (
-        <ManagedClient client={client} defaultAlg={defaultAlg} />
+      {owner ? (
+        <ManagedClient client={client} owner={owner} defaultAlg={defaultAlg} />
       ) : (
         <>
           <ClientEditor client={client} defaultAlg={defaultAlg} />
@@ -416,8 +417,8 @@ function ClientDetails({ client, defaultAlg }: { client: ConsoleClientsDetailFra
   );
 }
 
-/** The admin console's own client: the service writes it at every start, and the API refuses changes to it. */
-function ManagedClient({ client, defaultAlg }: { client: ConsoleClientsDetailFragment; defaultAlg: string | null }) {
+/** One of the service's own clients: the service writes it at every start, and the API refuses changes to it. */
+function ManagedClient({ client, owner, defaultAlg }: { client: ConsoleClientsDetailFragment; owner: string; defaultAlg: string | null }) {
   const list = (values: readonly string[]) =>
     values.length ? (
       <ul className="clients-list-values">
@@ -433,7 +434,7 @@ function ManagedClient({ client, defaultAlg }: { client: ConsoleClientsDetailFra
   const yes = (v: boolean) => (v ? 'Yes' : 'No');
   return (
     <>
-      <p className="notice warning">This is the admin console’s own client. The service registers it and sets it anew at every start, so it cannot be changed, given a secret or deleted here.</p>
+      <p className="notice warning">This is {owner}’s own client. The service registers it and sets it anew at every start, so it cannot be changed, given a secret or deleted here.</p>
       <section aria-labelledby="clients-settings">
         <h2 id="clients-settings">Settings</h2>
         <dl className="props clients-props">

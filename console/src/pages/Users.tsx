@@ -213,7 +213,7 @@ function CreateUserSection({ onCancel }: { onCancel(): void }) {
       <form ref={formRef} noValidate onSubmit={(e) => void submit(e)}>
         <TextField label="Username" name="username" required autoComplete="off" autoCapitalize="none" spellCheck={false} autoFocus value={form.username} onChange={(e) => set('username')(e.target.value)} error={errors.username} hint="Letters, digits and . _ @ + -; stored in lower case, never changes." />
         <TextField label="Email" name="email" type="email" autoComplete="off" value={form.email} onChange={(e) => set('email')(e.target.value)} error={errors.email} />
-        <div className="users-pair">
+        <div className="pair">
           <TextField label="Given name" name="givenName" autoComplete="off" value={form.givenName} onChange={(e) => set('givenName')(e.target.value)} error={errors.givenName} />
           <TextField label="Family name" name="familyName" autoComplete="off" value={form.familyName} onChange={(e) => set('familyName')(e.target.value)} error={errors.familyName} />
         </div>

@@ -3,26 +3,9 @@
  */
 import { html } from './html.js';
 import { page } from './layout.js';
+import { DANGEROUS_SCOPES, describeScope } from './scope-words.js';
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Confirm your identity',
-  profile: 'See your name, username, picture and language',
-  'profile:write': 'Change your name, picture and language',
-  email: 'Your email address',
-  address: 'Your postal address',
-  phone: 'Your phone number',
-  offline_access: 'Stay connected when you are not using it',
-  admin: 'Administer this identity provider (full control)',
-};
-
-/** Scopes that change things (the provider itself, or what other apps see of you); shown as a warning. */
-const DANGEROUS_SCOPES = new Set(['admin', 'profile:write']);
-
-/** A plain-text (unescaped) description of a scope, for people rather than developers. */
-export function describeScope(scope: string): string {
-  // Object.hasOwn: a scope named "constructor" or "__proto__" is just an unknown scope.
-  return Object.hasOwn(SCOPE_DESCRIPTIONS, scope) ? SCOPE_DESCRIPTIONS[scope] : `Access “${scope}”`;
-}
+export { describeScope };
 
 export function consentPage(v: {
   action: string;

@@ -8,6 +8,7 @@
  * (URI rules, claim names, scopes) and its answers go beside the field they name.
  */
 import type { ClientMetadataInput, CreateClientInput } from '../../gql/graphql';
+import { serviceClientOwner } from '../../service-clients';
 
 /** The values the service accepts (GRANT_TYPES, RESPONSE_TYPES in src/clients/client-service.ts). */
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
@@ -17,11 +18,6 @@ export const USER_FIELDS = ['username', 'email', 'emailVerified', 'givenName', '
 /** The JWS algorithms of the provider's keys (SIGNATURE_ALGS, src/config/definitions.ts). */
 export const ID_TOKEN_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
 
-/**
- * The console's own client: the service registers it and refuses every change to it
- * (CONSOLE_CLIENT_ID, src/clients/client-service.ts), so the console shows it read-only.
- */
-export const CONSOLE_CLIENT_ID = 'jwt-oidc-console';
 
 export interface ClaimRow {
   /** React's key: rows have no identity of their own while being typed. */
@@ -256,7 +252,8 @@ const hasWord = (types: readonly string[], word: string) => types.some((t) => t.
 export function validate(form: ClientForm, mode: 'create' | 'edit'): Record<string, string> {
   const problems: Record<string, string> = {};
   const m = metadata(form);
-  if (mode === 'create' && form.id.trim() === CONSOLE_CLIENT_ID) problems.id = 'This id belongs to the admin console, which the service manages. Choose another.';
+  const owner = mode === 'create' ? serviceClientOwner(form.id.trim()) : undefined;
+  if (owner) problems.id = `This id belongs to ${owner}, which the service manages. Choose another.`;
   if (mode === 'create' && /\s/.test(form.id.trim())) problems.id = 'A client id has no spaces.';
   if (m.name === '') problems.name = 'Enter a name: users see it on the consent page.';
 

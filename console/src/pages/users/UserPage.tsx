@@ -197,11 +197,11 @@ function ProfileSection({ user, self }: { user: ConsoleUsersDetailFragment; self
       <form ref={formRef} noValidate onSubmit={(e) => void submit(e)}>
         <TextField label="Email" type="email" name="email" autoComplete="off" value={form.email} onChange={(e) => set('email')(e.target.value)} error={errors.email} />
         <CheckboxField label="Email address verified" checked={form.emailVerified} onChange={set('emailVerified')} error={errors.emailVerified} hint="Released as email_verified: apps may trust the address." />
-        <div className="users-pair">
+        <div className="pair">
           <TextField label="Given name" name="givenName" autoComplete="off" value={form.givenName} onChange={(e) => set('givenName')(e.target.value)} error={errors.givenName} />
           <TextField label="Family name" name="familyName" autoComplete="off" value={form.familyName} onChange={(e) => set('familyName')(e.target.value)} error={errors.familyName} />
         </div>
-        <div className="users-pair">
+        <div className="pair">
           <TextField label="Locale" name="locale" autoComplete="off" spellCheck={false} value={form.locale} onChange={(e) => set('locale')(e.target.value)} error={errors.locale} hint="A BCP 47 language tag, such as en or pt-BR." />
           <TextField label="Picture" type="url" name="picture" autoComplete="off" spellCheck={false} value={form.picture} onChange={(e) => set('picture')(e.target.value)} error={errors.picture} hint="An http(s) URL." />
         </div>
