@@ -7,6 +7,7 @@ import { CombinedError } from '@urql/core';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { accessInWords, homePage, removableApps } from '../src/account/AppsSection';
+import { emailChangeProblems, emptyEmailForm, validateEmailChange } from '../src/account/email-form';
 import { formProblems } from '../src/account/forms';
 import { emptyPasswordForm, passwordProblems, validatePassword } from '../src/account/password-form';
 import { profileFormOf, profileInput, validateProfile } from '../src/account/profile-form';
@@ -146,5 +147,26 @@ describe('the connected applications', () => {
 describe('the page\'s scopes', () => {
   it('ask for what managing the account takes, and never admin', () => {
     expect(ACCOUNT_SCOPE.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
+  });
+});
+
+describe('the email-change form', () => {
+  it('checks what a person can fix before anything is sent', () => {
+    expect(validateEmailChange(emptyEmailForm, 'ada@example.com')).toEqual({ email: 'Enter the new address.', current: 'Enter your current password.' });
+    expect(validateEmailChange({ email: 'ada at example', current: 'pw' }, 'ada@example.com')).toEqual({ email: 'Enter an email address, such as name@example.com.' });
+    expect(validateEmailChange({ email: ' ADA@example.com ', current: 'pw' }, 'ada@example.com')).toEqual({ email: 'This is the address of your account already.' });
+    expect(validateEmailChange({ email: ' ada@example.org ', current: 'pw' }, null)).toEqual({});
+  });
+
+  it('puts the server\'s refusals beside their fields, and too many attempts above the form with the wait', () => {
+    const wrong = emailChangeProblems(refusal({ message: 'currentPassword: incorrect password', extensions: { code: 'BAD_USER_INPUT', field: 'currentPassword' } }));
+    expect(wrong).toEqual({ fields: { current: 'This is not your current password.' }, problem: undefined });
+    const own = emailChangeProblems(refusal({ message: 'email: this is the address of your account already', extensions: { code: 'BAD_USER_INPUT', field: 'email' } }));
+    expect(own.fields).toEqual({ email: 'This is the address of your account already.' });
+    const throttled = emailChangeProblems(refusal({ message: 'too many email changes asked: try again in 90 s', extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: 90 } }));
+    expect(throttled.fields).toEqual({});
+    expect(throttled.problem?.message).toBe(`Too many attempts. Try again in ${formatWait(90)}.`);
+    const other = emailChangeProblems(refusal({ message: 'changing the email address needs mail: set JWT_OIDC_SMTP_URL', extensions: { code: 'BAD_REQUEST' } }));
+    expect(other.problem?.message).toBe('changing the email address needs mail: set JWT_OIDC_SMTP_URL');
   });
 });

@@ -80,8 +80,8 @@ describe('the connected applications', () => {
 
 describe('the email address', () => {
   it('is shown with whether it is confirmed', () => {
-    expect(render(<EmailSection user={{ email: 'ada@example.com', emailVerified: true }} />)).toContain('ada@example.com</span> <span class="badge account-verified">Confirmed</span>');
-    expect(render(<EmailSection user={{ email: 'ada@example.com', emailVerified: false }} />)).toContain('Not confirmed');
-    expect(render(<EmailSection user={{ email: null, emailVerified: false }} />)).toContain('No email address.');
+    expect(render(<EmailSection user={{ username: 'ada', email: 'ada@example.com', emailVerified: true }} />)).toContain('ada@example.com</span> <span class="badge account-verified">Confirmed</span>');
+    expect(render(<EmailSection user={{ username: 'ada', email: 'ada@example.com', emailVerified: false }} />)).toContain('Not confirmed');
+    expect(render(<EmailSection user={{ username: 'ada', email: null, emailVerified: false }} />)).toContain('No email address.');
   });
 });

@@ -53,3 +53,11 @@ export function interactionParam(value: unknown): string | undefined {
 export function accountPage(status: number, body: string, setCookies: string[], headers: Record<string, string> = {}): HttpResult {
   return { status, headers: { ...PAGE_HEADERS, 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', ...headers }, body, setCookies };
 }
+
+/** The account page (src/http/console.ts), where the account pages send the user back to. */
+export const ACCOUNT_PATH = '/account';
+
+/** The account page's URL, or undefined when JWT_OIDC_ACCOUNT_PAGE is off (no page to link to). */
+export function accountPageUrl(ctx: Pick<ProviderContext, 'issuer' | 'settings'>): string | undefined {
+  return ctx.settings.accountPage ? `${ctx.issuer.replace(/\/$/, '')}${ACCOUNT_PATH}` : undefined;
+}

@@ -12,14 +12,12 @@ import { User } from '../db/entities/user.js';
 import { findAccountToken, useAccountToken, type AccountTokenFound } from '../users/account-tokens.js';
 import { EMAIL_CHANGE_PATH, mailChangedNotice } from '../users/email-change.js';
 import { UserService } from '../users/user-service.js';
-import { accountPage as page, doubleSubmit, formFields as fields } from './account-forms.js';
+import { accountPage as page, accountPageUrl, doubleSubmit, formFields as fields } from './account-forms.js';
 import { confirmEmailChangePage, emailChangedPage, emailChangeLinkInvalidPage, emailTakenPage } from './views/email-change.js';
 
 export { EMAIL_CHANGE_PATH };
 
 const csrf = (ctx: ProviderContext) => doubleSubmit(ctx, 'email-change');
-/** Where the confirmation page sends the user back to (the account page). */
-const ACCOUNT_PATH = '/account';
 
 /** GET /account/email/:token — the button that confirms, while the link is good. Changes nothing. */
 export async function showEmailChange(ctx: ProviderContext, _req: ProviderRequest, token: string): Promise<HttpResult> {
@@ -47,7 +45,7 @@ export async function submitEmailChange(ctx: ProviderContext, req: ProviderReque
   const { user, previous } = outcome;
   audit(ctx.logger, 'email.changed', { outcome: 'success', actor: user.id, ip: req.ip }, 'email address changed through the link mailed to the new address');
   if (previous) mailChangedNotice(ctx, user, previous, user.email!);
-  return page(200, emailChangedPage({ email: user.email!, accountUrl: providerUrl(ctx, ACCOUNT_PATH) }), [csrf(ctx).clear()]);
+  return page(200, emailChangedPage({ email: user.email!, accountUrl: accountPageUrl(ctx) }), [csrf(ctx).clear()]);
 }
 
 async function confirmForm(ctx: ProviderContext, link: string, found: AccountTokenFound, error?: string, status = 200): Promise<HttpResult> {

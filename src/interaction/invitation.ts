@@ -20,12 +20,11 @@ import { addressKey } from '../provider/throttle/login-keys.js';
 import { findAccountToken, useAccountToken, type AccountTokenFound } from '../users/account-tokens.js';
 import { registrationProblems, UserError, UserService } from '../users/user-service.js';
 import { waitInWords } from '../util/wait-words.js';
-import { accountPage as page, doubleSubmit, formFields as fields } from './account-forms.js';
+import { accountPage as page, accountPageUrl, doubleSubmit, formFields as fields } from './account-forms.js';
 import { accountReadyPage, INVITATION_PATH, invitationInvalidPage, invitationPage, type InvitationField } from './views/invitation.js';
 
 export { INVITATION_PATH };
 /** The issuer's own account page (docs/ACCOUNTS.md "Your own account"), where the ready page sends people. */
-export const ACCOUNT_PATH = '/account';
 const EXPIRED_FORM = 'This form has expired. Please try again.';
 
 const csrf = (ctx: ProviderContext) => doubleSubmit(ctx, 'invitation');
@@ -83,7 +82,7 @@ export async function submitInvitation(ctx: ProviderContext, req: ProviderReques
   }
   if (!user) return invalid(ctx);
   audit(ctx.logger, 'invitation.accepted', { outcome: 'success', actor: user.id, admin: user.admin, ip: req.ip }, 'invitation accepted: account created');
-  return page(200, accountReadyPage({ username: user.username, accountUrl: providerUrl(ctx, ACCOUNT_PATH) }), [csrf(ctx).clear()]);
+  return page(200, accountReadyPage({ username: user.username, accountUrl: accountPageUrl(ctx) }), [csrf(ctx).clear()]);
 }
 
 function form(ctx: ProviderContext, link: string, email: string, v: { username?: string; errors?: Partial<Record<InvitationField, string>>; status?: number; headers?: Record<string, string> }): HttpResult {

@@ -18,17 +18,21 @@ import { expectAccessible } from '../support/axe.js';
 import { launchBrowser } from '../support/browser.js';
 import { ACCOUNT_SCREENSHOT_DIR, heading, openAccount, screenshots, signInOnProviderPage } from '../support/console.js';
 import { startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 let provider: TestProvider;
 let browser: Browser;
+let smtp: TestSmtpServer;
 const scratch = mkdtempSync(join(tmpdir(), 'jwt-oidc-account-shots-'));
 
 beforeAll(async () => {
-  [provider, browser] = await Promise.all([startProvider({ JWT_OIDC_PRODUCT_NAME: 'Acme Identity' }), launchBrowser()]);
+  smtp = await startSmtpServer();
+  [provider, browser] = await Promise.all([startProvider({ JWT_OIDC_PRODUCT_NAME: 'Acme Identity', JWT_OIDC_SMTP_URL: smtp.url }), launchBrowser()]);
 });
 afterAll(async () => {
   await browser?.close();
   await provider?.close();
+  await smtp?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -163,6 +167,57 @@ describe('the profile picture', () => {
     } finally {
       pictures.close();
     }
+  });
+});
+
+describe('the email address', () => {
+  it('EC-01 a new address: the form (a wrong password beside its field), the link mailed there, its page in the browser, then the page shows it confirmed', async () => {
+    const user = await provider.createUser();
+    const old = `${user.username}@example.com`;
+    const next = `${user.username}@example.org`;
+    const { context, page, console } = await openAccount(browser, provider, user);
+    await shown(page);
+    await page.getByRole('button', { name: 'Change email address' }).click();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email');
+    await expectAccessible(page, 'email change form');
+
+    // Checked in the page, then by the server: each beside its field, which takes the focus.
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    expect(await describedError(page, 'New email address')).toBe('Enter the new address.');
+    await page.getByLabel('New email address').fill(next);
+    await page.getByLabel('Current password').last().fill('not my password');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await expect.poll(() => page.getByRole('form', { name: 'Change email address' }).getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('currentPassword');
+    await expectAccessible(page, 'email change refused');
+
+    await page.getByRole('form', { name: 'Change email address' }).getByLabel('Current password').fill(user.password);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByRole('status').filter({ hasText: `Check your mail at ${next}` }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Change email address');
+    await expectAccessible(page, 'email change asked');
+    // Nothing changes until the new address confirms it.
+    await page.reload();
+    await shown(page);
+    await page.getByText(old).waitFor();
+
+    const mail = await smtp.waitForMail((m) => m.to.includes(next) && m.subject.includes('Confirm your new email address'), 10_000);
+    const link = /https?:\/\/\S+\/account\/email\/[\w-]{43}/.exec(mail.text)![0];
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor();
+    await expectAccessible(page, 'email change link');
+    await page.getByRole('button', { name: 'Use this address' }).click();
+    await page.getByRole('heading', { name: 'Email address changed' }).waitFor();
+    await expectAccessible(page, 'email changed');
+    const notice = await smtp.waitForMail((m) => m.to.includes(old) && m.subject.includes('The email address of your account changed'), 10_000);
+    expect(notice.text).toContain(next);
+
+    await page.getByRole('link', { name: 'Back to your account' }).click();
+    await shown(page);
+    await page.locator('.account-address').filter({ hasText: next }).waitFor();
+    expect(await page.locator('.account-email .badge').innerText()).toBe('Confirmed');
+    console.assertNone();
+    await context.close();
   });
 });
 

@@ -5,6 +5,9 @@ import { errorPage } from '../../src/interaction/views/error.js';
 import { escapeHtml, html, raw } from '../../src/interaction/views/html.js';
 import { page, PAGE_CSP, PAGE_CSS, pageCsp } from '../../src/interaction/views/layout.js';
 import { loginPage } from '../../src/interaction/views/login.js';
+import { accountPageUrl } from '../../src/interaction/account-forms.js';
+import { emailChangedPage } from '../../src/interaction/views/email-change.js';
+import { accountReadyPage } from '../../src/interaction/views/invitation.js';
 import { confirmEmailPage, emailConfirmedPage, registerPage, registerSentPage, resendRequestPage, resendSentPage, verifyLinkInvalidPage } from '../../src/interaction/views/registration.js';
 
 const XSS = `<script>alert(1)</script>"onmouseover="x' & \`y`;
@@ -216,6 +219,19 @@ describe('registration pages', () => {
     expectInert(doc);
     expectInert(confirmEmailPage({ action: XSS, csrfToken: XSS, username: XSS, email: XSS, error: XSS }));
     expectInert(resendRequestPage({ action: XSS, csrfToken: XSS, interaction: XSS, login: XSS, errors: { login: XSS } }));
+  });
+});
+
+describe('the pages that end at the account page', () => {
+  it('link to it only while JWT_OIDC_ACCOUNT_PAGE is on', () => {
+    const on = accountPageUrl({ issuer: 'https://id.example/auth/', settings: { accountPage: true } as never });
+    expect(on).toBe('https://id.example/auth/account');
+    expect(accountPageUrl({ issuer: 'https://id.example', settings: { accountPage: false } as never })).toBeUndefined();
+    expect(emailChangedPage({ email: 'a@example.org', accountUrl: on })).toContain('<a href="https://id.example/auth/account">Back to your account</a>');
+    expect(emailChangedPage({ email: 'a@example.org' })).not.toContain('<a ');
+    expect(accountReadyPage({ username: 'ada', accountUrl: on })).toContain('<a href="https://id.example/auth/account">your account page</a>');
+    expect(accountReadyPage({ username: 'ada' })).not.toContain('<a ');
+    expect(accountReadyPage({ username: 'ada' })).toContain('at the application you were invited to.</p>');
   });
 });
 

@@ -1,12 +1,70 @@
 /**
  * The user's email address on the account page: shown with whether it is confirmed (the
- * `email_verified` claim, OIDC Core §5.1). Read-only for now; changing the address (with a
- * confirmation mailed to the new one) belongs here, apart from the profile form, since it is
- * not an `updateMe` field.
+ * `email_verified` claim, OIDC Core §5.1), and changed through `changeMyEmail` (docs/ACCOUNTS.md
+ * "Changing the email address"), apart from the profile form since it is not an `updateMe`
+ * field: a link goes to the new address, and the account keeps the old one until it is opened.
  */
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import { TextField } from '../components/Field';
+import { ProblemMessage } from '../components/Feedback';
+import { graphql } from '../gql';
 import type { AccountUserFragment } from '../gql/graphql';
+import { problemOf, type Problem } from '../graphql/problems';
+import { UsersStatus } from '../pages/users/UsersStatus';
+import { emailChangeProblems, emptyEmailForm, validateEmailChange, type EmailForm } from './email-form';
 
-export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'email' | 'emailVerified'> }) {
+const ChangeEmailMutation = graphql(`
+  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {
+    changeMyEmail(currentPassword: $currentPassword, email: $email)
+  }
+`);
+
+export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'username' | 'email' | 'emailVerified'> }) {
+  const [open, setOpen] = useState(false);
+  const [form, setForm] = useState<EmailForm>(emptyEmailForm);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<Problem>();
+  const [status, setStatus] = useState<string>();
+  const [{ fetching }, changeMyEmail] = useMutation(ChangeEmailMutation);
+  const formRef = useRef<HTMLFormElement>(null);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
+  // Opened: focus the new address; closed again: back to the button that opened it.
+  const opened = useRef(false);
+  useEffect(() => {
+    if (open) formRef.current?.querySelector<HTMLElement>('input[name="email"]')?.focus();
+    else if (opened.current) toggleRef.current?.focus();
+    opened.current = open;
+  }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    setForm(emptyEmailForm);
+    setErrors({});
+    setProblem(undefined);
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setStatus(undefined);
+    setProblem(undefined);
+    const local = validateEmailChange(form, user.email);
+    if (Object.keys(local).length > 0) return setErrors(local);
+    const email = form.email.trim();
+    const result = await changeMyEmail({ currentPassword: form.current, email });
+    if (!result.data?.changeMyEmail) {
+      const refused = emailChangeProblems(problemOf(result.error));
+      setErrors(refused.fields);
+      return setProblem(refused.problem);
+    }
+    close();
+    setStatus(`Check your mail at ${email}: open the link there to confirm the new address. Until then, your account keeps ${user.email ?? 'no address'}.`);
+  };
+
   return (
     <section className="account-email" aria-labelledby="account-email">
       <h3 id="account-email">Email address</h3>
@@ -17,6 +75,39 @@ export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'email'
         </p>
       ) : (
         <p className="muted">No email address.</p>
+      )}
+      <UsersStatus message={status} />
+      {open ? (
+        <form ref={formRef} noValidate onSubmit={(e) => void submit(e)} aria-label="Change email address">
+          <ProblemMessage problem={problem} />
+          {/* For password managers: whose password this is (hidden, not announced). */}
+          <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
+          <div className="pair">
+            <TextField label="New email address" name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => setForm((f) => ({ ...f, email: e.target.value }))} error={errors.email} hint="A link to confirm it goes there." />
+            <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm((f) => ({ ...f, current: e.target.value }))} error={errors.current} />
+          </div>
+          <div className="actions">
+            <button type="submit" className="primary" disabled={fetching}>
+              {fetching ? 'Sending…' : 'Send the link'}
+            </button>
+            <button type="button" onClick={close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="actions">
+          <button
+            ref={toggleRef}
+            type="button"
+            onClick={() => {
+              setStatus(undefined);
+              setOpen(true);
+            }}
+          >
+            Change email address
+          </button>
+        </div>
       )}
     </section>
   );

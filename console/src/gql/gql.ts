@@ -18,6 +18,7 @@ type Documents = {
     "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": typeof types.AccountPageDocument,
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": typeof types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": typeof types.AccountRevokeAppDocument,
+    "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": typeof types.AccountChangeEmailDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": typeof types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": typeof types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": typeof types.AccountUpdateMeDocument,
@@ -58,6 +59,7 @@ const documents: Documents = {
     "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": types.AccountPageDocument,
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": types.AccountRevokeAppDocument,
+    "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": types.AccountChangeEmailDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": types.AccountUpdateMeDocument,
@@ -124,6 +126,10 @@ export function graphql(source: "\n  fragment AccountApp on ConnectedApp {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n"): (typeof documents)["\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n"): (typeof documents)["\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -34,9 +34,9 @@ ${field('confirm', 'Password again', errors.confirm, (a) => html`<input type="pa
   return page({ title: 'Create your account', body: body.value });
 }
 
-export function accountReadyPage(v: { username: string; accountUrl: string }): string {
+export function accountReadyPage(v: { username: string; accountUrl?: string }): string {
   const body = html`<h1>Your account is ready</h1>
-<p class="sub" role="status">Your account is ready: sign in as <strong>${v.username}</strong> with the password you chose, at the application you were invited to or on <a href="${v.accountUrl}">your account page</a>.</p>`;
+<p class="sub" role="status">Your account is ready: sign in as <strong>${v.username}</strong> with the password you chose, at the application you were invited to${v.accountUrl ? html` or on <a href="${v.accountUrl}">your account page</a>` : ''}.</p>`;
   return page({ title: 'Your account is ready', body: body.value });
 }
 
