@@ -304,7 +304,7 @@ export const definitions = {
     default: true,
     modes: ['provider'],
     expect: 'true or false',
-    doc: 'The account page (docs/ACCOUNTS.md): `/account` (below the issuer\'s path), where each user edits their profile, changes their password, and sees and ends their sessions and the applications with access to their account. It signs in through its own client `jwt-oidc-account`, registered by the service at start. `false` removes the page and deletes the client; the other pages under `/account` (registration, password reset) have their own settings.',
+    doc: 'The account page (docs/ACCOUNTS.md): `/account` (below the issuer\'s path), where each user edits their profile, changes their email address and password, and sees and ends their sessions and the applications with access to their account. It signs in through its own client `jwt-oidc-account`, registered by the service at start. `false` removes the page and deletes the client; the other pages under `/account` (registration, invitations, password reset, the new address\'s link) have their own settings.',
   }),
   tokenRateLimit: define({
     env: 'JWT_OIDC_TOKEN_RATE_LIMIT',
