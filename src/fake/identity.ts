@@ -20,7 +20,7 @@ const SUBJECT = new RegExp(`^[\\x21-\\x7e]{1,${MAX_USER_ID_LENGTH}}$`);
 /** A form error to show on the login page, next to its field (WCAG 3.3.1). */
 export class IdentityError extends Error {
   constructor(
-    readonly field: 'sub' | 'email' | 'name' | 'claims',
+    readonly field: 'sub' | 'email' | 'name' | 'claims' | 'acr' | 'amr',
     message: string,
   ) {
     super(message);
@@ -33,6 +33,10 @@ export interface IdentityForm {
   email?: string;
   name?: string;
   claims?: string;
+  /** How the user authenticated (authentication.ts). */
+  level?: string;
+  acr?: string;
+  amr?: string;
 }
 
 export function identityFromForm(form: IdentityForm): FakeIdentity {

@@ -18,7 +18,7 @@ import { providerUrl, type ProviderContext } from '../provider/context.js';
 import { OAuthError } from '../provider/errors.js';
 import { backTo, redirectResult, type HttpResult, type ProviderRequest } from '../provider/http-result.js';
 import { readParams } from '../provider/params.js';
-import type { PendingInteraction } from '../provider/stores/interaction-store.js';
+import type { DelegatedLogin, PendingInteraction } from '../provider/stores/interaction-store.js';
 import { sessionDevice, type ProviderSession } from '../provider/stores/session-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
@@ -269,7 +269,7 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
 }
 
 /** After a login (or a chosen account): consent if needed, otherwise the authorization's end. */
-export async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession, setCookies: string[]): Promise<HttpResult> {
+export async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession & { acr?: string | null }, setCookies: string[]): Promise<HttpResult> {
   const { interaction, request, client } = found;
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
@@ -293,13 +293,14 @@ async function finish(ctx: ProviderContext, { interaction, request, client }: Li
 /**
  * A fresh session at every login; a session the browser brought is ended (SE-01). The session
  * is claimed for the interaction before it is stored, so of parallel requests exactly one starts
- * one (the others get undefined).
+ * one (the others get undefined). `login`: how the user authenticated (`acr`, `amr`), kept on the
+ * interaction for the consent that may follow (the fake mode's chosen authentication).
  */
-export async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean): Promise<{ session: ProviderSession; cookie: string } | undefined> {
+export async function startSession(ctx: ProviderContext, req: ProviderRequest, uid: string, userId: string, amr: string[], persistent: boolean, delegated: boolean, login?: DelegatedLogin): Promise<{ session: ProviderSession; cookie: string } | undefined> {
   // The browser and address the user sees beside the session on their account page (`Me.sessions`).
   const device = sessionDevice(req.header('user-agent'), req.ip);
   const { cookieValue, session } = ctx.sessions.mint(userId, ctx.settings.sessionExpirationTime * 1000, amr, device);
-  if (!(await ctx.interactions.claimSession(uid, userId, session.authTime, session.idHash, delegated))) return undefined;
+  if (!(await ctx.interactions.claimSession(uid, userId, session.authTime, session.idHash, delegated, login))) return undefined;
   await ctx.sessions.deleteByCookie(req.cookies.get(ctx.cookies.session));
   await ctx.sessions.save(session);
   const cookie = serializeCookie({ name: ctx.cookies.session, value: cookieValue, maxAge: persistent ? ctx.settings.sessionExpirationTime : undefined, path: '/', secure: ctx.cookies.secure, sameSite: 'Lax' });

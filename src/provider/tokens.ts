@@ -26,7 +26,9 @@ export interface AccessTokenInput {
   /** The grant whose revocation ends this token; absent for client_credentials. */
   grantId?: string;
   authTime?: number;
+  /** How the user authenticated (RFC 9068 §2.2.1; OIDC Core §2), for APIs that demand step-up authentication (RFC 9470). */
   acr?: string | null;
+  amr?: string[] | null;
 }
 
 export interface IdTokenInput {
@@ -73,6 +75,7 @@ export class TokenMinter {
     };
     if (input.authTime !== undefined) payload.auth_time = Math.floor(input.authTime / 1000);
     if (input.acr) payload.acr = input.acr;
+    if (input.amr?.length) payload.amr = input.amr;
     if (input.grantId) payload.grant_id = input.grantId;
     const token = await this.keys.sign(payload, { typ: 'at+jwt' });
     return { token, expiresIn: this.settings.accessTokenTtl, jti };

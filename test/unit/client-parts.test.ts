@@ -106,21 +106,28 @@ describe('ExpiringLru', () => {
 
 describe('directive requirements', () => {
   const schema = buildSchema(`${authDirectivesTypeDefs}
-    type Query { open: String, mine: Secret @authenticated, orders: [String] @requiresScopes(scopes: [["read"], ["admin", "write"]]) }
+    type Query { open: String, mine: Secret @authenticated, orders: [String] @requiresScopes(scopes: [["read"], ["admin", "write"]]), wire: String @requiresAcr(values: ["urn:jwt-oidc:mfa", "urn:example:loa:3"], maxAge: 300), vault: Vault }
+    type Vault @requiresAcr(values: ["urn:jwt-oidc:mfa"]) { key: String }
     type Secret @requiresScopes(scopes: [["secret"]]) { value: String }
     enum Level @authenticated { LOW HIGH }
     type Mutation { level: Level }`);
 
   it('reads fields, their parent and returned types, only in the selected operation', () => {
-    expect(requirementsOf(schema, parse('{ open }'))).toEqual({ authenticated: false, scopes: [] });
+    expect(requirementsOf(schema, parse('{ open }'))).toEqual({ authenticated: false, scopes: [], acr: [] });
     expect(requirementsOf(schema, parse('{ orders }')).scopes).toEqual([[['read'], ['admin', 'write']]]);
     const secret = requirementsOf(schema, parse('{ mine { value } }'));
     expect(secret.authenticated).toBe(true);
     expect(secret.scopes).toEqual([[['secret']]]);
     expect(requirementsOf(schema, parse('mutation { level }')).authenticated).toBe(true);
     const doc = parse('query A { open } query B { orders }');
-    expect(requirementsOf(schema, doc, 'A')).toEqual({ authenticated: false, scopes: [] });
+    expect(requirementsOf(schema, doc, 'A')).toEqual({ authenticated: false, scopes: [], acr: [] });
     expect(requirementsOf(schema, doc, 'B').scopes).toHaveLength(1);
+  });
+
+  it('reads @requiresAcr of fields and types, with its maxAge; each needs a token', () => {
+    expect(requirementsOf(schema, parse('{ wire }'))).toEqual({ authenticated: true, scopes: [], acr: [{ acrValues: ['urn:jwt-oidc:mfa', 'urn:example:loa:3'], maxAge: 300 }] });
+    expect(requirementsOf(schema, parse('{ vault { key } }')).acr).toEqual([{ acrValues: ['urn:jwt-oidc:mfa'] }]);
+    expect(requirementsOf(schema, parse('{ wire vault { key } }')).acr).toHaveLength(2);
   });
 
   it('sees through fragments and aliases', () => {

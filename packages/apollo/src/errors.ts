@@ -2,15 +2,28 @@
  * One mapping from the resource server's errors to GraphQL errors that Apollo Server answers with
  * the right HTTP status and headers: a bad or missing token is 401 with an RFC 6750 §3
  * `WWW-Authenticate` challenge, a token in the URL 400, missing scopes 403 `insufficient_scope`
- * (naming every alternative that would do), an unreachable issuer 503 with `Retry-After`.
+ * (naming every alternative that would do), a user who must authenticate again, more strongly
+ * or more recently, 401 INSUFFICIENT_USER_AUTHENTICATION with RFC 9470 §3's challenge (401 as
+ * that section's example: the client needs a new token, not other permissions), an unreachable
+ * issuer 503 with `Retry-After`.
  */
 import { GraphQLError } from 'graphql';
-import { BearerError, IssuerUnavailableError } from '@jwt-oidc/resource';
+import { BearerError, InsufficientUserAuthenticationError, IssuerUnavailableError } from '@jwt-oidc/resource';
 
 /** `resourceMetadata`: the URL of the API's RFC 9728 metadata, named in the challenge (§5.1). */
 export function toGraphQLError(e: BearerError | IssuerUnavailableError, realm: string | undefined, resourceMetadata?: string): GraphQLError {
   if (e instanceof IssuerUnavailableError) {
     return new GraphQLError(e.message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', String(e.retryAfter)]]) } } });
+  }
+  if (e instanceof InsufficientUserAuthenticationError) {
+    return new GraphQLError(e.description, {
+      extensions: {
+        code: 'INSUFFICIENT_USER_AUTHENTICATION',
+        ...(e.acrValues?.length ? { acrValues: e.acrValues } : {}),
+        ...(e.maxAge !== undefined ? { maxAge: e.maxAge } : {}),
+        http: { status: e.status, headers: new Map([['www-authenticate', e.challenge(realm, resourceMetadata)]]) },
+      },
+    });
   }
   const insufficient = e.code === 'insufficient_scope';
   return new GraphQLError(insufficient ? 'the access token lacks a required scope' : e.description, {

@@ -1,6 +1,6 @@
 /**
  * @jwt-oidc/apollo: an Apollo Server 5 plugin that trusts the bearer tokens of an OpenID
- * Provider, with `@authenticated` / `@requiresScopes` directives and `getAuth` for resolvers;
+ * Provider, with `@authenticated` / `@requiresScopes` / `@requiresAcr` directives and `getAuth` for resolvers;
  * `withSubscriptionAuth` brings the same to subscriptions over graphql-ws.
  */
 export { jwtOidcPlugin, getAuth, type Auth, type JwtOidcPlugin, type JwtOidcPluginOptions } from './plugin.js';
@@ -16,6 +16,6 @@ export {
   type SubscriptionAuthOptions,
   type WebSocketExtra,
 } from './subscriptions.js';
-export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresScopesDirective } from './directives.js';
+export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresAcrDirective, requiresScopesDirective } from './directives.js';
 export { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
-export { BearerError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';
+export { BearerError, InsufficientUserAuthenticationError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type StepUpRequirement, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';

@@ -4,11 +4,13 @@
  * RemoteIssuer of @jwt-oidc/resource); operations are refused in `didResolveOperation`: a bad token is HTTP 401
  * with an RFC 6750 challenge, a missing one for a field marked `@authenticated` (or any field,
  * with `requireAuth`) is UNAUTHENTICATED, missing scopes of `@requiresScopes` are FORBIDDEN
- * (403 `insufficient_scope`, naming what would do). Resolvers read the caller with `getAuth`.
+ * (403 `insufficient_scope`, naming what would do), an `acr` below what `@requiresAcr` (or the
+ * `acr` option, for every operation) demands is INSUFFICIENT_USER_AUTHENTICATION (401 with
+ * RFC 9470 §3's challenge). Resolvers read the caller with `getAuth`.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromRequest, BearerError, IssuerSet, IssuerUnavailableError, reporter, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
-import { requirementsOf, unmet } from './directives.js';
+import { bearerFromRequest, BearerError, IssuerSet, IssuerUnavailableError, reporter, stepUpRequirement, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type StepUpRequirement, type TrustOptions } from '@jwt-oidc/resource';
+import { requirementsOf, unmet, type Demands } from './directives.js';
 import type { ConnectionAuthenticator } from './subscriptions.js';
 import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 
@@ -20,6 +22,14 @@ import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
 export type JwtOidcPluginOptions = TrustOptions & ReportOptions & {
   /** Every operation needs a valid token (default false: only fields marked `@authenticated` / `@requiresScopes`). */
   requireAuth?: boolean;
+  /**
+   * Every operation needs a token of a user who authenticated with one of these `acr` values
+   * (step-up authentication, RFC 9470): `['urn:jwt-oidc:mfa']`, or `{ acrValues, maxAge }` to
+   * also bound the seconds since `auth_time`. A token that falls short is refused with 401
+   * INSUFFICIENT_USER_AUTHENTICATION and RFC 9470 §3's challenge; no token, UNAUTHENTICATED.
+   * Default: none (only fields marked `@requiresAcr`).
+   */
+  acr?: readonly string[] | StepUpRequirement;
   /** `realm` of the `WWW-Authenticate` challenges (default: the issuer; with several issuers, none). */
   realm?: string;
   /**
@@ -63,6 +73,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const report = reporter(options);
+  const demands: Demands = { requireAuth: options.requireAuth ?? false, ...(options.acr ? { acr: stepUpRequirement(options.acr) } : {}), now: options.now ?? Date.now };
   // Every refusal is reported once, as it is answered.
   const challenge = (e: BearerError | IssuerUnavailableError) => {
     report.rejected(e);
@@ -71,6 +82,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
 
   const connections: ConnectionAuthenticator<Auth> = {
     requireAuth: options.requireAuth ?? false,
+    ...(demands.acr ? { acr: demands.acr } : {}),
     revocable: issuer instanceof IssuerSet ? issuer.issuers.some((i) => issuer.issuer(i)!.introspects()) : issuer.introspects(),
     async authenticate(token) {
       const verified = await issuer.verify(token);
@@ -108,7 +120,7 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
       return {
         async didResolveOperation({ document, operationName, schema }) {
           if (failure) throw challenge(failure);
-          const missing = unmet(requirementsOf(schema, document, operationName), auth?.scopes, options.requireAuth ?? false);
+          const missing = unmet(requirementsOf(schema, document, operationName), auth ?? undefined, demands);
           if (missing) throw challenge(missing);
         },
       };

@@ -11,8 +11,9 @@
  *     before any operation runs; an issuer that cannot be reached closes it with 1013 "Try
  *     Again Later" (RFC 6455 §7.4.2, the IANA registry);
  *   - `getAuth(ctx)` works in subscription resolvers as in queries, and `@authenticated` /
- *     `@requiresScopes` apply to the fields an operation selects (a refusal is the operation's
- *     error, UNAUTHENTICATED or FORBIDDEN; the connection stays);
+ *     `@requiresScopes` / `@requiresAcr` (and the plugin's `acr`) apply to the fields an
+ *     operation selects (a refusal is the operation's error, UNAUTHENTICATED, FORBIDDEN or
+ *     INSUFFICIENT_USER_AUTHENTICATION with its `acrValues`; the connection stays);
  *   - at the token's `exp` the socket is closed with 4401, unless the client sent a fresh token
  *     first, in a `ping` message: `{ "type": "ping", "payload": { "authorization": "Bearer …" } }`
  *     (graphql-ws's protocol allows one `connection_init` only). The fresh token must name the
@@ -23,8 +24,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { execute as graphqlExecute, subscribe as graphqlSubscribe, GraphQLError, type ExecutionArgs } from 'graphql';
-import { bearerFromHeader, BearerError, IssuerUnavailableError, tokenInQuery } from '@jwt-oidc/resource';
-import { requirementsOf, unmet, type Requirements } from './directives.js';
+import { bearerFromHeader, BearerError, IssuerUnavailableError, tokenInQuery, type StepUpRequirement } from '@jwt-oidc/resource';
+import { requirementsOf, unmet, type Caller, type Demands, type Requirements } from './directives.js';
 import { toGraphQLError } from './errors.js';
 
 /** graphql-ws's close codes for authentication (its `CloseCode`), and RFC 6455's "Try Again Later". */
@@ -45,9 +46,11 @@ export interface Authenticated<A> {
 }
 
 /** What connections need of a token source: `jwtOidcPlugin(…).connections`, or one of your own. */
-export interface ConnectionAuthenticator<A extends { scopes: readonly string[] }> {
+export interface ConnectionAuthenticator<A extends Caller> {
   /** A connection without a token is refused (4401); else it is anonymous. */
   requireAuth: boolean;
+  /** Every operation needs this authentication of the user (RFC 9470; the plugin's `acr`). */
+  acr?: StepUpRequirement;
   /** Verifies a token; BearerError when it cannot be trusted, IssuerUnavailableError when nobody can tell. */
   authenticate(token: string): Promise<Authenticated<A>>;
   /** Whether any token of this source can be checked for revocation (`isActive`). */
@@ -135,7 +138,7 @@ export function connectionAuth<A>(ctx: object): A | null {
  * `context` still run; `context` must be an object per operation (a function returning one, or
  * an object, which is then copied per operation).
  */
-export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A extends { scopes: readonly string[] }>(
+export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A extends Caller>(
   serverOptions: O,
   source: ConnectionAuthenticator<A> | { connections: ConnectionAuthenticator<A> },
   options: SubscriptionAuthOptions = {},
@@ -144,6 +147,7 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
   const hooks = serverOptions as SubscriptionServerOptions & { context?: unknown };
   const authenticator = 'connections' in source ? source.connections : source;
   const now = options.now ?? Date.now;
+  const demands: Demands = { requireAuth: authenticator.requireAuth, ...(authenticator.acr ? { acr: authenticator.acr } : {}), now };
   const interval = options.revocationCheckInterval;
   if (interval !== undefined) {
     if (!Number.isFinite(interval) || interval < 1000) throw new TypeError('revocationCheckInterval must be at least 1000 ms');
@@ -241,7 +245,7 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
       return refuse(conn, CLOSE_FORBIDDEN, new BearerError('invalid_token', 'the renewed token is for someone else'));
     }
     for (const needs of conn.operations.values()) {
-      const missing = unmet(needs, who.auth.scopes, authenticator.requireAuth);
+      const missing = unmet(needs, who.auth, demands);
       if (missing) return refuse(conn, CLOSE_FORBIDDEN, missing);
     }
     adopt(conn, who);
@@ -253,7 +257,7 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
     (args: ExecutionArgs): unknown => {
       const conn = operationsOf.get(args.contextValue as object) as Connection<A> | undefined;
       const needs = requirementsOf(args.schema, args.document, args.operationName);
-      const missing = unmet(needs, conn?.current?.auth.scopes, authenticator.requireAuth);
+      const missing = unmet(needs, conn?.current?.auth, demands);
       if (missing) {
         authenticator.rejected?.(missing);
         const { http: _, ...extensions } = toGraphQLError(missing, undefined).extensions;

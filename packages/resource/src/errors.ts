@@ -2,9 +2,13 @@
  * Errors of a resource server (RFC 6750 §3.1), with the HTTP status and the `WWW-Authenticate`
  * challenge that go with them. Callers narrow on `code`.
  */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
 
-const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 };
+/**
+ * `insufficient_user_authentication` (RFC 9470 §3) is 401 as in that section's example: the
+ * token is good, but the client must get a new one, after a stronger or more recent login.
+ */
+const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403, insufficient_user_authentication: 401 };
 
 export class BearerError extends Error {
   readonly status: number;
@@ -33,8 +37,14 @@ export class BearerError extends Error {
     if (this.code !== 'missing') {
       attrs.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
       if (this.scope) attrs.push(`scope="${quote(this.scope)}"`);
+      attrs.push(...this.challengeParameters());
     }
     return attrs.length ? `Bearer ${attrs.join(', ')}` : 'Bearer';
+  }
+
+  /** Further `auth-param`s of the challenge, after the error (RFC 6750 §3 allows others). */
+  protected challengeParameters(): string[] {
+    return [];
   }
 
   /**
@@ -48,6 +58,32 @@ export class BearerError extends Error {
 }
 
 const quote = (v: string) => v.replace(/["\\\r\n]/g, '');
+
+/**
+ * A good token of a user whose authentication is not strong or recent enough for the resource
+ * (RFC 9470 §3): 401 `insufficient_user_authentication`, with the `acr_values` (space-separated,
+ * in order of preference) and/or the `max_age` (seconds) the client should ask the authorization
+ * server for in its next authorization request (RFC 9470 §4; OIDC Core §3.1.2.1).
+ */
+export class InsufficientUserAuthenticationError extends BearerError {
+  constructor(
+    description: string,
+    /** Authentication context class references that would do (RFC 9470 §3 `acr_values`). */
+    readonly acrValues?: readonly string[],
+    /** The longest time since the user's authentication that would do, in seconds (RFC 9470 §3 `max_age`). */
+    readonly maxAge?: number,
+  ) {
+    super('insufficient_user_authentication', description);
+    this.name = 'InsufficientUserAuthenticationError';
+  }
+
+  protected override challengeParameters(): string[] {
+    const attrs: string[] = [];
+    if (this.acrValues?.length) attrs.push(`acr_values="${quote(this.acrValues.join(' '))}"`);
+    if (this.maxAge !== undefined) attrs.push(`max_age="${this.maxAge}"`);
+    return attrs;
+  }
+}
 
 /**
  * The token's issuer (its discovery document or key set) cannot be reached, so no token can be

@@ -6,7 +6,8 @@
  * parts, for servers that hold the keys themselves.
  */
 export { bearerFromHeader, bearerFromRequest, tokenInQuery, type RequestQuery } from './bearer.js';
-export { BearerError, IssuerUnavailableError, type BearerErrorCode } from './errors.js';
+export { BearerError, InsufficientUserAuthenticationError, IssuerUnavailableError, type BearerErrorCode } from './errors.js';
+export { requireUserAuthentication, stepUpRequirement, unmetUserAuthentication, userAuthenticationOf, type StepUpRequirement, type UserAuthentication } from './step-up.js';
 export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
 export { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';

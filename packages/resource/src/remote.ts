@@ -16,6 +16,7 @@ import { ASYMMETRIC_ALGORITHMS } from './jws.js';
 import { assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken } from './verifier.js';
 import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
 import { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
+import { userAuthenticationOf, type UserAuthentication } from './step-up.js';
 import { bodyWithin } from './deadline.js';
 
 export interface RemoteIssuerOptions {
@@ -73,8 +74,11 @@ export interface RemoteToken extends VerifiedAccessToken {
   idToken: boolean;
 }
 
-/** The caller behind a verified token, as resolvers and route handlers see it. */
-export interface RemoteCaller {
+/**
+ * The caller behind a verified token, as resolvers and route handlers see it; `acr`, `amr` and
+ * `authTime` say how the user authenticated, when the token says it (step-up.ts, RFC 9470).
+ */
+export interface RemoteCaller extends UserAuthentication {
   /** The issuer of the token: with several trusted issuers (IssuerSet), which one. */
   issuer: string;
   sub: string;
@@ -180,7 +184,7 @@ export class RemoteIssuer implements TokenVerifier {
 
   /** The caller behind a verified token. */
   caller(v: RemoteToken): RemoteCaller {
-    return { issuer: v.issuer, sub: v.sub, clientId: v.clientId, scopes: v.scopes, claims: v.claims, idToken: v.idToken, userinfo: () => this.userinfo(v) };
+    return { issuer: v.issuer, sub: v.sub, clientId: v.clientId, scopes: v.scopes, claims: v.claims, ...userAuthenticationOf(v.claims), idToken: v.idToken, userinfo: () => this.userinfo(v) };
   }
 
   /**

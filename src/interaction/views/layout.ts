@@ -18,7 +18,7 @@ p{margin:0 0 1rem}
 .sub{margin-bottom:1.5rem;color:var(--muted)}
 .logo{display:block;width:48px;height:48px;margin:0 0 1rem;object-fit:contain;border-radius:8px}
 label{display:block;margin:1rem 0 .25rem;font-weight:600}
-input,textarea{display:block;width:100%;min-height:44px;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--card);border:1px solid var(--field);border-radius:8px}
+input,textarea,select{display:block;width:100%;min-height:44px;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--card);border:1px solid var(--field);border-radius:8px}
 button{display:block;width:100%;min-height:44px;margin-top:1.5rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:var(--on-primary);background:var(--primary);border:1px solid var(--primary);border-radius:8px;cursor:pointer}
 button:hover{filter:brightness(1.1)}
 button.secondary{margin-top:.75rem;color:var(--text);background:transparent;border-color:var(--field)}

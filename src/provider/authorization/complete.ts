@@ -54,7 +54,7 @@ export async function completeAuthorization(
     grantId = await ctx.grants.create(grant, ctx.settings.jwtAccessTokenExpirationTime * 1000);
   }
   if (types.includes('token')) {
-    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: login.acr });
+    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: login.acr, amr: login.amr });
     Object.assign(params, { access_token: at.token, token_type: 'Bearer', expires_in: String(at.expiresIn), scope });
   }
   if (types.includes('id_token')) {

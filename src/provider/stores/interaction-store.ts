@@ -84,12 +84,12 @@ export class InteractionStore {
    * login app's URL opened twice) exactly one starts a session. `userId` must be the one the
    * interaction already names (a delegated login) or none yet (the built-in form).
    */
-  async claimSession(uid: string, userId: string, authTime: number, sessionHash: string, delegated: boolean): Promise<boolean> {
+  async claimSession(uid: string, userId: string, authTime: number, sessionHash: string, delegated: boolean, login?: DelegatedLogin): Promise<boolean> {
     // Built-in form: nobody signed in on it yet (the session the browser had when it was parked
     // may be recorded). Delegated: the answered user, whose session has not started yet.
     const now = { $gt: new Date(this.clock.now()) };
     const where = delegated ? { uid, userId, sessionHash: null, expiresAt: now } : { uid, userId: null, expiresAt: now };
-    return (await this.orm.em.fork().nativeUpdate(Interaction, where, { userId, authTime: new Date(authTime), sessionHash })) === 1;
+    return (await this.orm.em.fork().nativeUpdate(Interaction, where, { userId, authTime: new Date(authTime), sessionHash, ...(login ? { login } : {}) })) === 1;
   }
 
   /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */

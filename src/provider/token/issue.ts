@@ -16,7 +16,7 @@ export async function userTokens(
   scope: string,
   options: { nonce?: string | null; refreshToken?: string } = {},
 ): Promise<TokenResponse> {
-  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId: grant.id, authTime: grant.authTime, acr: grant.acr });
+  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId: grant.id, authTime: grant.authTime, acr: grant.acr, amr: grant.amr });
   const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope };
   if (spaceList(scope).includes('openid')) {
     response.id_token = await ctx.minter.idToken({
