@@ -6,12 +6,13 @@
  * `urn:jwt-oidc:mfa` — 401 with RFC 9470 §3's challenge — and accepts a two-step one; the same
  * over graphql-ws with withSubscriptionAuth.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { authDirectivesTypeDefs, getAuth, jwtOidcPlugin, withSubscriptionAuth, type JwtOidcPluginOptions } from '@jwt-oidc/apollo';
@@ -23,6 +24,7 @@ import { WebSocketServer } from 'ws';
 import type { Browser } from 'playwright-core';
 import { expectAccessible } from '../support/axe.js';
 import { landingPage, launchBrowser } from '../support/browser.js';
+import { query } from '../support/database.js';
 import { closedWithin, connectWs, until } from '../support/graphql-ws.js';
 import { authorizeUrl, browse, CookieJar, fakeLoginPage, fakeSignIn, formOf, pkcePair, postForm, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
 
@@ -131,7 +133,7 @@ describe('the fake mode signs in with the acr and amr the developer picks', () =
     expect(access).toMatchObject({ acr: MFA, amr: ['pwd', 'otp'] });
   });
 
-  it('SU-04 an acr with a quote is refused on the page (400, the field marked), and no session starts', async () => {
+  it('SU-04 an acr with a quote is refused on the page (400, the field marked): no session, no identity kept', async () => {
     const { challenge } = pkcePair();
     const jar = new CookieJar();
     const url = authorizeUrl(fake, { client_id: rp.clientId, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' });
@@ -141,7 +143,9 @@ describe('the fake mode signs in with the acr and amr the developer picks', () =
     const again = await res.text();
     expect(again).toContain('aria-invalid="true" aria-describedby="form-error acr-hint"');
     expect(again).toContain('value="urn:x&quot;, error=&quot;none"');
-    expect(res.headers.get('set-cookie') ?? '').not.toMatch(/session/i);
+    expect(res.headers.get('set-cookie') ?? '').not.toContain('jwt-oidc.session');
+    // Checked before the identity is kept: nobody called mallory exists.
+    expect(await query(fake.databaseUrl, 'select id from users where id = $1', ['mallory'])).toEqual([]);
   });
 });
 
@@ -355,5 +359,57 @@ describe('@jwt-oidc/apollo demands step-up authentication', () => {
       s.renew(password);
       expect((await closedWithin(s, 5000)).code).toBe(4403);
     });
+  });
+});
+
+describe('the README example "Step-up authentication" of @jwt-oidc/apollo, as printed', () => {
+  const dir = fileURLToPath(new URL('../.step-up-example/', import.meta.url));
+  let server: { stop(): Promise<void> } | undefined;
+  let url: string;
+  beforeAll(async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../packages/apollo/README.md', import.meta.url)), 'utf8');
+    const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.startsWith('// file: step-up.ts\n'));
+    expect(example).toBeDefined();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'step-up.ts'), example!);
+    // A free port for the example's PORT.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    // The example reads its settings when it is imported: set for the import, then put back.
+    const saved = { ...process.env };
+    Object.assign(process.env, { OIDC_ISSUER: fake.issuer, API_AUDIENCE: API, NODE_ENV: 'development', PORT: String(port) });
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      ({ server } = (await import(join(dir, 'step-up.ts'))) as { server: { stop(): Promise<void> } });
+    } finally {
+      console.log = log;
+      for (const k of ['OIDC_ISSUER', 'API_AUDIENCE', 'NODE_ENV', 'PORT']) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+    url = `http://127.0.0.1:${port}/`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SU-01 refuses the transfer of a "Password only" login with the challenge the README shows, and runs it after a two-step login', async () => {
+    const [password, mfa] = (await Promise.all([signIn({ sub: 'frank', level: 'password' }), signIn({ sub: 'frank', level: 'mfa' })])).map((t) => t.access_token) as [string, string];
+    const transfer = 'mutation { transfer(to: "bob", amount: 10) }';
+    const refused = await ask(url, transfer, password);
+    expect(refused.status).toBe(401);
+    expect(refused.challenge).toBe(`Bearer realm="${fake.issuer}", ${CHALLENGE}`);
+    // NODE_ENV=development: Apollo Server adds the stack trace.
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'INSUFFICIENT_USER_AUTHENTICATION', acrValues: [MFA] });
+    expect(await ask(url, '{ balance }', password)).toMatchObject({ status: 200, body: { data: { balance: 100 } } });
+    expect(await ask(url, transfer, mfa)).toMatchObject({ status: 200, body: { data: { transfer: true } } });
+    expect(await ask(url, '{ payees }', mfa)).toMatchObject({ status: 200, body: { data: { payees: ['payees of frank (pwd + otp)'] } } });
+    const stale = await ask(url, '{ payees }', password);
+    expect(stale.challenge).toBe(`Bearer realm="${fake.issuer}", ${CHALLENGE}, max_age="600"`);
   });
 });
