@@ -4,7 +4,7 @@
  * an Apollo Server on loopback with @jwt-oidc/apollo, imported by name as a consumer would,
  * refuses a "Password only" token where `@requiresAcr` (or the plugin's `acr`) demands
  * `urn:jwt-oidc:mfa` — 401 with RFC 9470 §3's challenge — and accepts a two-step one; the same
- * over graphql-ws with withSubscriptionAuth.
+ * over graphql-ws with withSubscriptionAuth, and for `bearerAuth` of @jwt-oidc/express.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { authDirectivesTypeDefs, getAuth, jwtOidcPlugin, withSubscriptionAuth, type JwtOidcPluginOptions } from '@jwt-oidc/apollo';
+import { bearerAuth } from '@jwt-oidc/express';
+import express from 'express';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
@@ -359,6 +361,30 @@ describe('@jwt-oidc/apollo demands step-up authentication', () => {
       s.renew(password);
       expect((await closedWithin(s, 5000)).code).toBe(4403);
     });
+  });
+});
+
+describe("@jwt-oidc/express's bearerAuth with acr", () => {
+  it('SU-06 refuses a "Password only" token with 401 and the challenge, naming acr_values and max_age in the body too; serves a two-step one', async () => {
+    const [password, mfa] = (await Promise.all([signIn({ sub: 'gina', level: 'password' }), signIn({ sub: 'gina', level: 'mfa' })])).map((t) => t.access_token) as [string, string];
+    const app = express();
+    app.get('/payees', bearerAuth({ issuer: fake.issuer, audience: API, allowInsecureRequests: true, acr: { acrValues: [MFA], maxAge: 600 } }), (req, res) => {
+      res.json({ sub: req.auth!.sub, acr: req.auth!.acr, amr: req.auth!.amr });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/payees`;
+    const get = (token: string) => fetch(url, { headers: { authorization: `Bearer ${token}` } });
+
+    const refused = await get(password);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe(`Bearer realm="${fake.issuer}", ${CHALLENGE}, max_age="600"`);
+    expect(await refused.json()).toEqual({ error: 'insufficient_user_authentication', error_description: 'a stronger authentication of the user is required', acr_values: MFA, max_age: 600 });
+    const served = await get(mfa);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toEqual({ sub: 'gina', acr: MFA, amr: ['pwd', 'otp'] });
+    expect(() => bearerAuth({ issuer: fake.issuer, audience: API, acr: { maxAge: -5 } })).toThrow(TypeError);
   });
 });
 

@@ -2,10 +2,26 @@
  * `bearerAuth(options)`: the original REST-framework authentication class as Express
  * middleware. The same verification as the Apollo plugin (RemoteIssuer of @jwt-oidc/resource); the caller ends
  * up in `req.auth`; a bad token is 401 with an RFC 6750 challenge; no token is 401 too unless
- * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope.
+ * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope; `acr` (step-up
+ * authentication) gives 401 insufficient_user_authentication with RFC 9470 §3's challenge.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { bearerFromRequest, BearerError, IssuerUnavailableError, reporter, requireScopes, trustedIssuers, type RemoteCaller, type ReportOptions, type TrustOptions } from '@jwt-oidc/resource';
+import {
+  bearerFromRequest,
+  BearerError,
+  InsufficientUserAuthenticationError,
+  IssuerUnavailableError,
+  reporter,
+  requireScopes,
+  requireUserAuthentication,
+  stepUpRequirement,
+  trustedIssuers,
+  userAuthenticationOf,
+  type RemoteCaller,
+  type ReportOptions,
+  type StepUpRequirement,
+  type TrustOptions,
+} from '@jwt-oidc/resource';
 
 /**
  * The issuer to trust (`issuer`, `audience`, … of RemoteIssuerOptions) or several
@@ -17,6 +33,12 @@ export type BearerAuthOptions = TrustOptions & ReportOptions & {
   optional?: boolean;
   /** Required scopes: one of these lists, all of its scopes (default none). */
   scopes?: string[][];
+  /**
+   * A token of a user who authenticated with one of these `acr` values (step-up authentication,
+   * RFC 9470): `['urn:jwt-oidc:mfa']`, or `{ acrValues, maxAge }` to also bound the seconds since
+   * `auth_time`. Else 401 insufficient_user_authentication naming them (§3). Default: none.
+   */
+  acr?: readonly string[] | StepUpRequirement;
   /** `realm` of the challenges (default: the issuer; with several issuers, none). */
   realm?: string;
   /**
@@ -38,6 +60,7 @@ export function bearerAuth(options: BearerAuthOptions) {
   const issuer = trustedIssuers(options);
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const report = reporter(options);
+  const acr = options.acr ? stepUpRequirement(options.acr) : undefined;
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = bearerFromRequest(req.get('authorization'), req.query);
@@ -49,6 +72,7 @@ export function bearerAuth(options: BearerAuthOptions) {
       const v = await issuer.verify(token);
       report.verified(v);
       if (options.scopes) requireScopes(v.scopes, options.scopes);
+      if (acr) requireUserAuthentication(userAuthenticationOf(v.claims), acr, options.now);
       req.auth = issuer.caller(v);
       next();
     } catch (e) {
@@ -66,7 +90,11 @@ export function bearerAuth(options: BearerAuthOptions) {
   };
 }
 
-/** The refusal's body (BearerError.body()), with the scope alternatives that would do for insufficient_scope. */
-function errorBody(e: BearerError): { error: string; error_description: string; required_scopes?: readonly (readonly string[])[] } {
-  return { ...e.body(), ...(e.alternatives ? { required_scopes: e.alternatives } : {}) };
+/**
+ * The refusal's body (BearerError.body()), with the scope alternatives that would do for
+ * insufficient_scope, and the `acr_values` and `max_age` for insufficient_user_authentication.
+ */
+function errorBody(e: BearerError): { error: string; error_description: string; required_scopes?: readonly (readonly string[])[]; acr_values?: string; max_age?: number } {
+  const stepUp = e instanceof InsufficientUserAuthenticationError ? { ...(e.acrValues?.length ? { acr_values: e.acrValues.join(' ') } : {}), ...(e.maxAge !== undefined ? { max_age: e.maxAge } : {}) } : {};
+  return { ...e.body(), ...(e.alternatives ? { required_scopes: e.alternatives } : {}), ...stepUp };
 }
