@@ -131,7 +131,7 @@ async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
 async function serve(dir: string) {
   const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   const exit = finished(child);
-  await servingUrl(child, 30_000);
+  await servingUrl(child, 60_000);
   return { child, exit };
 }
 
