@@ -203,8 +203,12 @@ describe('recovery codes, removal, reset', () => {
   });
 
   it('MF-04 a third-party app\'s token, even with profile:write, is FORBIDDEN on factors and every factor mutation; nothing changes', async () => {
-    const { user, id } = await enrolled();
+    // Both tokens before the factor: from then on the password alone signs in nowhere.
+    const user = await p.createUser();
     const thirdParty = (await tokensFor(p, shop, user, 'openid profile profile:write')).access_token;
+    const token = await accountToken(user);
+    const { id, secret } = await startTotp(token);
+    expect((await gql(p, CONFIRM, { id, code: codeAt(secret), name: 'Phone' }, token)).body.errors).toBeUndefined();
     const before = await sql('select * from user_factors where user_id = $1 order by id', [user.id]);
     const codesBefore = await sql('select * from recovery_codes where user_id = $1 order by digest', [user.id]);
     for (const [query, variables] of [

@@ -19,12 +19,21 @@ export interface DelegatedLogin {
   rejected?: { error: string; description: string };
 }
 
+/** Who gave the first factor (the password), how (`amr`, RFC 8176) and when (ms). */
+export interface FirstFactor {
+  userId: string;
+  amr: string[];
+  at: number;
+}
+
 export interface PendingInteraction {
   uid: string;
   request: InteractionRequest;
   /** From a delegated login: how the user authenticated, or the login app's refusal. */
   login: DelegatedLogin | null;
   userId: string | null;
+  /** The first factor given, while the second is asked (docs/ACCOUNTS.md "Two-step sign-in"). */
+  firstFactor: FirstFactor | null;
   authTime: number | null;
   sessionHash: string | null;
   expiresAt: number;
@@ -92,6 +101,14 @@ export class InteractionStore {
     return (await this.orm.em.fork().nativeUpdate(Interaction, where, { userId, authTime: new Date(authTime), sessionHash })) === 1;
   }
 
+  /**
+   * Records the first factor of a user who has a second one: no session yet. Once, and only
+   * while nobody signed in on this interaction.
+   */
+  async firstFactorGiven(uid: string, first: FirstFactor): Promise<boolean> {
+    return (await this.orm.em.fork().nativeUpdate(Interaction, { uid, userId: null, expiresAt: { $gt: new Date(this.clock.now()) } }, { firstFactor: first })) === 1;
+  }
+
   /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */
   async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;
@@ -118,5 +135,5 @@ export class InteractionStore {
 /** A row as the pages see it; undefined when its payload is not an interaction's. */
 function toPending(row: Interaction): PendingInteraction | undefined {
   if (!isInteractionRequest(row.request)) return undefined;
-  return { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() };
+  return { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, firstFactor: row.firstFactor ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() };
 }
