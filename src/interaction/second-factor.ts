@@ -9,6 +9,8 @@
  * compare-and-set in src/users/factor-store.ts), each recovery code once. The step lives as long
  * as the interaction. A TOTP code signs in with amr ["pwd", "otp", "mfa"], a recovery code with
  * ["pwd", "mfa"] (RFC 8176 §2); both state acr urn:jwt-oidc:mfa (src/provider/authorization/acr.ts).
+ * A step-up (acr_values asking urn:jwt-oidc:mfa of a session with a password only:
+ * src/provider/authorization/authorize.ts) asks this step alone and upgrades that session.
  */
 import { audit } from '../audit.js';
 import { User } from '../db/entities/user.js';
@@ -89,7 +91,16 @@ export async function submitSecondFactor(ctx: ProviderContext, req: ProviderRequ
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   // RFC 8176 §2: "otp" for the app's code; "mfa" for more than one factor (a recovery code is a
   // second something-you-have, without a registered value of its own).
-  const amr = [...(interaction.firstFactor?.amr ?? ['pwd']), ...(recovery ? [] : ['otp']), 'mfa'];
+  const amr = [...new Set([...(interaction.firstFactor?.amr ?? ['pwd']), ...(recovery ? [] : ['otp']), 'mfa'])];
+  if (interaction.firstFactor?.stepUp) {
+    // A step-up: the browser's session (the one the request came with) gains the second factor;
+    // its auth_time stays, so max_age still bounds the older factor.
+    const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
+    if (!session || session.idHash !== interaction.sessionHash || session.userId !== user.id || !(await ctx.sessions.stepUp(session.idHash, user.id, amr))) {
+      return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.' }));
+    }
+    return afterLogin(ctx, found, user, { ...session, amr }, []);
+  }
   const started = await startSession(ctx, req, uid, user.id, amr, true, false);
   if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post signed in first
   return afterLogin(ctx, found, user, started.session, [started.cookie]);

@@ -40,11 +40,11 @@ export class Interaction {
 
   /**
    * The first factor, when a second one is still to come (docs/ACCOUNTS.md "Two-step sign-in"):
-   * who gave the right password, how (`amr`, RFC 8176) and when. No session exists yet; the
-   * interaction's own lifetime bounds the second step.
+   * who gave the right password, how (`amr`, RFC 8176) and when. No session exists yet (or, for
+   * a step-up, the live session is not upgraded yet); the interaction's lifetime bounds the step.
    */
   @Property({ type: 'json', nullable: true })
-  firstFactor?: { userId: string; amr: string[]; at: number } | null;
+  firstFactor?: { userId: string; amr: string[]; at: number; stepUp?: boolean } | null;
 
   /** The session that existed when the interaction started (to detect an account change). */
   @Property({ type: 'string', length: 64, nullable: true })

@@ -14,3 +14,12 @@ export const ACR_VALUES_SUPPORTED = [ACR_MFA] as const;
 export function achievedAcr(amr: readonly string[]): string | null {
   return amr.includes('mfa') ? ACR_MFA : null;
 }
+
+/**
+ * Whether the request asks for a second factor: `acr_values` (OIDC Core §3.1.2.1) naming
+ * urn:jwt-oidc:mfa. The service treats it as required, not as a preference: a session without a
+ * second factor is stepped up, and a user who has none gets `unmet_authentication_requirements`.
+ */
+export function wantsMfa(acrValues: readonly string[] | undefined): boolean {
+  return acrValues?.includes(ACR_MFA) === true;
+}

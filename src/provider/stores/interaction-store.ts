@@ -24,6 +24,8 @@ export interface FirstFactor {
   userId: string;
   amr: string[];
   at: number;
+  /** A step-up of the browser's live session (the interaction's `sessionHash`), not a new sign-in. */
+  stepUp?: boolean;
 }
 
 export interface PendingInteraction {
@@ -46,7 +48,8 @@ export class InteractionStore {
   ) {}
 
   /** `login`: the browser's session when only consent is missing (the user is logged in). */
-  async create(request: InteractionRequest, sessionHash: string | null, login?: { userId: string; authTime: number }): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
+  /** `firstFactor`: a step-up — the session's user is to give a second factor (docs/ACCOUNTS.md "Two-step sign-in"). */
+  async create(request: InteractionRequest, sessionHash: string | null, login?: { userId: string; authTime: number }, firstFactor?: FirstFactor): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
     const uid = randomBytes(16).toString('base64url');
     const cookieValue = newOpaqueValue();
     const csrfToken = newOpaqueValue();
@@ -59,6 +62,7 @@ export class InteractionStore {
       sessionHash,
       userId: login?.userId ?? null,
       authTime: login ? new Date(login.authTime) : null,
+      firstFactor: firstFactor ?? null,
       expiresAt: new Date(this.clock.now() + INTERACTION_TTL_MS),
     });
     await em.flush();
