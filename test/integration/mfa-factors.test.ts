@@ -121,6 +121,19 @@ describe('TOTP enrolment', () => {
     expect(JSON.stringify(p.logs)).not.toContain(started.secret);
   });
 
+  it('MF-01 wrong current passwords are throttled as changeMyPassword\'s: after LOGIN_FAILURE_LIMIT, TOO_MANY_REQUESTS, the right one too', async () => {
+    const user = await p.createUser();
+    const token = await accountToken(user);
+    for (let i = 0; i < p.settings.loginFailureLimit; i++) {
+      expect(refusal(await gql(p, i % 2 ? START_TOTP : REGENERATE, { c: `wrong ${i}` }, token)).field).toBe('currentPassword');
+    }
+    const refused = await gql(p, START_TOTP, { c: PASSWORD }, token);
+    expect(refusal(refused).code).toBe('TOO_MANY_REQUESTS');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await sql('select id from user_factors where user_id = $1', [user.id])).toEqual([]);
+    expect(p.logs.filter((r) => r.event === 'mfa.failed' && r.actor === user.id).map((r) => r.outcome)).toEqual([...Array(p.settings.loginFailureLimit).fill('failure'), 'refused']);
+  });
+
   it('MF-02 accepts the codes of steps −1, 0 and +1 around the clock, refuses ±2 (RFC 6238 §5.2)', async () => {
     const user = await p.createUser();
     const token = await accountToken(user);
