@@ -36,4 +36,9 @@ export const AUDIT_EVENTS = [
   'email.changed',
   'user.invited',
   'invitation.accepted',
+  'mfa.enrolled',
+  'mfa.removed',
+  'mfa.reset',
+  'mfa.verified',
+  'mfa.failed',
 ] as const;

@@ -124,6 +124,19 @@ export function usersCommand(program: Command): void {
     });
 
   users
+    .command('reset-mfa')
+    .description('remove every second factor and recovery code of a user (a lost phone)')
+    .requiredOption('--username <name>', 'the user')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { username: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const loaded = loadSettingsOrExit(all);
+      const { resetFactors } = await import('../users/factors.js');
+      const { user, removed } = await withDatabase(loaded, (db) => mapUserError(() => resetFactors(db.orm.em, opts.username)));
+      print(all, { username: user.username, removedFactors: removed }, `removed ${removed} second factor${removed === 1 ? '' : 's'} of ${user.username}`);
+    });
+
+  users
     .command('delete')
     .description('delete a user')
     .requiredOption('--username <name>', 'the user')

@@ -28,7 +28,7 @@ import { ConnectedApp, MySession } from './types/account.js';
 import { Me } from './types/me.js';
 
 /** The caller managing their own account, and the provider that keeps it. */
-interface Owner {
+export interface Owner {
   auth: Auth & { user: User };
   provider: ProviderContext;
 }
@@ -38,7 +38,7 @@ interface Owner {
  * keeps no accounts of its own), UNAUTHENTICATED without a token, FORBIDDEN for a token without a
  * user (client_credentials) or of a client that may not (`mayManageAccount`).
  */
-function accountOwner(ctx: GraphQLContext): Owner {
+export function accountOwner(ctx: GraphQLContext): Owner {
   if (!ctx.provider) throw new GraphQLError('the account is managed at the identity provider, not in client mode', { extensions: { code: 'BAD_REQUEST' } });
   const auth = requireAuth(ctx);
   if (!auth.user) throw forbidden('a user token is required');
@@ -74,7 +74,7 @@ function tooManyRequests(message: string, retryAfter: number): GraphQLError {
  * address shares the sign-in form's budget. Whatever `act` throws counts as a failure, audited as
  * `failedEvent`; never as a free attempt.
  */
-async function withCurrentPassword<T>(owner: Owner, ctx: GraphQLContext, failedEvent: 'password.change_failed' | 'email.change_requested', act: () => Promise<T>): Promise<T> {
+export async function withCurrentPassword<T>(owner: Owner, ctx: GraphQLContext, failedEvent: 'password.change_failed' | 'email.change_requested' | 'mfa.failed', act: () => Promise<T>): Promise<T> {
   const { auth, provider } = owner;
   const userId = auth.user.id;
   const rules: ThrottleRule[] = [

@@ -3,6 +3,7 @@
  * ProviderRequest returning an HttpResult: provider/ knows no Express; this edge adapts them.
  */
 import express, { Router } from 'express';
+import { showSecondFactor, submitSecondFactor } from '../interaction/second-factor.js';
 import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
@@ -55,6 +56,8 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.get('/interaction/:uid', handle((r, req) => showInteraction(ctx, r, String(req.params.uid), login)));
   router.post('/interaction/:uid/login', form, handle((r, req) => login.submit(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
+  router.get('/interaction/:uid/mfa', handle((r, req) => showSecondFactor(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/mfa', form, handle((r, req) => submitSecondFactor(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 
   router.use(TOKEN_PATH, cors('POST'));

@@ -20,6 +20,7 @@ import { backTo, redirectResult, type HttpResult, type ProviderRequest } from '.
 import { readParams } from '../provider/params.js';
 import type { DelegatedLogin, PendingInteraction } from '../provider/stores/interaction-store.js';
 import { sessionDevice, type ProviderSession } from '../provider/stores/session-store.js';
+import { hasFactor } from '../users/factor-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
@@ -100,6 +101,9 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
     const error = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError(rejected.error as OAuthError['error'], rejected.description), request.redirectUri, request.state, request.responseMode));
     return { ...error, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
+
+  // The password given, a second factor still to come: its page (src/interaction/second-factor.ts).
+  if (!interaction.userId && interaction.firstFactor) return redirectResult(action(ctx, uid, 'mfa'));
 
   if (!interaction.userId) {
     const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
@@ -216,12 +220,18 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
     audit(ctx.logger, 'login.refused', { outcome: 'refused', actor: user.id, client: client.id, ip: req.ip }, 'login refused: the email address is not confirmed yet');
     return rerender(403, NOT_CONFIRMED, {}, registerUrl(ctx, uid) && providerUrl(ctx, `${VERIFY_PATH}?interaction=${encodeURIComponent(uid)}`));
   }
+  // This browser now has its own budget for this account (a lockout elsewhere does not reach it).
+  const deviceCookie = serializeCookie({ name: ctx.cookies.device, value: issueDeviceCookie(ctx.secretKeys.device, username), maxAge: DEVICE_COOKIE_MAX_AGE, path: `${ctx.basePath}${INTERACTION_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
+  if (await hasFactor(ctx.orm.em, user.id)) {
+    // A second factor to come (docs/ACCOUNTS.md "Two-step sign-in"): no session yet, only the
+    // first factor recorded on this interaction; src/interaction/second-factor.ts asks the code.
+    if (!(await ctx.interactions.firstFactorGiven(uid, { userId: user.id, amr: ['pwd'], at: ctx.clock.now() }))) return htmlPage(400, errorPage(EXPIRED));
+    return redirectResult(action(ctx, uid, 'mfa'), [deviceCookie]);
+  }
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const started = await startSession(ctx, req, uid, user.id, ['pwd'], true, false);
   if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post of this form signed in first
   const { session, cookie } = started;
-  // This browser now has its own budget for this account (a lockout elsewhere does not reach it).
-  const deviceCookie = serializeCookie({ name: ctx.cookies.device, value: issueDeviceCookie(ctx.secretKeys.device, username), maxAge: DEVICE_COOKIE_MAX_AGE, path: `${ctx.basePath}${INTERACTION_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   return afterLogin(ctx, found, user, session, [cookie, deviceCookie]);
 }
 

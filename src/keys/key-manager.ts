@@ -134,6 +134,11 @@ export class KeyManager {
     this.policy = lifecyclePolicy(options.settings);
   }
 
+  /** What encrypts other secrets at rest under the same key encryption secrets (second factors' TOTP secrets). */
+  get encryption(): KeyEncryption {
+    return this.options.encryption;
+  }
+
   /** A key derived from the key encryption secret for `purpose` (see KeyEncryption.keyFor). */
   secretKey(purpose: string): Buffer {
     return this.options.encryption.keyFor(purpose);

@@ -4,6 +4,7 @@
  * only what is implemented is listed. Settings do not change while running, so the document is
  * serialized once.
  */
+import { ACR_VALUES_SUPPORTED } from './authorization/acr.js';
 import { etagOf } from '../util/digest.js';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
@@ -56,10 +57,12 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    // A second factor given states urn:jwt-oidc:mfa (src/provider/authorization/acr.ts).
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     display_values_supported: ['page', 'popup', 'touch', 'wap'],
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

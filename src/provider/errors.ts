@@ -18,6 +18,8 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'account_selection_required'
+  // OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1: acr_values the OP cannot meet.
+  | 'unmet_authentication_requirements'
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'registration_not_supported'

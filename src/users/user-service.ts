@@ -495,6 +495,11 @@ export class UserService {
     await em.remove(user).flush();
   }
 
+  /** The user `ref` names, or UserError ERR_USER_NOT_FOUND. */
+  find(ref: UserRef): Promise<User> {
+    return this.mustFind(this.em.fork(), ref);
+  }
+
   private async mustFind(em: EntityManager, ref: UserRef): Promise<User> {
     if (typeof ref === 'object' && 'id' in ref) {
       const user = isUserId(ref.id) ? await em.findOne(User, { id: ref.id }) : null;

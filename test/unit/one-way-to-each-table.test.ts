@@ -14,6 +14,8 @@ const OWNERS: Record<string, { tables: string[]; entities: string[]; owner: stri
   sessions: { tables: ['sessions'], entities: ['session'], owner: 'src/provider/stores/session-store.ts' },
   audit: { tables: ['audit_events'], entities: ['audit-event'], owner: 'src/audit-store.ts' },
   accountTokens: { tables: ['account_tokens'], entities: ['account-token'], owner: 'src/users/account-tokens.ts' },
+  factors: { tables: ['user_factors'], entities: ['user-factor'], owner: 'src/users/factor-store.ts' },
+  recoveryCodes: { tables: ['recovery_codes'], entities: ['recovery-code'], owner: 'src/users/recovery-codes.ts' },
 };
 /** Where the schema is defined and loaded: not a way to the rows. */
 const SCHEMA = [/^src\/db\/entities\//, /^src\/db\/orm-config\.ts$/];

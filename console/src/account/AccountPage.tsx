@@ -1,6 +1,6 @@
 /**
  * The account page's one query and its sections: the profile (with the email address apart),
- * the password, the sessions, the connected applications. Mutations that answer a Boolean name
+ * the password, the two-step sign-in, the sessions, the connected applications. Mutations that answer a Boolean name
  * no type for urql's cache to refetch by, so their sections ask for a refetch (`onChanged`).
  */
 import { useQuery } from 'urql';
@@ -13,6 +13,7 @@ import { AppsSection } from './AppsSection';
 import { PasswordSection } from './PasswordSection';
 import { ProfileSection } from './ProfileSection';
 import { SessionsSection } from './SessionsSection';
+import { TwoStepSection } from './TwoStepSection';
 
 const AccountQuery = graphql(`
   query AccountPage {
@@ -26,6 +27,9 @@ const AccountQuery = graphql(`
       }
       connectedApps {
         ...AccountApp
+      }
+      factors {
+        ...AccountFactor
       }
     }
   }
@@ -59,6 +63,7 @@ export function AccountPage({ auth }: { auth: Auth }) {
         <ProblemMessage problem={problemOf(error)} />
         <ProfileSection key={user.id} user={user} />
         <PasswordSection username={user.username} onChanged={refresh} />
+        <TwoStepSection factors={data.me.factors} username={user.username} onChanged={refresh} />
         <SessionsSection sessions={data.me.sessions} onChanged={refresh} />
         <AppsSection apps={data.me.connectedApps} onChanged={refresh} />
       </main>

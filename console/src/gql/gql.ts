@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": typeof types.ConsoleMeDocument,
-    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": typeof types.AccountPageDocument,
+    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n      factors {\n        ...AccountFactor\n      }\n    }\n  }\n": typeof types.AccountPageDocument,
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": typeof types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": typeof types.AccountRevokeAppDocument,
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": typeof types.AccountChangeEmailDocument,
@@ -24,6 +24,11 @@ type Documents = {
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": typeof types.AccountUpdateMeDocument,
     "\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n": typeof types.AccountSessionFragmentDoc,
     "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n": typeof types.AccountEndSessionDocument,
+    "\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n": typeof types.AccountFactorFragmentDoc,
+    "\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n": typeof types.AccountStartTotpDocument,
+    "\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n": typeof types.AccountConfirmTotpDocument,
+    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": typeof types.AccountRemoveFactorDocument,
+    "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n": typeof types.AccountRegenerateRecoveryCodesDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": typeof types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": typeof types.ConsoleClientsRowFragmentDoc,
@@ -56,7 +61,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query ConsoleMe {\n    me {\n      sub\n      scopes\n      user {\n        id\n        username\n      }\n    }\n  }\n": types.ConsoleMeDocument,
-    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n": types.AccountPageDocument,
+    "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n      factors {\n        ...AccountFactor\n      }\n    }\n  }\n": types.AccountPageDocument,
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": types.AccountRevokeAppDocument,
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": types.AccountChangeEmailDocument,
@@ -65,6 +70,11 @@ const documents: Documents = {
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": types.AccountUpdateMeDocument,
     "\n  fragment AccountSession on MySession {\n    id\n    createdAt\n    authTime\n    expiresAt\n    current\n    userAgent\n    ip\n  }\n": types.AccountSessionFragmentDoc,
     "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n": types.AccountEndSessionDocument,
+    "\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n": types.AccountFactorFragmentDoc,
+    "\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n": types.AccountStartTotpDocument,
+    "\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n": types.AccountConfirmTotpDocument,
+    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": types.AccountRemoveFactorDocument,
+    "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n": types.AccountRegenerateRecoveryCodesDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": types.ConsoleClientsRowFragmentDoc,
@@ -117,7 +127,7 @@ export function graphql(source: "\n  query ConsoleMe {\n    me {\n      sub\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n"): (typeof documents)["\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n      factors {\n        ...AccountFactor\n      }\n    }\n  }\n"): (typeof documents)["\n  query AccountPage {\n    me {\n      sub\n      user {\n        ...AccountUser\n      }\n      sessions {\n        ...AccountSession\n      }\n      connectedApps {\n        ...AccountApp\n      }\n      factors {\n        ...AccountFactor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -150,6 +160,26 @@ export function graphql(source: "\n  fragment AccountSession on MySession {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n"): (typeof documents)["\n  mutation AccountEndSession($id: ID!) {\n    endMySession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n"): (typeof documents)["\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n"): (typeof documents)["\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n"): (typeof documents)["\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -12,8 +12,10 @@ import { RevokedToken } from './revoked-token.js';
 import { RpSession } from './rp-session.js';
 import { Session } from './session.js';
 import { SigningKey } from './signing-key.js';
+import { RecoveryCode } from './recovery-code.js';
 import { User } from './user.js';
+import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RecoveryCode, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

@@ -9,7 +9,7 @@ import { User } from './user.js';
 @Index({ properties: ['expiresAt'] })
 @Index({ properties: ['userId'] })
 export class Interaction {
-  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash' | 'login';
+  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash' | 'login' | 'firstFactor';
 
   /** Public id, in the URL (`/interaction/<uid>`). */
   @PrimaryKey({ type: 'string', length: 64 })
@@ -37,6 +37,14 @@ export class Interaction {
   /** How the user authenticated, from a delegated login app: `{ acr, amr, remember }`. */
   @Property({ type: 'json', nullable: true })
   login?: { acr?: string | null; amr?: string[] | null; remember?: boolean; rejected?: { error: string; description: string } } | null;
+
+  /**
+   * The first factor, when a second one is still to come (docs/ACCOUNTS.md "Two-step sign-in"):
+   * who gave the right password, how (`amr`, RFC 8176) and when. No session exists yet (or, for
+   * a step-up, the live session is not upgraded yet); the interaction's lifetime bounds the step.
+   */
+  @Property({ type: 'json', nullable: true })
+  firstFactor?: { userId: string; amr: string[]; at: number; stepUp?: boolean } | null;
 
   /** The session that existed when the interaction started (to detect an account change). */
   @Property({ type: 'string', length: 64, nullable: true })

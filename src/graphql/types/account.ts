@@ -15,7 +15,7 @@ export class MySession {
   @Field(() => Date, { description: 'When it ends unless the user signs out first.' })
   expiresAt!: Date;
 
-  @Field(() => [String], { description: 'How the user authenticated (`amr`, RFC 8176): `pwd` for a password.' })
+  @Field(() => [String], { description: 'How the user authenticated (`amr`, RFC 8176): `pwd` for a password, `otp` for an authenticator app\'s code, `mfa` with a second factor.' })
   amr!: string[];
 
   @Field(() => Boolean, { description: 'The session the calling access token was issued in (its grant records the session): the browser the user is looking from.' })

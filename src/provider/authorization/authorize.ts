@@ -14,6 +14,9 @@ import { backTo, pageResult, redirectResult, type HttpResult, type ProviderReque
 import { databaseUnavailable } from '../unavailable.js';
 import { readParams } from '../params.js';
 import type { ProviderSession } from '../stores/session-store.js';
+import { hasFactor } from '../../users/factor-store.js';
+import type { FirstFactor } from '../stores/interaction-store.js';
+import { wantsMfa } from './acr.js';
 import { completeAuthorization } from './complete.js';
 import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
 import { AuthorizationRedirectError, validateAuthorizationRequest, type AuthorizationRequest } from './request.js';
@@ -51,6 +54,13 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
     // The session may not be continued, not even from the account-selection page (OIDC Core §3.1.2.1).
     return startInteraction(ctx, { ...request, offerSelect: false }, session, ip);
   }
+  if (wantsMfa(request.acrValues) && !session.amr.includes('mfa') && (await hasFactor(ctx.orm.em, user.id))) {
+    // Step-up (docs/ACCOUNTS.md "Two-step sign-in"): the session's password stands, only the
+    // second factor is asked; prompt=none cannot ask it (OIDC Core §3.1.2.6 interaction_required).
+    // Without a factor, completeAuthorization answers unmet_authentication_requirements.
+    if (none) throw redirectError(request, new OAuthError('interaction_required', 'a second factor is required'));
+    return startInteraction(ctx, { ...request, offerSelect: false }, session, ip, undefined, { userId: user.id, amr: session.amr, at: session.authTime, stepUp: true });
+  }
   if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session, ip);
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
@@ -77,16 +87,17 @@ export async function needsConsent(ctx: ProviderContext, request: AuthorizationR
  * Parks the request in an interaction bound to this browser and sends the browser to the pages:
  * ours, or the delegated login app with the interaction as its `login_challenge`.
  */
-async function startInteraction(ctx: ProviderContext, request: AuthorizationRequest, session: ProviderSession | undefined, ip: string, login?: { userId: string; authTime: number }): Promise<HttpResult> {
+async function startInteraction(ctx: ProviderContext, request: AuthorizationRequest, session: ProviderSession | undefined, ip: string, login?: { userId: string; authTime: number }, stepUp?: FirstFactor): Promise<HttpResult> {
   const wait = spendInteraction(ctx.throttles.interactions, ip);
   if (wait > 0) return tooManyRequests(wait);
   // The hint was checked already; only what the pages need is stored.
   const stored = { ...request, idTokenHint: undefined };
-  const { uid, cookieValue } = await ctx.interactions.create(stored, session?.idHash ?? null, login);
+  const { uid, cookieValue } = await ctx.interactions.create(stored, session?.idHash ?? null, login, stepUp);
   const path = `${ctx.basePath}${INTERACTION_PATH}/${uid}`;
   const cookie = serializeCookie({ name: ctx.cookies.interaction, value: cookieValue, maxAge: 600, path, secure: ctx.cookies.secure, sameSite: 'Lax' });
   const loginUrl = ctx.settings.loginUrl;
-  if (loginUrl && !login && !(session && request.offerSelect)) {
+  // A step-up asks the service's own second factor: the login app's sign-in is not repeated.
+  if (loginUrl && !login && !stepUp && !(session && request.offerSelect)) {
     const target = new URL(loginUrl);
     target.searchParams.set('login_challenge', uid);
     return redirectResult(target.toString(), [cookie]);

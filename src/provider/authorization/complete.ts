@@ -11,6 +11,7 @@ import type { ProviderContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { HttpResult } from '../http-result.js';
 import type { ProviderSession } from '../stores/session-store.js';
+import { achievedAcr, ACR_MFA, wantsMfa } from './acr.js';
 import { extraIdTokenClaims, isRestricted } from './client-extras.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
@@ -35,9 +36,17 @@ export async function completeAuthorization(
     audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'user restricted from this client');
     throw new AuthorizationRedirectError(new OAuthError('access_denied', 'this account may not use this application'), request.redirectUri, request.state, request.responseMode);
   }
+  // What was achieved (src/provider/authorization/acr.ts), unless a delegated login app said.
+  const acr = login.acr ?? achievedAcr(login.amr);
+  if (wantsMfa(request.acrValues) && acr !== ACR_MFA) {
+    // Asked for a second factor the user does not have (one who has one was asked for it before
+    // getting here): the error of OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1.
+    audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'a second factor was asked for and the user has none');
+    throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'a second factor was asked for (acr_values) and the account has none'), request.redirectUri, request.state, request.responseMode);
+  }
   const types = request.responseType.split(' ');
   const scope = scopes.join(' ');
-  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr: login.acr ?? null, amr: login.amr };
+  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr };
   const params: Record<string, string | undefined> = { state: request.state, iss: ctx.issuer };
 
   let grantId: string;
@@ -54,7 +63,7 @@ export async function completeAuthorization(
     grantId = await ctx.grants.create(grant, ctx.settings.jwtAccessTokenExpirationTime * 1000);
   }
   if (types.includes('token')) {
-    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: login.acr, amr: login.amr });
+    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: acr ?? undefined, amr: login.amr });
     Object.assign(params, { access_token: at.token, token_type: 'Bearer', expires_in: String(at.expiresIn), scope });
   }
   if (types.includes('id_token')) {
@@ -66,7 +75,7 @@ export async function completeAuthorization(
       authTime: login.authTime,
       nonce: request.nonce,
       sid: login.sid,
-      acr: login.acr,
+      acr: acr ?? undefined,
       amr: login.amr,
       accessToken: params.access_token,
       code: params.code,

@@ -19,12 +19,23 @@ export interface DelegatedLogin {
   rejected?: { error: string; description: string };
 }
 
+/** Who gave the first factor (the password), how (`amr`, RFC 8176) and when (ms). */
+export interface FirstFactor {
+  userId: string;
+  amr: string[];
+  at: number;
+  /** A step-up of the browser's live session (the interaction's `sessionHash`), not a new sign-in. */
+  stepUp?: boolean;
+}
+
 export interface PendingInteraction {
   uid: string;
   request: InteractionRequest;
   /** From a delegated login: how the user authenticated, or the login app's refusal. */
   login: DelegatedLogin | null;
   userId: string | null;
+  /** The first factor given, while the second is asked (docs/ACCOUNTS.md "Two-step sign-in"). */
+  firstFactor: FirstFactor | null;
   authTime: number | null;
   sessionHash: string | null;
   expiresAt: number;
@@ -37,7 +48,8 @@ export class InteractionStore {
   ) {}
 
   /** `login`: the browser's session when only consent is missing (the user is logged in). */
-  async create(request: InteractionRequest, sessionHash: string | null, login?: { userId: string; authTime: number }): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
+  /** `firstFactor`: a step-up — the session's user is to give a second factor (docs/ACCOUNTS.md "Two-step sign-in"). */
+  async create(request: InteractionRequest, sessionHash: string | null, login?: { userId: string; authTime: number }, firstFactor?: FirstFactor): Promise<{ uid: string; cookieValue: string; csrfToken: string }> {
     const uid = randomBytes(16).toString('base64url');
     const cookieValue = newOpaqueValue();
     const csrfToken = newOpaqueValue();
@@ -50,6 +62,7 @@ export class InteractionStore {
       sessionHash,
       userId: login?.userId ?? null,
       authTime: login ? new Date(login.authTime) : null,
+      firstFactor: firstFactor ?? null,
       expiresAt: new Date(this.clock.now() + INTERACTION_TTL_MS),
     });
     await em.flush();
@@ -92,6 +105,14 @@ export class InteractionStore {
     return (await this.orm.em.fork().nativeUpdate(Interaction, where, { userId, authTime: new Date(authTime), sessionHash, ...(login ? { login } : {}) })) === 1;
   }
 
+  /**
+   * Records the first factor of a user who has a second one: no session yet. Once, and only
+   * while nobody signed in on this interaction.
+   */
+  async firstFactorGiven(uid: string, first: FirstFactor): Promise<boolean> {
+    return (await this.orm.em.fork().nativeUpdate(Interaction, { uid, userId: null, expiresAt: { $gt: new Date(this.clock.now()) } }, { firstFactor: first })) === 1;
+  }
+
   /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */
   async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;
@@ -118,5 +139,5 @@ export class InteractionStore {
 /** A row as the pages see it; undefined when its payload is not an interaction's. */
 function toPending(row: Interaction): PendingInteraction | undefined {
   if (!isInteractionRequest(row.request)) return undefined;
-  return { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() };
+  return { uid: row.uid, request: row.request, login: row.login ?? null, userId: row.userId ?? null, firstFactor: row.firstFactor ?? null, authTime: row.authTime?.getTime() ?? null, sessionHash: row.sessionHash ?? null, expiresAt: row.expiresAt.getTime() };
 }

@@ -112,6 +112,15 @@ export class SessionStore {
     return toSession(row);
   }
 
+  /**
+   * A session whose user gave a second factor after signing in (step-up, docs/ACCOUNTS.md
+   * "Two-step sign-in"): its `amr` becomes `amr`, its `auth_time` stays the first factor's, so
+   * that `max_age` keeps bounding the older factor. False when the session ended meanwhile.
+   */
+  async stepUp(idHash: string, userId: string, amr: string[]): Promise<boolean> {
+    return (await this.orm.em.fork().nativeUpdate(Session, { idHash, userId, expiresAt: { $gt: new Date(this.clock.now()) } }, { amr })) === 1;
+  }
+
   /** A user's live sessions, newest first: the administration's view. */
   async listOfUser(userId: string): Promise<ProviderSession[]> {
     const rows = await this.orm.em.fork().find(Session, { userId, expiresAt: { $gt: new Date(this.clock.now()) } }, { orderBy: { createdAt: 'desc' } });
