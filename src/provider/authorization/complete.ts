@@ -38,7 +38,10 @@ export async function completeAuthorization(
   }
   // What was achieved (src/provider/authorization/acr.ts), unless a delegated login app said.
   const acr = login.acr ?? achievedAcr(login.amr);
-  if (wantsMfa(request.acrValues) && acr !== ACR_MFA) {
+  // The fake mode signs in with whatever the developer chose, a weaker authentication than asked
+  // included, so that an application's handling of it can be tried (acr_values is a voluntary
+  // request, OIDC Core §3.1.2.1; docs/SECURITY.md SU-*).
+  if (wantsMfa(request.acrValues) && acr !== ACR_MFA && ctx.settings.type !== 'fake') {
     // Asked for a second factor the user does not have (one who has one was asked for it before
     // getting here): the error of OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1.
     audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'a second factor was asked for and the user has none');
