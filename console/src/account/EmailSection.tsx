@@ -10,7 +10,8 @@ import { TextField } from '../components/Field';
 import { ProblemMessage } from '../components/Feedback';
 import { graphql } from '../gql';
 import type { AccountUserFragment } from '../gql/graphql';
-import { problemOf, type Problem } from '../graphql/problems';
+import { problemOf } from '../graphql/problems';
+import { useFormState } from '../components/useFormState';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { emailChangeProblems, emptyEmailForm, validateEmailChange, type EmailForm } from './email-form';
 
@@ -22,17 +23,10 @@ const ChangeEmailMutation = graphql(`
 
 export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'username' | 'email' | 'emailVerified'> }) {
   const [open, setOpen] = useState(false);
-  const [form, setForm] = useState<EmailForm>(emptyEmailForm);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<Problem>();
-  const [status, setStatus] = useState<string>();
+  const { form, setForm, set, errors, setErrors, problem, setProblem, status, setStatus, formRef, begin } = useFormState<EmailForm>(emptyEmailForm);
   const [{ fetching }, changeMyEmail] = useMutation(ChangeEmailMutation);
-  const formRef = useRef<HTMLFormElement>(null);
   const toggleRef = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
   // Opened: focus the new address; closed again: back to the button that opened it.
   const opened = useRef(false);
   useEffect(() => {
@@ -50,8 +44,7 @@ export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'userna
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setStatus(undefined);
-    setProblem(undefined);
+    begin();
     const local = validateEmailChange(form, user.email);
     if (Object.keys(local).length > 0) return setErrors(local);
     const email = form.email.trim();
@@ -83,8 +76,8 @@ export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'userna
           {/* For password managers: whose password this is (hidden, not announced). */}
           <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
           <div className="pair">
-            <TextField label="New email address" name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => setForm((f) => ({ ...f, email: e.target.value }))} error={errors.email} hint="A link to confirm it goes there." />
-            <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm((f) => ({ ...f, current: e.target.value }))} error={errors.current} />
+            <TextField label="New email address" name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => set('email')(e.target.value)} error={errors.email} hint="A link to confirm it goes there." />
+            <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.current} onChange={(e) => set('current')(e.target.value)} error={errors.current} />
           </div>
           <div className="actions">
             <button type="submit" className="primary" disabled={fetching}>

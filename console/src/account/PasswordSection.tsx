@@ -4,12 +4,13 @@
  * default, as the API's `endOtherSessions`). A wrong current password is said beside that
  * field; too many wrong ones, with the wait, above the form.
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { CheckboxField, TextField } from '../components/Field';
 import { ProblemMessage } from '../components/Feedback';
 import { graphql } from '../gql';
-import { problemOf, type Problem } from '../graphql/problems';
+import { problemOf } from '../graphql/problems';
+import { useFormState } from '../components/useFormState';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { emptyPasswordForm, passwordProblems, validatePassword, type PasswordForm } from './password-form';
 
@@ -20,22 +21,12 @@ const ChangePasswordMutation = graphql(`
 `);
 
 export function PasswordSection({ username, onChanged }: { username: string; onChanged(): void }) {
-  const [form, setForm] = useState<PasswordForm>(emptyPasswordForm);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<Problem>();
-  const [status, setStatus] = useState<string>();
+  const { form, setForm, set, errors, setErrors, problem, setProblem, status, setStatus, formRef, begin } = useFormState<PasswordForm>(emptyPasswordForm);
   const [{ fetching }, changeMyPassword] = useMutation(ChangePasswordMutation);
-  const formRef = useRef<HTMLFormElement>(null);
-  const set = (field: 'current' | 'next' | 'again') => (value: string) => setForm((f) => ({ ...f, [field]: value }));
-
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setStatus(undefined);
-    setProblem(undefined);
+    begin();
     const local = validatePassword(form);
     if (Object.keys(local).length > 0) return setErrors(local);
     const result = await changeMyPassword({ currentPassword: form.current, newPassword: form.next, endOtherSessions: form.endOthers });

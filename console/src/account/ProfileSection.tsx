@@ -3,13 +3,14 @@
  * as they are, then the fields the user changes themselves (`updateMe`, UpdateMeInput). Problems
  * go beside their field (aria-describedby, Field.tsx) and the first one takes the focus.
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { TextField } from '../components/Field';
 import { ProblemMessage } from '../components/Feedback';
 import { graphql } from '../gql';
 import type { AccountUserFragment } from '../gql/graphql';
-import { problemOf, type Problem } from '../graphql/problems';
+import { problemOf } from '../graphql/problems';
+import { useFormState } from '../components/useFormState';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { EmailSection } from './EmailSection';
 import { formProblems } from './forms';
@@ -39,22 +40,12 @@ const UpdateMeMutation = graphql(`
 export function ProfileSection({ user }: { user: AccountUserFragment }) {
   // What the form was loaded with: only what differs from it is sent.
   const [original, setOriginal] = useState<ProfileForm>(() => profileFormOf(user));
-  const [form, setForm] = useState<ProfileForm>(original);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<Problem>();
-  const [status, setStatus] = useState<string>();
+  const { form, setForm, set, errors, setErrors, problem, setProblem, status, setStatus, formRef, begin } = useFormState<ProfileForm>(original);
   const [{ fetching }, updateMe] = useMutation(UpdateMeMutation);
-  const formRef = useRef<HTMLFormElement>(null);
-  const set = (field: keyof ProfileForm) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
-
-  useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setStatus(undefined);
-    setProblem(undefined);
+    begin();
     const local = validateProfile(form);
     if (Object.keys(local).length > 0) return setErrors(local);
     const changes = profileInput(original, form);
