@@ -251,7 +251,7 @@ describe('usage errors are one line', () => {
       [['frobnicate'], "unknown command 'frobnicate'", 'jwt-oidc --help'],
       [['users', 'lst'], "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help'],
       [['clients', 'rotate-secrte', '--id', 'x'], "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help'],
-      [['users'], 'users: missing command: one of create, delete, invite, list, set-password', 'jwt-oidc users --help'],
+      [['users'], 'users: missing command: one of create, delete, invite, list, reset-mfa, set-password', 'jwt-oidc users --help'],
     ]);
   });
 
