@@ -4,6 +4,7 @@ import { Client, Provider } from 'urql';
 import { describe, expect, it } from 'vitest';
 import { InviteUserSection } from '../src/pages/users/InviteUser';
 import { invitationSent, validateInvite } from '../src/pages/users/invite';
+import { factorsReset } from '../src/pages/users/two-step';
 
 describe('inviting someone', () => {
   it('asks for an address before asking the server', () => {
@@ -30,5 +31,13 @@ describe('inviting someone', () => {
     expect(html).toContain('Administrator');
     expect(html).toContain('>Send the invitation</button>');
     expect(html).not.toContain('aria-invalid');
+  });
+});
+
+describe('factorsReset', () => {
+  it('says what was removed, and when there was nothing', () => {
+    expect(factorsReset(0, 'ada')).toBe('ada had no second factor: nothing to remove.');
+    expect(factorsReset(1, 'ada')).toBe('Removed the second factor and the recovery codes of ada: their next sign-in asks for the password only.');
+    expect(factorsReset(2, 'ada')).toMatch(/^Removed 2 second factors and the recovery codes of ada/);
   });
 });

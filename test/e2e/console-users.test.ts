@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
 import { launchBrowser } from '../support/browser.js';
 import { heading, openConsole, screenshots } from '../support/console.js';
-import { startProvider, tokensFor, type TestProvider } from '../support/provider.js';
+import { generateSync } from 'otplib';
+import { gql, PASSWORD, startProvider, tokensFor, type TestProvider } from '../support/provider.js';
 
 let provider: TestProvider;
 let browser: Browser;
@@ -324,6 +325,36 @@ describe('the users pages', () => {
     await page.goto(`${provider.issuer}/admin/users/${user.id}`);
     await heading(page, 'No such user');
     await expectAccessible(page, 'no such user');
+    console.assertNone();
+    await context.close();
+  });
+
+  it('resets a user\'s two-step sign-in: the dialog says what stops working; their factor and recovery codes are gone', async () => {
+    // A user with an authenticator app, enrolled through the account API as the account page does.
+    const user = await provider.createUser({ username: 'gladys.west', password: PASSWORD });
+    const app = await provider.createClient({ firstParty: true });
+    const token = (await tokensFor(provider, app, user, 'openid profile')).access_token;
+    const started = (await gql(provider, 'mutation($c: String!) { startTotpEnrolment(currentPassword: $c) { id secret } }', { c: PASSWORD }, token)).body.data.startTotpEnrolment;
+    const code = generateSync({ secret: started.secret, epoch: Math.floor(Date.now() / 1000) });
+    const confirmed = await gql(provider, 'mutation($id: ID!, $code: String!) { confirmTotpEnrolment(id: $id, code: $code, name: "Phone") }', { id: started.id, code }, token);
+    expect(confirmed.body.errors, confirmed.text).toBeUndefined();
+    const factors = async () => (await gql(provider, '{ me { factors { id } } }', undefined, token)).body.data.me.factors;
+    expect(await factors()).toHaveLength(1);
+
+    const { context, page, console } = await openConsole(browser, provider, admin, `/users/${user.id}`);
+    await heading(page, 'gladys.west');
+    await page.getByRole('button', { name: 'Reset two-step sign-in' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset the two-step sign-in of gladys.west?' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/recovery codes stop working/);
+    await expectAccessible(page, 'reset two-step dialog');
+    await dialog.getByRole('button', { name: 'Remove their second factors' }).click();
+    await page.getByRole('status').filter({ hasText: 'Removed the second factor and the recovery codes of gladys.west' }).waitFor();
+    expect(await factors()).toEqual([]);
+    // Again: nothing left to remove, and it says so.
+    await page.getByRole('button', { name: 'Reset two-step sign-in' }).click();
+    await dialog.getByRole('button', { name: 'Remove their second factors' }).click();
+    await page.getByRole('status').filter({ hasText: 'gladys.west had no second factor' }).waitFor();
     console.assertNone();
     await context.close();
   });

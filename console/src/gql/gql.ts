@@ -53,6 +53,7 @@ type Documents = {
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": typeof types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.ConsoleUsersRevokeSessionDocument,
     "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersRevokeGrantDocument,
+    "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": typeof types.ConsoleUsersResetFactorsDocument,
     "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": typeof types.ConsoleUsersDetailFragmentDoc,
     "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersUserDocument,
     "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": typeof types.ConsoleUsersUpdateDocument,
@@ -99,6 +100,7 @@ const documents: Documents = {
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.ConsoleUsersRevokeSessionDocument,
     "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersRevokeGrantDocument,
+    "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": types.ConsoleUsersResetFactorsDocument,
     "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": types.ConsoleUsersDetailFragmentDoc,
     "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersUserDocument,
     "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": types.ConsoleUsersUpdateDocument,
@@ -276,6 +278,10 @@ export function graphql(source: "\n  mutation ConsoleUsersRevokeSession($id: ID!
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ConfirmButton } from '../../components/ConfirmButton';
+import { TwoStepSection } from './TwoStepSection';
 import { CheckboxField, TextField } from '../../components/Field';
 import { Loading, ProblemMessage } from '../../components/Feedback';
 import { graphql } from '../../gql';
@@ -128,6 +129,7 @@ function UserDetails({ user, self, sessions, grants, notice, onChanged }: { user
       </dl>
       <ProfileSection user={user} self={self} />
       <PasswordSection user={user} />
+      <TwoStepSection user={user} />
       <SessionsSection sessions={sessions} onChanged={onChanged} />
       <GrantsSection grants={grants} />
       <DeleteSection user={user} self={self} />
