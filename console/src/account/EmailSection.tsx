@@ -14,6 +14,7 @@ import { problemOf } from '../graphql/problems';
 import { useFormState } from '../components/useFormState';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { emailChangeProblems, emptyEmailForm, validateEmailChange, type EmailForm } from './email-form';
+import { FormActions } from '../components/FormActions';
 
 const ChangeEmailMutation = graphql(`
   mutation AccountChangeEmail($currentPassword: String!, $email: String!) {
@@ -79,14 +80,7 @@ export function EmailSection({ user }: { user: Pick<AccountUserFragment, 'userna
             <TextField label="New email address" name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => set('email')(e.target.value)} error={errors.email} hint="A link to confirm it goes there." />
             <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.current} onChange={(e) => set('current')(e.target.value)} error={errors.current} />
           </div>
-          <div className="actions">
-            <button type="submit" className="primary" disabled={fetching}>
-              {fetching ? 'Sending…' : 'Send the link'}
-            </button>
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-          </div>
+          <FormActions label="Send the link" busyLabel="Sending…" busy={fetching} onCancel={close} />
         </form>
       ) : (
         <div className="actions">

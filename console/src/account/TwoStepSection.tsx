@@ -14,6 +14,7 @@ import type { AccountFactorFragment } from '../gql/graphql';
 import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { emptyEnrolForm, groupedSecret, qrImageSource, recoveryCodesText, twoStepProblems, typedCode, validateCodeStep, validatePasswordStep, type EnrolForm, type EnrolStep } from './two-step-form';
+import { FormActions } from '../components/FormActions';
 
 export const AccountFactor = graphql(`
   fragment AccountFactor on Factor {
@@ -159,14 +160,7 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
           {step.purpose === 'codes' ? <p>New codes replace the ones you have: those stop working.</p> : null}
           <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
           <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.currentPassword} onChange={(e) => set('currentPassword')(e.target.value)} error={errors.currentPassword} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={starting}>
-              {starting ? 'Checking…' : 'Continue'}
-            </button>
-            <button type="button" onClick={() => reset({ step: 'idle' })}>
-              Cancel
-            </button>
-          </div>
+          <FormActions label="Continue" busyLabel="Checking…" busy={starting} onCancel={() => reset({ step: 'idle' })} />
         </form>
       ) : null}
       {step.step === 'scan' ? (
@@ -178,14 +172,7 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
           </p>
           <TextField label="Code from the app" name="code" inputMode="numeric" autoComplete="one-time-code" value={form.code} onChange={(e) => set('code')(e.target.value)} error={errors.code} />
           <TextField label="Name" name="name" value={form.name} onChange={(e) => set('name')(e.target.value)} error={errors.name} hint="To tell your apps apart, such as the phone's name." />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={confirming}>
-              {confirming ? 'Checking…' : 'Turn on'}
-            </button>
-            <button type="button" onClick={() => reset({ step: 'idle' })}>
-              Cancel
-            </button>
-          </div>
+          <FormActions label="Turn on" busyLabel="Checking…" busy={confirming} onCancel={() => reset({ step: 'idle' })} />
         </form>
       ) : null}
       {step.step === 'codes' ? <RecoveryCodes codes={step.codes} onDone={() => reset({ step: 'idle' })} /> : null}

@@ -19,6 +19,7 @@ import { leaveNotice } from './users/notice';
 import { UserBadges } from './users/UsersBadges';
 import { useArrivalNotice, UsersStatus } from './users/UsersStatus';
 import './users/users.css';
+import { FormActions } from '../components/FormActions';
 
 export { UserPage } from './users/UserPage';
 
@@ -229,14 +230,7 @@ function CreateUserSection({ onCancel }: { onCancel(): void }) {
         />
         <CheckboxField label="Show password" checked={showPassword} onChange={setShowPassword} />
         <CheckboxField label="Administrator" checked={form.admin} onChange={set('admin')} error={errors.admin} hint="May sign in to this console and use the admin API." />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={fetching}>
-            {fetching ? 'Creating…' : 'Create user'}
-          </button>
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions label="Create user" busyLabel="Creating…" busy={fetching} onCancel={onCancel} />
       </form>
     </section>
   );

@@ -11,6 +11,7 @@ import { graphql } from '../../gql';
 import { problemOf, type Problem } from '../../graphql/problems';
 import { splitFieldProblems } from './form';
 import { invitationSent, validateInvite } from './invite';
+import { FormActions } from '../../components/FormActions';
 
 const InviteUserMutation = graphql(`
   mutation ConsoleUsersInvite($email: String!, $admin: Boolean!) {
@@ -66,14 +67,7 @@ export function InviteUserSection({ onCancel, onSent }: { onCancel(): void; onSe
       <form ref={formRef} noValidate onSubmit={(e) => void submit(e)}>
         <TextField label="Email" name="invite-email" type="email" required autoComplete="off" autoFocus value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} />
         <CheckboxField label="Administrator" checked={admin} onChange={setAdmin} error={errors.admin} hint="May sign in to this console and use the admin API." />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={fetching}>
-            {fetching ? 'Sending…' : 'Send the invitation'}
-          </button>
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions label="Send the invitation" busyLabel="Sending…" busy={fetching} onCancel={onCancel} />
       </form>
     </section>
   );
