@@ -100,12 +100,16 @@ async function untilShown(page: Page, selector: ReturnType<Page['locator']>, act
 /** The event column of every row of the events table. */
 const eventCells = (page: Page) => page.locator('table.audit-table tbody tr td:nth-child(2)').allInnerTexts();
 
-/** A datetime-local value (with seconds) for `iso` in the browser's own time zone. */
+/**
+ * A datetime-local value for `iso` in the browser's own time zone, normalised as the browser
+ * gives it back (HTML's valid normalized local date and time string: seconds omitted when zero).
+ */
 const localValue = (page: Page, iso: string) =>
   page.evaluate((iso) => {
     const d = new Date(iso);
     const two = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    const seconds = d.getSeconds() === 0 ? '' : `:${two(d.getSeconds())}`;
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}${seconds}`;
   }, iso);
 
 /** The variables of the console's audit queries, as the page sent them. */
