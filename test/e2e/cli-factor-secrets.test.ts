@@ -36,7 +36,7 @@ const signingKeys = () => query<{ kid: string; private_key: string }>(p.database
 const code = (secret: string, at: number) => generateSync({ secret, epoch: Math.floor(at / 1000) });
 
 describe('jwt-oidc keys reencrypt and the two-step secrets', () => {
-  it('re-encrypts them under the first secret: a server with the new secret alone still accepts their codes; one that does not decrypt stops it, nothing written', async () => {
+  it('MF-18 re-encrypts them under the first secret: a server with the new secret alone still accepts their codes; one that does not decrypt stops it, nothing written', async () => {
     const factors = new FactorService({ em: p.db.orm.em, clock: { now: () => Date.now() }, sealer: p.provider!.keys.encryption });
     const user = await p.createUser();
     const started = await factors.startTotp(user, 'test');

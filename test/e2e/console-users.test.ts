@@ -346,7 +346,7 @@ describe('the users pages', () => {
     const { context, page, console } = await openConsole(browser, provider, admin, `/users/${user.id}`);
     await heading(page, 'gladys.west');
     const table = page.getByRole('region', { name: 'Second factors' });
-    const rows = () => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 4).map((td, i) => (i === 2 ? 'date' : (td.textContent ?? '')))));
+    const rows = () => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 4).map((td, i) => (i === 2 ? 'date' : (td.textContent ?? '')))));
     await table.waitFor();
     expect(await rows()).toEqual([
       ['Authenticator app', 'Phone', 'date', 'Never'],

@@ -6,7 +6,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Which audit events: every given condition must hold. */
 export type AuditEventFilter = {
-  /** Only events of this actor (a user id, a client id, or `schedule`). */
+  /** Only events of this actor (a user id, a client id, `schedule` or `cli`). */
   actor?: string | null | undefined;
   /** Only events involving this client. */
   client?: string | null | undefined;
