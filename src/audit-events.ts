@@ -39,6 +39,7 @@ export const AUDIT_EVENTS = [
   'mfa.enrolled',
   'mfa.removed',
   'mfa.reset',
+  'mfa.recovery_codes_regenerated',
   'mfa.verified',
   'mfa.failed',
 ] as const;

@@ -5,8 +5,26 @@
  * (time, id), a page at a time.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Settings } from './config/load.js';
+import type { Database } from './db/database.js';
 import { AuditEventRow } from './db/entities/audit-event.js';
-import type { StreamedAuditEvent } from './audit-stream.js';
+import { AuditStream, type StreamedAuditEvent } from './audit-stream.js';
+import type { Logger } from './log.js';
+
+/**
+ * The audit stream of a process on `db` — a server instance, or a CLI command that changes
+ * something (src/cli/context.ts) — in the provider and fake modes: its events are published to
+ * every instance's watchers and kept for the `auditEvents` query, unless AUDIT_RETENTION is 0.
+ */
+export function databaseAuditStream(settings: Settings, db: Database, logger: Logger): AuditStream | undefined {
+  if (settings.type === 'client') return undefined;
+  return new AuditStream({
+    url: db.url,
+    logger,
+    notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined),
+    store: settings.auditRetention > 0 ? (events) => saveAuditEvents(db.orm, events, settings.auditRetention) : undefined,
+  });
+}
 
 /** One INSERT per batch; `retention` in seconds. */
 export async function saveAuditEvents(orm: MikroORM, events: readonly StreamedAuditEvent[], retention: number): Promise<void> {

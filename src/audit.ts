@@ -15,7 +15,7 @@ export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditFields {
   outcome: 'success' | 'failure' | 'refused';
-  /** The user (id) or client acting; `schedule` for the service itself. */
+  /** The user (id) or client acting; `schedule` for the service itself; `cli` for a command (src/cli/context.ts cliActor). */
   actor?: string;
   client?: string;
   ip?: string;

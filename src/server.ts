@@ -19,11 +19,10 @@ import { CLIENT_EXPIRING_TABLES, createClientMode, type ClientMode } from './cli
 import { FAKE_CLAIMS, fakeOriginPolicy, seedFakeClient } from './fake/client.js';
 import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
-import { AuditStream } from './audit-stream.js';
 import { withAuditSink } from './audit.js';
 import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
 import { hasAdministrator } from './users/first-admin.js';
-import { saveAuditEvents } from './audit-store.js';
+import { databaseAuditStream } from './audit-store.js';
 import { removeAccountClient, removeConsoleClient, seedAccountClient, seedConsoleClient } from './console/client.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 
@@ -68,16 +67,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   const db = await openDatabase(settings, baseLogger);
   // provider and fake modes: every audit event of this instance also goes to the live stream of
   // all instances (GraphQL subscription auditEvents), through the database.
-  const auditStream =
-    settings.type === 'client'
-      ? undefined
-      : new AuditStream({
-          url: db.url,
-          logger: baseLogger,
-          notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined),
-          // Kept for the auditEvents query, unless AUDIT_RETENTION is 0.
-          store: settings.auditRetention > 0 ? (events) => saveAuditEvents(db.orm, events, settings.auditRetention) : undefined,
-        });
+  const auditStream = databaseAuditStream(settings, db, baseLogger);
   const logger = auditStream ? withAuditSink(baseLogger, auditStream.sink) : baseLogger;
   const httpServer = createServer();
   let app;

@@ -3,7 +3,9 @@
  * for results, `--json` ones in particular), the database, results and errors printed the same
  * way everywhere, and exit codes: 0 done, 1 failed, 2 bad usage or settings.
  */
+import { userInfo } from 'node:os';
 import { pino } from 'pino';
+import { withAuditSink } from '../audit.js';
 import { ConfigError, loadSettings, type LoadedSettings } from '../config/load.js';
 import type { Database } from '../db/database.js';
 import { createLogger, type Logger } from '../log.js';
@@ -61,8 +63,9 @@ export function commandLogger(loaded: LoadedSettings): Logger {
  * opening may be what starts the embedded cluster), so a cluster this command started is
  * stopped again before we exit.
  */
-export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database, logger: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const logger = commandLogger(loaded);
+export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database, logger: Logger) => Promise<T>, options: { migrate?: boolean; audit?: boolean } = {}): Promise<T> {
+  const baseLogger = commandLogger(loaded);
+  let logger = baseLogger;
   // The database layer (MikroORM, pg) is loaded by the commands that use it only.
   const opening = import('../db/database.js').then(({ openDatabase }) => openDatabase(loaded.settings, logger, options));
   let interrupted = false;
@@ -77,13 +80,34 @@ export async function withDatabase<T>(loaded: LoadedSettings, fn: (db: Database,
   try {
     const db = await opening;
     try {
-      return await fn(db, logger);
+      // `audit`: the command's audit events (src/audit.ts, with `cliActor()`) are kept as a
+      // server's are, so that the console's audit page shows what was done from the command line.
+      const stream = options.audit ? (await import('../audit-store.js')).databaseAuditStream(loaded.settings, db, baseLogger) : undefined;
+      if (stream) logger = withAuditSink(baseLogger, stream.sink);
+      try {
+        return await fn(db, logger);
+      } finally {
+        await stream?.stop();
+      }
     } finally {
       await db.close();
     }
   } finally {
     // Once interrupted, keep listening until the exit: further signals are then ignored.
     if (!interrupted) stopListening();
+  }
+}
+
+/**
+ * Who acts in a command's audit events: `cli` (the `actor`, what the audit page filters on) and
+ * the account of the operating system that ran it (`osUser`), when it has a name.
+ */
+export function cliActor(): { actor: string; osUser?: string } {
+  try {
+    return { actor: 'cli', osUser: userInfo().username };
+  } catch {
+    // An account without an entry in the passwd database (a container's arbitrary uid).
+    return { actor: 'cli' };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Database } from '../db/database.js';
 import { KeyError } from '../keys/errors.js';
 import type { FamilyStatus, KeyManager } from '../keys/key-manager.js';
 import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
@@ -35,16 +36,30 @@ export function keysCommand(program: Command): void {
 
   keys
     .command('reencrypt')
-    .description('re-encrypt every private key with the first JWT_OIDC_KEY_ENCRYPTION_SECRET (then older secrets can be removed)')
+    .description('re-encrypt every private key and every two-step (TOTP) secret with the first JWT_OIDC_KEY_ENCRYPTION_SECRET (then older secrets can be removed)')
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const count = await withKeys(all, (manager) => manager.reencrypt());
-      print(all, { reencrypted: count }, count ? `re-encrypted ${count} key(s) with the first secret` : 'every key is already encrypted with the first secret');
+      const { keys: count, factors } = await withKeys(all, async (manager, db) => {
+        // The factors first, all or nothing (src/users/factor-secrets.ts): one that does not
+        // decrypt stops the command before any key is rewritten.
+        const { FactorSecretsError, reencryptFactorSecrets } = await import('../users/factor-secrets.js');
+        let factors: number;
+        try {
+          factors = await reencryptFactorSecrets(db.orm.em, manager.encryption);
+        } catch (e) {
+          if (e instanceof FactorSecretsError) throw new CliError(e.message, 'ERR_FACTOR_SECRETS');
+          throw e;
+        }
+        return { keys: await manager.reencrypt(), factors };
+      });
+      const human =
+        count || factors ? `re-encrypted ${count} key(s) and ${factors} two-step secret(s) with the first secret` : 'every key and two-step secret is already encrypted with the first secret';
+      print(all, { reencrypted: count, reencryptedFactorSecrets: factors }, human);
     });
 }
 
-async function withKeys<T>(opts: GlobalOptions, fn: (manager: KeyManager) => Promise<T>): Promise<T> {
+async function withKeys<T>(opts: GlobalOptions, fn: (manager: KeyManager, db: Database) => Promise<T>): Promise<T> {
   const loaded = loadSettingsOrExit(opts);
   if (loaded.settings.type === 'client') throw new CliError('signing keys belong to the provider and fake modes (JWT_OIDC_TYPE=provider or fake)', 'ERR_USAGE', EXIT_USAGE);
   return withDatabase(loaded, async (db, logger) => {
@@ -53,7 +68,7 @@ async function withKeys<T>(opts: GlobalOptions, fn: (manager: KeyManager) => Pro
       const { createKeyManager } = await import('../keys/index.js');
       const manager = await createKeyManager({ settings: loaded.settings, db, logger, follow: false });
       try {
-        return await fn(manager);
+        return await fn(manager, db);
       } finally {
         await manager.stop();
       }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { User } from '../db/entities/user.js';
-import { CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
+import { audit } from '../audit.js';
+import { cliActor, CliError, EXIT_USAGE, loadSettingsOrExit, print, withDatabase, type GlobalOptions } from './context.js';
 import { readPasswordInput } from './password-prompt.js';
 import { usageError } from './usage.js';
 
@@ -132,8 +133,60 @@ export function usersCommand(program: Command): void {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const loaded = loadSettingsOrExit(all);
       const { resetFactors } = await import('../users/factors.js');
-      const { user, removed } = await withDatabase(loaded, (db) => mapUserError(() => resetFactors(db.orm.em, opts.username)));
+      const { user, removed } = await withDatabase(
+        loaded,
+        async (db, logger) => {
+          const reset = await mapUserError(() => resetFactors(db.orm.em, opts.username));
+          audit(logger, 'mfa.reset', { outcome: 'success', ...cliActor(), user: reset.user.id, removed: reset.removed }, 'second factors reset from the command line');
+          return reset;
+        },
+        { audit: true },
+      );
       print(all, { username: user.username, removedFactors: removed }, `removed ${removed} second factor${removed === 1 ? '' : 's'} of ${user.username}`);
+    });
+
+  users
+    .command('factors')
+    .description("list a user's second factors (two-step sign-in) and how many recovery codes they have left")
+    .requiredOption('--username <name>', 'the user')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { username: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const loaded = loadSettingsOrExit(all);
+      const { factorsOf } = await import('../users/factors.js');
+      const { UserService } = await usersDomain();
+      const { user, factors, recoveryCodesLeft } = await withDatabase(loaded, (db) =>
+        mapUserError(async () => {
+          const found = await new UserService(db.orm.em).find(opts.username);
+          return { user: found, ...(await factorsOf(db.orm.em, found.id)) };
+        }),
+      );
+      const listed = factors.map((f) => ({ id: f.id, kind: f.kind, name: f.name, createdAt: f.createdAt.toISOString(), lastUsedAt: f.lastUsedAt?.toISOString() ?? null }));
+      const rows = listed.map((f) => [f.kind, f.name, `added ${f.createdAt}`, `last used ${f.lastUsedAt ?? 'never'}`, f.id]);
+      const human = rows.length ? `${columns(rows)}\n${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left` : `${user.username} has no second factor`;
+      print(all, { username: user.username, factors: listed, recoveryCodesLeft }, human);
+    });
+
+  users
+    .command('remove-factor')
+    .description("remove one second factor of a user (with their last one, the recovery codes go too)")
+    .requiredOption('--username <name>', 'the user')
+    .requiredOption('--id <factorId>', "the factor's id (jwt-oidc users factors)")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { username: string; id: string }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const loaded = loadSettingsOrExit(all);
+      const { removeFactorOf } = await import('../users/factors.js');
+      const { user, kind } = await withDatabase(
+        loaded,
+        async (db, logger) => {
+          const removed = await mapUserError(() => removeFactorOf(db.orm.em, opts.username, opts.id));
+          audit(logger, 'mfa.removed', { outcome: 'success', ...cliActor(), user: removed.user.id, kind: removed.kind, factor: opts.id }, 'second factor removed from the command line');
+          return removed;
+        },
+        { audit: true },
+      );
+      print(all, { username: user.username, removed: { id: opts.id, kind } }, `removed the ${kind} factor ${opts.id} of ${user.username}`);
     });
 
   users
@@ -172,7 +225,11 @@ function positiveInt(value: string, name: string): number {
 }
 
 function table(users: User[]): string {
-  const rows = users.map((u) => [u.username, u.email ?? '', u.admin ? 'admin' : '', u.active ? '' : 'inactive', u.id]);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ')).join('\n');
+  return columns(users.map((u) => [u.username, u.email ?? '', u.admin ? 'admin' : '', u.active ? '' : 'inactive', u.id]));
+}
+
+/** Rows as aligned columns, the last one unpadded. */
+function columns(rows: string[][]): string {
+  const widths = rows[0]!.slice(0, -1).map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ')).join('\n');
 }

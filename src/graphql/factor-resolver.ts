@@ -1,7 +1,9 @@
 /**
  * The caller's own second factors over GraphQL (docs/ACCOUNTS.md "Two-step sign-in"):
  * `Me.factors`, `startTotpEnrolment`, `confirmTotpEnrolment`, `removeMyFactor`,
- * `regenerateRecoveryCodes`; and the administrators' `resetUserFactors`.
+ * `regenerateRecoveryCodes`; and the administrators' `User.factors`, `User.recoveryCodesLeft`,
+ * `removeUserFactor` and `resetUserFactors` (the admin scope of an administrator, as every admin
+ * field: docs/SECURITY.md MF-15).
  *
  * As the rest of the own account (src/graphql/account-resolver.ts): only with a user's token of
  * a first-party application (`accountOwner`; FORBIDDEN otherwise), only the caller's own rows
@@ -10,16 +12,20 @@
  * neither add a factor the thief controls nor remove the owner's (docs/SECURITY.md MF-*).
  */
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { audit } from '../audit.js';
-import { FactorService, resetFactors } from '../users/factors.js';
+import type { FactorRow } from '../users/factor-store.js';
+import { FactorService, factorsOf as adminFactorsOf, removeFactorOf, resetFactors } from '../users/factors.js';
 import { UserService } from '../users/user-service.js';
 import { accountOwner, withCurrentPassword, type Owner } from './account-resolver.js';
-import { requireAdmin } from './auth.js';
+import { ADMIN, requireAdmin } from './auth.js';
 import type { GraphQLContext } from './context.js';
 import { domain } from './domain-errors.js';
 import { Factor, TotpEnrolment } from './types/factors.js';
 import { Me } from './types/me.js';
+import { User } from './types/user.js';
+
+const toFactor = (f: FactorRow): Factor => ({ id: f.id, kind: f.kind, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt });
 
 function factorsOf(owner: Owner, ctx: GraphQLContext): FactorService {
   return new FactorService({ em: ctx.em, clock: owner.provider.clock, sealer: owner.provider.keys.encryption });
@@ -39,7 +45,7 @@ export class FactorResolver {
   })
   async factors(@Ctx() ctx: GraphQLContext): Promise<Factor[]> {
     const owner = accountOwner(ctx);
-    return (await factorsOf(owner, ctx).list(owner.auth.user.id)).map((f) => ({ id: f.id, kind: f.kind, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt }));
+    return (await factorsOf(owner, ctx).list(owner.auth.user.id)).map(toFactor);
   }
 
   @Mutation(() => TotpEnrolment, {
@@ -94,13 +100,44 @@ export class FactorResolver {
   })
   async regenerateRecoveryCodes(@Arg('currentPassword', () => String, CURRENT_PASSWORD) currentPassword: string, @Ctx() ctx: GraphQLContext): Promise<string[]> {
     const owner = accountOwner(ctx);
+    const { auth } = owner;
     await confirmed(owner, ctx, currentPassword);
-    return domain(() => factorsOf(owner, ctx).regenerateRecoveryCodes(owner.auth.user.id));
+    const codes = await domain(() => factorsOf(owner, ctx).regenerateRecoveryCodes(auth.user.id));
+    audit(ctx.logger, 'mfa.recovery_codes_regenerated', { outcome: 'success', actor: auth.user.id, client: auth.clientId, kind: 'recovery', ip: ctx.ip }, 'recovery codes replaced by their user');
+    return codes;
+  }
+}
+
+/** What administrators read of a user's second factors (the admin `User` type). */
+@Resolver(() => User)
+export class UserFactorsResolver {
+  @Authorized(ADMIN)
+  @FieldResolver(() => [Factor], { description: 'The user\'s second factors, oldest first (enrolments not confirmed are not listed); any kind (`totp`, …). Admin.' })
+  async factors(@Root() user: User, @Ctx() ctx: GraphQLContext): Promise<Factor[]> {
+    requireAdmin(ctx);
+    return (await adminFactorsOf(ctx.em, user.id)).factors.map(toFactor);
+  }
+
+  @Authorized(ADMIN)
+  @FieldResolver(() => Int, { description: 'How many of the user\'s recovery codes are left unused (0: none, or no set). Admin.' })
+  async recoveryCodesLeft(@Root() user: User, @Ctx() ctx: GraphQLContext): Promise<number> {
+    requireAdmin(ctx);
+    return (await adminFactorsOf(ctx.em, user.id)).recoveryCodesLeft;
   }
 }
 
 @Resolver()
 export class FactorAdminResolver {
+  @Mutation(() => Boolean, {
+    description: 'Removes one second factor of a user (with their last one, the recovery codes go too). NOT_FOUND for an unknown user, or a factor that is not theirs. Admin.',
+  })
+  async removeUserFactor(@Arg('userId', () => ID, { description: 'The user id.' }) userId: string, @Arg('factorId', () => ID, { description: 'The factor (`Factor.id`).' }) factorId: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    const auth = requireAdmin(ctx);
+    const { kind } = await domain(() => removeFactorOf(ctx.em, { id: userId }, factorId));
+    audit(ctx.logger, 'mfa.removed', { outcome: 'success', actor: auth.sub, client: auth.clientId, user: userId, kind, factor: factorId, ip: ctx.ip }, 'second factor removed by an administrator');
+    return true;
+  }
+
   @Mutation(() => Int, {
     description: 'Removes every second factor and recovery code of a user (a lost phone). How many factors were removed. NOT_FOUND for an unknown user. Admin.',
   })

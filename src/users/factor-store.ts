@@ -114,6 +114,24 @@ export async function removeAllFactors(em: EntityManager, userId: string): Promi
   return rows.filter((r) => r.confirmed).length;
 }
 
+/** A row's sealed secret, as `keys reencrypt` reads it (src/users/factor-secrets.ts). */
+export interface SealedFactorSecret {
+  id: string;
+  userId: string;
+  kind: string;
+  secret: string;
+}
+
+/** Every factor with an encrypted secret, pending enrolments too, locked until the caller's transaction ends. */
+export async function lockSealedSecrets(em: EntityManager): Promise<SealedFactorSecret[]> {
+  return em.execute<SealedFactorSecret[]>('select id, user_id as "userId", kind, secret from user_factors where secret is not null order by id for update');
+}
+
+/** Replaces the sealed secret of factor `id`, in the caller's transaction. */
+export async function replaceSealedSecret(em: EntityManager, id: string, secret: string): Promise<void> {
+  await em.execute('update user_factors set secret = ? where id = ?', [secret, id]);
+}
+
 function factorRow(row: UserFactor): FactorRow {
   return { id: row.id, userId: row.userId, kind: row.kind as FactorKind, name: row.name, createdAt: row.createdAt, confirmedAt: row.confirmedAt ?? null, lastUsedAt: row.lastUsedAt ?? null };
 }

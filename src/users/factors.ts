@@ -11,7 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { User } from '../db/entities/user.js';
 import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
-import { removeRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes.js';
+import { removeRecoveryCodes, replaceRecoveryCodes, unusedRecoveryCodes, useRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, qrSvg, totpStep, totpUri } from './totp.js';
 import { UserError, UserService, type UserRef } from './user-service.js';
 
@@ -39,7 +39,7 @@ export interface TotpEnrolmentStart {
 }
 
 /** The associated data a factor's secret is bound to (its row). */
-const sealedAs = (id: string) => `user-factor:${id}`;
+export const sealedAs = (id: string) => `user-factor:${id}`;
 
 /** A factor's name: what the user typed, trimmed, one line, 1–100 characters. */
 function factorName(name: string): string {
@@ -109,13 +109,8 @@ export class FactorService {
   }
 
   /** Removes the user's factor `id` (with the recovery codes when it was the last); NOT_FOUND when the user has none such. */
-  async remove(userId: string, id: string): Promise<{ kind: string }> {
-    return this.deps.em.fork().transactional(async (em) => {
-      const kind = await removeFactor(em, userId, id);
-      if (!kind) throw new UserError('ERR_USER_NOT_FOUND', 'factor not found', 'id');
-      if ((await countFactors(em, userId)) === 0) await removeRecoveryCodes(em, userId);
-      return { kind };
-    });
+  remove(userId: string, id: string): Promise<{ kind: string }> {
+    return removeOne(this.deps.em, userId, id);
   }
 
   /** A new set of recovery codes for a user with a factor (the old set stops working). */
@@ -143,4 +138,30 @@ export async function resetFactors(em: EntityManager, ref: UserRef): Promise<{ u
     return n;
   });
   return { user, removed };
+}
+
+/** Removes the user's factor `id`, and the recovery codes with the last one, in one transaction. */
+function removeOne(em: EntityManager, userId: string, id: string): Promise<{ kind: string }> {
+  return em.fork().transactional(async (tx) => {
+    const kind = await removeFactor(tx, userId, id);
+    if (!kind) throw new UserError('ERR_USER_NOT_FOUND', 'factor not found', 'id');
+    if ((await countFactors(tx, userId)) === 0) await removeRecoveryCodes(tx, userId);
+    return { kind };
+  });
+}
+
+/** A user's factors as an administrator sees them: the list, and how many recovery codes are left unused. */
+export async function factorsOf(em: EntityManager, userId: string): Promise<{ factors: FactorRow[]; recoveryCodesLeft: number }> {
+  const [factors, recoveryCodesLeft] = await Promise.all([listFactors(em, userId), unusedRecoveryCodes(em, userId)]);
+  return { factors, recoveryCodesLeft };
+}
+
+/**
+ * An administrator's removal of one factor of a user (the `removeUserFactor` mutation, `jwt-oidc
+ * users remove-factor`): as the user's own removal, without their password. NOT_FOUND for an
+ * unknown user or a factor that is not theirs.
+ */
+export async function removeFactorOf(em: EntityManager, ref: UserRef, id: string): Promise<{ user: User; kind: string }> {
+  const user = await new UserService(em).find(ref);
+  return { user, ...(await removeOne(em, user.id, id)) };
 }

@@ -251,7 +251,7 @@ describe('usage errors are one line', () => {
       [['frobnicate'], "unknown command 'frobnicate'", 'jwt-oidc --help'],
       [['users', 'lst'], "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help'],
       [['clients', 'rotate-secrte', '--id', 'x'], "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help'],
-      [['users'], 'users: missing command: one of create, delete, invite, list, reset-mfa, set-password', 'jwt-oidc users --help'],
+      [['users'], 'users: missing command: one of create, delete, factors, invite, list, remove-factor, reset-mfa, set-password', 'jwt-oidc users --help'],
     ]);
   });
 
@@ -271,6 +271,7 @@ describe('usage errors are one line', () => {
         [['users', 'delete'], "users delete: required option '--username <name>' not specified", 'jwt-oidc users delete --help'],
         [['users', 'create', '--username'], "users create: option '--username <name>' argument missing", 'jwt-oidc users create --help'],
         [['users', 'list', 'everyone'], "users list: unexpected argument 'everyone'", 'jwt-oidc users list --help'],
+        [['users', 'remove-factor', '--username', 'alice'], "users remove-factor: required option '--id <factorId>' not specified", 'jwt-oidc users remove-factor --help'],
       ]),
     ]);
     expect(json.code).toBe(2);

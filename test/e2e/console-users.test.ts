@@ -2,7 +2,7 @@
  * The console's users pages (docs/CONSOLE.md) in Chromium against a real provider: searching and
  * paging, creating a user (a refused username first), setting their password and signing in with
  * it, inviting someone by email (an address that has an account first), the keyboard alone, a user's grants and sessions ended from the console (and the tokens
- * then refused by the provider), deleting, editing the profile and flags. Every state passes
+ * then refused by the provider), their second factors listed and removed, deleting, editing the profile and flags. Every state passes
  * axe-core at 375 and 1280 px under the console's real CSP, with no console error.
  */
 import { mkdtempSync } from 'node:fs';
@@ -329,20 +329,50 @@ describe('the users pages', () => {
     await context.close();
   });
 
-  it('resets a user\'s two-step sign-in: the dialog says what stops working; their factor and recovery codes are gone', async () => {
-    // A user with an authenticator app, enrolled through the account API as the account page does.
+  it('lists a user\'s second factors, removes one after a confirmation, then resets the rest: the dialogs say what stops working; the list follows', async () => {
+    // A user with two authenticator apps, enrolled through the account API as the account page does.
     const user = await provider.createUser({ username: 'gladys.west', password: PASSWORD });
     const app = await provider.createClient({ firstParty: true });
     const token = (await tokensFor(provider, app, user, 'openid profile')).access_token;
-    const started = (await gql(provider, 'mutation($c: String!) { startTotpEnrolment(currentPassword: $c) { id secret } }', { c: PASSWORD }, token)).body.data.startTotpEnrolment;
-    const code = generateSync({ secret: started.secret, epoch: Math.floor(Date.now() / 1000) });
-    const confirmed = await gql(provider, 'mutation($id: ID!, $code: String!) { confirmTotpEnrolment(id: $id, code: $code, name: "Phone") }', { id: started.id, code }, token);
-    expect(confirmed.body.errors, confirmed.text).toBeUndefined();
-    const factors = async () => (await gql(provider, '{ me { factors { id } } }', undefined, token)).body.data.me.factors;
-    expect(await factors()).toHaveLength(1);
+    for (const name of ['Phone', 'Tablet']) {
+      const started = (await gql(provider, 'mutation($c: String!) { startTotpEnrolment(currentPassword: $c) { id secret } }', { c: PASSWORD }, token)).body.data.startTotpEnrolment;
+      const code = generateSync({ secret: started.secret, epoch: Math.floor(Date.now() / 1000) });
+      const confirmed = await gql(provider, 'mutation($id: ID!, $code: String!, $name: String!) { confirmTotpEnrolment(id: $id, code: $code, name: $name) }', { id: started.id, code, name }, token);
+      expect(confirmed.body.errors, confirmed.text).toBeUndefined();
+    }
+    const factors = async () => (await gql(provider, '{ me { factors { name } } }', undefined, token)).body.data.me.factors.map((f: { name: string }) => f.name);
+    expect(await factors()).toEqual(['Phone', 'Tablet']);
 
     const { context, page, console } = await openConsole(browser, provider, admin, `/users/${user.id}`);
     await heading(page, 'gladys.west');
+    const table = page.getByRole('region', { name: 'Second factors' });
+    const rows = () => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 4).map((td, i) => (i === 2 ? 'date' : (td.textContent ?? '')))));
+    await table.waitFor();
+    expect(await rows()).toEqual([
+      ['Authenticator app', 'Phone', 'date', 'Never'],
+      ['Authenticator app', 'Tablet', 'date', 'Never'],
+    ]);
+    await page.getByText('10 recovery codes left.').waitFor();
+    await expectAccessible(page, 'two-step: two factors');
+
+    // One factor: named in its button and its dialog; Cancel keeps it.
+    await page.getByRole('button', { name: 'Remove authenticator app Phone' }).click();
+    const removeDialog = page.getByRole('dialog', { name: 'Remove “Phone” from gladys.west\'s second factors?' });
+    await removeDialog.waitFor();
+    await expectAccessible(page, 'remove factor dialog');
+    await removeDialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await factors()).toEqual(['Phone', 'Tablet']);
+    await page.getByRole('button', { name: 'Remove authenticator app Phone' }).click();
+    await removeDialog.getByRole('button', { name: 'Remove factor' }).click();
+    await page.getByRole('status').filter({ hasText: 'Removed “Phone” from gladys.west\'s second factors.' }).waitFor();
+    await expect.poll(rows).toEqual([['Authenticator app', 'Tablet', 'date', 'Never']]);
+    expect(await factors()).toEqual(['Tablet']);
+    // The last one's dialog says the recovery codes go with it.
+    await page.getByRole('button', { name: 'Remove authenticator app Tablet' }).click();
+    const lastDialog = page.getByRole('dialog', { name: 'Remove “Tablet” from gladys.west\'s second factors?' });
+    expect(await lastDialog.innerText()).toMatch(/their recovery codes go too/);
+    await lastDialog.getByRole('button', { name: 'Cancel' }).click();
+
     await page.getByRole('button', { name: 'Reset two-step sign-in' }).click();
     const dialog = page.getByRole('dialog', { name: 'Reset the two-step sign-in of gladys.west?' });
     await dialog.waitFor();
@@ -351,6 +381,9 @@ describe('the users pages', () => {
     await dialog.getByRole('button', { name: 'Remove their second factors' }).click();
     await page.getByRole('status').filter({ hasText: 'Removed the second factor and the recovery codes of gladys.west' }).waitFor();
     expect(await factors()).toEqual([]);
+    await page.getByText('No second factor: they sign in with their password only.').waitFor();
+    expect(await table.count()).toBe(0);
+    await expectAccessible(page, 'two-step: no factor');
     // Again: nothing left to remove, and it says so.
     await page.getByRole('button', { name: 'Reset two-step sign-in' }).click();
     await dialog.getByRole('button', { name: 'Remove their second factors' }).click();

@@ -53,9 +53,11 @@ type Documents = {
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": typeof types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.ConsoleUsersRevokeSessionDocument,
     "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersRevokeGrantDocument,
+    "\n  fragment ConsoleUsersTwoStep on User {\n    factors {\n      id\n      kind\n      name\n      createdAt\n      lastUsedAt\n    }\n    recoveryCodesLeft\n  }\n": typeof types.ConsoleUsersTwoStepFragmentDoc,
     "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": typeof types.ConsoleUsersResetFactorsDocument,
+    "\n  mutation ConsoleUsersRemoveFactor($userId: ID!, $factorId: ID!) {\n    removeUserFactor(userId: $userId, factorId: $factorId)\n  }\n": typeof types.ConsoleUsersRemoveFactorDocument,
     "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": typeof types.ConsoleUsersDetailFragmentDoc,
-    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersUserDocument,
+    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n      ...ConsoleUsersTwoStep\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": typeof types.ConsoleUsersUserDocument,
     "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": typeof types.ConsoleUsersUpdateDocument,
     "\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n": typeof types.ConsoleUsersSetPasswordDocument,
     "\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n": typeof types.ConsoleUsersDeleteDocument,
@@ -100,9 +102,11 @@ const documents: Documents = {
     "\n  fragment ConsoleUsersGrant on Grant {\n    id\n    clientId\n    scopes\n    createdAt\n    expiresAt\n    refreshCount\n    active\n    revokedAt\n  }\n": types.ConsoleUsersGrantFragmentDoc,
     "\n  mutation ConsoleUsersRevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.ConsoleUsersRevokeSessionDocument,
     "\n  mutation ConsoleUsersRevokeGrant($id: ID!) {\n    revokeGrant(id: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersRevokeGrantDocument,
+    "\n  fragment ConsoleUsersTwoStep on User {\n    factors {\n      id\n      kind\n      name\n      createdAt\n      lastUsedAt\n    }\n    recoveryCodesLeft\n  }\n": types.ConsoleUsersTwoStepFragmentDoc,
     "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": types.ConsoleUsersResetFactorsDocument,
+    "\n  mutation ConsoleUsersRemoveFactor($userId: ID!, $factorId: ID!) {\n    removeUserFactor(userId: $userId, factorId: $factorId)\n  }\n": types.ConsoleUsersRemoveFactorDocument,
     "\n  fragment ConsoleUsersDetail on User {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n    admin\n    active\n    hasPassword\n    createdAt\n    updatedAt\n  }\n": types.ConsoleUsersDetailFragmentDoc,
-    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersUserDocument,
+    "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n      ...ConsoleUsersTwoStep\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n": types.ConsoleUsersUserDocument,
     "\n  mutation ConsoleUsersUpdate($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      ...ConsoleUsersDetail\n    }\n  }\n": types.ConsoleUsersUpdateDocument,
     "\n  mutation ConsoleUsersSetPassword($id: ID!, $password: String) {\n    setUserPassword(id: $id, password: $password) {\n      ...ConsoleUsersDetail\n    }\n  }\n": types.ConsoleUsersSetPasswordDocument,
     "\n  mutation ConsoleUsersDelete($id: ID!) {\n    deleteUser(id: $id)\n  }\n": types.ConsoleUsersDeleteDocument,
@@ -281,7 +285,15 @@ export function graphql(source: "\n  mutation ConsoleUsersRevokeGrant($id: ID!) 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment ConsoleUsersTwoStep on User {\n    factors {\n      id\n      kind\n      name\n      createdAt\n      lastUsedAt\n    }\n    recoveryCodesLeft\n  }\n"): (typeof documents)["\n  fragment ConsoleUsersTwoStep on User {\n    factors {\n      id\n      kind\n      name\n      createdAt\n      lastUsedAt\n    }\n    recoveryCodesLeft\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersResetFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUsersRemoveFactor($userId: ID!, $factorId: ID!) {\n    removeUserFactor(userId: $userId, factorId: $factorId)\n  }\n"): (typeof documents)["\n  mutation ConsoleUsersRemoveFactor($userId: ID!, $factorId: ID!) {\n    removeUserFactor(userId: $userId, factorId: $factorId)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -289,7 +301,7 @@ export function graphql(source: "\n  fragment ConsoleUsersDetail on User {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"): (typeof documents)["\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"];
+export function graphql(source: "\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n      ...ConsoleUsersTwoStep\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"): (typeof documents)["\n  query ConsoleUsersUser($id: ID!) {\n    me {\n      sub\n    }\n    user(id: $id) {\n      ...ConsoleUsersDetail\n      ...ConsoleUsersTwoStep\n    }\n    sessions(userId: $id) {\n      ...ConsoleUsersSession\n    }\n    grants(userId: $id) {\n      ...ConsoleUsersGrant\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -18,7 +18,7 @@ export class AuditEvent {
   @Field({ description: '`success`, `failure` or `refused`.' })
   outcome!: string;
 
-  @Field(() => String, { nullable: true, description: 'Who acted: a user id, a client id, or `schedule` for the service itself.' })
+  @Field(() => String, { nullable: true, description: 'Who acted: a user id, a client id, `schedule` for the service itself, or `cli` for the command line.' })
   actor!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The client involved.' })
@@ -44,7 +44,7 @@ export class AuditEventFilter {
   @Field(() => [String], { nullable: true, description: 'Only these types (the `types` of the `auditEvents` subscription).' })
   types?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Only events of this actor (a user id, a client id, or `schedule`).' })
+  @Field(() => String, { nullable: true, description: 'Only events of this actor (a user id, a client id, `schedule` or `cli`).' })
   actor?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Only events involving this client.' })

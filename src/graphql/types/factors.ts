@@ -1,9 +1,9 @@
-/** The caller's second factors, as `Me.factors` shows them (src/graphql/factor-resolver.ts). */
+/** Second factors, as `Me.factors` and the admin `User.factors` show them (src/graphql/factor-resolver.ts). */
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'One of the caller\'s second factors (docs/ACCOUNTS.md "Two-step sign-in").' })
+@ObjectType({ description: 'A second factor of a user: the caller\'s own in `Me.factors`, any user\'s in the admin `User.factors` (docs/ACCOUNTS.md "Two-step sign-in").' })
 export class Factor {
-  @Field(() => ID, { description: 'The factor id, for `removeMyFactor`.' })
+  @Field(() => ID, { description: 'The factor id, for `removeMyFactor` (or an administrator\'s `removeUserFactor`).' })
   id!: string;
 
   @Field(() => String, { description: 'What it is: `totp` (an authenticator app, RFC 6238).' })

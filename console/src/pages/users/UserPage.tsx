@@ -11,7 +11,7 @@ import { TwoStepSection } from './TwoStepSection';
 import { CheckboxField, TextField } from '../../components/Field';
 import { Loading, ProblemMessage } from '../../components/Feedback';
 import { graphql } from '../../gql';
-import type { ConsoleUsersDetailFragment, ConsoleUsersGrantFragment, ConsoleUsersSessionFragment } from '../../gql/graphql';
+import type { ConsoleUsersDetailFragment, ConsoleUsersGrantFragment, ConsoleUsersSessionFragment, ConsoleUsersTwoStepFragment } from '../../gql/graphql';
 import { formatTime, problemOf, type Problem } from '../../graphql/problems';
 import { Link, useRouter } from '../../router';
 import { displayName, editFormOf, passwordProblem, splitFieldProblems, updateConsequences, updateInput, type EditUserForm } from './form';
@@ -45,6 +45,7 @@ const UserQuery = graphql(`
     }
     user(id: $id) {
       ...ConsoleUsersDetail
+      ...ConsoleUsersTwoStep
     }
     sessions(userId: $id) {
       ...ConsoleUsersSession
@@ -102,7 +103,7 @@ function UserView({ id }: { id: string }) {
   );
 }
 
-function UserDetails({ user, self, sessions, grants, notice, onChanged }: { user: ConsoleUsersDetailFragment; self: boolean; sessions: readonly ConsoleUsersSessionFragment[]; grants: readonly ConsoleUsersGrantFragment[]; notice: string | undefined; onChanged(): void }) {
+function UserDetails({ user, self, sessions, grants, notice, onChanged }: { user: ConsoleUsersDetailFragment & ConsoleUsersTwoStepFragment; self: boolean; sessions: readonly ConsoleUsersSessionFragment[]; grants: readonly ConsoleUsersGrantFragment[]; notice: string | undefined; onChanged(): void }) {
   return (
     <>
       <p className="users-back">
@@ -129,7 +130,7 @@ function UserDetails({ user, self, sessions, grants, notice, onChanged }: { user
       </dl>
       <ProfileSection user={user} self={self} />
       <PasswordSection user={user} />
-      <TwoStepSection user={user} />
+      <TwoStepSection user={user} onChanged={onChanged} />
       <SessionsSection sessions={sessions} onChanged={onChanged} />
       <GrantsSection grants={grants} />
       <DeleteSection user={user} self={self} />
