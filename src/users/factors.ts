@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { User } from '../db/entities/user.js';
-import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
+import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, lockFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
 import { removeRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, qrSvg, totpStep, totpUri } from './totp.js';
 import { UserError, UserService, type UserRef } from './user-service.js';
@@ -72,6 +72,18 @@ export class FactorService {
   }
 
   /**
+   * The pending enrolment `id` of `user` shown again (the same secret), while it waits for its
+   * first code; undefined once it is confirmed, replaced or older than ENROLMENT_LIFETIME_MS.
+   */
+  async pendingTotp(user: Pick<User, 'id' | 'username'>, id: string, issuer: string): Promise<TotpEnrolmentStart | undefined> {
+    const pending = await findPendingTotp(this.deps.em, user.id, id, this.now - ENROLMENT_LIFETIME_MS);
+    if (!pending) return undefined;
+    const secret = this.openSecret(pending.id, pending.secret);
+    const otpauthUri = totpUri(issuer, user.username, secret);
+    return { id: pending.id, secret, otpauthUri, qrSvg: await qrSvg(otpauthUri) };
+  }
+
+  /**
    * Confirms the pending enrolment `id` with a code of its secret; the user's new recovery codes
    * (replacing any older set), to show once. UserError `code` for a wrong code; NOT_FOUND when
    * there is no such pending enrolment of this user (another user's, confirmed, expired).
@@ -108,12 +120,19 @@ export class FactorService {
     return useRecoveryCode(this.deps.em, userId, code, this.now);
   }
 
-  /** Removes the user's factor `id` (with the recovery codes when it was the last); NOT_FOUND when the user has none such. */
-  async remove(userId: string, id: string): Promise<{ kind: string }> {
+  /**
+   * Removes the user's factor `id` (with the recovery codes when it was the last); NOT_FOUND when
+   * the user has none such. `keepOne` (JWT_OIDC_MFA=required): the last one is refused. The
+   * user's factors are locked first, so two removals at once cannot both leave one behind.
+   */
+  async remove(userId: string, id: string, options: { keepOne?: boolean } = {}): Promise<{ kind: string }> {
     return this.deps.em.fork().transactional(async (em) => {
+      if (options.keepOne) await lockFactors(em, userId);
       const kind = await removeFactor(em, userId, id);
       if (!kind) throw new UserError('ERR_USER_NOT_FOUND', 'factor not found', 'id');
-      if ((await countFactors(em, userId)) === 0) await removeRecoveryCodes(em, userId);
+      const left = await countFactors(em, userId);
+      if (left === 0 && options.keepOne) throw new UserError('ERR_USER_INVALID', 'two-step sign-in is required here: the last second factor cannot be removed (add another one first)', 'id');
+      if (left === 0) await removeRecoveryCodes(em, userId);
       return { kind };
     });
   }
