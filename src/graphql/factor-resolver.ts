@@ -84,7 +84,7 @@ export class FactorResolver {
     const { auth } = owner;
     await confirmed(owner, ctx, currentPassword);
     // JWT_OIDC_MFA=required: the last factor stays (docs/ACCOUNTS.md "Two-step sign-in", "The policy").
-    const removed = await domain(() => factorsOf(owner, ctx).remove(auth.user.id, id, { keepOne: owner.provider.settings.mfa === 'required' }));
+    const removed = await domain(() => factorsOf(owner, ctx).remove(auth.user.id, id, { keepOne: owner.provider.settings.type === 'provider' && owner.provider.settings.mfa === 'required' }));
     audit(ctx.logger, 'mfa.removed', { outcome: 'success', actor: auth.user.id, client: auth.clientId, kind: removed.kind, factor: id, ip: ctx.ip }, 'second factor removed by its user');
     return true;
   }
