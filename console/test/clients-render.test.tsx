@@ -133,6 +133,7 @@ const billing: ClientData & { tokenEndpointAuthMethod: string; createdAt: string
   responseTypes: ['code'],
   firstParty: false,
   admin: true,
+  requireMfa: false,
   logoutAll: true,
   backchannelLogoutUri: null,
   clientUri: null,

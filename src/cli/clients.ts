@@ -18,6 +18,7 @@ interface MetadataOptions {
   firstParty?: boolean;
   logoutAll?: boolean;
   admin?: boolean;
+  requireMfa?: boolean;
   idTokenAlg?: string;
   audience?: string[];
   backchannelLogoutUri?: string;
@@ -38,6 +39,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--first-party', 'a first-party client: no consent page')
     .option('--logout-all', 'logout at this client ends the whole provider session (the default for new clients)')
     .option('--admin', 'may obtain the admin scope (client_credentials)')
+    .option('--require-mfa', 'every sign-in to it ends with a second factor (as JWT_OIDC_MFA=required)')
     .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
     .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
     .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
@@ -59,6 +61,7 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     firstParty: o.firstParty,
     logoutAll: o.logoutAll,
     admin: o.admin,
+    requireMfa: o.requireMfa,
     idTokenSignedResponseAlg: o.idTokenAlg,
     audiences: o.audience,
     backchannelLogoutUri: o.backchannelLogoutUri,
@@ -120,6 +123,7 @@ export function clientsCommand(program: Command): void {
     .requiredOption('--id <client_id>', 'the client')
     .option('--no-first-party', 'not a first-party client (consent page shown)')
     .option('--no-admin', 'remove the admin flag')
+    .option('--no-require-mfa', 'a second factor only for users who have one')
     .option('--no-logout-all', 'logout ends only this client\'s grants')
     .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
@@ -177,6 +181,6 @@ function parseRestriction(spec: string): { field: string; equals: string } {
 }
 
 function line(c: Client): string {
-  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : ''].filter(Boolean).join(',');
+  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : ''].filter(Boolean).join(',');
   return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
 }

@@ -31,6 +31,8 @@ export interface RegisteredClient {
   readonly firstParty: boolean;
   readonly logoutAll: boolean;
   readonly admin: boolean;
+  /** Sign-ins to it end with a second factor (docs/ACCOUNTS.md "Two-step sign-in"). */
+  readonly requireMfa: boolean;
   readonly idTokenSignedResponseAlg: SignatureAlg | null;
   readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
   readonly userRestrictions: readonly { field: string; equals: string }[];
@@ -82,6 +84,7 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     firstParty: c.firstParty,
     logoutAll: c.logoutAll,
     admin: c.admin,
+    requireMfa: c.requireMfa,
     idTokenSignedResponseAlg: (c.idTokenSignedResponseAlg as SignatureAlg | null) ?? null,
     extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
     userRestrictions: Object.freeze([...c.userRestrictions]),

@@ -80,6 +80,7 @@ const metadata = {
   firstParty: z.boolean(),
   logoutAll: z.boolean(),
   admin: z.boolean(),
+  requireMfa: z.boolean(),
   idTokenSignedResponseAlg: z.enum(SIGNATURE_ALGS).nullish(),
   extraIdTokenClaims: z.record(
     z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be a claim name'),
@@ -101,6 +102,7 @@ const createSchema = z
     firstParty: metadata.firstParty.optional(),
     logoutAll: metadata.logoutAll.optional(),
     admin: metadata.admin.optional(),
+    requireMfa: metadata.requireMfa.optional(),
     extraIdTokenClaims: metadata.extraIdTokenClaims.optional(),
     userRestrictions: metadata.userRestrictions.optional(),
     audiences: metadata.audiences.optional(),
@@ -143,6 +145,7 @@ export class ClientService {
       // provider session would sign the next person at this computer straight back in.
       logoutAll: data.logoutAll ?? true,
       admin: data.admin ?? false,
+      requireMfa: data.requireMfa ?? false,
       idTokenSignedResponseAlg: data.idTokenSignedResponseAlg ?? null,
       extraIdTokenClaims: data.extraIdTokenClaims ?? {},
       userRestrictions: data.userRestrictions ?? [],
@@ -271,6 +274,7 @@ export function publicClient(c: Client) {
     firstParty: c.firstParty,
     logoutAll: c.logoutAll,
     admin: c.admin,
+    requireMfa: c.requireMfa,
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg ?? null,
     extraIdTokenClaims: c.extraIdTokenClaims,
     userRestrictions: c.userRestrictions,

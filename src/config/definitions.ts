@@ -71,6 +71,9 @@ export const RESPONSE_TYPES = [
 /** JWT_OIDC_REGISTRATION: who may create an account: nobody but administrators, those they invite, or anyone at the sign-in page (docs/ACCOUNTS.md). */
 export const REGISTRATION_MODES = ['off', 'invite', 'open'] as const;
 
+/** JWT_OIDC_MFA: whether every sign-in must end with a second factor (docs/ACCOUNTS.md "Two-step sign-in", "The policy"). */
+export const MFA_POLICIES = ['optional', 'required'] as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // The fields ID_TOKEN_RENAME_ATTRIBUTES and USER_DEFAULT_ATTRIBUTES may write: the relying party's allow-list.
@@ -269,6 +272,15 @@ export const definitions = {
     modes: ['provider'],
     expect: `one of ${REGISTRATION_MODES.join(', ')}`,
     doc: 'Who creates accounts (docs/ACCOUNTS.md). `off`: only administrators and the CLI. `invite`: administrators may also invite an email address (`inviteUser`, `jwt-oidc users invite`): the mailed single-use link `/account/invitation/<token>` lets its receiver choose a username and password once; nobody registers at the sign-in page. `open`: invitations, and "Create an account" on the sign-in page: `/account/register` asks a username, an email address and a password, and the account signs in once the address is confirmed through a mailed single-use link. `invite` and `open` in production need `SMTP_URL`; without it (development), the mail and its link are written to the log.',
+  }),
+  mfa: define({
+    env: 'JWT_OIDC_MFA',
+    kind: 'string',
+    schema: z.enum(MFA_POLICIES),
+    default: 'optional',
+    modes: ['provider'],
+    expect: `one of ${MFA_POLICIES.join(', ')}`,
+    doc: 'Two-step sign-in (docs/ACCOUNTS.md "Two-step sign-in"). `optional`: users choose to add a second factor on the account page, and only those who have one are asked for it (a client may still require it: `requireMfa`, or `acr_values=urn:jwt-oidc:mfa` in a request). `required`: every sign-in ends with a second factor — a user without one is asked to set up an authenticator app right after the right password, a live session without one is stepped up at its next authorization (`prompt=none`: `interaction_required`), and the last factor of an account cannot be removed by its user (an administrator\'s reset still works: the user sets one up at the next sign-in). Tokens of such sign-ins state `acr` `urn:jwt-oidc:mfa`. Provider mode only: the fake mode has its own `acr`/`amr` chooser and ignores it.',
   }),
   invitationLifetime: define({
     env: 'JWT_OIDC_INVITATION_LIFETIME',

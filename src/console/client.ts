@@ -47,6 +47,8 @@ function serviceClientData(issuer: string, { name, mount }: ServiceClient) {
     // Signing out of either page ends the provider's session, as one expects of a shared machine (RP-Initiated Logout 1.0 §2).
     logoutAll: true,
     admin: false,
+    // JWT_OIDC_MFA=required covers the service's own pages as every other client.
+    requireMfa: false,
     // The provider's SIGNATURE_ALG.
     idTokenSignedResponseAlg: null,
     extraIdTokenClaims: {},

@@ -44,6 +44,8 @@ export async function seedFakeClient(orm: MikroORM, settings: Pick<Settings, 'cl
     firstParty: true,
     logoutAll: true,
     admin: false,
+    // The fake's page chooses acr and amr itself (docs/ARCHITECTURE.md "The fake mode").
+    requireMfa: false,
     // The default of OIDC Dynamic Client Registration 1.0 §2, which every library verifies.
     idTokenSignedResponseAlg: 'RS256',
   };

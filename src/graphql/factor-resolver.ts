@@ -83,13 +83,14 @@ export class FactorResolver {
 
   @Mutation(() => Boolean, {
     description:
-      'Removes one of the caller\'s factors (with the last one, the recovery codes go too). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). NOT_FOUND for an id that is not one of the caller\'s factors. Needs a user token of a first-party application with profile or profile:write.',
+      'Removes one of the caller\'s factors (with the last one, the recovery codes go too). Under JWT_OIDC_MFA=required the last one cannot be removed (BAD_USER_INPUT on id). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). NOT_FOUND for an id that is not one of the caller\'s factors. Needs a user token of a first-party application with profile or profile:write.',
   })
   async removeMyFactor(@Arg('id', () => ID, { description: 'The factor (`Factor.id`).' }) id: string, @Arg('currentPassword', () => String, CURRENT_PASSWORD) currentPassword: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     const owner = accountOwner(ctx);
     const { auth } = owner;
     await confirmed(owner, ctx, currentPassword);
-    const removed = await domain(() => factorsOf(owner, ctx).remove(auth.user.id, id));
+    // JWT_OIDC_MFA=required: the last factor stays (docs/ACCOUNTS.md "Two-step sign-in", "The policy").
+    const removed = await domain(() => factorsOf(owner, ctx).remove(auth.user.id, id, { keepOne: owner.provider.settings.type === 'provider' && owner.provider.settings.mfa === 'required' }));
     audit(ctx.logger, 'mfa.removed', { outcome: 'success', actor: auth.user.id, client: auth.clientId, kind: removed.kind, factor: id, ip: ctx.ip }, 'second factor removed by its user');
     return true;
   }

@@ -3,6 +3,7 @@
  * ProviderRequest returning an HttpResult: provider/ knows no Express; this edge adapts them.
  */
 import express, { Router } from 'express';
+import { showEnrolment, submitEnrolment } from '../interaction/enrolment.js';
 import { showSecondFactor, submitSecondFactor } from '../interaction/second-factor.js';
 import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
@@ -58,6 +59,8 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
   router.get('/interaction/:uid/mfa', handle((r, req) => showSecondFactor(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/mfa', form, handle((r, req) => submitSecondFactor(ctx, r, String(req.params.uid))));
+  router.get('/interaction/:uid/enrol', handle((r, req) => showEnrolment(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/enrol', form, handle((r, req) => submitEnrolment(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 
   router.use(TOKEN_PATH, cors('POST'));

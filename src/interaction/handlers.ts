@@ -10,6 +10,7 @@ import { authorizationRequestOf } from '../provider/stores/interaction-request.j
 import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
 import { serializeCookie } from '../provider/cookies.js';
+import { mfaRequired } from '../provider/authorization/acr.js';
 import { authorizationError, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
 import { completeAuthorization, type LoginFacts } from '../provider/authorization/complete.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../provider/authorization/request.js';
@@ -102,8 +103,9 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
     return { ...error, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
 
-  // The password given, a second factor still to come: its page (src/interaction/second-factor.ts).
-  if (!interaction.userId && interaction.firstFactor) return redirectResult(action(ctx, uid, 'mfa'));
+  // The password given, a second factor still to come: its page (src/interaction/second-factor.ts),
+  // or its set-up (src/interaction/enrolment.ts).
+  if (!interaction.userId && interaction.firstFactor) return redirectResult(action(ctx, uid, interaction.firstFactor.enrol ? 'enrol' : 'mfa'));
 
   if (!interaction.userId) {
     const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
@@ -222,11 +224,13 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
   }
   // This browser now has its own budget for this account (a lockout elsewhere does not reach it).
   const deviceCookie = serializeCookie({ name: ctx.cookies.device, value: issueDeviceCookie(ctx.secretKeys.device, username), maxAge: DEVICE_COOKIE_MAX_AGE, path: `${ctx.basePath}${INTERACTION_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
-  if (await hasFactor(ctx.orm.em, user.id)) {
+  const factor = await hasFactor(ctx.orm.em, user.id);
+  if (factor || mfaRequired(ctx.settings, client)) {
     // A second factor to come (docs/ACCOUNTS.md "Two-step sign-in"): no session yet, only the
-    // first factor recorded on this interaction; src/interaction/second-factor.ts asks the code.
-    if (!(await ctx.interactions.firstFactorGiven(uid, { userId: user.id, amr: ['pwd'], at: ctx.clock.now() }))) return htmlPage(400, errorPage(EXPIRED));
-    return redirectResult(action(ctx, uid, 'mfa'), [deviceCookie]);
+    // first factor recorded on this interaction; src/interaction/second-factor.ts asks the code,
+    // or — the policy requiring one the user has not — src/interaction/enrolment.ts sets it up.
+    if (!(await ctx.interactions.firstFactorGiven(uid, { userId: user.id, amr: ['pwd'], at: ctx.clock.now(), ...(factor ? {} : { enrol: true }) }))) return htmlPage(400, errorPage(EXPIRED));
+    return redirectResult(action(ctx, uid, factor ? 'mfa' : 'enrol'), [deviceCookie]);
   }
   audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   const started = await startSession(ctx, req, uid, user.id, ['pwd'], true, false);

@@ -83,6 +83,14 @@ export async function countFactors(em: EntityManager, userId: string): Promise<n
   return em.count(UserFactor, { userId, confirmedAt: { $ne: null } });
 }
 
+/**
+ * Locks the user's confirmed factors until the caller's transaction ends: a removal that must
+ * leave one (JWT_OIDC_MFA=required) waits for any other removal of the same user's.
+ */
+export async function lockFactors(em: EntityManager, userId: string): Promise<void> {
+  await em.execute('select id from user_factors where user_id = ? and confirmed_at is not null for update', [userId]);
+}
+
 /** Whether the user has a confirmed factor (a sign-in then asks for it). */
 export async function hasFactor(em: EntityManager, userId: string): Promise<boolean> {
   return (await em.fork().count(UserFactor, { userId, confirmedAt: { $ne: null } })) > 0;

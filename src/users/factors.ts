@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { User } from '../db/entities/user.js';
-import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
+import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, lockFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
 import { removeRecoveryCodes, replaceRecoveryCodes, unusedRecoveryCodes, useRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, qrSvg, totpStep, totpUri } from './totp.js';
 import { UserError, UserService, type UserRef } from './user-service.js';
@@ -72,6 +72,18 @@ export class FactorService {
   }
 
   /**
+   * The pending enrolment `id` of `user` shown again (the same secret), while it waits for its
+   * first code; undefined once it is confirmed, replaced or older than ENROLMENT_LIFETIME_MS.
+   */
+  async pendingTotp(user: Pick<User, 'id' | 'username'>, id: string, issuer: string): Promise<TotpEnrolmentStart | undefined> {
+    const pending = await findPendingTotp(this.deps.em, user.id, id, this.now - ENROLMENT_LIFETIME_MS);
+    if (!pending) return undefined;
+    const secret = this.openSecret(pending.id, pending.secret);
+    const otpauthUri = totpUri(issuer, user.username, secret);
+    return { id: pending.id, secret, otpauthUri, qrSvg: await qrSvg(otpauthUri) };
+  }
+
+  /**
    * Confirms the pending enrolment `id` with a code of its secret; the user's new recovery codes
    * (replacing any older set), to show once. UserError `code` for a wrong code; NOT_FOUND when
    * there is no such pending enrolment of this user (another user's, confirmed, expired).
@@ -108,9 +120,12 @@ export class FactorService {
     return useRecoveryCode(this.deps.em, userId, code, this.now);
   }
 
-  /** Removes the user's factor `id` (with the recovery codes when it was the last); NOT_FOUND when the user has none such. */
-  remove(userId: string, id: string): Promise<{ kind: string }> {
-    return removeOne(this.deps.em, userId, id);
+  /**
+   * Removes the user's factor `id` (with the recovery codes when it was the last); NOT_FOUND when
+   * the user has none such. `keepOne` (JWT_OIDC_MFA=required): the last one is refused.
+   */
+  remove(userId: string, id: string, options: { keepOne?: boolean } = {}): Promise<{ kind: string }> {
+    return removeOne(this.deps.em, userId, id, options);
   }
 
   /** A new set of recovery codes for a user with a factor (the old set stops working). */
@@ -141,11 +156,18 @@ export async function resetFactors(em: EntityManager, ref: UserRef): Promise<{ u
 }
 
 /** Removes the user's factor `id`, and the recovery codes with the last one, in one transaction. */
-function removeOne(em: EntityManager, userId: string, id: string): Promise<{ kind: string }> {
+/**
+ * One factor removed, with the recovery codes when it was the last. `keepOne`: the last one is
+ * refused; the user's factors are locked first, so two removals at once cannot both leave none.
+ */
+function removeOne(em: EntityManager, userId: string, id: string, options: { keepOne?: boolean } = {}): Promise<{ kind: string }> {
   return em.fork().transactional(async (tx) => {
+    if (options.keepOne) await lockFactors(tx, userId);
     const kind = await removeFactor(tx, userId, id);
     if (!kind) throw new UserError('ERR_USER_NOT_FOUND', 'factor not found', 'id');
-    if ((await countFactors(tx, userId)) === 0) await removeRecoveryCodes(tx, userId);
+    const left = await countFactors(tx, userId);
+    if (left === 0 && options.keepOne) throw new UserError('ERR_USER_INVALID', 'two-step sign-in is required here: the last second factor cannot be removed (add another one first)', 'id');
+    if (left === 0) await removeRecoveryCodes(tx, userId);
     return { kind };
   });
 }

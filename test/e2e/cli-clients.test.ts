@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
+import { authorizeUrl, browse, CookieJar, formOf, pkcePair, postForm, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
 
 let provider: TestProvider;
 let env: Record<string, string>;
@@ -28,6 +28,17 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
     if (Date.now() > until) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Where the right password of a new user leads, at the client `id`: the set-up of a second factor, or the client. */
+async function afterPassword(id: string, redirectUri: string): Promise<URL> {
+  const user = await provider.createUser();
+  const jar = new CookieJar();
+  const start = authorizeUrl(provider, { client_id: id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+  const page = new URL((await browse(jar, start)).headers.get('location')!, start);
+  const { action, csrf } = formOf(await (await browse(jar, page.toString())).text());
+  const res = await postForm(jar, new URL(action, page).toString(), { csrf, username: user.username, password: user.password });
+  return new URL(res.headers.get('location')!, start);
 }
 
 const cc = (id: string, secret: string) => tokenRequest(provider, { grant_type: 'client_credentials', scope: 'api:read' }, { clientId: id, clientSecret: secret });
@@ -112,5 +123,24 @@ describe('jwt-oidc clients', () => {
     const gone = await runCli(['clients', 'show', '--id', 'web-1', '--json'], { env });
     expect(gone.code).toBe(1);
     expect(JSON.parse(gone.stdout).error.code).toBe('ERR_CLIENT_NOT_FOUND');
+  });
+
+  it('PL-07 --require-mfa: sign-ins to the client set up a second factor; --no-require-mfa clears it', async () => {
+    const uri = 'https://mfa.example/cb';
+    const res = await runCli(['clients', 'create', '--id', 'mfa-1', '--name', 'Strict', '--first-party', '--require-mfa', '--redirect-uri', uri, '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'mfa-1', requireMfa: true });
+    expect((await runCli(['clients', 'list', '--search', 'mfa-1'], { env })).stdout).toMatch(/\[confidential,first-party,require-mfa\]/);
+    await eventually(async () => provider.provider!.clients.get('mfa-1')?.requireMfa === true);
+    expect((await afterPassword('mfa-1', uri)).pathname).toMatch(/\/interaction\/[\w-]+\/enrol$/);
+
+    const off = await runCli(['clients', 'update', '--id', 'mfa-1', '--no-require-mfa', '--json'], { env });
+    expect(JSON.parse(off.stdout).requireMfa).toBe(false);
+    await eventually(async () => provider.provider!.clients.get('mfa-1')?.requireMfa === false);
+    const back = await afterPassword('mfa-1', uri);
+    expect(back.origin + back.pathname).toBe(uri);
+    expect(back.searchParams.get('code')).toBeTruthy();
+    const on = await runCli(['clients', 'update', '--id', 'mfa-1', '--require-mfa', '--json'], { env });
+    expect(JSON.parse(on.stdout).requireMfa).toBe(true);
   });
 });

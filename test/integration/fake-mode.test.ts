@@ -31,5 +31,22 @@ describe('the suites below run in the fake mode', () => {
   });
 });
 
+describe('the two-step policy does not reach the fake mode (its page chooses acr and amr)', () => {
+  it('PL-08 with JWT_OIDC_MFA=required and a client with requireMfa, the fake\'s sign-in ends at the client as chosen: no set-up page', async () => {
+    const p = await startProvider({ JWT_OIDC_MFA: 'required' });
+    try {
+      const user = await p.createUser();
+      for (const requireMfa of [false, true]) {
+        const rp = await p.createClient({ firstParty: true, requireMfa });
+        const { location } = await login(p, { clientId: rp.clientId, redirectUri: rp.redirectUri, username: user.username, scope: 'openid' });
+        expect(location.pathname).not.toMatch(/enrol/);
+        expect(location.searchParams.get('code'), location.toString()).toBeTruthy();
+      }
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 await import('../security/authorize.test.js');
 await import('../security/token.test.js');

@@ -45,6 +45,7 @@ export const ClientsDetail = graphql(`
     responseTypes
     firstParty
     admin
+    requireMfa
     logoutAll
     backchannelLogoutUri
     clientUri
@@ -452,6 +453,8 @@ function ManagedClient({ client, owner, defaultAlg }: { client: ConsoleClientsDe
           <dd>{yes(client.firstParty)}</dd>
           <dt>Admin client</dt>
           <dd>{yes(client.admin)}</dd>
+          <dt>Require two-step sign-in</dt>
+          <dd>{yes(client.requireMfa)}</dd>
           <dt>Logout ends the provider session</dt>
           <dd>{yes(client.logoutAll)}</dd>
           <dt>ID token signing algorithm</dt>

@@ -15,6 +15,7 @@ export class Client {
     | 'firstParty'
     | 'logoutAll'
     | 'admin'
+    | 'requireMfa'
     | 'extraIdTokenClaims'
     | 'userRestrictions'
     | 'audiences'
@@ -71,6 +72,13 @@ export class Client {
   /** May obtain the `admin` scope with client_credentials. */
   @Property({ type: 'boolean', default: false })
   admin: boolean = false;
+
+  /**
+   * Every sign-in to this client ends with a second factor, as under JWT_OIDC_MFA=required
+   * (docs/ACCOUNTS.md "Two-step sign-in").
+   */
+  @Property({ type: 'boolean', default: false })
+  requireMfa: boolean = false;
 
   /** `id_token_signed_response_alg`; null: SIGNATURE_ALG. */
   @Property({ type: 'string', length: 8, nullable: true })

@@ -75,6 +75,9 @@ export class Client {
   @Field(() => Boolean, { description: 'May obtain the admin scope with client_credentials.' })
   admin!: boolean;
 
+  @Field(() => Boolean, { description: 'Every sign-in to it ends with a second factor, as under JWT_OIDC_MFA=required: a user without one sets one up, a session without one is stepped up; its ID tokens state acr urn:jwt-oidc:mfa.' })
+  requireMfa!: boolean;
+
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg; null: the server default.' })
   idTokenSignedResponseAlg!: string | null;
 
@@ -152,6 +155,9 @@ export class ClientMetadataInput {
 
   @Field(() => Boolean, { nullable: true, description: 'May obtain the admin scope with client_credentials.' })
   admin?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Every sign-in to it ends with a second factor, as under JWT_OIDC_MFA=required (default false).' })
+  requireMfa?: boolean | null;
 
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg, e.g. RS256.' })
   idTokenSignedResponseAlg?: string | null;

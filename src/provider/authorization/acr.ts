@@ -5,6 +5,9 @@
  * is optional (OIDC Core §2), and tokens of such sign-ins stay as they were before second factors
  * existed. A delegated login app's own `acr` is kept as it said.
  */
+import type { RegisteredClient } from '../../clients/client-registry.js';
+import type { Settings } from '../../config/derive.js';
+
 export const ACR_MFA = 'urn:jwt-oidc:mfa';
 
 /** What discovery lists as `acr_values_supported` (OpenID Connect Discovery 1.0 §3). */
@@ -22,4 +25,15 @@ export function achievedAcr(amr: readonly string[]): string | null {
  */
 export function wantsMfa(acrValues: readonly string[] | undefined): boolean {
   return acrValues?.includes(ACR_MFA) === true;
+}
+
+/**
+ * Whether every sign-in to `client` must end with a second factor by policy (docs/ACCOUNTS.md
+ * "Two-step sign-in", "The policy"): JWT_OIDC_MFA=required, or the client's `requireMfa`. As with
+ * `acr_values`, a session without one is stepped up; unlike it, a user without any factor is
+ * asked to set one up rather than refused. Provider mode only: the fake mode signs in with the
+ * `acr`/`amr` its page chose (docs/ARCHITECTURE.md "The fake mode").
+ */
+export function mfaRequired(settings: Pick<Settings, 'type' | 'mfa'>, client: Pick<RegisteredClient, 'requireMfa'>): boolean {
+  return settings.type === 'provider' && (settings.mfa === 'required' || client.requireMfa);
 }

@@ -16,7 +16,7 @@ import { readParams } from '../params.js';
 import type { ProviderSession } from '../stores/session-store.js';
 import { hasFactor } from '../../users/factor-store.js';
 import type { FirstFactor } from '../stores/interaction-store.js';
-import { wantsMfa } from './acr.js';
+import { mfaRequired, wantsMfa } from './acr.js';
 import { completeAuthorization } from './complete.js';
 import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
 import { AuthorizationRedirectError, validateAuthorizationRequest, type AuthorizationRequest } from './request.js';
@@ -54,12 +54,18 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
     // The session may not be continued, not even from the account-selection page (OIDC Core §3.1.2.1).
     return startInteraction(ctx, { ...request, offerSelect: false }, session, ip);
   }
-  if (wantsMfa(request.acrValues) && !session.amr.includes('mfa') && (await hasFactor(ctx.orm.em, user.id))) {
+  const policy = mfaRequired(ctx.settings, client);
+  if ((policy || wantsMfa(request.acrValues)) && !session.amr.includes('mfa')) {
     // Step-up (docs/ACCOUNTS.md "Two-step sign-in"): the session's password stands, only the
-    // second factor is asked; prompt=none cannot ask it (OIDC Core §3.1.2.6 interaction_required).
-    // Without a factor, completeAuthorization answers unmet_authentication_requirements.
-    if (none) throw redirectError(request, new OAuthError('interaction_required', 'a second factor is required'));
-    return startInteraction(ctx, { ...request, offerSelect: false }, session, ip, undefined, { userId: user.id, amr: session.amr, at: session.authTime, stepUp: true });
+    // second factor is asked — or, by policy (JWT_OIDC_MFA=required, the client's requireMfa),
+    // set up by a user who has none; prompt=none cannot ask either (OIDC Core §3.1.2.6
+    // interaction_required). acr_values alone, without a factor: completeAuthorization answers
+    // unmet_authentication_requirements.
+    const has = await hasFactor(ctx.orm.em, user.id);
+    if (has || policy) {
+      if (none) throw redirectError(request, new OAuthError('interaction_required', 'a second factor is required'));
+      return startInteraction(ctx, { ...request, offerSelect: false }, session, ip, undefined, { userId: user.id, amr: session.amr, at: session.authTime, stepUp: true, ...(has ? {} : { enrol: true }) });
+    }
   }
   if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session, ip);
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);

@@ -11,7 +11,7 @@ import type { ProviderContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { HttpResult } from '../http-result.js';
 import type { ProviderSession } from '../stores/session-store.js';
-import { achievedAcr, ACR_MFA, wantsMfa } from './acr.js';
+import { achievedAcr, ACR_MFA, mfaRequired, wantsMfa } from './acr.js';
 import { extraIdTokenClaims, isRestricted } from './client-extras.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
@@ -46,6 +46,13 @@ export async function completeAuthorization(
     // getting here): the error of OpenID Connect Core Error Code unmet_authentication_requirements 1.0 §1.
     audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'a second factor was asked for and the user has none');
     throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'a second factor was asked for (acr_values) and the account has none'), request.redirectUri, request.state, request.responseMode);
+  }
+  if (mfaRequired(ctx.settings, client) && acr !== ACR_MFA) {
+    // The policy's last word (docs/ACCOUNTS.md "Two-step sign-in", "The policy"): the built-in
+    // pages have asked for the factor or its set-up before getting here; a delegated login app's
+    // sign-in must state it.
+    audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'a second factor is required and the sign-in gave none');
+    throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'a second factor is required and this sign-in gave none'), request.redirectUri, request.state, request.responseMode);
   }
   const types = request.responseType.split(' ');
   const scope = scopes.join(' ');

@@ -26,6 +26,13 @@ export interface FirstFactor {
   at: number;
   /** A step-up of the browser's live session (the interaction's `sessionHash`), not a new sign-in. */
   stepUp?: boolean;
+  /**
+   * The user has no second factor and the policy asks one (JWT_OIDC_MFA=required, a client's
+   * requireMfa): it is set up in this interaction (src/interaction/enrolment.ts).
+   */
+  enrol?: boolean;
+  /** That set-up's pending TOTP enrolment (`user_factors.id`), once shown. */
+  enrolment?: string;
 }
 
 export interface PendingInteraction {
@@ -106,8 +113,8 @@ export class InteractionStore {
   }
 
   /**
-   * Records the first factor of a user who has a second one: no session yet. Once, and only
-   * while nobody signed in on this interaction.
+   * Records the first factor of a user who has a second one, or is to set one up: no session
+   * yet. Only while nobody signed in on this interaction (the set-up records its enrolment so).
    */
   async firstFactorGiven(uid: string, first: FirstFactor): Promise<boolean> {
     return (await this.orm.em.fork().nativeUpdate(Interaction, { uid, userId: null, expiresAt: { $gt: new Date(this.clock.now()) } }, { firstFactor: first })) === 1;

@@ -61,6 +61,7 @@ export function ClientForm({ mode, value, onChange, onSubmit, errors, busy, subm
         <ChoiceField label="Response types" options={RESPONSE_TYPES} value={value.responseTypes} onChange={(v) => set('responseTypes', v)} error={errors.responseTypes} hint="What /authorize may return: code for the code flow; the others belong to the implicit and hybrid flows." />
         <CheckboxField label="First-party" checked={value.firstParty} onChange={(v) => set('firstParty', v)} error={errors.firstParty} hint="Your own application: users are not asked to consent." />
         <CheckboxField label="Admin client" checked={value.admin} onChange={(v) => set('admin', v)} error={errors.admin} hint="May obtain the admin scope with client_credentials, which administers this whole provider through the API. Confidential clients only." />
+        <CheckboxField label="Require two-step sign-in" checked={value.requireMfa} onChange={(v) => set('requireMfa', v)} error={errors.requireMfa} hint="Every sign-in to this client ends with a second factor: users without one set up an authenticator app when they sign in, and a session with a password only asks for the code. Its ID tokens state acr urn:jwt-oidc:mfa." />
       </section>
 
       <section className="clients-group" aria-labelledby={`clients-${mode}-logout`}>

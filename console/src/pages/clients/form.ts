@@ -47,6 +47,7 @@ export interface ClientForm {
   responseTypes: string[];
   firstParty: boolean;
   admin: boolean;
+  requireMfa: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string;
   clientUri: string;
@@ -70,6 +71,7 @@ export interface ClientData {
   responseTypes: readonly string[];
   firstParty: boolean;
   admin: boolean;
+  requireMfa: boolean;
   logoutAll: boolean;
   backchannelLogoutUri?: string | null;
   clientUri?: string | null;
@@ -104,6 +106,7 @@ export function emptyClientForm(): ClientForm {
     responseTypes: ['code'],
     firstParty: false,
     admin: false,
+    requireMfa: false,
     logoutAll: true,
     backchannelLogoutUri: '',
     clientUri: '',
@@ -128,6 +131,7 @@ export function formOf(client: ClientData): ClientForm {
     responseTypes: [...client.responseTypes],
     firstParty: client.firstParty,
     admin: client.admin,
+    requireMfa: client.requireMfa,
     logoutAll: client.logoutAll,
     backchannelLogoutUri: client.backchannelLogoutUri ?? '',
     clientUri: client.clientUri ?? '',
@@ -167,6 +171,7 @@ interface Metadata {
   responseTypes: string[];
   firstParty: boolean;
   admin: boolean;
+  requireMfa: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string | null;
   clientUri: string | null;
@@ -187,6 +192,7 @@ function metadata(form: ClientForm): Metadata {
     responseTypes: RESPONSE_TYPES.filter((t) => form.responseTypes.includes(t)),
     firstParty: form.firstParty,
     admin: form.admin,
+    requireMfa: form.requireMfa,
     logoutAll: form.logoutAll,
     backchannelLogoutUri: textOrNull(form.backchannelLogoutUri),
     clientUri: textOrNull(form.clientUri),
@@ -217,7 +223,7 @@ export function updateInput(form: ClientForm, client: ClientData): ClientMetadat
 }
 
 /** Input field → the form control it belongs to (the service names the input field in `extensions.field`). */
-export const FORM_FIELDS = ['id', 'name', 'public', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
+export const FORM_FIELDS = ['id', 'name', 'public', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
 
 /**
  * The service's message for a field, without the field name it starts with (`redirectUris:
