@@ -41,4 +41,5 @@ export const AUDIT_EVENTS = [
   'mfa.reset',
   'mfa.verified',
   'mfa.failed',
+  'passkey.cloned',
 ] as const;

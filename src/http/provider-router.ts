@@ -4,6 +4,8 @@
  */
 import express, { Router } from 'express';
 import { showSecondFactor, submitSecondFactor } from '../interaction/second-factor.js';
+import { submitPasskeyLogin, submitPasskeySecondFactor } from '../interaction/passkey-step.js';
+import { routePasskeyScripts } from './passkey-scripts.js';
 import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
@@ -58,6 +60,11 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.post('/interaction/:uid/consent', form, handle((r, req) => submitConsent(ctx, r, String(req.params.uid))));
   router.get('/interaction/:uid/mfa', handle((r, req) => showSecondFactor(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/mfa', form, handle((r, req) => submitSecondFactor(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/mfa/passkey', form, handle((r, req) => submitPasskeySecondFactor(ctx, r, String(req.params.uid))));
+  // Passwordless sign-in with a passkey (docs/ACCOUNTS.md "Passkeys"), when PASSKEY_LOGIN is on.
+  if (ctx.settings.passkeyLogin) router.post('/interaction/:uid/passkey', form, handle((r, req) => submitPasskeyLogin(ctx, r, String(req.params.uid))));
+  // The passkey pages' scripts (`script-src 'self'`).
+  routePasskeyScripts(router);
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 
   router.use(TOKEN_PATH, cors('POST'));
