@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/clock.js';
 import type { InteractionRequest } from '../../src/provider/stores/interaction-request.js';
 import { advancePasskeyCounter, confirmPendingPasskey, listPasskeys, replacePendingPasskey } from '../../src/users/factor-store.js';
 import { PASSKEY_CEREMONY_MS, PasskeyService, relyingPartyOf } from '../../src/users/passkeys.js';
-import { authorizeUrl, browse, CookieJar, gql, pkcePair, postForm, startProvider, tokensFor, type TestProvider } from '../support/provider.js';
+import { authorizeUrl, browse, CookieJar, gql, login, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const clock = new ManualClock(Date.now());
 let p: TestProvider;
@@ -293,5 +293,44 @@ describe('passwordless sign-in over HTTP', () => {
     const form = await loginPage(jar);
     const res = await postForm(jar, form.action, { csrf: 'wrong', response: a.assert({ challenge: form.challenge, counter: 1, userHandle }) });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('step-up and the scripts', () => {
+  it('PK-04 a password-only session is stepped up with a passkey: the tokens say pwd, hwk, user, mfa and the mfa acr', async () => {
+    const user = await p.createUser();
+    const pkce = pkcePair();
+    const params = { client_id: account.clientId, redirect_uri: account.redirectUri, response_type: 'code', scope: 'openid', nonce: 'n' };
+    const { jar, location } = await login(p, { clientId: account.clientId, redirectUri: account.redirectUri, username: user.username, password: user.password, scope: 'openid' });
+    expect(location.searchParams.get('code')).toBeTruthy();
+    const a = authenticator();
+    await registered(a, user);
+
+    const started = await browse(jar, authorizeUrl(p, { ...params, acr_values: 'urn:jwt-oidc:mfa', code_challenge: pkce.challenge, code_challenge_method: 'S256' }));
+    const interaction = new URL(started.headers.get('location')!, p.issuer);
+    const step = await browse(jar, interaction.toString());
+    expect(step.status).toBe(303);
+    const page = await browse(jar, new URL(step.headers.get('location')!, p.issuer).toString());
+    const html = await page.text();
+    const form = /<form method="post" action="([^"]+\/mfa\/passkey)" data-passkey-options="([^"]+)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(html)!;
+    const options = JSON.parse(form[2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    expect(options.allowCredentials).toEqual([{ id: a.credentialId, type: 'public-key', transports: ['internal'] }]);
+    const done = await postForm(jar, form[1]!, { csrf: form[3]!, response: a.assert({ challenge: options.challenge, counter: 1 }) });
+    expect(done.status, await done.clone().text()).toBe(303);
+    const code = new URL(done.headers.get('location')!).searchParams.get('code')!;
+    const tokens = await tokenRequest(p, { grant_type: 'authorization_code', code, redirect_uri: account.redirectUri, code_verifier: pkce.verifier }, account);
+    const claims = JSON.parse(Buffer.from(((await tokens.json()) as { id_token: string }).id_token.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+    expect(claims.acr).toBe('urn:jwt-oidc:mfa');
+  });
+
+  it('PK-08 the scripts are the issuer\'s own files: JavaScript, not sniffed', async () => {
+    for (const path of ['/webauthn/simplewebauthn-browser.js', '/webauthn/passkey.js']) {
+      const res = await fetch(`${p.issuer}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await res.text()).toMatch(path.includes('simplewebauthn') ? /SimpleWebAuthnBrowser/ : /startAuthentication/);
+    }
   });
 });
