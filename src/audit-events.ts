@@ -42,4 +42,5 @@ export const AUDIT_EVENTS = [
   'mfa.recovery_codes_regenerated',
   'mfa.verified',
   'mfa.failed',
+  'passkey.cloned',
 ] as const;

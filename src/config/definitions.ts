@@ -680,6 +680,15 @@ export const definitions = {
     expect: 'true or false',
     doc: 'provider, with `LOGIN_URL` set: also accept the built-in password form. Off by default: the login app alone signs users in, so what it enforces (MFA, SSO only) cannot be skipped by opening the built-in form.',
   }),
+  passkeyLogin: define({
+    env: 'JWT_OIDC_PASSKEY_LOGIN',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: 'The built-in sign-in page also offers "Sign in with a passkey" (docs/ACCOUNTS.md "Passkeys"): no username or password, a passkey the user registered on the account page, with user verification (its PIN or biometric), counts as two factors (amr `hwk` or `swk`, `user`, `mfa`). Off by default: passkeys then serve as a second factor after the password only. The page loads its script from the issuer (`script-src \'self\'`) only when this is on.',
+  }),
 
   apiScopes: define({
     env: 'JWT_OIDC_API_SCOPES',

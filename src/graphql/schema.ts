@@ -9,12 +9,13 @@ import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
 import { MeResolver } from './me-resolver.js';
 import { AccountResolver } from './account-resolver.js';
 import { FactorAdminResolver, FactorResolver, UserFactorsResolver } from './factor-resolver.js';
+import { PasskeyResolver } from './passkey-resolver.js';
 import { ServerInfoResolver } from './server-info.js';
 import { AuditEventsResolver } from './audit-events-resolver.js';
 import { OverviewResolver } from './overview-resolver.js';
 import { InvitationResolver } from './invitation-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, FactorResolver, UserAdminResolver, UserFactorsResolver, FactorAdminResolver, InvitationResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, FactorResolver, PasskeyResolver, UserAdminResolver, UserFactorsResolver, FactorAdminResolver, InvitationResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

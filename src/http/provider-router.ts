@@ -5,6 +5,8 @@
 import express, { Router } from 'express';
 import { showEnrolment, submitEnrolment } from '../interaction/enrolment.js';
 import { showSecondFactor, submitSecondFactor } from '../interaction/second-factor.js';
+import { submitPasskeyLogin, submitPasskeySecondFactor } from '../interaction/passkey-step.js';
+import { routePasskeyScripts } from './passkey-scripts.js';
 import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
@@ -61,6 +63,11 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.post('/interaction/:uid/mfa', form, handle((r, req) => submitSecondFactor(ctx, r, String(req.params.uid))));
   router.get('/interaction/:uid/enrol', handle((r, req) => showEnrolment(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/enrol', form, handle((r, req) => submitEnrolment(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/mfa/passkey', form, handle((r, req) => submitPasskeySecondFactor(ctx, r, String(req.params.uid))));
+  // Passwordless sign-in with a passkey (docs/ACCOUNTS.md "Passkeys"), when PASSKEY_LOGIN is on.
+  if (ctx.settings.passkeyLogin) router.post('/interaction/:uid/passkey', form, handle((r, req) => submitPasskeyLogin(ctx, r, String(req.params.uid))));
+  // The passkey pages' scripts (`script-src 'self'`).
+  routePasskeyScripts(router);
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
 
   router.use(TOKEN_PATH, cors('POST'));

@@ -29,6 +29,7 @@ import { errorPage } from './views/error.js';
 import { htmlPage } from './views/render.js';
 import { pageCsp } from './views/layout.js';
 import { loginPage } from './views/login.js';
+import { passkeyLoginOffer } from './passkey-offer.js';
 import { PASSWORD_RESET_PATH } from './views/password-reset.js';
 import { REGISTER_PATH, VERIFY_PATH } from './views/registration.js';
 import { passwordResetOn, registrationOn } from '../config/derive.js';
@@ -143,12 +144,21 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
 
 /** The password form: GET shows it, POST checks the password (throttled, SE-04, SE-05). */
 export const passwordLogin: LoginStep = {
-  async page(ctx, { interaction, request, client }) {
-    const csrfToken = await ctx.interactions.renewCsrf(interaction.uid);
-    return htmlPage(200, loginPage({ action: action(ctx, interaction.uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: request.loginHint, resetUrl: resetUrl(ctx, interaction.uid), registerUrl: registerUrl(ctx, interaction.uid) }), { 'Content-Security-Policy': pageCsp(request.redirectUri) });
-  },
+  page: (ctx, found) => loginPageResult(ctx, found, 200, {}),
   submit: (ctx, req, uid) => submitLogin(ctx, req, uid),
 };
+
+/**
+ * The login page, with "Sign in with a passkey" where PASSKEY_LOGIN is on (then, and only then,
+ * with its scripts: src/interaction/passkey-offer.ts).
+ */
+export async function loginPageResult(ctx: ProviderContext, { interaction, request, client }: Live, status: number, v: { username?: string; error?: string; resendUrl?: string }, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const uid = interaction.uid;
+  const csrfToken = await ctx.interactions.renewCsrf(uid);
+  const passkey = await passkeyLoginOffer(ctx, uid, csrfToken);
+  const view = { action: action(ctx, uid, 'login'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: v.username ?? request.loginHint, error: v.error, resetUrl: resetUrl(ctx, uid), registerUrl: registerUrl(ctx, uid), resendUrl: v.resendUrl, passkey };
+  return htmlPage(status, loginPage(view), { 'Content-Security-Policy': pageCsp(request.redirectUri, passkey !== undefined), ...headers });
+}
 
 /** The reset page for this sign-in, when password reset is on (src/interaction/password-reset.ts). */
 function resetUrl(ctx: ProviderContext, uid: string): string | undefined {
@@ -174,12 +184,7 @@ async function submitLogin(ctx: ProviderContext, req: ProviderRequest, uid: stri
 
   const username = normalizeUsername(form.get('username') ?? '').slice(0, 150);
   const password = form.get('password') ?? '';
-  const rerender = async (status: number, error: string, extra: Record<string, string> = {}, resendUrl?: string) =>
-    htmlPage(
-      status,
-      loginPage({ action: action(ctx, uid, 'login'), csrfToken: await ctx.interactions.renewCsrf(uid), clientName: client.name, clientLogoUri: client.logoUri, username, error, resetUrl: resetUrl(ctx, uid), registerUrl: registerUrl(ctx, uid), resendUrl }),
-      { 'Content-Security-Policy': pageCsp(request.redirectUri), ...extra },
-    );
+  const rerender = (status: number, error: string, extra: Record<string, string> = {}, resendUrl?: string) => loginPageResult(ctx, found, status, { username, error, resendUrl }, extra);
 
   // The attempt is reserved before the password is checked, in PostgreSQL, so the limits hold
   // under any concurrency and across instances; one password per account (or per device) is

@@ -10,7 +10,8 @@
  * as the interaction. A TOTP code signs in with amr ["pwd", "otp", "mfa"], a recovery code with
  * ["pwd", "mfa"] (RFC 8176 §2); both state acr urn:jwt-oidc:mfa (src/provider/authorization/acr.ts).
  * A step-up (acr_values asking urn:jwt-oidc:mfa of a session with a password only:
- * src/provider/authorization/authorize.ts) asks this step alone and upgrades that session.
+ * src/provider/authorization/authorize.ts) asks this step alone and upgrades that session. A user
+ * with passkeys is offered "Use a passkey" too (src/interaction/passkey-step.ts).
  */
 import { audit } from '../audit.js';
 import { User } from '../db/entities/user.js';
@@ -27,12 +28,13 @@ import { pageCsp } from './views/layout.js';
 import { errorPage } from './views/error.js';
 import { htmlPage } from './views/render.js';
 import { secondFactorPage } from './views/second-factor.js';
+import { passkeyService, secondFactorPasskeyOffer } from './passkey-offer.js';
 
 const WRONG_CODE = 'That code is not right. Try the code the app shows now.';
 const WRONG_RECOVERY_CODE = 'That recovery code is not right, or it was used before.';
 
 /** The interaction, when it waits for a second factor (the password given, no session yet). */
-async function waiting(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<(Live & { user: User }) | undefined> {
+export async function waiting(ctx: ProviderContext, req: ProviderRequest, uid: string, csrf?: string): Promise<(Live & { user: User }) | undefined> {
   const found = await live(ctx, req, uid, csrf);
   const first = found?.interaction.firstFactor;
   if (!found || !first || found.interaction.userId) return undefined;
@@ -40,11 +42,15 @@ async function waiting(ctx: ProviderContext, req: ProviderRequest, uid: string, 
   return user ? { ...found, user } : undefined;
 }
 
-async function render(ctx: ProviderContext, found: Live, recovery: boolean, status = 200, error?: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+/** The step's page (the code form, or the recovery-code form), with "Use a passkey" for a user with passkeys. */
+export async function render(ctx: ProviderContext, found: Live & { user: User }, recovery: boolean, status = 200, error?: string, headers: Record<string, string> = {}): Promise<HttpResult> {
   const { interaction, request, client } = found;
   const page = providerUrl(ctx, `${INTERACTION_PATH}/${interaction.uid}/mfa`);
   const csrfToken = await ctx.interactions.renewCsrf(interaction.uid);
-  return htmlPage(status, secondFactorPage({ action: action(ctx, interaction.uid, 'mfa'), csrfToken, clientName: client.name, recovery, otherUrl: recovery ? page : `${page}?recovery=1`, error }), { 'Content-Security-Policy': pageCsp(request.redirectUri), ...headers });
+  const factors = await new FactorService({ em: ctx.orm.em, clock: ctx.clock, sealer: ctx.keys.encryption }).list(found.user.id);
+  const totp = factors.some((f) => f.kind === 'totp');
+  const passkey = recovery ? undefined : await secondFactorPasskeyOffer(ctx, interaction.uid, await passkeyService(ctx).list(found.user.id), csrfToken);
+  return htmlPage(status, secondFactorPage({ action: action(ctx, interaction.uid, 'mfa'), csrfToken, clientName: client.name, recovery, otherUrl: recovery ? page : `${page}?recovery=1`, error, totp, passkey }), { 'Content-Security-Policy': pageCsp(request.redirectUri, passkey !== undefined), ...headers });
 }
 
 /** GET /interaction/:uid/mfa — the code form (`?recovery=1`: the recovery-code form). */
@@ -59,7 +65,7 @@ export async function submitSecondFactor(ctx: ProviderContext, req: ProviderRequ
   const form = readParams(req.body);
   const found = await waiting(ctx, req, uid, form.get('csrf') ?? '');
   if (!found) return htmlPage(400, errorPage(EXPIRED));
-  const { user, client, interaction } = found;
+  const { user, client } = found;
   const recovery = form.get('kind') === 'recovery';
   const code = (form.get('code') ?? '').slice(0, 64);
   const fields = { actor: user.id, client: client.id, ip: req.ip, kind: recovery ? 'recovery' : 'totp' };
@@ -88,10 +94,20 @@ export async function submitSecondFactor(ctx: ProviderContext, req: ProviderRequ
   }
   await ctx.failures.succeeded(reservation);
   audit(ctx.logger, 'mfa.verified', { outcome: 'success', ...fields }, 'second factor accepted');
-  audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
   // RFC 8176 §2: "otp" for the app's code; "mfa" for more than one factor (a recovery code is a
   // second something-you-have, without a registered value of its own).
-  const amr = [...new Set([...(interaction.firstFactor?.amr ?? ['pwd']), ...(recovery ? [] : ['otp']), 'mfa'])];
+  return completeSecondFactor(ctx, req, found, recovery ? [] : ['otp']);
+}
+
+/**
+ * The second factor accepted (a code, a recovery code, a passkey: src/interaction/passkey-step.ts):
+ * the session starts with the first factor's amr, `second`'s and "mfa" (RFC 8176 §2) — or, for a
+ * step-up, the browser's session gains them.
+ */
+export async function completeSecondFactor(ctx: ProviderContext, req: ProviderRequest, found: Live & { user: User }, second: readonly string[]): Promise<HttpResult> {
+  const { user, client, interaction } = found;
+  audit(ctx.logger, 'login.success', { outcome: 'success', actor: user.id, client: client.id, ip: req.ip }, 'login succeeded');
+  const amr = [...new Set([...(interaction.firstFactor?.amr ?? ['pwd']), ...second, 'mfa'])];
   if (interaction.firstFactor?.stepUp) {
     // A step-up: the browser's session (the one the request came with) gains the second factor;
     // its auth_time stays, so max_age still bounds the older factor.
@@ -101,7 +117,7 @@ export async function submitSecondFactor(ctx: ProviderContext, req: ProviderRequ
     }
     return afterLogin(ctx, found, user, { ...session, amr }, []);
   }
-  const started = await startSession(ctx, req, uid, user.id, amr, true, false);
+  const started = await startSession(ctx, req, interaction.uid, user.id, amr, true, false);
   if (!started) return htmlPage(400, errorPage(EXPIRED)); // a parallel post signed in first
   return afterLogin(ctx, found, user, started.session, [started.cookie]);
 }

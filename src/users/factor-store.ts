@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserFactor } from '../db/entities/user-factor.js';
 
-export type FactorKind = 'totp';
+export type FactorKind = 'totp' | 'passkey';
 
 /** A factor as the rest of the service sees it (the encrypted secret only where asked for). */
 export interface FactorRow {
@@ -139,6 +139,128 @@ export async function lockSealedSecrets(em: EntityManager): Promise<SealedFactor
 export async function replaceSealedSecret(em: EntityManager, id: string, secret: string): Promise<void> {
   await em.execute('update user_factors set secret = ? where id = ?', [secret, id]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys (WebAuthn Level 2; docs/ACCOUNTS.md "Passkeys", src/users/passkeys.ts). A pending row
+// holds the registration's challenge; confirming it is one conditional UPDATE that spends the
+// challenge, so one registration response is accepted once. The signature counter moves by
+// compare-and-set only (WebAuthn L2 §6.1.1).
+// ---------------------------------------------------------------------------------------------
+
+/** A confirmed passkey with what verifying an assertion needs. */
+export interface PasskeyRow extends FactorRow {
+  credentialId: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  backedUp: boolean;
+  deviceType: string;
+  userHandle: string;
+}
+
+/** What a verified registration response gives (WebAuthn L2 §7.1 steps 21–26). */
+export interface NewPasskey {
+  credentialId: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  backedUp: boolean;
+  deviceType: string;
+}
+
+/**
+ * The user handle of the user's passkeys: that of an existing one, so that an authenticator sees
+ * one account (WebAuthn L2 §5.4.3: "user.id"), or undefined for a user without any.
+ */
+export async function passkeyUserHandle(em: EntityManager, userId: string): Promise<string | undefined> {
+  const row = await em.fork().findOne(UserFactor, { userId, kind: 'passkey', userHandle: { $ne: null } }, { orderBy: { createdAt: 'asc' } });
+  return row?.userHandle ?? undefined;
+}
+
+/**
+ * Starts a passkey registration: a pending row holding the challenge and the user handle,
+ * replacing the user's pending enrolment of any kind (one at a time, as for TOTP).
+ */
+export async function replacePendingPasskey(em: EntityManager, o: { userId: string; challenge: string; userHandle: string; now: number }): Promise<string> {
+  return em.fork().transactional(async (tx) => {
+    await tx.nativeDelete(UserFactor, { userId: o.userId, confirmedAt: null });
+    const row = tx.create(UserFactor, { userId: o.userId, kind: 'passkey', name: 'Passkey', createdAt: new Date(o.now), challenge: o.challenge, userHandle: o.userHandle });
+    await tx.flush();
+    return row.id;
+  });
+}
+
+/** The user's pending passkey registration `id` (its challenge and user handle), when started after `since`. */
+export async function findPendingPasskey(em: EntityManager, userId: string, id: string, since: number): Promise<{ id: string; challenge: string; userHandle: string } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await em.fork().findOne(UserFactor, { id, userId, kind: 'passkey', confirmedAt: null, createdAt: { $gt: new Date(since) } });
+  return row?.challenge && row.userHandle ? { id: row.id, challenge: row.challenge, userHandle: row.userHandle } : undefined;
+}
+
+/**
+ * Confirms the pending registration `id` with its verified credential, spending its challenge:
+ * false when it is no longer pending with that challenge, or older than `since` (a parallel
+ * finish or a new start won). A credential id already registered (to anyone) throws the unique
+ * violation, which the caller maps. Inside the caller's transaction.
+ */
+export async function confirmPendingPasskey(em: EntityManager, o: { userId: string; id: string; challenge: string; name: string; credential: NewPasskey; now: number; since: number }): Promise<boolean> {
+  const c = o.credential;
+  const rows = await em.execute<{ id: string }[]>(
+    `update user_factors set confirmed_at = ?, name = ?, challenge = null, credential_id = ?, credential_public_key = ?, credential_counter = ?, credential_transports = ?::jsonb, credential_backed_up = ?, credential_device_type = ?
+     where id = ? and user_id = ? and kind = 'passkey' and confirmed_at is null and challenge = ? and created_at > ? returning id`,
+    [new Date(o.now), o.name, c.credentialId, c.publicKey, c.counter, JSON.stringify(c.transports), c.backedUp, c.deviceType, o.id, o.userId, o.challenge, new Date(o.since)],
+  );
+  return rows.length === 1;
+}
+
+/** Whether the credential id is registered already (to anyone). */
+export async function passkeyExists(em: EntityManager, credentialId: string): Promise<boolean> {
+  return (await em.fork().count(UserFactor, { credentialId })) > 0;
+}
+
+/** The user's confirmed passkeys, oldest first. */
+export async function listPasskeys(em: EntityManager, userId: string): Promise<PasskeyRow[]> {
+  const rows = await em.fork().find(UserFactor, { userId, kind: 'passkey', confirmedAt: { $ne: null } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return rows.map(passkeyRow);
+}
+
+/** The confirmed passkey with this credential id, whoever's. */
+export async function findPasskey(em: EntityManager, credentialId: string): Promise<PasskeyRow | undefined> {
+  if (credentialId.length === 0 || credentialId.length > 1400) return undefined;
+  const row = await em.fork().findOne(UserFactor, { credentialId, kind: 'passkey', confirmedAt: { $ne: null } });
+  return row ? passkeyRow(row) : undefined;
+}
+
+/**
+ * Accepts an assertion's signature counter for the passkey `id`: one UPDATE that moves the
+ * counter only from the value `seen` (the one the assertion was checked against) to `counter`,
+ * so of parallel assertions with one counter value at most one passes, and a counter that went
+ * back meanwhile is refused too (WebAuthn L2 §6.1.1). Authenticators without a counter send 0
+ * every time: 0 after 0 is accepted (the same section). The backup state is refreshed (BS may
+ * change over a credential's life, §6.1.3).
+ */
+export async function advancePasskeyCounter(em: EntityManager, o: { id: string; seen: number; counter: number; backedUp: boolean; now: number }): Promise<boolean> {
+  const rows = await em.fork().execute<{ id: string }[]>(
+    'update user_factors set credential_counter = ?, credential_backed_up = ?, last_used_at = ? where id = ? and confirmed_at is not null and credential_counter = ? returning id',
+    [o.counter, o.backedUp, new Date(o.now), o.id, o.seen],
+  );
+  return rows.length === 1;
+}
+
+function passkeyRow(row: UserFactor): PasskeyRow {
+  return {
+    ...factorRow(row),
+    credentialId: row.credentialId ?? '',
+    publicKey: row.credentialPublicKey ?? '',
+    counter: row.credentialCounter == null ? 0 : Number(row.credentialCounter),
+    transports: row.credentialTransports ?? [],
+    backedUp: row.credentialBackedUp === true,
+    deviceType: row.credentialDeviceType ?? 'singleDevice',
+    userHandle: row.userHandle ?? '',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function factorRow(row: UserFactor): FactorRow {
   return { id: row.id, userId: row.userId, kind: row.kind as FactorKind, name: row.name, createdAt: row.createdAt, confirmedAt: row.confirmedAt ?? null, lastUsedAt: row.lastUsedAt ?? null };

@@ -42,7 +42,7 @@ export interface TotpEnrolmentStart {
 export const sealedAs = (id: string) => `user-factor:${id}`;
 
 /** A factor's name: what the user typed, trimmed, one line, 1–100 characters. */
-function factorName(name: string): string {
+export function factorName(name: string): string {
   const trimmed = name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
   if (trimmed.length < 1 || trimmed.length > 100) throw new UserError('ERR_USER_INVALID', 'give the factor a name of 1 to 100 characters', 'name');
   return trimmed;

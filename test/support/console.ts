@@ -47,7 +47,7 @@ async function openSignedIn(browser: Browser, p: TestProvider, user: { username:
 export async function signInOnProviderPage(page: Page, user: { username: string; password: string }): Promise<void> {
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** The main heading of the console's current page, once shown. */

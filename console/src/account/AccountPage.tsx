@@ -1,6 +1,6 @@
 /**
  * The account page's one query and its sections: the profile (with the email address apart),
- * the password, the two-step sign-in, the sessions, the connected applications. Mutations that answer a Boolean name
+ * the password, the two-step sign-in, the passkeys, the sessions, the connected applications. Mutations that answer a Boolean name
  * no type for urql's cache to refetch by, so their sections ask for a refetch (`onChanged`).
  */
 import { useQuery } from 'urql';
@@ -14,6 +14,7 @@ import { PasswordSection } from './PasswordSection';
 import { ProfileSection } from './ProfileSection';
 import { SessionsSection } from './SessionsSection';
 import { TwoStepSection } from './TwoStepSection';
+import { PasskeysSection } from './PasskeysSection';
 
 const AccountQuery = graphql(`
   query AccountPage {
@@ -64,6 +65,7 @@ export function AccountPage({ auth }: { auth: Auth }) {
         <ProfileSection key={user.id} user={user} />
         <PasswordSection username={user.username} onChanged={refresh} />
         <TwoStepSection factors={data.me.factors} username={user.username} onChanged={refresh} />
+        <PasskeysSection factors={data.me.factors} username={user.username} onChanged={refresh} />
         <SessionsSection sessions={data.me.sessions} onChanged={refresh} />
         <AppsSection apps={data.me.connectedApps} onChanged={refresh} />
       </main>

@@ -65,6 +65,8 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
   const [{ fetching: confirming }, confirm] = useMutation(ConfirmMutation);
   const [, remove] = useMutation(RemoveMutation);
   const [, regenerate] = useMutation(RegenerateMutation);
+  // Passkeys have their section (PasskeysSection.tsx); the recovery codes serve both.
+  const apps = factors.filter((f) => f.kind !== 'passkey');
   const set = (field: keyof EnrolForm) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
 
   const reset = (next: EnrolStep) => {
@@ -125,11 +127,11 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
       <p className="hint">After your password, signing in asks for a code from an authenticator app on your phone: whoever learns your password alone cannot sign in.</p>
       <ProblemMessage problem={problem} />
       <UsersStatus message={status} />
-      {factors.length === 0 ? (
+      {apps.length === 0 ? (
         <Empty>No authenticator app yet.</Empty>
       ) : (
         <ul className="account-list" aria-label="Authenticator apps">
-          {factors.map((f) => (
+          {apps.map((f) => (
             <li key={f.id}>
               <h3>{f.name}</h3>
               <dl className="props">
@@ -216,11 +218,11 @@ export function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onD
 }
 
 /** Removing a factor asks the current password (a stolen session alone cannot remove it). */
-function RemoveFactor({ factor, username, onRemove }: { factor: AccountFactorFragment; username: string; onRemove(f: AccountFactorFragment, currentPassword: string): Promise<void> }) {
+export function RemoveFactor({ factor, username, onRemove, what = 'Signing in will no longer ask for its codes.' }: { factor: AccountFactorFragment; username: string; onRemove(f: AccountFactorFragment, currentPassword: string): Promise<void>; what?: string }) {
   const [password, setPassword] = useState('');
   return (
     <ConfirmButton label="Remove" accessibleName={`Remove ${factor.name}`} title={`Remove ${factor.name}?`} confirmLabel="Remove" onConfirm={() => onRemove(factor, password)}>
-      <p>Signing in will no longer ask for its codes.</p>
+      <p>{what}</p>
       <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
     </ConfirmButton>

@@ -19,6 +19,9 @@ type Documents = {
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": typeof types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": typeof types.AccountRevokeAppDocument,
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": typeof types.AccountChangeEmailDocument,
+    "\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n": typeof types.AccountStartPasskeyDocument,
+    "\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n": typeof types.AccountFinishPasskeyDocument,
+    "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": typeof types.AccountRemovePasskeyDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": typeof types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": typeof types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": typeof types.AccountUpdateMeDocument,
@@ -68,6 +71,9 @@ const documents: Documents = {
     "\n  fragment AccountApp on ConnectedApp {\n    clientId\n    clientName\n    clientUri\n    scopes\n    firstGrantedAt\n    lastUsedAt\n    activeGrants\n  }\n": types.AccountAppFragmentDoc,
     "\n  mutation AccountRevokeApp($clientId: ID!) {\n    revokeMyGrant(clientId: $clientId)\n  }\n": types.AccountRevokeAppDocument,
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": types.AccountChangeEmailDocument,
+    "\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n": types.AccountStartPasskeyDocument,
+    "\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n": types.AccountFinishPasskeyDocument,
+    "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": types.AccountRemovePasskeyDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": types.AccountUpdateMeDocument,
@@ -146,6 +152,18 @@ export function graphql(source: "\n  mutation AccountRevokeApp($clientId: ID!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n"): (typeof documents)["\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n"): (typeof documents)["\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

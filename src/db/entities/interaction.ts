@@ -9,7 +9,7 @@ import { User } from './user.js';
 @Index({ properties: ['expiresAt'] })
 @Index({ properties: ['userId'] })
 export class Interaction {
-  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash' | 'login' | 'firstFactor';
+  [OptionalProps]?: 'createdAt' | 'userId' | 'authTime' | 'sessionHash' | 'login' | 'firstFactor' | 'passkeyChallenge' | 'passkeyChallengeAt';
 
   /** Public id, in the URL (`/interaction/<uid>`). */
   @PrimaryKey({ type: 'string', length: 64 })
@@ -45,6 +45,17 @@ export class Interaction {
    */
   @Property({ type: 'json', nullable: true })
   firstFactor?: { userId: string; amr: string[]; at: number; stepUp?: boolean } | null;
+
+  /**
+   * The challenge of the passkey ceremony this interaction's page offers (base64url, WebAuthn L2
+   * §13.4.3), and when it was issued: spent by one conditional UPDATE (src/provider/stores/
+   * interaction-store.ts `takePasskeyChallenge`), so one assertion is accepted once.
+   */
+  @Property({ type: 'string', length: 128, nullable: true })
+  passkeyChallenge?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  passkeyChallengeAt?: Date | null;
 
   /** The session that existed when the interaction started (to detect an account change). */
   @Property({ type: 'string', length: 64, nullable: true })

@@ -6,7 +6,7 @@ export class Factor {
   @Field(() => ID, { description: 'The factor id, for `removeMyFactor` (or an administrator\'s `removeUserFactor`).' })
   id!: string;
 
-  @Field(() => String, { description: 'What it is: `totp` (an authenticator app, RFC 6238).' })
+  @Field(() => String, { description: 'What it is: `totp` (an authenticator app, RFC 6238) or `passkey` (WebAuthn Level 2).' })
   kind!: string;
 
   @Field(() => String, { description: 'The name the user gave it.' })
@@ -15,7 +15,7 @@ export class Factor {
   @Field(() => Date, { description: 'When it was added.' })
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true, description: 'When a code of it was last accepted; null when never.' })
+  @Field(() => Date, { nullable: true, description: 'When it last signed in (a code or an assertion accepted); null when never.' })
   lastUsedAt!: Date | null;
 }
 

@@ -38,9 +38,9 @@ button.secondary{margin-top:.75rem;color:var(--text);background:transparent;bord
 /** The hash source for PAGE_CSS: the exact characters placed between <style> and </style>. */
 const STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_CSS, 'utf8').digest('base64')}'`;
 
-function csp(formAction: string): string {
+function csp(formAction: string, scripts = false): string {
   return (
-    `default-src 'none'; style-src ${STYLE_HASH}; img-src 'self' https: data:; ` +
+    `default-src 'none';${scripts ? " script-src 'self';" : ''} style-src ${STYLE_HASH}; img-src 'self' https: data:; ` +
     `form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`
   );
 }
@@ -53,9 +53,17 @@ export const PAGE_CSP: string = csp("'self'");
  * Chrome and Safari check form-action on every redirect after a submission, so a login or
  * consent form that answers with a 302 to the client's redirect_uri is blocked under 'self' alone.
  */
-export function pageCsp(redirectUri?: string): string {
+export function pageCsp(redirectUri?: string, scripts = false): string {
   const source = redirectUri === undefined ? null : formActionSource(redirectUri);
-  return source === null ? PAGE_CSP : csp(`'self' ${source}`);
+  return csp(source === null ? "'self'" : `'self' ${source}`, scripts);
+}
+
+/**
+ * The policy of a page that loads scripts (the passkey pages: src/interaction/passkey-step.ts):
+ * `script-src 'self'` — files the issuer serves, never inline script or another origin.
+ */
+export function scriptPageCsp(redirectUri?: string): string {
+  return pageCsp(redirectUri, true);
 }
 
 const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'blob:', 'file:', 'filesystem:']);
@@ -104,6 +112,8 @@ export interface PageOptions {
   error?: boolean;
   /** Override the request's page context (tests, or a page rendered outside a request). */
   context?: PageContext;
+  /** Scripts of the issuer's own (absolute URLs), loaded deferred; the page's CSP must allow them (`scriptPageCsp`). */
+  scripts?: readonly string[];
 }
 
 /** A complete HTML5 document; `body` must already be safe HTML. */
@@ -125,7 +135,7 @@ export function page(options: PageOptions): string {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(title)}</title>
 <style>${PAGE_CSS}</style>
-</head>
+${(options.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}" defer></script>\n`).join('')}</head>
 <body>
 <main class="card">
 ${header}${options.body}${footer}

@@ -1,8 +1,11 @@
 /**
- * The sign-in page: username and password, posted with a CSRF token to the interaction endpoint.
+ * The sign-in page: username and password, posted with a CSRF token to the interaction endpoint;
+ * where JWT_OIDC_PASSKEY_LOGIN is on, "Sign in with a passkey" below (views/passkey.ts), the
+ * page's only script, hidden until it runs.
  */
 import { html } from './html.js';
 import { page } from './layout.js';
+import { passkeyForm, type PasskeyOffer } from './passkey.js';
 
 export function loginPage(v: {
   action: string;
@@ -18,6 +21,8 @@ export function loginPage(v: {
   registerUrl?: string;
   /** Beside `error`: where to ask for a new confirmation link (an account that waits for its address). */
   resendUrl?: string;
+  /** "Sign in with a passkey" (PASSKEY_LOGIN). */
+  passkey?: PasskeyOffer;
 }): string {
   const username = v.username ?? '';
   // Focus where typing continues: the username on a fresh form, the password after a failed attempt.
@@ -32,8 +37,9 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}${v.resendUr
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024"${focusUsername ? '' : html` autofocus`}>
 <button type="submit">Sign in</button>
-</form>${v.resetUrl ? html`
+</form>${v.passkey ? html`
+${passkeyForm(v.passkey, 'Or, without typing anything:')}` : ''}${v.resetUrl ? html`
 <p><a href="${v.resetUrl}">Forgot your password?</a></p>` : ''}${v.registerUrl ? html`
 <p><a href="${v.registerUrl}">Create an account</a></p>` : ''}`;
-  return page({ title: `Sign in – ${v.clientName}`, body: body.value, lang: v.lang });
+  return page({ title: `Sign in – ${v.clientName}`, body: body.value, lang: v.lang, scripts: v.passkey?.scripts });
 }

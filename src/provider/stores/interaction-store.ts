@@ -120,6 +120,24 @@ export class InteractionStore {
     return (await this.orm.em.fork().nativeUpdate(Interaction, { uid, userId: null, expiresAt: { $gt: new Date(this.clock.now()) } }, { firstFactor: first })) === 1;
   }
 
+  /**
+   * Keeps `challenge` as the passkey ceremony this interaction's page offers (WebAuthn L2 §13.4.3),
+   * replacing the one of an earlier rendering of the page.
+   */
+  async offerPasskeyChallenge(uid: string, challenge: string): Promise<void> {
+    await this.orm.em.fork().nativeUpdate(Interaction, { uid }, { passkeyChallenge: challenge, passkeyChallengeAt: new Date(this.clock.now()) });
+  }
+
+  /**
+   * Spends the interaction's passkey challenge, if it is `challenge` and was issued after
+   * `since` and the interaction is live: one conditional UPDATE, so of parallel posts of one
+   * assertion exactly one gets true (a replayed assertion is refused before it is verified).
+   */
+  async takePasskeyChallenge(uid: string, challenge: string, since: number): Promise<boolean> {
+    const where = { uid, passkeyChallenge: challenge, passkeyChallengeAt: { $gt: new Date(since) }, expiresAt: { $gt: new Date(this.clock.now()) } };
+    return (await this.orm.em.fork().nativeUpdate(Interaction, where, { passkeyChallenge: null, passkeyChallengeAt: null })) === 1;
+  }
+
   /** A live interaction by its uid alone: for the delegated login app, which has no browser cookie. */
   async byChallenge(uid: string): Promise<PendingInteraction | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(uid)) return undefined;
