@@ -147,17 +147,6 @@ export async function replaceSealedSecret(em: EntityManager, id: string, secret:
 // compare-and-set only (WebAuthn L2 §6.1.1).
 // ---------------------------------------------------------------------------------------------
 
-/** A confirmed passkey with what verifying an assertion needs. */
-export interface PasskeyRow extends FactorRow {
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  backedUp: boolean;
-  deviceType: string;
-  userHandle: string;
-}
-
 /** What a verified registration response gives (WebAuthn L2 §7.1 steps 21–26). */
 export interface NewPasskey {
   credentialId: string;
@@ -166,6 +155,11 @@ export interface NewPasskey {
   transports: string[];
   backedUp: boolean;
   deviceType: string;
+}
+
+/** A confirmed passkey with what verifying an assertion needs. */
+export interface PasskeyRow extends FactorRow, NewPasskey {
+  userHandle: string;
 }
 
 /**

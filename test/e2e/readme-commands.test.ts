@@ -236,7 +236,7 @@ describe('README "GraphQL", as printed', () => {
     const tokens = await tokensFor(service, rp, user, 'openid profile');
     const source = block('GraphQL', 'query { me { sessions').code;
     const operations = parse(source).definitions as OperationDefinitionNode[];
-    expect(operations.map((o) => o.operation)).toEqual(['query', 'mutation', 'mutation', 'mutation', 'mutation', 'query', 'mutation', 'mutation', 'mutation']);
+    expect(operations.map((o) => o.operation)).toEqual(['query', 'mutation', 'mutation', 'mutation', 'mutation', 'query', 'mutation', 'mutation', 'mutation', 'mutation', 'mutation']);
     for (const op of operations) {
       const text = source.slice(op.loc!.start, op.loc!.end);
       const res = await gqlAs(text, tokens.access_token);

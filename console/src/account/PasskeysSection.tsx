@@ -17,6 +17,7 @@ import { UsersStatus } from '../pages/users/UsersStatus';
 import { ceremonyProblem, emptyPasskeyForm, validatePasskeyForm, type PasskeyForm } from './passkey-form';
 import { RecoveryCodes, RemoveFactor } from './TwoStepSection';
 import { twoStepProblems } from './two-step-form';
+import { useRemoveFactor } from './remove-factor';
 
 const StartMutation = graphql(`
   mutation AccountStartPasskey($currentPassword: String!) {
@@ -39,12 +40,6 @@ const FinishMutation = graphql(`
   }
 `);
 
-const RemoveMutation = graphql(`
-  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {
-    removeMyFactor(id: $id, currentPassword: $currentPassword)
-  }
-`);
-
 type Step = { step: 'idle' } | { step: 'form' } | { step: 'codes'; codes: readonly string[] };
 
 export function PasskeysSection({ factors, username, onChanged }: { factors: readonly AccountFactorFragment[]; username: string; onChanged(): void }) {
@@ -57,7 +52,6 @@ export function PasskeysSection({ factors, username, onChanged }: { factors: rea
   const [busy, setBusy] = useState(false);
   const [, start] = useMutation(StartMutation);
   const [, finish] = useMutation(FinishMutation);
-  const [, remove] = useMutation(RemoveMutation);
   const formRef = useRef<HTMLFormElement>(null);
   const supported = browserSupportsWebAuthn();
 
@@ -110,14 +104,7 @@ export function PasskeysSection({ factors, username, onChanged }: { factors: rea
     }
   };
 
-  const removePasskey = async (factor: AccountFactorFragment, currentPassword: string) => {
-    setProblem(undefined);
-    setStatus(undefined);
-    const result = await remove({ id: factor.id, currentPassword });
-    if (!result.data?.removeMyFactor) return setProblem(twoStepProblems(problemOf(result.error), []).problem);
-    setStatus(`Removed ${factor.name}.${factors.length === 1 ? ' Signing in asks for your password only.' : ''}`);
-    onChanged();
-  };
+  const removePasskey = useRemoveFactor(factors, { setProblem, setStatus, onChanged });
 
   return (
     <section aria-labelledby="account-passkeys">

@@ -15,6 +15,7 @@ import { formatTime, problemOf, type Problem } from '../graphql/problems';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { emptyEnrolForm, groupedSecret, qrImageSource, recoveryCodesText, twoStepProblems, typedCode, validateCodeStep, validatePasswordStep, type EnrolForm, type EnrolStep } from './two-step-form';
 import { FormActions } from '../components/FormActions';
+import { useRemoveFactor } from './remove-factor';
 
 export const AccountFactor = graphql(`
   fragment AccountFactor on Factor {
@@ -43,11 +44,6 @@ const ConfirmMutation = graphql(`
   }
 `);
 
-const RemoveMutation = graphql(`
-  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {
-    removeMyFactor(id: $id, currentPassword: $currentPassword)
-  }
-`);
 
 const RegenerateMutation = graphql(`
   mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {
@@ -63,7 +59,6 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
   const [status, setStatus] = useState<string>();
   const [{ fetching: starting }, start] = useMutation(StartMutation);
   const [{ fetching: confirming }, confirm] = useMutation(ConfirmMutation);
-  const [, remove] = useMutation(RemoveMutation);
   const [, regenerate] = useMutation(RegenerateMutation);
   // Passkeys have their section (PasskeysSection.tsx); the recovery codes serve both.
   const apps = factors.filter((f) => f.kind !== 'passkey');
@@ -112,14 +107,7 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
     setProblem(split.problem);
   };
 
-  const removeFactor = async (factor: AccountFactorFragment, currentPassword: string) => {
-    setProblem(undefined);
-    setStatus(undefined);
-    const result = await remove({ id: factor.id, currentPassword });
-    if (!result.data?.removeMyFactor) return setProblem(twoStepProblems(problemOf(result.error), []).problem);
-    setStatus(`Removed ${factor.name}.${factors.length === 1 ? ' Signing in asks for your password only.' : ''}`);
-    onChanged();
-  };
+  const removeFactor = useRemoveFactor(factors, { setProblem, setStatus, onChanged });
 
   return (
     <section aria-labelledby="account-two-step">

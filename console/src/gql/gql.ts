@@ -21,7 +21,6 @@ type Documents = {
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": typeof types.AccountChangeEmailDocument,
     "\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n": typeof types.AccountStartPasskeyDocument,
     "\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n": typeof types.AccountFinishPasskeyDocument,
-    "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": typeof types.AccountRemovePasskeyDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": typeof types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": typeof types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": typeof types.AccountUpdateMeDocument,
@@ -30,8 +29,8 @@ type Documents = {
     "\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n": typeof types.AccountFactorFragmentDoc,
     "\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n": typeof types.AccountStartTotpDocument,
     "\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n": typeof types.AccountConfirmTotpDocument,
-    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": typeof types.AccountRemoveFactorDocument,
     "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n": typeof types.AccountRegenerateRecoveryCodesDocument,
+    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": typeof types.AccountRemoveFactorDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": typeof types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": typeof types.ConsoleClientsRowFragmentDoc,
@@ -73,7 +72,6 @@ const documents: Documents = {
     "\n  mutation AccountChangeEmail($currentPassword: String!, $email: String!) {\n    changeMyEmail(currentPassword: $currentPassword, email: $email)\n  }\n": types.AccountChangeEmailDocument,
     "\n  mutation AccountStartPasskey($currentPassword: String!) {\n    startPasskeyRegistration(currentPassword: $currentPassword) {\n      id\n      options\n    }\n  }\n": types.AccountStartPasskeyDocument,
     "\n  mutation AccountFinishPasskey($id: ID!, $response: String!, $name: String!) {\n    finishPasskeyRegistration(id: $id, response: $response, name: $name) {\n      factor {\n        id\n        name\n      }\n      recoveryCodes\n    }\n  }\n": types.AccountFinishPasskeyDocument,
-    "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": types.AccountRemovePasskeyDocument,
     "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n": types.AccountChangePasswordDocument,
     "\n  fragment AccountUser on PublicUser {\n    id\n    username\n    email\n    emailVerified\n    givenName\n    familyName\n    locale\n    picture\n  }\n": types.AccountUserFragmentDoc,
     "\n  mutation AccountUpdateMe($input: UpdateMeInput!) {\n    updateMe(input: $input) {\n      ...AccountUser\n    }\n  }\n": types.AccountUpdateMeDocument,
@@ -82,8 +80,8 @@ const documents: Documents = {
     "\n  fragment AccountFactor on Factor {\n    id\n    kind\n    name\n    createdAt\n    lastUsedAt\n  }\n": types.AccountFactorFragmentDoc,
     "\n  mutation AccountStartTotp($currentPassword: String!) {\n    startTotpEnrolment(currentPassword: $currentPassword) {\n      id\n      secret\n      otpauthUri\n      qrSvg\n    }\n  }\n": types.AccountStartTotpDocument,
     "\n  mutation AccountConfirmTotp($id: ID!, $code: String!, $name: String!) {\n    confirmTotpEnrolment(id: $id, code: $code, name: $name)\n  }\n": types.AccountConfirmTotpDocument,
-    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": types.AccountRemoveFactorDocument,
     "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n": types.AccountRegenerateRecoveryCodesDocument,
+    "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n": types.AccountRemoveFactorDocument,
     "\n  query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!, $after: String) {\n    auditEvents(filter: $filter, first: $first, after: $after) {\n      edges {\n        node {\n          ...AuditEventRow\n          details\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
     "\n  subscription ConsoleAuditLive($types: [String!]) {\n    auditEvents(types: $types) {\n      ...AuditEventRow\n      details\n    }\n  }\n": types.ConsoleAuditLiveDocument,
     "\n  fragment ConsoleClientsRow on Client {\n    id\n    name\n    public\n    firstParty\n    admin\n    redirectUris\n  }\n": types.ConsoleClientsRowFragmentDoc,
@@ -163,10 +161,6 @@ export function graphql(source: "\n  mutation AccountFinishPasskey($id: ID!, $re
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRemovePasskey($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n"): (typeof documents)["\n  mutation AccountChangePassword($currentPassword: String!, $newPassword: String!, $endOtherSessions: Boolean!) {\n    changeMyPassword(currentPassword: $currentPassword, newPassword: $newPassword, endOtherSessions: $endOtherSessions)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -199,11 +193,11 @@ export function graphql(source: "\n  mutation AccountConfirmTotp($id: ID!, $code
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"];
+export function graphql(source: "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRegenerateRecoveryCodes($currentPassword: String!) {\n    regenerateRecoveryCodes(currentPassword: $currentPassword)\n  }\n"];
+export function graphql(source: "\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"): (typeof documents)["\n  mutation AccountRemoveFactor($id: ID!, $currentPassword: String!) {\n    removeMyFactor(id: $id, currentPassword: $currentPassword)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
