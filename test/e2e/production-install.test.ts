@@ -401,6 +401,14 @@ describe('the production install (the Dockerfile\'s deps and runtime stages, wit
       expect((await fetch(`${issuer}${src}`)).status, src).toBe(200);
     }
 
+    // The passkey pages' scripts: @simplewebauthn/browser's bundle from the installed dependency
+    // (found by its resolution, not a path of the checkout) and the pages' own, from dist.
+    for (const [path, marker] of [['/webauthn/simplewebauthn-browser.js', '@simplewebauthn/browser@'], ['/webauthn/passkey.js', 'SimpleWebAuthnBrowser']] as const) {
+      const res = await fetch(`${issuer}${path}`);
+      expect([res.status, res.headers.get('content-type')], path).toEqual([200, 'text/javascript; charset=utf-8']);
+      expect(await res.text(), path).toContain(marker);
+    }
+
     // The admin console from the build (dist/console; Vite is a devDependency): while no
     // administrator exists it sends the browser to the first-run page; its files are served.
     const admin = await fetch(`${issuer}/admin/`, { redirect: 'manual' });
