@@ -28,7 +28,7 @@ export function passkeysOf(owner: Owner, ctx: GraphQLContext): PasskeyService {
 export class PasskeyResolver {
   @Mutation(() => PasskeyRegistration, {
     description:
-      'Starts adding a passkey (WebAuthn Level 2): the options for the browser\'s navigator.credentials.create(), valid 5 minutes; replaces an enrolment of the caller not finished yet. The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). Needs a user token of a first-party application with profile or profile:write.',
+      'Starts adding a passkey (WebAuthn Level 2): the options for the browser\'s navigator.credentials.create(), valid 5 minutes; replaces a passkey registration of the caller not finished yet (an authenticator app\'s enrolment not confirmed yet stays). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). Needs a user token of a first-party application with profile or profile:write.',
   })
   async startPasskeyRegistration(
     @Arg('currentPassword', () => String, { description: 'The password now: whoever holds a session alone cannot change how the account signs in.' }) currentPassword: string,

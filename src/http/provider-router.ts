@@ -3,7 +3,7 @@
  * ProviderRequest returning an HttpResult: provider/ knows no Express; this edge adapts them.
  */
 import express, { Router } from 'express';
-import { showEnrolment, submitEnrolment } from '../interaction/enrolment.js';
+import { showEnrolment, submitEnrolment, submitPasskeyEnrolment } from '../interaction/enrolment.js';
 import { showSecondFactor, submitSecondFactor } from '../interaction/second-factor.js';
 import { submitPasskeyLogin, submitPasskeySecondFactor } from '../interaction/passkey-step.js';
 import { routePasskeyScripts } from './passkey-scripts.js';
@@ -63,6 +63,7 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   router.post('/interaction/:uid/mfa', form, handle((r, req) => submitSecondFactor(ctx, r, String(req.params.uid))));
   router.get('/interaction/:uid/enrol', handle((r, req) => showEnrolment(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/enrol', form, handle((r, req) => submitEnrolment(ctx, r, String(req.params.uid))));
+  router.post('/interaction/:uid/enrol/passkey', form, handle((r, req) => submitPasskeyEnrolment(ctx, r, String(req.params.uid))));
   router.post('/interaction/:uid/mfa/passkey', form, handle((r, req) => submitPasskeySecondFactor(ctx, r, String(req.params.uid))));
   // Passwordless sign-in with a passkey (docs/ACCOUNTS.md "Passkeys"), when PASSKEY_LOGIN is on.
   if (ctx.settings.passkeyLogin) router.post('/interaction/:uid/passkey', form, handle((r, req) => submitPasskeyLogin(ctx, r, String(req.params.uid))));

@@ -2,7 +2,8 @@
  * What the sign-in pages offer of passkeys (docs/ACCOUNTS.md "Passkeys"): on the second step, the
  * user's passkeys (`allowCredentials`, user verification preferred); on the login page, where
  * JWT_OIDC_PASSKEY_LOGIN is on, any discoverable passkey of this relying party (no
- * `allowCredentials`: the authenticator says whose it is) with user verification required. Each
+ * `allowCredentials`: the authenticator says whose it is) with user verification required; on the
+ * set-up page, a new one (src/interaction/enrolment.ts). Each
  * rendering issues a new challenge, kept on the interaction and spent by the post that answers it
  * (src/interaction/passkey-step.ts).
  */
@@ -17,14 +18,15 @@ export function passkeyService(ctx: ProviderContext): PasskeyService {
   return new PasskeyService({ em: ctx.orm.em, clock: ctx.clock, rp: relyingPartyOf(ctx.issuer, ctx.settings.productName ?? new URL(ctx.issuer).hostname) });
 }
 
-const scripts = (ctx: ProviderContext) => [providerUrl(ctx, WEBAUTHN_LIBRARY_PATH), providerUrl(ctx, PASSKEY_SCRIPT_PATH)];
+/** The scripts a page with a passkey form loads (the library, then the pages' own). */
+export const passkeyScripts = (ctx: ProviderContext) => [providerUrl(ctx, WEBAUTHN_LIBRARY_PATH), providerUrl(ctx, PASSKEY_SCRIPT_PATH)];
 
 /** "Use a passkey" on the second step, for a user with passkeys. */
 export async function secondFactorPasskeyOffer(ctx: ProviderContext, uid: string, passkeys: readonly PasskeyRow[], csrfToken: string): Promise<PasskeyOffer | undefined> {
   if (passkeys.length === 0) return undefined;
   const options = await passkeyService(ctx).authenticationOptions(passkeys, 'preferred');
   await ctx.interactions.offerPasskeyChallenge(uid, options.challenge);
-  return { action: providerUrl(ctx, `${INTERACTION_PATH}/${uid}/mfa/passkey`), csrfToken, options: JSON.stringify(options), label: 'Use a passkey', scripts: scripts(ctx) };
+  return { action: providerUrl(ctx, `${INTERACTION_PATH}/${uid}/mfa/passkey`), csrfToken, options: JSON.stringify(options), label: 'Use a passkey', scripts: passkeyScripts(ctx) };
 }
 
 /** "Sign in with a passkey" on the login page, when PASSKEY_LOGIN is on. */
@@ -34,5 +36,5 @@ export async function passkeyLoginOffer(ctx: ProviderContext, uid: string, csrfT
   // must stand for both factors (WebAuthn L2 §6.2.3; src/interaction/passkey-step.ts).
   const options = await passkeyService(ctx).authenticationOptions('discoverable', 'required');
   await ctx.interactions.offerPasskeyChallenge(uid, options.challenge);
-  return { action: providerUrl(ctx, `${INTERACTION_PATH}/${uid}/passkey`), csrfToken, options: JSON.stringify(options), label: 'Sign in with a passkey', scripts: scripts(ctx) };
+  return { action: providerUrl(ctx, `${INTERACTION_PATH}/${uid}/passkey`), csrfToken, options: JSON.stringify(options), label: 'Sign in with a passkey', scripts: passkeyScripts(ctx) };
 }

@@ -33,12 +33,13 @@ export interface TotpFactorRow extends FactorRow {
 const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /**
- * Starts a TOTP enrolment: the user's pending one (if any) is replaced, so a user has at most one
- * at a time. `seal` encrypts the secret bound to the new row's id.
+ * Starts a TOTP enrolment: the user's pending TOTP enrolment (if any) is replaced, so a user has at
+ * most one at a time; a pending passkey registration stays (the set-up page at sign-in offers
+ * both at once: docs/ACCOUNTS.md "The policy"). `seal` encrypts the secret bound to the new row's id.
  */
 export async function replacePendingTotp(em: EntityManager, o: { userId: string; name: string; now: number; seal: (id: string) => string }): Promise<string> {
   return em.fork().transactional(async (tx) => {
-    await tx.nativeDelete(UserFactor, { userId: o.userId, confirmedAt: null });
+    await tx.nativeDelete(UserFactor, { userId: o.userId, kind: 'totp', confirmedAt: null });
     const row = tx.create(UserFactor, { userId: o.userId, kind: 'totp', name: o.name, createdAt: new Date(o.now) });
     row.secret = o.seal(row.id);
     await tx.flush();
@@ -81,6 +82,16 @@ export async function listTotpFactors(em: EntityManager, userId: string): Promis
 /** How many confirmed factors the user has, in the caller's transaction. */
 export async function countFactors(em: EntityManager, userId: string): Promise<number> {
   return em.count(UserFactor, { userId, confirmedAt: { $ne: null } });
+}
+
+/**
+ * Serialises the confirmations of the user's enrolments until the caller's transaction ends (a
+ * PostgreSQL advisory lock on the user): whether a factor is the user's first — which brings the
+ * recovery codes, and which alone the set-up at sign-in may add — is then decided by one
+ * confirmation at a time, a TOTP code and a passkey posted at once included.
+ */
+export async function lockEnrolments(em: EntityManager, userId: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 7))', [`user-factors:${userId}`]);
 }
 
 /**
@@ -173,11 +184,12 @@ export async function passkeyUserHandle(em: EntityManager, userId: string): Prom
 
 /**
  * Starts a passkey registration: a pending row holding the challenge and the user handle,
- * replacing the user's pending enrolment of any kind (one at a time, as for TOTP).
+ * replacing the user's pending passkey registration (one at a time, as for TOTP); a pending TOTP
+ * enrolment stays (both are offered at once on the set-up page: docs/ACCOUNTS.md "The policy").
  */
 export async function replacePendingPasskey(em: EntityManager, o: { userId: string; challenge: string; userHandle: string; now: number }): Promise<string> {
   return em.fork().transactional(async (tx) => {
-    await tx.nativeDelete(UserFactor, { userId: o.userId, confirmedAt: null });
+    await tx.nativeDelete(UserFactor, { userId: o.userId, kind: 'passkey', confirmedAt: null });
     const row = tx.create(UserFactor, { userId: o.userId, kind: 'passkey', name: 'Passkey', createdAt: new Date(o.now), challenge: o.challenge, userHandle: o.userHandle });
     await tx.flush();
     return row.id;

@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { User } from '../db/entities/user.js';
-import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, lockFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
+import { acceptTotpStep, confirmPending, countFactors, findPendingTotp, listFactors, listTotpFactors, lockEnrolments, lockFactors, removeAllFactors, removeFactor, replacePendingTotp, type FactorRow } from './factor-store.js';
 import { removeRecoveryCodes, replaceRecoveryCodes, unusedRecoveryCodes, useRecoveryCode } from './recovery-codes.js';
 import { newTotpSecret, qrSvg, totpStep, totpUri } from './totp.js';
 import { UserError, UserService, type UserRef } from './user-service.js';
@@ -37,6 +37,9 @@ export interface TotpEnrolmentStart {
   otpauthUri: string;
   qrSvg: string;
 }
+
+/** The user has a factor already, where only the first may be added (the set-up at sign-in). */
+export const alreadyEnrolled = () => new UserError('ERR_USER_EXISTS', 'two-step sign-in is set up already', 'factor');
 
 /** The associated data a factor's secret is bound to (its row). */
 export const sealedAs = (id: string) => `user-factor:${id}`;
@@ -87,8 +90,10 @@ export class FactorService {
    * Confirms the pending enrolment `id` with a code of its secret; the user's new recovery codes
    * (replacing any older set), to show once. UserError `code` for a wrong code; NOT_FOUND when
    * there is no such pending enrolment of this user (another user's, confirmed, expired).
+   * `firstOnly` (the set-up at sign-in, src/interaction/enrolment.ts): EXISTS when the user has a
+   * factor already — one set up meanwhile, in another tab or another way; the code is not spent.
    */
-  async confirmTotp(userId: string, id: string, code: string, name: string): Promise<string[]> {
+  async confirmTotp(userId: string, id: string, code: string, name: string, options: { firstOnly?: boolean } = {}): Promise<string[]> {
     const label = factorName(name);
     const now = this.now;
     const since = now - ENROLMENT_LIFETIME_MS;
@@ -97,6 +102,8 @@ export class FactorService {
     const step = totpStep(this.openSecret(pending.id, pending.secret), code, now);
     if (step === undefined) throw new UserError('ERR_USER_INVALID', 'that code is not right: type the code the app shows now', 'code');
     return this.deps.em.fork().transactional(async (em) => {
+      await lockEnrolments(em, userId);
+      if (options.firstOnly && (await countFactors(em, userId)) > 0) throw alreadyEnrolled();
       if (!(await confirmPending(em, { userId, id, name: label, step, now, since }))) throw new UserError('ERR_USER_NOT_FOUND', 'enrolment not found (it may have expired: start again)', 'id');
       return replaceRecoveryCodes(em, userId, now);
     });

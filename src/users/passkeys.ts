@@ -25,8 +25,8 @@ import {
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import type { Clock } from '../clock.js';
-import { advancePasskeyCounter, confirmPendingPasskey, countFactors, findPasskey, findPendingPasskey, listPasskeys, passkeyUserHandle, replacePendingPasskey, type FactorRow, type PasskeyRow } from './factor-store.js';
-import { factorName } from './factors.js';
+import { advancePasskeyCounter, confirmPendingPasskey, countFactors, findPasskey, lockEnrolments, findPendingPasskey, listPasskeys, passkeyUserHandle, replacePendingPasskey, type FactorRow, type PasskeyRow } from './factor-store.js';
+import { alreadyEnrolled, factorName } from './factors.js';
 import { replaceRecoveryCodes } from './recovery-codes.js';
 import { UserError } from './user-service.js';
 
@@ -88,23 +88,37 @@ export class PasskeyService {
    * (`residentKey: preferred`), so it can sign in without a username.
    */
   async startRegistration(user: { id: string; username: string }): Promise<{ id: string; options: PublicKeyCredentialCreationOptionsJSON }> {
+    const userHandle = (await passkeyUserHandle(this.deps.em, user.id)) ?? b64url(randomBytes(32));
+    const options = await this.creationOptions(user, userHandle, randomBytes(32));
+    const id = await replacePendingPasskey(this.deps.em, { userId: user.id, challenge: options.challenge, userHandle, now: this.now });
+    return { id, options };
+  }
+
+  /**
+   * The options of the user's pending registration `id` again (its challenge and user handle),
+   * while it waits for its answer; undefined once it is finished, replaced or expired. A page
+   * shown again while another post may be finishing that registration must not replace it.
+   */
+  async pendingRegistration(user: { id: string; username: string }, id: string): Promise<{ id: string; options: PublicKeyCredentialCreationOptionsJSON } | undefined> {
+    const pending = await findPendingPasskey(this.deps.em, user.id, id, this.now - PASSKEY_CEREMONY_MS);
+    return pending && { id, options: await this.creationOptions(user, pending.userHandle, Buffer.from(pending.challenge, 'base64url')) };
+  }
+
+  private async creationOptions(user: { id: string; username: string }, userHandle: string, challenge: Uint8Array<ArrayBuffer>): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { em, rp } = this.deps;
-    const userHandle = (await passkeyUserHandle(em, user.id)) ?? b64url(randomBytes(32));
     const existing = await listPasskeys(em, user.id);
-    const options = await generateRegistrationOptions({
+    return generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userName: user.username,
       userDisplayName: user.username,
       userID: Buffer.from(userHandle, 'base64url'),
-      challenge: randomBytes(32),
+      challenge,
       timeout: PASSKEY_CEREMONY_MS,
       attestationType: 'none',
       excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransportFuture[] })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     });
-    const id = await replacePendingPasskey(em, { userId: user.id, challenge: options.challenge, userHandle, now: this.now });
-    return { id, options };
   }
 
   /**
@@ -112,9 +126,12 @@ export class PasskeyService {
    * Verified per WebAuthn L2 §7.1 (challenge, origin, RP ID, UP flag, attestation `none`); the
    * challenge is spent by the UPDATE that confirms the row, so one response registers once. The
    * user's first factor comes with recovery codes (shown once), as an authenticator app's does;
-   * a later one leaves the saved codes as they are (null).
+   * a later one leaves the saved codes as they are (null). `amr`: what the new key stands for
+   * when its registration is the second factor of a sign-in (the set-up under the policy).
+   * `firstOnly` (that set-up, src/interaction/enrolment.ts): EXISTS when the user has a factor
+   * already (set up meanwhile), and the challenge is not spent.
    */
-  async finishRegistration(userId: string, id: string, responseJson: string, name: string): Promise<{ factor: FactorRow; recoveryCodes: string[] | null }> {
+  async finishRegistration(userId: string, id: string, responseJson: string, name: string, options: { firstOnly?: boolean } = {}): Promise<{ factor: FactorRow; recoveryCodes: string[] | null; amr: string[] }> {
     const label = factorName(name);
     const now = this.now;
     const since = now - PASSKEY_CEREMONY_MS;
@@ -133,6 +150,8 @@ export class PasskeyService {
     const { credential, credentialBackedUp, credentialDeviceType } = verified.registrationInfo;
     try {
       return await this.deps.em.fork().transactional(async (em) => {
+        await lockEnrolments(em, userId);
+        if (options.firstOnly && (await countFactors(em, userId)) > 0) throw alreadyEnrolled();
         const confirmed = await confirmPendingPasskey(em, {
           userId,
           id,
@@ -146,7 +165,8 @@ export class PasskeyService {
         const first = (await countFactors(em, userId)) === 1;
         const recoveryCodes = first ? await replaceRecoveryCodes(em, userId, now) : null;
         const factor: FactorRow = { id, userId, kind: 'passkey', name: label, createdAt: new Date(now), confirmedAt: new Date(now), lastUsedAt: null };
-        return { factor, recoveryCodes };
+        // The user presence flag was required by the verification (its default): `user` (RFC 8176 §2).
+        return { factor, recoveryCodes, amr: [...keyAmr(credentialBackedUp, credentialDeviceType), 'user'] };
       });
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) throw new UserError('ERR_USER_INVALID', 'this passkey is registered already', 'response');
@@ -227,13 +247,19 @@ export class PasskeyService {
     if (!(await advancePasskeyCounter(this.deps.em, { id: passkey.id, seen: stored, counter: received, backedUp: info.credentialBackedUp, now: this.now }))) {
       return { ok: false, reason: 'cloned', passkey, detail: 'counter moved meanwhile' };
     }
-    // RFC 8176 §2: `hwk` proof of possession of a hardware-secured key, `swk` of a software-secured
-    // one — a key that is or may be copied to other devices (backup eligible or backed up, WebAuthn
-    // L2 §6.1.3) is not bound to one piece of hardware; `user`: the user presence test (UP).
-    const synced = info.credentialBackedUp || info.credentialDeviceType === 'multiDevice';
-    const amr = [synced ? 'swk' : 'hwk', ...(flags.up ? ['user'] : [])];
+    // `user`: the user presence test (UP), RFC 8176 §2.
+    const amr = [...keyAmr(info.credentialBackedUp, info.credentialDeviceType), ...(flags.up ? ['user'] : [])];
     return { ok: true, passkey, userId: passkey.userId, amr, userVerified: flags.uv };
   }
+}
+
+/**
+ * RFC 8176 §2: `hwk` proof of possession of a hardware-secured key, `swk` of a software-secured
+ * one — a key that is or may be copied to other devices (backup eligible or backed up, WebAuthn
+ * L2 §6.1.3) is not bound to one piece of hardware.
+ */
+function keyAmr(backedUp: boolean, deviceType: string): string[] {
+  return [backedUp || deviceType === 'multiDevice' ? 'swk' : 'hwk'];
 }
 
 function parseJson<T>(text: string): T | undefined {

@@ -76,6 +76,7 @@ const PATHS = [
   '/account/password-reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   '/interaction/x/verify/x',
   '/interaction/x/mfa/passkey',
+  '/interaction/x/enrol/passkey',
   '/interaction/x/passkey',
   '/webauthn/passkey.js',
   '/webauthn/simplewebauthn-browser.js',

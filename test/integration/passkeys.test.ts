@@ -1,19 +1,19 @@
 /**
  * Passkeys without a browser (src/users/passkeys.ts, src/users/factor-store.ts,
  * src/graphql/passkey-resolver.ts, src/interaction/passkey-step.ts), against a real provider
- * with an injected clock and a software authenticator made here (an ES256 key, WebAuthn L2 §6.1
- * authenticator data, attestation `none`): registration over GraphQL, the single use and the
- * lifetime of challenges, the signature counter (WebAuthn L2 §6.1.1) and its compare-and-set,
- * origin and RP ID, another user's credential, user verification and the user handle of
- * passwordless sign-in. Rows PK-* of docs/SECURITY.md.
+ * with an injected clock and a software authenticator (test/support/soft-authenticator.ts: an
+ * ES256 key, WebAuthn L2 §6.1 authenticator data, attestation `none`): registration over
+ * GraphQL, the single use and the lifetime of challenges, the signature counter (WebAuthn L2
+ * §6.1.1) and its compare-and-set, origin and RP ID, another user's credential, user
+ * verification and the user handle of passwordless sign-in. Rows PK-* of docs/SECURITY.md.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { isoCBOR } from '@simplewebauthn/server/helpers';
+import { randomBytes, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { InteractionRequest } from '../../src/provider/stores/interaction-request.js';
 import { advancePasskeyCounter, confirmPendingPasskey, listPasskeys, replacePendingPasskey } from '../../src/users/factor-store.js';
 import { PASSKEY_CEREMONY_MS, PasskeyService, relyingPartyOf } from '../../src/users/passkeys.js';
+import { BE_BS, softAuthenticator, UP, UV, type SoftAuthenticator } from '../support/soft-authenticator.js';
 import { authorizeUrl, browse, CookieJar, gql, login, pkcePair, postForm, startProvider, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const clock = new ManualClock(Date.now());
@@ -29,44 +29,8 @@ beforeAll(async () => {
 afterAll(() => p?.close());
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest();
-const UP = 0x01;
-const UV = 0x04;
-const BE_BS = 0x18;
-
-/** A software authenticator holding one ES256 credential. */
-function authenticator() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = publicKey.export({ format: 'jwk' });
-  const cose = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
-  const id = randomBytes(16);
-  const counter = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    return b;
-  };
-  const rp = relyingPartyOf(p.issuer, 'Test');
-  return {
-    credentialId: b64(id),
-    publicKey: b64(cose),
-    key: privateKey as KeyObject,
-    /** navigator.credentials.create()'s answer, as @simplewebauthn/browser serialises it. */
-    register(challenge: string): string {
-      const authData = Buffer.concat([sha(rp.id), Buffer.from([UP | UV | 0x40]), counter(0), Buffer.alloc(16), Buffer.from([0, id.length]), id, Buffer.from(cose)]);
-      const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]) as never);
-      const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge, origin: rp.origin, crossOrigin: false }));
-      return JSON.stringify({ id: b64(id), rawId: b64(id), type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: b64(clientDataJSON), attestationObject: b64(attestationObject), transports: ['internal'] } });
-    },
-    /** navigator.credentials.get()'s answer. */
-    assert(o: { challenge: string; counter: number; flags?: number; origin?: string; rpId?: string; userHandle?: string }): string {
-      const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: o.challenge, origin: o.origin ?? rp.origin, crossOrigin: false }));
-      const authData = Buffer.concat([sha(o.rpId ?? rp.id), Buffer.from([o.flags ?? UP | UV]), counter(o.counter)]);
-      const signature = sign('sha256', Buffer.concat([authData, sha(clientDataJSON)]), privateKey);
-      return JSON.stringify({ id: b64(id), rawId: b64(id), type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: b64(clientDataJSON), authenticatorData: b64(authData), signature: b64(signature), userHandle: o.userHandle } });
-    },
-  };
-}
-type Authenticator = ReturnType<typeof authenticator>;
+const authenticator = () => softAuthenticator(p.issuer);
+type Authenticator = SoftAuthenticator;
 
 const passkeys = () => new PasskeyService({ em: p.db.orm.em, clock, rp: relyingPartyOf(p.issuer, 'Test') });
 

@@ -1,13 +1,15 @@
 /**
  * Setting up a second factor during a sign-in (docs/ACCOUNTS.md "Two-step sign-in", "The
- * policy"): the page lists the ways to set one up, each its own section with its own form — for
- * now an authenticator app (TOTP); another way (a passkey) is another section beside it. Then
- * the recovery codes, shown once, and "Continue". Posted with the interaction's CSRF token; no
- * script (the pages' CSP allows none); the QR code is an image of the SVG as a `data:` URL, which
- * the pages' `img-src` allows.
+ * policy"): the page lists the ways to set one up, each its own section with its own form — an
+ * authenticator app (TOTP), and a passkey. Then the recovery codes, shown once, and "Continue".
+ * Posted with the interaction's CSRF token. The app's section needs no script; the passkey's is
+ * hidden until the passkey script (served by the issuer, `script-src 'self'`: views/passkey.ts)
+ * runs and finds WebAuthn. The QR code is an image of the SVG as a `data:` URL, which the pages'
+ * `img-src` allows.
  */
 import { html, type Raw } from './html.js';
 import { page } from './layout.js';
+import { passkeyFormOnly, type PasskeyOffer } from './passkey.js';
 
 /** The authenticator-app section: the QR code, the key as text, and the form for a first code. */
 export function totpMethod(v: { action: string; csrfToken: string; qrSvg: string; secret: string; error?: string }): Raw {
@@ -29,33 +31,46 @@ export function totpMethod(v: { action: string; csrfToken: string; qrSvg: string
 </section>`;
 }
 
+/** The passkey section: hidden until the script shows it (a browser with WebAuthn), then one button. */
+export function passkeyMethod(offer: PasskeyOffer): Raw {
+  return html`<section aria-labelledby="passkey-heading" data-passkey hidden>
+<h2 id="passkey-heading">Use a passkey</h2>
+<p>Instead of an app: a passkey on this device (unlocked with its screen lock), on your phone or on a security key.</p>
+${passkeyFormOnly(offer)}
+</section>`;
+}
+
 export function enrolmentPage(v: {
   clientName: string;
   /** Why: the service's policy, or this application's. */
   requiredBy: 'service' | 'client';
-  /** The ways to set up a factor, each a section (totpMethod, …). */
+  /** The ways to set up a factor, each a section (totpMethod, passkeyMethod). */
   methods: Raw[];
   error?: string;
   lang?: string;
+  /** The passkey scripts' URLs, when the page offers a passkey. */
+  scripts?: readonly string[];
 }): string {
   const why = v.requiredBy === 'client' ? html`<strong>${v.clientName}</strong> asks for` : 'This service asks for';
   const body = html`<h1>Set up two-step sign-in</h1>
 <p class="sub">to continue to <strong>${v.clientName}</strong></p>
 <p>${why} a second step at every sign-in, besides your password. Set it up once now.</p>
 ${v.error ? html`<p class="error" role="alert" id="code-error">${v.error}</p>` : ''}${v.methods}`;
-  return page({ title: `Set up two-step sign-in – ${v.clientName}`, body: body.value, lang: v.lang });
+  return page({ title: `Set up two-step sign-in – ${v.clientName}`, body: body.value, lang: v.lang, scripts: v.scripts });
 }
 
-/** The recovery codes of the new factor, shown this once; "Continue" goes on with the sign-in. */
-export function recoveryCodesPage(v: { clientName: string; codes: string[]; continueUrl?: string; lang?: string }): string {
+/** The recovery codes of the new factor (`kind`), shown this once; "Continue" goes on with the sign-in. */
+export function recoveryCodesPage(v: { clientName: string; codes: string[]; continueUrl?: string; kind?: 'totp' | 'passkey'; lang?: string }): string {
+  const passkey = v.kind === 'passkey';
   const next = v.continueUrl
     ? html`<form method="get" action="${v.continueUrl}">
 <button type="submit">Continue</button>
 </form>`
-    : html`<p class="error" role="alert">This sign-in request expired meanwhile. Go back to the application and sign in again, with the code of your app.</p>`;
+    : html`<p class="error" role="alert">This sign-in request expired meanwhile. Go back to the application and sign in again, with ${passkey ? 'your passkey' : 'the code of your app'}.</p>`;
+  const lost = passkey ? 'If you lose your passkey, each of these codes signs you in once instead of it.' : "If you lose your phone, each of these codes signs you in once instead of the app's code.";
   const body = html`<h1>Save your recovery codes</h1>
 <p class="sub">to continue to <strong>${v.clientName}</strong></p>
-<p>Two-step sign-in is on. If you lose your phone, each of these codes signs you in once instead of the app's code. Keep them somewhere safe: they are shown only now.</p>
+<p>Two-step sign-in is on. ${lost} Keep them somewhere safe: they are shown only now.</p>
 <ol aria-label="Recovery codes">
 ${v.codes.map((c) => html`<li><code>${c}</code></li>
 `)}

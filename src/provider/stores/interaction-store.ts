@@ -33,6 +33,8 @@ export interface FirstFactor {
   enrol?: boolean;
   /** That set-up's pending TOTP enrolment (`user_factors.id`), once shown. */
   enrolment?: string;
+  /** That set-up's pending passkey registration (`user_factors.id`): the one its page shows last. */
+  passkeyEnrolment?: string;
 }
 
 export interface PendingInteraction {
