@@ -63,7 +63,7 @@ describe('jwt-oidc users reset-mfa', () => {
       { event: 'mfa.reset', outcome: 'success', actor: 'cli', details: expect.objectContaining({ user: lost!.id, removed: 1 }) },
       { event: 'mfa.reset', outcome: 'success', actor: 'cli', details: expect.objectContaining({ user: lost!.id, removed: 0 }) },
     ]);
-  });
+  }, 120_000);
 });
 
 describe('jwt-oidc users factors and remove-factor', () => {
@@ -113,5 +113,5 @@ describe('jwt-oidc users factors and remove-factor', () => {
       ['cli', userId, 'totp', phone],
       ['cli', userId, 'passkey', tablet],
     ]);
-  });
+  }, 180_000);
 });
