@@ -24,6 +24,7 @@ import { redirectResult, type HttpResult, type ProviderRequest } from '../provid
 import { readParams } from '../provider/params.js';
 import type { FirstFactor } from '../provider/stores/interaction-store.js';
 import { addressKey } from '../provider/throttle/login-keys.js';
+import type { Reservation } from '../provider/throttle/shared-throttle.js';
 import { INTERACTION_PATH } from '../provider/authorization/authorize.js';
 import { hasFactor } from '../users/factor-store.js';
 import { FactorService, type TotpEnrolmentStart } from '../users/factors.js';
@@ -134,6 +135,29 @@ function reserve(ctx: ProviderContext, req: ProviderRequest, user: User) {
   ]);
 }
 
+/**
+ * One confirmation (an app's code, a passkey's answer) inside the attempt's reservation, settled
+ * whatever happens: refused (a UserError on `refusedField`: a wrong code, an answer that does not
+ * verify) or an error counts in the budget; confirmed, an enrolment gone (a parallel post
+ * confirmed it, a later page replaced it, it expired) or a factor set up meanwhile (`exists`) is
+ * no guess, and is refunded.
+ */
+async function confirmInBudget<T>(ctx: ProviderContext, reservation: Reservation & { ok: true }, refusedField: string, confirm: () => Promise<T>): Promise<{ outcome: 'confirmed' | 'refused' | 'gone' | 'exists'; value?: T }> {
+  let outcome: 'confirmed' | 'refused' | 'gone' | 'exists' | 'error' = 'error';
+  let value: T | undefined;
+  try {
+    value = await confirm();
+    outcome = 'confirmed';
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    outcome = e.code === 'ERR_USER_EXISTS' ? 'exists' : e.field === refusedField ? 'refused' : 'gone';
+  } finally {
+    if (outcome === 'refused' || outcome === 'error') await ctx.failures.failed(reservation);
+    else await ctx.failures.succeeded(reservation);
+  }
+  return { outcome: outcome as 'confirmed' | 'refused' | 'gone' | 'exists', value };
+}
+
 /** POST /interaction/:uid/enrol — `method` (totp) and the app's first `code`. */
 export async function submitEnrolment(ctx: ProviderContext, req: ProviderRequest, uid: string): Promise<HttpResult> {
   const form = readParams(req.body);
@@ -151,21 +175,8 @@ export async function submitEnrolment(ctx: ProviderContext, req: ProviderRequest
     const message = reservation.busy ? 'Another code for this account is being checked. Try again in a moment.' : `Too many wrong codes. Try again in ${waitInWords(reservation.retryAfter)}.`;
     return render(ctx, found, { status: 429, error: message, on: 'totp', headers: { 'Retry-After': String(reservation.retryAfter) } });
   }
-  let codes: string[] | undefined;
-  // Settled whatever happens: a wrong code or an error counts; an enrolment gone (a parallel post
-  // confirmed it, or it expired) or a factor set up meanwhile is no code checked, and is refunded.
-  let outcome: 'confirmed' | 'wrong' | 'gone' | 'exists' | 'error' = 'error';
-  try {
-    codes = await factorsOf(ctx).confirmTotp(user.id, enrolment, code, FACTOR_NAME, { firstOnly: true });
-    outcome = 'confirmed';
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    outcome = e.code === 'ERR_USER_EXISTS' ? 'exists' : e.field === 'code' ? 'wrong' : 'gone';
-  } finally {
-    if (outcome === 'wrong' || outcome === 'error') await ctx.failures.failed(reservation);
-    else await ctx.failures.succeeded(reservation);
-  }
-  if (outcome === 'wrong') {
+  const { outcome, value: codes } = await confirmInBudget(ctx, reservation, 'code', () => factorsOf(ctx).confirmTotp(user.id, enrolment, code, FACTOR_NAME, { firstOnly: true }));
+  if (outcome === 'refused') {
     audit(ctx.logger, 'mfa.failed', { outcome: 'failure', ...fields }, 'enrolment not confirmed: wrong code');
     return render(ctx, found, { status: 401, error: WRONG_CODE, on: 'totp' });
   }
@@ -196,22 +207,8 @@ export async function submitPasskeyEnrolment(ctx: ProviderContext, req: Provider
     const message = reservation.busy ? 'Another attempt for this account is being checked. Try again in a moment.' : `Too many failed attempts. Try again in ${waitInWords(reservation.retryAfter)}.`;
     return render(ctx, found, { status: 429, error: message, on: 'passkey', headers: { 'Retry-After': String(reservation.retryAfter) } });
   }
-  let added: { recoveryCodes: string[] | null; amr: string[] } | undefined;
-  // As for a code: an answer that does not verify (or an error) counts; a registration gone (a
-  // parallel post spent its challenge, a later rendering replaced it, 5 minutes passed) or a
-  // factor set up meanwhile is refunded.
-  let outcome: 'confirmed' | 'invalid' | 'gone' | 'exists' | 'error' = 'error';
-  try {
-    added = await passkeyService(ctx).finishRegistration(user.id, registration, form.get('response') ?? '', PASSKEY_NAME, { firstOnly: true });
-    outcome = 'confirmed';
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    outcome = e.code === 'ERR_USER_EXISTS' ? 'exists' : e.field === 'response' ? 'invalid' : 'gone';
-  } finally {
-    if (outcome === 'invalid' || outcome === 'error') await ctx.failures.failed(reservation);
-    else await ctx.failures.succeeded(reservation);
-  }
-  if (outcome === 'invalid') {
+  const { outcome, value: added } = await confirmInBudget(ctx, reservation, 'response', () => passkeyService(ctx).finishRegistration(user.id, registration, form.get('response') ?? '', PASSKEY_NAME, { firstOnly: true }));
+  if (outcome === 'refused') {
     audit(ctx.logger, 'mfa.failed', { outcome: 'failure', ...fields, factor: registration }, 'enrolment not confirmed: the passkey did not verify');
     return render(ctx, found, { status: 401, error: PASSKEY_REFUSED, on: 'passkey' });
   }
