@@ -7,6 +7,7 @@ import { configCommand } from './cli/config.js';
 import { keysCommand } from './cli/keys.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printError, type GlobalOptions } from './cli/context.js';
 import { migrateCommand } from './cli/migrate.js';
+import { resourcesCommand } from './cli/resources.js';
 import { serve, serveCommand } from './cli/serve.js';
 import { configureUsage } from './cli/usage.js';
 import { usersCommand } from './cli/users.js';
@@ -24,6 +25,7 @@ configCommand(program);
 usersCommand(program);
 keysCommand(program);
 clientsCommand(program);
+resourcesCommand(program);
 configureUsage(program, (cmd) => serve(cmd.opts<GlobalOptions>()));
 
 try {

@@ -13,6 +13,7 @@ import { AuditPage } from './pages/Audit';
 import { ClientPage, ClientsPage, NewClientPage } from './pages/Clients';
 import { KeysPage } from './pages/Keys';
 import { OverviewPage } from './pages/Overview';
+import { NewResourcePage, ResourcePage, ResourcesPage } from './pages/Resources';
 import { UserPage, UsersPage } from './pages/Users';
 import { Link, match, RouterProvider, useRouter } from './router';
 
@@ -84,6 +85,7 @@ const SECTIONS = [
   { to: '/', label: 'Overview' },
   { to: '/users', label: 'Users' },
   { to: '/clients', label: 'Clients' },
+  { to: '/resources', label: 'Resources' },
   { to: '/keys', label: 'Keys' },
   { to: '/audit', label: 'Audit' },
 ] as const;
@@ -140,6 +142,9 @@ function Pages() {
   if (path === '/clients') return <ClientsPage />;
   if (path === '/clients/new') return <NewClientPage />;
   if ((params = match('/clients/:id', path))) return <ClientPage id={params.id} />;
+  if (path === '/resources') return <ResourcesPage />;
+  if (path === '/resources/new') return <NewResourcePage />;
+  if ((params = match('/resources/:id', path))) return <ResourcePage id={params.id} />;
   if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
   if (path === '/callback') return <OverviewPage />;

@@ -6,6 +6,7 @@
 import { GraphQLError } from 'graphql';
 import { ClientError } from '../clients/client-service.js';
 import { UserError } from '../users/user-service.js';
+import { ResourceError } from '../provider/stores/resource-store.js';
 
 export function notFound(what: string): GraphQLError {
   return new GraphQLError(`${what} not found`, { extensions: { code: 'NOT_FOUND' } });
@@ -15,7 +16,7 @@ export async function domain<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof UserError || e instanceof ClientError) {
+    if (e instanceof UserError || e instanceof ClientError || e instanceof ResourceError) {
       if (e.code.endsWith('NOT_FOUND')) throw new GraphQLError(e.message, { extensions: { code: 'NOT_FOUND' } });
       throw new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT', field: e.field } });
     }

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ClientAdminResolver, UserAdminResolver } from './admin-resolver.js';
+import { ResourceAdminResolver } from './resource-resolver.js';
 import { DelegatedLoginResolver } from './delegated-login-resolver.js';
 import { authChecker } from './auth.js';
 import { GrantAdminResolver, KeyAdminResolver } from './grants-resolver.js';
@@ -15,7 +16,7 @@ import { AuditEventsResolver } from './audit-events-resolver.js';
 import { OverviewResolver } from './overview-resolver.js';
 import { InvitationResolver } from './invitation-resolver.js';
 
-export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, FactorResolver, PasskeyResolver, UserAdminResolver, UserFactorsResolver, FactorAdminResolver, InvitationResolver, ClientAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
+export const RESOLVERS = [ServerInfoResolver, MeResolver, AccountResolver, FactorResolver, PasskeyResolver, UserAdminResolver, UserFactorsResolver, FactorAdminResolver, InvitationResolver, ClientAdminResolver, ResourceAdminResolver, GrantAdminResolver, KeyAdminResolver, DelegatedLoginResolver, AuditEventsResolver, OverviewResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -134,7 +134,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   } else if (!session || session.idHash !== interaction.sessionHash || session.userId !== user.id) {
     return htmlPage(400, errorPage({ title: 'Sign-in interrupted', message: 'You are no longer signed in as the same user. Go back to the application and start again.', back: backTo(client) }));
   }
-  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
+  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     const csrfToken = await ctx.interactions.renewCsrf(uid);
     return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: user.username, scopes }), csp, setCookies);
@@ -281,7 +281,7 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
     const denied = authorizationError(ctx, new AuthorizationRedirectError(new OAuthError('access_denied', 'the user denied the request'), request.redirectUri, request.state, request.responseMode));
     return { ...denied, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
-  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
+  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   await ctx.consents.grant(user.id, client.id, scopes);
   audit(ctx.logger, 'consent.granted', { outcome: 'success', actor: user.id, client: client.id, scopes, ip: req.ip }, 'consent granted');
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, []);
@@ -290,7 +290,7 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
 /** After a login (or a chosen account): consent if needed, otherwise the authorization's end. */
 export async function afterLogin(ctx: ProviderContext, found: Live, user: User, session: ProviderSession & { acr?: string | null }, setCookies: string[]): Promise<HttpResult> {
   const { interaction, request, client } = found;
-  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
+  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     await ctx.interactions.loggedIn(interaction.uid, user.id, session.authTime, session.idHash);
     return redirectResult(providerUrl(ctx, `${INTERACTION_PATH}/${interaction.uid}`), setCookies);

@@ -36,15 +36,19 @@ export interface AccessTokenVerifierDeps {
   settings: Pick<Settings, 'jwtAccessTokenExpirationTime'>;
 }
 
-export function providerTokenVerifier(ctx: AccessTokenVerifierDeps): (token: string) => Promise<ProviderAccessToken> {
+/**
+ * `resource`: verify a token for one of the registered resources instead (RFC 8707) — its `aud`
+ * and its lifetime; introspection describes those too. Userinfo and GraphQL take only their own.
+ */
+export function providerTokenVerifier(ctx: AccessTokenVerifierDeps, resource?: { id: string; accessTokenLifetime: number | null }): (token: string) => Promise<ProviderAccessToken> {
   const verify = createAccessTokenVerifier({
     issuer: ctx.issuer,
-    audience: ctx.issuer,
+    audience: resource?.id ?? ctx.issuer,
     keys: ownKeys(ctx.keys.getKey),
     now: () => ctx.clock.now(),
     clockTolerance: CLOCK_TOLERANCE,
     // Our own tokens never live longer than the setting says.
-    maxLifetime: ctx.settings.jwtAccessTokenExpirationTime,
+    maxLifetime: resource?.accessTokenLifetime ?? ctx.settings.jwtAccessTokenExpirationTime,
     validate: (claims) => {
       if (!ctx.clients.get(claims.client_id as string)) throw new BearerError('invalid_token', 'the client of this token no longer exists');
       if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !isGrantId(claims.grant_id))) throw new BearerError('invalid_token', 'the access token\'s grant_id claim is malformed');

@@ -16,6 +16,8 @@ import { providerTokenVerifier, type ProviderAccessToken } from './access-token.
 import { loadSerializer, type ClaimsOptions } from './claims.js';
 import { ConsentStore } from './stores/consent-store.js';
 import { GrantStore } from './stores/grant-store.js';
+import { ResourceStore } from './stores/resource-store.js';
+import { wantedFamilies } from '../keys/lifecycle.js';
 import { InteractionStore } from './stores/interaction-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
@@ -40,6 +42,8 @@ export interface ProviderStores {
   interactions: InteractionStore;
   grants: GrantStore;
   consents: ConsentStore;
+  /** Registered resources (RFC 8707): what `resource` may name. */
+  resources: ResourceStore;
 }
 
 /** Tokens: the signing keys, minting, the claims released, and the verification of our own access tokens. */
@@ -101,6 +105,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     interactions: new InteractionStore(o.orm, clock),
     grants,
     consents: new ConsentStore(o.orm),
+    resources: new ResourceStore(o.orm, [...new Set(wantedFamilies(settings.signatureAlg).values())]),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),

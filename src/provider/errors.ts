@@ -28,7 +28,9 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
-  | 'too_many_requests';
+  | 'too_many_requests'
+  // RFC 8707 §2: a resource that is unknown, not allowed, or not authorized in the grant.
+  | 'invalid_target';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
@@ -84,4 +86,5 @@ export const invalidRequest = (d: string) => new OAuthError('invalid_request', d
 export const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
 export const invalidScope = (d: string) => new OAuthError('invalid_scope', d);
 export const invalidClient = (d = 'client authentication failed') => new OAuthError('invalid_client', d);
+export const invalidTarget = (d: string) => new OAuthError('invalid_target', d);
 export const invalidToken = (d: string) => new OAuthError('invalid_token', d);

@@ -13,11 +13,13 @@ import type { TokenTypesContext } from './token-types.js';
 import { authenticateClient, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
+import { BearerError } from '@jwt-oidc/resource';
+import { providerTokenVerifier, type AccessTokenVerifierDeps, type ProviderAccessToken } from './access-token.js';
 
 const INACTIVE = { active: false } as const;
 
 /** What introspection uses of the provider: client authentication, its grants, users and access tokens. */
-export type IntrospectionContext = AuthenticationContext & TokenTypesContext & Pick<ProviderContext, 'orm' | 'logger'>;
+export type IntrospectionContext = AuthenticationContext & TokenTypesContext & AccessTokenVerifierDeps & Pick<ProviderContext, 'orm' | 'logger' | 'resources'>;
 
 export async function introspectionEndpoint(ctx: IntrospectionContext, req: ProviderRequest): Promise<HttpResult> {
   try {
@@ -37,10 +39,27 @@ export async function introspectionEndpoint(ctx: IntrospectionContext, req: Prov
   }
 }
 
+/**
+ * A token for a registered resource (RFC 8707) is not for the provider's own endpoints, so the
+ * provider's verifier refused it; it is verified as its resource would, then checked for life as
+ * the provider's own are. Undefined when it is no such token, or not alive.
+ */
+async function resourceToken(ctx: IntrospectionContext, token: string, audiences: string[]): Promise<ProviderAccessToken | undefined> {
+  if (audiences.length !== 1) return undefined;
+  const resource = await ctx.resources.find(audiences[0]!);
+  if (!resource) return undefined;
+  try {
+    return await providerTokenVerifier(ctx, resource)(token);
+  } catch (e) {
+    if (e instanceof BearerError) return undefined;
+    throw e;
+  }
+}
+
 async function describe(ctx: IntrospectionContext, token: string, requester: string): Promise<Record<string, unknown>> {
   const presented = await identifyToken(ctx, token);
   if (presented.kind === 'access_token') {
-    const v = presented.verified;
+    const v = presented.verified ?? (await resourceToken(ctx, token, presented.audiences));
     if (!v || (v.clientId !== requester && !presented.audiences.includes(requester))) return INACTIVE;
     const c = v.claims;
     return { active: true, token_type: 'Bearer', scope: v.scopes.join(' '), client_id: v.clientId, sub: v.sub, username: v.user?.username, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti };

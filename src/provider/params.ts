@@ -12,6 +12,8 @@ export type RawParams = Record<string, unknown>;
 export interface Params {
   /** The value of a parameter sent once; empty values count as absent (RFC 6749 §3.1). */
   get(name: string): string | undefined;
+  /** Every value of a parameter that may repeat (RFC 8707 §2 `resource`); empty values left out. */
+  all(name: string): string[];
   /** Names sent more than once. */
   readonly duplicates: string[];
   /** Names whose value is not a plain string (nested objects, arrays from other parsers, NUL characters). */
@@ -20,6 +22,7 @@ export interface Params {
 
 export function readParams(raw: RawParams | undefined): Params {
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const duplicates: string[] = [];
   const malformed: string[] = [];
   for (const [name, value] of Object.entries(raw ?? {})) {
@@ -35,11 +38,13 @@ export function readParams(raw: RawParams | undefined): Params {
       else if (value !== '') values.set(name, value);
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
       duplicates.push(name);
+      if (value.some((v) => v.includes('\u0000'))) malformed.push(name);
+      else lists.set(name, value.filter((v) => v !== ''));
     } else if (value !== undefined) {
       malformed.push(name);
     }
   }
-  return { get: (name) => values.get(name), duplicates, malformed };
+  return { get: (name) => values.get(name), all: (name) => lists.get(name) ?? (values.has(name) ? [values.get(name)!] : []), duplicates, malformed };
 }
 
 /** Throws invalid_request when any of `names` was sent twice or malformed. */

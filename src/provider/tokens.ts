@@ -29,6 +29,12 @@ export interface AccessTokenInput {
   /** How the user authenticated (RFC 9068 §2.2.1; OIDC Core §2), for APIs that demand step-up authentication (RFC 9470). */
   acr?: string | null;
   amr?: string[] | null;
+  /** A registered resource (RFC 8707): then the only audience, instead of the issuer and `audiences`. */
+  audience?: string;
+  /** Seconds to live instead of the setting (a resource's own lifetime). */
+  ttl?: number;
+  /** The algorithm to sign with instead of SIGNATURE_ALG (a resource's own). */
+  alg?: SignatureAlg;
 }
 
 export interface IdTokenInput {
@@ -62,7 +68,8 @@ export class TokenMinter {
   async accessToken(input: AccessTokenInput): Promise<{ token: string; expiresIn: number; jti: string }> {
     const iat = Math.floor(this.clock.now() / 1000);
     const jti = randomUUID();
-    const aud = input.audiences?.length ? [this.settings.issuer, ...input.audiences.filter((a) => a !== this.settings.issuer)] : this.settings.issuer;
+    const ttl = input.ttl ?? this.settings.accessTokenTtl;
+    const aud = input.audience !== undefined ? input.audience : input.audiences?.length ? [this.settings.issuer, ...input.audiences.filter((a) => a !== this.settings.issuer)] : this.settings.issuer;
     const payload: Record<string, unknown> = {
       iss: this.settings.issuer,
       sub: input.sub,
@@ -71,14 +78,14 @@ export class TokenMinter {
       scope: input.scope,
       jti,
       iat,
-      exp: iat + this.settings.accessTokenTtl,
+      exp: iat + ttl,
     };
     if (input.authTime !== undefined) payload.auth_time = Math.floor(input.authTime / 1000);
     if (input.acr) payload.acr = input.acr;
     if (input.amr?.length) payload.amr = input.amr;
     if (input.grantId) payload.grant_id = input.grantId;
-    const token = await this.keys.sign(payload, { typ: 'at+jwt' });
-    return { token, expiresIn: this.settings.accessTokenTtl, jti };
+    const token = await this.keys.sign(payload, { typ: 'at+jwt', ...(input.alg ? { alg: input.alg } : {}) });
+    return { token, expiresIn: ttl, jti };
   }
 
   async idToken(input: IdTokenInput): Promise<string> {

@@ -252,6 +252,8 @@ describe('usage errors are one line', () => {
       [['users', 'lst'], "users: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc users --help'],
       [['clients', 'rotate-secrte', '--id', 'x'], "clients: unknown command 'rotate-secrte' (did you mean 'rotate-secret'?)", 'jwt-oidc clients --help'],
       [['users'], 'users: missing command: one of create, delete, factors, invite, list, remove-factor, reset-mfa, set-password', 'jwt-oidc users --help'],
+      [['resources'], 'resources: missing command: one of create, delete, list, update', 'jwt-oidc resources --help'],
+      [['resources', 'lst'], "resources: unknown command 'lst' (did you mean 'list'?)", 'jwt-oidc resources --help'],
     ]);
   });
 
@@ -272,6 +274,7 @@ describe('usage errors are one line', () => {
         [['users', 'create', '--username'], "users create: option '--username <name>' argument missing", 'jwt-oidc users create --help'],
         [['users', 'list', 'everyone'], "users list: unexpected argument 'everyone'", 'jwt-oidc users list --help'],
         [['users', 'remove-factor', '--username', 'alice'], "users remove-factor: required option '--id <factorId>' not specified", 'jwt-oidc users remove-factor --help'],
+        [['resources', 'delete'], "resources delete: required option '--id <uri>' not specified", 'jwt-oidc resources delete --help'],
       ]),
     ]);
     expect(json.code).toBe(2);
@@ -284,7 +287,7 @@ describe('usage errors are one line', () => {
     );
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: jwt-oidc \[options\] \[command\]/);
-    expect(help.stdout).toMatch(/clients[\s\S]*config[\s\S]*keys[\s\S]*migrate[\s\S]*serve[\s\S]*users/);
+    expect(help.stdout).toMatch(/clients[\s\S]*config[\s\S]*keys[\s\S]*migrate[\s\S]*resources[\s\S]*serve[\s\S]*users/);
     expect(create.code).toBe(0);
     expect(create.stdout).toMatch(/--password-stdin[\s\S]*--no-password/);
     expect(users.code).toBe(0);

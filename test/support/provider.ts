@@ -243,7 +243,7 @@ export async function tokensFor(p: TestProvider, client: { clientId: string; cli
   return (await res.json()) as { access_token: string; refresh_token?: string; id_token?: string; scope: string; expires_in: number; token_type: string };
 }
 
-const SNAPSHOT_TABLES = ['users', 'clients', 'sessions', 'interactions', 'grants', 'authorization_codes', 'refresh_tokens', 'consents', 'signing_keys'];
+const SNAPSHOT_TABLES = ['users', 'clients', 'resources', 'sessions', 'interactions', 'grants', 'authorization_codes', 'refresh_tokens', 'consents', 'signing_keys'];
 
 /** Every row of the provider's tables, as text: equal snapshots mean nothing was written. */
 export async function dbSnapshot(p: Pick<TestServer, 'databaseUrl'>): Promise<Record<string, string[]>> {

@@ -46,6 +46,13 @@ type Documents = {
     "\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n": typeof types.ConsoleKeysStatusDocument,
     "\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n": typeof types.ConsoleKeysRotateDocument,
     "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n": typeof types.ConsoleOverviewDocument,
+    "\n  fragment ConsoleResource on Resource {\n    id\n    scopes\n    accessTokenLifetime\n    alg\n    createdAt\n  }\n": typeof types.ConsoleResourceFragmentDoc,
+    "\n  query ConsoleResourcesList($after: String) {\n    resources(first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleResource\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleResourcesListDocument,
+    "\n  query ConsoleResourcesResource($id: ID!) {\n    resource(id: $id) {\n      ...ConsoleResource\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": typeof types.ConsoleResourcesResourceDocument,
+    "\n  query ConsoleResourcesAlgs {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": typeof types.ConsoleResourcesAlgsDocument,
+    "\n  mutation ConsoleResourcesCreate($input: CreateResourceInput!) {\n    createResource(input: $input) {\n      ...ConsoleResource\n    }\n  }\n": typeof types.ConsoleResourcesCreateDocument,
+    "\n  mutation ConsoleResourcesUpdate($id: ID!, $input: ResourceMetadataInput!) {\n    updateResource(id: $id, input: $input) {\n      ...ConsoleResource\n    }\n  }\n": typeof types.ConsoleResourcesUpdateDocument,
+    "\n  mutation ConsoleResourcesDelete($id: ID!) {\n    deleteResource(id: $id)\n  }\n": typeof types.ConsoleResourcesDeleteDocument,
     "\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n": typeof types.ConsoleUsersRowFragmentDoc,
     "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConsoleUsersListDocument,
     "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": typeof types.ConsoleUsersCreateDocument,
@@ -97,6 +104,13 @@ const documents: Documents = {
     "\n  query ConsoleKeysStatus {\n    keyRotationStatus {\n      ...ConsoleKeysFamily\n    }\n  }\n": types.ConsoleKeysStatusDocument,
     "\n  mutation ConsoleKeysRotate($now: Boolean!) {\n    rotateKeys(now: $now) {\n      ...ConsoleKeysFamily\n    }\n  }\n": types.ConsoleKeysRotateDocument,
     "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n": types.ConsoleOverviewDocument,
+    "\n  fragment ConsoleResource on Resource {\n    id\n    scopes\n    accessTokenLifetime\n    alg\n    createdAt\n  }\n": types.ConsoleResourceFragmentDoc,
+    "\n  query ConsoleResourcesList($after: String) {\n    resources(first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleResource\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleResourcesListDocument,
+    "\n  query ConsoleResourcesResource($id: ID!) {\n    resource(id: $id) {\n      ...ConsoleResource\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": types.ConsoleResourcesResourceDocument,
+    "\n  query ConsoleResourcesAlgs {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n": types.ConsoleResourcesAlgsDocument,
+    "\n  mutation ConsoleResourcesCreate($input: CreateResourceInput!) {\n    createResource(input: $input) {\n      ...ConsoleResource\n    }\n  }\n": types.ConsoleResourcesCreateDocument,
+    "\n  mutation ConsoleResourcesUpdate($id: ID!, $input: ResourceMetadataInput!) {\n    updateResource(id: $id, input: $input) {\n      ...ConsoleResource\n    }\n  }\n": types.ConsoleResourcesUpdateDocument,
+    "\n  mutation ConsoleResourcesDelete($id: ID!) {\n    deleteResource(id: $id)\n  }\n": types.ConsoleResourcesDeleteDocument,
     "\n  fragment ConsoleUsersRow on User {\n    id\n    username\n    email\n    givenName\n    familyName\n    admin\n    active\n    createdAt\n  }\n": types.ConsoleUsersRowFragmentDoc,
     "\n  query ConsoleUsersList($search: String, $after: String) {\n    users(search: $search, first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleUsersRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConsoleUsersListDocument,
     "\n  mutation ConsoleUsersCreate($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n      username\n      hasPassword\n    }\n  }\n": types.ConsoleUsersCreateDocument,
@@ -258,6 +272,34 @@ export function graphql(source: "\n  mutation ConsoleKeysRotate($now: Boolean!) 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleOverview {\n    overview {\n      users\n      administrators\n      clients\n      activeSessions\n      activeGrants\n    }\n    keyRotationStatus {\n      family\n      alg\n      activeKid\n      nextRotationAt\n      keys {\n        kid\n        state\n      }\n    }\n    auditEvents(first: 8) {\n      edges {\n        node {\n          ...AuditEventRow\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ConsoleResource on Resource {\n    id\n    scopes\n    accessTokenLifetime\n    alg\n    createdAt\n  }\n"): (typeof documents)["\n  fragment ConsoleResource on Resource {\n    id\n    scopes\n    accessTokenLifetime\n    alg\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleResourcesList($after: String) {\n    resources(first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleResource\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleResourcesList($after: String) {\n    resources(first: 20, after: $after) {\n      edges {\n        node {\n          ...ConsoleResource\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleResourcesResource($id: ID!) {\n    resource(id: $id) {\n      ...ConsoleResource\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"): (typeof documents)["\n  query ConsoleResourcesResource($id: ID!) {\n    resource(id: $id) {\n      ...ConsoleResource\n    }\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleResourcesAlgs {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"): (typeof documents)["\n  query ConsoleResourcesAlgs {\n    keyRotationStatus {\n      family\n      alg\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleResourcesCreate($input: CreateResourceInput!) {\n    createResource(input: $input) {\n      ...ConsoleResource\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleResourcesCreate($input: CreateResourceInput!) {\n    createResource(input: $input) {\n      ...ConsoleResource\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleResourcesUpdate($id: ID!, $input: ResourceMetadataInput!) {\n    updateResource(id: $id, input: $input) {\n      ...ConsoleResource\n    }\n  }\n"): (typeof documents)["\n  mutation ConsoleResourcesUpdate($id: ID!, $input: ResourceMetadataInput!) {\n    updateResource(id: $id, input: $input) {\n      ...ConsoleResource\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleResourcesDelete($id: ID!) {\n    deleteResource(id: $id)\n  }\n"): (typeof documents)["\n  mutation ConsoleResourcesDelete($id: ID!) {\n    deleteResource(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -10,7 +10,7 @@ import { User } from './user.js';
 @Index({ properties: ['userId'] })
 @Index({ properties: ['clientId'] })
 export class Grant {
-  [OptionalProps]?: 'createdAt' | 'refreshCount' | 'revokedAt' | 'nonce' | 'sid' | 'acr' | 'amr';
+  [OptionalProps]?: 'createdAt' | 'refreshCount' | 'revokedAt' | 'nonce' | 'sid' | 'acr' | 'amr' | 'resources';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -40,6 +40,10 @@ export class Grant {
 
   @Property({ type: 'json', nullable: true })
   amr?: string[] | null;
+
+  /** The resources (RFC 8707) the authorization named: its access tokens are for these only; null: none named. */
+  @Property({ type: 'json', nullable: true })
+  resources?: string[] | null;
 
   /** Refreshes done so far (MAX_REFRESH caps it). */
   @Property({ type: 'integer', default: 0 })

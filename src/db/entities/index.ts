@@ -13,9 +13,10 @@ import { RpSession } from './rp-session.js';
 import { Session } from './session.js';
 import { SigningKey } from './signing-key.js';
 import { RecoveryCode } from './recovery-code.js';
+import { Resource } from './resource.js';
 import { User } from './user.js';
 import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RecoveryCode, RefreshToken, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

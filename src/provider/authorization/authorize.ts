@@ -9,7 +9,8 @@ import { findActiveUser } from '../../users/active-user.js';
 import { serializeCookie } from '../cookies.js';
 import { waitInWords } from '../../util/wait-words.js';
 import { providerUrl, type ProviderContext } from '../context.js';
-import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
+import { OAuthError, UntrustedRedirectError, invalidRequest, invalidTarget } from '../errors.js';
+import { registeredResources } from '../resource-indicators.js';
 import { backTo, pageResult, redirectResult, type HttpResult, type ProviderRequest } from '../http-result.js';
 import { databaseUnavailable } from '../unavailable.js';
 import { readParams } from '../params.js';
@@ -29,7 +30,8 @@ export const INTERACTION_PATH = '/interaction';
 export async function authorize(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   const params = readParams(req.method === 'POST' ? req.body : req.query);
   try {
-    const { request, client } = validateAuthorizationRequest(params, (id) => ctx.clients.get(id));
+    const { request: valid, client } = validateAuthorizationRequest(params, (id) => ctx.clients.get(id));
+    const request = await withResources(ctx, valid);
     let hint: IdTokenHint | undefined;
     if (request.idTokenHint !== undefined) {
       hint = await verifyIdTokenHint(ctx, request.idTokenHint, client.id);
@@ -39,6 +41,23 @@ export async function authorize(ctx: ProviderContext, req: ProviderRequest): Pro
     return await decide(ctx, request, client, session, hint, req.ip);
   } catch (e) {
     return authorizationError(ctx, e);
+  }
+}
+
+/**
+ * Every `resource` must be registered, else invalid_target at the redirect URI (RFC 8707 §2;
+ * docs/SECURITY.md RI-01); their scopes become grantable. An access token from this endpoint is
+ * for one audience, so `token` response types take one resource at most.
+ */
+async function withResources(ctx: ProviderContext, request: AuthorizationRequest): Promise<AuthorizationRequest> {
+  if (!request.resources) return request;
+  try {
+    if (request.resources.length > 1 && request.responseType.split(' ').includes('token')) throw invalidTarget('an access token from the authorization endpoint is for one resource');
+    const found = await registeredResources(ctx.resources, request.resources);
+    return { ...request, resourceScopes: [...new Set(found.flatMap((r) => r.scopes))] };
+  } catch (e) {
+    if (e instanceof OAuthError) throw redirectError(request, e);
+    throw e;
   }
 }
 
@@ -68,7 +87,7 @@ async function decide(ctx: ProviderContext, request: AuthorizationRequest, clien
     }
   }
   if (request.prompt.includes('select_account')) return startInteraction(ctx, { ...request, offerSelect: true }, session, ip);
-  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes);
+  const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     if (none) throw redirectError(request, new OAuthError('consent_required', 'the user has not consented to this client'));
     return startInteraction(ctx, request, session, ip, { userId: user.id, authTime: session.authTime });

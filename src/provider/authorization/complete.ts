@@ -16,6 +16,7 @@ import { extraIdTokenClaims, isRestricted } from './client-extras.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
 import { audit } from '../../audit.js';
+import { grantTarget } from '../resource-indicators.js';
 
 export type LoginFacts = Pick<ProviderSession, 'authTime' | 'sid' | 'amr'> & { acr?: string | null };
 
@@ -56,7 +57,7 @@ export async function completeAuthorization(
   }
   const types = request.responseType.split(' ');
   const scope = scopes.join(' ');
-  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr };
+  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr, resources: request.resources ?? null };
   const params: Record<string, string | undefined> = { state: request.state, iss: ctx.issuer };
 
   let grantId: string;
@@ -73,8 +74,12 @@ export async function completeAuthorization(
     grantId = await ctx.grants.create(grant, ctx.settings.jwtAccessTokenExpirationTime * 1000);
   }
   if (types.includes('token')) {
-    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId, authTime: login.authTime, acr: acr ?? undefined, amr: login.amr });
-    Object.assign(params, { access_token: at.token, token_type: 'Bearer', expires_in: String(at.expiresIn), scope });
+    // With a resource (one at most: authorize.ts), the token is that resource's (RFC 8707 §2).
+    const target = await grantTarget(ctx, request.resources ?? null, [], scope).catch((e: unknown) => {
+      throw e instanceof OAuthError ? new AuthorizationRedirectError(e, request.redirectUri, request.state, request.responseMode) : e;
+    });
+    const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg, grantId, authTime: login.authTime, acr: acr ?? undefined, amr: login.amr });
+    Object.assign(params, { access_token: at.token, token_type: 'Bearer', expires_in: String(at.expiresIn), scope: target.scope });
   }
   if (types.includes('id_token')) {
     // Without an access token there is no userinfo to ask: the claims go in the ID token (OIDC Core §5.4).

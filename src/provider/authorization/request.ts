@@ -9,6 +9,7 @@ import { isRedirectUriOf, type RegisteredClient } from '../../clients/client-reg
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
 import { defaultResponseMode, type ResponseMode } from './response.js';
+import { resourceParam } from '../resource-indicators.js';
 
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 
@@ -32,6 +33,10 @@ export interface AuthorizationRequest {
   uiLocales?: string[];
   claimsLocales?: string[];
   display?: string;
+  /** The `resource` values (RFC 8707 §2), each once; checked against the registered ones by authorize(). */
+  resources?: string[];
+  /** The scopes those resources list, set once they are found registered: grantable with them. */
+  resourceScopes?: string[];
   /** A `sub` the request asked for through the `claims` parameter (OIDC Core §5.5.1). */
   requestedSub?: string;
   /**
@@ -172,7 +177,9 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
     return items;
   };
 
+  const resources = resourceParam(params);
   return {
+    ...(resources.length ? { resources } : {}),
     requestedSub: requestedSubject(params.get('claims')),
     responseType: normalized,
     responseMode,

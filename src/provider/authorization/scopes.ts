@@ -33,7 +33,8 @@ export function mayManageAccount(scopes: readonly string[], client: Pick<Registe
   return client?.firstParty === true && mayWriteProfile(scopes, client);
 }
 
-export function grantableScopes(requested: readonly string[], client: RegisteredClient, user: { admin: boolean }, apiScopes: readonly string[]): string[] {
-  const known = new Set<string>([...PROVIDER_SCOPES, ...apiScopes]);
+/** `resourceScopes`: those of the request's registered resources (RFC 8707), which never include `admin`. */
+export function grantableScopes(requested: readonly string[], client: RegisteredClient, user: { admin: boolean }, apiScopes: readonly string[], resourceScopes: readonly string[] = []): string[] {
+  const known = new Set<string>([...PROVIDER_SCOPES, ...apiScopes, ...resourceScopes.filter((s) => s !== ADMIN_SCOPE)]);
   return requested.filter((s) => known.has(s) || (s === ADMIN_SCOPE && user.admin && (client.firstParty || client.admin)));
 }

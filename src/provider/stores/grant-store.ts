@@ -19,6 +19,8 @@ export interface GrantRecord {
   nonce: string | null;
   acr: string | null;
   amr: string[] | null;
+  /** The resources (RFC 8707) the authorization named; null when it named none. */
+  resources: string[] | null;
   refreshCount: number;
   revokedAt: number | null;
   expiresAt: number;
@@ -67,6 +69,7 @@ export interface NewGrant {
   nonce: string | null;
   acr?: string | null;
   amr?: string[] | null;
+  resources?: string[] | null;
 }
 
 type Row = Record<string, unknown>;
@@ -84,6 +87,7 @@ function toGrant(r: Row): GrantRecord {
     nonce: (r.nonce as string | null) ?? null,
     acr: (r.acr as string | null) ?? null,
     amr: (r.amr as string[] | null) ?? null,
+    resources: (r.resources as string[] | null) ?? null,
     refreshCount: Number(r.refresh_count),
     revokedAt: msOrNull(r.revoked_at),
     expiresAt: ms(r.expires_at),
@@ -170,9 +174,9 @@ export class GrantStore {
 
   private insertGrant(id: string, grant: NewGrant, expires: Date, em?: EntityManager): Promise<unknown> {
     return this.sql(
-      `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, refresh_count, created_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?, ?)`,
-      [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, this.now(), expires],
+      `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, resources, refresh_count, created_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 0, ?, ?)`,
+      [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, grant.resources?.length ? JSON.stringify(grant.resources) : null, this.now(), expires],
       em,
     );
   }

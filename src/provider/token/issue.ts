@@ -7,6 +7,7 @@ import { extraIdTokenClaims } from '../authorization/client-extras.js';
 import { spaceList } from '../params.js';
 import type { GrantRecord } from '../stores/grant-store.js';
 import type { TokenResponse } from './grant-type.js';
+import type { TokenTarget } from '../resource-indicators.js';
 
 export async function userTokens(
   ctx: Pick<ProviderContext, 'minter' | 'claims'>,
@@ -14,10 +15,12 @@ export async function userTokens(
   user: User,
   grant: GrantRecord,
   scope: string,
-  options: { nonce?: string | null; refreshToken?: string } = {},
+  options: { nonce?: string | null; refreshToken?: string; target?: TokenTarget } = {},
 ): Promise<TokenResponse> {
-  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope, audiences: client.audiences, grantId: grant.id, authTime: grant.authTime, acr: grant.acr, amr: grant.amr });
-  const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope };
+  // The access token's audience and scope (src/provider/resource-indicators.ts); the ID token follows the grant's scope.
+  const target = options.target ?? { scope };
+  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg, grantId: grant.id, authTime: grant.authTime, acr: grant.acr, amr: grant.amr });
+  const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: target.scope };
   if (spaceList(scope).includes('openid')) {
     response.id_token = await ctx.minter.idToken({
       sub: user.id,

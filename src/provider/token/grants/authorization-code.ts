@@ -11,6 +11,7 @@ import { checkCodeVerifier } from '../pkce.js';
 import { userTokens } from '../issue.js';
 import { audit } from '../../../audit.js';
 import { countTokenFailure } from '../failures.js';
+import { grantTarget, resourceParam } from '../../resource-indicators.js';
 
 export const authorizationCode: GrantType = {
   parameters: ['code', 'redirect_uri', 'code_verifier'],
@@ -42,13 +43,16 @@ export const authorizationCode: GrantType = {
     const user = grant ? await findActiveUser(ctx.orm, grant.userId) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
 
+    // The token's resource (RFC 8707 §2.2), before the code is spent: a refused target keeps it.
+    const target = await grantTarget(ctx, grant.resources, resourceParam(params), record.scope);
+
     // Consume the code and store the refresh token together: all or nothing (TK-02).
     const wantsRefresh = client.grantTypes.includes('refresh_token') && mayRefresh(client, record.scope);
-    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, ctx.settings.jwtAccessTokenExpirationTime * 1000);
+    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, (target.ttl ?? ctx.settings.jwtAccessTokenExpirationTime) * 1000);
     // A parallel redemption won the race for this code.
     if (redeemed === 'replayed') return replay();
     if (redeemed === 'grant-refused') throw invalidGrant('the grant is no longer valid');
-    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken: redeemed.refreshToken });
+    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken: redeemed.refreshToken, target });
 
     async function replay(): Promise<never> {
       await ctx.grants.revoke(record!.grantId);

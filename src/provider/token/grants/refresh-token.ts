@@ -12,6 +12,7 @@ import type { GrantType } from '../grant-type.js';
 import { userTokens } from '../issue.js';
 import { audit } from '../../../audit.js';
 import { countTokenFailure } from '../failures.js';
+import { grantTarget, resourceParam } from '../../resource-indicators.js';
 
 export const refreshToken: GrantType = {
   parameters: ['refresh_token', 'scope'],
@@ -45,6 +46,9 @@ export const refreshToken: GrantType = {
       scope = granted.filter((s) => wanted.includes(s)).join(' ');
     }
 
+    // Any resource of the grant, never another (RFC 8707 §2.2; RI-02): decided before the token rotates.
+    const target = await grantTarget(ctx, grant.resources, resourceParam(params), scope);
+
     // The new token keeps the grant's scope (RFC 6749 §6); the access token may be narrower.
     const { maxRefresh } = ctx.settings;
     const next = await ctx.grants.refresh(record, ctx.settings.jwtRefreshTokenExpirationTime * 1000, maxRefresh);
@@ -54,7 +58,7 @@ export const refreshToken: GrantType = {
       throw invalidGrant(maxRefresh !== null && grant.refreshCount >= maxRefresh - 1 ? `the grant has been refreshed ${maxRefresh} times, the most allowed: log in again` : 'the grant is no longer valid');
     }
 
-    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.refreshToken });
+    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.refreshToken, target });
 
     async function replay(grantId: string): Promise<never> {
       await ctx.grants.revoke(grantId);
