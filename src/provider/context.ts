@@ -17,6 +17,7 @@ import { loadSerializer, type ClaimsOptions } from './claims.js';
 import { ConsentStore } from './stores/consent-store.js';
 import { GrantStore } from './stores/grant-store.js';
 import { InteractionStore } from './stores/interaction-store.js';
+import { PushedRequestStore } from './stores/pushed-request-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
 
@@ -40,6 +41,8 @@ export interface ProviderStores {
   interactions: InteractionStore;
   grants: GrantStore;
   consents: ConsentStore;
+  /** Pushed authorization requests (RFC 9126), shared by every instance. */
+  pushedRequests: PushedRequestStore;
 }
 
 /** Tokens: the signing keys, minting, the claims released, and the verification of our own access tokens. */
@@ -101,6 +104,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     interactions: new InteractionStore(o.orm, clock),
     grants,
     consents: new ConsentStore(o.orm),
+    pushedRequests: new PushedRequestStore(o.orm, clock),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),
