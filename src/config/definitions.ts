@@ -325,7 +325,7 @@ export const definitions = {
     default: 1200,
     modes: ['provider', 'fake'],
     expect: 'a whole number ≥ 0 (0: no limit)',
-    doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Beyond it: 429 with `Retry-After`.',
+    doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Its pushed authorization requests (`/par`) have a budget of the same size of their own. Beyond it: 429 with `Retry-After`.',
   }),
   requirePar: define({
     env: 'JWT_OIDC_REQUIRE_PAR',

@@ -264,4 +264,17 @@ describe('RFC 8414 authorization server metadata', () => {
     expect(doc).toMatchObject({ issuer: provider.issuer, pushed_authorization_request_endpoint: `${provider.issuer}/par`, require_pushed_authorization_requests: false, request_parameter_supported: false, request_uri_parameter_supported: false });
     expect(Object.keys(doc).filter((k) => k.startsWith('request_object'))).toEqual([]);
   });
+
+  it('CORS as discovery and the token endpoint have: exactly the registered origins, on the metadata and on /par', async () => {
+    await provider.createClient({ allowedOrigins: ['https://spa.example'] });
+    for (const path of ['/.well-known/oauth-authorization-server', '/par']) {
+      const ok = await fetch(`${provider.issuer}${path}`, { method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': path === '/par' ? 'POST' : 'GET' } });
+      expect(ok.status, path).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin'), path).toBe('https://spa.example');
+      const evil = await fetch(`${provider.issuer}${path}`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      expect(evil.headers.get('access-control-allow-origin'), path).toBeNull();
+    }
+    const got = await fetch(`${provider.issuer}/.well-known/oauth-authorization-server`, { headers: { origin: 'https://spa.example' } });
+    expect(got.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+  });
 });
