@@ -26,7 +26,7 @@ import { upstreamCaller, type RelyingPartySession } from './graphql/upstream-cal
 import { serviceUnavailable } from './graphql/errors.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import type { LoginStep } from './interaction/handlers.js';
-import { issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
+import { authorizationServerMetadataRouter, documentPaths, issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
 import { fastLane } from './http/fast-lane.js';
 import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
@@ -73,7 +73,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
-  const fast = documents ? fastLane(Object.fromEntries(Object.entries(documents).map(([path, endpoint]) => [prefix + path, endpoint])), logger) : undefined;
+  const fast = provider && documents ? fastLane(documentPaths(provider.issuer, documents), logger) : undefined;
   httpServer.on('request', fast ? (req, res) => fast(req, res) || app(req, res) : app);
   let stopping = false;
 
@@ -88,6 +88,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(securityHeaders());
   app.use(healthRouter({ databaseReady: () => db.ping(), stopping: () => stopping }));
 
+  if (provider && documents) app.use(authorizationServerMetadataRouter(provider, documents));
   if (provider) app.use(prefix || '/', providerRouter(provider, documents, login, setup));
   // The admin console, after the provider router, which serves its first-run page /admin/setup.
   if (provider && settings.type === 'provider' && settings.adminConsole) {

@@ -16,6 +16,8 @@ export const AUDIT_EVENTS = [
   'token.refused',
   'token.rate_limited',
   'token.revoked',
+  'par.pushed',
+  'par.refused',
   'code.replay',
   'refresh.replay',
   'logout',

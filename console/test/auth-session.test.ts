@@ -53,13 +53,14 @@ afterEach(() => {
   for (const k of ['sessionStorage', 'location', 'history', 'window']) delete (globalThis as Record<string, unknown>)[k];
 });
 
-/** A provider that answers token requests with `token(form)`; every call recorded. */
-function provider(token: (form: URLSearchParams) => { status: number; body: unknown }) {
+/** A provider that answers token requests with `token(form)`; every call recorded. `discovery` replaces its document. */
+function provider(token: (form: URLSearchParams) => { status: number; body: unknown }, discovery: Record<string, unknown> = DISCOVERY) {
   const calls: Call[] = [];
   const fetchFn = (async (input: string, init?: RequestInit) => {
     const form = init?.body instanceof URLSearchParams ? init.body : undefined;
     calls.push({ url: String(input), form });
-    if (String(input).endsWith('/.well-known/openid-configuration')) return Response.json(DISCOVERY);
+    if (String(input).endsWith('/.well-known/openid-configuration')) return Response.json(discovery);
+    if (String(input) === discovery.pushed_authorization_request_endpoint) return Response.json({ request_uri: 'urn:ietf:params:oauth:request_uri:abc', expires_in: 60 }, { status: 201 });
     if (String(input) === DISCOVERY.token_endpoint) {
       const answer = token(form!);
       return Response.json(answer.body, { status: answer.status });
@@ -106,6 +107,20 @@ describe('signing in', () => {
     expect(await auth.accessToken()).toBe('at-1');
     // The one-time values are gone once used.
     expect(storage.size).toBe(0);
+  });
+
+  it('pushes the request first when the provider requires it (RFC 9126): the browser carries only client_id and request_uri', async () => {
+    const required = { ...DISCOVERY, pushed_authorization_request_endpoint: 'https://id.example.com/par', require_pushed_authorization_requests: true };
+    const { calls, fetchFn } = provider(() => goodTokens('x'), required);
+    await new Auth(CONFIG, { fetch: fetchFn, now }).start();
+    expect(Object.fromEntries(new URL(assigned[0]!).searchParams)).toEqual({ client_id: 'jwt-oidc-console', request_uri: 'urn:ietf:params:oauth:request_uri:abc' });
+    const pushed = calls.find((c) => c.url === required.pushed_authorization_request_endpoint)!.form!;
+    expect(Object.fromEntries(pushed)).toMatchObject({ response_type: 'code', client_id: 'jwt-oidc-console', redirect_uri: 'https://id.example.com/admin/callback', scope: CONSOLE_SCOPE, code_challenge_method: 'S256' });
+    // Offered but not required: the plain request, as before.
+    const optional = provider(() => goodTokens('x'), { ...required, require_pushed_authorization_requests: false });
+    await new Auth(CONFIG, { fetch: optional.fetchFn, now }).start();
+    expect(new URL(assigned[1]!).searchParams.get('response_type')).toBe('code');
+    expect(optional.calls.some((c) => c.url === required.pushed_authorization_request_endpoint)).toBe(false);
   });
 
   it('refuses a callback whose state is not the one sent, without asking for tokens', async () => {

@@ -134,6 +134,7 @@ const billing: ClientData & { tokenEndpointAuthMethod: string; createdAt: string
   firstParty: false,
   admin: true,
   requireMfa: false,
+  requirePar: false,
   logoutAll: true,
   backchannelLogoutUri: null,
   clientUri: null,

@@ -19,6 +19,7 @@ interface MetadataOptions {
   logoutAll?: boolean;
   admin?: boolean;
   requireMfa?: boolean;
+  requirePar?: boolean;
   idTokenAlg?: string;
   audience?: string[];
   backchannelLogoutUri?: string;
@@ -40,6 +41,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--logout-all', 'logout at this client ends the whole provider session (the default for new clients)')
     .option('--admin', 'may obtain the admin scope (client_credentials)')
     .option('--require-mfa', 'every sign-in to it ends with a second factor (as JWT_OIDC_MFA=required)')
+    .option('--require-par', 'its authorization requests must be pushed to /par first (RFC 9126)')
     .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
     .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
     .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
@@ -62,6 +64,7 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     logoutAll: o.logoutAll,
     admin: o.admin,
     requireMfa: o.requireMfa,
+    requirePar: o.requirePar,
     idTokenSignedResponseAlg: o.idTokenAlg,
     audiences: o.audience,
     backchannelLogoutUri: o.backchannelLogoutUri,
@@ -124,6 +127,7 @@ export function clientsCommand(program: Command): void {
     .option('--no-first-party', 'not a first-party client (consent page shown)')
     .option('--no-admin', 'remove the admin flag')
     .option('--no-require-mfa', 'a second factor only for users who have one')
+    .option('--no-require-par', 'plain authorization requests accepted again (unless JWT_OIDC_REQUIRE_PAR)')
     .option('--no-logout-all', 'logout ends only this client\'s grants')
     .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
@@ -181,6 +185,6 @@ function parseRestriction(spec: string): { field: string; equals: string } {
 }
 
 function line(c: Client): string {
-  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : ''].filter(Boolean).join(',');
+  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
   return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
 }

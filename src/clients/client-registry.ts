@@ -33,6 +33,8 @@ export interface RegisteredClient {
   readonly admin: boolean;
   /** Sign-ins to it end with a second factor (docs/ACCOUNTS.md "Two-step sign-in"). */
   readonly requireMfa: boolean;
+  /** Its authorization requests must be pushed (RFC 9126 `require_pushed_authorization_requests`). */
+  readonly requirePar: boolean;
   readonly idTokenSignedResponseAlg: SignatureAlg | null;
   readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
   readonly userRestrictions: readonly { field: string; equals: string }[];
@@ -85,6 +87,7 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     logoutAll: c.logoutAll,
     admin: c.admin,
     requireMfa: c.requireMfa,
+    requirePar: c.requirePar,
     idTokenSignedResponseAlg: (c.idTokenSignedResponseAlg as SignatureAlg | null) ?? null,
     extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
     userRestrictions: Object.freeze([...c.userRestrictions]),

@@ -325,7 +325,16 @@ export const definitions = {
     default: 1200,
     modes: ['provider', 'fake'],
     expect: 'a whole number ≥ 0 (0: no limit)',
-    doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Beyond it: 429 with `Retry-After`.',
+    doc: 'provider: token requests per minute per client, counted once the client has authenticated and named a grant it may use (failures are throttled per address instead); per instance. Its pushed authorization requests (`/par`) have a budget of the same size of their own. Beyond it: 429 with `Retry-After`.',
+  }),
+  requirePar: define({
+    env: 'JWT_OIDC_REQUIRE_PAR',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    modes: ['provider', 'fake'],
+    expect: 'true or false',
+    doc: 'Every client must push its authorization requests to `/par` (RFC 9126 Pushed Authorization Requests) and send only `client_id` and the `request_uri` it got to `/authorize`; a plain authorization request is refused with `invalid_request`. Discovery says so (`require_pushed_authorization_requests`). Off by default: a client may still be required to push on its own (`requirePar`, `jwt-oidc clients update --require-par`). The admin console and the account page push when this is on.',
   }),
   interactionRateLimit: define({
     env: 'JWT_OIDC_INTERACTION_RATE_LIMIT',

@@ -49,6 +49,8 @@ function serviceClientData(issuer: string, { name, mount }: ServiceClient) {
     admin: false,
     // JWT_OIDC_MFA=required covers the service's own pages as every other client.
     requireMfa: false,
+    // JWT_OIDC_REQUIRE_PAR covers them too: the pages push when discovery says so.
+    requirePar: false,
     // The provider's SIGNATURE_ALG.
     idTokenSignedResponseAlg: null,
     extraIdTokenClaims: {},

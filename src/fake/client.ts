@@ -46,6 +46,8 @@ export async function seedFakeClient(orm: MikroORM, settings: Pick<Settings, 'cl
     admin: false,
     // The fake's page chooses acr and amr itself (docs/ARCHITECTURE.md "The fake mode").
     requireMfa: false,
+    // JWT_OIDC_REQUIRE_PAR applies to it; the client of its own has no flag to keep.
+    requirePar: false,
     // The default of OIDC Dynamic Client Registration 1.0 §2, which every library verifies.
     idTokenSignedResponseAlg: 'RS256',
   };

@@ -12,7 +12,8 @@ import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
 import type { ProviderContext } from '../provider/context.js';
-import { AUTHORIZATION_PATH, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
+import { AUTHORIZATION_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
+import { pushedAuthorizationRequestEndpoint } from '../provider/authorization/par.js';
 import { jwksEndpoint } from '../provider/jwks.js';
 import { confirmEndSession, endSession, END_SESSION_CONFIRM_PATH, END_SESSION_PATH } from '../provider/end-session.js';
 import { introspectionEndpoint } from '../provider/introspection.js';
@@ -33,9 +34,34 @@ const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit
 /** The documents of the provider that never depend on who asks, by path below the issuer. */
 export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: DocumentEndpoint; [JWKS_PATH]: DocumentEndpoint } {
   return {
-    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes }),
+    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes, requirePar: ctx.settings.requirePar }),
     [JWKS_PATH]: jwksEndpoint(ctx.keys),
   };
+}
+
+/**
+ * The documents by their path on the server: discovery and JWKS below the issuer's path, and
+ * discovery's document once more as RFC 8414 authorization server metadata, whose well-known
+ * path comes before the issuer's (§3).
+ */
+export function documentPaths(issuer: string, documents: ReturnType<typeof providerDocuments>): Record<string, DocumentEndpoint> {
+  const prefix = issuerPath(issuer);
+  return { [prefix + DISCOVERY_PATH]: documents[DISCOVERY_PATH], [prefix + JWKS_PATH]: documents[JWKS_PATH], [authorizationServerMetadataPath(issuer)]: documents[DISCOVERY_PATH] };
+}
+
+/** RFC 8414 §3: the authorization server metadata, outside the issuer's path (mounted at the root), with discovery's CORS. */
+export function authorizationServerMetadataRouter(ctx: ProviderContext, documents: ReturnType<typeof providerDocuments>): Router {
+  const router = Router();
+  const path = authorizationServerMetadataPath(ctx.issuer);
+  const metadata = documents[DISCOVERY_PATH];
+  router.use(path, providerCors(ctx, 'GET'));
+  router.get(path, (req, res) => send(res, metadata(req.get('if-none-match'))));
+  return router;
+}
+
+/** CORS for the registered clients' origins (their `allowedOrigins`). */
+function providerCors(ctx: ProviderContext, methods: string) {
+  return withCors({ isAllowed: (o) => ctx.clients.isAllowedOrigin(o), methods });
 }
 
 /**
@@ -46,7 +72,7 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   const router = Router();
   const discovery = documents[DISCOVERY_PATH];
   const jwks = documents[JWKS_PATH];
-  const cors = (methods: string) => withCors({ isAllowed: (o) => ctx.clients.isAllowedOrigin(o), methods });
+  const cors = (methods: string) => providerCors(ctx, methods);
 
   router.use(DISCOVERY_PATH, cors('GET'));
   router.get(DISCOVERY_PATH, (req, res) => send(res, discovery(req.get('if-none-match'))));
@@ -73,6 +99,9 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
 
   router.use(TOKEN_PATH, cors('POST'));
   router.all(TOKEN_PATH, form, handle((r) => tokenEndpoint(ctx, r)));
+  // RFC 9126: POST only (any other method is 405), the token endpoint's body limit and CORS.
+  router.use(PAR_PATH, cors('POST'));
+  router.all(PAR_PATH, form, handle((r) => pushedAuthorizationRequestEndpoint(ctx, r)));
 
   router.use(REVOCATION_PATH, cors('POST'));
   router.all(REVOCATION_PATH, form, handle((r) => revocationEndpoint(ctx, r)));

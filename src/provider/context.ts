@@ -19,6 +19,7 @@ import { GrantStore } from './stores/grant-store.js';
 import { ResourceStore } from './stores/resource-store.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
 import { InteractionStore } from './stores/interaction-store.js';
+import { PushedRequestStore } from './stores/pushed-request-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
 
@@ -44,6 +45,8 @@ export interface ProviderStores {
   consents: ConsentStore;
   /** Registered resources (RFC 8707): what `resource` may name. */
   resources: ResourceStore;
+  /** Pushed authorization requests (RFC 9126), shared by every instance. */
+  pushedRequests: PushedRequestStore;
 }
 
 /** Tokens: the signing keys, minting, the claims released, and the verification of our own access tokens. */
@@ -106,6 +109,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     grants,
     consents: new ConsentStore(o.orm),
     resources: new ResourceStore(o.orm, [...new Set(wantedFamilies(settings.signatureAlg).values())]),
+    pushedRequests: new PushedRequestStore(o.orm, clock),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),

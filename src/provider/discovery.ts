@@ -1,7 +1,10 @@
 /**
  * OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2) at
- * `<issuer>/.well-known/openid-configuration`. The issuer appears byte for byte as configured;
- * only what is implemented is listed. Settings do not change while running, so the document is
+ * `<issuer>/.well-known/openid-configuration`, and the same document as OAuth 2.0 Authorization
+ * Server Metadata at RFC 8414 §3's `/.well-known/oauth-authorization-server<issuer path>`. One
+ * document for both: RFC 8414 §7.1.2 registers OIDC Discovery's members as authorization server
+ * metadata, so none has to be left out. The issuer appears byte for byte as configured; only
+ * what is implemented is listed. Settings do not change while running, so the document is
  * serialized once.
  */
 import { ACR_VALUES_SUPPORTED } from './authorization/acr.js';
@@ -22,12 +25,25 @@ export const TOKEN_PATH = '/token';
 export const USERINFO_PATH = '/userinfo';
 export const REVOCATION_PATH = '/revoke';
 export const INTROSPECTION_PATH = '/introspect';
+/** RFC 9126 pushed authorization requests. */
+export const PAR_PATH = '/par';
+export const AUTHORIZATION_SERVER_METADATA = '/.well-known/oauth-authorization-server';
+
+/**
+ * Where RFC 8414 §3 puts the metadata of `issuer`: the well-known path between the host and the
+ * issuer's path, whose terminating "/" is removed first (§3.1).
+ */
+export function authorizationServerMetadataPath(issuer: string): string {
+  return `${AUTHORIZATION_SERVER_METADATA}${new URL(issuer).pathname.replace(/\/$/, '')}`;
+}
 
 export interface DiscoveryOptions {
   issuer: string;
   signatureAlg: SignatureAlg;
   /** API scopes offered besides the standard ones. */
   apiScopes?: readonly string[];
+  /** JWT_OIDC_REQUIRE_PAR: every client must push its authorization requests (RFC 9126 §5). */
+  requirePar?: boolean;
 }
 
 /** Endpoint URLs hang off the issuer without its trailing slash (OIDC Discovery §4.1). */
@@ -35,7 +51,7 @@ export function endpointUrl(issuer: string, path: string): string {
   return `${issuer.replace(/\/$/, '')}${path}`;
 }
 
-export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: DiscoveryOptions): Record<string, unknown> {
+export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requirePar = false }: DiscoveryOptions): Record<string, unknown> {
   const algs = [...new Set(wantedFamilies(signatureAlg).values())];
   return {
     issuer,
@@ -46,6 +62,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     revocation_endpoint: endpointUrl(issuer, REVOCATION_PATH),
     introspection_endpoint: endpointUrl(issuer, INTROSPECTION_PATH),
     end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
+    pushed_authorization_request_endpoint: endpointUrl(issuer, PAR_PATH),
     scopes_supported: [...PROVIDER_SCOPES, ...apiScopes],
     response_types_supported: [...SUPPORTED_RESPONSE_TYPES],
     response_modes_supported: ['query', 'fragment', 'form_post'],
@@ -64,8 +81,11 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [] }: Disc
     backchannel_logout_session_supported: true,
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
     claims_parameter_supported: false,
+    // No request objects (RFC 9101), by value or by reference: a request_uri is only ever one
+    // this provider made at /par (RFC 9126 §4), never a URL it would fetch (docs/SECURITY.md JW-23).
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    require_pushed_authorization_requests: requirePar,
     authorization_response_iss_parameter_supported: true,
   };
 }

@@ -143,4 +143,27 @@ describe('jwt-oidc clients', () => {
     const on = await runCli(['clients', 'update', '--id', 'mfa-1', '--require-mfa', '--json'], { env });
     expect(JSON.parse(on.stdout).requireMfa).toBe(true);
   });
+
+  it('PAR-05 --require-par: a plain authorization request of the client is refused with invalid_request; --no-require-par clears it', async () => {
+    const uri = 'https://par.example/cb';
+    const plain = async () => {
+      const start = authorizeUrl(provider, { client_id: 'par-1', redirect_uri: uri, response_type: 'code', scope: 'openid', state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+      return new URL((await fetch(start, { redirect: 'manual' })).headers.get('location')!, start);
+    };
+    const res = await runCli(['clients', 'create', '--id', 'par-1', '--name', 'Pushes', '--require-par', '--redirect-uri', uri, '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'par-1', requirePar: true });
+    expect((await runCli(['clients', 'list', '--search', 'par-1'], { env })).stdout).toMatch(/\[confidential,require-par\]/);
+    await eventually(async () => provider.provider!.clients.get('par-1')?.requirePar === true);
+    const refused = await plain();
+    expect(refused.origin + refused.pathname).toBe(uri);
+    expect(refused.searchParams.get('error')).toBe('invalid_request');
+
+    const off = await runCli(['clients', 'update', '--id', 'par-1', '--no-require-par', '--json'], { env });
+    expect(JSON.parse(off.stdout).requirePar).toBe(false);
+    await eventually(async () => provider.provider!.clients.get('par-1')?.requirePar === false);
+    expect((await plain()).pathname).toMatch(/\/interaction\//);
+    const on = await runCli(['clients', 'update', '--id', 'par-1', '--require-par', '--json'], { env });
+    expect(JSON.parse(on.stdout).requirePar).toBe(true);
+  });
 });

@@ -227,7 +227,7 @@ describe('registering a client', () => {
 });
 
 describe('a client’s page', () => {
-  it('changes redirect URIs, adds an extra claim and a user restriction, requires two-step sign-in (PL-07); a reload shows them', async () => {
+  it('changes redirect URIs, adds an extra claim and a user restriction, requires two-step sign-in (PL-07) and pushed authorization requests (PAR-05); a reload shows them', async () => {
     const { context, page, console } = await openConsole(browser, provider, admin, '/clients/helpdesk');
     await heading(page, 'Helpdesk');
     const redirect = page.getByLabel('Redirect URIs', { exact: true });
@@ -262,6 +262,9 @@ describe('a client’s page', () => {
     const requireMfa = page.getByLabel('Require two-step sign-in', { exact: true });
     expect(await requireMfa.isChecked()).toBe(false);
     await requireMfa.check();
+    const requirePar = page.getByLabel('Require pushed authorization requests', { exact: true });
+    expect(await requirePar.isChecked()).toBe(false);
+    await requirePar.check();
 
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
@@ -280,8 +283,9 @@ describe('a client’s page', () => {
     expect(await page.getByRole('group', { name: 'Restriction 2' }).count()).toBe(0);
     expect(await page.getByLabel('Logo URI', { exact: true }).inputValue()).toBe('');
     expect(await page.getByLabel('Require two-step sign-in', { exact: true }).isChecked()).toBe(true);
-    const saved = await gql(provider, '{ client(id: "helpdesk") { requireMfa } }', undefined, await adminToken());
-    expect(saved.body.data?.client, saved.text).toEqual({ requireMfa: true });
+    expect(await page.getByLabel('Require pushed authorization requests', { exact: true }).isChecked()).toBe(true);
+    const saved = await gql(provider, '{ client(id: "helpdesk") { requireMfa requirePar } }', undefined, await adminToken());
+    expect(saved.body.data?.client, saved.text).toEqual({ requireMfa: true, requirePar: true });
 
     // Saving again without a change sends nothing.
     await page.getByRole('button', { name: 'Save changes' }).click();

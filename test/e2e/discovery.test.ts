@@ -58,6 +58,26 @@ describe('discovery', () => {
     expect((await fetch(`http://localhost:${server.port}/.well-known/openid-configuration`)).status).toBe(404);
   });
 
+  it('serves RFC 8414 metadata at /.well-known/oauth-authorization-server/tenant-a (§3: before the issuer\'s path, its trailing slash removed), equal to discovery member for member', async () => {
+    const base = `http://localhost:${server.port}`;
+    const [oidc, oauth] = await Promise.all([fetch(`${issuer}.well-known/openid-configuration`), fetch(`${base}/.well-known/oauth-authorization-server/tenant-a`)]);
+    expect(oauth.status).toBe(200);
+    expect(oauth.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(oauth.headers.get('cache-control')).toBe(oidc.headers.get('cache-control'));
+    const [a, b] = [await oidc.json(), await oauth.json()];
+    // The same document: RFC 8414 §7.1.2 registers OIDC Discovery's members as authorization server metadata.
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    for (const member of Object.keys(a)) expect(b[member], member).toEqual(a[member]);
+    expect(b.issuer).toBe(issuer);
+    expect(b.pushed_authorization_request_endpoint).toBe(`${base}/tenant-a/par`);
+    // Not below the issuer's path, nor without it, nor with the slash kept.
+    for (const wrong of [`${issuer}.well-known/oauth-authorization-server`, `${base}/.well-known/oauth-authorization-server`, `${base}/.well-known/oauth-authorization-server/tenant-a/x`]) {
+      expect((await fetch(wrong)).status, wrong).toBe(404);
+    }
+    const etag = oauth.headers.get('etag')!;
+    expect((await fetch(`${base}/.well-known/oauth-authorization-server/tenant-a`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
   it('answers a conditional request with 304', async () => {
     const first = await fetch(`${issuer}.well-known/openid-configuration`);
     const etag = first.headers.get('etag')!;
@@ -70,9 +90,9 @@ describe('discovery', () => {
 describe('the fast lane (plain GET of discovery and JWKS, answered before the router)', () => {
   it('answers exactly as the routed endpoint does: same status, body and headers (bar the request id), for both documents and for 304', async () => {
     const base = `http://localhost:${server.port}/tenant-a`;
-    for (const path of ['/.well-known/openid-configuration', '/jwks']) {
+    for (const url of [`${base}/.well-known/openid-configuration`, `${base}/jwks`, `http://localhost:${server.port}/.well-known/oauth-authorization-server/tenant-a`]) {
       // A query string takes the ordinary route; the endpoint ignores it.
-      const [fast, routed] = await Promise.all([fetch(`${base}${path}`), fetch(`${base}${path}?routed=1`)]);
+      const [fast, routed] = await Promise.all([fetch(url), fetch(`${url}?routed=1`)]);
       expect(fast.status).toBe(200);
       expect(routed.status).toBe(200);
       expect(await fast.text()).toBe(await routed.text());
@@ -88,7 +108,7 @@ describe('the fast lane (plain GET of discovery and JWKS, answered before the ro
       expect(fast.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(fast.headers.get('x-frame-options')).toBe('DENY');
       const etag = fast.headers.get('etag')!;
-      const [fast304, routed304] = await Promise.all([fetch(`${base}${path}`, { headers: { 'if-none-match': etag } }), fetch(`${base}${path}?routed=1`, { headers: { 'if-none-match': etag } })]);
+      const [fast304, routed304] = await Promise.all([fetch(url, { headers: { 'if-none-match': etag } }), fetch(`${url}?routed=1`, { headers: { 'if-none-match': etag } })]);
       expect(fast304.status).toBe(304);
       expect(headers(fast304)).toEqual(headers(routed304));
     }

@@ -165,6 +165,7 @@ function valueArb(kind: ArgKind): fc.Arbitrary<unknown> {
           admin: maybe(fc.boolean()),
           logoutAll: maybe(fc.boolean()),
           requireMfa: maybe(fc.boolean()),
+          requirePar: maybe(fc.boolean()),
           logoUri: maybe(fc.oneof(pick(URIS), junk)),
           idTokenSignedResponseAlg: maybe(fc.oneof(pick(['RS256', 'ES256', 'none', 'HS256', 'EdDSA']), junk)),
           audiences: maybe(fc.array(junk, { maxLength: 3 })),

@@ -49,7 +49,7 @@ const FORBIDDEN: { name: string; pattern: RegExp }[] = [
 /** Line breaks inside a comment, with their `*` or `//`, read as one space. */
 const unwrap = (text: string) => text.replace(/\s*\n\s*(?:\*(?!\/)|\/\/)?\s*/g, ' ');
 
-const ROW = '[A-Z]{2}-\\d{2}';
+const ROW = '[A-Z]{2,3}-\\d{2}';
 const DOC = 'docs/SECURITY\\.md';
 /** `docs/SECURITY.md AZ-01`, `… SE-04, TK-13`, `… UI-01…UI-05`, `… TK-01 … TK-22`. */
 const ROW_CITATION = new RegExp(`${DOC} (${ROW}(?:(?:\\s*[,…–]\\s*|\\s+(?:and|or|to)\\s+|\\s+)${ROW})*)`, 'g');

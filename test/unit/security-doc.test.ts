@@ -33,7 +33,7 @@ describe('docs/security-cases.json', () => {
     const ids = cases.map((c) => c.id);
     expect(new Set(ids).size, 'duplicate IDs').toBe(ids.length);
     for (const c of cases) {
-      expect(c.id).toMatch(/^[A-Z]{2}-\d{2}$/);
+      expect(c.id).toMatch(/^[A-Z]{2,3}-\d{2}$/);
       expect(c.section.letter, c.id).toMatch(/^[A-Z]$/);
       for (const field of ['component', 'summary', 'expected', 'source'] as const) expect(c[field].trim(), `${c.id}.${field}`).not.toBe('');
       expect(c.summary.length, `${c.id}.summary is at most 120 characters`).toBeLessThanOrEqual(120);

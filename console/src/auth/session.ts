@@ -39,6 +39,8 @@ interface Endpoints {
   token_endpoint: string;
   end_session_endpoint?: string;
   revocation_endpoint?: string;
+  pushed_authorization_request_endpoint?: string;
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** Thrown when no token can be had without signing in again. */
@@ -262,7 +264,8 @@ export class Auth {
   }
 
   private async authorizationUrl(pending: Pending): Promise<string> {
-    const url = new URL((await this.discover()).authorization_endpoint);
+    const endpoints = await this.discover();
+    const url = new URL(endpoints.authorization_endpoint);
     const q = url.searchParams;
     q.set('response_type', 'code');
     q.set('client_id', this.config.clientId);
@@ -272,6 +275,14 @@ export class Auth {
     q.set('nonce', pending.nonce);
     q.set('code_challenge', await s256(pending.verifier));
     q.set('code_challenge_method', 'S256');
+    // A provider that requires pushed authorization requests (JWT_OIDC_REQUIRE_PAR): the
+    // parameters go to its PAR endpoint, the browser carries only the request_uri (RFC 9126 §4).
+    if (endpoints.require_pushed_authorization_requests && endpoints.pushed_authorization_request_endpoint) {
+      const res = await this.post(endpoints.pushed_authorization_request_endpoint, Object.fromEntries(q));
+      const answer = (await res.json().catch(() => ({}))) as { request_uri?: unknown };
+      if (res.status !== 201 || typeof answer.request_uri !== 'string') throw new Error(`The provider refused the sign-in request (HTTP ${res.status}).`);
+      url.search = new URLSearchParams({ client_id: this.config.clientId, request_uri: answer.request_uri }).toString();
+    }
     return url.href;
   }
 

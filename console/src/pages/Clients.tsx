@@ -46,6 +46,7 @@ export const ClientsDetail = graphql(`
     firstParty
     admin
     requireMfa
+    requirePar
     logoutAll
     backchannelLogoutUri
     clientUri
@@ -455,6 +456,8 @@ function ManagedClient({ client, owner, defaultAlg }: { client: ConsoleClientsDe
           <dd>{yes(client.admin)}</dd>
           <dt>Require two-step sign-in</dt>
           <dd>{yes(client.requireMfa)}</dd>
+          <dt>Require pushed authorization requests</dt>
+          <dd>{yes(client.requirePar)}</dd>
           <dt>Logout ends the provider session</dt>
           <dd>{yes(client.logoutAll)}</dd>
           <dt>ID token signing algorithm</dt>

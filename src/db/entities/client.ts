@@ -16,6 +16,7 @@ export class Client {
     | 'logoutAll'
     | 'admin'
     | 'requireMfa'
+    | 'requirePar'
     | 'extraIdTokenClaims'
     | 'userRestrictions'
     | 'audiences'
@@ -79,6 +80,13 @@ export class Client {
    */
   @Property({ type: 'boolean', default: false })
   requireMfa: boolean = false;
+
+  /**
+   * `require_pushed_authorization_requests` (RFC 9126 §6): its authorization requests must come
+   * through `/par`; a plain one is refused (docs/SECURITY.md PAR-05).
+   */
+  @Property({ type: 'boolean', default: false })
+  requirePar: boolean = false;
 
   /** `id_token_signed_response_alg`; null: SIGNATURE_ALG. */
   @Property({ type: 'string', length: 8, nullable: true })

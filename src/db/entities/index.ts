@@ -7,6 +7,7 @@ import { DatabaseOwner } from './database-owner.js';
 import { FailureEvent } from './failure-event.js';
 import { Grant } from './grant.js';
 import { Interaction } from './interaction.js';
+import { PushedAuthorizationRequest } from './pushed-authorization-request.js';
 import { RefreshToken } from './refresh-token.js';
 import { RevokedToken } from './revoked-token.js';
 import { RpSession } from './rp-session.js';
@@ -18,5 +19,5 @@ import { User } from './user.js';
 import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

@@ -78,6 +78,9 @@ export class Client {
   @Field(() => Boolean, { description: 'Every sign-in to it ends with a second factor, as under JWT_OIDC_MFA=required: a user without one sets one up, a session without one is stepped up; its ID tokens state acr urn:jwt-oidc:mfa.' })
   requireMfa!: boolean;
 
+  @Field(() => Boolean, { description: 'require_pushed_authorization_requests (RFC 9126): its authorization requests must be pushed to /par first; a plain one is refused with invalid_request. JWT_OIDC_REQUIRE_PAR requires it of every client.' })
+  requirePar!: boolean;
+
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg; null: the server default.' })
   idTokenSignedResponseAlg!: string | null;
 
@@ -158,6 +161,9 @@ export class ClientMetadataInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Every sign-in to it ends with a second factor, as under JWT_OIDC_MFA=required (default false).' })
   requireMfa?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'require_pushed_authorization_requests (RFC 9126): its authorization requests must be pushed to /par first (default false).' })
+  requirePar?: boolean | null;
 
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg, e.g. RS256.' })
   idTokenSignedResponseAlg?: string | null;

@@ -20,6 +20,7 @@ import type { FirstFactor } from '../stores/interaction-store.js';
 import { mfaRequired, wantsMfa } from './acr.js';
 import { completeAuthorization } from './complete.js';
 import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
+import { parRequired, pushedAuthorizationRequest } from './par.js';
 import { AuthorizationRedirectError, validateAuthorizationRequest, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
 import { grantableScopes } from './scopes.js';
@@ -28,9 +29,12 @@ import { spendInteraction } from '../throttle/login-keys.js';
 export const INTERACTION_PATH = '/interaction';
 
 export async function authorize(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
-  const params = readParams(req.method === 'POST' ? req.body : req.query);
+  const sent = readParams(req.method === 'POST' ? req.body : req.query);
   try {
-    const { request: valid, client } = validateAuthorizationRequest(params, (id) => ctx.clients.get(id));
+    // A pushed request (RFC 9126 §4): its request_uri stands for the parameters the client pushed.
+    const pushed = await pushedAuthorizationRequest(ctx, sent);
+    const { request: valid, client } = validateAuthorizationRequest(pushed ?? sent, (id) => ctx.clients.get(id));
+    if (!pushed && parRequired(ctx.settings, client)) throw redirectError(valid, invalidRequest('this client must push its authorization requests to the pushed authorization request endpoint (RFC 9126)'));
     const request = await withResources(ctx, valid);
     let hint: IdTokenHint | undefined;
     if (request.idTokenHint !== undefined) {

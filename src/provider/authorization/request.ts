@@ -101,7 +101,8 @@ function errorResponseMode(params: Params): ResponseMode {
   return type !== undefined && SUPPORTED_RESPONSE_TYPES.has(spaceList(type).sort().join(' ')) ? defaultResponseMode(spaceList(type).sort().join(' ')) : 'query';
 }
 
-function trustedClient(params: Params, lookup: (id: string) => RegisteredClient | undefined): RegisteredClient {
+/** The client of a request, before anything else is trusted: errors here are pages (AZ-10). */
+export function trustedClient(params: Params, lookup: (id: string) => RegisteredClient | undefined): RegisteredClient {
   if (params.duplicates.includes('client_id') || params.malformed.includes('client_id')) {
     throw new UntrustedRedirectError('invalid_request', 'client_id must be sent once');
   }

@@ -55,14 +55,18 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
 /** Errors that count as failures of their address (invalid_grant counts where a guess is told apart). */
 const COUNTED = new Set(['invalid_client', 'unsupported_grant_type', 'unauthorized_client']);
 
-/** TOKEN_RATE_LIMIT: the token requests of an authenticated client, granted or refused by its grant; per instance. */
-function rateLimit(ctx: ProviderContext, clientId: string, ip: string): void {
+/**
+ * TOKEN_RATE_LIMIT: the token requests of an authenticated client, granted or refused by its
+ * grant; per instance. Its pushed authorization requests (`endpoint` par) have a budget of the
+ * same size of their own.
+ */
+export function rateLimit(ctx: Pick<ProviderContext, 'throttles' | 'logger'>, clientId: string, ip: string, endpoint: 'token' | 'par' = 'token'): void {
   const limiter = ctx.throttles.tokenRequests;
   if (!limiter) return;
-  const key = `token-requests:${clientId}`;
+  const key = `${endpoint}-requests:${clientId}`;
   const wait = limiter.retryAfter(key);
   if (wait > 0) {
-    audit(ctx.logger, 'token.rate_limited', { outcome: 'refused', actor: clientId, client: clientId, ip }, 'token rate limit reached');
+    audit(ctx.logger, 'token.rate_limited', { outcome: 'refused', actor: clientId, client: clientId, ip, ...(endpoint === 'par' ? { endpoint } : {}) }, 'token rate limit reached');
     throw new OAuthError('too_many_requests', 'too many token requests; try again later', { retryAfter: wait });
   }
   limiter.fail(key);

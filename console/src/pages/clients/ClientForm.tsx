@@ -62,6 +62,7 @@ export function ClientForm({ mode, value, onChange, onSubmit, errors, busy, subm
         <CheckboxField label="First-party" checked={value.firstParty} onChange={(v) => set('firstParty', v)} error={errors.firstParty} hint="Your own application: users are not asked to consent." />
         <CheckboxField label="Admin client" checked={value.admin} onChange={(v) => set('admin', v)} error={errors.admin} hint="May obtain the admin scope with client_credentials, which administers this whole provider through the API. Confidential clients only." />
         <CheckboxField label="Require two-step sign-in" checked={value.requireMfa} onChange={(v) => set('requireMfa', v)} error={errors.requireMfa} hint="Every sign-in to this client ends with a second factor: users without one set up an authenticator app when they sign in, and a session with a password only asks for the code. Its ID tokens state acr urn:jwt-oidc:mfa." />
+        <CheckboxField label="Require pushed authorization requests" checked={value.requirePar} onChange={(v) => set('requirePar', v)} error={errors.requirePar} hint="The application must send its sign-in requests to /par first (RFC 9126, PAR) and then the browser with only the request_uri it got; a plain sign-in request is refused. Its parameters then never pass through the browser." />
       </section>
 
       <section className="clients-group" aria-labelledby={`clients-${mode}-logout`}>

@@ -48,6 +48,7 @@ export interface ClientForm {
   firstParty: boolean;
   admin: boolean;
   requireMfa: boolean;
+  requirePar: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string;
   clientUri: string;
@@ -72,6 +73,7 @@ export interface ClientData {
   firstParty: boolean;
   admin: boolean;
   requireMfa: boolean;
+  requirePar: boolean;
   logoutAll: boolean;
   backchannelLogoutUri?: string | null;
   clientUri?: string | null;
@@ -107,6 +109,7 @@ export function emptyClientForm(): ClientForm {
     firstParty: false,
     admin: false,
     requireMfa: false,
+    requirePar: false,
     logoutAll: true,
     backchannelLogoutUri: '',
     clientUri: '',
@@ -132,6 +135,7 @@ export function formOf(client: ClientData): ClientForm {
     firstParty: client.firstParty,
     admin: client.admin,
     requireMfa: client.requireMfa,
+    requirePar: client.requirePar,
     logoutAll: client.logoutAll,
     backchannelLogoutUri: client.backchannelLogoutUri ?? '',
     clientUri: client.clientUri ?? '',
@@ -172,6 +176,7 @@ interface Metadata {
   firstParty: boolean;
   admin: boolean;
   requireMfa: boolean;
+  requirePar: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string | null;
   clientUri: string | null;
@@ -193,6 +198,7 @@ function metadata(form: ClientForm): Metadata {
     firstParty: form.firstParty,
     admin: form.admin,
     requireMfa: form.requireMfa,
+    requirePar: form.requirePar,
     logoutAll: form.logoutAll,
     backchannelLogoutUri: textOrNull(form.backchannelLogoutUri),
     clientUri: textOrNull(form.clientUri),
@@ -223,7 +229,7 @@ export function updateInput(form: ClientForm, client: ClientData): ClientMetadat
 }
 
 /** Input field → the form control it belongs to (the service names the input field in `extensions.field`). */
-export const FORM_FIELDS = ['id', 'name', 'public', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
+export const FORM_FIELDS = ['id', 'name', 'public', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'requirePar', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
 
 /**
  * The service's message for a field, without the field name it starts with (`redirectUris:
