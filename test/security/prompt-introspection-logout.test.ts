@@ -501,7 +501,9 @@ describe('AZ-24 request objects are not supported', () => {
   });
 
   it('AZ-24 request_uri=… → request_uri_not_supported to the registered URI only, nothing persisted (and nothing fetched from it)', async () => {
-    for (const requestUri of ['https://evil.example/request.jwt', 'urn:ietf:params:oauth:request_uri:abc']) {
+    // Only the provider's own pushed-request URNs (urn:ietf:params:oauth:request_uri:…, RFC 9126)
+    // are taken: an unknown one of those is an error page (docs/SECURITY.md PAR-*).
+    for (const requestUri of ['https://evil.example/request.jwt', 'urn:example:request:abc']) {
       const res = await expectNothingPersisted(main, () => fetch(authorizeUrl(main, authzParams(rp1, { request_uri: requestUri })), { redirect: 'manual' }));
       await expectAuthzError(main, res, rp1, 'request_uri_not_supported');
       const bare = await expectNothingPersisted(main, () => fetch(authorizeUrl(main, { client_id: rp1.clientId, request_uri: requestUri }), { redirect: 'manual' }));
