@@ -16,6 +16,7 @@ const OWNERS: Record<string, { tables: string[]; entities: string[]; owner: stri
   accountTokens: { tables: ['account_tokens'], entities: ['account-token'], owner: 'src/users/account-tokens.ts' },
   factors: { tables: ['user_factors'], entities: ['user-factor'], owner: 'src/users/factor-store.ts' },
   recoveryCodes: { tables: ['recovery_codes'], entities: ['recovery-code'], owner: 'src/users/recovery-codes.ts' },
+  assertions: { tables: ['client_assertions'], entities: ['client-assertion'], owner: 'src/provider/stores/assertion-store.ts' },
 };
 /** Where the schema is defined and loaded: not a way to the rows. */
 const SCHEMA = [/^src\/db\/entities\//, /^src\/db\/orm-config\.ts$/];
