@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ClientService, CreateClientInput, UpdateClientInput } from '../clients/client-service.js';
 import type { Client } from '../db/entities/client.js';
@@ -25,6 +26,9 @@ interface MetadataOptions {
   backchannelLogoutUri?: string;
   extraClaim?: string[];
   denyUser?: string[];
+  authMethod?: string;
+  jwksFile?: string;
+  jwksUri?: string;
 }
 
 function metadataOptions(cmd: Command, required: boolean): Command {
@@ -47,6 +51,9 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
     .option('--extra-claim <claim=field:scope...>', 'an extra ID-token claim from a user field, released with a scope (e.g. nick=givenName:profile)')
     .option('--deny-user <field=value...>', 'users who may not use this client (e.g. email=intern@example.com)')
+    .option('--auth-method <method>', 'token_endpoint_auth_method: client_secret_basic, client_secret_post, private_key_jwt (with --jwks-file or --jwks-uri; no secret) or none (as --public)')
+    .option('--jwks-file <file>', 'private_key_jwt: a file with the client\'s JWK Set (public keys only)')
+    .option('--jwks-uri <url>', 'private_key_jwt: the https URL of the client\'s JWK Set, fetched by the provider')
     .option('--json', 'machine-readable output');
 }
 
@@ -70,6 +77,9 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     backchannelLogoutUri: o.backchannelLogoutUri,
     extraIdTokenClaims: o.extraClaim && Object.fromEntries(o.extraClaim.map(parseExtraClaim)),
     userRestrictions: o.denyUser?.map(parseRestriction),
+    tokenEndpointAuthMethod: o.authMethod,
+    jwks: o.jwksFile === undefined ? undefined : readJwks(o.jwksFile),
+    jwksUri: o.jwksUri,
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateClientInput;
 }
@@ -90,7 +100,7 @@ export function clientsCommand(program: Command): void {
       print(
         all,
         { ...publicClient(client), ...(secret ? { clientSecret: secret } : {}) },
-        `client_id:     ${client.id}\n${secret ? `client_secret: ${secret}\n(the secret is shown only now: store it safely)` : 'public client: no secret (PKCE required)'}`,
+        `client_id:     ${client.id}\n${secret ? `client_secret: ${secret}\n(the secret is shown only now: store it safely)` : client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt: no secret; it authenticates with assertions signed by its keys' : 'public client: no secret (PKCE required)'}`,
       );
     });
 
@@ -172,6 +182,21 @@ async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) 
   });
 }
 
+/** The JSON of a JWK Set file; the service checks the keys. */
+function readJwks(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(`--jwks-file: cannot read ${file}`, 'ERR_USAGE', EXIT_USAGE);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`--jwks-file: ${file} is not JSON (a JWK Set: {"keys": [...]})`, 'ERR_USAGE', EXIT_USAGE);
+  }
+}
+
 function parseExtraClaim(spec: string): [string, { field: string; scope: string }] {
   const m = /^([^=]+)=([^:]+):(.+)$/.exec(spec);
   if (!m) throw new CliError(`--extra-claim: expected claim=field:scope; got "${spec}"`, 'ERR_USAGE', EXIT_USAGE);
@@ -185,6 +210,6 @@ function parseRestriction(spec: string): { field: string; equals: string } {
 }
 
 function line(c: Client): string {
-  const flags = [c.secretHash ? 'confidential' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
+  const flags = [c.secretHash ? 'confidential' : c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
   return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
 }

@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SignatureAlg } from '../config/definitions.js';
 import { ChangeListener } from '../db/change-listener.js';
 import { Client } from '../db/entities/client.js';
+import type { PublicJwkSet } from './jwks.js';
 import type { Logger } from '../log.js';
 import { serialReload } from '../util/serial-reload.js';
 
@@ -19,10 +20,15 @@ export interface RegisteredClient {
   readonly logoUri: string | null;
   /** The application's home page (RFC 7591 §2), for "Back to <name>" links. */
   readonly clientUri: string | null;
-  /** SHA-256 of the secret; null for a public client. */
+  /** SHA-256 of the secret; null for a public client and a private_key_jwt one. */
   readonly secretHash: string | null;
   readonly secretExpiresAt: number | null;
   readonly isPublic: boolean;
+  /** `private_key_jwt` (RFC 7523 §2.2): it authenticates with assertions signed by its keys; null: by its secret, or none. */
+  readonly tokenEndpointAuthMethod: 'private_key_jwt' | null;
+  /** Its public keys, inline (`jwks`) or where to fetch them (`jwksUri`); for private_key_jwt. */
+  readonly jwks: PublicJwkSet | null;
+  readonly jwksUri: string | null;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly allowedOrigins: readonly string[];
@@ -77,7 +83,10 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     clientUri: c.clientUri ?? null,
     secretHash: c.secretHash ?? null,
     secretExpiresAt: c.secretExpiresAt?.getTime() ?? null,
-    isPublic: !c.secretHash,
+    isPublic: !c.secretHash && c.tokenEndpointAuthMethod !== 'private_key_jwt',
+    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : null,
+    jwks: (c.jwks as PublicJwkSet | null | undefined) ?? null,
+    jwksUri: c.jwksUri ?? null,
     redirectUris: Object.freeze([...c.redirectUris]),
     postLogoutRedirectUris: Object.freeze([...c.postLogoutRedirectUris]),
     allowedOrigins: Object.freeze([...c.allowedOrigins]),

@@ -9,6 +9,7 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { z } from 'zod';
 import { SIGNATURE_ALGS } from '../config/definitions.js';
 import { Client } from '../db/entities/client.js';
+import { checkJwks, JwksProblem, jwksUriProblem } from './jwks.js';
 import { MAX_URI_LENGTH, originProblem, redirectUriProblem } from './redirect-uri.js';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
@@ -16,6 +17,14 @@ export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', '
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 /** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
 export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
+
+/**
+ * How a client authenticates at the token, introspection and revocation endpoints (RFC 7591 §2
+ * `token_endpoint_auth_method`). `client_secret_jwt` is not among them: secrets are kept as
+ * one-way digests, from which no HMAC can be computed (docs/SECURITY.md section V).
+ */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND' | 'ERR_CLIENT_MANAGED';
 
@@ -89,6 +98,28 @@ const metadata = {
   ),
   userRestrictions: z.array(z.object({ field: z.enum(CLAIM_SOURCE_FIELDS), equals: z.string().max(320) }).strict()).max(100),
   audiences: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be a string without spaces')).max(20),
+  tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS),
+  // A JWK Set of public signing keys (src/clients/jwks.ts); null clears it.
+  jwks: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v, ctx) => {
+      if (v === null || v === undefined) return v;
+      try {
+        return checkJwks(v, { registered: true });
+      } catch (e) {
+        if (!(e instanceof JwksProblem)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
+        return z.NEVER;
+      }
+    }),
+  jwksUri: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = jwksUriProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .nullish(),
 };
 
 const createSchema = z
@@ -109,6 +140,7 @@ const createSchema = z
     userRestrictions: metadata.userRestrictions.optional(),
     audiences: metadata.audiences.optional(),
     backchannelLogoutUri: metadata.backchannelLogoutUri,
+    tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod.optional(),
   })
   .strict();
 export type CreateClientInput = z.input<typeof createSchema>;
@@ -128,7 +160,12 @@ export class ClientService {
   async create(input: CreateClientInput): Promise<{ client: Client; secret?: string }> {
     const data = parse(createSchema, input);
     if (data.id !== undefined) refuseManaged(data.id);
-    const isPublic = data.public ?? false;
+    const method = data.tokenEndpointAuthMethod;
+    if (data.public !== undefined && method !== undefined && data.public !== (method === 'none')) {
+      throw new ClientError('ERR_CLIENT_INVALID', `tokenEndpointAuthMethod: ${method} does not go with public: ${data.public}`, 'tokenEndpointAuthMethod');
+    }
+    const isPublic = data.public ?? method === 'none';
+    const keys = method === 'private_key_jwt';
     const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
     const client = new Client();
     client.id = data.id ?? randomBytes(16).toString('base64url');
@@ -154,8 +191,12 @@ export class ClientService {
       userRestrictions: data.userRestrictions ?? [],
       audiences: data.audiences ?? [],
       backchannelLogoutUri: data.backchannelLogoutUri ?? null,
+      tokenEndpointAuthMethod: keys ? 'private_key_jwt' : null,
+      jwks: data.jwks ?? null,
+      jwksUri: data.jwksUri ?? null,
     });
-    const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
+    // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
+    const secret = isPublic || keys ? undefined : randomBytes(32).toString('base64url');
     client.secretHash = secret ? hashSecret(secret) : null;
     checkConsistency(client);
     const em = this.em.fork();
@@ -175,22 +216,31 @@ export class ClientService {
     const data = parse(updateSchema, input);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
-    for (const [key, value] of Object.entries(data)) if (value !== undefined) (client as unknown as Record<string, unknown>)[key] = value;
+    const { tokenEndpointAuthMethod: method, ...fields } = data;
+    if (method !== undefined) changeAuthMethod(client, method);
+    // Keys given one way replace keys given the other way.
+    if (fields.jwks && fields.jwksUri === undefined) client.jwksUri = null;
+    if (fields.jwksUri && fields.jwks === undefined) client.jwks = null;
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined) (client as unknown as Record<string, unknown>)[key] = value;
     checkConsistency(client);
     await em.flush();
     await this.changed();
     return client;
   }
 
-  /** A new secret, effective at once; the old one stops working. */
+  /**
+   * A new secret, effective at once; the old one stops working. A `private_key_jwt` client
+   * becomes a `client_secret_basic` one: its keys are forgotten.
+   */
   async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
     refuseManaged(id);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
-    if (!client.secretHash) throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
+    if (authMethodOf(client) === 'none') throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
     const secret = randomBytes(32).toString('base64url');
     client.secretHash = hashSecret(secret);
     client.secretExpiresAt = null;
+    Object.assign(client, { tokenEndpointAuthMethod: null, jwks: null, jwksUri: null });
     await em.flush();
     await this.changed();
     return { client, secret };
@@ -226,12 +276,47 @@ export class ClientService {
   }
 }
 
+/** A client's `token_endpoint_auth_method`: stored for private_key_jwt, told by the secret otherwise. */
+export function authMethodOf(c: Pick<Client, 'secretHash' | 'tokenEndpointAuthMethod'>): 'client_secret_basic' | 'private_key_jwt' | 'none' {
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt') return 'private_key_jwt';
+  return c.secretHash ? 'client_secret_basic' : 'none';
+}
+
+/**
+ * An update's method: a confidential client may move to its keys (its secret is dropped at
+ * once); back to a secret only through `rotateSecret`, which makes one; public stays public.
+ */
+function changeAuthMethod(client: Client, method: TokenEndpointAuthMethod): void {
+  const now = authMethodOf(client);
+  const refuse = (message: string) => {
+    throw new ClientError('ERR_CLIENT_INVALID', `tokenEndpointAuthMethod: ${message}`, 'tokenEndpointAuthMethod');
+  };
+  if (method === 'none' || now === 'none') {
+    if (method !== now) refuse('whether a client is public cannot be changed: register another client');
+    return;
+  }
+  if (method === 'private_key_jwt') {
+    client.tokenEndpointAuthMethod = 'private_key_jwt';
+    client.secretHash = null;
+    client.secretExpiresAt = null;
+  } else if (now === 'private_key_jwt') {
+    refuse('rotate the secret to give this client one (it then authenticates with it, and its keys are forgotten)');
+  }
+}
+
 /** Rules between fields, for a new client and after every update. */
 function checkConsistency(c: Client): void {
   const fail = (field: string, message: string) => {
     throw new ClientError('ERR_CLIENT_INVALID', `${field}: ${message}`, field);
   };
-  const isPublic = !c.secretHash;
+  const isPublic = authMethodOf(c) === 'none';
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt') {
+    if (!c.jwks && !c.jwksUri) fail('jwks', 'a private_key_jwt client needs its public keys: a JWK Set (jwks) or its URL (jwksUri)');
+    if (c.jwks && c.jwksUri) fail('jwksUri', 'give the keys one way: jwks or jwksUri, not both');
+  } else {
+    if (c.jwks) fail('jwks', 'keys are for private_key_jwt clients only');
+    if (c.jwksUri) fail('jwksUri', 'keys are for private_key_jwt clients only');
+  }
   if (new Set(c.grantTypes).size !== c.grantTypes.length) fail('grantTypes', 'must be unique');
   if (new Set(c.responseTypes).size !== c.responseTypes.length) fail('responseTypes', 'must be unique');
   // RFC 7591 §2.1: a response type with "code" needs authorization_code; with "token" or
@@ -265,8 +350,10 @@ export function publicClient(c: Client) {
     name: c.name,
     logoUri: c.logoUri ?? null,
     clientUri: c.clientUri ?? null,
-    public: !c.secretHash,
-    tokenEndpointAuthMethod: c.secretHash ? 'client_secret_basic' : 'none',
+    public: authMethodOf(c) === 'none',
+    tokenEndpointAuthMethod: authMethodOf(c),
+    jwks: c.jwks ?? null,
+    jwksUri: c.jwksUri ?? null,
     secretExpiresAt: c.secretExpiresAt?.toISOString() ?? null,
     redirectUris: c.redirectUris,
     postLogoutRedirectUris: c.postLogoutRedirectUris,

@@ -127,9 +127,10 @@ export class ClientAdminResolver {
   }
 }
 
-/** GraphQL's list of extra claims becomes the service's map. */
-function clientInput<T extends { extraIdTokenClaims?: { claim: string; field: string; scope: string }[] | null }>(input: T) {
-  const { extraIdTokenClaims, ...rest } = input;
+/** GraphQL's list of extra claims becomes the service's map; a null method is no change. */
+function clientInput<T extends { extraIdTokenClaims?: { claim: string; field: string; scope: string }[] | null; tokenEndpointAuthMethod?: string | null }>(input: T) {
+  const { extraIdTokenClaims, tokenEndpointAuthMethod, ...all } = input;
+  const rest = tokenEndpointAuthMethod === null || tokenEndpointAuthMethod === undefined ? all : { ...all, tokenEndpointAuthMethod };
   return extraIdTokenClaims === undefined || extraIdTokenClaims === null
     ? rest
     : { ...rest, extraIdTokenClaims: Object.fromEntries(extraIdTokenClaims.map(({ claim, field, scope }) => [claim, { field, scope }])) };

@@ -14,6 +14,7 @@ import { FailureThrottle } from '../util/failure-throttle.js';
 import { SharedThrottle } from './throttle/shared-throttle.js';
 import { providerTokenVerifier, type ProviderAccessToken } from './access-token.js';
 import { loadSerializer, type ClaimsOptions } from './claims.js';
+import { AssertionStore } from './stores/assertion-store.js';
 import { ConsentStore } from './stores/consent-store.js';
 import { GrantStore } from './stores/grant-store.js';
 import { ResourceStore } from './stores/resource-store.js';
@@ -22,6 +23,7 @@ import { InteractionStore } from './stores/interaction-store.js';
 import { PushedRequestStore } from './stores/pushed-request-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
+import { ClientJwks } from './token/client-jwks.js';
 
 /** What every part of the provider knows: who it is, its settings, time and log. */
 export interface ProviderBase {
@@ -47,6 +49,8 @@ export interface ProviderStores {
   resources: ResourceStore;
   /** Pushed authorization requests (RFC 9126), shared by every instance. */
   pushedRequests: PushedRequestStore;
+  /** The `jti`s of client assertions already used (private_key_jwt), on every instance. */
+  assertions: AssertionStore;
 }
 
 /** Tokens: the signing keys, minting, the claims released, and the verification of our own access tokens. */
@@ -70,6 +74,8 @@ export interface ProviderGuards {
     /** Interactions stored per address per minute (INTERACTION_RATE_LIMIT; undefined: no limit; per instance). */
     interactions?: FailureThrottle;
   };
+  /** The keys of private_key_jwt clients published at a jwks_uri: fetched safely, cached (src/provider/token/client-jwks.ts). */
+  clientKeys: ClientJwks;
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
   secretKeys: { audit: Buffer; device: Buffer };
   cookies: { secure: boolean; session: string; interaction: string; device: string };
@@ -110,6 +116,8 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     consents: new ConsentStore(o.orm),
     resources: new ResourceStore(o.orm, [...new Set(wantedFamilies(settings.signatureAlg).values())]),
     pushedRequests: new PushedRequestStore(o.orm, clock),
+    assertions: new AssertionStore(o.orm, clock),
+    clientKeys: new ClientJwks({ clock, allowLoopback: settings.jwksUriAllowLoopback, timeoutMs: settings.jwksUriTimeout * 1000 }),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),

@@ -14,7 +14,7 @@ import { wantedFamilies } from '../keys/lifecycle.js';
 import { END_SESSION_PATH } from './end-session.js';
 import { PROVIDER_SCOPES } from './authorization/scopes.js';
 import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
-import { CLIENT_AUTH_METHODS } from './token/client-auth.js';
+import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS } from './token/auth-methods.js';
 import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
 
@@ -69,9 +69,13 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     grant_types_supported: [...Object.keys(GRANT_TYPES), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algs,
+    // No client_secret_jwt: secrets are kept as digests (src/provider/token/auth-methods.ts).
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     // A second factor given states urn:jwt-oidc:mfa (src/provider/authorization/acr.ts).

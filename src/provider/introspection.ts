@@ -10,7 +10,7 @@ import { OAuthError, invalidClient, invalidRequest } from './errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
 import type { TokenTypesContext } from './token-types.js';
-import { authenticateClient, type AuthenticationContext } from './token/client-auth.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
 import { BearerError } from '@jwt-oidc/resource';
@@ -25,10 +25,10 @@ export async function introspectionEndpoint(ctx: IntrospectionContext, req: Prov
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     const params = readParams(req.body);
-    requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
-    const { client, method } = authenticateClient(ctx, req, params);
+    requireSingle(params, ['token', 'token_type_hint', ...CLIENT_AUTH_PARAMETERS]);
+    const { client, method } = await authenticateClient(ctx, req, params);
     // A public client's id is no secret: it could scan tokens (RFC 7662 §4; docs/SECURITY.md IN-01).
-    if (method === 'none' || client.isPublic) throw invalidClient('introspection requires client authentication with a secret');
+    if (method === 'none' || client.isPublic) throw invalidClient('introspection requires client authentication (a secret or private_key_jwt)');
     const token = params.get('token');
     if (!token) throw invalidRequest('token is missing');
     const hint = params.get('token_type_hint');

@@ -9,7 +9,7 @@ import { OAuthError, invalidRequest } from './errors.js';
 import { jsonResult, NO_STORE, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams, requireSingle } from './params.js';
 import type { TokenTypesContext } from './token-types.js';
-import { authenticateClient, type AuthenticationContext } from './token/client-auth.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
 import { audit } from '../audit.js';
@@ -21,8 +21,8 @@ export async function revocationEndpoint(ctx: RevocationContext, req: ProviderRe
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
     const params = readParams(req.body);
-    requireSingle(params, ['token', 'token_type_hint', 'client_id', 'client_secret']);
-    const { client } = authenticateClient(ctx, req, params);
+    requireSingle(params, ['token', 'token_type_hint', ...CLIENT_AUTH_PARAMETERS]);
+    const { client } = await authenticateClient(ctx, req, params);
     const token = params.get('token');
     if (!token) throw invalidRequest('token is missing');
     const hint = params.get('token_type_hint');

@@ -1,4 +1,9 @@
 /** `jwt-oidc clients …` against a running provider: changes reach it at once (LISTEN/NOTIFY). */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -165,5 +170,41 @@ describe('jwt-oidc clients', () => {
     expect((await plain()).pathname).toMatch(/\/interaction\//);
     const on = await runCli(['clients', 'update', '--id', 'par-1', '--require-par', '--json'], { env });
     expect(JSON.parse(on.stdout).requirePar).toBe(true);
+  });
+
+  it('CA-03 --auth-method private_key_jwt with --jwks-file or --jwks-uri: no secret, assertions work at once; private keys and http URLs refused', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-jwks-'));
+    const file = join(dir, 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }));
+    const res = await runCli(['clients', 'create', '--id', 'keys-1', '--name', 'With keys', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', file, '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({ clientId: 'keys-1', public: false, tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: null });
+    expect(out.jwks.keys[0].kid).toBe('k1');
+    expect(out).not.toHaveProperty('clientSecret');
+    expect(await secretHashOf('keys-1')).toBeNull();
+    expect((await runCli(['clients', 'list', '--search', 'keys-1'], { env })).stdout).toMatch(/\[private_key_jwt\]/);
+    await eventually(async () => provider.provider!.clients.get('keys-1')?.tokenEndpointAuthMethod === 'private_key_jwt');
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('keys-1').setSubject('keys-1').setAudience(provider.issuer).setIssuedAt(now).setExpirationTime(now + 60).sign(privateKey);
+    const token = await fetch(`${provider.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
+    expect(token.status, await token.clone().text()).toBe(200);
+
+    // The keys move to a URL.
+    const moved = await runCli(['clients', 'update', '--id', 'keys-1', '--jwks-uri', 'https://keys.example/jwks.json', '--json'], { env });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ tokenEndpointAuthMethod: 'private_key_jwt', jwks: null, jwksUri: 'https://keys.example/jwks.json' });
+
+    // Refusals: a private key, a plain http URL, an unreadable file.
+    writeFileSync(file, JSON.stringify({ keys: [await exportJWK(privateKey)] }));
+    const leaked = await runCli(['clients', 'create', '--name', 'Leaked', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', file, '--json'], { env });
+    expect(leaked.code).toBe(2);
+    expect(JSON.parse(leaked.stdout).error.message).toMatch(/private member "d"/);
+    const http = await runCli(['clients', 'create', '--name', 'Plain', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-uri', 'http://keys.example/jwks', '--json'], { env });
+    expect(http.code).toBe(2);
+    expect(JSON.parse(http.stdout).error.message).toMatch(/jwksUri: must be an https URL/);
+    const missing = await runCli(['clients', 'create', '--name', 'Missing', '--auth-method', 'private_key_jwt', '--jwks-file', join(dir, 'nope.json'), '--json'], { env });
+    expect(missing.code).toBe(2);
   });
 });

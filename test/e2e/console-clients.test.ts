@@ -9,6 +9,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +223,72 @@ describe('registering a client', () => {
     // What was registered is what was typed.
     const { body } = await gql(provider, 'query ($id: ID!) { client(id: $id) { public redirectUris allowedOrigins grantTypes responseTypes tokenEndpointAuthMethod } }', { id: 'kiosk-spa' }, await adminToken());
     expect(body.data.client).toEqual({ public: true, redirectUris: ['https://kiosk.acme.example/callback', 'http://localhost:5173/callback'], allowedOrigins: ['https://kiosk.acme.example'], grantTypes: ['authorization_code', 'refresh_token'], responseTypes: ['code'], tokenEndpointAuthMethod: 'none' });
+    console.assertNone();
+    await context.close();
+  });
+});
+
+describe('a client with keys (private_key_jwt)', () => {
+  it('CA-03 the method is chosen from a select; the JWK Set and its URL have their problems beside them; the client has no secret and its assertions work', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'svc-key', alg: 'ES256' };
+    const { context, page, console } = await openConsole(browser, provider, admin, '/clients/new');
+    await heading(page, 'New client');
+    await page.getByLabel('Client ID (optional)', { exact: true }).fill('keyed-service');
+    await page.getByLabel('Name', { exact: true }).fill('Keyed service');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://keyed.acme.example/callback');
+    await page.getByLabel('Client authentication', { exact: true }).selectOption('private_key_jwt');
+    const jwks = page.getByLabel('JWK Set', { exact: true });
+    await jwks.waitFor();
+    await expectAccessible(page, 'new client form with keys');
+
+    // Not JSON: the form's own check, beside the field, which takes the focus.
+    await jwks.fill('{"keys": [');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const jwksError = page.locator('.field', { has: jwks }).locator('.field-error');
+    await jwksError.waitFor();
+    expect(await jwksError.innerText()).toMatch(/not a JSON object/);
+    expect(await jwks.getAttribute('aria-invalid')).toBe('true');
+    expect(await jwks.getAttribute('aria-describedby')).toContain(await jwksError.getAttribute('id'));
+    expect(await isFocused(page, 'JWK Set')).toBe(true);
+
+    // A private key: the server's refusal, beside the same field.
+    await jwks.fill(JSON.stringify({ keys: [await exportJWK(privateKey)] }));
+    await page.getByRole('button', { name: 'Create client' }).click();
+    await page.locator('.field', { has: jwks }).locator('.field-error', { hasText: /private member "d"/ }).waitFor();
+    await expectAccessible(page, 'new client form with a refused JWK Set');
+
+    await jwks.fill(JSON.stringify({ keys: [publicJwk] }));
+    await page.getByRole('button', { name: 'Create client' }).click();
+    await heading(page, 'Client created');
+    expect(await page.locator('.secret').count()).toBe(0);
+    await page.getByText('This client has no secret').waitFor();
+
+    // Its assertions authenticate it at once.
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'svc-key' }).setIssuer('keyed-service').setSubject('keyed-service').setAudience(`${provider.issuer}/token`).setIssuedAt(now).setExpirationTime(now + 60).sign(privateKey);
+    const code = await fetch(`${provider.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://keyed.acme.example/callback', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
+    // Authenticated: the (made-up) code is what fails, not the client.
+    expect(((await code.json()) as { error: string }).error).toBe('invalid_grant');
+
+    // On its page: the keys move to a URL, which must be https.
+    await page.goto(`${provider.issuer}/admin/clients/keyed-service`);
+    await heading(page, 'Keyed service');
+    expect(await page.getByLabel('Client authentication', { exact: true }).inputValue()).toBe('private_key_jwt');
+    await page.getByLabel('Public keys', { exact: true }).selectOption('jwksUri');
+    const uri = page.getByLabel('JWK Set URL', { exact: true });
+    await uri.fill('http://keys.acme.example/jwks.json');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const uriError = page.locator('.field', { has: uri }).locator('.field-error');
+    await uriError.waitFor();
+    expect(await uriError.innerText()).toMatch(/^Must be an https URL/);
+    expect(await uri.getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'client page with a refused JWK Set URL');
+    await uri.fill('https://keys.acme.example/jwks.json');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(/Saved/).first().waitFor();
+    const { body } = await gql(provider, 'query ($id: ID!) { client(id: $id) { public tokenEndpointAuthMethod jwks jwksUri } }', { id: 'keyed-service' }, await adminToken());
+    expect(body.data.client).toEqual({ public: false, tokenEndpointAuthMethod: 'private_key_jwt', jwks: null, jwksUri: 'https://keys.acme.example/jwks.json' });
     console.assertNone();
     await context.close();
   });

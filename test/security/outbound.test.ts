@@ -99,7 +99,7 @@ describe('JW-23 the provider fetches no client-supplied URI', () => {
     await expectNoConnection();
   });
 
-  it('JW-23 client metadata cannot hold jwks_uri, request_uris, sector_identifier_uri or private_key_jwt: refused, ∅DB', async () => {
+  it('JW-23 client metadata cannot hold request_uris or sector_identifier_uri, nor a jwks_uri or private_key_jwt without the other (keys belong to private_key_jwt clients, whose jwks_uri is fetched from public addresses only: CA-06): refused, ∅DB', async () => {
     const clients = new ClientService(p.db.orm.em);
     const extras: Record<string, unknown>[] = [
       { jwksUri: `${trapUrl}/jwks` },
@@ -152,12 +152,12 @@ describe('JW-23 the provider fetches no client-supplied URI', () => {
     await expectNoConnection();
   });
 
-  it('JW-23 discovery offers nothing that would make the provider fetch: no request objects, registration, client assertions or pairwise subjects', async () => {
+  it('JW-23 discovery offers nothing that would make the provider fetch on a request\'s say-so: no request objects, registration, client_secret_jwt or pairwise subjects (private_key_jwt fetches only an administrator\'s jwks_uri, CA-06)', async () => {
     const meta = (await (await fetch(`${p.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.request_uri_parameter_supported).toBe(false);
     expect(meta.request_parameter_supported).toBe(false);
     expect(meta.registration_endpoint).toBeUndefined();
-    expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.not.arrayContaining(['private_key_jwt', 'client_secret_jwt']));
+    expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.not.arrayContaining(['client_secret_jwt']));
     expect(meta.subject_types_supported).toEqual(['public']);
     await expectNoConnection();
   });

@@ -489,7 +489,7 @@ describe('TK-13 online guessing of secrets and codes', () => {
   });
 });
 
-describe('TK-14 client assertions (private_key_jwt / client_secret_jwt are not supported)', () => {
+describe('TK-14 client assertions of a client with a secret (client_secret_jwt is not supported; private_key_jwt: test/integration/private-key-jwt.test.ts)', () => {
   const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
   function hs256(payload: Json, key: string): string {

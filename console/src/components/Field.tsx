@@ -56,6 +56,18 @@ export function SelectField({ label, error, hint, value, onChange, children }: C
   );
 }
 
+/** Free text over several lines (a JSON document). */
+export function TextAreaField({ label, error, hint, ...rest }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} {...rest} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, error, hint)} />
+      <Notes id={id} error={error} hint={hint} />
+    </div>
+  );
+}
+
 /** One value per line: redirect URIs, origins, audiences. */
 export function ListField({ label, error, hint, value, onChange, ...rest }: Common & { value: string[]; onChange(value: string[]): void } & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'onChange'>) {
   const id = useId();

@@ -38,6 +38,8 @@ export const ClientsDetail = graphql(`
     name
     public
     tokenEndpointAuthMethod
+    jwks
+    jwksUri
     redirectUris
     postLogoutRedirectUris
     allowedOrigins
@@ -334,7 +336,7 @@ export function NewClientPage() {
           <dt>Type</dt>
           <dd>{clientKind(client)}</dd>
         </dl>
-        {secret ? <SecretOnce secret={secret} what="Client secret" /> : <p>A public client has no secret: it signs users in with the code flow and PKCE.</p>}
+        {secret ? <SecretOnce secret={secret} what="Client secret" /> : client.public ? <p>A public client has no secret: it signs users in with the code flow and PKCE.</p> : <p>This client has no secret: it authenticates with JWTs signed by its keys (private_key_jwt).</p>}
         <div className="actions">
           <Link to={`/clients/${encodeURIComponent(client.id)}`}>Go to the client’s page</Link>
           <Link to="/clients">All clients</Link>

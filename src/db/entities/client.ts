@@ -27,13 +27,29 @@ export class Client {
   @PrimaryKey({ type: 'string', length: 128 })
   id!: string;
 
-  /** SHA-256 of the secret, base64url; null for public clients (`token_endpoint_auth_method=none`). */
+  /** SHA-256 of the secret, base64url; null for public clients (`token_endpoint_auth_method=none`) and for `private_key_jwt` ones. */
   @Property({ type: 'string', length: 64, nullable: true, hidden: true })
   secretHash?: string | null;
 
   /** The secret stops working at this instant (null: never). */
   @Property({ type: 'datetime', nullable: true })
   secretExpiresAt?: Date | null;
+
+  /**
+   * `token_endpoint_auth_method` when it is not told by the secret: `private_key_jwt` (RFC 7523
+   * §2.2), a confidential client without a secret that signs assertions with its keys. Null:
+   * `client_secret_basic`/`_post` with a secret, `none` without (docs/SECURITY.md section V).
+   */
+  @Property({ type: 'string', length: 32, nullable: true })
+  tokenEndpointAuthMethod?: string | null;
+
+  /** The `private_key_jwt` client's public keys, a JWK Set (RFC 7591 §2 `jwks`); or null. */
+  @Property({ type: 'json', nullable: true })
+  jwks?: { keys: Record<string, unknown>[] } | null;
+
+  /** Where the `private_key_jwt` client's JWK Set is fetched (RFC 7591 §2 `jwks_uri`); or null. */
+  @Property({ type: 'string', length: 2048, nullable: true })
+  jwksUri?: string | null;
 
   @Property({ type: 'string', length: 255 })
   name!: string;

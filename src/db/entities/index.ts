@@ -1,6 +1,7 @@
 import { AuditEventRow } from './audit-event.js';
 import { AuthorizationCode } from './authorization-code.js';
 import { Client } from './client.js';
+import { ClientAssertion } from './client-assertion.js';
 import { AccountToken } from './account-token.js';
 import { Consent } from './consent.js';
 import { DatabaseOwner } from './database-owner.js';
@@ -19,5 +20,5 @@ import { User } from './user.js';
 import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest, ClientAssertion];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, ClientAssertion, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

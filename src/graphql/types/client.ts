@@ -1,3 +1,4 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Authorized, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { publicClient } from '../../clients/client-service.js';
 import type { Client as ClientEntity } from '../../db/entities/client.js';
@@ -48,8 +49,14 @@ export class Client {
   @Field(() => Boolean, { description: 'A public client (SPA, native app): no secret, PKCE required.' })
   public!: boolean;
 
-  @Field(() => String, { description: 'client_secret_basic (or _post) for confidential clients, none for public ones.' })
+  @Field(() => String, { description: 'How it authenticates at the token, introspection and revocation endpoints: client_secret_basic (or _post) with its secret, private_key_jwt with its keys (RFC 7523), none for a public client.' })
   tokenEndpointAuthMethod!: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'A private_key_jwt client\'s public keys, a JWK Set; null otherwise or when they are at jwksUri.' })
+  jwks!: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: 'Where a private_key_jwt client\'s JWK Set is fetched; null otherwise or when its keys are inline.' })
+  jwksUri!: string | null;
 
   @Field(() => [String], { description: 'Exact redirect URIs.' })
   redirectUris!: string[];
@@ -179,6 +186,15 @@ export class ClientMetadataInput {
 
   @Field(() => [UserRestriction], { nullable: true, description: 'User restrictions (replaces the list).' })
   userRestrictions?: UserRestriction[] | null;
+
+  @Field(() => String, { nullable: true, description: 'client_secret_basic, client_secret_post (a secret), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; back to a secret with rotateClientSecret. client_secret_jwt is not supported (secrets are kept as digests).' })
+  tokenEndpointAuthMethod?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'For private_key_jwt: a JWK Set of public signing keys (RSA, EC, OKP; no private members); replaces jwksUri.' })
+  jwks?: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: 'For private_key_jwt: the https URL of its JWK Set, fetched and cached by the provider; replaces jwks.' })
+  jwksUri?: string | null;
 }
 
 @InputType({ description: 'A new client.' })

@@ -31,7 +31,7 @@ export async function pushedAuthorizationRequestEndpoint(ctx: ProviderContext, r
     }
     const params = readParams(req.body);
     requireSingle(params, ['client_id', ...CLIENT_AUTHENTICATION]);
-    const { client } = authenticateClient(ctx, req, params);
+    const { client } = await authenticateClient(ctx, req, params);
     clientId = client.id;
     // §3 makes request objects optional; this provider has none. §2.1: a pushed request_uri is refused.
     if (params.get('request') !== undefined) throw invalidRequest('request objects are not supported: push the parameters themselves');

@@ -1,6 +1,8 @@
 /**
- * Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
- * `client_secret_post`, or `none` for public clients; exactly one method per request. Secrets are
+ * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
+ * `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2:
+ * client-assertion.ts), or `none` for public clients; exactly one method per request, and the
+ * client's own: a private_key_jwt client has no secret, a client with a secret no keys. Secrets are
  * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
  * docs/SECURITY.md TK-12); failures are throttled per address, never per client (TK-13, failures.ts).
  */
@@ -11,10 +13,11 @@ import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidClient, invalidRequest } from '../errors.js';
 import type { ProviderRequest } from '../http-result.js';
 import type { Params } from '../params.js';
+import { JWT_BEARER_ASSERTION, type ClientAuthMethod } from './auth-methods.js';
+import { assertedClientId, verifyClientAssertion, type AssertionContext } from './client-assertion.js';
 import { tokenRetryAfter } from './failures.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+export { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './auth-methods.js';
 
 /** A digest no secret hashes to, compared against when the client is unknown. */
 const NO_SECRET = hashSecret('\u0000no-such-client');
@@ -25,15 +28,22 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
-/** What client authentication uses: the registered clients, the time (secret expiry) and the token endpoint's throttles. */
-export type AuthenticationContext = Pick<ProviderContext, 'clients' | 'clock' | 'throttles'>;
+/** What client authentication uses: the registered clients, the time (secret expiry), the token endpoint's throttles, and for assertions the clients' keys and the used `jti`s. */
+export type AuthenticationContext = Pick<ProviderContext, 'clients' | 'clock' | 'throttles'> & AssertionContext;
 
-export function authenticateClient(ctx: AuthenticationContext, req: ProviderRequest, params: Params): AuthenticatedClient {
+/** The parameters of client authentication, which each endpoint accepts once (RFC 6749 §3.2, RFC 7521 §4.2). */
+export const CLIENT_AUTH_PARAMETERS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
+
+export async function authenticateClient(ctx: AuthenticationContext, req: ProviderRequest, params: Params): Promise<AuthenticatedClient> {
   const basic = parseBasic(req.header('authorization'));
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
-  if (params.get('client_assertion') || params.get('client_assertion_type')) {
-    throw invalidClient('client assertions are not supported; use client_secret_basic, client_secret_post or none');
+  const assertion = params.get('client_assertion');
+  const assertionType = params.get('client_assertion_type');
+  if (assertion !== undefined || assertionType !== undefined) {
+    // An assertion beside a secret: not authenticated (RFC 6749 §2.3: one method per request).
+    if (basic || bodySecret !== undefined) throw invalidClient('use one client authentication method, not several');
+    return authenticateByAssertion(ctx, req, bodyId, assertion, assertionType);
   }
   let id: string;
   let secret: string | undefined;
@@ -57,10 +67,30 @@ export function authenticateClient(ctx: AuthenticationContext, req: ProviderRequ
   if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
 
   const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
-  // The same digest comparison for an unknown client as for a known one.
-  const ok = checkSecret(ctx, client ?? UNKNOWN_CLIENT, secret) && client !== undefined;
-  if (!ok || !client) throw invalidClient();
+  // The same digest comparison for an unknown client as for a known one — and for a client
+  // with keys and no secret, which a secret never authenticates.
+  const keys = client?.tokenEndpointAuthMethod === 'private_key_jwt';
+  const ok = checkSecret(ctx, client && !keys ? client : UNKNOWN_CLIENT, secret) && client !== undefined && !keys;
+  if (!ok || !client) throw invalidClient(keys ? 'this client authenticates with private_key_jwt' : undefined);
   return { client, method };
+}
+
+/** `client_assertion` with `client_assertion_type` jwt-bearer (RFC 7521 §4.2, RFC 7523 §2.2). */
+async function authenticateByAssertion(ctx: AuthenticationContext, req: ProviderRequest, bodyId: string | undefined, assertion: string | undefined, type: string | undefined): Promise<AuthenticatedClient> {
+  if (assertion === undefined || type === undefined) throw invalidRequest('client_assertion and client_assertion_type go together');
+  if (type !== JWT_BEARER_ASSERTION) throw invalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  const wait = tokenRetryAfter(ctx, req.ip);
+  if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
+  const id = assertedClientId(assertion);
+  if (bodyId !== undefined && bodyId !== id) throw invalidClient('client_id does not match the client assertion');
+  const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
+  if (!client) throw invalidClient();
+  if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
+    // An HMAC assertion of a client with a secret: client_secret_jwt, which the digests cannot check.
+    throw invalidClient(client.isPublic ? 'a public client does not authenticate' : 'client_secret_jwt is not supported: use client_secret_basic or client_secret_post');
+  }
+  await verifyClientAssertion(ctx, client, assertion);
+  return { client, method: 'private_key_jwt' };
 }
 
 function checkSecret(ctx: AuthenticationContext, client: RegisteredClient, secret: string | undefined): boolean {

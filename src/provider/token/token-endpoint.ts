@@ -9,12 +9,12 @@ import { OAuthError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
 import { readParams, requireSingle } from '../params.js';
 import { databaseUnavailable } from '../unavailable.js';
-import { authenticateClient } from './client-auth.js';
+import { authenticateClient, CLIENT_AUTH_PARAMETERS } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
 import { audit } from '../../audit.js';
 import { countTokenFailure } from './failures.js';
 
-const COMMON = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
+const COMMON = ['grant_type', ...CLIENT_AUTH_PARAMETERS];
 
 export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   // Known once read: what a refusal's audit event names (the client only once authenticated).
@@ -30,7 +30,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     grantType = params.get('grant_type');
     grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
-    const { client } = authenticateClient(ctx, req, params);
+    const { client } = await authenticateClient(ctx, req, params);
     clientId = client.id;
     if (grantType === undefined) throw invalidRequest('grant_type is missing');
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);

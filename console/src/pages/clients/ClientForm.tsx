@@ -4,7 +4,7 @@
  * caller's (clients/form.ts converts it), so that a refused save keeps everything typed.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
-import { CheckboxField, ChoiceField, ListField, SelectField, TextField } from '../../components/Field';
+import { CheckboxField, ChoiceField, ListField, SelectField, TextAreaField, TextField } from '../../components/Field';
 import { claimRow, GRANT_TYPES, ID_TOKEN_ALGS, RESPONSE_TYPES, restrictionRow, USER_FIELDS, type ClaimRow, type ClientForm as FormState, type RestrictionRow } from './form';
 
 export interface ClientFormProps {
@@ -48,6 +48,7 @@ export function ClientForm({ mode, value, onChange, onSubmit, errors, busy, subm
         {mode === 'create' ? (
           <CheckboxField label="Public client" checked={value.public} onChange={(v) => set('public', v)} error={errors.public} hint="A single-page or native app, which cannot keep a secret: it gets no secret and must use PKCE. This cannot be changed later." />
         ) : null}
+        {value.public ? null : <Authentication value={value} set={set} errors={errors} />}
         <TextField label="Client URI" name="clientUri" type="url" value={value.clientUri} onChange={(e) => set('clientUri', e.target.value)} error={errors.clientUri} autoComplete="off" spellCheck={false} hint="The application's home page, linked from the provider's error pages: https, or http on loopback." />
         <TextField label="Logo URI" name="logoUri" type="url" value={value.logoUri} onChange={(e) => set('logoUri', e.target.value)} error={errors.logoUri} autoComplete="off" spellCheck={false} hint="An https image shown on the consent page." />
       </section>
@@ -96,6 +97,35 @@ export function ClientForm({ mode, value, onChange, onSubmit, errors, busy, subm
   );
 }
 
+
+/**
+ * How a confidential client authenticates: its secret, or assertions signed with its keys
+ * (private_key_jwt, RFC 7523), whose public keys are pasted here or fetched from a URL.
+ */
+function Authentication({ value, set, errors }: { value: FormState; set<K extends keyof FormState>(key: K, v: FormState[K]): void; errors: Record<string, string> }) {
+  const keys = value.tokenEndpointAuthMethod === 'private_key_jwt';
+  return (
+    <>
+      <SelectField label="Client authentication" value={value.tokenEndpointAuthMethod} onChange={(v) => set('tokenEndpointAuthMethod', v)} error={errors.tokenEndpointAuthMethod} hint="How the client proves itself at the token endpoint. With its keys it has no secret: it signs a short-lived JWT with its private key, and the provider checks it with the public keys given here.">
+        <option value="client_secret_basic">A client secret (client_secret_basic or client_secret_post)</option>
+        <option value="private_key_jwt">Its keys: a signed JWT (private_key_jwt)</option>
+      </SelectField>
+      {keys ? (
+        <>
+          <SelectField label="Public keys" value={value.keySource} onChange={(v) => set('keySource', v)} hint="Paste the keys (they change only when you change them here), or give the URL where the client publishes them (it can rotate them itself).">
+            <option value="jwks">Pasted here (a JWK Set)</option>
+            <option value="jwksUri">Fetched from a URL (jwks_uri)</option>
+          </SelectField>
+          {value.keySource === 'jwks' ? (
+            <TextAreaField label="JWK Set" name="jwks" value={value.jwks} onChange={(e) => set('jwks', e.target.value)} error={errors.jwks} rows={6} spellCheck={false} hint='The client&apos;s public keys as JSON: {"keys": [...]} with RSA, EC or OKP keys. Never a private key.' />
+          ) : (
+            <TextField label="JWK Set URL" name="jwksUri" type="url" value={value.jwksUri} onChange={(e) => set('jwksUri', e.target.value)} error={errors.jwksUri} autoComplete="off" spellCheck={false} hint="An https URL on a public address, where the client publishes its JWK Set." />
+          )}
+        </>
+      ) : null}
+    </>
+  );
+}
 
 /** A group of rows: a fieldset with its hint and problem, the rows, and a button that adds one (it takes the focus to the new row). */
 function Rows({ legend, hint, error, empty, addLabel, onAdd, addRef, children }: { legend: string; hint: string; error?: string; empty: string; addLabel: string; onAdd(): void; addRef: RefObject<HTMLButtonElement>; children: ReactNode[] }) {

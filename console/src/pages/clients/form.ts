@@ -17,6 +17,10 @@ export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_to
 export const USER_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
 /** The JWS algorithms of the provider's keys (SIGNATURE_ALGS, src/config/definitions.ts). */
 export const ID_TOKEN_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+/** How a confidential client authenticates (TOKEN_ENDPOINT_AUTH_METHODS there; a public one: none). */
+export const AUTH_METHODS = ['client_secret_basic', 'private_key_jwt'] as const;
+/** Where a private_key_jwt client's keys are: in the form (jwks) or at a URL (jwksUri). */
+export const KEY_SOURCES = ['jwks', 'jwksUri'] as const;
 
 
 export interface ClaimRow {
@@ -39,6 +43,13 @@ export interface ClientForm {
   name: string;
   /** Create only: a public client has no secret. */
   public: boolean;
+  /** A confidential client's: its secret (client_secret_basic) or its keys (private_key_jwt). */
+  tokenEndpointAuthMethod: string;
+  /** private_key_jwt: whether the keys are typed in (jwks) or fetched (jwksUri). */
+  keySource: string;
+  /** The JWK Set as typed (JSON). */
+  jwks: string;
+  jwksUri: string;
   /** Lists as the lines typed, blank ones included, so that typing a new line works. */
   redirectUris: string[];
   postLogoutRedirectUris: string[];
@@ -65,6 +76,9 @@ export interface ClientData {
   id: string;
   name: string;
   public: boolean;
+  tokenEndpointAuthMethod?: string;
+  jwks?: Record<string, unknown> | null;
+  jwksUri?: string | null;
   redirectUris: readonly string[];
   postLogoutRedirectUris: readonly string[];
   allowedOrigins: readonly string[];
@@ -101,6 +115,10 @@ export function emptyClientForm(): ClientForm {
     id: '',
     name: '',
     public: false,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    keySource: 'jwks',
+    jwks: '',
+    jwksUri: '',
     redirectUris: [''],
     postLogoutRedirectUris: [''],
     allowedOrigins: [''],
@@ -127,6 +145,10 @@ export function formOf(client: ClientData): ClientForm {
     id: client.id,
     name: client.name,
     public: client.public,
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic',
+    keySource: client.jwksUri ? 'jwksUri' : 'jwks',
+    jwks: client.jwks ? JSON.stringify(client.jwks, null, 2) : '',
+    jwksUri: client.jwksUri ?? '',
     redirectUris: [...client.redirectUris],
     postLogoutRedirectUris: [...client.postLogoutRedirectUris],
     allowedOrigins: [...client.allowedOrigins],
@@ -168,6 +190,9 @@ const unique = (values: readonly string[]) => [...new Set(values)];
 /** The metadata every client has, as the API takes it (ClientMetadataInput with every field given). */
 interface Metadata {
   name: string;
+  tokenEndpointAuthMethod: string;
+  jwks: Record<string, unknown> | null;
+  jwksUri: string | null;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   allowedOrigins: string[];
@@ -187,9 +212,25 @@ interface Metadata {
   audiences: string[];
 }
 
+/** The typed JWK Set: null when empty, undefined when it is not a JSON object. */
+export function parsedJwks(text: string): Record<string, unknown> | null | undefined {
+  if (text.trim() === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function metadata(form: ClientForm): Metadata {
+  const keys = !form.public && form.tokenEndpointAuthMethod === 'private_key_jwt';
   return {
     name: form.name.trim(),
+    tokenEndpointAuthMethod: form.public ? 'none' : form.tokenEndpointAuthMethod,
+    // Only the chosen source is sent; the service forgets the other.
+    jwks: keys && form.keySource === 'jwks' ? (parsedJwks(form.jwks) ?? null) : null,
+    jwksUri: keys && form.keySource === 'jwksUri' ? textOrNull(form.jwksUri) : null,
     redirectUris: lines(form.redirectUris),
     postLogoutRedirectUris: lines(form.postLogoutRedirectUris),
     allowedOrigins: lines(form.allowedOrigins),
@@ -229,7 +270,7 @@ export function updateInput(form: ClientForm, client: ClientData): ClientMetadat
 }
 
 /** Input field → the form control it belongs to (the service names the input field in `extensions.field`). */
-export const FORM_FIELDS = ['id', 'name', 'public', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'requirePar', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
+export const FORM_FIELDS = ['id', 'name', 'public', 'tokenEndpointAuthMethod', 'jwks', 'jwksUri', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'requirePar', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
 
 /**
  * The service's message for a field, without the field name it starts with (`redirectUris:
@@ -282,6 +323,13 @@ export function validate(form: ClientForm, mode: 'create' | 'edit'): Record<stri
   else if (grants.includes('implicit') && !withTokens) problems.responseTypes = 'The implicit grant needs a response type with token or id_token.';
   if ((withCode || withTokens) && m.redirectUris.length === 0) problems.redirectUris = 'Enter at least one redirect URI: the authorization endpoint sends users back there.';
   if (form.public && form.admin) problems.admin = 'A public client cannot be an admin client.';
+  if (!form.public && form.tokenEndpointAuthMethod === 'private_key_jwt') {
+    if (form.keySource === 'jwks') {
+      const jwks = parsedJwks(form.jwks);
+      if (jwks === null) problems.jwks = 'Paste the client’s JWK Set: its public keys, as JSON such as {"keys": [...]}.';
+      else if (jwks === undefined) problems.jwks = 'This is not a JSON object: paste the JWK Set, such as {"keys": [...]}.';
+    } else if (form.jwksUri.trim() === '') problems.jwksUri = 'Enter the https URL where the client publishes its JWK Set.';
+  }
 
   const duplicate = (list: readonly string[]) => list.find((v, i) => list.indexOf(v) !== i);
   for (const field of ['redirectUris', 'postLogoutRedirectUris', 'allowedOrigins'] as const) {
@@ -301,6 +349,6 @@ export function validate(form: ClientForm, mode: 'create' | 'edit'): Record<stri
 }
 
 /** How the list shows a client's kind. */
-export function clientKind(client: { public: boolean }): string {
-  return client.public ? 'Public' : 'Confidential';
+export function clientKind(client: { public: boolean; tokenEndpointAuthMethod?: string }): string {
+  return client.public ? 'Public' : client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'Confidential, with keys' : 'Confidential';
 }
