@@ -11,7 +11,6 @@ import { ACR_VALUES_SUPPORTED } from './authorization/acr.js';
 import { etagOf } from '../util/digest.js';
 import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
-import { END_SESSION_PATH } from './end-session.js';
 import { PROVIDER_SCOPES } from './authorization/scopes.js';
 import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
 import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS } from './token/auth-methods.js';
@@ -25,6 +24,9 @@ export const TOKEN_PATH = '/token';
 export const USERINFO_PATH = '/userinfo';
 export const REVOCATION_PATH = '/revoke';
 export const INTROSPECTION_PATH = '/introspect';
+/** RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), and its confirmation page's POST. */
+export const END_SESSION_PATH = '/session/end';
+export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 /** RFC 9126 pushed authorization requests. */
 export const PAR_PATH = '/par';
 export const AUTHORIZATION_SERVER_METADATA = '/.well-known/oauth-authorization-server';

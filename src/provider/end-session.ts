@@ -21,9 +21,8 @@ import { pageResult, redirectResult, type LogoutScope, withQuery, type HttpResul
 import { readParams, requireSingle } from './params.js';
 import type { ProviderSession } from './stores/session-store.js';
 import { audit } from '../audit.js';
+import { END_SESSION_CONFIRM_PATH } from './discovery.js';
 
-export const END_SESSION_PATH = '/session/end';
-export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 
 
 /** What RP-initiated logout uses: the session and its grants, interactions for the confirmation, back-channel logout. */

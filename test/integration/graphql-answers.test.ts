@@ -24,6 +24,10 @@ beforeAll(async () => {
   // Two of each at least, so that every list has a second page.
   for (let i = 0; i < 3; i++) await p.createUser({ username: `answers-${i}` });
   await p.createClient({ name: 'Second client' });
+  for (const id of ['https://api-1.example/', 'https://api-2.example/']) {
+    const created = await gql(p, 'mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }', { input: { id, scopes: ['read'] } }, admin);
+    if (created.body.errors) throw new Error(created.text);
+  }
 });
 afterAll(() => p?.close());
 

@@ -1,7 +1,8 @@
 /**
  * Cursor pagination in the Relay connection shape (edges, node, cursor, pageInfo). Cursors are
- * opaque: base64url of the list's name and the sort key.
+ * opaque: base64url of the list's name and the sort key, with a check.
  */
+import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { PAGE_SIZE, pageSizeMessage } from '../page-size.js';
@@ -66,17 +67,25 @@ export function connectionOf<T extends object>(Node: ClassType<T>, name: string)
 }
 
 /**
- * A cursor names its list and the sort key there: base64url of `<list>:<key>`. A string this API
- * did not hand out (a typo, a cursor of another list, an id) is refused, never read as a position
- * that silently yields an empty or wrong page.
+ * A cursor names its list and the sort key there: base64url of `<list>:<key>`, then `.` and a
+ * check of those bytes (the first 8 characters of their SHA-256, base64url). A string this API did
+ * not hand out (a typo, a truncated or extended cursor, a cursor of another list, an id) is
+ * refused, never read as a position that silently yields an empty or wrong page. The check is no
+ * secret: a cursor is not an authorization, only a position.
  */
-export const encodeCursor = (list: string, key: string): string => Buffer.from(`${list}:${key}`, 'utf8').toString('base64url');
+export const encodeCursor = (list: string, key: string): string => {
+  const text = `${list}:${key}`;
+  return `${Buffer.from(text, 'utf8').toString('base64url')}.${cursorCheck(text)}`;
+};
+
+const cursorCheck = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url').slice(0, 8);
 
 export function decodeCursor(list: string, cursor: string | null | undefined, argument = 'after'): string | undefined {
   if (cursor === null || cursor === undefined) return undefined;
-  const text = /^[A-Za-z0-9_-]{1,700}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const parts = /^([A-Za-z0-9_-]{1,700})\.([A-Za-z0-9_-]{8})$/.exec(cursor);
+  const text = parts ? Buffer.from(parts[1]!, 'base64url').toString('utf8') : '';
   const key = text.startsWith(`${list}:`) ? text.slice(list.length + 1) : undefined;
-  // Re-encoding must give the same string: no stray bits, no invalid UTF-8.
+  // Re-encoding must give the same string: no stray bits, no invalid UTF-8, the check matching.
   if (key === undefined || encodeCursor(list, key) !== cursor) {
     throw new GraphQLError(`${argument}: not a cursor of this list; pass an edge's cursor or pageInfo.endCursor from an earlier page of ${list}`, { extensions: { code: 'BAD_USER_INPUT', field: argument } });
   }
