@@ -44,6 +44,7 @@ function newGrant(who: { userId: string; clientId: string }, extra: Partial<NewG
     nonce: 'n-0S6_WzA2Mj',
     acr: 'urn:example:loa:2',
     amr: ['pwd', 'otp'],
+    resources: ['https://api.example/', 'urn:example:ledger'],
     ...extra,
   };
 }
@@ -78,7 +79,7 @@ async function userWithId(id: string): Promise<string> {
 
 /** The grant `findGrant` must read back for `given`, stored for `who` under `id`: every field. */
 function storedGrant(id: string, who: { userId: string; clientId: string }, given: ReturnType<typeof newGrant>, rest: { refreshCount?: number; revokedAt?: number | null; expiresAt: number; createdAt: number }) {
-  return { id, clientId: who.clientId, userId: who.userId, scope: given.scope, authTime: given.authTime, sid: given.sid, nonce: given.nonce, acr: given.acr, amr: given.amr, refreshCount: 0, revokedAt: null, ...rest };
+  return { id, clientId: who.clientId, userId: who.userId, scope: given.scope, authTime: given.authTime, sid: given.sid, nonce: given.nonce, acr: given.acr, amr: given.amr, resources: given.resources?.length ? given.resources : null, refreshCount: 0, revokedAt: null, ...rest };
 }
 
 /** How many outcomes of a burst were of each kind. */
