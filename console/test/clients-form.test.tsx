@@ -15,6 +15,9 @@ const billing: ClientData = {
   admin: false,
   requireMfa: false,
   requirePar: false,
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  jwks: null,
+  jwksUri: null,
   logoutAll: true,
   backchannelLogoutUri: null,
   clientUri: 'https://billing.example',
@@ -65,6 +68,9 @@ describe('a new client', () => {
       extraIdTokenClaims: [],
       userRestrictions: [],
       audiences: ['https://api.example'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      jwks: null,
+      jwksUri: null,
     });
     expect('id' in input).toBe(false);
   });

@@ -260,7 +260,8 @@ export function createInput(form: ClientForm): CreateClientInput {
 
 /** The changes of an edit: only the fields whose value differs from the client's (the API leaves omitted fields as they are). */
 export function updateInput(form: ClientForm, client: ClientData): ClientMetadataInput {
-  const now = metadata(form);
+  // Whether a client is public cannot change, so neither can what that decides (its auth method).
+  const now = metadata({ ...form, public: client.public });
   const before = metadata(formOf(client));
   const changes: Record<string, unknown> = {};
   for (const key of Object.keys(now) as (keyof typeof now)[]) {
