@@ -211,14 +211,14 @@ describe('registration with an initial access token', () => {
     expect((await register(gated, WEB, token)).status).toBe(401);
   });
 
-  it('a registration refused for its metadata does not spend a use', async () => {
+  it('DR-04: a registration refused for its metadata does not spend a use', async () => {
     const token = await initialToken({ maxUses: 1 });
     expect((await register(gated, { ...WEB, redirect_uris: ['javascript:x'] }, token)).status).toBe(400);
     expect((await register(gated, WEB, token)).status).toBe(201);
     expect((await register(gated, WEB, token)).status).toBe(401);
   });
 
-  it('the token works until the last millisecond before its expiry, not at it', async () => {
+  it('DR-04: the token works until the last millisecond before its expiry, not at it', async () => {
     const start = clock.now();
     const token = await initialToken({ expiresIn: 60, maxUses: 5 });
     clock.set(start + 59_999);
@@ -262,7 +262,7 @@ describe('client configuration (RFC 7592)', () => {
     expect((await manage(client.registration_client_uri, 'GET', client.registration_access_token)).status).toBe(401);
   });
 
-  it('PUT: the client_id must match; the secret cannot be changed; metadata are validated as at registration', async () => {
+  it('DR-03: PUT: the client_id must match; the secret cannot be changed; metadata are validated as at registration; flags stay ignored', async () => {
     const client = await registered(gated, { ...WEB, token_endpoint_auth_method: 'client_secret_basic' }, await initialToken());
     const put = (body: Record<string, unknown>) => manage(client.registration_client_uri, 'PUT', client.registration_access_token, body);
     const replace = { ...WEB, token_endpoint_auth_method: 'client_secret_basic', client_id: client.client_id };
