@@ -1,6 +1,6 @@
 /**
  * Registering and administering clients: one place that validates client metadata (used by
- * the CLI and the GraphQL API). Secrets have 256 random bits, are shown once, and are stored as
+ * the CLI, the GraphQL API and dynamic registration at `/register`, src/provider/registration). Secrets have 256 random bits, are shown once, and are stored as
  * SHA-256 digests.
  */
 import { sha256 } from '../util/digest.js';
