@@ -167,6 +167,39 @@ export function clientsCommand(program: Command): void {
       const { client, secret } = await withService(all, (service) => service.rotateSecret(opts.id));
       print(all, { clientId: client.id, clientSecret: secret }, `client_id:     ${client.id}\nclient_secret: ${secret}\n(the secret is shown only now: store it safely)`);
     });
+
+  clients
+    .command('registration-token')
+    .description('make an initial access token for dynamic client registration at /register (JWT_OIDC_REGISTRATION_POLICY=initial-token); prints it once')
+    .option('--expires-in <seconds>', 'how long it stays valid (default 86400, at most 30 days)', integer('--expires-in'))
+    .option('--max-uses <n>', 'how many clients it may register (default 1)', integer('--max-uses'))
+    .option('--json', 'machine-readable output')
+    .action(async (opts: GlobalOptions & { expiresIn?: number; maxUses?: number }, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const loaded = loadSettingsOrExit(all);
+      const made = await withDatabase(loaded, async (db) => {
+        const [{ InitialAccessTokenStore, InitialTokenError }, { systemClock }] = await Promise.all([import('../clients/initial-access-token-store.js'), import('../clock.js')]);
+        try {
+          return await new InitialAccessTokenStore(db.orm.em, systemClock).create({ expiresIn: opts.expiresIn, maxUses: opts.maxUses });
+        } catch (e) {
+          if (e instanceof InitialTokenError) throw new CliError(e.message, 'ERR_USAGE', EXIT_USAGE);
+          throw e;
+        }
+      });
+      print(
+        all,
+        { token: made.token, expiresAt: made.expiresAt.toISOString(), maxUses: made.maxUses },
+        `initial access token: ${made.token}\nexpires: ${made.expiresAt.toISOString()}, uses: ${made.maxUses}\n(shown only now: give it to whoever registers, as Authorization: Bearer at /register)`,
+      );
+    });
+}
+
+/** A whole-number option, refused as a usage error otherwise. */
+function integer(flag: string) {
+  return (value: string): number => {
+    if (!/^\d{1,9}$/.test(value)) throw new CliError(`${flag}: a whole number; got "${value}"`, 'ERR_USAGE', EXIT_USAGE);
+    return Number(value);
+  };
 }
 
 async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 /**
  * Registering and administering clients: one place that validates client metadata (used by
- * the CLI and the GraphQL API). Secrets have 256 random bits, are shown once, and are stored as
+ * the CLI, the GraphQL API and dynamic registration at `/register`, src/provider/registration). Secrets have 256 random bits, are shown once, and are stored as
  * SHA-256 digests.
  */
 import { sha256 } from '../util/digest.js';
@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { SIGNATURE_ALGS } from '../config/definitions.js';
 import { Client } from '../db/entities/client.js';
 import { checkJwks, JwksProblem, jwksUriProblem } from './jwks.js';
-import { MAX_URI_LENGTH, originProblem, redirectUriProblem } from './redirect-uri.js';
+import { APPLICATION_TYPES, applicationTypeProblem, MAX_URI_LENGTH, originProblem, redirectUriProblem } from './redirect-uri.js';
 
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
 /** Written with values sorted, as the authorization endpoint compares them. */
@@ -120,6 +120,8 @@ const metadata = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .nullish(),
+  // OIDC Registration §2: what its redirect URIs may be, besides the rules above; null: none.
+  applicationType: z.enum(APPLICATION_TYPES).nullish(),
 };
 
 const createSchema = z
@@ -157,7 +159,11 @@ export class ClientService {
     private readonly changed: () => Promise<void> = async () => undefined,
   ) {}
 
-  async create(input: CreateClientInput): Promise<{ client: Client; secret?: string }> {
+  /**
+   * `registrationTokenHash`: the digest of the registration access token of a client registered
+   * at `/register` (RFC 7592 §3); never part of the metadata a caller gives.
+   */
+  async create(input: CreateClientInput, registrationTokenHash: string | null = null): Promise<{ client: Client; secret?: string }> {
     const data = parse(createSchema, input);
     if (data.id !== undefined) refuseManaged(data.id);
     const method = data.tokenEndpointAuthMethod;
@@ -194,10 +200,12 @@ export class ClientService {
       tokenEndpointAuthMethod: keys ? 'private_key_jwt' : null,
       jwks: data.jwks ?? null,
       jwksUri: data.jwksUri ?? null,
+      applicationType: data.applicationType ?? null,
     });
     // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
     const secret = isPublic || keys ? undefined : randomBytes(32).toString('base64url');
     client.secretHash = secret ? hashSecret(secret) : null;
+    client.registrationTokenHash = registrationTokenHash;
     checkConsistency(client);
     const em = this.em.fork();
     em.persist(client);
@@ -307,9 +315,16 @@ function changeAuthMethod(client: Client, method: TokenEndpointAuthMethod): void
 /** Rules between fields, for a new client and after every update. */
 function checkConsistency(c: Client): void {
   const fail = (field: string, message: string) => {
-    throw new ClientError('ERR_CLIENT_INVALID', `${field}: ${message}`, field);
+    throw new ClientError('ERR_CLIENT_INVALID', `${field}: ${message}`, field, field === 'redirectUris' ? 'invalid_redirect_uri' : 'invalid_client_metadata');
   };
   const isPublic = authMethodOf(c) === 'none';
+  const type = c.applicationType as (typeof APPLICATION_TYPES)[number] | null | undefined;
+  if (type) {
+    for (const uri of c.redirectUris) {
+      const problem = applicationTypeProblem(type, uri);
+      if (problem) fail('redirectUris', `"${uri}": ${problem}`);
+    }
+  }
   if (c.tokenEndpointAuthMethod === 'private_key_jwt') {
     if (!c.jwks && !c.jwksUri) fail('jwks', 'a private_key_jwt client needs its public keys: a JWK Set (jwks) or its URL (jwksUri)');
     if (c.jwks && c.jwksUri) fail('jwksUri', 'give the keys one way: jwks or jwksUri, not both');

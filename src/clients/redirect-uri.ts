@@ -51,3 +51,26 @@ export function originProblem(origin: string): string | undefined {
     return 'must be an origin such as https://app.example';
   }
 }
+
+/** OpenID Connect Dynamic Client Registration 1.0 §2 `application_type`. */
+export const APPLICATION_TYPES = ['web', 'native'] as const;
+export type ApplicationType = (typeof APPLICATION_TYPES)[number];
+
+/**
+ * What `application_type` adds to `redirectUriProblem` (OIDC Registration §2): a web client's
+ * redirect URIs are https and never on localhost; a native client's are private-use schemes or
+ * http on loopback (RFC 8252 §7.1, §7.3), or https (claimed URIs, §7.2).
+ */
+export function applicationTypeProblem(type: ApplicationType, uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined; // redirectUriProblem says so
+  }
+  if (type === 'web') {
+    if (url.protocol !== 'https:') return 'a web client\'s redirect URIs are https (application_type native for an app scheme or loopback http)';
+    if (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith('.localhost')) return 'a web client\'s redirect URIs are not on localhost (application_type native for loopback)';
+  }
+  return undefined;
+}

@@ -14,7 +14,8 @@ import { requireAdmin } from './auth.js';
 import type { GraphQLContext } from './context.js';
 import { domain, notFound } from './domain-errors.js';
 import { given } from './me-resolver.js';
-import { Client, ClientConnection, ClientMetadataInput, ClientWithSecret, CreateClientInput, toClient } from './types/client.js';
+import { InitialAccessTokenStore, InitialTokenError } from '../clients/initial-access-token-store.js';
+import { Client, ClientConnection, ClientMetadataInput, ClientWithSecret, CreateClientInput, CreateInitialAccessTokenInput, InitialAccessTokenResult, toClient } from './types/client.js';
 import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from './types/connection.js';
 import { CreateUserInput, toUser, UpdateUserInput, User, UserConnection } from './types/user.js';
 
@@ -124,6 +125,18 @@ export class ClientAdminResolver {
     requireAdmin(ctx);
     const { client, secret } = await domain(() => clientService(ctx).rotateSecret(id));
     return { client: toClient(client), clientSecret: secret };
+  }
+
+  @Mutation(() => InitialAccessTokenResult, { description: 'Makes an initial access token for dynamic client registration at /register (JWT_OIDC_REGISTRATION_POLICY=initial-token, RFC 7591 §3); the token is returned this once. Admin.' })
+  async createInitialAccessToken(@Arg('input', () => CreateInitialAccessTokenInput, { nullable: true, description: 'Its lifetime and uses.' }) input: CreateInitialAccessTokenInput | null, @Ctx() ctx: GraphQLContext): Promise<InitialAccessTokenResult> {
+    requireAdmin(ctx);
+    const p = provider(ctx);
+    try {
+      return await new InitialAccessTokenStore(ctx.em, p.clock).create({ expiresIn: input?.expiresIn, maxUses: input?.maxUses });
+    } catch (e) {
+      if (e instanceof InitialTokenError) throw new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT', field: e.message.split(':')[0] } });
+      throw e;
+    }
   }
 }
 

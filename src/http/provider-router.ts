@@ -12,8 +12,10 @@ import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
 import type { ProviderContext } from '../provider/context.js';
-import { AUTHORIZATION_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, END_SESSION_CONFIRM_PATH, END_SESSION_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
+import { AUTHORIZATION_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, END_SESSION_CONFIRM_PATH, END_SESSION_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
 import { pushedAuthorizationRequestEndpoint } from '../provider/authorization/par.js';
+import { registrationEndpoint, registrationManagementEndpoint } from '../provider/registration/endpoint.js';
+import { jsonResult } from '../provider/http-result.js';
 import { jwksEndpoint } from '../provider/jwks.js';
 import { confirmEndSession, endSession } from '../provider/end-session.js';
 import { introspectionEndpoint } from '../provider/introspection.js';
@@ -31,10 +33,16 @@ import { isLocalRequest } from './local-request.js';
 /** Form bodies: small, flat (duplicates become arrays, which protocol code refuses). */
 const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
 
+/** Client metadata (RFC 7591 §3.1): a small JSON object; one that does not parse is refused in JSON. */
+const clientMetadata = [
+  express.json({ limit: '64kb' }),
+  (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => send(res, jsonResult(400, { error: 'invalid_client_metadata', error_description: 'the body must be a JSON object of at most 64 KB' })),
+];
+
 /** The documents of the provider that never depend on who asks, by path below the issuer. */
 export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: DocumentEndpoint; [JWKS_PATH]: DocumentEndpoint } {
   return {
-    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes, requirePar: ctx.settings.requirePar }),
+    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes, requirePar: ctx.settings.requirePar, registration: ctx.settings.registrationPolicy !== 'off' }),
     [JWKS_PATH]: jwksEndpoint(ctx.keys),
   };
 }
@@ -102,6 +110,12 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   // RFC 9126: POST only (any other method is 405), the token endpoint's body limit and CORS.
   router.use(PAR_PATH, cors('POST'));
   router.all(PAR_PATH, form, handle((r) => pushedAuthorizationRequestEndpoint(ctx, r)));
+
+  // RFC 7591/7592, when JWT_OIDC_REGISTRATION_POLICY is not off (otherwise 404 as any unknown path).
+  if (ctx.settings.registrationPolicy !== 'off') {
+    router.all(REGISTRATION_PATH, ...clientMetadata, handle((r) => registrationEndpoint(ctx, r)));
+    router.all(`${REGISTRATION_PATH}/:clientId`, ...clientMetadata, handle((r, req) => registrationManagementEndpoint(ctx, r, String(req.params.clientId))));
+  }
 
   router.use(REVOCATION_PATH, cors('POST'));
   router.all(REVOCATION_PATH, form, handle((r) => revocationEndpoint(ctx, r)));

@@ -73,6 +73,8 @@ export interface ProviderGuards {
     tokenRequests?: FailureThrottle;
     /** Interactions stored per address per minute (INTERACTION_RATE_LIMIT; undefined: no limit; per instance). */
     interactions?: FailureThrottle;
+    /** Dynamic client registrations per address per minute (REGISTRATION_RATE_LIMIT; undefined: no limit; per instance). */
+    registrations?: FailureThrottle;
   };
   /** The keys of private_key_jwt clients published at a jwks_uri: fetched safely, cached (src/provider/token/client-jwks.ts). */
   clientKeys: ClientJwks;
@@ -125,6 +127,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
       tokenRequests: settings.tokenRateLimit > 0 ? new FailureThrottle({ limit: settings.tokenRateLimit, windowMs: 60_000, clock }) : undefined,
       interactions: settings.interactionRateLimit > 0 ? new FailureThrottle({ limit: settings.interactionRateLimit, windowMs: 60_000, clock }) : undefined,
+      registrations: settings.registrationRateLimit > 0 ? new FailureThrottle({ limit: settings.registrationRateLimit, windowMs: 60_000, clock }) : undefined,
     },
     secretKeys: { audit: o.keys.secretKey('audit-digest'), device: o.keys.secretKey('device-cookie') },
     cookies: {

@@ -29,6 +29,8 @@ export const END_SESSION_PATH = '/session/end';
 export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 /** RFC 9126 pushed authorization requests. */
 export const PAR_PATH = '/par';
+/** RFC 7591 dynamic client registration; a registered client's own URL below it (RFC 7592). */
+export const REGISTRATION_PATH = '/register';
 export const AUTHORIZATION_SERVER_METADATA = '/.well-known/oauth-authorization-server';
 
 /**
@@ -46,6 +48,8 @@ export interface DiscoveryOptions {
   apiScopes?: readonly string[];
   /** JWT_OIDC_REQUIRE_PAR: every client must push its authorization requests (RFC 9126 §5). */
   requirePar?: boolean;
+  /** JWT_OIDC_REGISTRATION_POLICY is not `off`: discovery names the registration endpoint (RFC 8414 §2). */
+  registration?: boolean;
 }
 
 /** Endpoint URLs hang off the issuer without its trailing slash (OIDC Discovery §4.1). */
@@ -53,7 +57,7 @@ export function endpointUrl(issuer: string, path: string): string {
   return `${issuer.replace(/\/$/, '')}${path}`;
 }
 
-export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requirePar = false }: DiscoveryOptions): Record<string, unknown> {
+export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requirePar = false, registration = false }: DiscoveryOptions): Record<string, unknown> {
   const algs = [...new Set(wantedFamilies(signatureAlg).values())];
   return {
     issuer,
@@ -65,6 +69,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     introspection_endpoint: endpointUrl(issuer, INTROSPECTION_PATH),
     end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
     pushed_authorization_request_endpoint: endpointUrl(issuer, PAR_PATH),
+    ...(registration ? { registration_endpoint: endpointUrl(issuer, REGISTRATION_PATH) } : {}),
     scopes_supported: [...PROVIDER_SCOPES, ...apiScopes],
     response_types_supported: [...SUPPORTED_RESPONSE_TYPES],
     response_modes_supported: ['query', 'fragment', 'form_post'],

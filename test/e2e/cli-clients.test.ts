@@ -12,7 +12,7 @@ import { authorizeUrl, browse, CookieJar, formOf, pkcePair, postForm, startProvi
 let provider: TestProvider;
 let env: Record<string, string>;
 beforeAll(async () => {
-  provider = await startProvider({ JWT_OIDC_API_SCOPES: 'api:read' });
+  provider = await startProvider({ JWT_OIDC_API_SCOPES: 'api:read', JWT_OIDC_REGISTRATION_POLICY: 'initial-token' });
   env = { DATABASE_URL: provider.databaseUrl, JWT_OIDC_KEY_ENCRYPTION_SECRET: 't'.repeat(40) };
 });
 afterAll(() => provider?.close());
@@ -73,6 +73,32 @@ describe('jwt-oidc clients', () => {
     expect(clientSecret).not.toBe(created.clientSecret);
     await eventually(async () => (await cc(created.clientId, created.clientSecret)).status === 401);
     expect((await cc(created.clientId, clientSecret)).status).toBe(200);
+  });
+
+  it('registration-token: an initial access token, printed once and stored as a digest, registers as many clients as its uses at /register', async () => {
+    const res = await runCli(['clients', 'registration-token', '--expires-in', '600', '--max-uses', '2', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const { token, expiresAt, maxUses } = JSON.parse(res.stdout);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(maxUses).toBe(2);
+    expect(Math.abs(new Date(expiresAt).getTime() - (Date.now() + 600_000))).toBeLessThan(30_000);
+    const db = new pg.Client({ connectionString: provider.databaseUrl });
+    await db.connect();
+    try {
+      expect((await db.query('select count(*)::int as n from initial_access_tokens where token_hash = $1', [token])).rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
+    const register = () => fetch(`${provider.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ redirect_uris: ['https://rp.example/cb'] }) });
+    expect((await register()).status).toBe(201);
+    expect((await register()).status).toBe(201);
+    expect((await register()).status).toBe(401);
+    const text = await runCli(['clients', 'registration-token'], { env });
+    expect(text.stdout).toMatch(/^initial access token: [A-Za-z0-9_-]{43}$/m);
+    for (const args of [['--max-uses', '0'], ['--expires-in', 'soon'], ['--expires-in', String(31 * 86_400)]]) {
+      const bad = await runCli(['clients', 'registration-token', ...args], { env });
+      expect(bad.code, args.join(' ')).toBe(2);
+    }
   });
 
   it('registers a public client without a secret', async () => {

@@ -124,6 +124,22 @@ export class Client {
   @Property({ type: 'json', default: '[]' })
   audiences: string[] = [];
 
+  /**
+   * OpenID Connect Dynamic Client Registration 1.0 §2 `application_type`: `web` (https redirect
+   * URIs, no localhost) or `native` (private-use schemes or loopback http). Null: no such rule,
+   * as for clients made by administrators.
+   */
+  @Property({ type: 'string', length: 8, nullable: true })
+  applicationType?: string | null;
+
+  /**
+   * SHA-256 of the registration access token of a client registered at `/register` (RFC 7592
+   * §3), with which it reads, replaces and deletes itself; null for clients made by
+   * administrators, which cannot be managed there.
+   */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  registrationTokenHash?: string | null;
+
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 

@@ -7,6 +7,7 @@ import { Consent } from './consent.js';
 import { DatabaseOwner } from './database-owner.js';
 import { FailureEvent } from './failure-event.js';
 import { Grant } from './grant.js';
+import { InitialAccessToken } from './initial-access-token.js';
 import { Interaction } from './interaction.js';
 import { PushedAuthorizationRequest } from './pushed-authorization-request.js';
 import { RefreshToken } from './refresh-token.js';
@@ -20,5 +21,5 @@ import { User } from './user.js';
 import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest, ClientAssertion];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, ClientAssertion, Consent, DatabaseOwner, FailureEvent, Grant, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest, ClientAssertion, InitialAccessToken];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, ClientAssertion, Consent, DatabaseOwner, FailureEvent, Grant, InitialAccessToken, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

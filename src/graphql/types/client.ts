@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Authorized, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { publicClient } from '../../clients/client-service.js';
 import type { Client as ClientEntity } from '../../db/entities/client.js';
 import { ADMIN } from '../auth.js';
@@ -204,4 +204,26 @@ export class CreateClientInput extends ClientMetadataInput {
 
   @Field(() => Boolean, { nullable: true, description: 'A public client: no secret, PKCE required (default false).' })
   public?: boolean | null;
+}
+
+@InputType({ description: 'An initial access token for dynamic client registration (RFC 7591 §3).' })
+export class CreateInitialAccessTokenInput {
+  @Field(() => Int, { nullable: true, description: 'Seconds it stays valid (default 86400, at most 30 days).' })
+  expiresIn?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many clients it may register (default 1, at most 10000).' })
+  maxUses?: number | null;
+}
+
+@Authorized(ADMIN)
+@ObjectType({ description: 'A new initial access token: the token itself is returned only now.' })
+export class InitialAccessTokenResult {
+  @Field(() => String, { description: 'The token, for `Authorization: Bearer` at /register. Only its digest is kept.' })
+  token!: string;
+
+  @Field(() => Date, { description: 'When it stops working.' })
+  expiresAt!: Date;
+
+  @Field(() => Int, { description: 'How many clients it may register.' })
+  maxUses!: number;
 }
