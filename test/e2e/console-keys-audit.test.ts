@@ -259,7 +259,7 @@ describe('the audit events page', () => {
     await page.waitForURL((u) => u.search === '');
     await page.getByText('Event types:').click();
     await page.getByRole('checkbox', { name: 'token.issued' }).check();
-    await page.getByLabel('Client').fill(exporter.clientId);
+    await page.getByRole('textbox', { name: 'Client' }).fill(exporter.clientId);
     await page.getByRole('button', { name: 'Apply filter' }).click();
     const rows = page.locator('table.audit-table tbody tr');
     const clients = () => page.locator('table.audit-table tbody tr td:nth-child(5)').allInnerTexts();
