@@ -60,3 +60,14 @@ export function spaceList(value: string | undefined): string[] {
 }
 
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * The parameters of a back-channel POST, whose body must be a form (RFC 6749 §3.2, RFC 9126
+ * §2.1: application/x-www-form-urlencoded); anything else is invalid_request.
+ */
+export function formParams(req: { header(name: string): string | undefined; body?: unknown }): Params {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.header('content-type') ?? '') || req.body === undefined) {
+    throw invalidRequest('the body must be application/x-www-form-urlencoded');
+  }
+  return readParams(req.body as RawParams);
+}

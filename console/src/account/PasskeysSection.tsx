@@ -8,14 +8,14 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { startRegistration, browserSupportsWebAuthn } from '@simplewebauthn/browser';
 import { useMutation } from 'urql';
 import { TextField } from '../components/Field';
-import { Empty, ProblemMessage } from '../components/Feedback';
+import { ProblemMessage } from '../components/Feedback';
 import { FormActions } from '../components/FormActions';
 import { graphql } from '../gql';
 import type { AccountFactorFragment } from '../gql/graphql';
-import { formatTime, problemOf, type Problem } from '../graphql/problems';
+import { problemOf, type Problem } from '../graphql/problems';
 import { UsersStatus } from '../pages/users/UsersStatus';
 import { ceremonyProblem, emptyPasskeyForm, validatePasskeyForm, type PasskeyForm } from './passkey-form';
-import { RecoveryCodes, RemoveFactor } from './TwoStepSection';
+import { FactorList, RecoveryCodes } from './TwoStepSection';
 import { twoStepProblems } from './two-step-form';
 import { useRemoveFactor } from './remove-factor';
 
@@ -112,24 +112,7 @@ export function PasskeysSection({ factors, username, onChanged }: { factors: rea
       <p className="hint">A passkey is kept by this device, your phone or a security key, and unlocked with its screen lock. After your password, signing in can ask for it instead of a code.</p>
       {step.step !== 'form' ? <ProblemMessage problem={problem} /> : null}
       <UsersStatus message={status} />
-      {passkeys.length === 0 ? (
-        <Empty>No passkey yet.</Empty>
-      ) : (
-        <ul className="account-list" aria-label="Passkeys">
-          {passkeys.map((f) => (
-            <li key={f.id}>
-              <h3>{f.name}</h3>
-              <dl className="props">
-                <dt>Added</dt>
-                <dd>{formatTime(f.createdAt)}</dd>
-                <dt>Last used</dt>
-                <dd>{f.lastUsedAt ? formatTime(f.lastUsedAt) : 'Never'}</dd>
-              </dl>
-              <RemoveFactor factor={f} username={username} onRemove={removePasskey} what="Signing in will no longer accept this passkey." />
-            </li>
-          ))}
-        </ul>
-      )}
+      <FactorList factors={passkeys} label="Passkeys" empty="No passkey yet." username={username} onRemove={removePasskey} what="Signing in will no longer accept this passkey." />
       {step.step === 'idle' ? (
         supported ? (
           <div className="actions">

@@ -115,24 +115,7 @@ export function TwoStepSection({ factors, username, onChanged }: { factors: read
       <p className="hint">After your password, signing in asks for a code from an authenticator app on your phone: whoever learns your password alone cannot sign in.</p>
       <ProblemMessage problem={problem} />
       <UsersStatus message={status} />
-      {apps.length === 0 ? (
-        <Empty>No authenticator app yet.</Empty>
-      ) : (
-        <ul className="account-list" aria-label="Authenticator apps">
-          {apps.map((f) => (
-            <li key={f.id}>
-              <h3>{f.name}</h3>
-              <dl className="props">
-                <dt>Added</dt>
-                <dd>{formatTime(f.createdAt)}</dd>
-                <dt>Last used</dt>
-                <dd>{f.lastUsedAt ? formatTime(f.lastUsedAt) : 'Never'}</dd>
-              </dl>
-              <RemoveFactor factor={f} username={username} onRemove={removeFactor} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <FactorList factors={apps} label="Authenticator apps" empty="No authenticator app yet." username={username} onRemove={removeFactor} />
       {step.step === 'idle' ? (
         <div className="actions">
           <button type="button" onClick={() => reset({ step: 'password', purpose: 'enrol' })}>
@@ -202,6 +185,27 @@ export function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onD
       </div>
       <UsersStatus message={copied} />
     </div>
+  );
+}
+
+/** A list of the user's factors of one kind: name, when added and last used, and Remove. */
+export function FactorList({ factors, label, empty, username, onRemove, what }: { factors: readonly AccountFactorFragment[]; label: string; empty: string; username: string; onRemove(f: AccountFactorFragment, currentPassword: string): Promise<void>; what?: string }) {
+  if (factors.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <ul className="account-list" aria-label={label}>
+      {factors.map((f) => (
+        <li key={f.id}>
+          <h3>{f.name}</h3>
+          <dl className="props">
+            <dt>Added</dt>
+            <dd>{formatTime(f.createdAt)}</dd>
+            <dt>Last used</dt>
+            <dd>{f.lastUsedAt ? formatTime(f.lastUsedAt) : 'Never'}</dd>
+          </dl>
+          <RemoveFactor factor={f} username={username} onRemove={onRemove} what={what} />
+        </li>
+      ))}
+    </ul>
   );
 }
 

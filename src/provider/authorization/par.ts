@@ -12,7 +12,7 @@ import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { Settings } from '../../config/load.js';
 import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
-import { readParams, requireSingle, type Params, type RawParams } from '../params.js';
+import { formParams, readParams, requireSingle, type Params, type RawParams } from '../params.js';
 import { authenticateClient } from '../token/client-auth.js';
 import { countTokenFailure } from '../token/failures.js';
 import { rateLimit, tokenError } from '../token/token-endpoint.js';
@@ -26,10 +26,7 @@ export async function pushedAuthorizationRequestEndpoint(ctx: ProviderContext, r
   let clientId: string | undefined;
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
-    if (!/^application\/x-www-form-urlencoded\b/i.test(req.header('content-type') ?? '') || req.body === undefined) {
-      throw invalidRequest('the body must be application/x-www-form-urlencoded');
-    }
-    const params = readParams(req.body);
+    const params = formParams(req);
     requireSingle(params, ['client_id', ...CLIENT_AUTHENTICATION]);
     const { client } = await authenticateClient(ctx, req, params);
     clientId = client.id;

@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
-import { readParams, requireSingle } from '../params.js';
+import { formParams, requireSingle } from '../params.js';
 import { databaseUnavailable } from '../unavailable.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
@@ -23,10 +23,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
   let clientId: string | undefined;
   try {
     if (req.method !== 'POST') return jsonResult(405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
-    if (!/^application\/x-www-form-urlencoded\b/i.test(req.header('content-type') ?? '') || req.body === undefined) {
-      throw invalidRequest('the body must be application/x-www-form-urlencoded');
-    }
-    const params = readParams(req.body);
+    const params = formParams(req);
     grantType = params.get('grant_type');
     grant = grantType !== undefined && Object.hasOwn(GRANT_TYPES, grantType) ? GRANT_TYPES[grantType] : undefined;
     requireSingle(params, [...COMMON, ...(grant?.parameters ?? [])]);
