@@ -2,13 +2,14 @@
  * Errors of a resource server (RFC 6750 §3.1), with the HTTP status and the `WWW-Authenticate`
  * challenge that go with them. Callers narrow on `code`.
  */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication';
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 /**
  * `insufficient_user_authentication` (RFC 9470 §3) is 401 as in that section's example: the
  * token is good, but the client must get a new one, after a stronger or more recent login.
+ * A resource server refuses a bad DPoP proof, or one without its nonce, with 401 too (RFC 9449 §7.1, §9).
  */
-const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403, insufficient_user_authentication: 401 };
+const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403, insufficient_user_authentication: 401, invalid_dpop_proof: 401, use_dpop_nonce: 401 };
 
 export class BearerError extends Error {
   readonly status: number;

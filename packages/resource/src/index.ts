@@ -8,6 +8,7 @@
 export { bearerFromHeader, bearerFromRequest, tokenInQuery, type RequestQuery } from './bearer.js';
 export { BearerError, InsufficientUserAuthenticationError, IssuerUnavailableError, type BearerErrorCode } from './errors.js';
 export { requireUserAuthentication, stepUpRequirement, unmetUserAuthentication, userAuthenticationOf, type StepUpRequirement, type UserAuthentication } from './step-up.js';
+export { accessTokenHash, dpopFromHeaders, memoryDpopReplayCache, verifyDpopProof, type DpopProofOptions, type DpopReplayCache, type VerifiedDpopProof } from './dpop.js';
 export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
 export { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
