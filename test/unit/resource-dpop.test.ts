@@ -1,7 +1,7 @@
 /** RFC 9449 §4.3: every check of a DPoP proof, each able to fail on its own. */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessTokenHash, BearerError, dpopFromHeaders, memoryDpopReplayCache, verifyDpopProof, type DpopProofOptions } from '@jwt-oidc/resource';
+import { accessTokenHash, BearerError, boundKeyThumbprint, checkTokenBinding, dpopFromHeaders, tokenFromAuthorization, memoryDpopReplayCache, verifyDpopProof, type DpopProofOptions } from '@jwt-oidc/resource';
 
 const URL_ = 'https://api.example/graphql';
 const NOW = 1_800_000_000_000;
@@ -137,5 +137,36 @@ describe('memoryDpopReplayCache', () => {
     t = 10;
     expect(cache.spend('a', 20)).toBe(true);
     expect(cache.spend('c', 20)).toBe(true);
+  });
+});
+
+describe('token binding (RFC 9449 §7)', () => {
+  const claims = (cnf?: unknown) => ({ sub: 'u', ...(cnf === undefined ? {} : { cnf }) });
+  const token = 'aaa.bbb.ccc';
+
+  it('reads both schemes', () => {
+    expect(tokenFromAuthorization('DPoP abc')).toEqual({ scheme: 'DPoP', token: 'abc' });
+    expect(tokenFromAuthorization('bearer abc')).toEqual({ scheme: 'Bearer', token: 'abc' });
+    expect(tokenFromAuthorization('Basic abc')).toBeUndefined();
+    expect(() => tokenFromAuthorization('DPoP a b')).toThrow(BearerError);
+  });
+
+  it('accepts a bound token with its proof, and nothing less', async () => {
+    const good = await proof({ ath: accessTokenHash(token) });
+    await expect(checkTokenBinding({ scheme: 'DPoP', token }, claims({ jkt }), good, options())).resolves.toMatchObject({ jkt });
+    expect((await refusal(checkTokenBinding({ scheme: 'Bearer', token }, claims({ jkt }), await proof({ ath: accessTokenHash(token) }), options()))).description).toMatch(/DPoP scheme/);
+    expect((await refusal(checkTokenBinding({ scheme: 'DPoP', token }, claims({ jkt }), undefined, options()))).code).toBe('invalid_dpop_proof');
+    const otherJkt = 'A'.repeat(43);
+    expect((await refusal(checkTokenBinding({ scheme: 'DPoP', token }, claims({ jkt: otherJkt }), await proof({ ath: accessTokenHash(token) }), options()))).description).toMatch(/another key/);
+  });
+
+  it('keeps bearer tokens bearer', async () => {
+    await expect(checkTokenBinding({ scheme: 'Bearer', token }, claims(), 'ignored', options())).resolves.toBeUndefined();
+    expect((await refusal(checkTokenBinding({ scheme: 'DPoP', token }, claims(), await proof(), options()))).code).toBe('invalid_token');
+  });
+
+  it('refuses a cnf it does not understand', () => {
+    expect(() => boundKeyThumbprint(claims({ x5t: 'abc' }) as never)).toThrow(BearerError);
+    expect(() => boundKeyThumbprint(claims('jkt') as never)).toThrow(BearerError);
   });
 });
