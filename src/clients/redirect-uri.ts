@@ -58,8 +58,11 @@ export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
 /**
  * What `application_type` adds to `redirectUriProblem` (OIDC Registration §2): a web client's
- * redirect URIs are https and never on localhost; a native client's are private-use schemes or
- * http on loopback (RFC 8252 §7.1, §7.3), or https (claimed URIs, §7.2).
+ * redirect URIs are web addresses — https, or http on loopback for a client on the user's own
+ * machine (an MCP client, a CLI): §2's "https and never localhost" binds web clients of the
+ * implicit grant, which this provider does not offer — never a private-use scheme; a native
+ * client's are private-use schemes or http on loopback (RFC 8252 §7.1, §7.3), or https (claimed
+ * URIs, §7.2).
  */
 export function applicationTypeProblem(type: ApplicationType, uri: string): string | undefined {
   let url: URL;
@@ -68,9 +71,6 @@ export function applicationTypeProblem(type: ApplicationType, uri: string): stri
   } catch {
     return undefined; // redirectUriProblem says so
   }
-  if (type === 'web') {
-    if (url.protocol !== 'https:') return 'a web client\'s redirect URIs are https (application_type native for an app scheme or loopback http)';
-    if (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith('.localhost')) return 'a web client\'s redirect URIs are not on localhost (application_type native for loopback)';
-  }
+  if (type === 'web' && url.protocol !== 'https:' && url.protocol !== 'http:') return 'a web client\'s redirect URIs are https, or http on loopback (application_type native for an app scheme)';
   return undefined;
 }

@@ -121,8 +121,10 @@ describe('open registration', () => {
     expect(await clientRows(open)).toBe(before);
   });
 
-  it('application_type: web takes https off localhost only; native takes an app scheme or loopback http (OIDC Registration §2)', async () => {
-    for (const uri of ['http://127.0.0.1:8123/cb', 'https://localhost/cb', 'com.example.app:/cb']) {
+  it('application_type: web takes https or loopback http, never an app scheme; native takes an app scheme or loopback http (OIDC Registration §2)', async () => {
+    const web = await registered(open, { ...WEB, redirect_uris: ['http://127.0.0.1:8123/cb', 'http://localhost:33418/callback'] });
+    expect(web.application_type).toBe('web');
+    for (const uri of ['com.example.app:/cb', 'http://rp.example/cb']) {
       const res = await register(open, { ...WEB, redirect_uris: [uri] });
       expect(res.status, uri).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe('invalid_redirect_uri');
