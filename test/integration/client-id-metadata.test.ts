@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { clientIdUrlProblem } from '../../src/provider/registration/client-id-metadata.js';
 import { DocumentServer } from '../support/https-documents.js';
-import { authorizeUrl, browse, CookieJar, formOf, pkcePair, postForm, signInFields, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
+import { ClientService } from '../../src/clients/client-service.js';
+import { authorizeUrl, browse, CookieJar, formOf, gql, pkcePair, postForm, signInFields, startProvider, throughLoginPages, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const clock = new ManualClock();
 const docs = new DocumentServer();
@@ -152,6 +153,45 @@ describe('a client known by its metadata document signs a user in', () => {
         expect(await res.text()).toContain('wants to access your account');
       }
     }
+  });
+});
+
+describe('after the first contact', () => {
+  it('CM-17 PAR, a refresh after the cache went stale, the account page\'s apps; an administrator may delete the client, not change it', async () => {
+    const { path, url } = fresh();
+    docs.serve(path, documentFor(url), { 'cache-control': 'max-age=60' });
+    const user = await dev.createUser();
+    const { verifier, challenge } = pkcePair();
+    const pushed = await fetch(`${dev.issuer}/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: url, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile offline_access', state: 'p', code_challenge: challenge, code_challenge_method: 'S256' }) });
+    expect(pushed.status).toBe(201);
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    const location = await throughLoginPages(new CookieJar(), authorizeUrl(dev, { client_id: url, request_uri }), { username: user.username });
+    const issued = await tokenRequest(dev, { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier }, { clientId: url });
+    expect(issued.status).toBe(200);
+    const tokens = (await issued.json()) as { access_token: string; refresh_token: string };
+    expect(docs.hits.get(path)).toBe(1);
+
+    // A refresh is a contact: the stale document is fetched again.
+    clock.advance(61_000);
+    expect((await tokenRequest(dev, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, { clientId: url })).status).toBe(200);
+    expect(docs.hits.get(path)).toBe(2);
+
+    // The account page names it by its document's name.
+    const account = await dev.createClient({ name: 'Account', firstParty: true, redirectUris: ['https://account.example/cb'] });
+    const page = await tokensFor(dev, account, user, 'openid profile');
+    const apps = await gql(dev, '{ me { connectedApps { clientId clientName activeGrants } } }', undefined, page.access_token);
+    expect(apps.body.errors, apps.text).toBeUndefined();
+    expect(apps.body.data.me.connectedApps).toContainEqual({ clientId: url, clientName: 'MCP Inspector', activeGrants: 1 });
+
+    const clients = new ClientService(dev.db.orm.em, () => dev.provider!.clients.changed());
+    await expect(clients.update(url, { firstParty: true })).rejects.toMatchObject({ code: 'ERR_CLIENT_MANAGED' });
+    await expect(clients.rotateSecret(url)).rejects.toMatchObject({ code: 'ERR_CLIENT_MANAGED' });
+    await clients.delete(url);
+    expect(dev.provider!.clients.get(url)).toBeUndefined();
+    expect((await fetch(`${dev.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    // Its next contact fetches the document again (the cached copy went with the row).
+    expect(accepted(await authorize(dev, url))).toBe(true);
+    expect(docs.hits.get(path)).toBe(3);
   });
 });
 
