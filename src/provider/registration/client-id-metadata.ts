@@ -188,7 +188,9 @@ export class ClientIdMetadataDocuments {
   }
 
   private refused(id: string, reason: string, detail: string, ip: string | undefined): void {
-    audit(this.options.logger, 'client_metadata.refused', { outcome: 'refused', client: id, reason, detail, ...(ip ? { ip } : {}) }, 'client ID metadata document refused');
+    // The URL as the request gave it, but not beyond what a client id can be: a request does not write a megabyte to the log.
+    const client = id.length > CLIENT_ID_METADATA.maxUrlLength ? `${id.slice(0, CLIENT_ID_METADATA.maxUrlLength)}…` : id;
+    audit(this.options.logger, 'client_metadata.refused', { outcome: 'refused', client, reason, detail: detail.slice(0, 300), ...(ip ? { ip } : {}) }, 'client ID metadata document refused');
   }
 }
 
