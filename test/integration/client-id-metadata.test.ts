@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/clock.js';
 import { clientIdUrlProblem } from '../../src/provider/registration/client-id-metadata.js';
 import { DocumentServer } from '../support/https-documents.js';
 import { ClientService } from '../../src/clients/client-service.js';
+import { authorizationServerMetadataPath } from '../../src/provider/discovery.js';
 import { authorizeUrl, browse, CookieJar, formOf, gql, pkcePair, postForm, signInFields, startProvider, throughLoginPages, tokenRequest, tokensFor, type TestProvider } from '../support/provider.js';
 
 const clock = new ManualClock();
@@ -361,6 +362,11 @@ describe('settings', () => {
     expect(docs.hits.get(path)).toBeUndefined();
     const meta = (await (await fetch(`${off.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.client_id_metadata_document_supported).toBeUndefined();
+    // On, both metadata documents say so (RFC 8414's is the same document).
+    for (const path of ['/.well-known/openid-configuration', authorizationServerMetadataPath(dev.issuer)]) {
+      const url = path.startsWith('/.well-known/openid') ? `${dev.issuer}${path}` : `${new URL(dev.issuer).origin}${path}`;
+      expect(((await (await fetch(url)).json()) as Record<string, unknown>).client_id_metadata_document_supported, path).toBe(true);
+    }
     // The token endpoint does not know it either.
     const token = await tokenRequest(off, { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, code_verifier: 'y'.repeat(43) }, { clientId: url });
     expect(token.status).toBe(401);
