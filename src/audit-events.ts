@@ -22,6 +22,7 @@ export const AUDIT_EVENTS = [
   'client.registration_updated',
   'client.registration_deleted',
   'client.registration_refused',
+  'client_metadata.refused',
   'code.replay',
   'refresh.replay',
   'logout',

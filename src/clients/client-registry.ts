@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SignatureAlg } from '../config/definitions.js';
 import { ChangeListener } from '../db/change-listener.js';
 import { Client } from '../db/entities/client.js';
+import { isMetadataDocumentId } from './client-service.js';
 import type { PublicJwkSet } from './jwks.js';
 import type { Logger } from '../log.js';
 import { serialReload } from '../util/serial-reload.js';
@@ -120,8 +121,22 @@ export interface ClientRegistryOptions {
   originPolicy?: { clientId: string; isAllowed(origin: string): boolean };
 }
 
+/**
+ * Clients known by a client ID metadata document (src/provider/registration/client-id-metadata.ts),
+ * given to the registry by the provider, which builds on it.
+ */
+export interface MetadataDocumentClients {
+  /** Whether the feature is on and `id` is a URL it accepts (its form, its host). */
+  accepts(id: string): boolean;
+  /** The client the document at `id` describes, fetched unless cached; undefined when refused. */
+  resolve(id: string, ip?: string): Promise<RegisteredClient | undefined>;
+  /** Forgets a cached document: its row is gone. */
+  forget(id: string): void;
+}
+
 export class ClientRegistry {
   private clients = new Map<string, RegisteredClient>();
+  private documents: MetadataDocumentClients | undefined;
   private origins = new Set<string>();
   private listener: ChangeListener | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -146,8 +161,31 @@ export class ClientRegistry {
     await this.listener?.stop();
   }
 
+  /**
+   * The client, synchronously: a registered one, or one known by its metadata document from the
+   * document last fetched (its row), while documents are on and its URL is still accepted. Where
+   * a client is first contacted, `resolve` is used instead.
+   */
   get(id: string): RegisteredClient | undefined {
+    if (isMetadataDocumentId(id) && !this.documents?.accepts(id)) return undefined;
     return this.clients.get(id);
+  }
+
+  /**
+   * The client at its first contact (/authorize, /par, /token): a registered one, or the one its
+   * metadata document describes — fetched again when its cached copy is stale, and undefined when
+   * the document cannot be fetched or is refused.
+   */
+  async resolve(id: string, ip?: string): Promise<RegisteredClient | undefined> {
+    if (!isMetadataDocumentId(id)) return this.clients.get(id);
+    const client = await this.documents?.resolve(id, ip);
+    if (client) this.clients.set(id, client);
+    return client;
+  }
+
+  /** Clients known by their metadata documents, from now on (the provider's context sets it). */
+  useMetadataDocuments(documents: MetadataDocumentClients): void {
+    this.documents = documents;
   }
 
   /** Whether `origin` is one a registered client may call from (CORS). */
@@ -167,7 +205,10 @@ export class ClientRegistry {
   private async load(): Promise<void> {
     const rows = await this.options.orm.em.fork().find(Client, {});
     const policy = this.options.originPolicy;
+    const previous = this.clients;
     this.clients = new Map(rows.map((c) => [c.id, toRegistered(c, c.id === policy?.clientId ? (o) => policy.isAllowed(o) : null)]));
+    // A document client's row deleted (by an administrator, with its grants): its cached document goes too.
+    for (const id of previous.keys()) if (isMetadataDocumentId(id) && !this.clients.has(id)) this.documents?.forget(id);
     this.origins = new Set(rows.flatMap((c) => c.allowedOrigins));
   }
 }

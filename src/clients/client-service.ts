@@ -47,6 +47,11 @@ function refuseManaged(id: string): void {
   if (owner) throw new ClientError('ERR_CLIENT_MANAGED', `"${id}" is ${owner}'s client, managed by the service: it cannot be created, changed or deleted`, 'id');
 }
 
+/** A client known by its metadata document is what its document says: deleted (with its grants) at most, never changed here. */
+function refuseDocumentClient(id: string): void {
+  if (isMetadataDocumentId(id)) throw new ClientError('ERR_CLIENT_MANAGED', `"${id}" is described by its client ID metadata document: it cannot be changed here`, 'id');
+}
+
 export class ClientError extends Error {
   constructor(
     readonly code: ClientErrorCode,
@@ -164,49 +169,8 @@ export class ClientService {
    * at `/register` (RFC 7592 §3); never part of the metadata a caller gives.
    */
   async create(input: CreateClientInput, registrationTokenHash: string | null = null): Promise<{ client: Client; secret?: string }> {
-    const data = parse(createSchema, input);
-    if (data.id !== undefined) refuseManaged(data.id);
-    const method = data.tokenEndpointAuthMethod;
-    if (data.public !== undefined && method !== undefined && data.public !== (method === 'none')) {
-      throw new ClientError('ERR_CLIENT_INVALID', `tokenEndpointAuthMethod: ${method} does not go with public: ${data.public}`, 'tokenEndpointAuthMethod');
-    }
-    const isPublic = data.public ?? method === 'none';
-    const keys = method === 'private_key_jwt';
-    const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
-    const client = new Client();
-    client.id = data.id ?? randomBytes(16).toString('base64url');
-    Object.assign(client, {
-      name: data.name,
-      logoUri: data.logoUri ?? null,
-      clientUri: data.clientUri ?? null,
-      redirectUris: data.redirectUris,
-      postLogoutRedirectUris: data.postLogoutRedirectUris ?? [],
-      allowedOrigins: data.allowedOrigins ?? [],
-      grantTypes,
-      // Response types belong to the authorization endpoint: none for a machine-to-machine client.
-      responseTypes: data.responseTypes ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
-      firstParty: data.firstParty ?? false,
-      // RP-Initiated Logout 1.0 §2 logs the End-User out of the OP: a sign-out that keeps the
-      // provider session would sign the next person at this computer straight back in.
-      logoutAll: data.logoutAll ?? true,
-      admin: data.admin ?? false,
-      requireMfa: data.requireMfa ?? false,
-      requirePar: data.requirePar ?? false,
-      idTokenSignedResponseAlg: data.idTokenSignedResponseAlg ?? null,
-      extraIdTokenClaims: data.extraIdTokenClaims ?? {},
-      userRestrictions: data.userRestrictions ?? [],
-      audiences: data.audiences ?? [],
-      backchannelLogoutUri: data.backchannelLogoutUri ?? null,
-      tokenEndpointAuthMethod: keys ? 'private_key_jwt' : null,
-      jwks: data.jwks ?? null,
-      jwksUri: data.jwksUri ?? null,
-      applicationType: data.applicationType ?? null,
-    });
-    // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
-    const secret = isPublic || keys ? undefined : randomBytes(32).toString('base64url');
-    client.secretHash = secret ? hashSecret(secret) : null;
+    const { client, secret } = buildClient(input);
     client.registrationTokenHash = registrationTokenHash;
-    checkConsistency(client);
     const em = this.em.fork();
     em.persist(client);
     try {
@@ -219,8 +183,33 @@ export class ClientService {
     return { client, secret };
   }
 
+  /**
+   * Keeps the row of a client known by its metadata document (src/clients/metadata-document.ts),
+   * made from the document last fetched: grants, consents and pushed requests refer to their
+   * client's row, and the registry knows the client from it after a restart or on another
+   * instance. Written without telling the other instances: each fetches the document itself.
+   */
+  async saveMetadataDocumentClient(client: Client): Promise<void> {
+    if (!isMetadataDocumentId(client.id)) throw new ClientError('ERR_CLIENT_INVALID', 'not a client ID metadata document URL', 'id');
+    const em = this.em.fork();
+    const row = await em.findOne(Client, { id: client.id });
+    const fields = { name: client.name, logoUri: client.logoUri, clientUri: client.clientUri, redirectUris: client.redirectUris, postLogoutRedirectUris: client.postLogoutRedirectUris, grantTypes: client.grantTypes, responseTypes: client.responseTypes, applicationType: client.applicationType };
+    if (row) {
+      if (JSON.stringify(Object.entries(fields).map(([k]) => (row as unknown as Record<string, unknown>)[k])) === JSON.stringify(Object.values(fields))) return;
+      Object.assign(row, fields);
+    } else em.persist(client);
+    try {
+      await em.flush();
+    } catch (e) {
+      // Written meanwhile by another instance from the same document.
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+    }
+  }
+
+
   async update(id: string, input: UpdateClientInput): Promise<Client> {
     refuseManaged(id);
+    refuseDocumentClient(id);
     const data = parse(updateSchema, input);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
@@ -242,6 +231,7 @@ export class ClientService {
    */
   async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
     refuseManaged(id);
+    refuseDocumentClient(id);
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
     if (authMethodOf(client) === 'none') throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
@@ -282,6 +272,75 @@ export class ClientService {
     if (!client) throw new ClientError('ERR_CLIENT_NOT_FOUND', `no client with id "${id}"`, 'id');
     return client;
   }
+}
+
+/** A client's row made from `input`, validated (fields, then the rules between them), not yet stored; its secret in clear, if it has one. */
+function buildClient(input: CreateClientInput): { client: Client; secret?: string } {
+  const data = parse(createSchema, input);
+  if (data.id !== undefined) refuseManaged(data.id);
+  const method = data.tokenEndpointAuthMethod;
+  if (data.public !== undefined && method !== undefined && data.public !== (method === 'none')) {
+    throw new ClientError('ERR_CLIENT_INVALID', `tokenEndpointAuthMethod: ${method} does not go with public: ${data.public}`, 'tokenEndpointAuthMethod');
+  }
+  const isPublic = data.public ?? method === 'none';
+  const keys = method === 'private_key_jwt';
+  const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
+  const client = new Client();
+  client.id = data.id ?? randomBytes(16).toString('base64url');
+  Object.assign(client, {
+    name: data.name,
+    logoUri: data.logoUri ?? null,
+    clientUri: data.clientUri ?? null,
+    redirectUris: data.redirectUris,
+    postLogoutRedirectUris: data.postLogoutRedirectUris ?? [],
+    allowedOrigins: data.allowedOrigins ?? [],
+    grantTypes,
+    // Response types belong to the authorization endpoint: none for a machine-to-machine client.
+    responseTypes: data.responseTypes ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
+    firstParty: data.firstParty ?? false,
+    // RP-Initiated Logout 1.0 §2 logs the End-User out of the OP: a sign-out that keeps the
+    // provider session would sign the next person at this computer straight back in.
+    logoutAll: data.logoutAll ?? true,
+    admin: data.admin ?? false,
+    requireMfa: data.requireMfa ?? false,
+    requirePar: data.requirePar ?? false,
+    idTokenSignedResponseAlg: data.idTokenSignedResponseAlg ?? null,
+    extraIdTokenClaims: data.extraIdTokenClaims ?? {},
+    userRestrictions: data.userRestrictions ?? [],
+    audiences: data.audiences ?? [],
+    backchannelLogoutUri: data.backchannelLogoutUri ?? null,
+    tokenEndpointAuthMethod: keys ? 'private_key_jwt' : null,
+    jwks: data.jwks ?? null,
+    jwksUri: data.jwksUri ?? null,
+    applicationType: data.applicationType ?? null,
+  });
+  // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
+  const secret = isPublic || keys ? undefined : randomBytes(32).toString('base64url');
+  client.secretHash = secret ? hashSecret(secret) : null;
+  checkConsistency(client);
+  return { client, secret };
+}
+
+/**
+ * Whether `id` is the form of a client ID metadata document URL (an https URL): such an id is
+ * never one an administrator or a registration can give (`id` allows no ':' or '/').
+ */
+export function isMetadataDocumentId(id: string): boolean {
+  return id.startsWith('https://');
+}
+
+/**
+ * The client a metadata document describes (draft-ietf-oauth-client-id-metadata-document §4),
+ * validated by the same rules as `jwt-oidc clients create` and a registration (`input` comes from
+ * src/provider/registration/metadata.ts), under `id`, its URL. Public only: no secret, PKCE.
+ * Never first-party, admin, or with sign-in requirements: `input` carries none of them.
+ */
+export function metadataDocumentClient(id: string, input: CreateClientInput): Client {
+  if (!isMetadataDocumentId(id)) throw new ClientError('ERR_CLIENT_INVALID', 'the client_id must be an https URL', 'id');
+  const { client, secret } = buildClient({ ...input, id: 'metadata-document', public: true });
+  if (secret !== undefined || authMethodOf(client) !== 'none') throw new ClientError('ERR_CLIENT_INVALID', 'tokenEndpointAuthMethod: must be none', 'tokenEndpointAuthMethod');
+  client.id = id;
+  return client;
 }
 
 /** A client's `token_endpoint_auth_method`: stored for private_key_jwt, told by the secret otherwise. */

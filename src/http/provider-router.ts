@@ -12,6 +12,7 @@ import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
 import type { ProviderContext } from '../provider/context.js';
+import { clientIdMetadataOn } from '../provider/registration/client-id-metadata.js';
 import { AUTHORIZATION_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, END_SESSION_CONFIRM_PATH, END_SESSION_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
 import { pushedAuthorizationRequestEndpoint } from '../provider/authorization/par.js';
 import { registrationEndpoint, registrationManagementEndpoint } from '../provider/registration/endpoint.js';
@@ -42,7 +43,7 @@ const clientMetadata = [
 /** The documents of the provider that never depend on who asks, by path below the issuer. */
 export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: DocumentEndpoint; [JWKS_PATH]: DocumentEndpoint } {
   return {
-    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes, requirePar: ctx.settings.requirePar, registration: ctx.settings.registrationPolicy !== 'off' }),
+    [DISCOVERY_PATH]: discoveryEndpoint({ issuer: ctx.issuer, signatureAlg: ctx.settings.signatureAlg, apiScopes: ctx.settings.apiScopes, requirePar: ctx.settings.requirePar, registration: ctx.settings.registrationPolicy !== 'off', clientIdMetadata: clientIdMetadataOn(ctx.settings) }),
     [JWKS_PATH]: jwksEndpoint(ctx.keys),
   };
 }

@@ -25,6 +25,7 @@ import { hasFactor } from '../users/factor-store.js';
 import { normalizeUsername } from '../users/user-service.js';
 import { dummyPasswordHash, MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.js';
 import { consentPage } from './views/consent.js';
+import { isMetadataDocumentId } from '../clients/client-service.js';
 import { errorPage } from './views/error.js';
 import { htmlPage } from './views/render.js';
 import { pageCsp } from './views/layout.js';
@@ -137,7 +138,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     const csrfToken = await ctx.interactions.renewCsrf(uid);
-    return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, username: user.username, scopes }), csp, setCookies);
+    return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, clientHost: isMetadataDocumentId(client.id) ? new URL(client.id).host : undefined, username: user.username, scopes }), csp, setCookies);
   }
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, setCookies);
 }

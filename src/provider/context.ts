@@ -24,6 +24,7 @@ import { PushedRequestStore } from './stores/pushed-request-store.js';
 import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
 import { ClientJwks } from './token/client-jwks.js';
+import { ClientIdMetadataDocuments } from './registration/client-id-metadata.js';
 
 /** What every part of the provider knows: who it is, its settings, time and log. */
 export interface ProviderBase {
@@ -76,6 +77,8 @@ export interface ProviderGuards {
     /** Dynamic client registrations per address per minute (REGISTRATION_RATE_LIMIT; undefined: no limit; per instance). */
     registrations?: FailureThrottle;
   };
+  /** Client ID metadata documents: fetched safely, cached, validated (src/provider/registration/client-id-metadata.ts); the registry's `resolve` uses them. */
+  clientDocuments: ClientIdMetadataDocuments;
   /** The keys of private_key_jwt clients published at a jwks_uri: fetched safely, cached (src/provider/token/client-jwks.ts). */
   clientKeys: ClientJwks;
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
@@ -108,6 +111,8 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
   const secure = new URL(o.issuer).protocol === 'https:';
   const windowMs = settings.loginFailureWindow * 1000;
   const grants = new GrantStore(o.orm, clock);
+  const clientDocuments = new ClientIdMetadataDocuments({ settings, clock, logger: o.logger, orm: o.orm });
+  o.clients.useMetadataDocuments(clientDocuments);
   return {
     ...o,
     verifyAccessToken: providerTokenVerifier({ ...o, grants }),
@@ -119,6 +124,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     resources: new ResourceStore(o.orm, [...new Set(wantedFamilies(settings.signatureAlg).values())]),
     pushedRequests: new PushedRequestStore(o.orm, clock),
     assertions: new AssertionStore(o.orm, clock),
+    clientDocuments,
     clientKeys: new ClientJwks({ clock, allowLoopback: settings.jwksUriAllowLoopback, timeoutMs: settings.jwksUriTimeout * 1000 }),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },

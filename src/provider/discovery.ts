@@ -50,6 +50,8 @@ export interface DiscoveryOptions {
   requirePar?: boolean;
   /** JWT_OIDC_REGISTRATION_POLICY is not `off`: discovery names the registration endpoint (RFC 8414 §2). */
   registration?: boolean;
+  /** JWT_OIDC_CLIENT_ID_METADATA is on: a client_id may be the URL of its metadata document (draft-ietf-oauth-client-id-metadata-document). */
+  clientIdMetadata?: boolean;
 }
 
 /** Endpoint URLs hang off the issuer without its trailing slash (OIDC Discovery §4.1). */
@@ -57,7 +59,7 @@ export function endpointUrl(issuer: string, path: string): string {
   return `${issuer.replace(/\/$/, '')}${path}`;
 }
 
-export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requirePar = false, registration = false }: DiscoveryOptions): Record<string, unknown> {
+export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requirePar = false, registration = false, clientIdMetadata = false }: DiscoveryOptions): Record<string, unknown> {
   const algs = [...new Set(wantedFamilies(signatureAlg).values())];
   return {
     issuer,
@@ -98,6 +100,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     request_uri_parameter_supported: false,
     require_pushed_authorization_requests: requirePar,
     authorization_response_iss_parameter_supported: true,
+    ...(clientIdMetadata ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

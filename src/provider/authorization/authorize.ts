@@ -5,6 +5,7 @@
  */
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import type { RegisteredClient } from '../../clients/client-registry.js';
+import { isMetadataDocumentId } from '../../clients/client-service.js';
 import { findActiveUser } from '../../users/active-user.js';
 import { serializeCookie } from '../cookies.js';
 import { waitInWords } from '../../util/wait-words.js';
@@ -28,12 +29,24 @@ import { spendInteraction } from '../throttle/login-keys.js';
 
 export const INTERACTION_PATH = '/interaction';
 
+/**
+ * The lookup of a request's client: `clientId` resolved first (a registered client, or the one
+ * its metadata document describes, fetched unless cached), any other id from the registry.
+ */
+export async function clientLookup(ctx: Pick<ProviderContext, 'clients'>, clientId: string | undefined, ip: string): Promise<(id: string) => RegisteredClient | undefined> {
+  if (clientId === undefined) return (id) => ctx.clients.get(id);
+  const resolved = await ctx.clients.resolve(clientId, ip);
+  return (id) => (id === clientId ? resolved : ctx.clients.get(id));
+}
+
 export async function authorize(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
   const sent = readParams(req.method === 'POST' ? req.body : req.query);
   try {
     // A pushed request (RFC 9126 §4): its request_uri stands for the parameters the client pushed.
     const pushed = await pushedAuthorizationRequest(ctx, sent);
-    const { request: valid, client } = validateAuthorizationRequest(pushed ?? sent, (id) => ctx.clients.get(id));
+    // A client known by its metadata document is fetched here, at its first contact (client-id-metadata.ts).
+    const lookup = await clientLookup(ctx, (pushed ?? sent).get('client_id'), req.ip);
+    const { request: valid, client } = validateAuthorizationRequest(pushed ?? sent, lookup);
     if (!pushed && parRequired(ctx.settings, client)) throw redirectError(valid, invalidRequest('this client must push its authorization requests to the pushed authorization request endpoint (RFC 9126)'));
     const request = await withResources(ctx, valid);
     let hint: IdTokenHint | undefined;
@@ -106,6 +119,8 @@ export function needsLogin(ctx: ProviderContext, request: AuthorizationRequest, 
 }
 
 export async function needsConsent(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, userId: string, scopes: string[]): Promise<boolean> {
+  // A client nobody registered, known by its metadata document: the person decides each time (docs/SECURITY.md section Y).
+  if (isMetadataDocumentId(client.id)) return true;
   if (client.firstParty) return false;
   if (request.prompt.includes('consent')) return true;
   const granted = await ctx.consents.granted(userId, client.id);

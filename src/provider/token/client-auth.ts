@@ -66,7 +66,8 @@ export async function authenticateClient(ctx: AuthenticationContext, req: Provid
   const wait = tokenRetryAfter(ctx, req.ip);
   if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
 
-  const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
+  // resolve: a client known by its metadata document is fetched again here when its copy is stale.
+  const client = id.length <= 128 ? await ctx.clients.resolve(id, req.ip) : undefined;
   // The same digest comparison for an unknown client as for a known one — and for a client
   // with keys and no secret, which a secret never authenticates.
   const keys = client?.tokenEndpointAuthMethod === 'private_key_jwt';

@@ -10,6 +10,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { checkJwks, MAX_JWKS_BYTES, type PublicJwkSet } from '../../clients/jwks.js';
+import { cacheLifetime } from '../../util/safe-fetch.js';
 import { fetchJwks, JwksFetchError, type JwksLookup, type JwksResponse } from './jwks-fetch.js';
 
 /** Bounds of a cached set's life, the default without caching headers, and the refetch interval (ms). */
@@ -86,17 +87,5 @@ export class ClientJwks {
 
 /** How long a response may be used (RFC 9111 §4.2.1), within the floor and the ceiling. */
 export function lifetime(headers: JwksResponse['headers']): number {
-  const directives = (headers.cacheControl ?? '').toLowerCase();
-  let ms: number | undefined;
-  if (/(^|[\s,])(no-store|no-cache)\b/.test(directives)) ms = 0;
-  else {
-    const maxAge = /(?:^|[\s,])max-age\s*=\s*"?(\d+)/.exec(directives);
-    if (maxAge) ms = Number(maxAge[1]) * 1000 - (Number(headers.age) || 0) * 1000;
-    else if (headers.expires) {
-      const expires = Date.parse(headers.expires);
-      const date = headers.date ? Date.parse(headers.date) : NaN;
-      if (!Number.isNaN(expires)) ms = expires - (Number.isNaN(date) ? Date.now() : date);
-    }
-  }
-  return Math.min(Math.max(ms ?? JWKS_CACHE.defaultMs, JWKS_CACHE.floorMs), JWKS_CACHE.ceilingMs);
+  return cacheLifetime(headers, { floorMs: JWKS_CACHE.floorMs, ceilingMs: JWKS_CACHE.ceilingMs, defaultMs: JWKS_CACHE.defaultMs });
 }
