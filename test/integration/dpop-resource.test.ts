@@ -10,7 +10,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { authDirectivesTypeDefs, getAuth, jwtOidcPlugin, type JwtOidcPluginOptions } from '@jwt-oidc/apollo';
+import { authDirectivesTypeDefs, CLOSE_UNAUTHORIZED, getAuth, jwtOidcPlugin, withSubscriptionAuth, type JwtOidcPluginOptions } from '@jwt-oidc/apollo';
+import { buildSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { closedWithin, connectWs } from '../support/graphql-ws.js';
 import { bearerAuth, type BearerAuthOptions } from '@jwt-oidc/express';
 import { accessTokenHash, dpopNonces, protectedResourceMetadata } from '@jwt-oidc/resource';
 import express from 'express';
@@ -159,7 +163,10 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
 
-describe.each([0, 1])('DPoP at %s', (i) => {
+describe.each([
+  ['express bearerAuth', 0],
+  ['apollo jwtOidcPlugin', 1],
+])('DPoP at %s', (_name, i) => {
   const a = () => adapters[i]!;
   const dpopHeaders = async (url: string, token: string, key = alice, extra: Record<string, unknown> = {}) => ({ authorization: `DPoP ${token}`, dpop: await proof(key, a().method, url, token, extra) });
 
@@ -304,6 +311,40 @@ describe('DPoP: the request URL (htu) and the options', () => {
   });
 });
 
+describe('DPoP and subscriptions (graphql-ws): a proof names one HTTP request, so bound tokens are refused on a WebSocket', () => {
+  let wsUrl: string;
+  beforeAll(async () => {
+    const schema = buildSchema(`type Query { hello: String } type Subscription { tick: String }`);
+    (schema.getSubscriptionType()!.getFields().tick!).subscribe = async function* () {
+      yield { tick: 'tock' };
+    };
+    const server = createServer();
+    const wss = new WebSocketServer({ server, path: '/graphql' });
+    const cleanup = useServer(withSubscriptionAuth({ schema }, jwtOidcPlugin({ ...trust(), dpop: {} })), wss);
+    stops.push(async () => {
+      await cleanup.dispose();
+      wss.close();
+    });
+    wsUrl = `${(await listen(server)).replace('http', 'ws')}/graphql`;
+  });
+
+  it('`DPoP <token>` in connection_init or the upgrade header, or a bound token as Bearer: closed with 4401 and a reason that says so; a bearer token works', async () => {
+    const bound = await mint(alice.jkt);
+    for (const options of [{ params: { authorization: `DPoP ${bound}` } }, { headers: { authorization: `DPoP ${bound}` } }]) {
+      const session = connectWs(wsUrl, options);
+      expect(await closedWithin(session, 5000)).toEqual({ code: CLOSE_UNAUTHORIZED, reason: 'DPoP-bound tokens cannot be used over a WebSocket; use a bearer token' });
+    }
+    const asBearer = connectWs(wsUrl, { token: bound });
+    expect(await closedWithin(asBearer, 5000)).toEqual({ code: CLOSE_UNAUTHORIZED, reason: 'a DPoP-bound access token cannot be used over a WebSocket; use a bearer token for subscriptions' });
+
+    const ok = connectWs(wsUrl, { token: await mint() });
+    const tick = ok.subscribe('subscription { tick }');
+    await tick.done;
+    expect(tick.results).toEqual([{ data: { tick: 'tock' } }]);
+    await ok.client.dispose();
+  });
+});
+
 describe('DPoP with openid-client as the client', () => {
   it("getDPoPHandle + fetchProtectedResource against the Apollo plugin: accepted; with nonces required, openid-client's retry with the DPoP-Nonce succeeds", async () => {
     const config = new oc.Configuration({ issuer }, 'app');
@@ -319,17 +360,31 @@ describe('DPoP with openid-client as the client', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { me: 'alice' } });
 
-    const nonced = oc.getDPoPHandle(config, keyPair);
-    let answer: Response;
-    try {
-      answer = await oc.fetchProtectedResource(config, token, new URL(adapters[1]!.nonce), 'POST', query, headers(), { DPoP: nonced });
-    } catch (e) {
-      // openid-client throws on use_dpop_nonce once it has learnt the nonce: the retry carries it.
-      expect(String((e as { cause?: unknown }).cause ?? e)).toMatch(/use_dpop_nonce|DPoP/);
-      answer = await oc.fetchProtectedResource(config, token, new URL(adapters[1]!.nonce), 'POST', query, headers(), { DPoP: nonced });
+    // Nonces required: openid-client meets use_dpop_nonce, takes the DPoP-Nonce and retries
+    // once by itself; the next request of the same handle carries the nonce at once.
+    const seen: (string | undefined)[] = [];
+    const nonced = new ApolloServer({
+      typeDefs: `#graphql
+        ${authDirectivesTypeDefs}
+        type Query { me: String @authenticated }
+      `,
+      resolvers: { Query: { me: (_: unknown, __: unknown, ctx: object) => getAuth(ctx)!.sub } },
+      plugins: [
+        { requestDidStart: async ({ request }) => void seen.push(request.http?.headers.get('dpop')) },
+        jwtOidcPlugin({ ...trust(), dpop: { nonces: dpopNonces() } }),
+      ],
+    });
+    const { url: noncedUrl } = await startStandaloneServer(nonced, { listen: { port: 0, host: '127.0.0.1' } });
+    stops.push(() => nonced.stop());
+    const handle2 = oc.getDPoPHandle(config, keyPair);
+    for (const expected of [2, 1]) {
+      seen.length = 0;
+      const answer = await oc.fetchProtectedResource(config, token, new URL(noncedUrl), 'POST', query, headers(), { DPoP: handle2 });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ data: { me: 'alice' } });
+      expect(seen).toHaveLength(expected);
+      expect(seen.every((p) => typeof p === 'string')).toBe(true);
     }
-    expect(answer.status).toBe(200);
-    expect(await answer.json()).toEqual({ data: { me: 'alice' } });
 
     // Its proof made with another key than the token's: refused.
     const other = oc.getDPoPHandle(config, await generateKeyPair('ES256'));
