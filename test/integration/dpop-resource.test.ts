@@ -180,13 +180,13 @@ describe.each([
     a().ok(bearer);
   });
 
-  it('without credentials: 401 with both challenges, no error (RFC 6750 §3.1, RFC 9449 §7.1)', async () => {
+  it('DP-30 without credentials: 401 with both challenges, no error (RFC 6750 §3.1, RFC 9449 §7.1)', async () => {
     const answer = await a().send(a().plain, {});
     expect(answer.status).toBe(401);
     expect(answer.challenge).toBe(both);
   });
 
-  it('refuses a bound token without a proof, with a proof by another key, with wrong htm, htu or ath: 401 invalid_dpop_proof in the DPoP challenge', async () => {
+  it('DP-20 DP-21 DP-22 DP-30 refuses a bound token without a proof, with a proof by another key, with wrong htm, htu or ath: 401 invalid_dpop_proof in the DPoP challenge', async () => {
     const token = await mint(alice.jkt);
     const url = a().plain;
     const cases: [Record<string, string>, string][] = [
@@ -201,11 +201,11 @@ describe.each([
       expect(answer.status, description).toBe(401);
       expect(answer.challenge).toBe(dpopError('invalid_dpop_proof', description));
     }
-    // And the good proof still works: none of the refusals spent it.
+    // And a good proof for the same token still works.
     expect((await a().send(url, await dpopHeaders(url, token))).status).toBe(200);
   });
 
-  it('refuses a bound token sent as Bearer (no downgrade, §7.2), and an unbound one sent as DPoP', async () => {
+  it('DP-24 DP-30 refuses a bound token sent as Bearer (no downgrade, §7.2), and an unbound one sent as DPoP', async () => {
     const bound = await a().send(a().plain, { authorization: `Bearer ${await mint(alice.jkt)}` });
     expect(bound.status).toBe(401);
     expect(bound.challenge).toBe(bearerError('invalid_token', 'the access token is bound to a DPoP key; send it with the DPoP scheme and a proof'));
@@ -215,7 +215,7 @@ describe.each([
     expect(unbound.challenge).toBe(dpopError('invalid_token', 'the access token is not bound to a DPoP key; send it with the Bearer scheme'));
   });
 
-  it('accepts each proof once: a replay is refused, and of 10 parallel requests with one proof exactly one succeeds', async () => {
+  it('DP-23 accepts each proof once: a replay is refused, and of 10 parallel requests with one proof exactly one succeeds', async () => {
     const token = await mint(alice.jkt);
     const headers = await dpopHeaders(a().plain, token);
     expect((await a().send(a().plain, headers)).status).toBe(200);
@@ -228,7 +228,7 @@ describe.each([
     expect(answers.map((x) => x.status).sort()).toEqual([200, ...Array(9).fill(401)]);
   });
 
-  it('the verified-token cache never stands in for a proof: the same token twice with fresh proofs works, a replayed proof of a cached token is refused', async () => {
+  it('DP-25 the verified-token cache never stands in for a proof: the same token twice with fresh proofs works, a replayed proof of a cached token is refused', async () => {
     const token = await mint(alice.jkt);
     const first = await dpopHeaders(a().plain, token);
     expect((await a().send(a().plain, first)).status).toBe(200);
@@ -238,7 +238,7 @@ describe.each([
     expect((await a().send(a().plain, await dpopHeaders(a().plain, token, mallory))).status).toBe(401);
   });
 
-  it('nonces required: 401 use_dpop_nonce with a DPoP-Nonce header, then the retry with that nonce succeeds (§9)', async () => {
+  it('DP-26 nonces required: 401 use_dpop_nonce with a DPoP-Nonce header, then the retry with that nonce succeeds (§9)', async () => {
     const url = a().nonce;
     const token = await mint(alice.jkt);
     const first = await a().send(url, await dpopHeaders(url, token));
@@ -253,7 +253,7 @@ describe.each([
     a().ok(retry);
   });
 
-  it('DPoP required: a bearer token is refused with the DPoP challenge alone; a bound token with its proof is accepted', async () => {
+  it('DP-27 DPoP required: a bearer token is refused with the DPoP challenge alone; a bound token with its proof is accepted', async () => {
     const url = a().required;
     const bearer = await a().send(url, { authorization: `Bearer ${await mint()}` });
     expect(bearer.status).toBe(401);
@@ -266,7 +266,7 @@ describe.each([
 });
 
 describe('DPoP: the request URL (htu) and the options', () => {
-  it('express: behind a proxy, `trust proxy` makes the public URL from X-Forwarded-Proto and -Host; `publicUrl` sets it', async () => {
+  it('DP-28 express: behind a proxy, `trust proxy` makes the public URL from X-Forwarded-Proto and -Host; `publicUrl` sets it', async () => {
     const proxied = await restApi({ dpop: {} }, (app) => app.set('trust proxy', 'loopback'));
     const token = await mint(alice.jkt);
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' };
@@ -280,7 +280,7 @@ describe('DPoP: the request URL (htu) and the options', () => {
     expect(atPrefix.status, JSON.stringify(atPrefix.body)).toBe(200);
   });
 
-  it('apollo: `publicUrl` is the htu', async () => {
+  it('DP-28 apollo: `publicUrl` is the htu', async () => {
     const url = await graphqlApi({ dpop: {}, publicUrl: 'https://api.example/graphql' });
     const token = await mint(alice.jkt);
     const send = async (htu: string) => call(url, 'POST', { authorization: `DPoP ${token}`, dpop: await proof(alice, 'POST', htu, token) }, JSON.stringify({ query: '{ me }' }));
@@ -288,7 +288,7 @@ describe('DPoP: the request URL (htu) and the options', () => {
     expect((await send(url)).status).toBe(401);
   });
 
-  it('without the option dpop, a bound token is refused (never taken as a bearer token) and challenges stay Bearer only', async () => {
+  it('DP-24 without the option dpop, a bound token is refused (never taken as a bearer token) and challenges stay Bearer only', async () => {
     const url = await restApi({});
     const answer = await call(url, 'GET', { authorization: `Bearer ${await mint(alice.jkt)}` });
     expect(answer.status).toBe(401);
@@ -296,7 +296,7 @@ describe('DPoP: the request URL (htu) and the options', () => {
     expect((await call(url, 'GET', {})).challenge).toBe(`Bearer realm="${REALM}", resource_metadata="${RM}"`);
   });
 
-  it('an insufficient_scope refusal of a DPoP request is answered in the DPoP challenge', async () => {
+  it('DP-30 an insufficient_scope refusal of a DPoP request is answered in the DPoP challenge', async () => {
     const url = adapters[1]!.plain;
     const token = await mint(alice.jkt);
     const answer = await call(url, 'POST', { authorization: `DPoP ${token}`, dpop: await proof(alice, 'POST', url, token) }, JSON.stringify({ query: '{ orders }' }));
@@ -328,7 +328,7 @@ describe('DPoP and subscriptions (graphql-ws): a proof names one HTTP request, s
     wsUrl = `${(await listen(server)).replace('http', 'ws')}/graphql`;
   });
 
-  it('`DPoP <token>` in connection_init or the upgrade header, or a bound token as Bearer: closed with 4401 and a reason that says so; a bearer token works', async () => {
+  it('DP-29 `DPoP <token>` in connection_init or the upgrade header, or a bound token as Bearer: closed with 4401 and a reason that says so; a bearer token works', async () => {
     const bound = await mint(alice.jkt);
     for (const options of [{ params: { authorization: `DPoP ${bound}` } }, { headers: { authorization: `DPoP ${bound}` } }]) {
       const session = connectWs(wsUrl, options);
