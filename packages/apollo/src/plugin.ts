@@ -150,7 +150,6 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
   };
 }
 
-
 /** `publicUrl` without query or fragment: the request's query follows it. */
 function endpointUrl(url: string): string {
   let parsed: URL;
