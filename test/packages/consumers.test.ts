@@ -12,6 +12,9 @@
  *       - resource, `several-issuers.ts`: an IssuerSet trusting both providers, each for its own
  *         audience; a token of one for the other's audience, or signed by one and claiming the
  *         other's `iss`, is refused;
+ *       - resource, `dpop.ts`: DPoP-bound tokens (RFC 9449) of a local key set (its discovery and
+ *         JWKS on loopback), with proofs signed by jose: accepted once each, the README's
+ *         challenges, and its nonces;
  *       - express, `opaque-tokens.ts`: a second oidc-provider issuing opaque access tokens, which
  *         bearerAuth introspects (RFC 7662): active ones accepted, unknown ones refused, revoked
  *         ones refused once the example's introspection cache TTL (short here) has passed;
@@ -25,12 +28,15 @@
  * (`--prefer-offline`: the npm cache first).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WRITABLE_USER_FIELDS } from '@jwt-oidc/express/user-mapping';
-import { decodeJwt } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/free-port.js';
 import { query, testDatabase } from '../support/database.js';
@@ -561,6 +567,96 @@ describe('@jwt-oidc/resource: the README example "several issuers" (an IssuerSet
       // The refusals cost the genuine tokens nothing.
       expect((await get(ex.url, userToken)).body).toMatchObject({ issuer: provider.issuer });
       expect((await get(ex.url, opToken)).body).toMatchObject({ issuer: op.issuer });
+    } finally {
+      await ex.stop();
+    }
+  });
+});
+
+describe('@jwt-oidc/resource: the README example "DPoP" (RFC 9449 on node:http)', () => {
+  let entry: string;
+  let issuerServer: Server;
+  let localIssuer: string;
+  let signingKey: CryptoKey;
+  let client: { privateKey: CryptoKey; jwk: Awaited<ReturnType<typeof exportJWK>>; jkt: string };
+
+  beforeAll(async () => {
+    entry = await compiledExample('resource', 'dpop.ts');
+    const pair = await generateKeyPair('ES256');
+    signingKey = pair.privateKey;
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }] });
+    issuerServer = createHttpServer((req, res) => {
+      const json = (body: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      if (req.url === '/.well-known/openid-configuration') json(JSON.stringify({ issuer: localIssuer, jwks_uri: `${localIssuer}/jwks` }));
+      else if (req.url === '/jwks') json(jwks);
+      else res.writeHead(404).end();
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => issuerServer.once('listening', r));
+    localIssuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+    const key = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(key.publicKey);
+    client = { privateKey: key.privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
+  });
+  afterAll(() => new Promise((r) => issuerServer?.close(r)));
+
+  const mint = (bound: boolean) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ sub: 'alice', client_id: 'app', scope: 'orders:read', ...(bound ? { cnf: { jkt: client.jkt } } : {}) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
+      .setIssuer(localIssuer)
+      .setAudience(API)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(signingKey);
+  };
+  let n = 0;
+  const proof = (htu: string, token: string, nonce?: string) =>
+    new SignJWT({ jti: `proof-${++n}`, htm: 'GET', htu, iat: Math.floor(Date.now() / 1000), ath: createHash('sha256').update(token).digest('base64url'), ...(nonce ? { nonce } : {}) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: client.jwk })
+      .sign(client.privateKey);
+
+  const start = async (env: Record<string, string> = {}) => {
+    const port = await freePort();
+    return startExample(apps.resource.dir, { OIDC_ISSUER: localIssuer, API_AUDIENCE: API, PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, ...env }, port, entry);
+  };
+
+  it("a bound token with its proof is accepted once per proof; none, a bound token as Bearer, a replayed proof are refused with the README's challenges", async () => {
+    const ex = await start();
+    try {
+      const url = `${ex.url}/orders`;
+      const token = await mint(true);
+      const dpop = await proof(url, token);
+      const ok = await get(url, undefined, { authorization: `DPoP ${token}`, dpop });
+      expect(ok.status, `${ok.text}\n${ex.output()}`).toBe(200);
+      expect(ok.body).toEqual({ sub: 'alice', scheme: 'DPoP', jkt: client.jkt });
+      const none = await get(url);
+      expect(none.status).toBe(401);
+      expect(none.www).toBe('Bearer realm="my-api", DPoP realm="my-api", algs="ES256 EdDSA"');
+      const replay = await get(url, undefined, { authorization: `DPoP ${token}`, dpop });
+      expect(replay.status).toBe(401);
+      expect(replay.www).toBe('Bearer realm="my-api", DPoP realm="my-api", algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="the DPoP proof has been used before"');
+      const asBearer = await get(url, token);
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.www).toMatch(/^Bearer realm="my-api", error="invalid_token", .*, DPoP realm="my-api", algs="ES256 EdDSA"$/);
+      const plain = await get(url, await mint(false));
+      expect(plain.body).toEqual({ sub: 'alice', scheme: 'Bearer', jkt: null });
+    } finally {
+      await ex.stop();
+    }
+  });
+
+  it('with DPOP_NONCE_SECRET: 401 use_dpop_nonce with a DPoP-Nonce header, then the proof with that nonce is accepted', async () => {
+    const ex = await start({ DPOP_NONCE_SECRET: 'shared by the instances' });
+    try {
+      const url = `${ex.url}/orders`;
+      const token = await mint(true);
+      const first = await get(url, undefined, { authorization: `DPoP ${token}`, dpop: await proof(url, token) });
+      expect(first.status, `${first.text}\n${ex.output()}`).toBe(401);
+      expect(first.www).toContain('error="use_dpop_nonce"');
+      const nonce = first.headers.get('dpop-nonce');
+      expect(nonce).toBeTruthy();
+      const retry = await get(url, undefined, { authorization: `DPoP ${token}`, dpop: await proof(url, token, nonce!) });
+      expect(retry.status, retry.text).toBe(200);
     } finally {
       await ex.stop();
     }

@@ -18,4 +18,4 @@ export {
 } from './subscriptions.js';
 export { authDirectives, authDirectivesTypeDefs, authenticatedDirective, requiresAcrDirective, requiresScopesDirective } from './directives.js';
 export { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
-export { BearerError, InsufficientUserAuthenticationError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type StepUpRequirement, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';
+export { BearerError, dpopNonces, memoryDpopReplayCache, type DpopNonces, type DpopOptions, type DpopReplayCache, InsufficientUserAuthenticationError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type StepUpRequirement, type TrustedIssuer, type TrustOptions, type Userinfo } from '@jwt-oidc/resource';

@@ -6,13 +6,15 @@
  * with `requireAuth`) is UNAUTHENTICATED, missing scopes of `@requiresScopes` are FORBIDDEN
  * (403 `insufficient_scope`, naming what would do), an `acr` below what `@requiresAcr` (or the
  * `acr` option, for every operation) demands is INSUFFICIENT_USER_AUTHENTICATION (401 with
- * RFC 9470 §3's challenge). Resolvers read the caller with `getAuth`.
+ * RFC 9470 §3's challenge). Resolvers read the caller with `getAuth`. With the option `dpop`,
+ * DPoP-bound tokens (RFC 9449) are taken with their proof: `Authorization: DPoP <token>` and a
+ * `DPoP` header for this request's method and URL (`publicUrl`).
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { bearerFromRequest, BearerError, IssuerSet, IssuerUnavailableError, reporter, stepUpRequirement, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type StepUpRequirement, type TrustOptions } from '@jwt-oidc/resource';
+import { boundKeyThumbprint, BearerError, IssuerSet, IssuerUnavailableError, reporter, stepUpRequirement, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type StepUpRequirement, type TrustOptions } from '@jwt-oidc/resource';
 import { requirementsOf, unmet, type Demands } from './directives.js';
 import type { ConnectionAuthenticator } from './subscriptions.js';
-import { rethrowAsGraphQLError, toGraphQLError } from './errors.js';
+import { rethrowAsGraphQLError, toGraphQLError, type DpopRefusal } from './errors.js';
 
 /**
  * The issuer to trust (`issuer`, `audience`, … of RemoteIssuerOptions) or several
@@ -37,6 +39,14 @@ export type JwtOidcPluginOptions = TrustOptions & ReportOptions & {
    * of @jwt-oidc/resource), named as `resource_metadata` in every challenge (§5.1). Default: none.
    */
   resourceMetadataUrl?: string;
+  /**
+   * The URL clients call this GraphQL endpoint at, e.g. `https://api.example.com/graphql`: a
+   * DPoP proof's `htu` must be it (RFC 9449 §4.3). Apollo Server tells a plugin neither the
+   * scheme nor the path of a request, so without it the URL is taken as `http://` + the
+   * request's `Host` + `/`, what `startStandaloneServer` answers at; set it behind TLS, a proxy,
+   * or at another path (`expressMiddleware` at `/graphql`).
+   */
+  publicUrl?: string;
 };
 
 /** The caller of a request, for resolvers. */
@@ -58,8 +68,8 @@ export function getAuth(contextValue: object): Auth | null {
  * status of a resolver's error from `extensions.http`), not an INTERNAL_SERVER_ERROR. A token
  * that names no end-user is no failure: `userinfo()` resolves null.
  */
-function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, resourceMetadata: string | undefined): Auth {
-  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata)) };
+function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, resourceMetadata: string | undefined, dpop?: DpopRefusal): Auth {
+  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata, dpop)) };
 }
 
 export interface JwtOidcPlugin<TContext extends BaseContext = BaseContext> extends ApolloServerPlugin<TContext> {
@@ -74,10 +84,11 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const report = reporter(options);
   const demands: Demands = { requireAuth: options.requireAuth ?? false, ...(options.acr ? { acr: stepUpRequirement(options.acr) } : {}), now: options.now ?? Date.now };
+  const publicUrl = options.publicUrl === undefined ? undefined : endpointUrl(options.publicUrl);
   // Every refusal is reported once, as it is answered.
-  const challenge = (e: BearerError | IssuerUnavailableError) => {
+  const challenge = (e: BearerError | IssuerUnavailableError, scheme?: 'Bearer' | 'DPoP') => {
     report.rejected(e);
-    return toGraphQLError(e, realm, options.resourceMetadataUrl);
+    return toGraphQLError(e, realm, options.resourceMetadataUrl, { support: issuer.dpop, ...(scheme ? { scheme } : {}) });
   };
 
   const connections: ConnectionAuthenticator<Auth> = {
@@ -85,7 +96,10 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
     ...(demands.acr ? { acr: demands.acr } : {}),
     revocable: issuer instanceof IssuerSet ? issuer.issuers.some((i) => issuer.issuer(i)!.introspects()) : issuer.introspects(),
     async authenticate(token) {
-      const verified = await issuer.verify(token);
+      // A DPoP proof is made for one HTTP request (its method and URL, RFC 9449 §4.2); the
+      // messages of a WebSocket have neither, so a bound token cannot be proven here.
+      const verified = await issuer.verifyToken(token);
+      if (boundKeyThumbprint(verified.claims) !== undefined) throw new BearerError('invalid_token', 'a DPoP-bound access token cannot be used over a WebSocket; use a bearer token for subscriptions');
       report.verified(verified);
       const exp = verified.claims.exp;
       return {
@@ -105,12 +119,20 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
     async requestDidStart({ request, contextValue }) {
       let auth: Auth | null = null;
       let failure: BearerError | IssuerUnavailableError | undefined;
+      let scheme: 'Bearer' | 'DPoP' | undefined;
       try {
-        const token = bearerFromRequest(request.http?.headers.get('authorization'), request.http?.search);
-        if (token !== undefined) {
-          const verified = await issuer.verify(token);
+        const http = request.http;
+        const headers = http?.headers;
+        const verified = await issuer.verifyRequest({
+          method: http?.method ?? 'POST',
+          url: `${publicUrl ?? `http://${headers?.get('host') ?? 'invalid.'}/`}${http?.search ?? ''}`,
+          authorization: headers?.get('authorization'),
+          dpop: headers?.get('dpop'),
+        });
+        if (verified !== undefined) {
+          scheme = verified.scheme;
           report.verified(verified);
-          auth = withGraphQLErrors(issuer.caller(verified), realm, options.resourceMetadataUrl);
+          auth = withGraphQLErrors(issuer.caller(verified), realm, options.resourceMetadataUrl, { support: issuer.dpop, scheme: verified.scheme });
         }
       } catch (e) {
         if (!(e instanceof BearerError) && !(e instanceof IssuerUnavailableError)) throw e;
@@ -121,10 +143,21 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
         async didResolveOperation({ document, operationName, schema }) {
           if (failure) throw challenge(failure);
           const missing = unmet(requirementsOf(schema, document, operationName), auth ?? undefined, demands);
-          if (missing) throw challenge(missing);
+          if (missing) throw challenge(missing, scheme);
         },
       };
     },
   };
 }
 
+/** `publicUrl` without query or fragment: the request's query follows it. */
+function endpointUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`publicUrl must be an absolute URL: ${url}`);
+  }
+  if (!/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) throw new TypeError(`publicUrl must be an http(s) URL without query or fragment: ${url}`);
+  return parsed.href;
+}

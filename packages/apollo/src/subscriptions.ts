@@ -20,7 +20,11 @@
  *     same subject of the same issuer (else 4403), and still satisfy every running operation's
  *     directives (else 4403); a bad one closes with 4401;
  *   - with `revocationCheckInterval`, the token is also checked at the issuer's introspection
- *     endpoint (RFC 7662) that often, and a revoked one closes the socket with 4401.
+ *     endpoint (RFC 7662) that often, and a revoked one closes the socket with 4401;
+ *   - DPoP-bound tokens (RFC 9449) are refused, 4401 with a reason that says so: a proof names
+ *     one HTTP request's method and URL (§4.2), and a WebSocket's messages have neither, so
+ *     possession of the key could only be shown once, at the upgrade, and the socket would then
+ *     carry the token as a bearer token would. Subscriptions take bearer tokens.
  */
 import type { IncomingMessage } from 'node:http';
 import { execute as graphqlExecute, subscribe as graphqlSubscribe, GraphQLError, type ExecutionArgs } from 'graphql';
@@ -121,6 +125,10 @@ interface Connection<A> {
 
 /** Longest delay a Node timer takes (about 24.8 days); a later `exp` re-arms. */
 const MAX_TIMER = 2 ** 31 - 1;
+/** `Authorization: DPoP …` on a WebSocket: refused, with the reason (see the module's comment). */
+const DPOP_SCHEME = /^\s*dpop(\s|$)/i;
+const dpopRefused = () => new BearerError('invalid_request', 'DPoP-bound tokens cannot be used over a WebSocket; use a bearer token');
+
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5.1). */
 const reason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : 'Unauthorized');
 
@@ -234,6 +242,7 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
     const turn = ++conn.renewals;
     let token: string | undefined;
     try {
+      if (typeof authorization === 'string' && DPOP_SCHEME.test(authorization)) throw dpopRefused();
       token = typeof authorization === 'string' ? bearerFromHeader(authorization) : undefined;
       if (token === undefined) throw new BearerError('invalid_token', 'the renewal carries no bearer token');
     } catch (e) {
@@ -278,6 +287,8 @@ export function withSubscriptionAuth<O extends SubscriptionServerOptions<any>, A
           return false;
         }
         const given = params.authorization ?? params.Authorization;
+        const header = ctx.extra.request.headers.authorization;
+        if ((typeof given === 'string' && DPOP_SCHEME.test(given)) || (given === undefined && header !== undefined && DPOP_SCHEME.test(header))) throw dpopRefused();
         token = given !== undefined ? (typeof given === 'string' ? bearerFromHeader(given) : undefined) : bearerFromHeader(ctx.extra.request.headers.authorization);
         if (given !== undefined && token === undefined) throw new BearerError('invalid_request', 'authorization must be "Bearer <token>"');
       } catch (e) {

@@ -4,13 +4,16 @@
  * up in `req.auth`; a bad token is 401 with an RFC 6750 challenge; no token is 401 too unless
  * `optional`; `scopes` (any of the lists) gives 403 insufficient_scope; `acr` (step-up
  * authentication) gives 401 insufficient_user_authentication with RFC 9470 §3's challenge.
+ * With the option `dpop`, DPoP-bound tokens (RFC 9449) are taken with their proof for this
+ * request: its URL (`htu`) is the one the client called, from `req.protocol` and `req.host`
+ * (which follow Express's `trust proxy`) and `req.originalUrl`, or under `publicUrl`.
  */
 import type { NextFunction, Request, Response } from 'express';
 import {
-  bearerFromRequest,
   BearerError,
   InsufficientUserAuthenticationError,
   IssuerUnavailableError,
+  refusalHeaders,
   reporter,
   requireScopes,
   requireUserAuthentication,
@@ -46,6 +49,13 @@ export type BearerAuthOptions = TrustOptions & ReportOptions & {
    * serves), named as `resource_metadata` in every challenge (§5.1). Default: none.
    */
   resourceMetadataUrl?: string;
+  /**
+   * The URL this app is reached at by clients, e.g. `https://api.example.com` or, when a proxy
+   * maps a path prefix to the app's root, `https://example.com/api`: a DPoP proof's `htu` must be
+   * it followed by the request's path (RFC 9449 §4.3). Default: derived from the request
+   * (`req.protocol`, `req.host`: set Express's `trust proxy` behind a proxy).
+   */
+  publicUrl?: string;
 };
 
 export type BearerAuth = RemoteCaller;
@@ -61,15 +71,17 @@ export function bearerAuth(options: BearerAuthOptions) {
   const realm = options.realm ?? ('issuer' in options ? options.issuer : undefined);
   const report = reporter(options);
   const acr = options.acr ? stepUpRequirement(options.acr) : undefined;
+  const publicUrl = options.publicUrl === undefined ? undefined : publicBase(options.publicUrl);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let scheme: 'Bearer' | 'DPoP' | undefined;
     try {
-      const token = bearerFromRequest(req.get('authorization'), req.query);
-      if (token === undefined) {
+      const v = await issuer.verifyRequest({ method: req.method, url: requestUrl(req, publicUrl), authorization: req.get('authorization'), dpop: req.headers.dpop });
+      if (v === undefined) {
         if (!options.optional) throw new BearerError('missing', 'an access token is required');
         req.auth = null;
         return next();
       }
-      const v = await issuer.verify(token);
+      scheme = v.scheme;
       report.verified(v);
       if (options.scopes) requireScopes(v.scopes, options.scopes);
       if (acr) requireUserAuthentication(userAuthenticationOf(v.claims), acr, options.now);
@@ -84,10 +96,32 @@ export function bearerAuth(options: BearerAuthOptions) {
       if (!(e instanceof BearerError)) return next(e);
       res
         .status(e.status)
-        .set({ 'WWW-Authenticate': e.challenge(realm, options.resourceMetadataUrl), 'Cache-Control': 'no-store' })
+        .set({ ...refusalHeaders(e, { realm, resourceMetadata: options.resourceMetadataUrl, dpop: issuer.dpop, scheme: scheme ?? e.scheme }), 'Cache-Control': 'no-store' })
         .json(errorBody(e));
     }
   };
+}
+
+/** `publicUrl` without a trailing slash: the request's path follows it. */
+function publicBase(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`publicUrl must be an absolute URL: ${url}`);
+  }
+  if (!/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) throw new TypeError(`publicUrl must be an http(s) URL without query or fragment: ${url}`);
+  return `${parsed.origin}${parsed.pathname.replace(/\/$/, '')}`;
+}
+
+/**
+ * The URL the client called (RFC 9449 §4.3 step 9 compares it with `htu`): `req.originalUrl`
+ * (the path before any router's mount point was cut off) under `publicUrl`, or under the
+ * request's own scheme and host. A Host header that is no host makes no URL: the proof fails.
+ */
+function requestUrl(req: Request, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined) return `${publicUrl}${req.originalUrl}`;
+  return `${req.protocol}://${req.host ?? 'invalid.'}${req.originalUrl}`;
 }
 
 /**

@@ -11,4 +11,4 @@ export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-ses
 export { mapUser, fieldsFromClaims, WRITABLE_USER_FIELDS, type LocalUser, type UserMapping, type UserStore, type WritableField } from './user-mapping.js';
 export { LoginError, ProviderUnavailableError, RelyingParty, type RelyingPartyOptions } from './relying-party.js';
 export { LogoutTokenError } from './logout-token.js';
-export { BearerError, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TrustedIssuer, type TrustOptions } from '@jwt-oidc/resource';
+export { BearerError, dpopNonces, memoryDpopReplayCache, type DpopNonces, type DpopOptions, type DpopReplayCache, IssuerSet, IssuerUnavailableError, RemoteIssuer, type IssuerSetOptions, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TrustedIssuer, type TrustOptions } from '@jwt-oidc/resource';

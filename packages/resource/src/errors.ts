@@ -27,20 +27,38 @@ export class BearerError extends Error {
   }
 
   /**
+   * The scheme of the refused request's credentials (`Authorization: Bearer` or `DPoP`), when
+   * known: the challenge of that scheme carries the error (RFC 9449 §7.1).
+   */
+  scheme?: 'Bearer' | 'DPoP';
+
+  /**
    * The `WWW-Authenticate` value; without credentials it names no error (RFC 6750 §3.1). The
    * realm is optional (RFC 6750 §3): without one, the challenge names none. `resourceMetadata`,
    * the URL of the API's protected-resource metadata, is named in `resource_metadata` (RFC 9728
    * §5.1), for clients to find the authorization server.
+   *
+   * With `dpop` (the API takes DPoP-bound tokens), a `DPoP` challenge with `algs` is added after
+   * the Bearer one (RFC 9449 §7.1, §7.2: one header may carry both), or replaces it when the API
+   * takes no bearer tokens (`bearer: false`). The error goes into the DPoP challenge when the
+   * request used that scheme or the proof failed (`invalid_dpop_proof`, `use_dpop_nonce`), into
+   * the Bearer challenge otherwise.
    */
-  challenge(realm?: string, resourceMetadata?: string): string {
-    const attrs = realm === undefined ? [] : [`realm="${quote(realm)}"`];
-    if (resourceMetadata !== undefined) attrs.push(`resource_metadata="${quote(resourceMetadata)}"`);
+  challenge(realm?: string, resourceMetadata?: string, dpop?: DpopChallenge): string {
+    const common = realm === undefined ? [] : [`realm="${quote(realm)}"`];
+    if (resourceMetadata !== undefined) common.push(`resource_metadata="${quote(resourceMetadata)}"`);
+    const error: string[] = [];
     if (this.code !== 'missing') {
-      attrs.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
-      if (this.scope) attrs.push(`scope="${quote(this.scope)}"`);
-      attrs.push(...this.challengeParameters());
+      error.push(`error="${this.code}"`, `error_description="${quote(this.description)}"`);
+      if (this.scope) error.push(`scope="${quote(this.scope)}"`);
+      error.push(...this.challengeParameters());
     }
-    return attrs.length ? `Bearer ${attrs.join(', ')}` : 'Bearer';
+    if (!dpop) return authChallenge('Bearer', [...common, ...error]);
+    const bearer = dpop.bearer ?? true;
+    const inDpop = !bearer || this.code === 'invalid_dpop_proof' || this.code === 'use_dpop_nonce' || (dpop.scheme ?? this.scheme) === 'DPoP';
+    const challenges = bearer ? [authChallenge('Bearer', [...common, ...(inDpop ? [] : error)])] : [];
+    challenges.push(authChallenge('DPoP', [...common, `algs="${quote(dpop.algorithms.join(' '))}"`, ...(inDpop ? error : [])]));
+    return challenges.join(', ');
   }
 
   /** Further `auth-param`s of the challenge, after the error (RFC 6750 §3 allows others). */
@@ -59,6 +77,17 @@ export class BearerError extends Error {
 }
 
 const quote = (v: string) => v.replace(/["\\\r\n]/g, '');
+const authChallenge = (name: string, attrs: readonly string[]) => (attrs.length ? `${name} ${attrs.join(', ')}` : name);
+
+/** The DPoP side of a challenge (BearerError.challenge). */
+export interface DpopChallenge {
+  /** The proof algorithms the API accepts (`algs`, RFC 9449 §7.1). */
+  algorithms: readonly string[];
+  /** Whether the Bearer challenge is offered too (default true; false when only DPoP-bound tokens are taken). */
+  bearer?: boolean;
+  /** The scheme the refused request used, if it is not the error's own `scheme`. */
+  scheme?: 'Bearer' | 'DPoP';
+}
 
 /**
  * A good token of a user whose authentication is not strong or recent enough for the resource

@@ -11,6 +11,7 @@ import { BearerError } from './errors.js';
 import { MAX_TOKEN_LENGTH, RemoteIssuer, type RemoteCaller, type RemoteIssuerOptions, type RemoteToken, type TokenVerifier } from './remote.js';
 import { assertCompactJws } from './verifier.js';
 import { isOpaque } from './introspection.js';
+import { dpopSupport, verifyCredentials, type CredentialsRequest, type DpopSupport, type RequestToken } from './dpop-request.js';
 
 /** What differs between issuers: who they are, which audience and algorithms this API accepts of them. */
 export type TrustedIssuer = Pick<RemoteIssuerOptions, 'issuer' | 'audience' | 'algorithms' | 'jwksUri' | 'userinfoEndpoint' | 'acceptIdTokens' | 'maxLifetime' | 'introspection'>;
@@ -30,13 +31,18 @@ export class IssuerSet implements TokenVerifier {
   private readonly byIssuer = new Map<string, RemoteIssuer>();
   /** The one issuer whose opaque tokens are introspected: an opaque token names no issuer to route by. */
   private readonly introspecting: RemoteIssuer | undefined;
+  /** DPoP as the set takes it: one replay cache and one nonce source for all its issuers. */
+  readonly dpop: DpopSupport | undefined;
+  private readonly now: () => number;
 
   constructor(options: IssuerSetOptions) {
     const { issuers, ...shared } = options;
     if (!Array.isArray(issuers) || issuers.length === 0) throw new TypeError('issuers must list at least one issuer');
+    this.dpop = dpopSupport(shared.dpop);
+    this.now = shared.now ?? Date.now;
     for (const trusted of issuers) {
       if (this.byIssuer.has(trusted.issuer)) throw new TypeError(`issuers lists ${trusted.issuer} twice`);
-      this.byIssuer.set(trusted.issuer, new RemoteIssuer({ ...shared, ...trusted }));
+      this.byIssuer.set(trusted.issuer, new RemoteIssuer({ ...shared, ...trusted, ...(this.dpop ? { dpop: this.dpop } : {}) }));
     }
     const introspecting = issuers.filter((t) => t.introspection);
     if (introspecting.length > 1) throw new TypeError('only one issuer of a set can introspect opaque tokens: an opaque token does not say whose it is');
@@ -55,6 +61,16 @@ export class IssuerSet implements TokenVerifier {
 
   async verify(token: string): Promise<RemoteToken> {
     return this.route(token).verify(token);
+  }
+
+  /** The token itself, by its own issuer, whatever its binding: RemoteIssuer.verifyToken. */
+  async verifyToken(token: string): Promise<RemoteToken> {
+    return this.route(token).verifyToken(token);
+  }
+
+  /** A request's credentials, Bearer or DPoP, checked by the token's own issuer: RemoteIssuer.verifyRequest. */
+  verifyRequest(request: CredentialsRequest): Promise<RequestToken | undefined> {
+    return verifyCredentials(request, async (t) => this.route(t).verifyToken(t), this.dpop, this.now);
   }
 
   caller(verified: RemoteToken): RemoteCaller {

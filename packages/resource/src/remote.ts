@@ -17,7 +17,9 @@ import { assertCompactJws, createAccessTokenVerifier, type VerifiedAccessToken }
 import { fetchUserinfo, mayHaveUserinfo, type Userinfo } from './userinfo.js';
 import { introspect, isOpaque, type IntrospectionOptions } from './introspection.js';
 import { userAuthenticationOf, type UserAuthentication } from './step-up.js';
+import { boundKeyThumbprint } from './dpop-binding.js';
 import { bodyWithin } from './deadline.js';
+import { dpopSupport, verifyCredentials, type CredentialsRequest, type DpopOptions, type DpopSupport, type RequestToken } from './dpop-request.js';
 
 export interface RemoteIssuerOptions {
   /** The issuer; discovery is read from `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
@@ -62,6 +64,12 @@ export interface RemoteIssuerOptions {
   introspection?: IntrospectionOptions;
   /** Longest time an introspection answer is kept, ms; never past the token's `exp` (default 60 000). */
   introspectionCacheTtl?: number;
+  /**
+   * Take DPoP-bound access tokens (RFC 9449) in `verifyRequest`: `Authorization: DPoP <token>`
+   * with a `DPoP` proof for the request (see dpop-request.ts). Default: off; a bound token is
+   * then refused (it is never taken as a plain bearer token, §7.2).
+   */
+  dpop?: DpopOptions;
 }
 
 /** Longest bearer token looked at; longer ones are refused before any parsing (docs/SECURITY.md JW-15). */
@@ -110,6 +118,10 @@ interface Metadata {
 export interface TokenVerifier {
   /** Verifies a bearer token: BearerError (invalid_token) when it cannot be trusted, IssuerUnavailableError when its issuer cannot be reached. */
   verify(token: string): Promise<RemoteToken>;
+  /** Verifies a request's credentials, Bearer or DPoP (RemoteIssuer.verifyRequest); undefined when it carries none. */
+  verifyRequest?(request: CredentialsRequest): Promise<RequestToken | undefined>;
+  /** DPoP as this source takes it (option `dpop`), for the challenges; undefined without DPoP. */
+  readonly dpop?: DpopSupport;
   /** The caller behind a verified token. */
   caller(verified: RemoteToken): RemoteCaller;
   /** Whether the token's issuer can be asked if it is still active (introspection configured). */
@@ -126,6 +138,8 @@ export class RemoteIssuer implements TokenVerifier {
   private readonly userinfos: ExpiringLru<string, Promise<Userinfo | null>>;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
+  /** DPoP as this issuer takes it (option `dpop`, with its defaults); undefined without DPoP. */
+  readonly dpop: DpopSupport | undefined;
 
   constructor(private readonly options: RemoteIssuerOptions) {
     if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) throw new TypeError('issuer must be an http(s) URL');
@@ -138,6 +152,7 @@ export class RemoteIssuer implements TokenVerifier {
     this.now = options.now ?? Date.now;
     this.verified = new ExpiringLru(options.cacheSize ?? 10_000, this.now);
     this.userinfos = new ExpiringLru(options.cacheSize ?? 10_000, this.now);
+    this.dpop = dpopSupport(options.dpop);
   }
 
   /** The provider's metadata (discovery once; retried on the next call after a failure). */
@@ -189,9 +204,31 @@ export class RemoteIssuer implements TokenVerifier {
 
   /**
    * Verifies a bearer token; throws BearerError (invalid_token) when it cannot be trusted, and
-   * IssuerUnavailableError when the provider cannot be reached to tell.
+   * IssuerUnavailableError when the provider cannot be reached to tell. A DPoP-bound token
+   * (`cnf.jkt`) is refused here: it needs its proof, which only `verifyRequest` sees (RFC 9449 §7.2).
    */
   async verify(token: string): Promise<RemoteToken> {
+    const verified = await this.verifyToken(token);
+    if (boundKeyThumbprint(verified.claims) !== undefined) throw new BearerError('invalid_token', 'the access token is bound to a DPoP key; send it with the DPoP scheme and a proof');
+    return verified;
+  }
+
+  /**
+   * Verifies a request's credentials: `Authorization: Bearer <token>`, or (option `dpop`)
+   * `Authorization: DPoP <token>` with its proof for this method and URL (RFC 9449 §7).
+   * Undefined when the request carries no credentials; BearerError or IssuerUnavailableError as
+   * `verify`, and `invalid_dpop_proof` / `use_dpop_nonce` for the proof. The verified token may
+   * come from the cache; the proof is checked on every call.
+   */
+  verifyRequest(request: CredentialsRequest): Promise<RequestToken | undefined> {
+    return verifyCredentials(request, (t) => this.verifyToken(t), this.dpop, this.now);
+  }
+
+  /**
+   * Verifies the token itself (signature, issuer, audience, lifetime), whatever key it is bound
+   * to: for callers that check the binding themselves (checkTokenBinding). Cached per token.
+   */
+  async verifyToken(token: string): Promise<RemoteToken> {
     const cached = this.verified.get(token);
     if (cached) return cached;
     const running = this.pending.get(token);

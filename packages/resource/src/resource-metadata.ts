@@ -25,6 +25,10 @@ export interface ProtectedResourceMetadataOptions {
   bearerMethodsSupported?: readonly ('header' | 'body' | 'query')[];
   /** JWS algorithms the API accepts in tokens (§2 `resource_signing_alg_values_supported`). */
   resourceSigningAlgValuesSupported?: readonly string[];
+  /** JWS algorithms the API accepts in DPoP proofs (§2 `dpop_signing_alg_values_supported`; RFC 9449 §7.1's `algs`). */
+  dpopSigningAlgValuesSupported?: readonly string[];
+  /** The API takes DPoP-bound access tokens only (§2 `dpop_bound_access_tokens_required`; default: not said, i.e. false). */
+  dpopBoundAccessTokensRequired?: boolean;
   /** A human-readable name (§2 `resource_name`). */
   resourceName?: string;
   /** Documentation for developers (§2 `resource_documentation`). */
@@ -62,6 +66,8 @@ export function protectedResourceMetadata(options: ProtectedResourceMetadataOpti
     scopes_supported: options.scopesSupported,
     bearer_methods_supported: options.bearerMethodsSupported ?? ['header'],
     resource_signing_alg_values_supported: options.resourceSigningAlgValuesSupported,
+    dpop_signing_alg_values_supported: options.dpopSigningAlgValuesSupported,
+    dpop_bound_access_tokens_required: options.dpopBoundAccessTokensRequired,
     resource_name: options.resourceName,
     resource_documentation: options.resourceDocumentation,
     resource_policy_uri: options.resourcePolicyUri,
