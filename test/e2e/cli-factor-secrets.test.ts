@@ -71,7 +71,7 @@ describe('jwt-oidc keys reencrypt and the two-step secrets', () => {
     for (const row of await secrets()) expect(KeyEncryption.secretIdOf(row.secret)).toBe(onB);
     const again = await cli([B]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout.trim()).toBe('every key and two-step secret is already encrypted with the first secret');
+    expect(again.stdout.trim()).toBe('every key, two-step secret and client secret is already encrypted with the first secret');
 
     // A fresh start with B only: the keys open, and the app's next code signs in.
     restarted = await startTestServer({ DATABASE_URL: p.databaseUrl, JWT_OIDC_ISSUER: p.issuer, JWT_OIDC_KEY_ENCRYPTION_SECRET: B, JWT_OIDC_MIGRATE_ON_START: 'false' });

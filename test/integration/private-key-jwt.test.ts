@@ -152,14 +152,14 @@ describe('private_key_jwt with inline keys', () => {
       hsWithX: hs(Buffer.from(es.jwk.x!, 'base64url')),
     };
     for (const [name, jwt] of Object.entries(forged)) expect(await expectInvalidClient(await tokenWith(first, jwt), name)).toMatch(/signed with one of/);
-    // A client with a secret signing with it (client_secret_jwt): not supported.
+    // A client registered for Basic or form secrets signing with it: not its method.
     const withSecret = await first.createClient({ grantTypes: ['client_credentials'] });
     const secretJwt = (() => {
       const c = { ...claims, iss: withSecret.clientId, sub: withSecret.clientId };
       const head = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(c)}`;
       return `${head}.${createHmac('sha256', withSecret.clientSecret!).update(head).digest('base64url')}`;
     })();
-    expect(await expectInvalidClient(await tokenWith(first, secretJwt))).toMatch(/client_secret_jwt is not supported/);
+    expect(await expectInvalidClient(await tokenWith(first, secretJwt))).toMatch(/authenticates with its client_secret/);
     // Nor does a private_key_jwt client authenticate with anything but its keys.
     await expectInvalidClient(await post(`${first.issuer}/token`, { grant_type: 'client_credentials', client_id: inline }));
     await expectInvalidClient(await post(`${first.issuer}/token`, { grant_type: 'client_credentials', client_id: inline, client_secret: 'x' }));
