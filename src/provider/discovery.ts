@@ -79,7 +79,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     grant_types_supported: [...Object.keys(GRANT_TYPES), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algs,
-    // No client_secret_jwt: secrets are kept as digests (src/provider/token/auth-methods.ts).
+    // client_secret_jwt's HMACs beside private_key_jwt's signatures (src/provider/token/auth-methods.ts).
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
