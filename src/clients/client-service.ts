@@ -161,8 +161,11 @@ export interface ClientSecretSealer {
 /** The associated data a client's sealed secret is bound to (its client id): moved to another row, it does not decrypt. */
 export const clientSealedAs = (id: string) => `client-secret:${id}`;
 
-/** A new client secret: 256 random bits. */
-const newSecret = () => randomBytes(32).toString('base64url');
+/**
+ * A new client secret: 256 random bits; 512 for client_secret_jwt, whose secret keys HS512 too
+ * (RFC 7518 §3.2: a key at least as long as the hash output).
+ */
+const newSecret = (secretJwt = false) => randomBytes(secretJwt ? 64 : 32).toString('base64url');
 
 export class ClientService {
   constructor(
@@ -224,7 +227,7 @@ export class ClientService {
       applicationType: data.applicationType ?? null,
     });
     // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
-    const secret = isPublic || keys ? undefined : newSecret();
+    const secret = isPublic || keys ? undefined : newSecret(secretJwt);
     client.secretHash = secret ? hashSecret(secret) : null;
     // A client_secret_jwt client's secret keys the HMAC of its assertions: kept sealed too. The
     // digest stays (RFC 7592 §2.2 compares a client_secret sent to /register/<id>), but Basic
@@ -278,7 +281,7 @@ export class ClientService {
     const now = authMethodOf(client);
     if (now === 'none') throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
     const secretJwt = (method ?? (now === 'client_secret_jwt' ? 'client_secret_jwt' : 'client_secret_basic')) === 'client_secret_jwt';
-    const secret = newSecret();
+    const secret = newSecret(secretJwt);
     client.secretHash = hashSecret(secret);
     client.secretExpiresAt = null;
     Object.assign(client, { tokenEndpointAuthMethod: secretJwt ? 'client_secret_jwt' : null, jwks: null, jwksUri: null, sealedSecret: null });

@@ -246,7 +246,7 @@ describe('jwt-oidc clients', () => {
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out).toMatchObject({ clientId: 'mac-1', public: false, tokenEndpointAuthMethod: 'client_secret_jwt' });
-    expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/); // 512 bits: it keys HS512 too (RFC 7518 §3.2)
     expect((await runCli(['clients', 'list', '--search', 'mac-1'], { env })).stdout).toMatch(/\[client_secret_jwt\]/);
     await eventually(async () => provider.provider!.clients.get('mac-1')?.tokenEndpointAuthMethod === 'client_secret_jwt');
     const token = await withAssertion('mac-1', out.clientSecret);
@@ -259,7 +259,7 @@ describe('jwt-oidc clients', () => {
     expect(moved.code, moved.stderr).toBe(0);
     const after = JSON.parse(moved.stdout);
     expect(after).toMatchObject({ clientId: 'mac-2', name: 'Now MACed', tokenEndpointAuthMethod: 'client_secret_jwt' });
-    expect(after.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(after.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/);
     await eventually(async () => provider.provider!.clients.get('mac-2')?.tokenEndpointAuthMethod === 'client_secret_jwt');
     expect((await withAssertion('mac-2', after.clientSecret)).status).toBe(200);
     expect((await withAssertion('mac-2', basic.clientSecret)).status).toBe(401);

@@ -306,7 +306,7 @@ describe('a client with a secret JWT (client_secret_jwt)', () => {
     await page.getByRole('button', { name: 'Create client' }).click();
     await heading(page, 'Client created');
     const secret = (await page.locator('.clients-secret-value').innerText()).trim();
-    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{86}$/);
     await page.getByText(/keeps it encrypted/).waitFor();
     await expectAccessible(page, 'client_secret_jwt client created');
 

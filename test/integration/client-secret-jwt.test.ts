@@ -175,6 +175,8 @@ describe('client_secret_jwt', () => {
   });
 
   it('CA-11 keeps the secret sealed, bound to its client (a moved ciphertext does not open), beside its digest', async () => {
+    // 512 random bits: the secret keys HS512 too (RFC 7518 §3.2).
+    expect(rp.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/);
     const rows = await p.db.orm.em.fork().getConnection().execute<{ id: string; sealed_secret: string; secret_hash: string }[]>('select id, sealed_secret, secret_hash from clients where id = ?', [rp.clientId]);
     const sealed = rows[0]!.sealed_secret;
     expect(sealed).toMatch(/^v1\./);
