@@ -125,6 +125,15 @@ describe('an existing client', () => {
     // Neither the id nor the public flag can change.
     expect(Object.keys(updateInput({ ...form, id: 'other', public: true }, billing))).toEqual([]);
   });
+
+  it('CA-11 shows a client_secret_jwt client\'s method, sends it on create, and leaves it alone when unchanged', () => {
+    const mac = { ...billing, tokenEndpointAuthMethod: 'client_secret_jwt' };
+    const form = formOf(mac);
+    expect(form.tokenEndpointAuthMethod).toBe('client_secret_jwt');
+    expect(updateInput(form, mac)).toEqual({});
+    expect(createInput(filled({ tokenEndpointAuthMethod: 'client_secret_jwt' }))).toMatchObject({ public: false, tokenEndpointAuthMethod: 'client_secret_jwt', jwks: null, jwksUri: null });
+    expect(validate(filled({ tokenEndpointAuthMethod: 'client_secret_jwt' }), 'create')).toEqual({});
+  });
 });
 
 describe('the checks before asking the server', () => {

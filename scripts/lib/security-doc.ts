@@ -460,7 +460,8 @@ report a vulnerability, and which test proves each guarantee against which attac
   client (src/provider/authorization/hints.ts).
 - **Secrets are stored hashed.** Client secrets (256 random bits) are stored as SHA-256 digests
   and compared in constant time, also for unknown clients (src/clients/client-service.ts,
-  src/provider/token/client-auth.ts). Passwords are hashed with scrypt (src/users/password.ts).
+  src/provider/token/client-auth.ts); a \`client_secret_jwt\` client's secret, which keys its
+  assertions' HMACs, is also kept sealed as the signing keys are (CA-11). Passwords are hashed with scrypt (src/users/password.ts).
   Codes, refresh tokens and session ids are stored as digests (src/provider/stores/secrets.ts).
 - **Signing keys are encrypted at rest** with AES-256-GCM under a key derived (HKDF-SHA256) from
   \`JWT_OIDC_KEY_ENCRYPTION_SECRET\`, each ciphertext bound to its key id (src/keys/encryption.ts).

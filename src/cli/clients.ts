@@ -51,7 +51,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
     .option('--extra-claim <claim=field:scope...>', 'an extra ID-token claim from a user field, released with a scope (e.g. nick=givenName:profile)')
     .option('--deny-user <field=value...>', 'users who may not use this client (e.g. email=intern@example.com)')
-    .option('--auth-method <method>', 'token_endpoint_auth_method: client_secret_basic, client_secret_post, private_key_jwt (with --jwks-file or --jwks-uri; no secret) or none (as --public)')
+    .option('--auth-method <method>', 'token_endpoint_auth_method: client_secret_basic, client_secret_post, client_secret_jwt (assertions MACed with the secret), private_key_jwt (with --jwks-file or --jwks-uri; no secret) or none (as --public)')
     .option('--jwks-file <file>', 'private_key_jwt: a file with the client\'s JWK Set (public keys only)')
     .option('--jwks-uri <url>', 'private_key_jwt: the https URL of the client\'s JWK Set, fetched by the provider')
     .option('--json', 'machine-readable output');
@@ -142,8 +142,21 @@ export function clientsCommand(program: Command): void {
     .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const { publicClient } = await clientsDomain();
-      const client = await withService(all, (service) => service.update(opts.id, toInput(opts)));
-      print(all, publicClient(client), `updated client ${client.id}`);
+      const { tokenEndpointAuthMethod: method, ...rest } = toInput(opts);
+      const { client, secret } = await withService(all, async (service) => {
+        // To client_secret_jwt from another method: a new secret, sealed (a stored digest
+        // cannot key an HMAC), shown once as at create; then the other changes.
+        const moving = method === 'client_secret_jwt' && (await service.find(opts.id))?.tokenEndpointAuthMethod !== 'client_secret_jwt';
+        const rotated = moving ? await service.rotateSecret(opts.id, 'client_secret_jwt') : undefined;
+        const input = moving ? rest : toInput(opts);
+        const updated = Object.keys(input).length > 0 || !rotated ? await service.update(opts.id, input) : rotated.client;
+        return { client: updated, secret: rotated?.secret };
+      });
+      print(
+        all,
+        { ...publicClient(client), ...(secret ? { clientSecret: secret } : {}) },
+        secret ? `updated client ${client.id}\nclient_secret: ${secret}\n(the secret is shown only now: store it safely)` : `updated client ${client.id}`,
+      );
     });
 
   clients
@@ -161,10 +174,11 @@ export function clientsCommand(program: Command): void {
     .command('rotate-secret')
     .description('replace a client\'s secret (the old one stops working at once); prints the new one')
     .requiredOption('--id <client_id>', 'the client')
+    .option('--auth-method <method>', 'how it then authenticates: client_secret_basic, or client_secret_jwt (default: client_secret_jwt for such a client, client_secret_basic otherwise)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: GlobalOptions & { id: string }, cmd: Command) => {
+    .action(async (opts: GlobalOptions & { id: string; authMethod?: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const { client, secret } = await withService(all, (service) => service.rotateSecret(opts.id));
+      const { client, secret } = await withService(all, (service) => service.rotateSecret(opts.id, opts.authMethod as Parameters<ClientService['rotateSecret']>[1]));
       print(all, { clientId: client.id, clientSecret: secret }, `client_id:     ${client.id}\nclient_secret: ${secret}\n(the secret is shown only now: store it safely)`);
     });
 
@@ -204,10 +218,15 @@ function integer(flag: string) {
 
 async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) => Promise<T>): Promise<T> {
   const loaded = loadSettingsOrExit(opts);
-  return withDatabase(loaded, async (db) => {
+  return withDatabase(loaded, async (db, logger) => {
     const [{ ClientService, ClientError }, { notifyClientsChanged }] = await Promise.all([clientsDomain(), import('../clients/client-registry.js')]);
+    // The key encryption secret, resolved only when a client_secret_jwt client's secret is sealed.
+    const sealer = async () => {
+      const [{ KeyEncryption }, { resolveEncryptionSecrets }] = await Promise.all([import('../keys/encryption.js'), import('../keys/secrets.js')]);
+      return new KeyEncryption(await resolveEncryptionSecrets(loaded.settings, logger));
+    };
     try {
-      return await fn(new ClientService(db.orm.em, () => notifyClientsChanged(db.orm)));
+      return await fn(new ClientService(db.orm.em, () => notifyClientsChanged(db.orm), sealer));
     } catch (e) {
       if (e instanceof ClientError) throw new CliError(e.message, e.code, e.code === 'ERR_CLIENT_INVALID' ? EXIT_USAGE : 1);
       throw e;
@@ -243,6 +262,6 @@ function parseRestriction(spec: string): { field: string; equals: string } {
 }
 
 function line(c: Client): string {
-  const flags = [c.secretHash ? 'confidential' : c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
+  const flags = [c.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : c.secretHash ? 'confidential' : c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
   return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
 }

@@ -36,26 +36,28 @@ export function keysCommand(program: Command): void {
 
   keys
     .command('reencrypt')
-    .description('re-encrypt every private key and every two-step (TOTP) secret with the first JWT_OIDC_KEY_ENCRYPTION_SECRET (then older secrets can be removed)')
+    .description('re-encrypt every private key, every two-step (TOTP) secret and every client_secret_jwt client secret with the first JWT_OIDC_KEY_ENCRYPTION_SECRET (then older secrets can be removed)')
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const { keys: count, factors } = await withKeys(all, async (manager, db) => {
-        // The factors first, all or nothing (src/users/factor-secrets.ts): one that does not
-        // decrypt stops the command before any key is rewritten.
-        const { FactorSecretsError, reencryptFactorSecrets } = await import('../users/factor-secrets.js');
-        let factors: number;
+      const { keys: count, sealed } = await withKeys(all, async (manager, db) => {
+        // The factors' and clients' secrets first, all or nothing (src/users/factor-secrets.ts):
+        // one that does not decrypt stops the command before any key is rewritten.
+        const { FactorSecretsError, reencryptSealedSecrets } = await import('../users/factor-secrets.js');
+        let sealed: { factors: number; clients: number };
         try {
-          factors = await reencryptFactorSecrets(db.orm.em, manager.encryption);
+          sealed = await reencryptSealedSecrets(db.orm.em, manager.encryption);
         } catch (e) {
           if (e instanceof FactorSecretsError) throw new CliError(e.message, 'ERR_FACTOR_SECRETS');
           throw e;
         }
-        return { keys: await manager.reencrypt(), factors };
+        return { keys: await manager.reencrypt(), sealed };
       });
       const human =
-        count || factors ? `re-encrypted ${count} key(s) and ${factors} two-step secret(s) with the first secret` : 'every key and two-step secret is already encrypted with the first secret';
-      print(all, { reencrypted: count, reencryptedFactorSecrets: factors }, human);
+        count || sealed.factors || sealed.clients
+          ? `re-encrypted ${count} key(s), ${sealed.factors} two-step secret(s) and ${sealed.clients} client secret(s) with the first secret`
+          : 'every key, two-step secret and client secret is already encrypted with the first secret';
+      print(all, { reencrypted: count, reencryptedFactorSecrets: sealed.factors, reencryptedClientSecrets: sealed.clients }, human);
     });
 }
 

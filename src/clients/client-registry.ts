@@ -23,10 +23,16 @@ export interface RegisteredClient {
   readonly clientUri: string | null;
   /** SHA-256 of the secret; null for a public client and a private_key_jwt one. */
   readonly secretHash: string | null;
+  /** A client_secret_jwt client's secret, sealed (opened only to check an assertion); null otherwise. */
+  readonly sealedSecret: string | null;
   readonly secretExpiresAt: number | null;
   readonly isPublic: boolean;
-  /** `private_key_jwt` (RFC 7523 §2.2): it authenticates with assertions signed by its keys; null: by its secret, or none. */
-  readonly tokenEndpointAuthMethod: 'private_key_jwt' | null;
+  /**
+   * `private_key_jwt` (RFC 7523 §2.2): it authenticates with assertions signed by its keys;
+   * `client_secret_jwt` (OIDC Core §9): with assertions MACed with its secret; null: by its
+   * secret (Basic or form), or none.
+   */
+  readonly tokenEndpointAuthMethod: 'private_key_jwt' | 'client_secret_jwt' | null;
   /** Its public keys, inline (`jwks`) or where to fetch them (`jwksUri`); for private_key_jwt. */
   readonly jwks: PublicJwkSet | null;
   readonly jwksUri: string | null;
@@ -83,9 +89,10 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     logoUri: c.logoUri ?? null,
     clientUri: c.clientUri ?? null,
     secretHash: c.secretHash ?? null,
+    sealedSecret: c.tokenEndpointAuthMethod === 'client_secret_jwt' ? (c.sealedSecret ?? null) : null,
     secretExpiresAt: c.secretExpiresAt?.getTime() ?? null,
     isPublic: !c.secretHash && c.tokenEndpointAuthMethod !== 'private_key_jwt',
-    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : null,
+    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod === 'private_key_jwt' || c.tokenEndpointAuthMethod === 'client_secret_jwt' ? c.tokenEndpointAuthMethod : null,
     jwks: (c.jwks as PublicJwkSet | null | undefined) ?? null,
     jwksUri: c.jwksUri ?? null,
     redirectUris: Object.freeze([...c.redirectUris]),

@@ -1,7 +1,8 @@
 /**
  * Registering and administering clients: one place that validates client metadata (used by
  * the CLI, the GraphQL API and dynamic registration at `/register`, src/provider/registration). Secrets have 256 random bits, are shown once, and are stored as
- * SHA-256 digests.
+ * SHA-256 digests; a `client_secret_jwt` client's also sealed, as its assertions are HMACs keyed
+ * with the secret itself (OIDC Core §9; docs/SECURITY.md CA-11).
  */
 import { sha256 } from '../util/digest.js';
 import { randomBytes } from 'node:crypto';
@@ -20,10 +21,9 @@ export const CLAIM_SOURCE_FIELDS = ['username', 'email', 'emailVerified', 'given
 
 /**
  * How a client authenticates at the token, introspection and revocation endpoints (RFC 7591 §2
- * `token_endpoint_auth_method`). `client_secret_jwt` is not among them: secrets are kept as
- * one-way digests, from which no HMAC can be computed (docs/SECURITY.md section V).
+ * `token_endpoint_auth_method`); one method per client (docs/SECURITY.md section V).
  */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 export type ClientErrorCode = 'ERR_CLIENT_INVALID' | 'ERR_CLIENT_EXISTS' | 'ERR_CLIENT_NOT_FOUND' | 'ERR_CLIENT_MANAGED';
@@ -157,12 +157,35 @@ export type UpdateClientInput = z.input<typeof updateSchema>;
 
 export const hashSecret = sha256;
 
+/** What seals a client_secret_jwt client's secret: KeyEncryption (src/keys/encryption.ts). */
+export interface ClientSecretSealer {
+  encrypt(kid: string, plaintext: Buffer): string;
+  decrypt(kid: string, blob: string): Buffer;
+}
+
+/** The associated data a client's sealed secret is bound to (its client id): moved to another row, it does not decrypt. */
+export const clientSealedAs = (id: string) => `client-secret:${id}`;
+
+/**
+ * A new client secret: 256 random bits; 512 for client_secret_jwt, whose secret keys HS512 too
+ * (RFC 7518 §3.2: a key at least as long as the hash output).
+ */
+const newSecret = (secretJwt = false) => randomBytes(secretJwt ? 64 : 32).toString('base64url');
+
 export class ClientService {
   constructor(
     private readonly em: EntityManager,
     /** Called after every change (the registry reloads and tells other instances). */
     private readonly changed: () => Promise<void> = async () => undefined,
+    /** Seals the secret of a client_secret_jwt client; asked for only when one is made. */
+    private readonly sealer?: () => Promise<ClientSecretSealer>,
   ) {}
+
+  /** `client.sealedSecret` for `secret` (client_secret_jwt). */
+  private async seal(client: Client, secret: string): Promise<void> {
+    if (!this.sealer) throw new ClientError('ERR_CLIENT_INVALID', 'tokenEndpointAuthMethod: client_secret_jwt is not available here', 'tokenEndpointAuthMethod');
+    client.sealedSecret = (await this.sealer()).encrypt(clientSealedAs(client.id), Buffer.from(secret, 'utf8'));
+  }
 
   /**
    * `registrationTokenHash`: the digest of the registration access token of a client registered
@@ -170,6 +193,10 @@ export class ClientService {
    */
   async create(input: CreateClientInput, registrationTokenHash: string | null = null): Promise<{ client: Client; secret?: string }> {
     const { client, secret } = buildClient(input);
+    // A client_secret_jwt client's secret keys the HMAC of its assertions: kept sealed too. The
+    // digest stays (RFC 7592 §2.2 compares a client_secret sent to /register/<id>), but Basic
+    // and form secrets are refused for it (client-auth.ts: one method per client).
+    if (client.tokenEndpointAuthMethod === 'client_secret_jwt' && secret) await this.seal(client, secret);
     client.registrationTokenHash = registrationTokenHash;
     const em = this.em.fork();
     em.persist(client);
@@ -226,19 +253,27 @@ export class ClientService {
   }
 
   /**
-   * A new secret, effective at once; the old one stops working. A `private_key_jwt` client
-   * becomes a `client_secret_basic` one: its keys are forgotten.
+   * A new secret, effective at once; the old one stops working. The client then authenticates
+   * with it as `method`: by default a `client_secret_jwt` client stays one, any other becomes
+   * `client_secret_basic` (a `private_key_jwt` one's keys are forgotten). This is also the way
+   * to `client_secret_jwt`: its secret must be sealed when made, a digest cannot key an HMAC.
    */
-  async rotateSecret(id: string): Promise<{ client: Client; secret: string }> {
+  async rotateSecret(id: string, method?: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt'): Promise<{ client: Client; secret: string }> {
     refuseManaged(id);
     refuseDocumentClient(id);
+    if (method !== undefined && !['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(method)) {
+      throw new ClientError('ERR_CLIENT_INVALID', 'tokenEndpointAuthMethod: a rotated secret is used with client_secret_basic, client_secret_post or client_secret_jwt', 'tokenEndpointAuthMethod');
+    }
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
-    if (authMethodOf(client) === 'none') throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
-    const secret = randomBytes(32).toString('base64url');
+    const now = authMethodOf(client);
+    if (now === 'none') throw new ClientError('ERR_CLIENT_INVALID', 'a public client has no secret to rotate', 'id');
+    const secretJwt = (method ?? (now === 'client_secret_jwt' ? 'client_secret_jwt' : 'client_secret_basic')) === 'client_secret_jwt';
+    const secret = newSecret(secretJwt);
     client.secretHash = hashSecret(secret);
     client.secretExpiresAt = null;
-    Object.assign(client, { tokenEndpointAuthMethod: null, jwks: null, jwksUri: null });
+    Object.assign(client, { tokenEndpointAuthMethod: secretJwt ? 'client_secret_jwt' : null, jwks: null, jwksUri: null, sealedSecret: null });
+    if (secretJwt) await this.seal(client, secret);
     await em.flush();
     await this.changed();
     return { client, secret };
@@ -284,6 +319,7 @@ function buildClient(input: CreateClientInput): { client: Client; secret?: strin
   }
   const isPublic = data.public ?? method === 'none';
   const keys = method === 'private_key_jwt';
+  const secretJwt = method === 'client_secret_jwt';
   const grantTypes = data.grantTypes ?? ['authorization_code', 'refresh_token'];
   const client = new Client();
   client.id = data.id ?? randomBytes(16).toString('base64url');
@@ -309,14 +345,15 @@ function buildClient(input: CreateClientInput): { client: Client; secret?: strin
     userRestrictions: data.userRestrictions ?? [],
     audiences: data.audiences ?? [],
     backchannelLogoutUri: data.backchannelLogoutUri ?? null,
-    tokenEndpointAuthMethod: keys ? 'private_key_jwt' : null,
+    tokenEndpointAuthMethod: keys || secretJwt ? method : null,
     jwks: data.jwks ?? null,
     jwksUri: data.jwksUri ?? null,
     applicationType: data.applicationType ?? null,
   });
   // A private_key_jwt client authenticates with its keys only: no secret (RFC 7523 §2.2).
-  const secret = isPublic || keys ? undefined : randomBytes(32).toString('base64url');
+  const secret = isPublic || keys ? undefined : newSecret(secretJwt);
   client.secretHash = secret ? hashSecret(secret) : null;
+  client.sealedSecret = null;
   checkConsistency(client);
   return { client, secret };
 }
@@ -343,15 +380,16 @@ export function metadataDocumentClient(id: string, input: CreateClientInput): Cl
   return client;
 }
 
-/** A client's `token_endpoint_auth_method`: stored for private_key_jwt, told by the secret otherwise. */
-export function authMethodOf(c: Pick<Client, 'secretHash' | 'tokenEndpointAuthMethod'>): 'client_secret_basic' | 'private_key_jwt' | 'none' {
-  if (c.tokenEndpointAuthMethod === 'private_key_jwt') return 'private_key_jwt';
+/** A client's `token_endpoint_auth_method`: stored for the JWT methods, told by the secret otherwise. */
+export function authMethodOf(c: Pick<Client, 'secretHash' | 'tokenEndpointAuthMethod'>): 'client_secret_basic' | 'client_secret_jwt' | 'private_key_jwt' | 'none' {
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt' || c.tokenEndpointAuthMethod === 'client_secret_jwt') return c.tokenEndpointAuthMethod;
   return c.secretHash ? 'client_secret_basic' : 'none';
 }
 
 /**
  * An update's method: a confidential client may move to its keys (its secret is dropped at
- * once); back to a secret only through `rotateSecret`, which makes one; public stays public.
+ * once); to a secret, or between client_secret_jwt and the other secret methods, only through
+ * `rotateSecret`, which makes one (and seals it for client_secret_jwt); public stays public.
  */
 function changeAuthMethod(client: Client, method: TokenEndpointAuthMethod): void {
   const now = authMethodOf(client);
@@ -365,9 +403,12 @@ function changeAuthMethod(client: Client, method: TokenEndpointAuthMethod): void
   if (method === 'private_key_jwt') {
     client.tokenEndpointAuthMethod = 'private_key_jwt';
     client.secretHash = null;
+    client.sealedSecret = null;
     client.secretExpiresAt = null;
   } else if (now === 'private_key_jwt') {
     refuse('rotate the secret to give this client one (it then authenticates with it, and its keys are forgotten)');
+  } else if ((method === 'client_secret_jwt') !== (now === 'client_secret_jwt')) {
+    refuse(`rotate the secret to move between client_secret_jwt and ${method === 'client_secret_jwt' ? now : method}: the new secret is shown once`);
   }
 }
 
@@ -384,6 +425,7 @@ function checkConsistency(c: Client): void {
       if (problem) fail('redirectUris', `"${uri}": ${problem}`);
     }
   }
+  if (c.tokenEndpointAuthMethod === 'client_secret_jwt' && (!c.secretHash || !c.sealedSecret)) fail('tokenEndpointAuthMethod', 'a client_secret_jwt client needs its sealed secret');
   if (c.tokenEndpointAuthMethod === 'private_key_jwt') {
     if (!c.jwks && !c.jwksUri) fail('jwks', 'a private_key_jwt client needs its public keys: a JWK Set (jwks) or its URL (jwksUri)');
     if (c.jwks && c.jwksUri) fail('jwksUri', 'give the keys one way: jwks or jwksUri, not both');

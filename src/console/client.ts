@@ -37,6 +37,7 @@ function serviceClientData(issuer: string, { name, mount }: ServiceClient) {
     logoUri: null,
     clientUri: null,
     secretHash: null,
+    sealedSecret: null,
     secretExpiresAt: null,
     redirectUris: [`${base}/callback`],
     postLogoutRedirectUris: [`${base}/`],

@@ -34,6 +34,7 @@ export async function seedFakeClient(orm: MikroORM, settings: Pick<Settings, 'cl
   const data = {
     name: id,
     secretHash: settings.clientSecret ? hashSecret(settings.clientSecret) : null,
+    sealedSecret: null,
     secretExpiresAt: null,
     redirectUris: [],
     postLogoutRedirectUris: [],

@@ -28,7 +28,7 @@ function provider(ctx: GraphQLContext) {
 
 function clientService(ctx: GraphQLContext): ClientService {
   const p = provider(ctx);
-  return new ClientService(ctx.em, () => p.clients.changed());
+  return new ClientService(ctx.em, () => p.clients.changed(), async () => p.keys.encryption);
 }
 
 @Resolver()
@@ -121,9 +121,13 @@ export class ClientAdminResolver {
   }
 
   @Mutation(() => ClientWithSecret, { description: 'Replaces a client\'s secret (the old one stops working at once); the new one is returned this once. Admin.' })
-  async rotateClientSecret(@Arg('id', () => ID, { description: 'The client_id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ClientWithSecret> {
+  async rotateClientSecret(
+    @Arg('id', () => ID, { description: 'The client_id.' }) id: string,
+    @Arg('tokenEndpointAuthMethod', () => String, { nullable: true, description: 'How it then authenticates: client_secret_basic, client_secret_post or client_secret_jwt. Default: client_secret_jwt for such a client, client_secret_basic otherwise.' }) method: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ClientWithSecret> {
     requireAdmin(ctx);
-    const { client, secret } = await domain(() => clientService(ctx).rotateSecret(id));
+    const { client, secret } = await domain(() => clientService(ctx).rotateSecret(id, (method ?? undefined) as Parameters<ClientService['rotateSecret']>[1]));
     return { client: toClient(client), clientSecret: secret };
   }
 

@@ -13,9 +13,12 @@ import type { SignatureAlg } from '../config/definitions.js';
 import { wantedFamilies } from '../keys/lifecycle.js';
 import { PROVIDER_SCOPES } from './authorization/scopes.js';
 import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
-import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS } from './token/auth-methods.js';
+import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS, SECRET_ASSERTION_ALGS } from './token/auth-methods.js';
 import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
+
+/** Assertion algorithms of both JWT methods: private_key_jwt's signatures, client_secret_jwt's HMACs (OIDC Discovery §3). */
+const ASSERTION_ALGS = [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS];
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/jwks';
@@ -78,13 +81,13 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     grant_types_supported: [...Object.keys(GRANT_TYPES), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: algs,
-    // No client_secret_jwt: secrets are kept as digests (src/provider/token/auth-methods.ts).
+    // client_secret_jwt's HMACs beside private_key_jwt's signatures (src/provider/token/auth-methods.ts).
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== 'none'),
-    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     // A second factor given states urn:jwt-oidc:mfa (src/provider/authorization/acr.ts).

@@ -233,4 +233,42 @@ describe('jwt-oidc clients', () => {
     const missing = await runCli(['clients', 'create', '--name', 'Missing', '--auth-method', 'private_key_jwt', '--jwks-file', join(dir, 'nope.json'), '--json'], { env });
     expect(missing.code).toBe(2);
   });
+
+  it('CA-11 --auth-method client_secret_jwt: the secret printed once and sealed; assertions MACed with it work at once, Basic does not; update and rotate-secret move a client to it', async () => {
+    const macAssertion = (id: string, secret: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'HS256' }).setIssuer(id).setSubject(id).setAudience(provider.issuer).setIssuedAt(now).setExpirationTime(now + 60).sign(new TextEncoder().encode(secret));
+    };
+    const withAssertion = async (id: string, secret: string) =>
+      fetch(`${provider.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await macAssertion(id, secret) }) });
+
+    const res = await runCli(['clients', 'create', '--id', 'mac-1', '--name', 'MACed', '--grant-types', 'client_credentials', '--auth-method', 'client_secret_jwt', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({ clientId: 'mac-1', public: false, tokenEndpointAuthMethod: 'client_secret_jwt' });
+    expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/); // 512 bits: it keys HS512 too (RFC 7518 §3.2)
+    expect((await runCli(['clients', 'list', '--search', 'mac-1'], { env })).stdout).toMatch(/\[client_secret_jwt\]/);
+    await eventually(async () => provider.provider!.clients.get('mac-1')?.tokenEndpointAuthMethod === 'client_secret_jwt');
+    const token = await withAssertion('mac-1', out.clientSecret);
+    expect(token.status, await token.clone().text()).toBe(200);
+    expect((await cc('mac-1', out.clientSecret)).status).toBe(401);
+
+    // A Basic client moved by `update`: a new secret, printed once; the old one stops working.
+    const basic = JSON.parse((await runCli(['clients', 'create', '--id', 'mac-2', '--name', 'Basic first', '--grant-types', 'client_credentials', '--json'], { env })).stdout);
+    const moved = await runCli(['clients', 'update', '--id', 'mac-2', '--auth-method', 'client_secret_jwt', '--name', 'Now MACed', '--json'], { env });
+    expect(moved.code, moved.stderr).toBe(0);
+    const after = JSON.parse(moved.stdout);
+    expect(after).toMatchObject({ clientId: 'mac-2', name: 'Now MACed', tokenEndpointAuthMethod: 'client_secret_jwt' });
+    expect(after.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    await eventually(async () => provider.provider!.clients.get('mac-2')?.tokenEndpointAuthMethod === 'client_secret_jwt');
+    expect((await withAssertion('mac-2', after.clientSecret)).status).toBe(200);
+    expect((await withAssertion('mac-2', basic.clientSecret)).status).toBe(401);
+    // rotate-secret keeps the method; --auth-method client_secret_basic moves it back.
+    const rotated = JSON.parse((await runCli(['clients', 'rotate-secret', '--id', 'mac-2', '--json'], { env })).stdout);
+    await eventually(async () => (await withAssertion('mac-2', rotated.clientSecret)).status === 200);
+    const back = await runCli(['clients', 'rotate-secret', '--id', 'mac-2', '--auth-method', 'client_secret_basic', '--json'], { env });
+    expect(back.code, back.stderr).toBe(0);
+    await eventually(async () => provider.provider!.clients.get('mac-2')?.tokenEndpointAuthMethod === null);
+    expect((await cc('mac-2', JSON.parse(back.stdout).clientSecret)).status).toBe(200);
+  });
 });

@@ -294,6 +294,36 @@ describe('a client with keys (private_key_jwt)', () => {
   });
 });
 
+describe('a client with a secret JWT (client_secret_jwt)', () => {
+  it('CA-11 the method is chosen from the select; the secret is shown once, and assertions MACed with it authenticate the client', async () => {
+    const { context, page, console } = await openConsole(browser, provider, admin, '/clients/new');
+    await heading(page, 'New client');
+    await page.getByLabel('Client ID (optional)', { exact: true }).fill('maced-service');
+    await page.getByLabel('Name', { exact: true }).fill('MACed service');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://maced.acme.example/callback');
+    await page.getByLabel('Client authentication', { exact: true }).selectOption('client_secret_jwt');
+    expect(await page.getByLabel('JWK Set', { exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Create client' }).click();
+    await heading(page, 'Client created');
+    const secret = (await page.locator('.clients-secret-value').innerText()).trim();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    await page.getByText(/keeps it encrypted/).waitFor();
+    await expectAccessible(page, 'client_secret_jwt client created');
+
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'HS256' }).setIssuer('maced-service').setSubject('maced-service').setAudience(`${provider.issuer}/token`).setIssuedAt(now).setExpirationTime(now + 60).sign(new TextEncoder().encode(secret));
+    const code = await fetch(`${provider.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://maced.acme.example/callback', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
+    // Authenticated: the (made-up) code is what fails, not the client.
+    expect(((await code.json()) as { error: string }).error).toBe('invalid_grant');
+
+    await page.goto(`${provider.issuer}/admin/clients/maced-service`);
+    await heading(page, 'MACed service');
+    expect(await page.getByLabel('Client authentication', { exact: true }).inputValue()).toBe('client_secret_jwt');
+    console.assertNone();
+    await context.close();
+  });
+});
+
 describe('a client’s page', () => {
   it('changes redirect URIs, adds an extra claim and a user restriction, requires two-step sign-in (PL-07) and pushed authorization requests (PAR-05); a reload shows them', async () => {
     const { context, page, console } = await openConsole(browser, provider, admin, '/clients/helpdesk');

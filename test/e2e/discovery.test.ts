@@ -48,7 +48,7 @@ describe('discovery', () => {
       end_session_endpoint: `http://localhost:${server.port}/tenant-a/session/end`,
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       request_parameter_supported: false,

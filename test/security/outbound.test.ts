@@ -152,12 +152,12 @@ describe('JW-23 the provider fetches no client-supplied URI', () => {
     await expectNoConnection();
   });
 
-  it('JW-23 discovery offers nothing that would make the provider fetch on a request\'s say-so: no request objects, registration, client_secret_jwt or pairwise subjects (private_key_jwt fetches only an administrator\'s jwks_uri, CA-06)', async () => {
+  it('JW-23 discovery offers nothing that would make the provider fetch on a request\'s say-so: no request objects, registration or pairwise subjects (private_key_jwt fetches only an administrator\'s jwks_uri, CA-06; client_secret_jwt fetches nothing)', async () => {
     const meta = (await (await fetch(`${p.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.request_uri_parameter_supported).toBe(false);
     expect(meta.request_parameter_supported).toBe(false);
     expect(meta.registration_endpoint).toBeUndefined();
-    expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.not.arrayContaining(['client_secret_jwt']));
+    expect(meta.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']);
     expect(meta.subject_types_supported).toEqual(['public']);
     await expectNoConnection();
   });

@@ -489,7 +489,7 @@ describe('TK-13 online guessing of secrets and codes', () => {
   });
 });
 
-describe('TK-14 client assertions of a client with a secret (client_secret_jwt is not supported; private_key_jwt: test/integration/private-key-jwt.test.ts)', () => {
+describe('TK-14 client assertions of a client with a secret for Basic or form: one method per client (client_secret_jwt: test/integration/client-secret-jwt.test.ts; private_key_jwt: test/integration/private-key-jwt.test.ts)', () => {
   const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
   function hs256(payload: Json, key: string): string {

@@ -71,7 +71,7 @@ export async function startInstanceOf(first: TestProvider, env: Record<string, s
 export function asTestProvider(server: TestServer): TestProvider {
   const ctx = server.provider!;
   const users = new UserService(server.db.orm.em);
-  const clients = new ClientService(server.db.orm.em, () => ctx.clients.changed());
+  const clients = new ClientService(server.db.orm.em, () => ctx.clients.changed(), async () => ctx.keys.encryption);
   let n = 0;
   return {
     ...server,

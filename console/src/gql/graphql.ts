@@ -58,7 +58,7 @@ export type ClientMetadataInput = {
   requirePar?: boolean | null | undefined;
   /** Response types (default: code, when authorization_code is allowed). */
   responseTypes?: Array<string> | null | undefined;
-  /** client_secret_basic, client_secret_post (a secret), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; back to a secret with rotateClientSecret. client_secret_jwt is not supported (secrets are kept as digests). */
+  /** client_secret_basic, client_secret_post (a secret), client_secret_jwt (assertions MACed with its secret, HS256/384/512), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; to a secret, or to or from client_secret_jwt, with rotateClientSecret (which makes the new secret). */
   tokenEndpointAuthMethod?: string | null | undefined;
   /** User restrictions (replaces the list). */
   userRestrictions?: Array<UserRestrictionInput> | null | undefined;
@@ -108,7 +108,7 @@ export type CreateClientInput = {
   requirePar?: boolean | null | undefined;
   /** Response types (default: code, when authorization_code is allowed). */
   responseTypes?: Array<string> | null | undefined;
-  /** client_secret_basic, client_secret_post (a secret), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; back to a secret with rotateClientSecret. client_secret_jwt is not supported (secrets are kept as digests). */
+  /** client_secret_basic, client_secret_post (a secret), client_secret_jwt (assertions MACed with its secret, HS256/384/512), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; to a secret, or to or from client_secret_jwt, with rotateClientSecret (which makes the new secret). */
   tokenEndpointAuthMethod?: string | null | undefined;
   /** User restrictions (replaces the list). */
   userRestrictions?: Array<UserRestrictionInput> | null | undefined;

@@ -261,12 +261,12 @@ function ClientBadges({ client, dash = false }: { client: { id: string; firstPar
 }
 
 /** A secret the server returns this once (RFC 7591 §3.2.1): shown with a copy button and the warning that it is not kept. */
-function SecretOnce({ secret, what }: { secret: string; what: string }) {
+function SecretOnce({ secret, what, sealed = false }: { secret: string; what: string; sealed?: boolean }) {
   return (
     <section className="clients-secret" aria-labelledby="clients-secret-title">
       <h2 id="clients-secret-title">{what}</h2>
       <p className="notice warning">
-        <strong>Copy it now: it will not be shown again.</strong> The provider keeps only a digest of it. Store it where the application reads its configuration; if it is lost, rotate the secret.
+        <strong>Copy it now: it will not be shown again.</strong> {sealed ? 'The provider keeps it encrypted, to check the client\u2019s signed requests (client_secret_jwt), and never shows it.' : 'The provider keeps only a digest of it.'} Store it where the application reads its configuration; if it is lost, rotate the secret.
       </p>
       <div className="secret">
         <code className="clients-secret-value">{secret}</code>
@@ -336,7 +336,7 @@ export function NewClientPage() {
           <dt>Type</dt>
           <dd>{clientKind(client)}</dd>
         </dl>
-        {secret ? <SecretOnce secret={secret} what="Client secret" /> : client.public ? <p>A public client has no secret: it signs users in with the code flow and PKCE.</p> : <p>This client has no secret: it authenticates with JWTs signed by its keys (private_key_jwt).</p>}
+        {secret ? <SecretOnce secret={secret} what="Client secret" sealed={client.tokenEndpointAuthMethod === 'client_secret_jwt'} /> : client.public ? <p>A public client has no secret: it signs users in with the code flow and PKCE.</p> : <p>This client has no secret: it authenticates with JWTs signed by its keys (private_key_jwt).</p>}
         <div className="actions">
           <Link to={`/clients/${encodeURIComponent(client.id)}`}>Go to the client’s page</Link>
           <Link to="/clients">All clients</Link>
@@ -536,9 +536,9 @@ function RotateSecret({ client }: { client: ConsoleClientsDetailFragment }) {
   return (
     <section className="clients-section" aria-labelledby="clients-rotate">
       <h2 id="clients-rotate">Client secret</h2>
-      <p>The provider keeps only a digest of the secret, so it cannot be shown again. If it was lost or may have leaked, make a new one.</p>
+      <p>The provider never shows the secret again. If it was lost or may have leaked, make a new one.</p>
       <ProblemMessage problem={problem} />
-      {secret ? <SecretOnce secret={secret} what="New client secret" /> : null}
+      {secret ? <SecretOnce secret={secret} what="New client secret" sealed={client.tokenEndpointAuthMethod === 'client_secret_jwt'} /> : null}
       <ConfirmButton label="Rotate secret" title={`Rotate the secret of ${client.name}?`} confirmLabel="Rotate secret" onConfirm={confirm}>
         <p>The old secret stops working at once: the application cannot get tokens until it is given the new one, which is shown here once.</p>
       </ConfirmButton>

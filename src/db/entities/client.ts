@@ -31,13 +31,22 @@ export class Client {
   @Property({ type: 'string', length: 64, nullable: true, hidden: true })
   secretHash?: string | null;
 
+  /**
+   * A `client_secret_jwt` client's secret itself, sealed with JWT_OIDC_KEY_ENCRYPTION_SECRET
+   * (src/keys/encryption.ts, bound to the client id): an HMAC assertion (OIDC Core §9) cannot be
+   * checked from a digest. Null for every other client (docs/SECURITY.md CA-11).
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  sealedSecret?: string | null;
+
   /** The secret stops working at this instant (null: never). */
   @Property({ type: 'datetime', nullable: true })
   secretExpiresAt?: Date | null;
 
   /**
    * `token_endpoint_auth_method` when it is not told by the secret: `private_key_jwt` (RFC 7523
-   * §2.2), a confidential client without a secret that signs assertions with its keys. Null:
+   * §2.2), a confidential client without a secret that signs assertions with its keys, or
+   * `client_secret_jwt` (OIDC Core §9), whose assertions are MACed with its secret. Null:
    * `client_secret_basic`/`_post` with a secret, `none` without (docs/SECURITY.md section V).
    */
   @Property({ type: 'string', length: 32, nullable: true })

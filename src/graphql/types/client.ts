@@ -49,7 +49,7 @@ export class Client {
   @Field(() => Boolean, { description: 'A public client (SPA, native app): no secret, PKCE required.' })
   public!: boolean;
 
-  @Field(() => String, { description: 'How it authenticates at the token, introspection and revocation endpoints: client_secret_basic (or _post) with its secret, private_key_jwt with its keys (RFC 7523), none for a public client.' })
+  @Field(() => String, { description: 'How it authenticates at the token, introspection and revocation endpoints: client_secret_basic (or _post) with its secret, client_secret_jwt with assertions MACed with its secret (OIDC Core §9), private_key_jwt with its keys (RFC 7523), none for a public client.' })
   tokenEndpointAuthMethod!: string;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'A private_key_jwt client\'s public keys, a JWK Set; null otherwise or when they are at jwksUri.' })
@@ -187,7 +187,7 @@ export class ClientMetadataInput {
   @Field(() => [UserRestriction], { nullable: true, description: 'User restrictions (replaces the list).' })
   userRestrictions?: UserRestriction[] | null;
 
-  @Field(() => String, { nullable: true, description: 'client_secret_basic, client_secret_post (a secret), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; back to a secret with rotateClientSecret. client_secret_jwt is not supported (secrets are kept as digests).' })
+  @Field(() => String, { nullable: true, description: 'client_secret_basic, client_secret_post (a secret), client_secret_jwt (assertions MACed with its secret, HS256/384/512), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; to a secret, or to or from client_secret_jwt, with rotateClientSecret (which makes the new secret).' })
   tokenEndpointAuthMethod?: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'For private_key_jwt: a JWK Set of public signing keys (RSA, EC, OKP; no private members); replaces jwksUri.' })

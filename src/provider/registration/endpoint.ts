@@ -20,7 +20,7 @@ import { addressKey } from '../throttle/login-keys.js';
 import { databaseUnavailable } from '../unavailable.js';
 import { describeProblem, registeredMetadata, serviceInput } from './metadata.js';
 
-export type RegistrationContext = Pick<ProviderContext, 'settings' | 'orm' | 'clock' | 'clients' | 'logger' | 'issuer' | 'throttles'>;
+export type RegistrationContext = Pick<ProviderContext, 'settings' | 'orm' | 'clock' | 'clients' | 'logger' | 'issuer' | 'throttles' | 'keys'>;
 
 /** An answer that ends the request: the RFC 7591 §3.2.2 / RFC 6750 §3 error, with its status. */
 class Refusal extends Error {
@@ -39,7 +39,7 @@ const invalidMetadata = (description: string) => new Refusal(400, 'invalid_clien
 const invalidToken = (ctx: RegistrationContext) => new Refusal(401, 'invalid_token', 'the access token is missing, invalid or expired', { 'WWW-Authenticate': `Bearer realm="${ctx.issuer}", error="invalid_token"` });
 
 function service(ctx: RegistrationContext): ClientService {
-  return new ClientService(ctx.orm.em, () => ctx.clients.changed());
+  return new ClientService(ctx.orm.em, () => ctx.clients.changed(), async () => ctx.keys.encryption);
 }
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1), or undefined. */

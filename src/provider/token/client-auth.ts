@@ -1,8 +1,10 @@
 /**
  * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
- * `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2:
- * client-assertion.ts), or `none` for public clients; exactly one method per request, and the
- * client's own: a private_key_jwt client has no secret, a client with a secret no keys. Secrets are
+ * `client_secret_basic`, `client_secret_post`, `private_key_jwt` and `client_secret_jwt`
+ * (RFC 7523 §2.2, OIDC Core §9: client-assertion.ts), or `none` for public clients; exactly one
+ * method per request, and the client's own (RFC 7591 §2): a private_key_jwt client has no secret,
+ * a client_secret_jwt one sends its secret only as the key of an assertion's HMAC (CA-13), a
+ * client with a secret no keys. Secrets are
  * compared as SHA-256 digests in constant time, also for unknown clients (no timing oracle:
  * docs/SECURITY.md TK-12); failures are throttled per address, never per client (TK-13, failures.ts).
  */
@@ -68,11 +70,11 @@ export async function authenticateClient(ctx: AuthenticationContext, req: Provid
 
   // resolve: a client known by its metadata document is fetched again here when its copy is stale.
   const client = id.length <= 128 ? await ctx.clients.resolve(id, req.ip) : undefined;
-  // The same digest comparison for an unknown client as for a known one — and for a client
-  // with keys and no secret, which a secret never authenticates.
-  const keys = client?.tokenEndpointAuthMethod === 'private_key_jwt';
-  const ok = checkSecret(ctx, client && !keys ? client : UNKNOWN_CLIENT, secret) && client !== undefined && !keys;
-  if (!ok || !client) throw invalidClient(keys ? 'this client authenticates with private_key_jwt' : undefined);
+  // The same digest comparison for an unknown client as for a known one — and for a client of
+  // an assertion method, which a secret sent as such never authenticates.
+  const assertions = client?.tokenEndpointAuthMethod ?? null;
+  const ok = checkSecret(ctx, client && !assertions ? client : UNKNOWN_CLIENT, secret) && client !== undefined && !assertions;
+  if (!ok || !client) throw invalidClient(assertions ? `this client authenticates with ${assertions}` : undefined);
   return { client, method };
 }
 
@@ -86,12 +88,14 @@ async function authenticateByAssertion(ctx: AuthenticationContext, req: Provider
   if (bodyId !== undefined && bodyId !== id) throw invalidClient('client_id does not match the client assertion');
   const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
   if (!client) throw invalidClient();
-  if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
-    // An HMAC assertion of a client with a secret: client_secret_jwt, which the digests cannot check.
-    throw invalidClient(client.isPublic ? 'a public client does not authenticate' : 'client_secret_jwt is not supported: use client_secret_basic or client_secret_post');
+  const method = client.tokenEndpointAuthMethod;
+  if (method === null) {
+    // An assertion from a client registered for Basic or form secrets: its secret is kept only
+    // as a digest, and one method per client (RFC 7591 §2).
+    throw invalidClient(client.isPublic ? 'a public client does not authenticate' : 'this client authenticates with its client_secret (client_secret_basic or client_secret_post)');
   }
   await verifyClientAssertion(ctx, client, assertion);
-  return { client, method: 'private_key_jwt' };
+  return { client, method };
 }
 
 function checkSecret(ctx: AuthenticationContext, client: RegisteredClient, secret: string | undefined): boolean {

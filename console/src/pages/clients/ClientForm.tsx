@@ -99,15 +99,17 @@ export function ClientForm({ mode, value, onChange, onSubmit, errors, busy, subm
 
 
 /**
- * How a confidential client authenticates: its secret, or assertions signed with its keys
- * (private_key_jwt, RFC 7523), whose public keys are pasted here or fetched from a URL.
+ * How a confidential client authenticates: its secret, assertions MACed with its secret
+ * (client_secret_jwt, OIDC Core §9), or assertions signed with its keys (private_key_jwt,
+ * RFC 7523), whose public keys are pasted here or fetched from a URL.
  */
 function Authentication({ value, set, errors }: { value: FormState; set<K extends keyof FormState>(key: K, v: FormState[K]): void; errors: Record<string, string> }) {
   const keys = value.tokenEndpointAuthMethod === 'private_key_jwt';
   return (
     <>
-      <SelectField label="Client authentication" value={value.tokenEndpointAuthMethod} onChange={(v) => set('tokenEndpointAuthMethod', v)} error={errors.tokenEndpointAuthMethod} hint="How the client proves itself at the token endpoint. With its keys it has no secret: it signs a short-lived JWT with its private key, and the provider checks it with the public keys given here.">
+      <SelectField label="Client authentication" value={value.tokenEndpointAuthMethod} onChange={(v) => set('tokenEndpointAuthMethod', v)} error={errors.tokenEndpointAuthMethod} hint="How the client proves itself at the token endpoint. With a JWT MACed with its secret, the secret itself never travels. With its keys it has no secret: it signs a short-lived JWT with its private key, and the provider checks it with the public keys given here. To move an existing client to or from a secret JWT, rotate its secret.">
         <option value="client_secret_basic">A client secret (client_secret_basic or client_secret_post)</option>
+        <option value="client_secret_jwt">A JWT MACed with its secret (client_secret_jwt)</option>
         <option value="private_key_jwt">Its keys: a signed JWT (private_key_jwt)</option>
       </SelectField>
       {keys ? (

@@ -18,7 +18,7 @@ export const USER_FIELDS = ['username', 'email', 'emailVerified', 'givenName', '
 /** The JWS algorithms of the provider's keys (SIGNATURE_ALGS, src/config/definitions.ts). */
 export const ID_TOKEN_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
 /** How a confidential client authenticates (TOKEN_ENDPOINT_AUTH_METHODS there; a public one: none). */
-export const AUTH_METHODS = ['client_secret_basic', 'private_key_jwt'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_jwt', 'private_key_jwt'] as const;
 /** Where a private_key_jwt client's keys are: in the form (jwks) or at a URL (jwksUri). */
 export const KEY_SOURCES = ['jwks', 'jwksUri'] as const;
 
@@ -43,7 +43,7 @@ export interface ClientForm {
   name: string;
   /** Create only: a public client has no secret. */
   public: boolean;
-  /** A confidential client's: its secret (client_secret_basic) or its keys (private_key_jwt). */
+  /** A confidential client's: its secret (client_secret_basic), assertions MACed with it (client_secret_jwt) or its keys (private_key_jwt). */
   tokenEndpointAuthMethod: string;
   /** private_key_jwt: whether the keys are typed in (jwks) or fetched (jwksUri). */
   keySource: string;
@@ -145,7 +145,7 @@ export function formOf(client: ClientData): ClientForm {
     id: client.id,
     name: client.name,
     public: client.public,
-    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic',
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod === 'private_key_jwt' || client.tokenEndpointAuthMethod === 'client_secret_jwt' ? client.tokenEndpointAuthMethod : 'client_secret_basic',
     keySource: client.jwksUri ? 'jwksUri' : 'jwks',
     jwks: client.jwks ? JSON.stringify(client.jwks, null, 2) : '',
     jwksUri: client.jwksUri ?? '',
