@@ -197,6 +197,7 @@ export class ClientService {
     // digest stays (RFC 7592 §2.2 compares a client_secret sent to /register/<id>), but Basic
     // and form secrets are refused for it (client-auth.ts: one method per client).
     if (client.tokenEndpointAuthMethod === 'client_secret_jwt' && secret) await this.seal(client, secret);
+    checkConsistency(client);
     client.registrationTokenHash = registrationTokenHash;
     const em = this.em.fork();
     em.persist(client);
@@ -309,7 +310,7 @@ export class ClientService {
   }
 }
 
-/** A client's row made from `input`, validated (fields, then the rules between them), not yet stored; its secret in clear, if it has one. */
+/** A client's row made from `input`, its fields validated (the rules between them: checkConsistency, once a secret is sealed), not yet stored; its secret in clear, if it has one. */
 function buildClient(input: CreateClientInput): { client: Client; secret?: string } {
   const data = parse(createSchema, input);
   if (data.id !== undefined) refuseManaged(data.id);
@@ -354,7 +355,6 @@ function buildClient(input: CreateClientInput): { client: Client; secret?: strin
   const secret = isPublic || keys ? undefined : newSecret(secretJwt);
   client.secretHash = secret ? hashSecret(secret) : null;
   client.sealedSecret = null;
-  checkConsistency(client);
   return { client, secret };
 }
 
@@ -375,6 +375,7 @@ export function isMetadataDocumentId(id: string): boolean {
 export function metadataDocumentClient(id: string, input: CreateClientInput): Client {
   if (!isMetadataDocumentId(id)) throw new ClientError('ERR_CLIENT_INVALID', 'the client_id must be an https URL', 'id');
   const { client, secret } = buildClient({ ...input, id: 'metadata-document', public: true });
+  checkConsistency(client);
   if (secret !== undefined || authMethodOf(client) !== 'none') throw new ClientError('ERR_CLIENT_INVALID', 'tokenEndpointAuthMethod: must be none', 'tokenEndpointAuthMethod');
   client.id = id;
   return client;
