@@ -16,6 +16,7 @@ import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
 import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS } from './token/auth-methods.js';
 import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/jwks';
@@ -98,6 +99,8 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     request_uri_parameter_supported: false,
     require_pushed_authorization_requests: requirePar,
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the algorithms of DPoP proofs the token endpoint (and every DPoP endpoint) checks.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
   };
 }
 
