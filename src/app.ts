@@ -122,6 +122,11 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
     '/graphql',
     withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, DPoP, Apollo-Require-Preflight' }),
     express.json({ limit: JSON_BODY_LIMIT }),
+    // With JWT_OIDC_DPOP_NONCE=required every answer hands out the current nonce (RFC 9449 §9).
+    (_req, res, next) => {
+      for (const [name, value] of Object.entries(provider?.dpop.headers() ?? {})) res.setHeader(name, value);
+      next();
+    },
     (_req, _res, next) => RequestContext.create(db.orm.em, next),
     expressMiddleware<GraphQLContext>(apollo, {
       context: async ({ req }) => buildContext(req).catch((e: unknown) => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenHash } from '@jwt-oidc/resource';
 import { ManualClock } from '../../src/clock.js';
 import { DPOP_NONCE_WINDOW_MS } from '../../src/provider/dpop.js';
+import { closedWithin, connectWs } from '../support/graphql-ws.js';
 import { adminUserTokens, gql, login, startPair, startProvider, tokenRequest, type TestProvider } from '../support/provider.js';
 
 interface Key {
@@ -109,7 +110,7 @@ describe('the token endpoint (RFC 9449 §5)', () => {
     expect(decodeJwt(plain.body.access_token).cnf).toBeUndefined();
   });
 
-  it('DP-01 authorization_code: the access token is bound; a confidential client\'s refresh token is not, and a refresh binds the new access token to the key of its own proof', async () => {
+  it('DP-01 DP-08 authorization_code: the access token is bound; a confidential client\'s refresh token is not, and a refresh binds the new access token to the key of its own proof', async () => {
     const { res, body } = await codeFlow(provider, rp, (url) => proof(key, url));
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.token_type).toBe('DPoP');
@@ -359,6 +360,19 @@ describe('bound tokens at the provider\'s own resources (RFC 9449 §7)', () => {
     }
   });
 
+  it('DP-10 over WebSocket, where no proof comes with each message, a bound token is refused (4401); a bearer token connects', async () => {
+    const ws = `${provider.url.replace(/^http/, 'ws')}/graphql`;
+    const bound = connectWs(ws, { token });
+    const sub = bound.subscribe('subscription { auditEvents { event } }');
+    expect((await closedWithin(bound, 5000)).code).toBe(4401);
+    expect(sub.results).toEqual([]);
+    const { tokens } = await adminUserTokens(provider);
+    const bearer = connectWs(ws, { token: tokens.access_token });
+    bearer.subscribe('subscription { auditEvents { event } }');
+    await expect(closedWithin(bearer, 1000)).rejects.toThrow(/still open/);
+    await bearer.client.dispose();
+  });
+
   it('DP-17 /introspect describes a bound token with token_type DPoP and cnf.jkt; /revoke ends it like any other', async () => {
     const auth = `Basic ${Buffer.from(`${rp.clientId}:${rp.clientSecret}`).toString('base64')}`;
     const post = (path: string, fields: Record<string, string>) => fetch(`${provider.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth }, body: new URLSearchParams(fields) });
@@ -404,7 +418,7 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
     await expectTokenError(await clientCredentials(a, await proof(key, tokenUrl(a), { nonce: 'x'.repeat(43), clock: nonceClock }), client), 'use_dpop_nonce', 'forged nonce');
   });
 
-  it('DP-15 at /userinfo a missing nonce is 401 with a DPoP challenge use_dpop_nonce and DPoP-Nonce', async () => {
+  it('DP-15 at /userinfo and /graphql a missing nonce is 401 with a DPoP challenge use_dpop_nonce and DPoP-Nonce; every answer carries DPoP-Nonce', async () => {
     nonceClock.set(Date.now());
     const nonce = await nonceOf(a);
     const { body } = await clientCredentials(a, await proof(key, tokenUrl(a), { nonce, clock: nonceClock }), client);
@@ -412,6 +426,21 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
     expect(res.headers.get('dpop-nonce')).toBe(nonce);
+    const ok = await userinfo(a, `DPoP ${body.access_token}`, await proof(key, userinfoUrl(a), { htm: 'GET', accessToken: body.access_token, nonce, clock: nonceClock }));
+    expect(ok.status, await ok.clone().text()).toBe(401); // a client token has no userinfo: the proof itself passed
+    expect(ok.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_token".*not to a user/);
+    expect(ok.headers.get('dpop-nonce')).toBe(nonce);
+    // /graphql hands the nonce out with every answer, and checks it as /userinfo does.
+    const graphql = new URL('/graphql', a.issuer).href;
+    const ask = (dpop: string) => fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `DPoP ${body.access_token}`, dpop }, body: JSON.stringify({ query: '{ me { clientId } }' }) });
+    const noNonce = await ask(await proof(key, graphql, { accessToken: body.access_token, clock: nonceClock }));
+    expect(noNonce.status).toBe(401);
+    expect(noNonce.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
+    expect(noNonce.headers.get('dpop-nonce')).toBe(nonce);
+    const withNonce = await ask(await proof(key, graphql, { accessToken: body.access_token, nonce, clock: nonceClock }));
+    expect(withNonce.status, await withNonce.clone().text()).toBe(200);
+    expect(((await withNonce.json()) as { data: { me: { clientId: string } } }).data.me.clientId).toBe(client.clientId);
+    expect(withNonce.headers.get('dpop-nonce')).toBe(nonce);
   });
 
   it('DP-16 a nonce works in its window and the next, not after (injected clock at the boundary)', async () => {
