@@ -12,8 +12,7 @@ import type { ProviderContext } from '../provider/context.js';
 import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
 import { toGraphQLError } from '@jwt-oidc/apollo';
 import { BearerError, checkTokenBinding, IssuerUnavailableError, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
-import { resourceChallenge } from '../provider/dpop.js';
-import { boundAccessToken, challengeScheme } from '../provider/userinfo.js';
+import { boundAccessToken, challengeScheme, resourceChallenge } from '../provider/dpop.js';
 import type { Auth, GraphQLContext } from './context.js';
 import { audit } from '../audit.js';
 

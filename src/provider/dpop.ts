@@ -11,11 +11,13 @@
  * still works for one more window.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ASYMMETRIC_ALGORITHMS, BearerError, dpopFromHeaders, verifyDpopProof, type DpopReplayCache, type DpopRequestOptions, type VerifiedDpopProof } from '@jwt-oidc/resource';
+import { ASYMMETRIC_ALGORITHMS, BearerError, checkTokenBinding, dpopFromHeaders, verifyDpopProof, type DpopReplayCache, type DpopRequestOptions, type PresentedToken, type VerifiedDpopProof } from '@jwt-oidc/resource';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../config/load.js';
 import { OAuthError } from './errors.js';
 import type { HttpResult, ProviderRequest } from './http-result.js';
+import type { ProviderAccessToken } from './access-token.js';
+import type { ProviderContext } from './context.js';
 
 /** How long a nonce window lasts: a nonce is accepted in its window and the next (5 to 10 minutes). */
 export const DPOP_NONCE_WINDOW_MS = 5 * 60_000;
@@ -50,7 +52,7 @@ export class DpopPolicy {
 
   /** Whether `nonce` is that of the current or of the previous window. */
   isCurrentNonce(nonce: string | undefined): boolean {
-    if (nonce === undefined || nonce.length !== 43) return false;
+    if (nonce === undefined || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) return false;
     const window = Math.floor(this.clock.now() / DPOP_NONCE_WINDOW_MS);
     const given = Buffer.from(nonce);
     return [window, window - 1].some((w) => timingSafeEqual(given, Buffer.from(this.nonceOf(w))));
@@ -113,4 +115,35 @@ export function resourceChallenge(e: BearerError, scheme: 'Bearer' | 'DPoP' | un
   const attrs = [`realm="${quote(realm)}"`, ...(resourceMetadata !== undefined ? [`resource_metadata="${quote(resourceMetadata)}"`] : []), ...dpop, `error="${e.code}"`, `error_description="${quote(e.description)}"`];
   if (e.scope) attrs.push(`scope="${quote(e.scope)}"`);
   return `DPoP ${attrs.join(', ')}`;
+}
+
+/**
+ * One of our access tokens, verified and presented as its binding demands (RFC 9449 §7): a token
+ * bound to a DPoP key only with the DPoP scheme and a proof of that key for this request (`htu`
+ * is `url`), a bearer token only as one.
+ */
+export async function boundAccessToken(ctx: Pick<ProviderContext, 'verifyAccessToken' | 'dpop'>, req: Pick<ProviderRequest, 'method' | 'header'>, presented: PresentedToken, url: string): Promise<ProviderAccessToken> {
+  const verified = await ctx.verifyAccessToken(presented.token);
+  try {
+    await checkTokenBinding(presented, verified.claims, dpopFromHeaders(req.header('dpop')), ctx.dpop.requestOptions(req.method, url));
+  } catch (e) {
+    // The refusal of a bound token is answered with a DPoP challenge, whatever scheme it came with.
+    if (e instanceof BearerError && verified.claims.cnf !== undefined) REFUSED_BOUND.add(e);
+    throw e;
+  }
+  return verified;
+}
+
+/** Refusals of a token bound to a DPoP key (challengeScheme answers them with DPoP). */
+const REFUSED_BOUND = new WeakSet<BearerError>();
+
+/**
+ * The scheme of the challenge (RFC 9449 §7.1): DPoP for a request of that scheme, a refused
+ * proof, or a bound token sent as a bearer one; Bearer for other bearer failures; both when
+ * no token came.
+ */
+export function challengeScheme(presented: PresentedToken | undefined, e: unknown): 'Bearer' | 'DPoP' | undefined {
+  if (!(e instanceof BearerError) || e.code === 'missing') return undefined;
+  if (presented?.scheme === 'DPoP' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce' || REFUSED_BOUND.has(e)) return 'DPoP';
+  return presented ? 'Bearer' : undefined;
 }

@@ -6,15 +6,14 @@
  * tokens of a user with the `openid` scope get claims (docs/SECURITY.md UI-01…UI-05).
  */
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { BearerError, checkTokenBinding, dpopFromHeaders, requireScopes, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
+import { BearerError, requireScopes, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
 import { userinfoClaims } from './claims.js';
 import { providerUrl, type ProviderContext } from './context.js';
 import { USERINFO_PATH } from './discovery.js';
-import { resourceChallenge } from './dpop.js';
+import { boundAccessToken, challengeScheme, resourceChallenge } from './dpop.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
-import type { ProviderAccessToken } from './access-token.js';
 
 /** What userinfo uses of the provider. */
 export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'>;
@@ -30,28 +29,6 @@ export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderReques
   } catch (e) {
     return ctx.dpop.withNonce(bearerError(ctx, e, challengeScheme(presented, e)));
   }
-}
-
-/**
- * One of our access tokens, verified and presented as its binding demands (RFC 9449 §7): a token
- * bound to a DPoP key only with the DPoP scheme and a proof of that key for this request (`htu`
- * is `url`), a bearer token only as one.
- */
-export async function boundAccessToken(ctx: Pick<ProviderContext, 'verifyAccessToken' | 'dpop'>, req: Pick<ProviderRequest, 'method' | 'header'>, presented: PresentedToken, url: string): Promise<ProviderAccessToken> {
-  const verified = await ctx.verifyAccessToken(presented.token);
-  await checkTokenBinding(presented, verified.claims, dpopFromHeaders(req.header('dpop')), ctx.dpop.requestOptions(req.method, url));
-  return verified;
-}
-
-/**
- * The scheme of the challenge (RFC 9449 §7.1): DPoP for a request of that scheme, a refused
- * proof, or a bound token sent as a bearer one; Bearer for other bearer failures; both when
- * no token came.
- */
-export function challengeScheme(presented: PresentedToken | undefined, e: unknown): 'Bearer' | 'DPoP' | undefined {
-  if (!(e instanceof BearerError) || e.code === 'missing') return undefined;
-  if (presented?.scheme === 'DPoP' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce' || /^the access token is bound to a DPoP key/.test(e.description)) return 'DPoP';
-  return presented ? 'Bearer' : undefined;
 }
 
 /**

@@ -416,6 +416,7 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(res.headers.get('dpop-nonce')).toBe(nonce);
     await expectTokenError(await clientCredentials(a, await proof(key, tokenUrl(a), { nonce: 'x'.repeat(43), clock: nonceClock }), client), 'use_dpop_nonce', 'forged nonce');
+    await expectTokenError(await clientCredentials(a, await proof(key, tokenUrl(a), { nonce: 'é'.repeat(43), clock: nonceClock }), client), 'use_dpop_nonce', 'a nonce of other characters');
   });
 
   it('DP-15 at /userinfo and /graphql a missing nonce is 401 with a DPoP challenge use_dpop_nonce and DPoP-Nonce; every answer carries DPoP-Nonce', async () => {
