@@ -17,7 +17,6 @@ import type { Settings } from '../config/load.js';
 import { OAuthError } from './errors.js';
 import type { HttpResult, ProviderRequest } from './http-result.js';
 import type { ProviderAccessToken } from './access-token.js';
-import type { ProviderContext } from './context.js';
 
 /** How long a nonce window lasts: a nonce is accepted in its window and the next (5 to 10 minutes). */
 export const DPOP_NONCE_WINDOW_MS = 5 * 60_000;
@@ -122,7 +121,7 @@ export function resourceChallenge(e: BearerError, scheme: 'Bearer' | 'DPoP' | un
  * bound to a DPoP key only with the DPoP scheme and a proof of that key for this request (`htu`
  * is `url`), a bearer token only as one.
  */
-export async function boundAccessToken(ctx: Pick<ProviderContext, 'verifyAccessToken' | 'dpop'>, req: Pick<ProviderRequest, 'method' | 'header'>, presented: PresentedToken, url: string): Promise<ProviderAccessToken> {
+export async function boundAccessToken(ctx: { verifyAccessToken(token: string): Promise<ProviderAccessToken>; dpop: DpopPolicy }, req: Pick<ProviderRequest, 'method' | 'header'>, presented: PresentedToken, url: string): Promise<ProviderAccessToken> {
   const verified = await ctx.verifyAccessToken(presented.token);
   try {
     await checkTokenBinding(presented, verified.claims, dpopFromHeaders(req.header('dpop')), ctx.dpop.requestOptions(req.method, url));
