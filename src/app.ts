@@ -120,8 +120,13 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (introspection) app.use('/graphql', graphiqlHandler());
   app.use(
     '/graphql',
-    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, Apollo-Require-Preflight' }),
+    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, DPoP, Apollo-Require-Preflight' }),
     express.json({ limit: JSON_BODY_LIMIT }),
+    // With JWT_OIDC_DPOP_NONCE=required every answer hands out the current nonce (RFC 9449 §9).
+    (_req, res, next) => {
+      for (const [name, value] of Object.entries(provider?.dpop.headers() ?? {})) res.setHeader(name, value);
+      next();
+    },
     (_req, _res, next) => RequestContext.create(db.orm.em, next),
     expressMiddleware<GraphQLContext>(apollo, {
       context: async ({ req }) => buildContext(req).catch((e: unknown) => {
@@ -131,14 +136,14 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   );
 
   async function buildContext(req: express.Request): Promise<GraphQLContext> {
-    const request = { header: (n: string) => req.get(n), query: req.query as Record<string, unknown> };
+    const request = { method: req.method, header: (n: string) => req.get(n), query: req.query as Record<string, unknown> };
     return {
       settings,
       logger: req.log,
       requestId: req.id,
       ip: req.ip ?? 'unknown',
       em: (RequestContext.getEntityManager() ?? db.orm.em.fork()) as GraphQLContext['em'],
-      auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc', graphqlMetadata?.url),
+      auth: callers ? null : await authenticate(request, provider, provider?.issuer ?? 'jwt-oidc', graphqlMetadata?.url, provider ? new URL('/graphql', provider.issuer).href : undefined),
       provider,
       auditStream,
       ...(callers ? { upstream: await upstreamCaller({ ...request, session: () => relyingPartySession(req) }, callers, settings) } : {}),

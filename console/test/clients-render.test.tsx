@@ -135,6 +135,7 @@ const billing: ClientData & { tokenEndpointAuthMethod: string; createdAt: string
   admin: true,
   requireMfa: false,
   requirePar: false,
+  requireDpop: false,
   logoutAll: true,
   backchannelLogoutUri: null,
   clientUri: null,

@@ -21,6 +21,7 @@ interface MetadataOptions {
   admin?: boolean;
   requireMfa?: boolean;
   requirePar?: boolean;
+  requireDpop?: boolean;
   idTokenAlg?: string;
   audience?: string[];
   backchannelLogoutUri?: string;
@@ -46,6 +47,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--admin', 'may obtain the admin scope (client_credentials)')
     .option('--require-mfa', 'every sign-in to it ends with a second factor (as JWT_OIDC_MFA=required)')
     .option('--require-par', 'its authorization requests must be pushed to /par first (RFC 9126)')
+    .option('--require-dpop', 'its token requests must carry a DPoP proof: its access tokens are always key-bound (RFC 9449 dpop_bound_access_tokens)')
     .option('--id-token-alg <alg>', 'id_token_signed_response_alg, e.g. RS256 (default: SIGNATURE_ALG)')
     .option('--audience <aud...>', 'third-party audiences added to this client\'s access tokens')
     .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed (OIDC Back-Channel Logout)')
@@ -72,6 +74,7 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     admin: o.admin,
     requireMfa: o.requireMfa,
     requirePar: o.requirePar,
+    requireDpop: o.requireDpop,
     idTokenSignedResponseAlg: o.idTokenAlg,
     audiences: o.audience,
     backchannelLogoutUri: o.backchannelLogoutUri,
@@ -138,6 +141,7 @@ export function clientsCommand(program: Command): void {
     .option('--no-admin', 'remove the admin flag')
     .option('--no-require-mfa', 'a second factor only for users who have one')
     .option('--no-require-par', 'plain authorization requests accepted again (unless JWT_OIDC_REQUIRE_PAR)')
+    .option('--no-require-dpop', 'token requests without a DPoP proof accepted again (bearer tokens)')
     .option('--no-logout-all', 'logout ends only this client\'s grants')
     .action(async (opts: MetadataOptions & GlobalOptions & { id: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
@@ -262,6 +266,6 @@ function parseRestriction(spec: string): { field: string; equals: string } {
 }
 
 function line(c: Client): string {
-  const flags = [c.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : c.secretHash ? 'confidential' : c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : ''].filter(Boolean).join(',');
+  const flags = [c.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : c.secretHash ? 'confidential' : c.tokenEndpointAuthMethod === 'private_key_jwt' ? 'private_key_jwt' : 'public', c.firstParty ? 'first-party' : '', c.admin ? 'admin' : '', c.requireMfa ? 'require-mfa' : '', c.requirePar ? 'require-par' : '', c.requireDpop ? 'require-dpop' : ''].filter(Boolean).join(',');
   return `${c.id}  ${c.name}  [${flags}]  ${c.redirectUris.join(' ')}`;
 }

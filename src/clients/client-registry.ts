@@ -48,6 +48,8 @@ export interface RegisteredClient {
   readonly requireMfa: boolean;
   /** Its authorization requests must be pushed (RFC 9126 `require_pushed_authorization_requests`). */
   readonly requirePar: boolean;
+  /** Its token requests must carry a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`). */
+  readonly requireDpop: boolean;
   readonly idTokenSignedResponseAlg: SignatureAlg | null;
   readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
   readonly userRestrictions: readonly { field: string; equals: string }[];
@@ -105,6 +107,7 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     admin: c.admin,
     requireMfa: c.requireMfa,
     requirePar: c.requirePar,
+    requireDpop: c.requireDpop,
     idTokenSignedResponseAlg: (c.idTokenSignedResponseAlg as SignatureAlg | null) ?? null,
     extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
     userRestrictions: Object.freeze([...c.userRestrictions]),

@@ -52,6 +52,7 @@ function serviceClientData(issuer: string, { name, mount }: ServiceClient) {
     requireMfa: false,
     // JWT_OIDC_REQUIRE_PAR covers them too: the pages push when discovery says so.
     requirePar: false,
+    requireDpop: false,
     // The provider's SIGNATURE_ALG.
     idTokenSignedResponseAlg: null,
     extraIdTokenClaims: {},

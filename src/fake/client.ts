@@ -49,6 +49,7 @@ export async function seedFakeClient(orm: MikroORM, settings: Pick<Settings, 'cl
     requireMfa: false,
     // JWT_OIDC_REQUIRE_PAR applies to it; the client of its own has no flag to keep.
     requirePar: false,
+    requireDpop: false,
     // The default of OIDC Dynamic Client Registration 1.0 §2, which every library verifies.
     idTokenSignedResponseAlg: 'RS256',
   };

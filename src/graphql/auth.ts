@@ -1,6 +1,7 @@
 /**
  * Who is calling the GraphQL API, and what they may do. The token comes from the Authorization
- * header only (RFC 6750 §2.1; a token in the URL is refused, docs/SECURITY.md BR-05); a bad token
+ * header only (RFC 6750 §2.1; a token in the URL is refused, docs/SECURITY.md BR-05), with the
+ * DPoP scheme and a proof when it is bound to a DPoP key (RFC 9449 §7; DP-10); a bad token
  * is an HTTP 401 with a `WWW-Authenticate` challenge; no token is an anonymous caller. Admin
  * rights are checked on every field of admin types (`@Authorized`) and again by each admin
  * resolver before it reads or writes anything (GQ-12, GQ-13).
@@ -9,34 +10,55 @@ import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import type { ProviderContext } from '../provider/context.js';
 import { ADMIN_SCOPE } from '../provider/authorization/scopes.js';
-import { rethrowAsGraphQLError } from '@jwt-oidc/apollo';
-import { bearerFromRequest, BearerError } from '@jwt-oidc/resource';
+import { toGraphQLError } from '@jwt-oidc/apollo';
+import { BearerError, checkTokenBinding, IssuerUnavailableError, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
+import { boundAccessToken, challengeScheme, resourceChallenge } from '../provider/dpop.js';
 import type { Auth, GraphQLContext } from './context.js';
 import { audit } from '../audit.js';
 
 export const ADMIN = 'admin';
 
 export interface AuthRequest {
+  method: string;
   header(name: string): string | undefined;
   query: Record<string, unknown>;
 }
 
-/** `resourceMetadata`: the URL of /graphql's RFC 9728 metadata, named in the challenges (§5.1). */
-export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string, resourceMetadata?: string): Promise<Auth | null> {
+/**
+ * `resourceMetadata`: the URL of /graphql's RFC 9728 metadata, named in the challenges (§5.1);
+ * `url`: /graphql's own URL, what a DPoP proof's `htu` names.
+ */
+export async function authenticate(req: AuthRequest, provider: ProviderContext | undefined, realm: string, resourceMetadata?: string, url?: string): Promise<Auth | null> {
+  let presented: PresentedToken | undefined;
   try {
-    const token = bearerFromRequest(req.header('authorization'), req.query);
-    if (token === undefined) return null;
+    if (tokenInQuery(req.query)) throw new BearerError('invalid_request', 'send the access token in the Authorization header, never in the URL');
+    presented = tokenFromAuthorization(req.header('authorization'));
+    if (presented === undefined) return null;
     if (!provider) throw new BearerError('invalid_token', 'this server accepts no bearer tokens');
-    return await callerOf(token, provider);
+    const verified = await boundAccessToken(provider, req, presented, url ?? new URL('/graphql', provider.issuer).href);
+    return caller(verified, provider);
   } catch (e) {
     // Thrown from the context function: Apollo answers with this status and these headers.
-    rethrowAsGraphQLError(e, realm, resourceMetadata);
+    if (!(e instanceof BearerError || e instanceof IssuerUnavailableError)) throw e;
+    const error = toGraphQLError(e, realm, resourceMetadata);
+    const headers = (error.extensions.http as { headers: Map<string, string> }).headers;
+    if (e instanceof BearerError) headers.set('www-authenticate', resourceChallenge(e, challengeScheme(presented, e) ?? (e.code === 'missing' ? undefined : 'Bearer'), realm, resourceMetadata));
+    for (const [name, value] of Object.entries(provider?.dpop.headers() ?? {})) headers.set(name.toLowerCase(), value);
+    throw error;
   }
 }
 
-/** The caller behind one of our access tokens (BearerError when it is not valid), over HTTP or WebSocket. */
+/**
+ * The caller behind one of our access tokens over WebSocket (BearerError when it is not valid):
+ * there is no proof per message there, so a token bound to a DPoP key is refused (RFC 9449 §7.2).
+ */
 export async function callerOf(token: string, provider: ProviderContext): Promise<Auth> {
   const verified = await provider.verifyAccessToken(token);
+  await checkTokenBinding({ scheme: 'Bearer', token }, verified.claims, undefined, provider.dpop.requestOptions('GET', new URL('/graphql', provider.issuer).href));
+  return caller(verified, provider);
+}
+
+function caller(verified: Awaited<ReturnType<ProviderContext['verifyAccessToken']>>, provider: ProviderContext): Auth {
   const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
   return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
 }

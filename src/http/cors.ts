@@ -14,9 +14,11 @@ export function corsHeaders(origin: string | undefined, policy: CorsPolicy, pref
   const headers: Record<string, string> = { Vary: 'Origin' };
   if (!origin || origin === 'null' || !policy.isAllowed(origin)) return headers;
   headers['Access-Control-Allow-Origin'] = origin;
+  // A browser client reads a DPoP nonce and its challenge (RFC 9449 §8, §9, §7.1).
+  if (!preflight) headers['Access-Control-Expose-Headers'] = 'DPoP-Nonce, WWW-Authenticate';
   if (preflight) {
     headers['Access-Control-Allow-Methods'] = policy.methods;
-    headers['Access-Control-Allow-Headers'] = policy.headers ?? 'Authorization, Content-Type';
+    headers['Access-Control-Allow-Headers'] = policy.headers ?? 'Authorization, Content-Type, DPoP';
     headers['Access-Control-Max-Age'] = '600';
   }
   return headers;

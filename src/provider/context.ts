@@ -25,6 +25,8 @@ import { SessionStore } from './stores/session-store.js';
 import { TokenMinter } from './tokens.js';
 import { ClientJwks } from './token/client-jwks.js';
 import { ClientIdMetadataDocuments } from './registration/client-id-metadata.js';
+import { DpopPolicy } from './dpop.js';
+import { DpopProofStore } from './stores/dpop-proof-store.js';
 
 /** What every part of the provider knows: who it is, its settings, time and log. */
 export interface ProviderBase {
@@ -81,6 +83,8 @@ export interface ProviderGuards {
   clientDocuments: ClientIdMetadataDocuments;
   /** The keys of private_key_jwt clients published at a jwks_uri: fetched safely, cached (src/provider/token/client-jwks.ts). */
   clientKeys: ClientJwks;
+  /** DPoP proofs (RFC 9449): their checks, the proofs seen on every instance, the nonces (src/provider/dpop.ts). */
+  dpop: DpopPolicy;
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
   secretKeys: { audit: Buffer; device: Buffer };
   cookies: { secure: boolean; session: string; interaction: string; device: string };
@@ -135,6 +139,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
       interactions: settings.interactionRateLimit > 0 ? new FailureThrottle({ limit: settings.interactionRateLimit, windowMs: 60_000, clock }) : undefined,
       registrations: settings.registrationRateLimit > 0 ? new FailureThrottle({ limit: settings.registrationRateLimit, windowMs: 60_000, clock }) : undefined,
     },
+    dpop: new DpopPolicy(o.keys.secretKey('dpop-nonce'), settings, clock, new DpopProofStore(o.orm, clock)),
     secretKeys: { audit: o.keys.secretKey('audit-digest'), device: o.keys.secretKey('device-cookie') },
     cookies: {
       secure,

@@ -16,6 +16,7 @@ import { SUPPORTED_RESPONSE_TYPES } from './authorization/request.js';
 import { ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS, SECRET_ASSERTION_ALGS } from './token/auth-methods.js';
 import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
 
 /** Assertion algorithms of both JWT methods: private_key_jwt's signatures, client_secret_jwt's HMACs (OIDC Discovery §3). */
 const ASSERTION_ALGS = [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS];
@@ -104,6 +105,8 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     require_pushed_authorization_requests: requirePar,
     authorization_response_iss_parameter_supported: true,
     ...(clientIdMetadata ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 9449 §5.1: the algorithms of DPoP proofs the token endpoint (and every DPoP endpoint) checks.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
   };
 }
 

@@ -30,7 +30,10 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'too_many_requests'
   // RFC 8707 §2: a resource that is unknown, not allowed, or not authorized in the grant.
-  | 'invalid_target';
+  | 'invalid_target'
+  // RFC 9449 §5, §8: a DPoP proof that fails a check of §4.3, or one without the server's nonce.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -13,7 +13,7 @@ import type { TokenTypesContext } from './token-types.js';
 import { authenticateClient, CLIENT_AUTH_PARAMETERS, type AuthenticationContext } from './token/client-auth.js';
 import { tokenError } from './token/token-endpoint.js';
 import { identifyToken } from './token-types.js';
-import { BearerError } from '@jwt-oidc/resource';
+import { BearerError, boundKeyThumbprint } from '@jwt-oidc/resource';
 import { providerTokenVerifier, type AccessTokenVerifierDeps, type ProviderAccessToken } from './access-token.js';
 
 const INACTIVE = { active: false } as const;
@@ -62,7 +62,9 @@ async function describe(ctx: IntrospectionContext, token: string, requester: str
     const v = presented.verified ?? (await resourceToken(ctx, token, presented.audiences));
     if (!v || (v.clientId !== requester && !presented.audiences.includes(requester))) return INACTIVE;
     const c = v.claims;
-    return { active: true, token_type: 'Bearer', scope: v.scopes.join(' '), client_id: v.clientId, sub: v.sub, username: v.user?.username, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti };
+    // A DPoP-bound token says so, with its key's thumbprint for the resource server to check (RFC 9449 §6.2).
+    const jkt = boundKeyThumbprint(c);
+    return { active: true, token_type: jkt ? 'DPoP' : 'Bearer', scope: v.scopes.join(' '), client_id: v.clientId, sub: v.sub, username: v.user?.username, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti, ...(jkt ? { cnf: { jkt } } : {}) };
   }
   if (presented.kind === 'refresh_token') {
     const r = presented.record;

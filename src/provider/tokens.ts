@@ -35,6 +35,8 @@ export interface AccessTokenInput {
   ttl?: number;
   /** The algorithm to sign with instead of SIGNATURE_ALG (a resource's own). */
   alg?: SignatureAlg;
+  /** The thumbprint of the DPoP key the token is bound to: `cnf.jkt` (RFC 9449 §6.1). */
+  jkt?: string;
 }
 
 export interface IdTokenInput {
@@ -84,6 +86,7 @@ export class TokenMinter {
     if (input.acr) payload.acr = input.acr;
     if (input.amr?.length) payload.amr = input.amr;
     if (input.grantId) payload.grant_id = input.grantId;
+    if (input.jkt) payload.cnf = { jkt: input.jkt };
     const token = await this.keys.sign(payload, { typ: 'at+jwt', ...(input.alg ? { alg: input.alg } : {}) });
     return { token, expiresIn: ttl, jti };
   }

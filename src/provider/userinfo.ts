@@ -1,34 +1,42 @@
 /**
  * The UserInfo endpoint (OIDC Core §5.3), GET and POST. The bearer token comes in the
  * Authorization header or, with POST, in the form body, and only one of the two (RFC 6750 §2);
- * never in the query. Errors are RFC 6750 §3 challenges. Only tokens of a user with the `openid`
- * scope get claims (docs/SECURITY.md UI-01…UI-05).
+ * never in the query; a token bound to a DPoP key comes with the DPoP scheme and a proof (RFC 9449
+ * §7; docs/SECURITY.md DP-08…DP-11). Errors are RFC 6750 §3 (RFC 9449 §7.1) challenges. Only
+ * tokens of a user with the `openid` scope get claims (docs/SECURITY.md UI-01…UI-05).
  */
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { bearerFromHeader, BearerError, requireScopes, tokenInQuery } from '@jwt-oidc/resource';
+import { BearerError, requireScopes, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
 import { userinfoClaims } from './claims.js';
-import type { ProviderContext } from './context.js';
+import { providerUrl, type ProviderContext } from './context.js';
+import { USERINFO_PATH } from './discovery.js';
+import { boundAccessToken, challengeScheme, resourceChallenge } from './dpop.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
 
 /** What userinfo uses of the provider. */
-export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken'>;
+export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'>;
 
 export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderRequest): Promise<HttpResult> {
+  let presented: PresentedToken | undefined;
   try {
-    const verified = await ctx.verifyAccessToken(bearerToken(req));
+    presented = presentedToken(req);
+    const verified = await boundAccessToken(ctx, req, presented, providerUrl(ctx, USERINFO_PATH));
     if (!verified.user) throw new BearerError('invalid_token', 'this token was issued to a client, not to a user');
     requireScopes(verified.scopes, [['openid']]);
-    return jsonResult(200, await userinfoClaims(verified.user, verified.scopes, ctx.claims));
+    return ctx.dpop.withNonce(jsonResult(200, await userinfoClaims(verified.user, verified.scopes, ctx.claims)));
   } catch (e) {
-    return bearerError(ctx, e);
+    return ctx.dpop.withNonce(bearerError(ctx, e, challengeScheme(presented, e)));
   }
 }
 
-/** The one bearer token of the request: header (RFC 6750 §2.1) or form body (§2.2), not both. */
-export function bearerToken(req: ProviderRequest): string {
-  const header = bearerFromHeader(req.header('authorization'));
+/**
+ * The one access token of the request: the Authorization header (RFC 6750 §2.1, RFC 9449 §7.1)
+ * or, a bearer token only, the form body (RFC 6750 §2.2), not both; never the query.
+ */
+export function presentedToken(req: ProviderRequest): PresentedToken {
+  const header = tokenFromAuthorization(req.header('authorization'));
   const form = req.method === 'POST' ? readParams(req.body) : undefined;
   // Present counts, empty or not: `access_token=` in the body is a second method too.
   const inBody = form !== undefined && Object.hasOwn(req.body ?? {}, 'access_token') ? (form.get('access_token') ?? '') : undefined;
@@ -37,14 +45,14 @@ export function bearerToken(req: ProviderRequest): string {
   if (inQuery) throw new BearerError('invalid_token', 'access tokens are not accepted in the query string');
   if (inBody !== undefined) {
     if (!inBody || form!.duplicates.includes('access_token')) throw new BearerError('invalid_request', 'access_token is malformed');
-    return inBody;
+    return { scheme: 'Bearer', token: inBody };
   }
   if (header === undefined) throw new BearerError('missing', 'an access token is required');
   return header;
 }
 
-/** RFC 6750 §3: the challenge in `WWW-Authenticate`, the same in a JSON body. */
-export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
+/** RFC 6750 §3 (RFC 9449 §7.1 for DPoP): the challenge in `WWW-Authenticate`, the same in a JSON body. */
+export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown, scheme: 'Bearer' | 'DPoP' | undefined = 'Bearer'): HttpResult {
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'userinfo request failed: database unavailable');
     return databaseUnavailable('json');
@@ -54,5 +62,5 @@ export function bearerError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: 
     return jsonResult(500, { error: 'server_error', error_description: 'internal error' });
   }
   const body = e.body();
-  return jsonResult(e.status, body, { 'WWW-Authenticate': e.challenge(ctx.issuer) });
+  return jsonResult(e.status, body, { 'WWW-Authenticate': resourceChallenge(e, scheme, ctx.issuer) });
 }

@@ -198,6 +198,24 @@ describe('jwt-oidc clients', () => {
     expect(JSON.parse(on.stdout).requirePar).toBe(true);
   });
 
+  it('DP-12 --require-dpop: a token request of the client without a DPoP proof is refused with invalid_dpop_proof; --no-require-dpop clears it', async () => {
+    const res = await runCli(['clients', 'create', '--id', 'dpop-1', '--name', 'Binds', '--require-dpop', '--grant-types', 'client_credentials', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const { clientSecret } = JSON.parse(res.stdout) as { clientSecret: string };
+    expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'dpop-1', requireDpop: true });
+    expect((await runCli(['clients', 'list', '--search', 'dpop-1'], { env })).stdout).toMatch(/\[confidential,require-dpop\]/);
+    await eventually(async () => provider.provider!.clients.get('dpop-1')?.requireDpop === true);
+    const token = async () => (await (await tokenRequest(provider, { grant_type: 'client_credentials' }, { clientId: 'dpop-1', clientSecret })).json()) as { error?: string; token_type?: string };
+    expect((await token()).error).toBe('invalid_dpop_proof');
+
+    const off = await runCli(['clients', 'update', '--id', 'dpop-1', '--no-require-dpop', '--json'], { env });
+    expect(JSON.parse(off.stdout).requireDpop).toBe(false);
+    await eventually(async () => provider.provider!.clients.get('dpop-1')?.requireDpop === false);
+    expect((await token()).token_type).toBe('Bearer');
+    const on = await runCli(['clients', 'update', '--id', 'dpop-1', '--require-dpop', '--json'], { env });
+    expect(JSON.parse(on.stdout).requireDpop).toBe(true);
+  });
+
   it('CA-03 --auth-method private_key_jwt with --jwks-file or --jwks-uri: no secret, assertions work at once; private keys and http URLs refused', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-jwks-'));

@@ -325,7 +325,7 @@ describe('a client with a secret JWT (client_secret_jwt)', () => {
 });
 
 describe('a client’s page', () => {
-  it('changes redirect URIs, adds an extra claim and a user restriction, requires two-step sign-in (PL-07) and pushed authorization requests (PAR-05); a reload shows them', async () => {
+  it('changes redirect URIs, adds an extra claim and a user restriction, requires two-step sign-in (PL-07), pushed authorization requests (PAR-05) and DPoP-bound tokens (DP-12); a reload shows them', async () => {
     const { context, page, console } = await openConsole(browser, provider, admin, '/clients/helpdesk');
     await heading(page, 'Helpdesk');
     const redirect = page.getByLabel('Redirect URIs', { exact: true });
@@ -363,6 +363,9 @@ describe('a client’s page', () => {
     const requirePar = page.getByLabel('Require pushed authorization requests', { exact: true });
     expect(await requirePar.isChecked()).toBe(false);
     await requirePar.check();
+    const requireDpop = page.getByLabel('Require DPoP-bound tokens', { exact: true });
+    expect(await requireDpop.isChecked()).toBe(false);
+    await requireDpop.check();
 
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
@@ -382,8 +385,9 @@ describe('a client’s page', () => {
     expect(await page.getByLabel('Logo URI', { exact: true }).inputValue()).toBe('');
     expect(await page.getByLabel('Require two-step sign-in', { exact: true }).isChecked()).toBe(true);
     expect(await page.getByLabel('Require pushed authorization requests', { exact: true }).isChecked()).toBe(true);
-    const saved = await gql(provider, '{ client(id: "helpdesk") { requireMfa requirePar } }', undefined, await adminToken());
-    expect(saved.body.data?.client, saved.text).toEqual({ requireMfa: true, requirePar: true });
+    expect(await page.getByLabel('Require DPoP-bound tokens', { exact: true }).isChecked()).toBe(true);
+    const saved = await gql(provider, '{ client(id: "helpdesk") { requireMfa requirePar requireDpop } }', undefined, await adminToken());
+    expect(saved.body.data?.client, saved.text).toEqual({ requireMfa: true, requirePar: true, requireDpop: true });
 
     // Saving again without a change sends nothing.
     await page.getByRole('button', { name: 'Save changes' }).click();

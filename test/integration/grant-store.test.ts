@@ -50,7 +50,7 @@ function newGrant(who: { userId: string; clientId: string }, extra: Partial<NewG
 }
 
 /** A grant with its code, and the code's record as the token endpoint reads it. */
-async function withCode(grant: NewGrant, code = { redirectUri: 'https://rp.example/cb' as string | null, codeChallenge: CHALLENGE as string | null, ttlMs: MINUTE }, grantTtlMs?: number) {
+async function withCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; dpopJkt?: string | null; ttlMs: number } = { redirectUri: 'https://rp.example/cb', codeChallenge: CHALLENGE, ttlMs: MINUTE }, grantTtlMs?: number) {
   const created = await grants.createWithCode(grant, code, grantTtlMs);
   const record = (await grants.findCode(created.code))!;
   expect(record).toBeDefined();
@@ -328,6 +328,7 @@ describe('GrantStore: authorization codes', () => {
       scope: given.scope,
       expiresAt: clock.now() + MINUTE,
       consumedAt: null,
+      dpopJkt: null,
     });
     // As long as its code, when nothing else was issued.
     expect(await grants.findGrant(grantId)).toEqual(storedGrant(grantId, who, given, { expiresAt: clock.now() + MINUTE, createdAt: clock.now() }));
@@ -372,7 +373,7 @@ describe('GrantStore: authorization codes', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await grants.findCode(code))?.consumedAt).toBe(clock.now());
     const stored = await grants.findRefreshToken(token);
-    expect(stored).toEqual({ tokenHash: sha256(token), grantId, clientId: who.clientId, scope: record.scope, expiresAt: clock.now() + HOUR, rotatedAt: null });
+    expect(stored).toEqual({ tokenHash: sha256(token), grantId, clientId: who.clientId, scope: record.scope, expiresAt: clock.now() + HOUR, rotatedAt: null, dpopJkt: null });
     const grant = (await grants.findGrant(grantId))!;
     expect(grant.refreshCount).toBe(0); // a code redemption is not a refresh
     expect(grant.expiresAt).toBe(clock.now() + HOUR);
@@ -481,7 +482,7 @@ describe('GrantStore: refresh tokens', () => {
   it('findRefreshToken and findRefreshTokenWithGrant read back the token and its grant exactly; unknown and over-long values find nothing', async () => {
     const who = await party();
     const { grantId, token, record } = await withRefreshToken(who);
-    expect(record).toEqual({ tokenHash: sha256(token), grantId, clientId: who.clientId, scope: 'openid profile offline_access', expiresAt: clock.now() + HOUR, rotatedAt: null });
+    expect(record).toEqual({ tokenHash: sha256(token), grantId, clientId: who.clientId, scope: 'openid profile offline_access', expiresAt: clock.now() + HOUR, rotatedAt: null, dpopJkt: null });
     const joined = await grants.findRefreshTokenWithGrant(token);
     expect(joined?.record).toEqual(record);
     expect(joined?.grant).toEqual(await grants.findGrant(grantId));
@@ -504,7 +505,7 @@ describe('GrantStore: refresh tokens', () => {
     const next = refreshTokenOf(await grants.refresh(record, 2 * HOUR, null));
     expect(next).not.toBe(token);
     expect((await grants.findRefreshToken(token))?.rotatedAt).toBe(clock.now());
-    expect(await grants.findRefreshToken(next)).toEqual({ tokenHash: sha256(next), grantId, clientId: who.clientId, scope: record.scope, expiresAt: clock.now() + 2 * HOUR, rotatedAt: null });
+    expect(await grants.findRefreshToken(next)).toEqual({ tokenHash: sha256(next), grantId, clientId: who.clientId, scope: record.scope, expiresAt: clock.now() + 2 * HOUR, rotatedAt: null, dpopJkt: null });
     const grant = (await grants.findGrant(grantId))!;
     expect(grant.refreshCount).toBe(1);
     expect(grant.expiresAt).toBe(clock.now() + 2 * HOUR);
@@ -584,6 +585,20 @@ describe('GrantStore: refresh tokens', () => {
     expect((await grants.findGrant(grantId))?.refreshCount).toBe(1);
     const successor = (await grants.findRefreshToken(refreshTokenOf(won[0])))!;
     expect(typeof (await grants.refresh(successor, HOUR, 5))).toBe('object');
+  });
+});
+
+describe('GrantStore: DPoP bindings (RFC 9449 §5, §10)', () => {
+  it('DP-07 DP-13 a code keeps its dpop_jkt; a refresh token redeemed with a key is bound to it, and its successor too', async () => {
+    const who = await party();
+    const jkt = 'A'.repeat(43);
+    const { record } = await withCode(newGrant(who), { redirectUri: null, codeChallenge: null, dpopJkt: jkt, ttlMs: MINUTE });
+    expect(record.dpopJkt).toBe(jkt);
+    const first = refreshTokenOf(await grants.redeemCode(record, HOUR, MINUTE, jkt));
+    const stored = (await grants.findRefreshToken(first))!;
+    expect(stored.dpopJkt).toBe(jkt);
+    const next = refreshTokenOf(await grants.refresh(stored, HOUR, null));
+    expect((await grants.findRefreshTokenWithGrant(next))?.record.dpopJkt).toBe(jkt);
   });
 });
 

@@ -49,6 +49,7 @@ export const ClientsDetail = graphql(`
     admin
     requireMfa
     requirePar
+    requireDpop
     logoutAll
     backchannelLogoutUri
     clientUri
@@ -460,6 +461,8 @@ function ManagedClient({ client, owner, defaultAlg }: { client: ConsoleClientsDe
           <dd>{yes(client.requireMfa)}</dd>
           <dt>Require pushed authorization requests</dt>
           <dd>{yes(client.requirePar)}</dd>
+          <dt>Require DPoP-bound tokens</dt>
+          <dd>{yes(client.requireDpop)}</dd>
           <dt>Logout ends the provider session</dt>
           <dd>{yes(client.logoutAll)}</dd>
           <dt>ID token signing algorithm</dt>

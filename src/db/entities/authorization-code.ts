@@ -6,7 +6,7 @@ import { Grant } from './grant.js';
 @Index({ properties: ['expiresAt'] })
 @Index({ properties: ['grantId'] })
 export class AuthorizationCode {
-  [OptionalProps]?: 'consumedAt' | 'codeChallenge' | 'redirectUri';
+  [OptionalProps]?: 'consumedAt' | 'codeChallenge' | 'redirectUri' | 'dpopJkt';
 
   @PrimaryKey({ type: 'string', length: 64 })
   codeHash!: string;
@@ -24,6 +24,10 @@ export class AuthorizationCode {
   /** PKCE S256 challenge (RFC 7636); null when the request had none. */
   @Property({ type: 'string', length: 128, nullable: true })
   codeChallenge?: string | null;
+
+  /** The DPoP key the authorization request named (`dpop_jkt`, RFC 9449 §10): the code is redeemed with a proof of it only. */
+  @Property({ type: 'string', length: 43, nullable: true })
+  dpopJkt?: string | null;
 
   /** Scope of the tokens this code yields. */
   @Property({ type: 'text' })

@@ -17,6 +17,7 @@ export class Client {
     | 'admin'
     | 'requireMfa'
     | 'requirePar'
+    | 'requireDpop'
     | 'extraIdTokenClaims'
     | 'userRestrictions'
     | 'audiences'
@@ -112,6 +113,13 @@ export class Client {
    */
   @Property({ type: 'boolean', default: false })
   requirePar: boolean = false;
+
+  /**
+   * `dpop_bound_access_tokens` (RFC 9449 §5.2): its token requests must carry a DPoP proof, so
+   * that every access token it gets is bound to its key (docs/SECURITY.md DP-12).
+   */
+  @Property({ type: 'boolean', default: false })
+  requireDpop: boolean = false;
 
   /** `id_token_signed_response_alg`; null: SIGNATURE_ALG. */
   @Property({ type: 'string', length: 8, nullable: true })

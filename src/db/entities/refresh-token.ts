@@ -6,7 +6,7 @@ import { Grant } from './grant.js';
 @Index({ properties: ['grantId'] })
 @Index({ properties: ['expiresAt'] })
 export class RefreshToken {
-  [OptionalProps]?: 'rotatedAt' | 'createdAt';
+  [OptionalProps]?: 'rotatedAt' | 'createdAt' | 'dpopJkt';
 
   @PrimaryKey({ type: 'string', length: 64 })
   tokenHash!: string;
@@ -23,6 +23,10 @@ export class RefreshToken {
 
   @Property({ type: 'datetime' })
   expiresAt!: Date;
+
+  /** A public client's refresh token is bound to the DPoP key it was issued to (RFC 9449 §5): the thumbprint, or null. */
+  @Property({ type: 'string', length: 43, nullable: true })
+  dpopJkt?: string | null;
 
   /** Set when used: a second use is a replay and revokes the grant (RFC 9700 §4.14.2). */
   @Property({ type: 'datetime', nullable: true })

@@ -88,6 +88,9 @@ export class Client {
   @Field(() => Boolean, { description: 'require_pushed_authorization_requests (RFC 9126): its authorization requests must be pushed to /par first; a plain one is refused with invalid_request. JWT_OIDC_REQUIRE_PAR requires it of every client.' })
   requirePar!: boolean;
 
+  @Field(() => Boolean, { description: 'dpop_bound_access_tokens (RFC 9449 §5.2): its token requests must carry a DPoP proof, so its access tokens are always bound to its key; one without is refused with invalid_dpop_proof.' })
+  requireDpop!: boolean;
+
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg; null: the server default.' })
   idTokenSignedResponseAlg!: string | null;
 
@@ -171,6 +174,9 @@ export class ClientMetadataInput {
 
   @Field(() => Boolean, { nullable: true, description: 'require_pushed_authorization_requests (RFC 9126): its authorization requests must be pushed to /par first (default false).' })
   requirePar?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'dpop_bound_access_tokens (RFC 9449 §5.2): its token requests must carry a DPoP proof (default false).' })
+  requireDpop?: boolean | null;
 
   @Field(() => String, { nullable: true, description: 'id_token_signed_response_alg, e.g. RS256.' })
   idTokenSignedResponseAlg?: string | null;

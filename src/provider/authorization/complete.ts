@@ -65,6 +65,7 @@ export async function completeAuthorization(
     const created = await ctx.grants.createWithCode(grant, {
       redirectUri: request.redirectUriGiven ? request.redirectUri : null,
       codeChallenge: request.codeChallenge ?? null,
+      dpopJkt: request.dpopJkt ?? null,
       ttlMs: ctx.settings.authorizationCodeExpirationTime * 1000,
     }, types.includes('token') ? ctx.settings.jwtAccessTokenExpirationTime * 1000 : 0);
     params.code = created.code;

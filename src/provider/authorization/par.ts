@@ -18,6 +18,8 @@ import { countTokenFailure } from '../token/failures.js';
 import { rateLimit, tokenError } from '../token/token-endpoint.js';
 import { REQUEST_URI_PREFIX, type PushedParams } from '../stores/pushed-request-store.js';
 import { trustedClient, validateAuthorizationRequest } from './request.js';
+import { providerUrl } from '../context.js';
+import { PAR_PATH } from '../discovery.js';
 
 /** Client authentication belongs to the push, not to the authorization request it carries. */
 const CLIENT_AUTHENTICATION = ['client_secret', 'client_assertion', 'client_assertion_type'];
@@ -35,19 +37,25 @@ export async function pushedAuthorizationRequestEndpoint(ctx: ProviderContext, r
     if (params.get('request_uri') !== undefined) throw invalidRequest('request_uri must not be pushed');
     rateLimit(ctx, client.id, req.ip, 'par');
     const pushed = pushedParams(req.body, client.id);
+    // RFC 9449 §10.1: a DPoP proof at /par binds the code to its key, as dpop_jkt would; both must name one key.
+    const dpop = await ctx.dpop.proofAt(req, providerUrl(ctx, PAR_PATH));
+    if (dpop) {
+      if (pushed.dpop_jkt !== undefined && pushed.dpop_jkt !== dpop.jkt) throw invalidRequest('dpop_jkt does not match the key of the DPoP proof');
+      pushed.dpop_jkt = dpop.jkt;
+    }
     // The authorization endpoint's own validation, with its errors answered here as JSON (§2.3).
     validateAuthorizationRequest(readParams(pushed), (id) => ctx.clients.get(id));
     const { requestUri, expiresIn } = await ctx.pushedRequests.push(client.id, pushed);
     audit(ctx.logger, 'par.pushed', { outcome: 'success', actor: client.id, client: client.id, ip: req.ip }, 'authorization request pushed');
     // §2.2: 201 Created with the request_uri and its lifetime in seconds.
-    return jsonResult(201, { request_uri: requestUri, expires_in: expiresIn });
+    return ctx.dpop.withNonce(jsonResult(201, { request_uri: requestUri, expires_in: expiresIn }));
   } catch (e) {
     // Wrong credentials count against their address, as at the token endpoint (failures.ts).
     if (e instanceof OAuthError && e.error === 'invalid_client') await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
     if (e instanceof OAuthError && e.error !== 'too_many_requests') {
       audit(ctx.logger, 'par.refused', { outcome: 'refused', actor: clientId, client: clientId, error: e.error, ip: req.ip }, 'pushed authorization request refused');
     }
-    return tokenError(ctx, e);
+    return ctx.dpop.withNonce(tokenError(ctx, e));
   }
 }
 

@@ -25,6 +25,8 @@ export interface AuthorizationRequest {
   state?: string;
   nonce?: string;
   codeChallenge?: string;
+  /** The DPoP key the code is bound to (`dpop_jkt`, RFC 9449 §10): its thumbprint. */
+  dpopJkt?: string;
   prompt: Prompt[];
   maxAge?: number;
   loginHint?: string;
@@ -66,10 +68,12 @@ const PROMPTS = new Set<Prompt>(['none', 'login', 'consent', 'select_account']);
 const DISPLAYS = new Set(['page', 'popup', 'touch', 'wap']);
 /** RFC 7636 §4.2: S256 challenges are 43 base64url characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** RFC 7638 SHA-256 thumbprints, base64url: 43 characters. */
+const JKT = /^[A-Za-z0-9_-]{43}$/;
 const LOCALES = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 const MAX_AGE_LIMIT = 2_147_483_647;
 /** Parameters read below; any of them sent twice is invalid_request. */
-const SINGLE = ['response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'id_token_hint', 'acr_values', 'ui_locales', 'claims_locales', 'display', 'request', 'request_uri', 'claims', 'registration'];
+const SINGLE = ['response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'id_token_hint', 'acr_values', 'ui_locales', 'claims_locales', 'display', 'request', 'request_uri', 'claims', 'registration', 'dpop_jkt'];
 
 export function validateAuthorizationRequest(params: Params, lookup: (id: string) => RegisteredClient | undefined): { request: AuthorizationRequest; client: RegisteredClient } {
   const client = trustedClient(params, lookup);
@@ -150,6 +154,9 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   if (scopes.length === 0 || scopes.some((s) => !SCOPE_TOKEN.test(s) || s.length > 128) || scopes.length > 50) throw new OAuthError('invalid_scope', 'scope is malformed');
 
   const codeChallenge = normalized.split(' ').includes('code') ? pkce(params, client) : undefined;
+  // RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), 43 base64url characters.
+  const dpopJkt = params.get('dpop_jkt');
+  if (dpopJkt !== undefined && !JKT.test(dpopJkt)) throw invalidRequest('dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)');
 
   const prompt = spaceList(params.get('prompt')) as Prompt[];
   if (prompt.some((p) => !PROMPTS.has(p)) || new Set(prompt).size !== prompt.length) throw invalidRequest('prompt has an unknown or repeated value');
@@ -187,6 +194,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
     scopes: [...new Set(scopes)],
     nonce,
     codeChallenge,
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     prompt,
     maxAge,
     loginHint,

@@ -4,7 +4,8 @@
  * there is no second validator here. Only the members below are read; everything else — `scope`,
  * `client_id`, `admin`, `first_party` and any provider-internal flag — is ignored, as §2 lets a
  * server ignore what it does not support, so a registration can never make a client first-party,
- * admin, or change what it must do at sign-in.
+ * admin, or change what it must do at sign-in. `dpop_bound_access_tokens` (RFC 9449 §5.2) is
+ * read: it only ever adds a requirement, a DPoP proof with each token request.
  */
 import type { Client } from '../../db/entities/client.js';
 import { authMethodOf, type CreateClientInput } from '../../clients/client-service.js';
@@ -22,6 +23,7 @@ const MEMBERS = {
   application_type: 'applicationType',
   jwks: 'jwks',
   jwks_uri: 'jwksUri',
+  dpop_bound_access_tokens: 'requireDpop',
 } as const;
 type Member = keyof typeof MEMBERS;
 
@@ -48,6 +50,7 @@ export function serviceInput(body: Record<string, unknown>, fallbackMethod: stri
     applicationType: given('application_type') ?? 'web',
     jwks: given('jwks') ?? null,
     jwksUri: given('jwks_uri') ?? null,
+    requireDpop: given('dpop_bound_access_tokens') ?? false,
   };
   const method = given('token_endpoint_auth_method') ?? fallbackMethod;
   if (method !== undefined) input.tokenEndpointAuthMethod = method;
@@ -78,5 +81,6 @@ export function registeredMetadata(c: Client): Record<string, unknown> {
   if (c.logoUri) out.logo_uri = c.logoUri;
   if (c.jwks) out.jwks = c.jwks;
   if (c.jwksUri) out.jwks_uri = c.jwksUri;
+  if (c.requireDpop) out.dpop_bound_access_tokens = true;
   return out;
 }

@@ -33,6 +33,8 @@ export interface CodeRecord {
   clientId: string;
   redirectUri: string | null;
   codeChallenge: string | null;
+  /** The DPoP key thumbprint the authorization request named (`dpop_jkt`, RFC 9449 §10), or null. */
+  dpopJkt: string | null;
   scope: string;
   expiresAt: number;
   consumedAt: number | null;
@@ -45,6 +47,8 @@ export interface RefreshTokenRecord {
   scope: string;
   expiresAt: number;
   rotatedAt: number | null;
+  /** The DPoP key thumbprint a public client's refresh token is bound to (RFC 9449 §5), or null. */
+  dpopJkt: string | null;
 }
 
 /** What a user's grants with one client add up to: the user's own view of a connected app. */
@@ -102,6 +106,7 @@ function toCode(r: Row): CodeRecord {
     clientId: String(r.client_id),
     redirectUri: (r.redirect_uri as string | null) ?? null,
     codeChallenge: (r.code_challenge as string | null) ?? null,
+    dpopJkt: (r.dpop_jkt as string | null) ?? null,
     scope: String(r.scope),
     expiresAt: ms(r.expires_at),
     consumedAt: msOrNull(r.consumed_at),
@@ -116,6 +121,7 @@ function toRefresh(r: Row): RefreshTokenRecord {
     scope: String(r.scope),
     expiresAt: ms(r.expires_at),
     rotatedAt: msOrNull(r.rotated_at),
+    dpopJkt: (r.dpop_jkt as string | null) ?? null,
   };
 }
 
@@ -186,15 +192,15 @@ export class GrantStore {
    * as long as the code, or `grantTtlMs` when tokens are issued with the code (hybrid flows): a
    * grant outlives every token it issued, or they would die with it (RFC 6749 §4.1.3).
    */
-  async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; ttlMs: number }, grantTtlMs = 0): Promise<{ code: string; grantId: string }> {
+  async createWithCode(grant: NewGrant, code: { redirectUri: string | null; codeChallenge: string | null; dpopJkt?: string | null; ttlMs: number }, grantTtlMs = 0): Promise<{ code: string; grantId: string }> {
     const value = newOpaqueValue();
     const id = randomUUID();
     const expires = new Date(this.clock.now() + code.ttlMs);
     await this.orm.em.fork().transactional(async (em) => {
       await this.insertGrant(id, grant, new Date(this.clock.now() + Math.max(code.ttlMs, grantTtlMs)), em);
       await this.sql(
-        `insert into authorization_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, scope, expires_at) values (?, ?, ?, ?, ?, ?, ?)`,
-        [digest(value), id, grant.clientId, code.redirectUri, code.codeChallenge, grant.scope, expires],
+        `insert into authorization_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, dpop_jkt, scope, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [digest(value), id, grant.clientId, code.redirectUri, code.codeChallenge, code.dpopJkt ?? null, grant.scope, expires],
         em,
       );
     });
@@ -324,10 +330,11 @@ export class GrantStore {
    * One refresh (RFC 6749 §6, rotation per RFC 9700 §4.14.2): the grant counts a refresh (refused
    * when revoked or, with `maxRefresh`, used up), the presented token is marked used and its
    * successor stored. Of parallel refreshes with one token exactly one wins; the others come
-   * back 'replayed' (docs/SECURITY.md TK-19).
+   * back 'replayed' (docs/SECURITY.md TK-19). The successor is bound to the DPoP key its
+   * predecessor was bound to, if any (RFC 9449 §5).
    */
   refresh(old: RefreshTokenRecord, ttlMs: number, maxRefresh: number | null): Promise<RedeemOutcome> {
-    return this.redeem(PRESENTED.refresh_token, old, ttlMs, { max: maxRefresh });
+    return this.redeem(PRESENTED.refresh_token, old, ttlMs, { max: maxRefresh }, old.dpopJkt);
   }
 
   /**
@@ -336,9 +343,10 @@ export class GrantStore {
    * yield tokens twice (docs/SECURITY.md TK-02). Without `refreshTtlMs` (a client without the
    * refresh_token grant) the code is marked used and the grant lives on for `accessTtlMs`, the
    * life of the access token it is about to issue — in one statement, so neither happens alone.
+   * `refreshJkt`: the DPoP key the refresh token is bound to (a public client's, RFC 9449 §5).
    */
-  async redeemCode(code: CodeRecord, refreshTtlMs: number | null, accessTtlMs: number): Promise<RedeemOutcome> {
-    if (refreshTtlMs !== null) return this.redeem(PRESENTED.authorization_code, code, Math.max(refreshTtlMs, accessTtlMs), null);
+  async redeemCode(code: CodeRecord, refreshTtlMs: number | null, accessTtlMs: number, refreshJkt: string | null = null): Promise<RedeemOutcome> {
+    if (refreshTtlMs !== null) return this.redeem(PRESENTED.authorization_code, code, Math.max(refreshTtlMs, accessTtlMs), null, refreshJkt);
     const now = new Date(this.clock.now());
     const [row] = await this.sql<{ marked: number; extended: number }>(
       `with marked as (
@@ -364,6 +372,7 @@ export class GrantStore {
     record: { grantId: string; clientId: string } & ({ codeHash: string } | { tokenHash: string }),
     ttlMs: number,
     countRefresh: { max: number | null } | null,
+    dpopJkt: string | null,
   ): Promise<RedeemOutcome> {
     const value = newOpaqueValue();
     const now = new Date(this.clock.now());
@@ -387,11 +396,11 @@ export class GrantStore {
          where ${hash} = ? and exists (select 1 from counted)
          returning 1),
        issued as (
-         insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at)
-         select ?, counted.id, ?, counted.scope, ?, ? from counted where exists (select 1 from marked)
+         insert into refresh_tokens (token_hash, grant_id, client_id, scope, expires_at, created_at, dpop_jkt)
+         select ?, counted.id, ?, counted.scope, ?, ?, ? from counted where exists (select 1 from marked)
          returning 1)
        select (select count(*) from locked)::int as locked, (select count(*) from issued)::int as issued`,
-      [presentedHash, expires, record.grantId, ...(limit !== null ? [limit] : []), now, presentedHash, digest(value), record.clientId, expires, now],
+      [presentedHash, expires, record.grantId, ...(limit !== null ? [limit] : []), now, presentedHash, digest(value), record.clientId, expires, now, dpopJkt],
     ).catch((e: unknown) => this.committedAnyway(e, value));
     if (row!.issued === 1) return { refreshToken: value };
     return row!.locked === 0 ? 'replayed' : 'grant-refused';

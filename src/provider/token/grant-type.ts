@@ -3,10 +3,12 @@ import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { ProviderContext } from '../context.js';
 import type { ProviderRequest } from '../http-result.js';
 import type { Params } from '../params.js';
+import type { VerifiedDpopProof } from '@jwt-oidc/resource';
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to the request's DPoP key (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   id_token?: string;
@@ -16,5 +18,6 @@ export interface TokenResponse {
 export interface GrantType {
   /** Parameters of this grant (besides grant_type and client authentication); each must come once. */
   parameters: readonly string[];
-  handler(ctx: ProviderContext, client: RegisteredClient, params: Params, req: ProviderRequest): Promise<TokenResponse>;
+  /** `dpop`: the request's verified DPoP proof, whose key the access token is then bound to (RFC 9449 §5). */
+  handler(ctx: ProviderContext, client: RegisteredClient, params: Params, req: ProviderRequest, dpop?: VerifiedDpopProof): Promise<TokenResponse>;
 }

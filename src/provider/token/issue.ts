@@ -15,12 +15,12 @@ export async function userTokens(
   user: User,
   grant: GrantRecord,
   scope: string,
-  options: { nonce?: string | null; refreshToken?: string; target?: TokenTarget } = {},
+  options: { nonce?: string | null; refreshToken?: string; target?: TokenTarget; jkt?: string } = {},
 ): Promise<TokenResponse> {
   // The access token's audience and scope (src/provider/resource-indicators.ts); the ID token follows the grant's scope.
   const target = options.target ?? { scope };
-  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg, grantId: grant.id, authTime: grant.authTime, acr: grant.acr, amr: grant.amr });
-  const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: target.scope };
+  const at = await ctx.minter.accessToken({ sub: user.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg, grantId: grant.id, authTime: grant.authTime, acr: grant.acr, amr: grant.amr, jkt: options.jkt });
+  const response: TokenResponse = { access_token: at.token, token_type: options.jkt ? 'DPoP' : 'Bearer', expires_in: at.expiresIn, scope: target.scope };
   if (spaceList(scope).includes('openid')) {
     response.id_token = await ctx.minter.idToken({
       sub: user.id,

@@ -13,6 +13,8 @@ import { authenticateClient, CLIENT_AUTH_PARAMETERS } from './client-auth.js';
 import { GRANT_TYPES } from './grants/index.js';
 import { audit } from '../../audit.js';
 import { countTokenFailure } from './failures.js';
+import { providerUrl } from '../context.js';
+import { TOKEN_PATH } from '../discovery.js';
 
 const COMMON = ['grant_type', ...CLIENT_AUTH_PARAMETERS];
 
@@ -35,9 +37,13 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     // Only requests that passed client authentication and name a grant the client may use spend
     // its budget: anyone can send its (public) id with a bogus grant_type.
     rateLimit(ctx, client.id, req.ip);
-    const response = await grant.handler(ctx, client, params, req);
-    audit(ctx.logger, 'token.issued', { outcome: 'success', actor: client.id, client: client.id, grantType, ip: req.ip }, 'tokens issued');
-    return jsonResult(200, response);
+    // RFC 9449 §5: a proof binds the access token to its key; a client registered with
+    // dpop_bound_access_tokens (§5.2) must send one.
+    const dpop = await ctx.dpop.proofAt(req, providerUrl(ctx, TOKEN_PATH));
+    if (!dpop && client.requireDpop) throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with its token requests (dpop_bound_access_tokens)');
+    const response = await grant.handler(ctx, client, params, req, dpop);
+    audit(ctx.logger, 'token.issued', { outcome: 'success', actor: client.id, client: client.id, grantType, ip: req.ip, ...(dpop ? { dpop: true } : {}) }, 'tokens issued');
+    return ctx.dpop.withNonce(jsonResult(200, response));
   } catch (e) {
     // Invalid requests count against their address (wrong credentials, grants it may not use).
     if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
@@ -45,7 +51,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     if (e instanceof OAuthError && e.error !== 'too_many_requests') {
       audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: grant ? grantType : undefined, error: e.error, ip: req.ip }, 'token request refused');
     }
-    return tokenError(ctx, e);
+    return ctx.dpop.withNonce(tokenError(ctx, e));
   }
 }
 

@@ -60,6 +60,7 @@ export interface ClientForm {
   admin: boolean;
   requireMfa: boolean;
   requirePar: boolean;
+  requireDpop: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string;
   clientUri: string;
@@ -88,6 +89,7 @@ export interface ClientData {
   admin: boolean;
   requireMfa: boolean;
   requirePar: boolean;
+  requireDpop: boolean;
   logoutAll: boolean;
   backchannelLogoutUri?: string | null;
   clientUri?: string | null;
@@ -128,6 +130,7 @@ export function emptyClientForm(): ClientForm {
     admin: false,
     requireMfa: false,
     requirePar: false,
+    requireDpop: false,
     logoutAll: true,
     backchannelLogoutUri: '',
     clientUri: '',
@@ -158,6 +161,7 @@ export function formOf(client: ClientData): ClientForm {
     admin: client.admin,
     requireMfa: client.requireMfa,
     requirePar: client.requirePar,
+    requireDpop: client.requireDpop,
     logoutAll: client.logoutAll,
     backchannelLogoutUri: client.backchannelLogoutUri ?? '',
     clientUri: client.clientUri ?? '',
@@ -202,6 +206,7 @@ interface Metadata {
   admin: boolean;
   requireMfa: boolean;
   requirePar: boolean;
+  requireDpop: boolean;
   logoutAll: boolean;
   backchannelLogoutUri: string | null;
   clientUri: string | null;
@@ -240,6 +245,7 @@ function metadata(form: ClientForm): Metadata {
     admin: form.admin,
     requireMfa: form.requireMfa,
     requirePar: form.requirePar,
+    requireDpop: form.requireDpop,
     logoutAll: form.logoutAll,
     backchannelLogoutUri: textOrNull(form.backchannelLogoutUri),
     clientUri: textOrNull(form.clientUri),
@@ -271,7 +277,7 @@ export function updateInput(form: ClientForm, client: ClientData): ClientMetadat
 }
 
 /** Input field → the form control it belongs to (the service names the input field in `extensions.field`). */
-export const FORM_FIELDS = ['id', 'name', 'public', 'tokenEndpointAuthMethod', 'jwks', 'jwksUri', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'requirePar', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
+export const FORM_FIELDS = ['id', 'name', 'public', 'tokenEndpointAuthMethod', 'jwks', 'jwksUri', 'redirectUris', 'postLogoutRedirectUris', 'allowedOrigins', 'grantTypes', 'responseTypes', 'firstParty', 'admin', 'requireMfa', 'requirePar', 'requireDpop', 'logoutAll', 'backchannelLogoutUri', 'clientUri', 'logoUri', 'idTokenSignedResponseAlg', 'extraIdTokenClaims', 'userRestrictions', 'audiences'] as const;
 
 /**
  * The service's message for a field, without the field name it starts with (`redirectUris:

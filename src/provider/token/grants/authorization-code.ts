@@ -16,7 +16,7 @@ import { grantTarget, resourceParam } from '../../resource-indicators.js';
 export const authorizationCode: GrantType = {
   parameters: ['code', 'redirect_uri', 'code_verifier'],
 
-  async handler(ctx, client, params, req) {
+  async handler(ctx, client, params, req, dpop) {
     const code = params.get('code');
     if (!code) throw invalidRequest('code is missing');
     const record = await ctx.grants.findCode(code);
@@ -38,6 +38,11 @@ export const authorizationCode: GrantType = {
     }
 
     checkCodeVerifier(record.codeChallenge, params.get('code_verifier'));
+    // A code whose request named a DPoP key (`dpop_jkt`, RFC 9449 §10) is redeemed with a proof of that key only.
+    if (record.dpopJkt !== null) {
+      if (!dpop) throw invalidGrant('the authorization request named a DPoP key (dpop_jkt): send a DPoP proof of it');
+      if (dpop.jkt !== record.dpopJkt) throw invalidGrant('the DPoP proof is signed by another key than the authorization request named (dpop_jkt)');
+    }
 
     const grant = await ctx.grants.findGrant(record.grantId);
     const user = grant ? await findActiveUser(ctx.orm, grant.userId) : null;
@@ -48,11 +53,11 @@ export const authorizationCode: GrantType = {
 
     // Consume the code and store the refresh token together: all or nothing (TK-02).
     const wantsRefresh = client.grantTypes.includes('refresh_token') && mayRefresh(client, record.scope);
-    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, (target.ttl ?? ctx.settings.jwtAccessTokenExpirationTime) * 1000);
+    const redeemed = await ctx.grants.redeemCode(record, wantsRefresh ? ctx.settings.jwtRefreshTokenExpirationTime * 1000 : null, (target.ttl ?? ctx.settings.jwtAccessTokenExpirationTime) * 1000, refreshBinding(client, dpop));
     // A parallel redemption won the race for this code.
     if (redeemed === 'replayed') return replay();
     if (redeemed === 'grant-refused') throw invalidGrant('the grant is no longer valid');
-    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken: redeemed.refreshToken, target });
+    return userTokens(ctx, client, user, grant, record.scope, { nonce: grant.nonce, refreshToken: redeemed.refreshToken, target, jkt: dpop?.jkt });
 
     async function replay(): Promise<never> {
       await ctx.grants.revoke(record!.grantId);
@@ -61,6 +66,14 @@ export const authorizationCode: GrantType = {
     }
   },
 };
+
+/**
+ * The DPoP key a new refresh token is bound to: a public client's proof key (RFC 9449 §5); a
+ * confidential client's refresh tokens are bound to its credentials already, and stay unbound.
+ */
+export function refreshBinding(client: { isPublic: boolean }, dpop: { jkt: string } | undefined): string | null {
+  return client.isPublic && dpop ? dpop.jkt : null;
+}
 
 /**
  * A refresh token keeps access alive while the user is away: third-party and public clients get

@@ -14,7 +14,7 @@ import type { GrantType } from '../grant-type.js';
 export const clientCredentials: GrantType = {
   parameters: ['scope'],
 
-  async handler(ctx, client, params) {
+  async handler(ctx, client, params, _req, dpop) {
     const requested = spaceList(params.get('scope'));
     if (requested.some((s) => !SCOPE_TOKEN.test(s))) throw invalidScope('scope is malformed');
     const resources = resourceParam(params);
@@ -26,7 +26,7 @@ export const clientCredentials: GrantType = {
     if (refused.length) throw invalidScope(`not available to this client: ${refused.join(' ')}`);
     const scope = [...new Set(requested)].join(' ');
     const target = resource ? resourceTarget(resource, spaceList(scope), ctx.keys.signingAlgorithms()) : { scope };
-    const at = await ctx.minter.accessToken({ sub: client.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg });
-    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: target.scope };
+    const at = await ctx.minter.accessToken({ sub: client.id, clientId: client.id, scope: target.scope, audiences: client.audiences, audience: target.audience, ttl: target.ttl, alg: target.alg, jkt: dpop?.jkt });
+    return { access_token: at.token, token_type: dpop ? 'DPoP' : 'Bearer', expires_in: at.expiresIn, scope: target.scope };
   },
 };

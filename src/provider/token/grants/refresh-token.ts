@@ -17,7 +17,7 @@ import { grantTarget, resourceParam } from '../../resource-indicators.js';
 export const refreshToken: GrantType = {
   parameters: ['refresh_token', 'scope'],
 
-  async handler(ctx, client, params, req) {
+  async handler(ctx, client, params, req, dpop) {
     const token = params.get('refresh_token');
     if (!token) throw invalidRequest('refresh_token is missing');
     const found = await ctx.grants.findRefreshTokenWithGrant(token);
@@ -30,6 +30,11 @@ export const refreshToken: GrantType = {
     if (record.clientId !== client.id) throw invalidGrant('the refresh token was issued to another client');
     if (record.rotatedAt !== null) return replay(record.grantId);
     if (record.expiresAt <= ctx.clock.now()) throw invalidGrant('the refresh token has expired');
+    // A public client's refresh token bound to a DPoP key is used with a proof of that key only (RFC 9449 §5).
+    if (record.dpopJkt !== null) {
+      if (!dpop) throw invalidGrant('the refresh token is bound to a DPoP key: send a DPoP proof of it');
+      if (dpop.jkt !== record.dpopJkt) throw invalidGrant('the DPoP proof is signed by another key than the refresh token is bound to');
+    }
 
     const user = grant ? await findActiveUser(ctx.orm, grant.userId) : null;
     if (!grant || grant.revokedAt !== null || !user) throw invalidGrant('the grant is no longer valid');
@@ -58,7 +63,7 @@ export const refreshToken: GrantType = {
       throw invalidGrant(maxRefresh !== null && grant.refreshCount >= maxRefresh - 1 ? `the grant has been refreshed ${maxRefresh} times, the most allowed: log in again` : 'the grant is no longer valid');
     }
 
-    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.refreshToken, target });
+    return userTokens(ctx, client, user, grant, scope, { refreshToken: next.refreshToken, target, jkt: dpop?.jkt });
 
     async function replay(grantId: string): Promise<never> {
       await ctx.grants.revoke(grantId);
