@@ -17,6 +17,7 @@ describe('serviceInput', () => {
       applicationType: 'web',
       jwks: null,
       jwksUri: null,
+      requireDpop: false,
       tokenEndpointAuthMethod: 'none',
     });
   });
