@@ -10,8 +10,7 @@
  * is that of this window or of the previous one, so a nonce handed out at the end of a window
  * still works for one more window.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ASYMMETRIC_ALGORITHMS, BearerError, checkTokenBinding, dpopFromHeaders, verifyDpopProof, type DpopReplayCache, type DpopRequestOptions, type PresentedToken, type VerifiedDpopProof } from '@jwt-oidc/resource';
+import { ASYMMETRIC_ALGORITHMS, BearerError, checkTokenBinding, dpopFromHeaders, dpopNonces, verifyDpopProof, type DpopNonces, type DpopReplayCache, type DpopRequestOptions, type PresentedToken, type VerifiedDpopProof } from '@jwt-oidc/resource';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../config/load.js';
 import { OAuthError } from './errors.js';
@@ -28,33 +27,31 @@ const CLOCK_TOLERANCE = 5;
 export const DPOP_SIGNING_ALGS: readonly string[] = ASYMMETRIC_ALGORITHMS;
 
 export class DpopPolicy {
+  /** The stateless nonces of @jwt-oidc/resource, under the provider's key and clock. */
+  private readonly nonces: DpopNonces;
+
   constructor(
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly settings: Pick<Settings, 'dpopNonce' | 'dpopProofMaxAge'>,
     private readonly clock: Clock,
     private readonly replay: DpopReplayCache,
-  ) {}
+  ) {
+    this.nonces = dpopNonces({ secret, window: DPOP_NONCE_WINDOW_MS / 1000, now: () => clock.now() });
+  }
 
   /** JWT_OIDC_DPOP_NONCE=required: every proof must carry a current nonce. */
   get noncesRequired(): boolean {
     return this.settings.dpopNonce === 'required';
   }
 
-  private nonceOf(window: number): string {
-    return createHmac('sha256', this.secret).update(`dpop-nonce:${window}`).digest('base64url');
-  }
-
   /** The nonce of the current window: what `DPoP-Nonce` hands out. */
   currentNonce(): string {
-    return this.nonceOf(Math.floor(this.clock.now() / DPOP_NONCE_WINDOW_MS));
+    return this.nonces.current();
   }
 
   /** Whether `nonce` is that of the current or of the previous window. */
   isCurrentNonce(nonce: string | undefined): boolean {
-    if (nonce === undefined || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) return false;
-    const window = Math.floor(this.clock.now() / DPOP_NONCE_WINDOW_MS);
-    const given = Buffer.from(nonce);
-    return [window, window - 1].some((w) => timingSafeEqual(given, Buffer.from(this.nonceOf(w))));
+    return nonce !== undefined && this.nonces.accepts(nonce) === true;
   }
 
   /** The `DPoP-Nonce` header every response of a DPoP endpoint carries when nonces are required (§8.2, §9). */
@@ -98,22 +95,15 @@ export class DpopPolicy {
   }
 }
 
-/** A quoted-string's content (RFC 9110 §5.6.4): no quotes, backslashes or line breaks. */
-const quote = (v: string) => v.replace(/["\\\r\n]/g, '');
-
 /**
  * The `WWW-Authenticate` of a resource-server refusal at the provider's own endpoints (RFC 9449
- * §7.1): a DPoP challenge (with `algs`) for a request or token of the DPoP scheme, a Bearer one
- * (RFC 6750 §3) for a bearer token; without credentials both, so that a client learns either
- * scheme is accepted.
+ * §7.1), written by @jwt-oidc/resource as for any API: a DPoP challenge (with `algs`) for a
+ * request or token of the DPoP scheme, a Bearer one (RFC 6750 §3) for a bearer token; without
+ * credentials both, so that a client learns either scheme is accepted.
  */
 export function resourceChallenge(e: BearerError, scheme: 'Bearer' | 'DPoP' | undefined, realm: string, resourceMetadata?: string): string {
-  const dpop = [`algs="${DPOP_SIGNING_ALGS.join(' ')}"`];
-  if (e.code === 'missing' || scheme === undefined) return `${e.challenge(realm, resourceMetadata)}, DPoP ${dpop.join(', ')}`;
-  if (scheme === 'Bearer') return e.challenge(realm, resourceMetadata);
-  const attrs = [`realm="${quote(realm)}"`, ...(resourceMetadata !== undefined ? [`resource_metadata="${quote(resourceMetadata)}"`] : []), ...dpop, `error="${e.code}"`, `error_description="${quote(e.description)}"`];
-  if (e.scope) attrs.push(`scope="${quote(e.scope)}"`);
-  return `DPoP ${attrs.join(', ')}`;
+  if (e.code !== 'missing' && scheme === 'Bearer') return e.challenge(realm, resourceMetadata);
+  return e.challenge(realm, resourceMetadata, { algorithms: DPOP_SIGNING_ALGS, bearer: e.code === 'missing' || scheme === undefined });
 }
 
 /**
@@ -127,14 +117,11 @@ export async function boundAccessToken(ctx: { verifyAccessToken(token: string): 
     await checkTokenBinding(presented, verified.claims, dpopFromHeaders(req.header('dpop')), ctx.dpop.requestOptions(req.method, url));
   } catch (e) {
     // The refusal of a bound token is answered with a DPoP challenge, whatever scheme it came with.
-    if (e instanceof BearerError && verified.claims.cnf !== undefined) REFUSED_BOUND.add(e);
+    if (e instanceof BearerError && verified.claims.cnf !== undefined) e.scheme = 'DPoP';
     throw e;
   }
   return verified;
 }
-
-/** Refusals of a token bound to a DPoP key (challengeScheme answers them with DPoP). */
-const REFUSED_BOUND = new WeakSet<BearerError>();
 
 /**
  * The scheme of the challenge (RFC 9449 §7.1): DPoP for a request of that scheme, a refused
@@ -143,6 +130,6 @@ const REFUSED_BOUND = new WeakSet<BearerError>();
  */
 export function challengeScheme(presented: PresentedToken | undefined, e: unknown): 'Bearer' | 'DPoP' | undefined {
   if (!(e instanceof BearerError) || e.code === 'missing') return undefined;
-  if (presented?.scheme === 'DPoP' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce' || REFUSED_BOUND.has(e)) return 'DPoP';
+  if (presented?.scheme === 'DPoP' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce' || e.scheme === 'DPoP') return 'DPoP';
   return presented ? 'Bearer' : undefined;
 }

@@ -338,7 +338,7 @@ describe('bound tokens at the provider\'s own resources (RFC 9449 §7)', () => {
     expect(bad.status).toBe(401);
     expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer realm=".*error="invalid_token"/);
     const none = await fetch(userinfoUrl(provider));
-    expect(none.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="${provider.issuer}", DPoP algs="[A-Za-z0-9 ]+"$`));
+    expect(none.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="${provider.issuer}", DPoP realm="${provider.issuer}", algs="[A-Za-z0-9 ]+"$`));
   });
 
   it('DP-10 /graphql: a bound token with its proof is the caller; as Bearer, without a proof or with a replayed one it is 401 with a DPoP challenge', async () => {

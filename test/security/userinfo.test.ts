@@ -147,7 +147,8 @@ describe('UI-01: missing or malformed credentials', () => {
   it('UI-01 no token at all: 401 with a bare Bearer challenge (realm, no error attribute), and the DPoP one beside it (RFC 9449 §7.1)', async () => {
     for (const a of [await get(), await post({})]) {
       expect(a.status, a.text).toBe(401);
-      expect(a.challenge).toMatch(new RegExp(`^Bearer realm="${provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", DPoP algs="[A-Za-z0-9 ]+"$`));
+      const realm = provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      expect(a.challenge).toMatch(new RegExp(`^Bearer realm="${realm}", DPoP realm="${realm}", algs="[A-Za-z0-9 ]+"$`));
       expect(a.challenge).not.toMatch(/error=/);
       expect(a.body.error).toBe('unauthenticated');
       expectNoClaims(a);

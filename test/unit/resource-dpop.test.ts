@@ -170,3 +170,19 @@ describe('token binding (RFC 9449 §7)', () => {
     expect(() => boundKeyThumbprint(claims('jkt') as never)).toThrow(BearerError);
   });
 });
+
+describe('dpopNonces', () => {
+  it('takes the current and the previous window only, and a nonce of any characters is refused, never an error', async () => {
+    const { dpopNonces } = await import('@jwt-oidc/resource');
+    let t = 1_000_000;
+    const nonces = dpopNonces({ secret: 's'.repeat(32), window: 10, now: () => t });
+    const first = nonces.current();
+    t += 10_000;
+    expect(nonces.accepts(first)).toBe(true);
+    t += 10_000;
+    expect(nonces.accepts(first)).toBe(false);
+    // As long in characters as a nonce, longer in bytes: compared by bytes (timingSafeEqual would throw).
+    expect(nonces.accepts('é'.repeat(first.length))).toBe(false);
+    expect(nonces.accepts('')).toBe(false);
+  });
+});

@@ -136,7 +136,12 @@ export function dpopNonces(options: { secret?: string | Uint8Array; window?: num
   if (!(windowMs >= 1000)) throw new TypeError('window must be at least 1 second');
   const now = options.now ?? Date.now;
   const nonceOf = (slot: number) => createHmac('sha256', secret).update(`dpop-nonce:${slot}`).digest('base64url');
-  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  // Byte lengths, not string lengths: a nonce of non-ASCII characters is a client's to send.
+  const same = (a: string, b: string) => {
+    const given = Buffer.from(a);
+    const expected = Buffer.from(b);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
   return {
     current: () => nonceOf(Math.floor(now() / windowMs)),
     accepts(nonce) {
