@@ -11,7 +11,7 @@
  * `DPoP` header for this request's method and URL (`publicUrl`).
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { boundKeyThumbprint, BearerError, IssuerSet, IssuerUnavailableError, reporter, stepUpRequirement, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type StepUpRequirement, type TrustOptions } from '@jwt-oidc/resource';
+import { boundKeyThumbprint, BearerError, parsePublicUrl, IssuerSet, IssuerUnavailableError, reporter, stepUpRequirement, trustedIssuers, type RemoteCaller, type RemoteIssuer, type ReportOptions, type StepUpRequirement, type TrustOptions } from '@jwt-oidc/resource';
 import { requirementsOf, unmet, type Demands } from './directives.js';
 import type { ConnectionAuthenticator } from './subscriptions.js';
 import { rethrowAsGraphQLError, toGraphQLError, type DpopRefusal } from './errors.js';
@@ -152,12 +152,5 @@ export function jwtOidcPlugin<TContext extends BaseContext>(options: JwtOidcPlug
 
 /** `publicUrl` without query or fragment: the request's query follows it. */
 function endpointUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(`publicUrl must be an absolute URL: ${url}`);
-  }
-  if (!/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) throw new TypeError(`publicUrl must be an http(s) URL without query or fragment: ${url}`);
-  return parsed.href;
+  return parsePublicUrl(url).href;
 }

@@ -13,6 +13,7 @@ import {
   BearerError,
   InsufficientUserAuthenticationError,
   IssuerUnavailableError,
+  parsePublicUrl,
   refusalHeaders,
   reporter,
   requireScopes,
@@ -104,13 +105,7 @@ export function bearerAuth(options: BearerAuthOptions) {
 
 /** `publicUrl` without a trailing slash: the request's path follows it. */
 function publicBase(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(`publicUrl must be an absolute URL: ${url}`);
-  }
-  if (!/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) throw new TypeError(`publicUrl must be an http(s) URL without query or fragment: ${url}`);
+  const parsed = parsePublicUrl(url);
   return `${parsed.origin}${parsed.pathname.replace(/\/$/, '')}`;
 }
 

@@ -165,3 +165,18 @@ export function refusalHeaders(e: BearerError, options: { realm?: string; resour
   if (dpop?.nonces && e.status === 401) headers['DPoP-Nonce'] = dpop.nonces.current();
   return headers;
 }
+
+/**
+ * An adapter's `publicUrl` option — where clients reach the API behind proxies, what their proofs'
+ * `htu` names (RFC 9449 §4.3 step 9): an absolute http(s) URL without query or fragment.
+ */
+export function parsePublicUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`publicUrl must be an absolute URL: ${url}`);
+  }
+  if (!/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash) throw new TypeError(`publicUrl must be an http(s) URL without query or fragment: ${url}`);
+  return parsed;
+}

@@ -9,7 +9,7 @@ export { bearerFromHeader, bearerFromRequest, tokenInQuery, type RequestQuery } 
 export { BearerError, InsufficientUserAuthenticationError, IssuerUnavailableError, type BearerErrorCode, type DpopChallenge } from './errors.js';
 export { requireUserAuthentication, stepUpRequirement, unmetUserAuthentication, userAuthenticationOf, type StepUpRequirement, type UserAuthentication } from './step-up.js';
 export { accessTokenHash, dpopFromHeaders, memoryDpopReplayCache, verifyDpopProof, type DpopProofOptions, type DpopReplayCache, type VerifiedDpopProof } from './dpop.js';
-export { dpopNonces, refusalHeaders, type CredentialsRequest, type DpopNonces, type DpopOptions, type DpopSupport, type RequestToken } from './dpop-request.js';
+export { dpopNonces, parsePublicUrl, refusalHeaders, type CredentialsRequest, type DpopNonces, type DpopOptions, type DpopSupport, type RequestToken } from './dpop-request.js';
 export { boundKeyThumbprint, checkTokenBinding, tokenFromAuthorization, type DpopRequestOptions, type PresentedToken } from './dpop-binding.js';
 export { issuerFromDiscovery, WELL_KNOWN } from './discovery.js';
 export { ExpiringLru } from './lru.js';
