@@ -425,7 +425,7 @@ function checkConsistency(c: Client): void {
   const type = c.applicationType as (typeof APPLICATION_TYPES)[number] | null | undefined;
   if (type) {
     for (const uri of c.redirectUris) {
-      const problem = applicationTypeProblem(type, uri);
+      const problem = applicationTypeProblem(type, uri, c.grantTypes.includes('implicit'));
       if (problem) fail('redirectUris', `"${uri}": ${problem}`);
     }
   }

@@ -57,20 +57,26 @@ export const APPLICATION_TYPES = ['web', 'native'] as const;
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
 /**
- * What `application_type` adds to `redirectUriProblem` (OIDC Registration §2): a web client's
- * redirect URIs are web addresses — https, or http on loopback for a client on the user's own
- * machine (an MCP client, a CLI): §2's "https and never localhost" binds web clients of the
- * implicit grant, which this provider does not offer — never a private-use scheme; a native
- * client's are private-use schemes or http on loopback (RFC 8252 §7.1, §7.3), or https (claimed
- * URIs, §7.2).
+ * What `application_type` adds to `redirectUriProblem` (OIDC Registration §2). A web client's
+ * redirect URIs are web addresses, never a private-use scheme; with the implicit grant (tokens in
+ * the redirect's fragment) they are https and never on localhost, as §2 demands of such clients.
+ * A web client of the code flow may use http on loopback: a client on the user's own machine (an
+ * MCP client, a command-line tool) registers so, and PKCE protects its code. A native client's
+ * are private-use schemes or http on loopback (RFC 8252 §7.1, §7.3), or https (claimed URIs, §7.2).
  */
-export function applicationTypeProblem(type: ApplicationType, uri: string): string | undefined {
+export function applicationTypeProblem(type: ApplicationType, uri: string, implicit = false): string | undefined {
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
     return undefined; // redirectUriProblem says so
   }
-  if (type === 'web' && url.protocol !== 'https:' && url.protocol !== 'http:') return 'a web client\'s redirect URIs are https, or http on loopback (application_type native for an app scheme)';
+  if (type !== 'web') return undefined;
+  if (implicit) {
+    if (url.protocol !== 'https:') return 'a web client of the implicit grant has https redirect URIs (OIDC Registration §2)';
+    if (LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith('.localhost')) return 'a web client of the implicit grant has no redirect URIs on localhost (OIDC Registration §2)';
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'a web client\'s redirect URIs are https, or http on loopback (application_type native for an app scheme)';
   return undefined;
 }

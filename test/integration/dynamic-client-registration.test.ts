@@ -121,13 +121,18 @@ describe('open registration', () => {
     expect(await clientRows(open)).toBe(before);
   });
 
-  it('application_type: web takes https or loopback http, never an app scheme; native takes an app scheme or loopback http (OIDC Registration §2)', async () => {
+  it('application_type: web takes https or loopback http (https off localhost with the implicit grant), never an app scheme; native takes an app scheme or loopback http (OIDC Registration §2)', async () => {
     const web = await registered(open, { ...WEB, redirect_uris: ['http://127.0.0.1:8123/cb', 'http://localhost:33418/callback'] });
     expect(web.application_type).toBe('web');
     for (const uri of ['com.example.app:/cb', 'http://rp.example/cb']) {
       const res = await register(open, { ...WEB, redirect_uris: [uri] });
       expect(res.status, uri).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe('invalid_redirect_uri');
+    }
+    for (const uri of ['http://127.0.0.1:8123/cb', 'https://localhost/cb']) {
+      const res = await register(open, { ...WEB, grant_types: ['implicit'], response_types: ['id_token'], redirect_uris: [uri] });
+      expect(res.status, uri).toBe(400);
+      expect(((await res.json()) as { error_description: string }).error_description).toMatch(/implicit grant/);
     }
     const native = await registered(open, { ...WEB, application_type: 'native', redirect_uris: ['com.example.app:/cb', 'http://127.0.0.1:8123/cb'] });
     expect(native.application_type).toBe('native');

@@ -38,9 +38,13 @@ describe('describeProblem', () => {
 });
 
 describe('applicationTypeProblem', () => {
-  it('web: https, or http on loopback (code flow only: no implicit grant here); never an app scheme', () => {
+  it('web, code flow: https, or http on loopback; never an app scheme', () => {
     for (const uri of ['https://rp.example/cb', 'http://127.0.0.1:8080/cb', 'http://localhost:33418/callback', 'https://localhost/cb']) expect(applicationTypeProblem('web', uri), uri).toBeUndefined();
     for (const uri of ['com.example.app:/cb', 'com.example.app://cb']) expect(applicationTypeProblem('web', uri), uri).toBeDefined();
+  });
+  it('web with the implicit grant: https off localhost only (OIDC Registration §2)', () => {
+    expect(applicationTypeProblem('web', 'https://rp.example/cb', true)).toBeUndefined();
+    for (const uri of ['http://127.0.0.1:8080/cb', 'https://localhost/cb', 'https://app.localhost/cb', 'https://[::1]/cb', 'com.example.app:/cb']) expect(applicationTypeProblem('web', uri, true), uri).toBeDefined();
   });
   it('native: app schemes, loopback http and https', () => {
     for (const uri of ['com.example.app:/cb', 'http://127.0.0.1:8080/cb', 'https://rp.example/cb']) expect(applicationTypeProblem('native', uri), uri).toBeUndefined();
