@@ -219,15 +219,17 @@ export class ClientService {
    * client's row, and the registry knows the client from it after a restart or on another
    * instance. Written without telling the other instances: each fetches the document itself.
    */
-  async saveMetadataDocumentClient(client: Client): Promise<void> {
+  /**
+   * Stores the client a metadata document describes, or touches its row (`updatedAt`: `now`, the
+   * fetch): sweepMetadataDocumentClients removes rows no fetch has touched for a while.
+   */
+  async saveMetadataDocumentClient(client: Client, now: Date): Promise<void> {
     if (!isMetadataDocumentId(client.id)) throw new ClientError('ERR_CLIENT_INVALID', 'not a client ID metadata document URL', 'id');
     const em = this.em.fork();
     const row = await em.findOne(Client, { id: client.id });
     const fields = { name: client.name, logoUri: client.logoUri, clientUri: client.clientUri, redirectUris: client.redirectUris, postLogoutRedirectUris: client.postLogoutRedirectUris, grantTypes: client.grantTypes, responseTypes: client.responseTypes, applicationType: client.applicationType };
-    if (row) {
-      if (JSON.stringify(Object.entries(fields).map(([k]) => (row as unknown as Record<string, unknown>)[k])) === JSON.stringify(Object.values(fields))) return;
-      Object.assign(row, fields);
-    } else em.persist(client);
+    if (row) Object.assign(row, fields, { updatedAt: now });
+    else em.persist(Object.assign(client, { createdAt: now, updatedAt: now }));
     try {
       await em.flush();
     } catch (e) {
@@ -236,6 +238,24 @@ export class ClientService {
     }
   }
 
+  /** Up to `limit` clients of metadata documents that no fetch touched since `before`, oldest first. */
+  async staleMetadataDocumentClients(before: Date, limit = 1000): Promise<string[]> {
+    const rows = await this.em.fork().getConnection().execute<{ id: string }[]>(`select id from clients where id like 'https://%' and updated_at < ? order by updated_at limit ${Math.max(1, Math.floor(limit))}`, [before]);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes those of `ids` that are clients of metadata documents still untouched since `before`
+   * (a fetch meanwhile keeps its row). Returns how many went.
+   */
+  async deleteStaleMetadataDocumentClients(ids: readonly string[], before: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.em.fork().getConnection().execute<{ n: number }[]>(
+      `with gone as (delete from clients where id in (?) and id like 'https://%' and updated_at < ? returning 1) select count(*)::int as n from gone`,
+      [ids, before],
+    );
+    return rows[0]?.n ?? 0;
+  }
 
   async update(id: string, input: UpdateClientInput): Promise<Client> {
     refuseManaged(id);

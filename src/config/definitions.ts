@@ -370,7 +370,7 @@ export const definitions = {
     default: 10,
     modes: ['provider'],
     expect: 'a whole number ≥ 0 (0: no limit)',
-    doc: 'provider: dynamic client registrations (`/register`, `JWT_OIDC_REGISTRATION_POLICY`) per minute per client address (an IPv6 one per /64), successful or refused; per instance. Beyond it: 429 with `Retry-After`.',
+    doc: 'provider: dynamic client registrations (`/register`, `JWT_OIDC_REGISTRATION_POLICY`) per minute per client address (an IPv6 one per /64), successful or refused; per instance. Beyond it: 429 with `Retry-After`. Fetches of client ID metadata documents not in the cache (new clients) spend the same budget: beyond it such a URL is an unknown client.',
   }),
   clientIdMetadata: define({
     env: 'JWT_OIDC_CLIENT_ID_METADATA',

@@ -20,6 +20,8 @@ export interface HousekeepingOptions {
   intervalMs?: number;
   /** Tables to clean, in this order, each with an `expires_at` column (each mode names its own). */
   tables: readonly string[];
+  /** Other rows past their use, each sweep deleting a batch of them by its own rule (after the tables); returns how many went. */
+  sweeps?: readonly { name: string; run(now: Date): Promise<number> }[];
 }
 
 export class Housekeeping {
@@ -62,6 +64,10 @@ export class Housekeeping {
         if (n < BATCH) break;
       }
       if (total > 0) deleted[table] = total;
+    }
+    for (const sweep of this.options.sweeps ?? []) {
+      const n = await sweep.run(now);
+      if (n > 0) deleted[sweep.name] = n;
     }
     if (Object.keys(deleted).length > 0) this.options.logger.info({ event: 'housekeeping', deleted }, 'expired rows deleted');
     return deleted;

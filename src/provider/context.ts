@@ -76,7 +76,7 @@ export interface ProviderGuards {
     tokenRequests?: FailureThrottle;
     /** Interactions stored per address per minute (INTERACTION_RATE_LIMIT; undefined: no limit; per instance). */
     interactions?: FailureThrottle;
-    /** Dynamic client registrations per address per minute (REGISTRATION_RATE_LIMIT; undefined: no limit; per instance). */
+    /** Dynamic client registrations, and first fetches of client ID metadata documents, per address per minute (REGISTRATION_RATE_LIMIT; undefined: no limit; per instance). */
     registrations?: FailureThrottle;
   };
   /** Client ID metadata documents: fetched safely, cached, validated (src/provider/registration/client-id-metadata.ts); the registry's `resolve` uses them. */
@@ -115,7 +115,9 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
   const secure = new URL(o.issuer).protocol === 'https:';
   const windowMs = settings.loginFailureWindow * 1000;
   const grants = new GrantStore(o.orm, clock);
-  const clientDocuments = new ClientIdMetadataDocuments({ settings, clock, logger: o.logger, orm: o.orm });
+  // First contacts by a client ID metadata document are registrations too: one budget per address.
+  const registrations = settings.registrationRateLimit > 0 ? new FailureThrottle({ limit: settings.registrationRateLimit, windowMs: 60_000, clock }) : undefined;
+  const clientDocuments = new ClientIdMetadataDocuments({ settings, clock, logger: o.logger, orm: o.orm, registrations });
   o.clients.useMetadataDocuments(clientDocuments);
   return {
     ...o,
@@ -137,7 +139,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
       address: new FailureThrottle({ limit: settings.loginAddressFailureLimit, windowMs, clock }),
       tokenRequests: settings.tokenRateLimit > 0 ? new FailureThrottle({ limit: settings.tokenRateLimit, windowMs: 60_000, clock }) : undefined,
       interactions: settings.interactionRateLimit > 0 ? new FailureThrottle({ limit: settings.interactionRateLimit, windowMs: 60_000, clock }) : undefined,
-      registrations: settings.registrationRateLimit > 0 ? new FailureThrottle({ limit: settings.registrationRateLimit, windowMs: 60_000, clock }) : undefined,
+      registrations,
     },
     dpop: new DpopPolicy(o.keys.secretKey('dpop-nonce'), settings, clock, new DpopProofStore(o.orm, clock)),
     secretKeys: { audit: o.keys.secretKey('audit-digest'), device: o.keys.secretKey('device-cookie') },

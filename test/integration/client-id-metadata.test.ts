@@ -10,6 +10,8 @@
 import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { FailureThrottle } from '../../src/util/failure-throttle.js';
+import { CLIENT_ID_METADATA } from '../../src/provider/registration/client-id-metadata.js';
 import { clientIdUrlProblem } from '../../src/provider/registration/client-id-metadata.js';
 import { DocumentServer } from '../support/https-documents.js';
 import { ClientService } from '../../src/clients/client-service.js';
@@ -39,10 +41,11 @@ const REDIRECT = 'https://mcp-client.example/callback';
 beforeAll(async () => {
   await docs.start();
   [dev, strict, off, listed] = await Promise.all([
-    startProvider({ JWT_OIDC_CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true' }, { clock, captureLogs: true }),
+    // Every document here comes from one address: its budget of new clients (CM-18) is tested apart.
+    startProvider({ JWT_OIDC_CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true', JWT_OIDC_REGISTRATION_RATE_LIMIT: '1000' }, { clock, captureLogs: true }),
     startProvider({}, { captureLogs: true }),
     startProvider({ JWT_OIDC_CLIENT_ID_METADATA: 'off', JWT_OIDC_CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true' }),
-    startProvider({ JWT_OIDC_CLIENT_ID_METADATA_HOSTS: 'app.cimd.test', JWT_OIDC_CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true' }),
+    startProvider({ JWT_OIDC_CLIENT_ID_METADATA_HOSTS: 'app.cimd.test', JWT_OIDC_CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true', JWT_OIDC_REGISTRATION_RATE_LIMIT: '1000' }),
   ]);
   for (const p of [dev, strict, off, listed]) Object.assign(p.provider!.clientDocuments.options, { testCa: docs.ca, lookup });
 });
@@ -380,5 +383,55 @@ describe('settings', () => {
     const app = fresh('app.cimd.test');
     docs.serve(app.path, documentFor(app.url));
     expect(accepted(await authorize(listed, app.url))).toBe(true);
+  });
+});
+
+describe('what first contacts cost', () => {
+  it('CM-18 new documents share JWT_OIDC_REGISTRATION_RATE_LIMIT with /register, per address; cached ones cost nothing', async () => {
+    const options = dev.provider!.clientDocuments.options;
+    const saved = options.registrations;
+    options.registrations = new FailureThrottle({ limit: 2, windowMs: 60_000, clock });
+    try {
+      const [a, b, c] = [fresh(), fresh(), fresh()];
+      for (const d of [a, b, c]) docs.serve(d.path, documentFor(d.url));
+      expect(accepted(await authorize(dev, a.url))).toBe(true);
+      expect(accepted(await authorize(dev, b.url))).toBe(true);
+      // The third new document from this address this minute: not fetched, an unknown client.
+      expect(accepted(await authorize(dev, c.url))).toBe(false);
+      expect(docs.hits.get(c.path)).toBeUndefined();
+      expect(dev.logs.some((l) => l.event === 'client_metadata.refused' && l.reason === 'rate-limited' && l.client === c.url)).toBe(true);
+      // A cached document is no new client.
+      expect(accepted(await authorize(dev, a.url))).toBe(true);
+      clock.advance(60_001);
+      expect(accepted(await authorize(dev, c.url))).toBe(true);
+    } finally {
+      options.registrations = saved;
+    }
+  });
+
+  it('CM-19 housekeeping sweeps a document\'s client row no fetch touched for 48 hours, unless a grant, consent or pushed request refers to it', async () => {
+    const unused = fresh();
+    docs.serve(unused.path, documentFor(unused.url));
+    expect(accepted(await authorize(dev, unused.url))).toBe(true);
+    const used = fresh();
+    docs.serve(used.path, documentFor(used.url));
+    const user = await dev.createUser({});
+    await tokensFor(dev, { clientId: used.url, redirectUri: REDIRECT }, { username: user.username }, 'openid');
+    const rows = async (id: string) => (await dev.db.orm.em.fork().getConnection().execute<{ ms: number }[]>('select (extract(epoch from updated_at) * 1000)::float8 as ms from clients where id = ?', [id]))[0];
+    const touched = (await rows(unused.url))!.ms;
+    // At its boundary (the injected clock): kept at exactly its last touch plus the retention, swept a millisecond later.
+    clock.set(touched + CLIENT_ID_METADATA.retentionMs);
+    await dev.housekeeping!.run();
+    expect(await rows(unused.url)).toBeDefined();
+    clock.set(touched + CLIENT_ID_METADATA.retentionMs + 1);
+    const swept = await dev.housekeeping!.run();
+    expect(swept['clients (metadata documents)']).toBeGreaterThanOrEqual(1);
+    expect(await rows(unused.url)).toBeUndefined();
+    // Its grant keeps the other one.
+    expect(await rows(used.url)).toBeDefined();
+    // Named again, it is fetched again, and works.
+    clock.advance(CLIENT_ID_METADATA.ceilingMs);
+    expect(accepted(await authorize(dev, unused.url))).toBe(true);
+    expect(await rows(unused.url)).toBeDefined();
   });
 });

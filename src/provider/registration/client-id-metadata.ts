@@ -27,6 +27,11 @@
  * contact (a refresh at /token) fetches the document again when stale.
  */
 import { audit } from '../../audit.js';
+import type { FailureThrottle } from '../../util/failure-throttle.js';
+import { addressKey } from '../throttle/login-keys.js';
+import type { GrantStore } from '../stores/grant-store.js';
+import type { ConsentStore } from '../stores/consent-store.js';
+import type { PushedRequestStore } from '../stores/pushed-request-store.js';
 import { ClientError, ClientService, isMetadataDocumentId, metadataDocumentClient } from '../../clients/client-service.js';
 import { toRegistered, type RegisteredClient } from '../../clients/client-registry.js';
 import type { Clock } from '../../clock.js';
@@ -50,7 +55,34 @@ export const CLIENT_ID_METADATA = {
   maxEntries: 1000,
   /** The longest URL accepted: a client id is at most 128 characters here (the `clients` rows). */
   maxUrlLength: 128,
+  /**
+   * A client row no fetch has touched for this long, with nothing referring to it, is swept by the
+   * housekeeping (sweepMetadataDocumentClients): twice the longest a cached document lives, so a
+   * cached client always has its row.
+   */
+  retentionMs: 48 * 3600_000,
 } as const;
+
+/**
+ * The housekeeping's sweep of unused metadata-document clients (src/db/housekeeping.ts `sweeps`):
+ * fetching a document writes a row, so without it every URL ever named would stay. A row no
+ * fetch has touched for `retentionMs` and that no grant, consent or pushed request refers to is
+ * deleted (each store says which of its clients it refers to); the URL's next contact fetches the
+ * document again. Untouched that long, no instance holds the document in its cache, so no new
+ * grant can be on its way for it.
+ */
+export function metadataClientSweep(stores: { orm: MikroORM; grants: Pick<GrantStore, 'clientsWithGrants'>; consents: Pick<ConsentStore, 'clientsWithConsents'>; pushedRequests: Pick<PushedRequestStore, 'clientsWithRequests'> }): { name: string; run(now: Date): Promise<number> } {
+  return {
+    name: 'clients (metadata documents)',
+    async run(now) {
+      const before = new Date(now.getTime() - CLIENT_ID_METADATA.retentionMs);
+      const service = new ClientService(stores.orm.em);
+      const stale = await service.staleMetadataDocumentClients(before);
+      const used = await Promise.all([stores.grants.clientsWithGrants(stale), stores.consents.clientsWithConsents(stale), stores.pushedRequests.clientsWithRequests(stale)]);
+      return service.deleteStaleMetadataDocumentClients(stale.filter((id) => !used.some((set) => set.has(id))), before);
+    },
+  };
+}
 
 export interface ClientIdMetadataOptions {
   settings: Pick<Settings, 'type' | 'clientIdMetadata' | 'clientIdMetadataHosts' | 'clientIdMetadataAllowLoopback'>;
@@ -62,6 +94,12 @@ export interface ClientIdMetadataOptions {
   lookup?: SafeLookup;
   /** Tests only: a CA trusted besides node's (the service uses NODE_EXTRA_CA_CERTS). */
   testCa?: string;
+  /**
+   * JWT_OIDC_REGISTRATION_RATE_LIMIT's budget, shared with `/register`: a document not in the
+   * cache is a new client, and fetching it writes a client row, so an address cannot make
+   * clients faster by naming documents than by registering (undefined: no limit).
+   */
+  registrations?: FailureThrottle;
 }
 
 /** JWT_OIDC_CLIENT_ID_METADATA is on, in the provider mode (the fake mode has its one client). */
@@ -133,10 +171,24 @@ export class ClientIdMetadataDocuments {
     if (entry && entry.expiresAt > this.options.clock.now()) return Promise.resolve(entry.client);
     let pending = this.inflight.get(id);
     if (!pending) {
+      if (!this.withinBudget(ip)) {
+        this.refused(id, 'rate-limited', 'too many new client ID metadata documents from this address (JWT_OIDC_REGISTRATION_RATE_LIMIT)', ip);
+        return Promise.resolve(undefined);
+      }
       pending = this.load(id, ip).finally(() => this.inflight.delete(id));
       this.inflight.set(id, pending);
     }
     return pending;
+  }
+
+  /** Whether `ip` may have one more document fetched this minute (and spends it); no address, no budget to spend. */
+  private withinBudget(ip: string | undefined): boolean {
+    const limiter = this.options.registrations;
+    if (!limiter || ip === undefined) return true;
+    const key = `register:${addressKey(ip)}`;
+    if (limiter.retryAfter(key) > 0) return false;
+    limiter.fail(key);
+    return true;
   }
 
   /** Forgets a URL's cached document (its row was deleted). */
@@ -167,7 +219,7 @@ export class ClientIdMetadataDocuments {
       });
       const row = documentClient(id, response.body);
       // The row first: a grant or pushed request of the client may be written as soon as it is known.
-      await new ClientService(this.options.orm.em).saveMetadataDocumentClient(row);
+      await new ClientService(this.options.orm.em).saveMetadataDocumentClient(row, new Date(this.options.clock.now()));
       client = toRegistered(row);
       lifetimeMs = cacheLifetime(response.headers, CLIENT_ID_METADATA);
     } catch (e) {

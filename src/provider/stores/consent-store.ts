@@ -17,6 +17,13 @@ export class ConsentStore {
     return (em ?? this.orm.em.fork()).getConnection().execute<T[]>(query, params, 'all', em?.getTransactionContext());
   }
 
+  /** Which of `clientIds` some user consented to (the sweep of unused clients keeps those). */
+  async clientsWithConsents(clientIds: readonly string[]): Promise<Set<string>> {
+    if (clientIds.length === 0) return new Set();
+    const rows = await this.sql<{ client_id: string }>('select distinct client_id from consents where client_id in (?)', [clientIds]);
+    return new Set(rows.map((r) => r.client_id));
+  }
+
   async granted(userId: string, clientId: string): Promise<Set<string>> {
     const rows = await this.sql<{ scopes: string[] }>('select scopes from consents where user_id = ? and client_id = ?', [userId, clientId]);
     return new Set(rows[0]?.scopes ?? []);

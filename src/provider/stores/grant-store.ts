@@ -220,6 +220,13 @@ export class GrantStore {
   }
 
   /** Grants of a user and/or a client (at least one), newest first, at most `limit` (1 at least): the administration's view. */
+  /** Which of `clientIds` have a grant (the sweep of unused clients keeps those). */
+  async clientsWithGrants(clientIds: readonly string[]): Promise<Set<string>> {
+    if (clientIds.length === 0) return new Set();
+    const rows = await this.sql<{ client_id: string }>('select distinct client_id from grants where client_id in (?)', [clientIds]);
+    return new Set(rows.map((r) => r.client_id));
+  }
+
   async list(filter: { userId?: string; clientId?: string }, limit: number): Promise<GrantRecord[]> {
     const conditions = [
       ['user_id', filter.userId],

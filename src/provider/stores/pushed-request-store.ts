@@ -36,6 +36,13 @@ export class PushedRequestStore {
     this.connection = orm.em.getConnection();
   }
 
+  /** Which of `clientIds` have a pushed request waiting (the sweep of unused clients keeps those). */
+  async clientsWithRequests(clientIds: readonly string[]): Promise<Set<string>> {
+    if (clientIds.length === 0) return new Set();
+    const rows = await this.connection.execute<{ client_id: string }[]>('select distinct client_id from pushed_authorization_requests where client_id in (?)', [clientIds]);
+    return new Set(rows.map((r) => r.client_id));
+  }
+
   /** Stores `params` for `clientId`; returns the new request_uri and its lifetime in seconds. */
   async push(clientId: string, params: PushedParams): Promise<{ requestUri: string; expiresIn: number }> {
     const secret = newOpaqueValue();
