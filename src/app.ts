@@ -3,6 +3,7 @@
  * and (in later parts) the protocol routers. Everything is composed here; the pieces know
  * nothing of each other.
  */
+import { DPOP_SIGNING_ALGS } from './provider/dpop.js';
 import { createServer, type Server } from 'node:http';
 import { expressMiddleware } from '@as-integrations/express5';
 import { RequestContext } from '@mikro-orm/postgresql';
@@ -102,7 +103,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   // RFC 9728: where a client that meets a 401 at /graphql learns who issues its tokens (the
   // challenges name this document: resource_metadata, §5.1). The issuer is checked by the settings.
   const graphqlMetadata = provider
-    ? protectedResourceMetadata({ resource: new URL('/graphql', provider.issuer).href, authorizationServers: [provider.issuer], scopesSupported: [...PROVIDER_SCOPES, ADMIN_SCOPE], resourceName: `${brand.name} GraphQL API`, allowHttp: true })
+    ? protectedResourceMetadata({ resource: new URL('/graphql', provider.issuer).href, authorizationServers: [provider.issuer], scopesSupported: [...PROVIDER_SCOPES, ADMIN_SCOPE], resourceName: `${brand.name} GraphQL API`, dpopSigningAlgValuesSupported: DPOP_SIGNING_ALGS, allowHttp: true })
     : undefined;
   if (graphqlMetadata) app.use(graphqlMetadata);
   // client mode: /openid/login, /callback, /logout, and the session of every later route.

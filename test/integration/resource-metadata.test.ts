@@ -143,6 +143,9 @@ describe("the service's own /graphql", () => {
     expect(metadataUrl).toBe(`${origin}/.well-known/oauth-protected-resource/graphql`);
     const metadata = (await (await fetch(metadataUrl!)).json()) as { resource: string; authorization_servers: string[]; scopes_supported: string[] };
     expect(metadata).toMatchObject({ resource: graphql, authorization_servers: [provider.issuer], bearer_methods_supported: ['header'] });
+    // Its DPoP proofs' algorithms (RFC 9728 §2; RFC 9449 §5.1), as /token checks them; bearer tokens are still taken.
+    expect((metadata as Record<string, unknown>).dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256', 'EdDSA']));
+    expect((metadata as Record<string, unknown>).dpop_bound_access_tokens_required).toBeUndefined();
     expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'admin']));
     const tokenRes = await fetch(`${provider.issuer}/token`, {
       method: 'POST',
