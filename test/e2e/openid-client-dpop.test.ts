@@ -4,8 +4,17 @@
  * key's thumbprint), and /userinfo answers it with `fetchUserInfo` and the handle — and refuses it
  * without a proof, with another key's proof and with a replayed one. With nonces required
  * (JWT_OIDC_DPOP_NONCE=required) openid-client meets `use_dpop_nonce`, retries with the nonce
- * and gets through; the nonce it learnt serves at /userinfo too (docs/SECURITY.md DP-19).
+ * and gets through; the nonce it learnt serves at /userinfo too (docs/SECURITY.md DP-19). A token
+ * bound at the provider for a registered resource is then taken by that API — Apollo Server with
+ * @jwt-oidc/apollo and `dpop` — with openid-client's `fetchProtectedResource` and the same handle,
+ * and refused there without the proof, with another key's and with a replayed one (DP-20…DP-30).
  */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { getAuth, jwtOidcPlugin } from '@jwt-oidc/apollo';
+import express from 'express';
 import { calculateJwkThumbprint, decodeJwt, exportJWK } from 'jose';
 import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +113,59 @@ describe('openid-client with DPoP', () => {
     expect(info.sub).toBe(user.id);
     // The nonce learnt at /token is the provider's, for every endpoint: userinfo needs no retry.
     expect(seen.filter((s) => s.url.endsWith('/userinfo')).map((s) => s.status)).toEqual([200]);
+  });
+});
+
+describe('a bound token of the provider at an Apollo API with @jwt-oidc/apollo', () => {
+  it('DP-19 openid-client gets a token for the API (resource) bound to its key; the API takes it with the handle\'s proofs, and refuses it without, with another key\'s and with a replayed proof', async () => {
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const apollo = new ApolloServer<object>({
+      typeDefs: 'type Query { jkt: String }',
+      resolvers: { Query: { jkt: (_p: unknown, _a: unknown, ctx: object) => ((getAuth(ctx)?.claims.cnf as { jkt?: string } | undefined)?.jkt ?? null) } },
+      plugins: [jwtOidcPlugin({ issuer: plain.issuer, audience: api, allowInsecureRequests: true, requireAuth: true, dpop: {}, publicUrl: api })],
+    });
+    await apollo.start();
+    app.use('/graphql', express.json(), expressMiddleware(apollo, { context: async () => ({}) }));
+    try {
+      await plain.provider!.resources.create({ id: api, scopes: ['api:read'] });
+      const user = await plain.createUser({});
+      const rp = await plain.createClient({ public: true, redirectUris: ['http://127.0.0.1:8123/callback'] });
+      const config = await oc.discovery(new URL(plain.issuer), rp.clientId, {}, oc.None(), { execute: [oc.allowInsecureRequests] });
+      const keyPair = await oc.randomDPoPKeyPair('ES256');
+      const dpop = oc.getDPoPHandle(config, keyPair);
+      const verifier = oc.randomPKCECodeVerifier();
+      const url = oc.buildAuthorizationUrl(config, { redirect_uri: rp.redirectUri, scope: 'api:read', resource: api, code_challenge: await oc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's' });
+      const location = await throughLoginPages(new CookieJar(), url.toString(), { username: user.username, consent: 'allow' });
+      const tokens = await oc.authorizationCodeGrant(config, location, { pkceCodeVerifier: verifier, expectedState: 's' }, { resource: api }, { DPoP: dpop });
+      const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
+      expect(decodeJwt(tokens.access_token)).toMatchObject({ aud: api, cnf: { jkt } });
+
+      const body = JSON.stringify({ query: '{ jkt }' });
+      const call = (handle?: oc.DPoPHandle) => oc.fetchProtectedResource(config, tokens.access_token, new URL(api), 'POST', body, new Headers({ 'content-type': 'application/json' }), handle ? { DPoP: handle } : undefined);
+      const ok = await call(dpop);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ data: { jkt } });
+
+      // Without the proof (a bearer request), with another key's proof, and a proof sent twice.
+      const bearer = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.access_token}` }, body });
+      expect(bearer.status).toBe(401);
+      const stranger = await call(oc.getDPoPHandle(config, await oc.randomDPoPKeyPair('ES256'))).then((r) => r, (e: { cause?: Response; status?: number }) => e);
+      expect((stranger as { status: number }).status).toBe(401);
+      let sent: string | undefined;
+      config[oc.customFetch] = async (u, options) => {
+        sent = new Headers(options.headers as HeadersInit).get('dpop') ?? undefined;
+        return fetch(u, options as RequestInit);
+      };
+      expect((await call(dpop)).status).toBe(200);
+      const replay = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `DPoP ${tokens.access_token}`, dpop: sent! }, body });
+      expect(replay.status).toBe(401);
+      expect(replay.headers.get('www-authenticate')).toMatch(/DPoP [^]*error="invalid_dpop_proof"/);
+    } finally {
+      await apollo.stop();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
