@@ -392,7 +392,7 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
   let b: TestProvider;
   let client: { clientId: string; clientSecret?: string; redirectUri: string };
   beforeAll(async () => {
-    [a, b] = await startPair({ JWT_OIDC_DPOP_NONCE: 'required' }, { clock: nonceClock });
+    [a, b] = await startPair({ JWT_OIDC_DPOP_NONCE: 'required' }, { clock: nonceClock, captureLogs: true });
     client = await a.createClient({ name: 'Machine', grantTypes: ['client_credentials'] });
     await eventuallyKnown(b, client.clientId);
   }, 120_000);
@@ -417,6 +417,9 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
     expect(res.headers.get('dpop-nonce')).toBe(nonce);
     await expectTokenError(await clientCredentials(a, await proof(key, tokenUrl(a), { nonce: 'x'.repeat(43), clock: nonceClock }), client), 'use_dpop_nonce', 'forged nonce');
     await expectTokenError(await clientCredentials(a, await proof(key, tokenUrl(a), { nonce: 'é'.repeat(43), clock: nonceClock }), client), 'use_dpop_nonce', 'a nonce of other characters');
+    // Asking for a nonce is a step of the protocol (§8), not a refusal for the audit trail.
+    expect(a.logs.filter((l) => l.event === 'token.refused' && l.error === 'use_dpop_nonce')).toEqual([]);
+    expect(a.logs.some((l) => l.event === 'token.issued' && l.dpop === true)).toBe(true);
   });
 
   it('DP-15 at /userinfo and /graphql a missing nonce is 401 with a DPoP challenge use_dpop_nonce and DPoP-Nonce; every answer carries DPoP-Nonce', async () => {

@@ -48,7 +48,8 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     // Invalid requests count against their address (wrong credentials, grants it may not use).
     if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
     // A rate-limited request has its own event; the grant type only if it is one (it is free text).
-    if (e instanceof OAuthError && e.error !== 'too_many_requests') {
+    // A request for a DPoP nonce is a step of the protocol (RFC 9449 §8), not a refusal worth an event.
+    if (e instanceof OAuthError && e.error !== 'too_many_requests' && e.error !== 'use_dpop_nonce') {
       audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: grant ? grantType : undefined, error: e.error, ip: req.ip }, 'token request refused');
     }
     return ctx.dpop.withNonce(tokenError(ctx, e));
