@@ -132,7 +132,8 @@ describe('client_secret_jwt', () => {
     };
     for (const [name, claims] of Object.entries(cases)) await expectInvalidClient(await tokenWith(await assertion(rp.clientId, rp.clientSecret, claims)), name);
 
-    frozen = Math.floor(Date.now() / 1000) * 1000;
+    // A whole second, not before now: the signing key exists from its creation, to the millisecond.
+    frozen = Math.ceil(Date.now() / 1000) * 1000;
     try {
       const at = nowS();
       // exp within the skew behind now: accepted; at the skew: expired.
@@ -161,7 +162,8 @@ describe('client_secret_jwt', () => {
 
   it('CA-15 an expired secret no longer authenticates, at its expiry instant', async () => {
     const c = await p.createClient({ tokenEndpointAuthMethod: 'client_secret_jwt', grantTypes: ['client_credentials'] });
-    frozen = Math.floor(Date.now() / 1000) * 1000;
+    // A whole second, not before now: the signing key exists from its creation, to the millisecond.
+    frozen = Math.ceil(Date.now() / 1000) * 1000;
     try {
       const expiry = frozen + 10_000;
       await p.db.orm.em.fork().getConnection().execute('update clients set secret_expires_at = ? where id = ?', [new Date(expiry), c.clientId]);
