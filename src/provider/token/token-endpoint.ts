@@ -4,6 +4,7 @@
  * `error_description` only (RFC 6749 §5.2; docs/SECURITY.md TK-16).
  */
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { KeyUnavailableError } from '../../keys/errors.js';
 import type { ProviderContext } from '../context.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from '../http-result.js';
@@ -79,6 +80,12 @@ export function rateLimit(ctx: Pick<ProviderContext, 'throttles' | 'logger'>, cl
 export function tokenError(ctx: Pick<ProviderContext, 'logger' | 'issuer'>, e: unknown): HttpResult {
   if (isDatabaseUnavailable(e)) {
     ctx.logger.warn({ err: e }, 'token request failed: database unavailable');
+    return databaseUnavailable('json');
+  }
+  // No key may sign right now (all retired, the next not active yet: README "Signing keys"):
+  // a condition of the service that passes, not a fault of the request.
+  if (e instanceof KeyUnavailableError) {
+    ctx.logger.error({ err: e }, 'token request failed: no signing key');
     return databaseUnavailable('json');
   }
   if (!(e instanceof OAuthError)) {
