@@ -46,7 +46,8 @@ async function serve(dir: string, extra: { uid?: number; gid?: number; env?: Rec
   const started = Date.now();
   const child = spawnCli(['serve'], { JWT_OIDC_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extra.env }, { uid: extra.uid, gid: extra.gid });
   const exit = finished(child);
-  const url = await servingUrl(child, 20_000);
+  // A first start initialises a cluster and runs every migration: generous on a shared, loaded machine.
+  const url = await servingUrl(child, 60_000);
   return { child, url, readyMs: Date.now() - started, exit };
 }
 
@@ -83,7 +84,7 @@ describe('the service on its embedded PostgreSQL', () => {
     second.child.kill('SIGINT');
     expect((await second.exit).code).toBe(0);
     expect(postgresPids(clusterDir)).toEqual([]);
-  });
+  }, 180_000);
 
   it('recovers after a crash: reuses an orphaned server, then ignores a stale pid file', async () => {
     const dir = dataDir();
@@ -106,7 +107,7 @@ describe('the service on its embedded PostgreSQL', () => {
     restarted.child.kill('SIGTERM');
     expect((await restarted.exit).code).toBe(0);
     expect(postgresPids(clusterDir)).toEqual([]);
-  });
+  }, 180_000);
 
   it('never touches the embedded cluster when DATABASE_URL is set', async () => {
     const dir = dataDir();
