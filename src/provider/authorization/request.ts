@@ -98,6 +98,18 @@ export function validateAuthorizationRequest(params: Params, lookup: (id: string
   }
 }
 
+/**
+ * An error about a request object itself (src/provider/authorization/request-object.ts), whose
+ * own parameters cannot be used: sent to the redirect_uri of the parameters outside it when that
+ * is registered (with their `state`), an error page otherwise — never to the object's.
+ */
+export function outerRedirectError(params: Params, client: RegisteredClient, cause: OAuthError): OAuthError {
+  const { redirectUri } = trustedRedirectUri(params, client);
+  const rawState = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  const state = rawState !== undefined && rawState.length <= PARAMETER_LIMITS.state ? rawState : undefined;
+  return new AuthorizationRedirectError(cause, redirectUri, state, errorResponseMode(params));
+}
+
 function errorResponseMode(params: Params): ResponseMode {
   const asked = params.get('response_mode');
   if (asked === 'query' || asked === 'fragment' || asked === 'form_post') return asked;
