@@ -4,8 +4,8 @@
  * private_key_jwt clients with an asymmetric signature, client_secret_jwt clients with an HMAC
  * keyed with their secret, as their client assertions are (src/provider/token/client-assertion.ts);
  * a client with neither cannot send one. The object must have
- * - `alg` one of those (never `none`, never the other family: docs/SECURITY.md RO-02, RO-03);
- * - `iss` = the client_id, `aud` = the issuer (RFC 9101 §4, §6.3);
+ * - `alg` one of those (never `none`, never the other family: docs/SECURITY.md RO-02);
+ * - `iss` = the client_id, `aud` = the issuer, `typ` none or that of a request object (RO-03);
  * - `exp`, no more than REQUEST_OBJECT_MAX_LIFETIME_S ahead and not past; `nbf` and `iat`, when
  *   present, not ahead; ASSERTION_SKEW_S of clock skew either way (RO-05);
  * - a `jti` not seen before from this client until `exp` (RO-06), in the table of client
@@ -17,7 +17,8 @@
  * repeated parameter (`resource`, RFC 8707 §2) — and validated afterwards as any request is
  * (request.ts). Parameters outside the object are ignored but `client_id`, which names the
  * client whose keys check it, and `response_type`, which must then be the object's (OIDC Core
- * §6.1). A `request_uri` is only ever one of /par (par.ts); none is fetched (docs/SECURITY.md JW-23).
+ * §6.1; RO-04). A client without keys (public, or a secret sent as such) cannot send one
+ * (RO-09). A `request_uri` is only ever one of /par (par.ts, RO-08); none is fetched (JW-23).
  */
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { RegisteredClient } from '../../clients/client-registry.js';

@@ -81,7 +81,7 @@ export async function verifyClientAssertion(ctx: AssertionContext, client: Regis
     throw invalidClient('client_assertion is not a JWT');
   }
   // A request object (RFC 9101 §10.8: explicitly typed) passes through browsers: it is never
-  // taken as a proof of the client (docs/SECURITY.md RO-08).
+  // taken as a proof of the client (docs/SECURITY.md RO-11).
   if (typeof typ === 'string' && /^(application\/)?oauth-authz-req\+jwt$/i.test(typ)) throw invalidClient('a request object is not a client assertion');
   if (typeof alg !== 'string' || !algs.includes(alg)) {
     throw invalidClient(`the client assertion must be signed with one of ${algs.join(', ')}`);
