@@ -153,7 +153,7 @@ describe('request objects at /authorize (RFC 9101)', () => {
     expect(evil.headers.get('location')).toBeNull();
   });
 
-  it('RO-03 iss and aud: another iss, another aud (the authorization endpoint, another issuer), none at all: refused', async () => {
+  it('RO-03 iss, aud and typ: another iss, another aud (the authorization endpoint, another issuer), none at all, the typ of a DPoP proof: refused', async () => {
     const { params } = await codeRequest();
     const cases: [(h: Record<string, unknown>, pl: Record<string, unknown>) => void, RegExp][] = [
       [(_, pl) => void (pl.iss = other.clientId), /iss must be the client_id/],
@@ -275,7 +275,7 @@ describe('request objects pushed to /par (RFC 9126 §3)', () => {
     expect(tokens.scope).toBe('openid profile');
   });
 
-  it('RO-10 at /par the object is checked alike: another key, alg none, another client_id, a replay: 400 invalid_request_object in JSON', async () => {
+  it('RO-10 at /par the object is checked alike: another key, alg none, another client_id, a replay (RO-06): 400 invalid_request_object in JSON', async () => {
     const { params } = await codeRequest();
     const push = async (request: string) => {
       const error = await oc.buildAuthorizationUrlWithPAR(pkjConfig, { client_id: pkj.clientId, request }).catch((e: unknown) => e);

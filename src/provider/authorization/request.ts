@@ -145,7 +145,8 @@ function trustedRedirectUri(params: Params, client: RegisteredClient): { redirec
 function redirectable(params: Params, client: RegisteredClient): Omit<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state'> {
   const twice = SINGLE.filter((n) => params.duplicates.includes(n) || params.malformed.includes(n));
   if (twice.length) throw invalidRequest(`parameters must be sent once: ${twice.join(', ')}`);
-  if (params.get('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
+  // A request object is unpacked before validation (request-object.ts): none is left to read.
+  if (params.get('request')) throw new OAuthError('request_not_supported', 'a request object must be unpacked before validation');
   if (params.get('request_uri')) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
 
   const responseType = params.get('response_type');
