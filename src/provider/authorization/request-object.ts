@@ -138,7 +138,8 @@ function parametersOf(payload: JWTPayload, clientId: string): PushedParams {
 function asParameter(value: unknown): string | string[] | undefined {
   if (typeof value === 'string') return value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value.length === 1 ? value[0] : value;
+  if (Array.isArray(value) && value.length === 0) return undefined;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.length === 1 ? value[0] : value;
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
   return undefined;
 }
