@@ -18,7 +18,7 @@ import { GRANT_TYPES } from './token/grants/index.js';
 import { notModified, type HttpResult } from './http-result.js';
 import { DPOP_SIGNING_ALGS } from './dpop.js';
 
-/** Assertion algorithms of both JWT methods: private_key_jwt's signatures, client_secret_jwt's HMACs (OIDC Discovery §3). */
+/** Assertion algorithms of both JWT methods: private_key_jwt's signatures, client_secret_jwt's HMACs (OIDC Discovery §3); request objects' too. */
 const ASSERTION_ALGS = [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS];
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
@@ -98,9 +98,12 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     backchannel_logout_session_supported: true,
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
     claims_parameter_supported: false,
-    // No request objects (RFC 9101), by value or by reference: a request_uri is only ever one
-    // this provider made at /par (RFC 9126 §4), never a URL it would fetch (docs/SECURITY.md JW-23).
-    request_parameter_supported: false,
+    // Request objects (RFC 9101) by value only, signed with the client's registered keys or MACed
+    // with its client_secret_jwt secret (src/provider/authorization/request-object.ts): a
+    // request_uri is only ever one this provider made at /par (RFC 9126 §4), never a URL it
+    // would fetch (docs/SECURITY.md JW-23, section AD).
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: ASSERTION_ALGS,
     request_uri_parameter_supported: false,
     require_pushed_authorization_requests: requirePar,
     authorization_response_iss_parameter_supported: true,

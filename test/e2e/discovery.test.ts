@@ -51,10 +51,11 @@ describe('discovery', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      request_parameter_supported: false,
+      request_parameter_supported: true,
+      request_uri_parameter_supported: false,
     });
     // Only what is implemented.
-    for (const absent of ['registration_endpoint', 'frontchannel_logout_supported', 'request_object_signing_alg_values_supported']) expect(doc).not.toHaveProperty(absent);
+    for (const absent of ['registration_endpoint', 'frontchannel_logout_supported', 'request_object_encryption_alg_values_supported']) expect(doc).not.toHaveProperty(absent);
     expect((await fetch(`http://localhost:${server.port}/.well-known/openid-configuration`)).status).toBe(404);
   });
 

@@ -113,13 +113,13 @@ describe('the push (RFC 9126 §2)', () => {
     expect(await rows(provider)).toBe(before);
   });
 
-  it('validates as /authorize does, answering in JSON: response type, scope, duplicates; refuses request objects and a pushed request_uri', async () => {
+  it('validates as /authorize does, answering in JSON: response type, scope, duplicates; refuses an unsigned request object and a pushed request_uri', async () => {
     const before = await rows(provider);
     const cases: [Record<string, string>, string][] = [
       [{ response_type: 'bogus' }, 'unsupported_response_type'],
       [{ scope: 'open"id' }, 'invalid_scope'],
       [{ prompt: 'none login' }, 'invalid_request'],
-      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request'],
+      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request_object'],
       [{ request_uri: 'urn:ietf:params:oauth:request_uri:abc' }, 'invalid_request'],
     ];
     for (const [extra, error] of cases) {
@@ -261,8 +261,9 @@ describe('RFC 8414 authorization server metadata', () => {
     expect(JSON.parse(b)).toEqual(JSON.parse(a));
     expect(b).toBe(a);
     const doc = JSON.parse(b);
-    expect(doc).toMatchObject({ issuer: provider.issuer, pushed_authorization_request_endpoint: `${provider.issuer}/par`, require_pushed_authorization_requests: false, request_parameter_supported: false, request_uri_parameter_supported: false });
-    expect(Object.keys(doc).filter((k) => k.startsWith('request_object'))).toEqual([]);
+    expect(doc).toMatchObject({ issuer: provider.issuer, pushed_authorization_request_endpoint: `${provider.issuer}/par`, require_pushed_authorization_requests: false, request_parameter_supported: true, request_uri_parameter_supported: false });
+    // Request objects are signed or MACed, never encrypted (docs/SECURITY.md section AD).
+    expect(Object.keys(doc).filter((k) => k.startsWith('request_object'))).toEqual(['request_object_signing_alg_values_supported']);
   });
 
   it('CORS as discovery and the token endpoint have: exactly the registered origins, on the metadata and on /par', async () => {

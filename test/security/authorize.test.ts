@@ -565,7 +565,7 @@ describe('AZ-12 redirectable errors go to the registered URI with error, state a
     });
   });
 
-  it('AZ-12: other redirectable errors (scope, prompt, max_age, response_mode, request objects) → their error code at the registered URI, ∅DB', async () => {
+  it('AZ-12: other redirectable errors (scope, prompt, max_age, response_mode, unsigned request objects) → their error code at the registered URI, ∅DB', async () => {
     const { clientId } = await newClient();
     const cases: [Record<string, string | undefined>, string | string[]][] = [
       [{ scope: undefined }, 'invalid_request'],
@@ -578,7 +578,7 @@ describe('AZ-12 redirectable errors go to the registered URI with error, state a
       [{ response_mode: 'QUERY' }, 'invalid_request'],
       [{ display: 'bogus' }, 'invalid_request'],
       [{ id_token_hint: 'not-a-jwt' }, 'invalid_request'],
-      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, ['request_not_supported', 'invalid_request']],
+      [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, ['invalid_request_object']],
       [{ request_uri: 'https://evil.example/req' }, ['request_uri_not_supported', 'invalid_request']],
       [{ prompt: 'none' }, 'login_required'],
     ];

@@ -1,13 +1,14 @@
 /**
  * docs/SECURITY.md JW-23, server-side request forgery through the provider's outbound fetches. The
  * row applies to a provider that fetches a client's `jwks_uri`, `request_uri` or
- * `sector_identifier_uri`; this one fetches none of them (no request objects, no client
- * assertions, public subjects only, no dynamic registration). These tests hold it to that: every
+ * `sector_identifier_uri`; this one fetches none of them (request objects by value only,
+ * checked with keys an administrator registered; public subjects only, no dynamic registration
+ * here). These tests hold it to that: every
  * such URI sent to it points at a TCP listener on loopback (or at the cloud metadata address),
  * the provider answers with an error, and no connection ever reaches the listener.
  */
 import { createServer, type Server } from 'node:net';
-import { generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientError, ClientService, type CreateClientInput, type UpdateClientInput } from '../../src/clients/client-service.js';
 import { authorizeUrl, expectNothingPersisted, pkcePair, startProvider, type TestProvider } from '../support/provider.js';
@@ -136,6 +137,21 @@ describe('JW-23 the provider fetches no client-supplied URI', () => {
     await expectNoConnection();
   });
 
+  it('JW-23 a request object whose jku / x5u / jwk point at the listener or carry the key: invalid_request_object, no connection, ∅DB', async () => {
+    const registered = await generateKeyPair('ES256', { extractable: true });
+    const keyed = await p.createClient({ redirectUris: ['https://rp.example/cb'], tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [{ ...(await exportJWK(registered.publicKey)), kid: 'registered', alg: 'ES256' }] } });
+    const attacker = await generateKeyPair('ES256', { extractable: true });
+    const now = Math.floor(Date.now() / 1000);
+    const request = await new SignJWT({ ...codeRequest({ client_id: keyed.clientId }), iss: keyed.clientId, aud: p.issuer, jti: 'jti-ssrf', iat: now, exp: now + 60 })
+      .setProtectedHeader({ alg: 'ES256', typ: 'oauth-authz-req+jwt', kid: 'attacker', jku: `${trapUrl}/jwks`, x5u: `${trapUrl}/cert.pem`, jwk: await exportJWK(attacker.publicKey) })
+      .sign(attacker.privateKey);
+    const res = await expectNothingPersisted(p, () => get(authorizeUrl(p, { client_id: keyed.clientId, request })));
+    const location = new URL(res.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('invalid_request_object');
+    expect(location.searchParams.get('code')).toBeNull();
+    await expectNoConnection();
+  });
+
   it('JW-23 an id_token_hint whose jku / x5u point at the listener (authorization and logout): refused, no connection', async () => {
     const { keys } = (await (await fetch(`${p.issuer}/jwks`)).json()) as { keys: { kid: string; alg: string }[] };
     const { privateKey } = await generateKeyPair('ES256');
@@ -152,10 +168,10 @@ describe('JW-23 the provider fetches no client-supplied URI', () => {
     await expectNoConnection();
   });
 
-  it('JW-23 discovery offers nothing that would make the provider fetch on a request\'s say-so: no request objects, registration or pairwise subjects (private_key_jwt fetches only an administrator\'s jwks_uri, CA-06; client_secret_jwt fetches nothing)', async () => {
+  it('JW-23 discovery offers nothing that would make the provider fetch on a request\'s say-so: request objects by value only, no registration or pairwise subjects (private_key_jwt fetches only an administrator\'s jwks_uri, CA-06; client_secret_jwt fetches nothing)', async () => {
     const meta = (await (await fetch(`${p.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.request_uri_parameter_supported).toBe(false);
-    expect(meta.request_parameter_supported).toBe(false);
+    expect(meta.request_parameter_supported).toBe(true);
     expect(meta.registration_endpoint).toBeUndefined();
     expect(meta.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']);
     expect(meta.subject_types_supported).toEqual(['public']);

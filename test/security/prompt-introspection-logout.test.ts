@@ -1,6 +1,6 @@
 /**
  * docs/SECURITY.md, the provider's side, part 2: the authorization endpoint's `prompt`, `max_age`,
- * `id_token_hint` and request objects (AZ-20 … AZ-24), introspection and revocation (IN-01,
+ * `id_token_hint` and unverifiable request objects (AZ-20 … AZ-24), introspection and revocation (IN-01,
  * IN-02, RV-01), RP-initiated logout (SE-08, SE-09, SE-11, SE-12, SE-13), and the `c_hash` /
  * `at_hash` the provider puts in ID tokens from the authorization endpoint (ID-05, provider side).
  * Everything runs over real HTTP against providers on loopback, each with its own database.
@@ -484,19 +484,19 @@ describe('AZ-23 max_age and prompt=login force a new login', () => {
   });
 });
 
-describe('AZ-24 request objects are not supported', () => {
+describe('AZ-24 request objects that cannot be verified, and request_uri', () => {
   const unsignedObject = (client: Client) =>
     `${b64json({ alg: 'none', typ: 'oauth-authz-req+jwt' })}.${b64json({ iss: client.clientId, aud: main.issuer, client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://evil.example/cb', state: 'inner-state' })}.`;
 
-  it('AZ-24 request=<jwt> → request_not_supported to the registered URI only (never the object\'s redirect_uri), nothing persisted', async () => {
+  it('AZ-24 request=<jwt> unsigned, or signed by a key the client never registered → invalid_request_object to the registered URI only (never the object\'s redirect_uri), nothing persisted', async () => {
     const jwt = unsignedObject(rp1);
     const signed = await new SignJWT({ client_id: rp1.clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid' }).setProtectedHeader({ alg: 'ES256' }).sign((await generateKeyPair('ES256')).privateKey);
     for (const request of [jwt, signed]) {
       const full = await expectNothingPersisted(main, () => fetch(authorizeUrl(main, authzParams(rp1, { request })), { redirect: 'manual' }));
-      await expectAuthzError(main, full, rp1, 'request_not_supported');
+      await expectAuthzError(main, full, rp1, 'invalid_request_object');
       // Only client_id and the object outside: the one registered URI, no state (the inner one is not used).
       const bare = await expectNothingPersisted(main, () => fetch(authorizeUrl(main, { client_id: rp1.clientId, request }), { redirect: 'manual' }));
-      await expectAuthzError(main, bare, rp1, 'request_not_supported', { state: null });
+      await expectAuthzError(main, bare, rp1, 'invalid_request_object', { state: null });
     }
   });
 

@@ -22,6 +22,7 @@ import { mfaRequired, wantsMfa } from './acr.js';
 import { completeAuthorization } from './complete.js';
 import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
 import { parRequired, pushedAuthorizationRequest } from './par.js';
+import { requestObjectParams } from './request-object.js';
 import { AuthorizationRedirectError, validateAuthorizationRequest, type AuthorizationRequest } from './request.js';
 import { authorizationResponse } from './response.js';
 import { grantableScopes } from './scopes.js';
@@ -46,7 +47,9 @@ export async function authorize(ctx: ProviderContext, req: ProviderRequest): Pro
     const pushed = await pushedAuthorizationRequest(ctx, sent);
     // A client known by its metadata document is fetched here, at its first contact (client-id-metadata.ts).
     const lookup = await clientLookup(ctx, (pushed ?? sent).get('client_id'), req.ip);
-    const { request: valid, client } = validateAuthorizationRequest(pushed ?? sent, lookup);
+    // A request object (RFC 9101): its parameters alone, once it is verified (request-object.ts).
+    const params = pushed ?? (await requestObjectParams(ctx, sent, lookup)) ?? sent;
+    const { request: valid, client } = validateAuthorizationRequest(params, lookup);
     if (!pushed && parRequired(ctx.settings, client)) throw redirectError(valid, invalidRequest('this client must push its authorization requests to the pushed authorization request endpoint (RFC 9126)'));
     const request = await withResources(ctx, valid);
     let hint: IdTokenHint | undefined;

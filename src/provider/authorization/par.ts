@@ -4,7 +4,8 @@
  * src/provider/token/client-auth.ts), and gets a single-use `request_uri` to send the browser
  * to `/authorize` with. The parameters are validated as `/authorize` validates them
  * (src/provider/authorization/request.ts, §2.1) and every error is JSON (§2.3), never a redirect:
- * nothing has reached a browser yet. Request objects (RFC 9101, §3) are not supported.
+ * nothing has reached a browser yet. A request object (RFC 9101, §3) stands for the parameters
+ * when one is pushed (src/provider/authorization/request-object.ts).
  */
 import { audit } from '../../audit.js';
 import type { ProviderContext } from '../context.js';
@@ -17,6 +18,7 @@ import { authenticateClient } from '../token/client-auth.js';
 import { countTokenFailure } from '../token/failures.js';
 import { rateLimit, tokenError } from '../token/token-endpoint.js';
 import { REQUEST_URI_PREFIX, type PushedParams } from '../stores/pushed-request-store.js';
+import { hasRequestObject, unpackRequestObject } from './request-object.js';
 import { trustedClient, validateAuthorizationRequest } from './request.js';
 import { providerUrl } from '../context.js';
 import { PAR_PATH } from '../discovery.js';
@@ -32,11 +34,12 @@ export async function pushedAuthorizationRequestEndpoint(ctx: ProviderContext, r
     requireSingle(params, ['client_id', ...CLIENT_AUTHENTICATION]);
     const { client } = await authenticateClient(ctx, req, params);
     clientId = client.id;
-    // §3 makes request objects optional; this provider has none. §2.1: a pushed request_uri is refused.
-    if (params.get('request') !== undefined) throw invalidRequest('request objects are not supported: push the parameters themselves');
+    // §2.1: a pushed request_uri is refused.
+    requireSingle(params, ['request']);
     if (params.get('request_uri') !== undefined) throw invalidRequest('request_uri must not be pushed');
     rateLimit(ctx, client.id, req.ip, 'par');
-    const pushed = pushedParams(req.body, client.id);
+    // §3: a request object's parameters alone, once it is verified as at /authorize (request-object.ts).
+    const pushed = hasRequestObject(params) ? await unpackRequestObject(ctx, client, params.get('request')!) : pushedParams(req.body, client.id);
     // RFC 9449 §10.1: a DPoP proof at /par binds the code to its key, as dpop_jkt would; both must name one key.
     const dpop = await ctx.dpop.proofAt(req, providerUrl(ctx, PAR_PATH));
     if (dpop) {

@@ -98,6 +98,18 @@ export function validateAuthorizationRequest(params: Params, lookup: (id: string
   }
 }
 
+/**
+ * An error about a request object itself (src/provider/authorization/request-object.ts), whose
+ * own parameters cannot be used: sent to the redirect_uri of the parameters outside it when that
+ * is registered (with their `state`), an error page otherwise — never to the object's.
+ */
+export function outerRedirectError(params: Params, client: RegisteredClient, cause: OAuthError): OAuthError {
+  const { redirectUri } = trustedRedirectUri(params, client);
+  const rawState = params.duplicates.includes('state') || params.malformed.includes('state') ? undefined : params.get('state');
+  const state = rawState !== undefined && rawState.length <= PARAMETER_LIMITS.state ? rawState : undefined;
+  return new AuthorizationRedirectError(cause, redirectUri, state, errorResponseMode(params));
+}
+
 function errorResponseMode(params: Params): ResponseMode {
   const asked = params.get('response_mode');
   if (asked === 'query' || asked === 'fragment' || asked === 'form_post') return asked;
@@ -133,7 +145,8 @@ function trustedRedirectUri(params: Params, client: RegisteredClient): { redirec
 function redirectable(params: Params, client: RegisteredClient): Omit<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state'> {
   const twice = SINGLE.filter((n) => params.duplicates.includes(n) || params.malformed.includes(n));
   if (twice.length) throw invalidRequest(`parameters must be sent once: ${twice.join(', ')}`);
-  if (params.get('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
+  // A request object is unpacked before validation (request-object.ts): none is left to read.
+  if (params.get('request')) throw new OAuthError('request_not_supported', 'a request object must be unpacked before validation');
   if (params.get('request_uri')) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
 
   const responseType = params.get('response_type');

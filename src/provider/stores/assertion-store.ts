@@ -3,7 +3,9 @@
  * JWT MUST NOT be reused"), shared by every instance on the database: one conditional insert,
  * so that of any number of parallel presentations of one assertion, on any instances, exactly
  * one is accepted (docs/SECURITY.md CA-01). A row lives until the assertion's `exp`; an expired
- * row not yet swept by housekeeping no longer blocks its `jti`.
+ * row not yet swept by housekeeping no longer blocks its `jti`. Request objects' `jti`s are
+ * kept here too (src/provider/authorization/request-object.ts): one namespace per client, so a
+ * JWT is used once, whatever it is presented as (docs/SECURITY.md RO-06).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';

@@ -74,11 +74,15 @@ export async function verifyClientAssertion(ctx: AssertionContext, client: Regis
   // client would be keyed with its public key (CA-02), a signature for a secret client with nothing.
   const algs = secretJwt ? SECRET_ASSERTION_ALGS : ASSERTION_SIGNING_ALGS;
   let alg: unknown;
+  let typ: unknown;
   try {
-    alg = decodeProtectedHeader(assertion).alg;
+    ({ alg, typ } = decodeProtectedHeader(assertion));
   } catch {
     throw invalidClient('client_assertion is not a JWT');
   }
+  // A request object (RFC 9101 §10.8: explicitly typed) passes through browsers: it is never
+  // taken as a proof of the client (docs/SECURITY.md RO-11).
+  if (typeof typ === 'string' && /^(application\/)?oauth-authz-req\+jwt$/i.test(typ)) throw invalidClient('a request object is not a client assertion');
   if (typeof alg !== 'string' || !algs.includes(alg)) {
     throw invalidClient(`the client assertion must be signed with one of ${algs.join(', ')}`);
   }
@@ -133,7 +137,7 @@ async function verifySignature(ctx: AssertionContext, client: RegisteredClient, 
 }
 
 /** A client_secret_jwt client's secret, as the HMAC key; a secret that does not open is logged and refused. */
-function secretOf(ctx: AssertionContext, client: RegisteredClient): Uint8Array {
+export function secretOf(ctx: AssertionContext, client: RegisteredClient): Uint8Array {
   if (!client.sealedSecret) throw invalidClient('the client has no secret');
   try {
     return new Uint8Array(ctx.keys.encryption.decrypt(clientSealedAs(client.id), client.sealedSecret));
@@ -143,7 +147,7 @@ function secretOf(ctx: AssertionContext, client: RegisteredClient): Uint8Array {
   }
 }
 
-async function keysOf(ctx: AssertionContext, client: RegisteredClient): Promise<PublicJwkSet> {
+export async function keysOf(ctx: AssertionContext, client: RegisteredClient): Promise<PublicJwkSet> {
   if (client.jwks) return client.jwks;
   if (!client.jwksUri) throw invalidClient('the client has no keys');
   try {
@@ -154,7 +158,7 @@ async function keysOf(ctx: AssertionContext, client: RegisteredClient): Promise<
 }
 
 /** Verifies with the key of the set that fits the header; with each that fits when several do (no `kid`). */
-async function verifyWith(assertion: string, jwks: PublicJwkSet, options: JWTVerifyOptions): Promise<JWTPayload> {
+export async function verifyWith(assertion: string, jwks: PublicJwkSet, options: JWTVerifyOptions): Promise<JWTPayload> {
   const keys = createLocalJWKSet(jwks as never) as JWTVerifyGetKey;
   try {
     return (await jwtVerify(assertion, keys, options)).payload;
