@@ -7,7 +7,7 @@
  */
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { BearerError, requireScopes, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
-import { userinfoClaims } from './claims.js';
+import { requestedClaims, userinfoClaims } from './claims.js';
 import { providerUrl, type ProviderContext } from './context.js';
 import { USERINFO_PATH } from './discovery.js';
 import { boundAccessToken, challengeScheme, resourceChallenge } from './dpop.js';
@@ -16,7 +16,7 @@ import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
 
 /** What userinfo uses of the provider. */
-export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'>;
+export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'> & { grants: Pick<ProviderContext['grants'], 'findGrant'> };
 
 export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderRequest): Promise<HttpResult> {
   let presented: PresentedToken | undefined;
@@ -25,7 +25,10 @@ export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderReques
     const verified = await boundAccessToken(ctx, req, presented, providerUrl(ctx, USERINFO_PATH));
     if (!verified.user) throw new BearerError('invalid_token', 'this token was issued to a client, not to a user');
     requireScopes(verified.scopes, [['openid']]);
-    return ctx.dpop.withNonce(jsonResult(200, await userinfoClaims(verified.user, verified.scopes, ctx.claims)));
+    // Claims asked for by name (the `claims` parameter, OIDC Core §5.5) are kept with the grant.
+    const asked = verified.grantId ? ((await ctx.grants.findGrant(verified.grantId))?.claims?.userinfo ?? []) : [];
+    const claims = { ...(await requestedClaims(verified.user, asked, ctx.claims)), ...(await userinfoClaims(verified.user, verified.scopes, ctx.claims)) };
+    return ctx.dpop.withNonce(jsonResult(200, claims));
   } catch (e) {
     return ctx.dpop.withNonce(bearerError(ctx, e, challengeScheme(presented, e)));
   }
