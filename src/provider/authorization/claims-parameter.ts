@@ -5,13 +5,13 @@
  * `claims_supported`, src/provider/claims.ts `SCOPE_OF_CLAIM`) are kept, with the grant, and
  * released besides the scope-based ones once the user consented to them (in the words of the
  * scope that releases each: docs/SECURITY.md CL-05). Unknown members and claims are ignored
- * (§5.5); a malformed parameter is invalid_request (CL-07).
+ * (§5.5); a malformed parameter is invalid_request (CL-06).
  *
  * Two members bind rather than ask: `sub` with a `value` (§5.5.1; request.ts, AZ-22), and `acr`
  * (§5.5.1.1): its values are asked as `acr_values` asks them (OIDC Core §3.1.2.1: a step-up to
  * the second factor for urn:jwt-oidc:mfa, src/provider/authorization/acr.ts), and when essential
  * the sign-in must reach one of them or the authorization fails with
- * `unmet_authentication_requirements` (CL-08, CL-09).
+ * `unmet_authentication_requirements` (docs/SECURITY.md CL-07, CL-08).
  */
 import { SCOPE_OF_CLAIM } from '../claims.js';
 import { invalidRequest } from '../errors.js';

@@ -52,7 +52,7 @@ export async function completeAuthorization(
   if (!acrSatisfied(request.claims, acr) && ctx.settings.type !== 'fake') {
     // An essential acr the sign-in did not reach (a value the built-in sign-in never states, or
     // a delegated login app's other one): a failed authentication (OIDC Core §5.5.1.1), answered
-    // as an unmet acr_values is (docs/SECURITY.md CL-09).
+    // as an unmet acr_values is (docs/SECURITY.md CL-08).
     audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'an essential acr was asked for and the sign-in did not reach it');
     throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'the sign-in did not reach the essential acr asked for (claims)'), request.redirectUri, request.state, request.responseMode);
   }
