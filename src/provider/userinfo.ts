@@ -14,6 +14,7 @@ import { boundAccessToken, challengeScheme, resourceChallenge } from './dpop.js'
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
+import type { User } from '../db/entities/user.js';
 
 /** What userinfo uses of the provider. */
 export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'> & { grants: Pick<ProviderContext['grants'], 'findGrant'> };
@@ -25,13 +26,19 @@ export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderReques
     const verified = await boundAccessToken(ctx, req, presented, providerUrl(ctx, USERINFO_PATH));
     if (!verified.user) throw new BearerError('invalid_token', 'this token was issued to a client, not to a user');
     requireScopes(verified.scopes, [['openid']]);
-    // Claims asked for by name (the `claims` parameter, OIDC Core §5.5) are kept with the grant.
-    const asked = verified.grantId ? ((await ctx.grants.findGrant(verified.grantId))?.claims?.userinfo ?? []) : [];
-    const claims = { ...(await requestedClaims(verified.user, asked, ctx.claims)), ...(await userinfoClaims(verified.user, verified.scopes, ctx.claims)) };
-    return ctx.dpop.withNonce(jsonResult(200, claims));
+    return ctx.dpop.withNonce(jsonResult(200, await userinfoOf(ctx, verified.user, verified.scopes, verified.grantId)));
   } catch (e) {
     return ctx.dpop.withNonce(bearerError(ctx, e, challengeScheme(presented, e)));
   }
+}
+
+/**
+ * The UserInfo claims of a user's token (also GraphQL's `Me.userinfo`): by its scopes (OIDC Core
+ * §5.4), and those its grant asked for by name (the `claims` parameter, §5.5; kept with the grant).
+ */
+export async function userinfoOf(ctx: Pick<UserinfoContext, 'claims' | 'grants'>, user: User, scopes: string[], grantId: string | undefined): Promise<Record<string, unknown>> {
+  const asked = grantId ? ((await ctx.grants.findGrant(grantId))?.claims?.userinfo ?? []) : [];
+  return { ...(await requestedClaims(user, asked, ctx.claims)), ...(await userinfoClaims(user, scopes, ctx.claims)) };
 }
 
 /**

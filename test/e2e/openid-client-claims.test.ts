@@ -1,7 +1,7 @@
 /**
  * The `claims` request parameter (OIDC Core §5.5) with openid-client as the relying party
  * (`buildAuthorizationUrl`, `buildAuthorizationUrlWithPAR`, `authorizationCodeGrant`,
- * `fetchUserInfo`, `refreshTokenGrant`) through the real login, second-factor and consent pages:
+ * `fetchUserInfo`, `refreshTokenGrant`; GraphQL's `Me.userinfo` beside /userinfo) through the real login, second-factor and consent pages:
  * claims asked by name at /userinfo and in the ID token, unknown ones ignored, malformed
  * parameters refused, the consent page naming them, and an essential `acr` (§5.5.1.1) enforced
  * as `acr_values` is. Rows CL-01…CL-08 of docs/SECURITY.md.
@@ -12,7 +12,7 @@ import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { FactorService } from '../../src/users/factors.js';
-import { browse, CookieJar, expectNothingPersisted, formOf, postForm, startProvider, type TestProvider } from '../support/provider.js';
+import { browse, CookieJar, expectNothingPersisted, formOf, gql, postForm, startProvider, type TestProvider } from '../support/provider.js';
 
 type User = { id: string; username: string; password: string };
 type Rp = { clientId: string; clientSecret?: string; redirectUri: string };
@@ -116,6 +116,9 @@ describe('CL the claims parameter with openid-client', () => {
     const info = await oc.fetchUserInfo(config, set.access_token, alice.id);
     // Only what was asked by name, besides sub: not email_verified, not the rest of profile.
     expect(info).toEqual({ sub: alice.id, email: `${alice.username}@example.com`, family_name: 'Liddell' });
+    // GraphQL's Me.userinfo is what /userinfo answers for the same token.
+    const me = await gql(provider, '{ me { userinfo } }', undefined, set.access_token);
+    expect(me.body.data?.me.userinfo, me.text).toEqual(info);
   });
 
   it('CL-03 claims by name are merged with the scope-based ones; a claim the user has no value for is left out, essential or not', async () => {
@@ -134,6 +137,21 @@ describe('CL the claims parameter with openid-client', () => {
     const refreshed = await oc.refreshTokenGrant(config, set.refresh_token!);
     expect(decodeJwt(refreshed.id_token!)).toMatchObject({ sub: alice.id, email: `${alice.username}@example.com` });
     expect(await oc.fetchUserInfo(config, refreshed.access_token, alice.id)).toMatchObject({ email: `${alice.username}@example.com` });
+  });
+
+  it('CL-02 hybrid and implicit: the ID token from the authorization endpoint carries the id_token claims (and, without an access token, the scope-based ones)', async () => {
+    const rp = await provider.createClient({ firstParty: true, redirectUris: [REDIRECT], grantTypes: ['authorization_code', 'implicit'], responseTypes: ['code id_token', 'id_token'] });
+    for (const responseType of ['code id_token', 'id_token']) {
+      const url = new URL(`${provider.issuer}/authorize`);
+      const params = { client_id: rp.clientId, redirect_uri: REDIRECT, response_type: responseType, scope: 'openid email', nonce: 'n-1', state: 's-1', code_challenge: await oc.calculatePKCECodeChallenge(oc.randomPKCECodeVerifier()), code_challenge_method: 'S256', claims: JSON.stringify({ id_token: { family_name: null, unknown: null } }) };
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      const { location } = await browser(url, alice);
+      const fragment = new URLSearchParams(location.hash.slice(1));
+      const id = decodeJwt(fragment.get('id_token')!);
+      expect(id, responseType).toMatchObject({ sub: alice.id, nonce: 'n-1', family_name: 'Liddell', email: `${alice.username}@example.com` });
+      expect(id).not.toHaveProperty('given_name');
+      expect(id).not.toHaveProperty('unknown');
+    }
   });
 
   it('CL-04 the claims parameter pushed to /par: the same claims at /userinfo and in the ID token', async () => {
