@@ -62,5 +62,11 @@ describe('CL-02 CL-06 the claims parameter, parsed', () => {
     // acr is asked of the ID token (§5.5.1.1); in userinfo it is no request at all.
     expect(claimsParameter('{"userinfo":{"acr":{"essential":true,"value":"x"}}}')?.acr).toBeUndefined();
     expect(withRequestedAcr(['urn:b'], undefined)).toEqual(['urn:b']);
+    // Its values are bounded as acr_values is, alone and together with it (RC-05).
+    const long = Array.from({ length: 11 }, (_, i) => `urn:${i}:${'x'.repeat(90)}`);
+    expect(refused(JSON.stringify({ id_token: { acr: { values: long } } }))).toBe('invalid_request');
+    const half = claimsParameter(JSON.stringify({ id_token: { acr: { values: long.slice(0, 6) } } }));
+    expect(() => withRequestedAcr(long.slice(6), half)).toThrow(/too long/);
+    expect(withRequestedAcr(long.slice(0, 3), half)).toHaveLength(6);
   });
 });

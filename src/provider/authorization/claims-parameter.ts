@@ -16,6 +16,7 @@
 import { SCOPE_OF_CLAIM } from '../claims.js';
 import { invalidRequest } from '../errors.js';
 import { ACR_MFA } from './acr.js';
+import { PARAMETER_LIMITS } from './limits.js';
 
 /** Characters of the parameter at most: it is parsed, and what is kept of it is stored with the request (RC-05). */
 export const CLAIMS_PARAMETER_LIMIT = 4096;
@@ -88,7 +89,10 @@ function releasable(claims: Map<string, ClaimRequest | null>): string[] {
 function acrRequest(request: ClaimRequest | null): { essential: boolean; values: string[] } {
   const values = request === null ? [] : request.values !== undefined ? (request.values as unknown[]) : request.value !== undefined ? [request.value] : [];
   if (values.some((v) => typeof v !== 'string' || !ACR_VALUE.test(v))) throw invalidRequest('claims.id_token.acr asks for a malformed acr value');
-  return { essential: request?.essential === true, values: [...new Set(values as string[])] };
+  const unique = [...new Set(values as string[])];
+  // As long as acr_values may be: both are stored with a parked request (RC-05).
+  if (unique.join(' ').length > PARAMETER_LIMITS.acr_values) throw invalidRequest(`the values of claims.id_token.acr are too long (${PARAMETER_LIMITS.acr_values} characters at most)`);
+  return { essential: request?.essential === true, values: unique };
 }
 
 /**
@@ -102,6 +106,8 @@ export function withRequestedAcr(acrValues: string[] | undefined, claims: Reques
   if (!acr) return acrValues;
   const asked = acr.values.length ? acr.values : acr.essential ? [ACR_MFA] : [];
   const all = [...new Set([...asked, ...(acrValues ?? [])])];
+  // Together no longer than acr_values alone may be (README "Limits", docs/SECURITY.md RC-05).
+  if (all.join(' ').length > PARAMETER_LIMITS.acr_values) throw invalidRequest(`acr_values and the acr of claims are too long together (${PARAMETER_LIMITS.acr_values} characters at most)`);
   return all.length ? all : undefined;
 }
 
