@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { User as UserEntity } from '../db/entities/user.js';
 import { mayWriteProfile } from '../provider/authorization/scopes.js';
-import { userinfoClaims } from '../provider/claims.js';
+import { userinfoOf } from '../provider/userinfo.js';
 import { UserService } from '../users/user-service.js';
 import { forbidden, requireAuth, unauthenticated } from './auth.js';
 import type { GraphQLContext } from './context.js';
@@ -16,7 +16,9 @@ export class MeResolver {
     if (ctx.upstream !== undefined) return upstreamMe(ctx.upstream);
     const auth = requireAuth(ctx);
     const user = auth.user ?? null;
-    const userinfo = user && auth.scopes.includes('openid') && ctx.provider ? await userinfoClaims(user, auth.scopes, ctx.provider.claims) : null;
+    // What /userinfo answers for this token, the claims its grant asked for by name included.
+    const grantId = typeof auth.claims.grant_id === 'string' ? auth.claims.grant_id : undefined;
+    const userinfo = user && auth.scopes.includes('openid') && ctx.provider ? await userinfoOf(ctx.provider, user, auth.scopes, grantId) : null;
     return { sub: auth.sub, clientId: auth.clientId, scopes: auth.scopes, claims: auth.claims as Record<string, unknown>, userinfo, user: user ? toPublicUser(user) : null };
   }
 

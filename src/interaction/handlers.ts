@@ -11,7 +11,7 @@ import type { RegisteredClient } from '../clients/client-registry.js';
 import { User } from '../db/entities/user.js';
 import { serializeCookie } from '../provider/cookies.js';
 import { mfaRequired } from '../provider/authorization/acr.js';
-import { authorizationError, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
+import { authorizationError, consentScopes, INTERACTION_PATH, needsConsent, needsLogin } from '../provider/authorization/authorize.js';
 import { completeAuthorization, type LoginFacts } from '../provider/authorization/complete.js';
 import { AuthorizationRedirectError, type AuthorizationRequest } from '../provider/authorization/request.js';
 import { grantableScopes } from '../provider/authorization/scopes.js';
@@ -138,7 +138,7 @@ export async function showInteraction(ctx: ProviderContext, req: ProviderRequest
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
   if (await needsConsent(ctx, request, client, user.id, scopes)) {
     const csrfToken = await ctx.interactions.renewCsrf(uid);
-    return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, clientHost: isMetadataDocumentId(client.id) ? new URL(client.id).host : undefined, username: user.username, scopes }), csp, setCookies);
+    return htmlPage(200, consentPage({ action: action(ctx, uid, 'consent'), csrfToken, clientName: client.name, clientLogoUri: client.logoUri, clientHost: isMetadataDocumentId(client.id) ? new URL(client.id).host : undefined, username: user.username, scopes: consentScopes(request, scopes) }), csp, setCookies);
   }
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, setCookies);
 }
@@ -283,8 +283,10 @@ export async function submitConsent(ctx: ProviderContext, req: ProviderRequest, 
     return { ...denied, setCookies: [clearInteractionCookie(ctx, uid)] };
   }
   const scopes = grantableScopes(request.scopes, client, user, ctx.settings.apiScopes, request.resourceScopes);
-  await ctx.consents.grant(user.id, client.id, scopes);
-  audit(ctx.logger, 'consent.granted', { outcome: 'success', actor: user.id, client: client.id, scopes, ip: req.ip }, 'consent granted');
+  // The claims asked for by name are consented to as the scopes that release them (authorize.ts consentScopes).
+  const consented = consentScopes(request, scopes);
+  await ctx.consents.grant(user.id, client.id, consented);
+  audit(ctx.logger, 'consent.granted', { outcome: 'success', actor: user.id, client: client.id, scopes: consented, ip: req.ip }, 'consent granted');
   return finish(ctx, found, user, { ...session, acr: interaction.login?.acr ?? null }, scopes, []);
 }
 

@@ -89,6 +89,41 @@ export async function userinfoClaims(user: User, scopes: string[], options: Clai
   return { ...claims, sub: user.id };
 }
 
+/**
+ * The scope of OIDC Core §5.4 that releases each standard claim this provider knows (discovery's
+ * `claims_supported`): a claim asked for by name through the `claims` parameter (OIDC Core §5.5)
+ * is produced as its scope would produce it, and consented to in that scope's words.
+ */
+export const SCOPE_OF_CLAIM: Readonly<Record<string, string>> = {
+  name: 'profile',
+  given_name: 'profile',
+  family_name: 'profile',
+  preferred_username: 'profile',
+  picture: 'profile',
+  locale: 'profile',
+  updated_at: 'profile',
+  email: 'email',
+  email_verified: 'email',
+  address: 'address',
+  phone_number: 'phone',
+  phone_number_verified: 'phone',
+};
+
+/**
+ * Only the claims named (OIDC Core §5.5: individual claims, asked for by the `claims` parameter),
+ * each as the scope that releases it would produce it — so a USERINFO_SERIALIZER and
+ * USERINFO_SERIALIZER_EXCLUDE apply as to scope-based claims. A claim the user has no value for
+ * is left out (§5.5.1: not an error, even when essential).
+ */
+export async function requestedClaims(user: User, names: readonly string[], options: ClaimsOptions): Promise<Record<string, unknown>> {
+  const known = names.filter((n) => Object.hasOwn(SCOPE_OF_CLAIM, n));
+  if (known.length === 0) return {};
+  const produced = await userinfoClaims(user, [...new Set(known.map((n) => SCOPE_OF_CLAIM[n]!))], options);
+  const picked: Record<string, unknown> = {};
+  for (const n of known) if (Object.hasOwn(produced, n)) picked[n] = produced[n];
+  return picked;
+}
+
 /** Loads USERINFO_SERIALIZER (a module path; its default export) once, at start. */
 export async function loadSerializer(modulePath: string | undefined): Promise<UserinfoSerializer> {
   if (!modulePath) return standardClaims;

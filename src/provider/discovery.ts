@@ -97,7 +97,8 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'updated_at', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'],
-    claims_parameter_supported: false,
+    // OIDC Core §5.5 (src/provider/authorization/claims-parameter.ts).
+    claims_parameter_supported: true,
     // Request objects (RFC 9101) by value only, signed with the client's registered keys or MACed
     // with its client_secret_jwt secret (src/provider/authorization/request-object.ts): a
     // request_uri is only ever one this provider made at /par (RFC 9126 §4), never a URL it

@@ -7,16 +7,17 @@
  */
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { BearerError, requireScopes, tokenFromAuthorization, tokenInQuery, type PresentedToken } from '@jwt-oidc/resource';
-import { userinfoClaims } from './claims.js';
+import { requestedClaims, userinfoClaims } from './claims.js';
 import { providerUrl, type ProviderContext } from './context.js';
 import { USERINFO_PATH } from './discovery.js';
 import { boundAccessToken, challengeScheme, resourceChallenge } from './dpop.js';
 import { jsonResult, type HttpResult, type ProviderRequest } from './http-result.js';
 import { readParams } from './params.js';
 import { databaseUnavailable } from './unavailable.js';
+import type { User } from '../db/entities/user.js';
 
 /** What userinfo uses of the provider. */
-export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'>;
+export type UserinfoContext = Pick<ProviderContext, 'issuer' | 'logger' | 'claims' | 'verifyAccessToken' | 'dpop'> & { grants: Pick<ProviderContext['grants'], 'findGrant'> };
 
 export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderRequest): Promise<HttpResult> {
   let presented: PresentedToken | undefined;
@@ -25,10 +26,19 @@ export async function userinfoEndpoint(ctx: UserinfoContext, req: ProviderReques
     const verified = await boundAccessToken(ctx, req, presented, providerUrl(ctx, USERINFO_PATH));
     if (!verified.user) throw new BearerError('invalid_token', 'this token was issued to a client, not to a user');
     requireScopes(verified.scopes, [['openid']]);
-    return ctx.dpop.withNonce(jsonResult(200, await userinfoClaims(verified.user, verified.scopes, ctx.claims)));
+    return ctx.dpop.withNonce(jsonResult(200, await userinfoOf(ctx, verified.user, verified.scopes, verified.grantId)));
   } catch (e) {
     return ctx.dpop.withNonce(bearerError(ctx, e, challengeScheme(presented, e)));
   }
+}
+
+/**
+ * The UserInfo claims of a user's token (also GraphQL's `Me.userinfo`): by its scopes (OIDC Core
+ * §5.4), and those its grant asked for by name (the `claims` parameter, §5.5; kept with the grant).
+ */
+export async function userinfoOf(ctx: Pick<UserinfoContext, 'claims' | 'grants'>, user: User, scopes: string[], grantId: string | undefined): Promise<Record<string, unknown>> {
+  const asked = grantId ? ((await ctx.grants.findGrant(grantId))?.claims?.userinfo ?? []) : [];
+  return { ...(await requestedClaims(user, asked, ctx.claims)), ...(await userinfoClaims(user, scopes, ctx.claims)) };
 }
 
 /**

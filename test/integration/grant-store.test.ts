@@ -79,7 +79,7 @@ async function userWithId(id: string): Promise<string> {
 
 /** The grant `findGrant` must read back for `given`, stored for `who` under `id`: every field. */
 function storedGrant(id: string, who: { userId: string; clientId: string }, given: ReturnType<typeof newGrant>, rest: { refreshCount?: number; revokedAt?: number | null; expiresAt: number; createdAt: number }) {
-  return { id, clientId: who.clientId, userId: who.userId, scope: given.scope, authTime: given.authTime, sid: given.sid, nonce: given.nonce, acr: given.acr, amr: given.amr, resources: given.resources?.length ? given.resources : null, refreshCount: 0, revokedAt: null, ...rest };
+  return { id, clientId: who.clientId, userId: who.userId, scope: given.scope, authTime: given.authTime, sid: given.sid, nonce: given.nonce, acr: given.acr, amr: given.amr, resources: given.resources?.length ? given.resources : null, claims: given.claims ?? null, refreshCount: 0, revokedAt: null, ...rest };
 }
 
 /** How many outcomes of a burst were of each kind. */
@@ -112,6 +112,16 @@ describe('GrantStore: grants', () => {
     expect(await grants.findGrant('00000000-0000-4000-8000-000000000000')).toBeUndefined();
     // Not a grant id at all: no grant, and no statement PostgreSQL's uuid cast would refuse.
     for (const id of ['not-a-uuid', '', "'; drop table grants; --"]) expect(await grants.findGrant(id)).toBeUndefined();
+  });
+
+  it('keeps the claims asked for by name (OIDC Core §5.5) and reads back only names of claims it knows', async () => {
+    const who = await party();
+    const id = await grants.create(newGrant(who, { claims: { userinfo: ['email', 'phone_number'], id_token: ['given_name'] } }), MINUTE);
+    expect((await grants.findGrant(id))!.claims).toEqual({ userinfo: ['email', 'phone_number'], id_token: ['given_name'] });
+    // A row changed by hand: whatever is not a known claim's name is dropped, not released.
+    await query(p.databaseUrl, `update grants set claims = '{"userinfo":["email",1,"password_hash","__proto__"],"id_token":"x"}'::jsonb where id = $1`, [id]);
+    expect((await grants.findGrant(id))!.claims).toEqual({ userinfo: ['email'], id_token: [] });
+    expect((await grants.findGrant(await grants.create(newGrant(who), MINUTE)))!.claims).toBeNull();
   });
 
   it('keeps a user id of 255 characters (a fake-mode subject) exactly, and lists by it', async () => {

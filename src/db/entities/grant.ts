@@ -10,7 +10,7 @@ import { User } from './user.js';
 @Index({ properties: ['userId'] })
 @Index({ properties: ['clientId'] })
 export class Grant {
-  [OptionalProps]?: 'createdAt' | 'refreshCount' | 'revokedAt' | 'nonce' | 'sid' | 'acr' | 'amr' | 'resources';
+  [OptionalProps]?: 'createdAt' | 'refreshCount' | 'revokedAt' | 'nonce' | 'sid' | 'acr' | 'amr' | 'resources' | 'claims';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -44,6 +44,13 @@ export class Grant {
   /** The resources (RFC 8707) the authorization named: its access tokens are for these only; null: none named. */
   @Property({ type: 'json', nullable: true })
   resources?: string[] | null;
+
+  /**
+   * The claims the authorization asked for by name (OIDC Core §5.5, the `claims` parameter):
+   * `{ userinfo: [...], id_token: [...] }`, released with the scope-based ones; null: none asked.
+   */
+  @Property({ type: 'json', nullable: true })
+  claims?: { userinfo: string[]; id_token: string[] } | null;
 
   /** Refreshes done so far (MAX_REFRESH caps it). */
   @Property({ type: 'integer', default: 0 })

@@ -19,6 +19,7 @@ import type { ProviderSession } from '../stores/session-store.js';
 import { hasFactor } from '../../users/factor-store.js';
 import type { FirstFactor } from '../stores/interaction-store.js';
 import { mfaRequired, wantsMfa } from './acr.js';
+import { claimScopes } from './claims-parameter.js';
 import { completeAuthorization } from './complete.js';
 import { verifyIdTokenHint, type IdTokenHint } from './hints.js';
 import { parRequired, pushedAuthorizationRequest } from './par.js';
@@ -127,7 +128,15 @@ export async function needsConsent(ctx: ProviderContext, request: AuthorizationR
   if (client.firstParty) return false;
   if (request.prompt.includes('consent')) return true;
   const granted = await ctx.consents.granted(userId, client.id);
-  return scopes.some((s) => !granted.has(s));
+  return consentScopes(request, scopes).some((s) => !granted.has(s));
+}
+
+/**
+ * What the user consents to: the scopes, and the scopes of the claims the `claims` parameter asks
+ * for by name (OIDC Core §5.5), in whose words the consent page describes them (docs/SECURITY.md CL-05).
+ */
+export function consentScopes(request: AuthorizationRequest, scopes: string[]): string[] {
+  return [...new Set([...scopes, ...claimScopes(request.claims)])];
 }
 
 /**

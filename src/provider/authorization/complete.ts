@@ -6,7 +6,7 @@
  */
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
-import { userinfoClaims } from '../claims.js';
+import { requestedClaims, userinfoClaims } from '../claims.js';
 import type { ProviderContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { HttpResult } from '../http-result.js';
@@ -17,6 +17,7 @@ import { AuthorizationRedirectError, type AuthorizationRequest } from './request
 import { authorizationResponse } from './response.js';
 import { audit } from '../../audit.js';
 import { grantTarget } from '../resource-indicators.js';
+import { acrSatisfied, grantedClaims } from './claims-parameter.js';
 
 export type LoginFacts = Pick<ProviderSession, 'authTime' | 'sid' | 'amr'> & { acr?: string | null };
 
@@ -48,6 +49,13 @@ export async function completeAuthorization(
     audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'a second factor was asked for and the user has none');
     throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'a second factor was asked for (acr_values) and the account has none'), request.redirectUri, request.state, request.responseMode);
   }
+  if (!acrSatisfied(request.claims, acr) && ctx.settings.type !== 'fake') {
+    // An essential acr the sign-in did not reach (a value the built-in sign-in never states, or
+    // a delegated login app's other one): a failed authentication (OIDC Core §5.5.1.1), answered
+    // as an unmet acr_values is (docs/SECURITY.md CL-08).
+    audit(ctx.logger, 'authorization.restricted', { outcome: 'refused', actor: user.id, client: client.id }, 'an essential acr was asked for and the sign-in did not reach it');
+    throw new AuthorizationRedirectError(new OAuthError('unmet_authentication_requirements', 'the sign-in did not reach the essential acr asked for (claims)'), request.redirectUri, request.state, request.responseMode);
+  }
   if (mfaRequired(ctx.settings, client) && acr !== ACR_MFA) {
     // The policy's last word (docs/ACCOUNTS.md "Two-step sign-in", "The policy"): the built-in
     // pages have asked for the factor or its set-up before getting here; a delegated login app's
@@ -57,7 +65,7 @@ export async function completeAuthorization(
   }
   const types = request.responseType.split(' ');
   const scope = scopes.join(' ');
-  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr, resources: request.resources ?? null };
+  const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr, resources: request.resources ?? null, claims: grantedClaims(request.claims) };
   const params: Record<string, string | undefined> = { state: request.state, iss: ctx.issuer };
 
   let grantId: string;
@@ -85,6 +93,8 @@ export async function completeAuthorization(
   if (types.includes('id_token')) {
     // Without an access token there is no userinfo to ask: the claims go in the ID token (OIDC Core §5.4).
     const claims = types.includes('token') && !ctx.claims.inIdToken ? {} : await userinfoClaims(user, scopes, ctx.claims);
+    // The claims asked for the ID token by name (OIDC Core §5.5), consented to with the scopes.
+    Object.assign(claims, await requestedClaims(user, request.claims?.idToken ?? [], ctx.claims));
     params.id_token = await ctx.minter.idToken({
       sub: user.id,
       clientId: client.id,

@@ -10,6 +10,7 @@ import { OAuthError, UntrustedRedirectError, invalidRequest } from '../errors.js
 import { SCOPE_TOKEN, spaceList, type Params } from '../params.js';
 import { defaultResponseMode, type ResponseMode } from './response.js';
 import { resourceParam } from '../resource-indicators.js';
+import { claimsParameter, withRequestedAcr, type RequestedClaims } from './claims-parameter.js';
 
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 
@@ -41,6 +42,8 @@ export interface AuthorizationRequest {
   resourceScopes?: string[];
   /** A `sub` the request asked for through the `claims` parameter (OIDC Core §5.5.1). */
   requestedSub?: string;
+  /** The individual claims and the acr the `claims` parameter asks for (OIDC Core §5.5; claims-parameter.ts). */
+  claims?: RequestedClaims;
   /**
    * Set when the request is parked: the browser's current session may be continued on the
    * account-selection page — there is one, and neither `prompt=login`, `max_age` nor a hint
@@ -199,7 +202,9 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
   };
 
   const resources = resourceParam(params);
+  const claims = claimsParameter(params.get('claims'));
   return {
+    ...(claims ? { claims } : {}),
     ...(resources.length ? { resources } : {}),
     requestedSub: requestedSubject(params.get('claims')),
     responseType: normalized,
@@ -212,7 +217,7 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
     maxAge,
     loginHint,
     idTokenHint,
-    acrValues: list('acr_values', /^[\x21-\x7e]{1,255}$/),
+    acrValues: withRequestedAcr(list('acr_values', /^[\x21-\x7e]{1,255}$/), claims),
     uiLocales: list('ui_locales', LOCALES),
     claimsLocales: list('claims_locales', LOCALES),
     display,
@@ -220,9 +225,9 @@ function redirectable(params: Params, client: RegisteredClient): Omit<Authorizat
 }
 
 /**
- * The `claims` parameter is not supported (discovery says so), except for the one member the
- * spec makes binding: a requested `sub` value must be the user who gets the tokens (OIDC Core
- * §5.5.1; docs/SECURITY.md AZ-22). A malformed parameter is invalid_request.
+ * The one member of the `claims` parameter that binds the subject: a requested `sub` value must
+ * be the user who gets the tokens (OIDC Core §5.5.1; docs/SECURITY.md AZ-22). The rest of the
+ * parameter is claims-parameter.ts's, which refuses a malformed one first.
  */
 function requestedSubject(claims: string | undefined): string | undefined {
   if (claims === undefined) return undefined;

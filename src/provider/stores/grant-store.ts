@@ -8,6 +8,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { digest, newOpaqueValue } from './secrets.js';
+import { storedClaims, type GrantedClaims } from '../authorization/claims-parameter.js';
 
 export interface GrantRecord {
   id: string;
@@ -21,6 +22,8 @@ export interface GrantRecord {
   amr: string[] | null;
   /** The resources (RFC 8707) the authorization named; null when it named none. */
   resources: string[] | null;
+  /** The claims the authorization asked for by name (OIDC Core §5.5), for /userinfo and the ID token; null: none. */
+  claims: GrantedClaims | null;
   refreshCount: number;
   revokedAt: number | null;
   expiresAt: number;
@@ -74,6 +77,7 @@ export interface NewGrant {
   acr?: string | null;
   amr?: string[] | null;
   resources?: string[] | null;
+  claims?: GrantedClaims | null;
 }
 
 type Row = Record<string, unknown>;
@@ -92,6 +96,7 @@ function toGrant(r: Row): GrantRecord {
     acr: (r.acr as string | null) ?? null,
     amr: (r.amr as string[] | null) ?? null,
     resources: (r.resources as string[] | null) ?? null,
+    claims: storedClaims(r.claims),
     refreshCount: Number(r.refresh_count),
     revokedAt: msOrNull(r.revoked_at),
     expiresAt: ms(r.expires_at),
@@ -180,9 +185,9 @@ export class GrantStore {
 
   private insertGrant(id: string, grant: NewGrant, expires: Date, em?: EntityManager): Promise<unknown> {
     return this.sql(
-      `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, resources, refresh_count, created_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 0, ?, ?)`,
-      [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, grant.resources?.length ? JSON.stringify(grant.resources) : null, this.now(), expires],
+      `insert into grants (id, client_id, user_id, scope, auth_time, sid, nonce, acr, amr, resources, claims, refresh_count, created_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, 0, ?, ?)`,
+      [id, grant.clientId, grant.userId, grant.scope, new Date(grant.authTime), grant.sid, grant.nonce, grant.acr ?? null, grant.amr ? JSON.stringify(grant.amr) : null, grant.resources?.length ? JSON.stringify(grant.resources) : null, grant.claims ? JSON.stringify(grant.claims) : null, this.now(), expires],
       em,
     );
   }

@@ -2,7 +2,7 @@
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
 import type { ProviderContext } from '../context.js';
-import { userinfoClaims } from '../claims.js';
+import { requestedClaims, userinfoClaims } from '../claims.js';
 import { extraIdTokenClaims } from '../authorization/client-extras.js';
 import { spaceList } from '../params.js';
 import type { GrantRecord } from '../stores/grant-store.js';
@@ -32,7 +32,12 @@ export async function userTokens(
       amr: grant.amr,
       accessToken: at.token,
       alg: client.idTokenSignedResponseAlg,
-      extraClaims: { ...(ctx.claims.inIdToken ? await userinfoClaims(user, spaceList(scope), ctx.claims) : {}), ...extraIdTokenClaims(client, user, spaceList(scope)) },
+      extraClaims: {
+        ...(ctx.claims.inIdToken ? await userinfoClaims(user, spaceList(scope), ctx.claims) : {}),
+        // Asked for by name through the `claims` parameter and kept with the grant (OIDC Core §5.5).
+        ...(await requestedClaims(user, grant.claims?.id_token ?? [], ctx.claims)),
+        ...extraIdTokenClaims(client, user, spaceList(scope)),
+      },
     });
   }
   if (options.refreshToken) response.refresh_token = options.refreshToken;
