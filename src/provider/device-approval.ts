@@ -62,7 +62,7 @@ export async function approveDevice(ctx: ProviderContext, deviceHash: string, gr
 
 /** Denies the device request, once, while it is pending and live; its poll then gets access_denied. */
 export async function denyDevice(ctx: ProviderContext, deviceHash: string, ip: string, clientId?: string): Promise<boolean> {
-  if (!/^[0-9a-f]{64}$/.test(deviceHash)) return false;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(deviceHash)) return false;
   const denied = await ctx.devices.deny(deviceHash);
   if (denied) audit(ctx.logger, 'device.denied', { outcome: 'refused', client: clientId, ip }, 'device sign-in denied');
   return denied;
