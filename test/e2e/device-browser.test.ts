@@ -33,7 +33,9 @@ describe('device sign-in with openid-client and Chromium', () => {
   it('DV-10 the device gets its tokens once the user confirmed the code, signed in and consented; every page is accessible', async () => {
     const started = await oc.initiateDeviceAuthorization(config, { scope: 'openid profile offline_access' });
     expect(started.verification_uri).toBe(`${provider.issuer}/device`);
-    const polling = oc.pollDeviceAuthorizationGrant(config, started);
+    // DPoP at /token applies to this grant as to any (RFC 9449 §5): the tokens are bound to the key.
+    const DPoP = oc.getDPoPHandle(config, await oc.randomDPoPKeyPair());
+    const polling = oc.pollDeviceAuthorizationGrant(config, started, undefined, { DPoP });
 
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -69,7 +71,10 @@ describe('device sign-in with openid-client and Chromium', () => {
     const tokens = await polling;
     expect(tokens.access_token).toBeTruthy();
     expect(tokens.refresh_token).toBeTruthy();
+    expect(tokens.token_type).toBe('dpop');
     expect(tokens.claims()?.sub).toBe(user.id);
+    const payload = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as { cnf?: { jkt?: string } };
+    expect(payload.cnf?.jkt).toBeTruthy();
     console.assertNone();
     await context.close();
   }, 60_000);
