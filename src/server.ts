@@ -107,7 +107,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       // After the issuer is known (PORT=0): the default sender and the Message-IDs name its host.
       mailer = createMailer({ settings, logger, productName: pageBrand(settings, settings.issuer).name });
       provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, mailer, claims: fake ? FAKE_CLAIMS : undefined });
-      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES, sweeps: [metadataClientSweep({ orm: db.orm, grants: provider.grants, consents: provider.consents, pushedRequests: provider.pushedRequests })] });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES, sweeps: [metadataClientSweep({ orm: db.orm, grants: provider.grants, consents: provider.consents, pushedRequests: provider.pushedRequests, devices: provider.devices })] });
       housekeeping.start();
     }
     if (settings.type === 'client') {

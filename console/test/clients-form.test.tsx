@@ -151,6 +151,8 @@ describe('the checks before asking the server', () => {
     expect(validate(filled({ public: true, admin: true }), 'create')).toEqual({ admin: expect.stringMatching(/public client/) });
     expect(validate(filled({ grantTypes: [], responseTypes: [] }), 'create')).toEqual({ grantTypes: 'Choose at least one grant type.' });
     expect(validate(filled({ grantTypes: ['refresh_token'], responseTypes: [] }), 'create')).toEqual({ grantTypes: expect.stringMatching(/refresh_token needs authorization_code/) });
+    // A device sign-in client (RFC 8628): no redirect URI, no response type, refresh tokens with its grant.
+    expect(validate(filled({ public: true, redirectUris: [''], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], responseTypes: [] }), 'create')).toEqual({});
     expect(validate(filled({ grantTypes: ['client_credentials'], responseTypes: ['code'] }), 'create')).toEqual({ grantTypes: expect.stringMatching(/with code need the authorization_code/) });
     expect(validate(filled({ grantTypes: ['authorization_code'], responseTypes: ['code id_token'] }), 'create')).toEqual({ grantTypes: expect.stringMatching(/need the implicit grant/) });
     expect(validate(filled({ grantTypes: ['authorization_code'], responseTypes: [] }), 'create')).toEqual({ responseTypes: expect.stringMatching(/needs a response type with code/) });

@@ -40,7 +40,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--redirect-uri <uri...>', 'exact redirect URIs (https, http on loopback, or an app scheme)')
     .option('--post-logout-redirect-uri <uri...>', 'exact post-logout redirect URIs')
     .option('--origin <origin...>', 'origins allowed by CORS (e.g. https://app.example)')
-    .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials (default: authorization_code refresh_token)')
+    .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: authorization_code refresh_token)')
     .option('--response-types <type...>', 'response types (default: code)')
     .option('--first-party', 'a first-party client: no consent page')
     .option('--logout-all', 'logout at this client ends the whole provider session (the default for new clients)')

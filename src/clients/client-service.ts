@@ -13,7 +13,9 @@ import { Client } from '../db/entities/client.js';
 import { checkJwks, JwksProblem, jwksUriProblem } from './jwks.js';
 import { APPLICATION_TYPES, applicationTypeProblem, MAX_URI_LENGTH, originProblem, redirectUriProblem } from './redirect-uri.js';
 
-export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
+/** `urn:ietf:params:oauth:grant-type:device_code`: RFC 8628 §3.4, the device sign-in (src/provider/device-authorization.ts). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT] as const;
 /** Written with values sorted, as the authorization endpoint compares them. */
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 /** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
@@ -468,7 +470,7 @@ function checkConsistency(c: Client): void {
   if (c.grantTypes.includes('authorization_code') && !withCode) fail('responseTypes', 'the authorization_code grant needs a response type with code');
   if (c.grantTypes.includes('implicit') && !withTokens) fail('responseTypes', 'the implicit grant needs a response type with token or id_token');
   if ((withCode || withTokens) && c.redirectUris.length === 0) fail('redirectUris', 'at least one is required to use the authorization endpoint');
-  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) fail('grantTypes', 'refresh_token needs authorization_code');
+  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code') && !c.grantTypes.includes(DEVICE_CODE_GRANT)) fail('grantTypes', 'refresh_token needs authorization_code or the device_code grant');
   if (isPublic && c.grantTypes.includes('client_credentials')) fail('grantTypes', 'a public client cannot use client_credentials');
   if (isPublic && c.admin) fail('admin', 'a public client cannot be an admin client');
 }

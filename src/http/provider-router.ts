@@ -13,8 +13,10 @@ import type { DocumentEndpoint } from './fast-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
 import type { ProviderContext } from '../provider/context.js';
 import { clientIdMetadataOn } from '../provider/registration/client-id-metadata.js';
-import { AUTHORIZATION_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, END_SESSION_CONFIRM_PATH, END_SESSION_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
+import { AUTHORIZATION_PATH, DEVICE_AUTHORIZATION_PATH, DEVICE_PATH, authorizationServerMetadataPath, discoveryEndpoint, DISCOVERY_PATH, END_SESSION_CONFIRM_PATH, END_SESSION_PATH, INTROSPECTION_PATH, JWKS_PATH, PAR_PATH, REGISTRATION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH } from '../provider/discovery.js';
 import { pushedAuthorizationRequestEndpoint } from '../provider/authorization/par.js';
+import { deviceAuthorizationEndpoint } from '../provider/device-authorization.js';
+import { confirmDevice, DEVICE_CONFIRM_PATH, showDevice, submitDevice } from '../interaction/device.js';
 import { registrationEndpoint, registrationManagementEndpoint } from '../provider/registration/endpoint.js';
 import { jsonResult } from '../provider/http-result.js';
 import { jwksEndpoint } from '../provider/jwks.js';
@@ -105,6 +107,13 @@ export function providerRouter(ctx: ProviderContext, documents = providerDocumen
   // The passkey pages' scripts (`script-src 'self'`).
   routePasskeyScripts(router);
   router.post('/interaction/:uid/select', form, handle((r, req) => submitSelect(ctx, r, String(req.params.uid))));
+
+  // RFC 8628: the device authorization endpoint (JSON, as /token) and the verification page.
+  router.use(DEVICE_AUTHORIZATION_PATH, cors('POST'));
+  router.all(DEVICE_AUTHORIZATION_PATH, form, handle((r) => deviceAuthorizationEndpoint(ctx, r)));
+  router.get(DEVICE_PATH, handle((r) => showDevice(ctx, r)));
+  router.post(DEVICE_PATH, form, handle((r) => submitDevice(ctx, r)));
+  router.post(DEVICE_CONFIRM_PATH, form, handle((r) => confirmDevice(ctx, r)));
 
   router.use(TOKEN_PATH, cors('POST'));
   router.all(TOKEN_PATH, form, handle((r) => tokenEndpoint(ctx, r)));

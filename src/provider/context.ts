@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { Mailer } from '../mail/mailer.js';
 import { cookieName } from './cookies.js';
 import { FailureThrottle } from '../util/failure-throttle.js';
+import { DeviceStore } from './stores/device-store.js';
 import { SharedThrottle } from './throttle/shared-throttle.js';
 import { providerTokenVerifier, type ProviderAccessToken } from './access-token.js';
 import { loadSerializer, type ClaimsOptions } from './claims.js';
@@ -52,6 +53,8 @@ export interface ProviderStores {
   resources: ResourceStore;
   /** Pushed authorization requests (RFC 9126), shared by every instance. */
   pushedRequests: PushedRequestStore;
+  /** Device authorization requests (RFC 8628), shared by every instance. */
+  devices: DeviceStore;
   /** The `jti`s of client assertions already used (private_key_jwt), on every instance. */
   assertions: AssertionStore;
 }
@@ -129,6 +132,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     consents: new ConsentStore(o.orm),
     resources: new ResourceStore(o.orm, [...new Set(wantedFamilies(settings.signatureAlg).values())]),
     pushedRequests: new PushedRequestStore(o.orm, clock),
+    devices: new DeviceStore(o.orm, clock),
     assertions: new AssertionStore(o.orm, clock),
     clientDocuments,
     clientKeys: new ClientJwks({ clock, allowLoopback: settings.jwksUriAllowLoopback, timeoutMs: settings.jwksUriTimeout * 1000 }),

@@ -33,6 +33,9 @@ export const END_SESSION_PATH = '/session/end';
 export const END_SESSION_CONFIRM_PATH = '/session/end/confirm';
 /** RFC 9126 pushed authorization requests. */
 export const PAR_PATH = '/par';
+/** RFC 8628 §3.1 device authorization endpoint, and §3.3 the verification page the user visits. */
+export const DEVICE_AUTHORIZATION_PATH = '/device/authorization';
+export const DEVICE_PATH = '/device';
 /** RFC 7591 dynamic client registration; a registered client's own URL below it (RFC 7592). */
 export const REGISTRATION_PATH = '/register';
 export const AUTHORIZATION_SERVER_METADATA = '/.well-known/oauth-authorization-server';
@@ -75,6 +78,7 @@ export function discoveryMetadata({ issuer, signatureAlg, apiScopes = [], requir
     introspection_endpoint: endpointUrl(issuer, INTROSPECTION_PATH),
     end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
     pushed_authorization_request_endpoint: endpointUrl(issuer, PAR_PATH),
+    device_authorization_endpoint: endpointUrl(issuer, DEVICE_AUTHORIZATION_PATH),
     ...(registration ? { registration_endpoint: endpointUrl(issuer, REGISTRATION_PATH) } : {}),
     scopes_supported: [...PROVIDER_SCOPES, ...apiScopes],
     response_types_supported: [...SUPPORTED_RESPONSE_TYPES],

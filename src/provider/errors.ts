@@ -33,7 +33,11 @@ export type OAuthErrorCode =
   | 'invalid_target'
   // RFC 9449 §5, §8: a DPoP proof that fails a check of §4.3, or one without the server's nonce.
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  // RFC 8628 §3.5: the device flow's answers while the user has not decided, or too late.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -27,7 +27,9 @@ export type PageView =
   | { view: 'logout-confirm'; action: string; csrfToken: string; clientName?: string; scope: LogoutScope }
   | { view: 'logged-out'; signedOut: boolean; scope?: LogoutScope }
   /** OAuth 2.0 Form Post Response Mode: a page that POSTs the response to `action` by itself, its script under `nonce`. */
-  | { view: 'form-post'; action: string; fields: Record<string, string>; nonce: string };
+  | { view: 'form-post'; action: string; fields: Record<string, string>; nonce: string }
+  /** The end of a device sign-in (RFC 8628 §3.3): back to the device, or denied. */
+  | { view: 'device-done'; approved: boolean; clientName?: string };
 
 /** Weak comparison of `If-None-Match` against an ETag (RFC 9110 §13.1.2). */
 export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {

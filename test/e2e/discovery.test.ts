@@ -42,7 +42,8 @@ describe('discovery', () => {
     expect(doc).toMatchObject({
       response_types_supported: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
       response_modes_supported: ['query', 'fragment', 'form_post'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit'],
+      device_authorization_endpoint: `http://localhost:${server.port}/tenant-a/device/authorization`,
       revocation_endpoint: `http://localhost:${server.port}/tenant-a/revoke`,
       introspection_endpoint: `http://localhost:${server.port}/tenant-a/introspect`,
       end_session_endpoint: `http://localhost:${server.port}/tenant-a/session/end`,

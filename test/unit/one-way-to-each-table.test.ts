@@ -19,6 +19,7 @@ const OWNERS: Record<string, { tables: string[]; entities: string[]; owner: stri
   resources: { tables: ['resources'], entities: ['resource'], owner: 'src/provider/stores/resource-store.ts' },
   pushedRequests: { tables: ['pushed_authorization_requests'], entities: ['pushed-authorization-request'], owner: 'src/provider/stores/pushed-request-store.ts' },
   assertions: { tables: ['client_assertions'], entities: ['client-assertion'], owner: 'src/provider/stores/assertion-store.ts' },
+  deviceRequests: { tables: ['device_requests'], entities: ['device-request'], owner: 'src/provider/stores/device-store.ts' },
   dpopProofs: { tables: ['dpop_proofs'], entities: ['dpop-proof'], owner: 'src/provider/stores/dpop-proof-store.ts' },
 };
 /** Where the schema is defined and loaded: not a way to the rows. */

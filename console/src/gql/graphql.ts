@@ -34,7 +34,7 @@ export type ClientMetadataInput = {
   extraIdTokenClaims?: Array<ExtraClaimInput> | null | undefined;
   /** First-party: no consent page. */
   firstParty?: boolean | null | undefined;
-  /** authorization_code, refresh_token, client_credentials (default: the first two). */
+  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two). */
   grantTypes?: Array<string> | null | undefined;
   /** id_token_signed_response_alg, e.g. RS256. */
   idTokenSignedResponseAlg?: string | null | undefined;
@@ -82,7 +82,7 @@ export type CreateClientInput = {
   extraIdTokenClaims?: Array<ExtraClaimInput> | null | undefined;
   /** First-party: no consent page. */
   firstParty?: boolean | null | undefined;
-  /** authorization_code, refresh_token, client_credentials (default: the first two). */
+  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two). */
   grantTypes?: Array<string> | null | undefined;
   /** Choose the client_id (default: 128 random bits). */
   id?: string | null | undefined;

@@ -5,6 +5,7 @@ import { ClientAssertion } from './client-assertion.js';
 import { AccountToken } from './account-token.js';
 import { Consent } from './consent.js';
 import { DatabaseOwner } from './database-owner.js';
+import { DeviceRequest } from './device-request.js';
 import { DpopProof } from './dpop-proof.js';
 import { FailureEvent } from './failure-event.js';
 import { Grant } from './grant.js';
@@ -22,5 +23,5 @@ import { User } from './user.js';
 import { UserFactor } from './user-factor.js';
 
 /** Every entity, in one list for the ORM config. */
-export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest, ClientAssertion, InitialAccessToken, DpopProof];
-export { AccountToken, AuditEventRow, AuthorizationCode, Client, ClientAssertion, Consent, DatabaseOwner, DpopProof, FailureEvent, Grant, InitialAccessToken, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };
+export const entities = [User, SigningKey, Client, Session, Interaction, Grant, AuthorizationCode, RefreshToken, Consent, RevokedToken, RpSession, FailureEvent, DatabaseOwner, AuditEventRow, AccountToken, UserFactor, RecoveryCode, Resource, PushedAuthorizationRequest, ClientAssertion, InitialAccessToken, DpopProof, DeviceRequest];
+export { AccountToken, AuditEventRow, AuthorizationCode, Client, ClientAssertion, Consent, DatabaseOwner, DeviceRequest, DpopProof, FailureEvent, Grant, InitialAccessToken, Interaction, PushedAuthorizationRequest, RecoveryCode, RefreshToken, Resource, RevokedToken, RpSession, Session, SigningKey, User, UserFactor };

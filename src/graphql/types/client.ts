@@ -154,7 +154,7 @@ export class ClientMetadataInput {
   @Field(() => [String], { nullable: true, description: 'Origins allowed by CORS, e.g. https://app.example.' })
   allowedOrigins?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'authorization_code, refresh_token, client_credentials (default: the first two).' })
+  @Field(() => [String], { nullable: true, description: 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two).' })
   grantTypes?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Response types (default: code, when authorization_code is allowed).' })

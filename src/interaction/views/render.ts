@@ -8,6 +8,7 @@ import { errorPage } from './error.js';
 import { formPostCsp, formPostPage } from './form-post.js';
 import { PAGE_CSP } from './layout.js';
 import { loggedOutPage, logoutConfirmPage } from './logout.js';
+import { deviceDonePage } from './device.js';
 
 export function renderPage(page: PageView): { html: string; csp: string } {
   switch (page.view) {
@@ -17,6 +18,8 @@ export function renderPage(page: PageView): { html: string; csp: string } {
       return { html: logoutConfirmPage(page), csp: PAGE_CSP };
     case 'logged-out':
       return { html: loggedOutPage(page), csp: PAGE_CSP };
+    case 'device-done':
+      return { html: deviceDonePage(page), csp: PAGE_CSP };
     case 'form-post':
       return { html: formPostPage(page.action, page.fields, page.nonce), csp: formPostCsp(page.action, page.nonce) };
   }

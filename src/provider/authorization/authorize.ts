@@ -82,8 +82,8 @@ async function withResources(ctx: ProviderContext, request: AuthorizationRequest
   }
 }
 
-/** What to do with a valid request, given the browser's session. */
-async function decide(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, found: ProviderSession | undefined, hint: IdTokenHint | undefined, ip: string): Promise<HttpResult> {
+/** What to do with a valid request, given the browser's session (the device page's confirmed request too). */
+export async function decide(ctx: ProviderContext, request: AuthorizationRequest, client: RegisteredClient, found: ProviderSession | undefined, hint: IdTokenHint | undefined, ip: string): Promise<HttpResult> {
   const user = found ? await findActiveUser(ctx.orm, found.userId) : null;
   const session = user ? found : undefined;
   const none = request.prompt.includes('none');

@@ -18,6 +18,7 @@ import { authorizationResponse } from './response.js';
 import { audit } from '../../audit.js';
 import { grantTarget } from '../resource-indicators.js';
 import { acrSatisfied, grantedClaims } from './claims-parameter.js';
+import { approveDevice } from '../device-approval.js';
 
 export type LoginFacts = Pick<ProviderSession, 'authTime' | 'sid' | 'amr'> & { acr?: string | null };
 
@@ -66,6 +67,8 @@ export async function completeAuthorization(
   const types = request.responseType.split(' ');
   const scope = scopes.join(' ');
   const grant = { clientId: client.id, userId: user.id, scope, authTime: login.authTime, sid: login.sid, nonce: request.nonce ?? null, acr, amr: login.amr, resources: request.resources ?? null, claims: grantedClaims(request.claims) };
+  // A device sign-in (RFC 8628 §3.3) ends in the device request, not at a redirect URI.
+  if (request.device !== undefined) return approveDevice(ctx, request.device, grant, client.name, setCookies);
   const params: Record<string, string | undefined> = { state: request.state, iss: ctx.issuer };
 
   let grantId: string;

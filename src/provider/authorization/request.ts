@@ -50,6 +50,12 @@ export interface AuthorizationRequest {
    * (id_token_hint, the claims parameter's sub) asks for a fresh or another login.
    */
   offerSelect?: boolean;
+  /**
+   * A device sign-in (RFC 8628 §3.3): the digest of the device request the user confirmed at
+   * `/device`. Its end approves the device request instead of answering a redirect URI
+   * (src/provider/device-approval.ts); its redirect URI is the verification page.
+   */
+  device?: string;
 }
 
 /** An error to send to the (trusted) redirect URI, in the request's response mode. */

@@ -71,14 +71,14 @@ export const CLIENT_ID_METADATA = {
  * document again. Untouched that long, no instance holds the document in its cache, so no new
  * grant can be on its way for it.
  */
-export function metadataClientSweep(stores: { orm: MikroORM; grants: Pick<GrantStore, 'clientsWithGrants'>; consents: Pick<ConsentStore, 'clientsWithConsents'>; pushedRequests: Pick<PushedRequestStore, 'clientsWithRequests'> }): { name: string; run(now: Date): Promise<number> } {
+export function metadataClientSweep(stores: { orm: MikroORM; grants: Pick<GrantStore, 'clientsWithGrants'>; consents: Pick<ConsentStore, 'clientsWithConsents'>; pushedRequests: Pick<PushedRequestStore, 'clientsWithRequests'>; devices?: Pick<PushedRequestStore, 'clientsWithRequests'> }): { name: string; run(now: Date): Promise<number> } {
   return {
     name: 'clients (metadata documents)',
     async run(now) {
       const before = new Date(now.getTime() - CLIENT_ID_METADATA.retentionMs);
       const service = new ClientService(stores.orm.em);
       const stale = await service.staleMetadataDocumentClients(before);
-      const used = await Promise.all([stores.grants.clientsWithGrants(stale), stores.consents.clientsWithConsents(stale), stores.pushedRequests.clientsWithRequests(stale)]);
+      const used = await Promise.all([stores.grants.clientsWithGrants(stale), stores.consents.clientsWithConsents(stale), stores.pushedRequests.clientsWithRequests(stale), stores.devices?.clientsWithRequests(stale) ?? new Set<string>()]);
       return service.deleteStaleMetadataDocumentClients(stale.filter((id) => !used.some((set) => set.has(id))), before);
     },
   };

@@ -218,6 +218,12 @@ export class GrantStore {
     return rows[0] ? toCode(rows[0]) : undefined;
   }
 
+  /** A code by its digest: the device flow keeps only that (src/provider/stores/device-store.ts). */
+  async findCodeByDigest(codeHash: string): Promise<CodeRecord | undefined> {
+    const rows = await this.sql('select * from authorization_codes where code_hash = ?', [codeHash]);
+    return rows[0] ? toCode(rows[0]) : undefined;
+  }
+
   async findGrant(id: string, em?: EntityManager): Promise<GrantRecord | undefined> {
     if (!isGrantId(id)) return undefined;
     const rows = await this.sql('select * from grants where id = ?', [id], em);

@@ -25,7 +25,7 @@ export type InteractionRequest = ParkedAuthorizationRequest | LogoutRequest;
 export function isInteractionRequest(value: object): value is InteractionRequest {
   const v = value as Record<string, unknown>;
   if (v.kind === 'logout') return nullableString(v.clientId) && nullableString(v.postLogoutRedirectUri) && nullableString(v.state);
-  return v.kind === undefined && typeof v.clientId === 'string' && typeof v.redirectUri === 'string' && typeof v.responseType === 'string' && Array.isArray(v.scopes) && Array.isArray(v.prompt);
+  return v.kind === undefined && typeof v.clientId === 'string' && typeof v.redirectUri === 'string' && typeof v.responseType === 'string' && Array.isArray(v.scopes) && Array.isArray(v.prompt) && (v.device === undefined || typeof v.device === 'string');
 }
 
 const nullableString = (v: unknown) => v === null || typeof v === 'string';

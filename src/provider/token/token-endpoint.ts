@@ -49,13 +49,17 @@ export async function tokenEndpoint(ctx: ProviderContext, req: ProviderRequest):
     // Invalid requests count against their address (wrong credentials, grants it may not use).
     if (e instanceof OAuthError && COUNTED.has(e.error)) await countTokenFailure(ctx, req.ip).catch((f: unknown) => ctx.logger.warn({ err: f }, 'token failure not counted'));
     // A rate-limited request has its own event; the grant type only if it is one (it is free text).
-    // A request for a DPoP nonce is a step of the protocol (RFC 9449 §8), not a refusal worth an event.
-    if (e instanceof OAuthError && e.error !== 'too_many_requests' && e.error !== 'use_dpop_nonce') {
+    // A request for a DPoP nonce is a step of the protocol (RFC 9449 §8), not a refusal worth an
+    // event; so is a device's poll while its user has not decided yet (RFC 8628 §3.5).
+    if (e instanceof OAuthError && !QUIET.has(e.error)) {
       audit(ctx.logger, 'token.refused', { outcome: 'refused', actor: clientId, client: clientId, grantType: grant ? grantType : undefined, error: e.error, ip: req.ip }, 'token request refused');
     }
     return ctx.dpop.withNonce(tokenError(ctx, e));
   }
 }
+
+/** Answers that are steps of a protocol, not refusals: no token.refused event. */
+const QUIET = new Set(['too_many_requests', 'use_dpop_nonce', 'authorization_pending', 'slow_down']);
 
 /** Errors that count as failures of their address (invalid_grant counts where a guess is told apart). */
 const COUNTED = new Set(['invalid_client', 'unsupported_grant_type', 'unauthorized_client']);
@@ -65,13 +69,13 @@ const COUNTED = new Set(['invalid_client', 'unsupported_grant_type', 'unauthoriz
  * grant; per instance. Its pushed authorization requests (`endpoint` par) have a budget of the
  * same size of their own.
  */
-export function rateLimit(ctx: Pick<ProviderContext, 'throttles' | 'logger'>, clientId: string, ip: string, endpoint: 'token' | 'par' = 'token'): void {
+export function rateLimit(ctx: Pick<ProviderContext, 'throttles' | 'logger'>, clientId: string, ip: string, endpoint: 'token' | 'par' | 'device' = 'token'): void {
   const limiter = ctx.throttles.tokenRequests;
   if (!limiter) return;
   const key = `${endpoint}-requests:${clientId}`;
   const wait = limiter.retryAfter(key);
   if (wait > 0) {
-    audit(ctx.logger, 'token.rate_limited', { outcome: 'refused', actor: clientId, client: clientId, ip, ...(endpoint === 'par' ? { endpoint } : {}) }, 'token rate limit reached');
+    audit(ctx.logger, 'token.rate_limited', { outcome: 'refused', actor: clientId, client: clientId, ip, ...(endpoint !== 'token' ? { endpoint } : {}) }, 'token rate limit reached');
     throw new OAuthError('too_many_requests', 'too many token requests; try again later', { retryAfter: wait });
   }
   limiter.fail(key);

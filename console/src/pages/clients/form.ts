@@ -11,7 +11,7 @@ import type { ClientMetadataInput, CreateClientInput } from '../../gql/graphql';
 import { serviceClientOwner } from '../../service-clients';
 
 /** The values the service accepts (GRANT_TYPES, RESPONSE_TYPES in src/clients/client-service.ts). */
-export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 /** User fields a client may copy into ID-token claims or restrict on (CLAIM_SOURCE_FIELDS there). */
 export const USER_FIELDS = ['username', 'email', 'emailVerified', 'givenName', 'familyName', 'locale', 'picture'] as const;
@@ -323,7 +323,7 @@ export function validate(form: ClientForm, mode: 'create' | 'edit'): Record<stri
   const withTokens = hasWord(responses, 'token') || hasWord(responses, 'id_token');
   if (grants.length === 0) problems.grantTypes = 'Choose at least one grant type.';
   else if (form.public && grants.includes('client_credentials')) problems.grantTypes = 'A public client cannot use client_credentials: it has no secret to authenticate with.';
-  else if (grants.includes('refresh_token') && !grants.includes('authorization_code')) problems.grantTypes = 'refresh_token needs authorization_code.';
+  else if (grants.includes('refresh_token') && !grants.includes('authorization_code') && !grants.includes('urn:ietf:params:oauth:grant-type:device_code')) problems.grantTypes = 'refresh_token needs authorization_code or the device_code grant.';
   else if (withCode && !grants.includes('authorization_code')) problems.grantTypes = 'Response types with code need the authorization_code grant.';
   else if (withTokens && !grants.includes('implicit')) problems.grantTypes = 'Response types with token or id_token need the implicit grant.';
   if (grants.includes('authorization_code') && !withCode) problems.responseTypes = 'The authorization_code grant needs a response type with code.';

@@ -2,10 +2,12 @@
 import type { GrantType } from '../grant-type.js';
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
+import { DEVICE_CODE_GRANT, deviceCode } from './device-code.js';
 import { refreshToken } from './refresh-token.js';
 
 export const GRANT_TYPES: Readonly<Record<string, GrantType>> = Object.freeze({
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
   client_credentials: clientCredentials,
+  [DEVICE_CODE_GRANT]: deviceCode,
 });
