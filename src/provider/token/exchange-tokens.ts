@@ -12,7 +12,7 @@
  *   by the configured claim.
  *
  * Anything else is `invalid_grant` (§2.2.2), with a description that names the failed check,
- * never the token's contents (docs/SECURITY.md TE-05, TE-08).
+ * never the token's contents (docs/SECURITY.md TE-04, TE-07).
  */
 import { BearerError, createAccessTokenVerifier } from '@jwt-oidc/resource';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -91,7 +91,7 @@ async function ownAccessToken(ctx: ExchangeTokenContext, token: string, unverifi
   const verified = await providerTokenVerifier(ctx, resource)(token);
   const c = verified.claims;
   let user = verified.user;
-  // A token exchanged for another issuer's user carries no grant: its user is checked here (TE-05).
+  // A token exchanged for another issuer's user carries no grant: its user is checked here (docs/SECURITY.md TE-07).
   if (!user && verified.sub !== verified.clientId) {
     user = (await findActiveUser(ctx.orm, verified.sub)) ?? undefined;
     if (!user) throw invalidGrant(`the user of the ${role} token no longer exists or is disabled`);
