@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as oc from 'openid-client';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeUrl, CookieJar, expectNothingPersisted, pkcePair, startProvider, throughLoginPages, tokenRequest, type TestProvider } from '../support/provider.js';
+import { adminUserTokens, authorizeUrl, CookieJar, expectNothingPersisted, gql, pkcePair, startProvider, throughLoginPages, tokenRequest, type TestProvider } from '../support/provider.js';
 
 type Client = Awaited<ReturnType<TestProvider['createClient']>>;
 type User = Awaited<ReturnType<TestProvider['createUser']>>;
@@ -274,5 +274,28 @@ describe('AB. token exchange', () => {
     expect(decodeJwt(body.access_token as string)).toMatchObject({ iss: p.issuer, sub: user.id, aud: gw.clientId });
     const other = await tokenRequest(p, { grant_type: GRANT, subject_token: await gatewayToken(), subject_token_type: AT, requested_token_type: ID, audience: ORDERS }, gw);
     expect(await other.json()).toMatchObject({ error: 'invalid_target' });
+  });
+
+  it('TE-03: the policy over GraphQL: set on createClient, replaced by updateClient, removed with null — and the exchange follows at once', async () => {
+    const { tokens } = await adminUserTokens(p);
+    const CREATE = `mutation { createClient(input: { name: "Exchanger", redirectUris: [], grantTypes: ["client_credentials", "${GRANT}"], tokenExchange: { audiences: ["${INVENTORY}"], scopes: ["orders:read"] } }) { client { id tokenExchange { audiences scopes widen } } clientSecret } }`;
+    const created = await gql(p, CREATE, undefined, tokens.access_token);
+    const made = created.body.data?.createClient as { client: { id: string; tokenExchange: unknown }; clientSecret: string } | undefined;
+    expect(made?.client.tokenExchange, created.text).toEqual({ audiences: [INVENTORY], scopes: ['orders:read'], widen: null });
+    const c = { clientId: made!.client.id, clientSecret: made!.clientSecret, redirectUri: '' };
+    const subject = await gatewayToken();
+    expect(await exchange(c, { subject_token: subject, subject_token_type: AT, audience: INVENTORY })).toMatchObject({ ok: true });
+
+    const UPDATE = 'mutation($id: ID!, $policy: TokenExchangePolicyInput) { updateClient(id: $id, input: { tokenExchange: $policy }) { tokenExchange { audiences scopes widen } } }';
+    const replaced = await gql(p, UPDATE, { id: c.clientId, policy: { audiences: [ORDERS], widen: true } }, tokens.access_token);
+    expect(replaced.body.data?.updateClient.tokenExchange, replaced.text).toEqual({ audiences: [ORDERS], scopes: null, widen: true });
+    expect(await exchange(c, { subject_token: subject, subject_token_type: AT, audience: INVENTORY })).toMatchObject({ ok: false, error: 'invalid_target' });
+    expect(await exchange(c, { subject_token: subject, subject_token_type: AT, audience: ORDERS, scope: 'orders:write' })).toMatchObject({ ok: true });
+
+    const bad = await gql(p, UPDATE, { id: c.clientId, policy: { audiences: ['relative/path'] } }, tokens.access_token);
+    expect(bad.body.errors?.[0]?.extensions?.code, bad.text).toBeTruthy();
+    const removed = await gql(p, UPDATE, { id: c.clientId, policy: null }, tokens.access_token);
+    expect(removed.body.data?.updateClient.tokenExchange, removed.text).toBeNull();
+    expect(await exchange(c, { subject_token: subject, subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_target' });
   });
 });
