@@ -298,4 +298,21 @@ describe('AB. token exchange', () => {
     expect(removed.body.data?.updateClient.tokenExchange, removed.text).toBeNull();
     expect(await exchange(c, { subject_token: subject, subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_target' });
   });
+
+  it('TE-11: a DPoP-bound subject token is exchanged only with a proof of its key, and the new token is bound to it', async () => {
+    const config = await configOf(gw);
+    const keyPair = await oc.randomDPoPKeyPair('ES256');
+    const bound = (await oc.clientCredentialsGrant(config, undefined, { DPoP: oc.getDPoPHandle(config, keyPair) })).access_token;
+    const jkt = (decodeJwt(bound).cnf as { jkt: string }).jkt;
+    expect(jkt).toBeTruthy();
+    const parameters = { subject_token: bound, subject_token_type: AT, audience: ORDERS };
+    // Without a proof, or with a proof of another key: invalid_grant.
+    expect(await exchange(gw, parameters)).toMatchObject({ ok: false, error: 'invalid_grant' });
+    const other = oc.getDPoPHandle(config, await oc.randomDPoPKeyPair('ES256'));
+    const withOther = await oc.genericGrantRequest(config, GRANT, parameters, { DPoP: other }).then(() => 'ok', (e: unknown) => (e as oc.ResponseBodyError).error);
+    expect(withOther).toBe('invalid_grant');
+    const ok = await oc.genericGrantRequest(config, GRANT, parameters, { DPoP: oc.getDPoPHandle(config, keyPair) });
+    expect(ok.token_type).toBe('dpop');
+    expect(decodeJwt(ok.access_token)).toMatchObject({ aud: ORDERS, cnf: { jkt } });
+  });
 });

@@ -57,6 +57,8 @@ export interface ExchangeParty {
   /** The token's own `act` (a token exchanged before) and `may_act` (RFC 8693 §4.1, §4.4). */
   act?: Record<string, unknown>;
   mayAct?: unknown;
+  /** The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1). */
+  jkt?: string;
 }
 
 export type ExchangeTokenContext = Pick<ProviderContext, 'issuer' | 'settings' | 'clock' | 'logger' | 'keys' | 'clients' | 'grants' | 'orm' | 'resources' | 'exchangeIssuerKeys'>;
@@ -108,6 +110,7 @@ async function ownAccessToken(ctx: ExchangeTokenContext, token: string, unverifi
     amr: Array.isArray(c.amr) ? c.amr.filter((a): a is string => typeof a === 'string') : undefined,
     act: actOf(c.act),
     mayAct: c.may_act,
+    jkt: jktOf(c.cnf),
   };
 }
 
@@ -136,7 +139,7 @@ async function foreignToken(ctx: ExchangeTokenContext, token: string, type: stri
   });
   const verified = await verify(token);
   const c = verified.claims;
-  const base = { iss: trusted.issuer, exp: c.exp!, scopes: verified.scopes, act: actOf(c.act), mayAct: c.may_act };
+  const base = { iss: trusted.issuer, exp: c.exp!, scopes: verified.scopes, act: actOf(c.act), mayAct: c.may_act, jkt: jktOf(c.cnf) };
   // An actor of another issuer is named as that issuer names it (RFC 8693 §4.1 `iss` beside `sub`).
   if (role === 'actor') return { ...base, sub: verified.sub };
   const value = c[trusted.subject.claim];
@@ -170,6 +173,12 @@ function trustedKeys(ctx: ExchangeTokenContext, uri: string): JWTVerifyGetKey {
       return createLocalJWKSet(fresh as never)(header, token);
     }
   };
+}
+
+/** The thumbprint of a `cnf` claim's `jkt`, if any. */
+function jktOf(cnf: unknown): string | undefined {
+  const jkt = cnf !== null && typeof cnf === 'object' ? (cnf as { jkt?: unknown }).jkt : undefined;
+  return typeof jkt === 'string' ? jkt : cnf === undefined ? undefined : '';
 }
 
 /** An `act` claim: a JSON object, or nothing. */

@@ -12,7 +12,8 @@
  *   own `act` nested inside (§4.1). Without one it is an impersonation: the subject's `sub`, no
  *   new `act` (§1.1). A `may_act` in the subject token must name the actor (§4.4).
  * - The new token never outlives its subject token, and a user's token keeps its grant: revoking
- *   the grant ends the exchanged token too.
+ *   the grant ends the exchanged token too. A DPoP-bound subject or actor token needs a proof of
+ *   its key, to which the new token is bound as well.
  */
 import { audit } from '../../../audit.js';
 import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from '../../errors.js';
@@ -58,6 +59,11 @@ export const tokenExchange: GrantType = {
 
     const subject = await verifyExchangeToken(ctx, client, subjectToken, subjectType, 'subject');
     const actor = actorToken !== undefined ? await verifyExchangeToken(ctx, client, actorToken, actorType!, 'actor') : undefined;
+    // A key-bound token is exchanged only with a proof of its key (RFC 9449 §6.1): a stolen bound
+    // token must not become an unbound one here (docs/SECURITY.md TE-11).
+    for (const party of [subject, actor]) {
+      if (party?.jkt !== undefined && party.jkt !== dpop?.jkt) throw invalidGrant('a DPoP-bound token is exchanged only with a DPoP proof of its key');
+    }
     checkMayAct(subject, actor);
     const act = actor ? actClaim(ctx.issuer, actor, subject.act) : subject.act;
     if (act && depth(act) > MAX_ACT_DEPTH) throw invalidGrant(`a delegation chain of more than ${MAX_ACT_DEPTH} actors`);
