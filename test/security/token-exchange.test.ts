@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as oc from 'openid-client';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../support/database.js';
 import { adminUserTokens, authorizeUrl, CookieJar, expectNothingPersisted, gql, pkcePair, startProvider, throughLoginPages, tokenRequest, type TestProvider } from '../support/provider.js';
 
 type Client = Awaited<ReturnType<TestProvider['createClient']>>;
@@ -230,6 +231,17 @@ describe('AB. token exchange', () => {
     expect(await exchange(gw, { subject_token: await partnerToken({}, 'https://other-idp.example'), subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });
     expect(await exchange(gw, { subject_token: await partnerToken({ aud: 'https://elsewhere.example' }), subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });
     expect(await exchange(gw, { subject_token: await partnerToken({ email: 'nobody@example.com' }), subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });
+    // The exchanged token has no grant: its user is checked wherever it is verified — exchanged on, or introspected.
+    const bob = await p.createUser({ email: 'bob@example.com' });
+    const forBob = await exchange(gw, { subject_token: await partnerToken({ email: 'BOB@example.com' }), subject_token_type: AT, audience: ORDERS });
+    expect(forBob.ok && decodeJwt(forBob.body.access_token).sub).toBe(bob.id);
+    const bobs = forBob.ok ? forBob.body.access_token : '';
+    expect(await exchange(ordersSvc, { subject_token: bobs, subject_token_type: AT, audience: INVENTORY })).toMatchObject({ ok: true });
+    const introspect = () => fetch(`${p.issuer}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${gw.clientId}:${gw.clientSecret}`).toString('base64')}` }, body: new URLSearchParams({ token: bobs }) }).then((r) => r.json());
+    expect(await introspect()).toMatchObject({ active: true, sub: bob.id, aud: ORDERS });
+    await query(p.databaseUrl, 'update users set active = false where id = $1', [bob.id]);
+    expect(await exchange(ordersSvc, { subject_token: bobs, subject_token_type: AT, audience: INVENTORY })).toMatchObject({ ok: false, error: 'invalid_grant' });
+    expect(await introspect()).toEqual({ active: false });
     const stranger = await generateKeyPair('ES256');
     const forged = await new SignJWT({ ...decodeJwt(foreign) }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'partner-1' }).sign(stranger.privateKey);
     expect(await exchange(gw, { subject_token: forged, subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });

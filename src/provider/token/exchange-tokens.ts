@@ -92,12 +92,8 @@ async function ownAccessToken(ctx: ExchangeTokenContext, token: string, unverifi
   }
   const verified = await providerTokenVerifier(ctx, resource)(token);
   const c = verified.claims;
-  let user = verified.user;
-  // A token exchanged for another issuer's user carries no grant: its user is checked here (docs/SECURITY.md TE-07).
-  if (!user && verified.sub !== verified.clientId) {
-    user = (await findActiveUser(ctx.orm, verified.sub)) ?? undefined;
-    if (!user) throw invalidGrant(`the user of the ${role} token no longer exists or is disabled`);
-  }
+  // A user's token has its active user (without a grant too: src/provider/access-token.ts).
+  const user = verified.user;
   return {
     sub: verified.sub,
     iss: ctx.issuer,
