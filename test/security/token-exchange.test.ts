@@ -160,7 +160,7 @@ describe('AB. token exchange', () => {
     expect(await exchange(nopolicy, { subject_token: subject, subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_target' });
   });
 
-  it('TE-04: a revoked subject token is invalid_grant; revoking the grant ends the exchanged token too', async () => {
+  it('TE-04: a revoked subject token, or a user the client denies, is invalid_grant; revoking the grant ends the exchanged token too', async () => {
     const subject = await gatewayToken();
     const before = await exchange(gw, { subject_token: subject, subject_token_type: AT, audience: ORDERS });
     expect(before.ok).toBe(true);
@@ -173,6 +173,9 @@ describe('AB. token exchange', () => {
     expect(grantId).toBeTruthy();
     await p.provider!.grants.revoke(grantId);
     expect(await exchange(ordersSvc, { subject_token: exchanged, subject_token_type: AT, audience: INVENTORY })).toMatchObject({ ok: false, error: 'invalid_grant' });
+    // A user the exchanging client's deny-list names: invalid_grant, as at its sign-in.
+    const denying = await p.createClient({ grantTypes: [GRANT], redirectUris: [], tokenExchange: { audiences: [ORDERS] }, userRestrictions: [{ field: 'email', equals: 'alice@example.com' }] });
+    expect(await exchange(denying, { subject_token: await gatewayToken(), subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });
     // Garbage, and a token of the wrong kind for its type, are invalid_grant too; an unknown type invalid_request.
     expect(await exchange(gw, { subject_token: 'not-a-jwt', subject_token_type: AT, audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_grant' });
     expect(await exchange(gw, { subject_token: await gatewayToken(), subject_token_type: 'urn:ietf:params:oauth:token-type:saml2', audience: ORDERS })).toMatchObject({ ok: false, error: 'invalid_request' });

@@ -16,6 +16,7 @@
  *   its key, to which the new token is bound as well.
  */
 import { audit } from '../../../audit.js';
+import { isRestricted } from '../../authorization/client-extras.js';
 import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from '../../errors.js';
 import { SCOPE_TOKEN, spaceList } from '../../params.js';
 import { registeredResources, resourceParam, resourceTarget } from '../../resource-indicators.js';
@@ -64,6 +65,8 @@ export const tokenExchange: GrantType = {
     for (const party of [subject, actor]) {
       if (party?.jkt !== undefined && party.jkt !== dpop?.jkt) throw invalidGrant('a DPoP-bound token is exchanged only with a DPoP proof of its key');
     }
+    // The client's own deny-list holds for the users it acts for, as at sign-in and refresh.
+    if (subject.user && isRestricted(client, subject.user)) throw invalidGrant('this account may not use this application');
     checkMayAct(subject, actor);
     const act = actor ? actClaim(ctx.issuer, actor, subject.act) : subject.act;
     if (act && depth(act) > MAX_ACT_DEPTH) throw invalidGrant(`a delegation chain of more than ${MAX_ACT_DEPTH} actors`);
