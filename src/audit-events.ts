@@ -14,6 +14,7 @@ export const AUDIT_EVENTS = [
   'authorization.restricted',
   'token.issued',
   'token.refused',
+  'token.exchanged',
   'token.rate_limited',
   'token.revoked',
   'par.pushed',

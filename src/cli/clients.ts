@@ -30,6 +30,9 @@ interface MetadataOptions {
   authMethod?: string;
   jwksFile?: string;
   jwksUri?: string;
+  tokenExchangeAudience?: string[];
+  tokenExchangeScope?: string[];
+  tokenExchangeWiden?: boolean;
 }
 
 function metadataOptions(cmd: Command, required: boolean): Command {
@@ -40,7 +43,7 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--redirect-uri <uri...>', 'exact redirect URIs (https, http on loopback, or an app scheme)')
     .option('--post-logout-redirect-uri <uri...>', 'exact post-logout redirect URIs')
     .option('--origin <origin...>', 'origins allowed by CORS (e.g. https://app.example)')
-    .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: authorization_code refresh_token)')
+    .option('--grant-types <type...>', 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628), urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693) (default: authorization_code refresh_token)')
     .option('--response-types <type...>', 'response types (default: code)')
     .option('--first-party', 'a first-party client: no consent page')
     .option('--logout-all', 'logout at this client ends the whole provider session (the default for new clients)')
@@ -56,7 +59,17 @@ function metadataOptions(cmd: Command, required: boolean): Command {
     .option('--auth-method <method>', 'token_endpoint_auth_method: client_secret_basic, client_secret_post, client_secret_jwt (assertions MACed with the secret), private_key_jwt (with --jwks-file or --jwks-uri; no secret) or none (as --public)')
     .option('--jwks-file <file>', 'private_key_jwt: a file with the client\'s JWK Set (public keys only)')
     .option('--jwks-uri <url>', 'private_key_jwt: the https URL of the client\'s JWK Set, fetched by the provider')
+    .option('--token-exchange-audience <uri...>', 'a registered resource this client may get tokens for by token exchange (RFC 8693); repeatable. With the two options below, it replaces the client\'s whole exchange policy')
+    .option('--token-exchange-scope <scope...>', 'token exchange: the only scopes it may ask for (default: any of the audience\'s)')
+    .option('--token-exchange-widen', 'token exchange: it may ask for scopes the subject token lacks')
     .option('--json', 'machine-readable output');
+}
+
+/** The token-exchange policy of the options, whole (README "Token exchange"), or undefined when none is given. */
+function tokenExchangeOf(o: MetadataOptions): CreateClientInput['tokenExchange'] {
+  if (o.tokenExchangeAudience === undefined && o.tokenExchangeScope === undefined && o.tokenExchangeWiden === undefined) return undefined;
+  if (o.tokenExchangeAudience === undefined) throw new CliError('--token-exchange-scope and --token-exchange-widen need --token-exchange-audience', 'ERR_USAGE', EXIT_USAGE);
+  return { audiences: o.tokenExchangeAudience, ...(o.tokenExchangeScope ? { scopes: o.tokenExchangeScope } : {}), ...(o.tokenExchangeWiden ? { widen: true } : {}) };
 }
 
 function toInput(o: MetadataOptions): UpdateClientInput {
@@ -83,6 +96,7 @@ function toInput(o: MetadataOptions): UpdateClientInput {
     tokenEndpointAuthMethod: o.authMethod,
     jwks: o.jwksFile === undefined ? undefined : readJwks(o.jwksFile),
     jwksUri: o.jwksUri,
+    tokenExchange: tokenExchangeOf(o),
   };
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateClientInput;
 }

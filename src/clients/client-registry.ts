@@ -6,7 +6,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SignatureAlg } from '../config/definitions.js';
 import { ChangeListener } from '../db/change-listener.js';
-import { Client } from '../db/entities/client.js';
+import { Client, type TokenExchangePolicy } from '../db/entities/client.js';
 import { isMetadataDocumentId } from './client-service.js';
 import type { PublicJwkSet } from './jwks.js';
 import type { Logger } from '../log.js';
@@ -54,6 +54,8 @@ export interface RegisteredClient {
   readonly extraIdTokenClaims: Readonly<Record<string, { field: string; scope: string }>>;
   readonly userRestrictions: readonly { field: string; equals: string }[];
   readonly audiences: readonly string[];
+  /** Its token-exchange policy (RFC 8693; README "Token exchange"); null: it may exchange for no audience. */
+  readonly tokenExchange: Readonly<TokenExchangePolicy> | null;
   readonly backchannelLogoutUri: string | null;
   /**
    * Besides the registered URIs, any redirect URI on an origin this accepts: the fake mode's
@@ -112,6 +114,7 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
     extraIdTokenClaims: Object.freeze({ ...c.extraIdTokenClaims }),
     userRestrictions: Object.freeze([...c.userRestrictions]),
     audiences: Object.freeze([...c.audiences]),
+    tokenExchange: c.tokenExchange ? Object.freeze({ ...c.tokenExchange }) : null,
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
     redirectOrigin,
   });

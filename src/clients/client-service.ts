@@ -15,7 +15,9 @@ import { APPLICATION_TYPES, applicationTypeProblem, MAX_URI_LENGTH, originProble
 
 /** `urn:ietf:params:oauth:grant-type:device_code`: RFC 8628 §3.4, the device sign-in (src/provider/device-authorization.ts). */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT] as const;
+/** RFC 8693 §2.1: the grant type of a token exchange. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT] as const;
 /** Written with values sorted, as the authorization endpoint compares them. */
 export const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 /** User fields a client may copy into ID-token claims or restrict on; never secrets or flags. */
@@ -106,6 +108,16 @@ const metadata = {
   ),
   userRestrictions: z.array(z.object({ field: z.enum(CLAIM_SOURCE_FIELDS), equals: z.string().max(320) }).strict()).max(100),
   audiences: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be a string without spaces')).max(20),
+  // RFC 8693 policy: the audiences are resource identifiers (RFC 8707 §2: absolute, no fragment), checked
+  // against the registered resources at each exchange, so that a resource registered later can be named.
+  tokenExchange: z
+    .object({
+      audiences: z.array(z.string().max(MAX_URI_LENGTH).refine(isResourceUri, 'must be an absolute URI without fragment')).max(20),
+      scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/, 'must be a scope')).max(50).optional(),
+      widen: z.boolean().optional(),
+    })
+    .strict()
+    .nullish(),
   tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS),
   // A JWK Set of public signing keys (src/clients/jwks.ts); null clears it.
   jwks: z
@@ -150,6 +162,7 @@ const createSchema = z
     extraIdTokenClaims: metadata.extraIdTokenClaims.optional(),
     userRestrictions: metadata.userRestrictions.optional(),
     audiences: metadata.audiences.optional(),
+    tokenExchange: metadata.tokenExchange,
     backchannelLogoutUri: metadata.backchannelLogoutUri,
     tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod.optional(),
   })
@@ -370,6 +383,7 @@ function buildClient(input: CreateClientInput): { client: Client; secret?: strin
     extraIdTokenClaims: data.extraIdTokenClaims ?? {},
     userRestrictions: data.userRestrictions ?? [],
     audiences: data.audiences ?? [],
+    tokenExchange: data.tokenExchange ?? null,
     backchannelLogoutUri: data.backchannelLogoutUri ?? null,
     tokenEndpointAuthMethod: keys || secretJwt ? method : null,
     jwks: data.jwks ?? null,
@@ -438,6 +452,16 @@ function changeAuthMethod(client: Client, method: TokenEndpointAuthMethod): void
   }
 }
 
+/** An absolute URI without fragment, as a resource identifier is (RFC 8707 §2). */
+function isResourceUri(v: string): boolean {
+  if (/[^\x21-\x7e]/.test(v) || v.includes('#')) return false;
+  try {
+    return new URL(v).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}
+
 /** Rules between fields, for a new client and after every update. */
 function checkConsistency(c: Client): void {
   const fail = (field: string, message: string) => {
@@ -472,6 +496,8 @@ function checkConsistency(c: Client): void {
   if ((withCode || withTokens) && c.redirectUris.length === 0) fail('redirectUris', 'at least one is required to use the authorization endpoint');
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code') && !c.grantTypes.includes(DEVICE_CODE_GRANT)) fail('grantTypes', 'refresh_token needs authorization_code or the device_code grant');
   if (isPublic && c.grantTypes.includes('client_credentials')) fail('grantTypes', 'a public client cannot use client_credentials');
+  // RFC 8693 §2.1: the client authenticates (an exchange by anyone holding a token would be a token laundry).
+  if (isPublic && c.grantTypes.includes(TOKEN_EXCHANGE_GRANT)) fail('grantTypes', 'a public client cannot use token exchange');
   if (isPublic && c.admin) fail('admin', 'a public client cannot be an admin client');
 }
 
@@ -513,6 +539,7 @@ export function publicClient(c: Client) {
     extraIdTokenClaims: c.extraIdTokenClaims,
     userRestrictions: c.userRestrictions,
     audiences: c.audiences,
+    tokenExchange: c.tokenExchange ?? null,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

@@ -417,6 +417,35 @@ export const definitions = {
     expect: 'a whole number of seconds, 1–30',
     doc: 'provider: the deadline, in seconds, of fetching a `private_key_jwt` client\'s `jwks_uri` (resolution, connection, the whole body); beyond it the client authentication fails with `invalid_client`.',
   }),
+  tokenExchangeTrustedIssuers: define({
+    env: 'JWT_OIDC_TOKEN_EXCHANGE_TRUSTED_ISSUERS',
+    kind: 'json',
+    schema: z
+      .array(
+        z
+          .object({
+            issuer: z.string().url().max(2048),
+            jwksUri: z.string().url().max(2048),
+            audience: z.string().min(1).max(2048),
+            subject: z.object({ claim: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/), field: z.enum(['id', 'username', 'email']) }).strict(),
+          })
+          .strict(),
+      )
+      .max(20),
+    default: [],
+    modes: ['provider'],
+    expect: 'a JSON list of {"issuer", "jwksUri", "audience", "subject": {"claim", "field"}} with field one of id, username, email',
+    doc: 'provider: other issuers whose JWT access tokens (RFC 9068) are subject or actor tokens of a token exchange (RFC 8693): their `iss`, the https URL of their JWK Set (fetched safely, as a `jwks_uri`), the `aud` their tokens must carry for this provider, and which claim names the local user by which field, e.g. `{"claim":"email","field":"email"}`. None by default: only this provider\'s own tokens are exchanged.',
+  }),
+  tokenExchangeAllowLoopback: define({
+    env: 'JWT_OIDC_TOKEN_EXCHANGE_ALLOW_LOOPBACK',
+    kind: 'bool',
+    schema: z.boolean(),
+    default: false,
+    modes: ['provider'],
+    expect: 'true or false',
+    doc: 'provider: let a trusted issuer\'s `jwksUri` (JWT_OIDC_TOKEN_EXCHANGE_TRUSTED_ISSUERS) be on a loopback address, over http too — for development only. Private, link-local and other non-public addresses are always refused.',
+  }),
   interactionRateLimit: define({
     env: 'JWT_OIDC_INTERACTION_RATE_LIMIT',
     kind: 'int',

@@ -6,7 +6,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ClientRegistryOptions } from '../clients/client-registry.js';
-import { GRANT_TYPES, hashSecret, RESPONSE_TYPES } from '../clients/client-service.js';
+import { GRANT_TYPES, hashSecret, RESPONSE_TYPES, TOKEN_EXCHANGE_GRANT } from '../clients/client-service.js';
 import type { Settings } from '../config/load.js';
 import { Client } from '../db/entities/client.js';
 import type { ClaimsOptions } from '../provider/claims.js';
@@ -40,7 +40,7 @@ export async function seedFakeClient(orm: MikroORM, settings: Pick<Settings, 'cl
     postLogoutRedirectUris: [],
     allowedOrigins: [...settings.corsAllowedOrigins],
     // Every flow a frontend may try: the implicit ones too, as the fake always allowed.
-    grantTypes: GRANT_TYPES.filter((g) => g !== 'client_credentials'),
+    grantTypes: GRANT_TYPES.filter((g) => g !== 'client_credentials' && g !== TOKEN_EXCHANGE_GRANT),
     responseTypes: [...RESPONSE_TYPES],
     firstParty: true,
     logoutAll: true,

@@ -145,9 +145,12 @@ export class ClientAdminResolver {
 }
 
 /** GraphQL's list of extra claims becomes the service's map; a null method is no change. */
-function clientInput<T extends { extraIdTokenClaims?: { claim: string; field: string; scope: string }[] | null; tokenEndpointAuthMethod?: string | null }>(input: T) {
-  const { extraIdTokenClaims, tokenEndpointAuthMethod, ...all } = input;
-  const rest = tokenEndpointAuthMethod === null || tokenEndpointAuthMethod === undefined ? all : { ...all, tokenEndpointAuthMethod };
+function clientInput<T extends { extraIdTokenClaims?: { claim: string; field: string; scope: string }[] | null; tokenEndpointAuthMethod?: string | null; tokenExchange?: { audiences: string[]; scopes?: string[] | null; widen?: boolean | null } | null }>(input: T) {
+  const { extraIdTokenClaims, tokenEndpointAuthMethod, tokenExchange, ...all } = input;
+  // A policy's absent members are null in GraphQL, absent in the domain.
+  const policy = tokenExchange ? { audiences: tokenExchange.audiences, ...(tokenExchange.scopes ? { scopes: tokenExchange.scopes } : {}), ...(tokenExchange.widen ? { widen: true } : {}) } : tokenExchange;
+  const withPolicy = policy === undefined ? all : { ...all, tokenExchange: policy };
+  const rest = tokenEndpointAuthMethod === null || tokenEndpointAuthMethod === undefined ? withPolicy : { ...withPolicy, tokenEndpointAuthMethod };
   return extraIdTokenClaims === undefined || extraIdTokenClaims === null
     ? rest
     : { ...rest, extraIdTokenClaims: Object.fromEntries(extraIdTokenClaims.map(({ claim, field, scope }) => [claim, { field, scope }])) };

@@ -16,7 +16,7 @@ import type { KeyManager } from '../keys/key-manager.js';
 import { isGrantId, type GrantStore } from './stores/grant-store.js';
 
 export interface ProviderAccessToken extends VerifiedAccessToken {
-  /** The user's grant; absent for client_credentials tokens (sub is then the client). */
+  /** The user's grant; absent for client_credentials tokens (sub is then the client) and for tokens exchanged for another issuer's user. */
   grantId?: string;
   /** The user, for tokens issued to one. */
   user?: User;
@@ -60,7 +60,14 @@ export function providerTokenVerifier(ctx: AccessTokenVerifierDeps, resource?: {
     if (typeof jti !== 'string' || jti.length > 64) throw new BearerError('invalid_token', 'the access token lacks a jti claim of this provider');
     if (await ctx.grants.isAccessTokenRevoked(jti)) throw new BearerError('invalid_token', 'the access token has been revoked');
     const grantId = verified.claims.grant_id as string | undefined;
-    if (grantId === undefined) return verified; // client_credentials: no user, no grant
+    if (grantId === undefined) {
+      if (verified.sub === verified.clientId) return verified; // client_credentials: no user, no grant
+      // A user's token without a grant: exchanged for another issuer's user (RFC 8693;
+      // docs/SECURITY.md TE-07). Its user must still be there and active.
+      const user = await findActiveUser(ctx.orm, verified.sub);
+      if (!user) throw new BearerError('invalid_token', 'the user of this token no longer exists or is disabled');
+      return { ...verified, user };
+    }
     if (!(await ctx.grants.isActive(grantId, CLOCK_TOLERANCE * 1000))) throw new BearerError('invalid_token', 'the access token has been revoked');
     const user = await findActiveUser(ctx.orm, verified.sub);
     if (!user) throw new BearerError('invalid_token', 'the user of this token no longer exists or is disabled');

@@ -86,6 +86,8 @@ export interface ProviderGuards {
   clientDocuments: ClientIdMetadataDocuments;
   /** The keys of private_key_jwt clients published at a jwks_uri: fetched safely, cached (src/provider/token/client-jwks.ts). */
   clientKeys: ClientJwks;
+  /** The key sets of the issuers trusted for token exchange (TOKEN_EXCHANGE_TRUSTED_ISSUERS): fetched safely, cached, as clients' are. */
+  exchangeIssuerKeys: ClientJwks;
   /** DPoP proofs (RFC 9449): their checks, the proofs seen on every instance, the nonces (src/provider/dpop.ts). */
   dpop: DpopPolicy;
   /** Keys derived from the key encryption secret: audit digests, device cookies. */
@@ -136,6 +138,7 @@ export async function createProviderContext(o: ProviderContextOptions): Promise<
     assertions: new AssertionStore(o.orm, clock),
     clientDocuments,
     clientKeys: new ClientJwks({ clock, allowLoopback: settings.jwksUriAllowLoopback, timeoutMs: settings.jwksUriTimeout * 1000 }),
+    exchangeIssuerKeys: new ClientJwks({ clock, allowLoopback: settings.tokenExchangeAllowLoopback, timeoutMs: settings.jwksUriTimeout * 1000 }),
     minter: new TokenMinter(o.keys, { issuer: o.issuer, accessTokenTtl: settings.jwtAccessTokenExpirationTime, idTokenTtl: settings.jwtIdTokenExpirationTime, defaultAlg: settings.signatureAlg }, clock),
     claims: o.claims ?? { serializer: await loadSerializer(settings.userinfoSerializer), exclude: settings.userinfoSerializerExclude },
     failures: new SharedThrottle(o.orm, windowMs, clock),

@@ -37,6 +37,8 @@ export interface AccessTokenInput {
   alg?: SignatureAlg;
   /** The thumbprint of the DPoP key the token is bound to: `cnf.jkt` (RFC 9449 §6.1). */
   jkt?: string;
+  /** The acting party of a delegation by token exchange, with the prior actors nested (RFC 8693 §4.1). */
+  act?: Record<string, unknown>;
 }
 
 export interface IdTokenInput {
@@ -56,9 +58,9 @@ export interface IdTokenInput {
 
 /**
  * Claims that tokens define themselves (RFC 7519 §4.1, RFC 9068 §2.2, OIDC Core §2 and §3.3.2.11,
- * RFC 7800 §3.1): never taken from `extraClaims`, a serializer, or the fake mode's typed claims.
+ * RFC 7800 §3.1, RFC 8693 §4.1 and §4.4): never taken from `extraClaims`, a serializer, or the fake mode's typed claims.
  */
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'typ', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 's_hash', 'sid', 'acr', 'amr', 'client_id', 'scope', 'grant_id', 'cnf']);
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'typ', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 's_hash', 'sid', 'acr', 'amr', 'client_id', 'scope', 'grant_id', 'cnf', 'act', 'may_act']);
 
 export class TokenMinter {
   constructor(
@@ -87,6 +89,7 @@ export class TokenMinter {
     if (input.amr?.length) payload.amr = input.amr;
     if (input.grantId) payload.grant_id = input.grantId;
     if (input.jkt) payload.cnf = { jkt: input.jkt };
+    if (input.act) payload.act = input.act;
     const token = await this.keys.sign(payload, { typ: 'at+jwt', ...(input.alg ? { alg: input.alg } : {}) });
     return { token, expiresIn: ttl, jti };
   }

@@ -216,6 +216,39 @@ describe('jwt-oidc clients', () => {
     expect(JSON.parse(on.stdout).requireDpop).toBe(true);
   });
 
+  it('TE-03 --token-exchange-audience: the policy reaches the provider at once, an update replaces it; TE-09 a public client is refused the grant', async () => {
+    const TX = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const ORDERS = 'https://orders.cli.example/api';
+    const STOCK = 'https://stock.cli.example/api';
+    await provider.provider!.resources.create({ id: ORDERS, scopes: ['orders:read'] });
+    await provider.provider!.resources.create({ id: STOCK, scopes: ['stock:read'] });
+    const res = await runCli(['clients', 'create', '--id', 'tx-1', '--name', 'Exchanger', '--grant-types', 'client_credentials', TX, '--token-exchange-audience', ORDERS, '--token-exchange-scope', 'orders:read', '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    const { clientSecret } = JSON.parse(res.stdout) as { clientSecret: string };
+    expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'tx-1', tokenExchange: { audiences: [ORDERS], scopes: ['orders:read'] } });
+    await eventually(async () => provider.provider!.clients.get('tx-1')?.tokenExchange?.audiences[0] === ORDERS);
+    const creds = { clientId: 'tx-1', clientSecret };
+    const subject = ((await (await tokenRequest(provider, { grant_type: 'client_credentials' }, creds)).json()) as { access_token: string }).access_token;
+    const exchange = async (audience: string) => (await (await tokenRequest(provider, { grant_type: TX, subject_token: subject, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', audience }, creds)).json()) as { error?: string; issued_token_type?: string };
+    expect(await exchange(ORDERS)).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
+    expect(await exchange(STOCK)).toMatchObject({ error: 'invalid_target' });
+
+    // Repeated options add up; the update replaces the whole policy (the scopes are gone).
+    const up = await runCli(['clients', 'update', '--id', 'tx-1', '--token-exchange-audience', STOCK, '--token-exchange-audience', ORDERS, '--token-exchange-widen', '--json'], { env });
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout).tokenExchange).toEqual({ audiences: [STOCK, ORDERS], widen: true });
+    await eventually(async () => provider.provider!.clients.get('tx-1')?.tokenExchange?.audiences.length === 2);
+    expect(await exchange(STOCK)).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
+
+    const bad = await runCli(['clients', 'update', '--id', 'tx-1', '--token-exchange-audience', 'not a uri'], { env });
+    expect(bad.code).toBe(2);
+    const lone = await runCli(['clients', 'update', '--id', 'tx-1', '--token-exchange-widen'], { env });
+    expect(lone.code).toBe(2);
+    const pub = await runCli(['clients', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'https://spa.example/cb', '--grant-types', 'authorization_code', TX], { env });
+    expect(pub.code).toBe(2);
+    expect(pub.stderr).toMatch(/public client cannot use token exchange/);
+  });
+
   it('CA-03 --auth-method private_key_jwt with --jwks-file or --jwks-uri: no secret, assertions work at once; private keys and http URLs refused', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const dir = mkdtempSync(join(tmpdir(), 'jwt-oidc-jwks-'));

@@ -49,10 +49,14 @@ export interface FuzzProvider {
   close(): Promise<void>;
 }
 
+/** The registered resource (RFC 8707) that token exchanges may target. */
+export const FUZZ_RESOURCE = 'https://api.fuzz.example/';
+
 export async function startFuzzProvider(env: Record<string, string> = {}): Promise<FuzzProvider> {
   const p = await startProvider({ ...NO_THROTTLE, JWT_OIDC_API_SCOPES: 'api:read,api:write', ...env });
   const ctx = p.provider!;
   const alice = await p.createUser({ username: 'alice', givenName: 'Alice', emailVerified: true });
+  await ctx.resources.create({ id: FUZZ_RESOURCE, scopes: ['api:read', 'res:read'] });
   const all = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
   const defs: Record<ClientName, Parameters<TestProvider['createClient']>[0]> = {
     conf: {
@@ -67,7 +71,8 @@ export async function startFuzzProvider(env: Record<string, string> = {}): Promi
     },
     pub: { id: 'fuzz-pub', public: true, redirectUris: ['http://localhost:5173/callback'], postLogoutRedirectUris: ['http://localhost:5173/'], allowedOrigins: ['http://localhost:5173'] },
     other: { id: 'fuzz-other', redirectUris: ['https://other.example/cb'], postLogoutRedirectUris: ['https://other.example/bye'], firstParty: true, grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] },
-    m2m: { id: 'fuzz-m2m', redirectUris: [], grantTypes: ['client_credentials'], admin: true },
+    // Also a token-exchange client (RFC 8693), for the one registered resource.
+    m2m: { id: 'fuzz-m2m', redirectUris: [], grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'], admin: true, tokenExchange: { audiences: [FUZZ_RESOURCE], widen: true } },
   };
   const clients = {} as Record<ClientName, FixtureClient>;
   for (const [name, def] of Object.entries(defs) as [ClientName, NonNullable<(typeof defs)[ClientName]>][]) {

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { cached, type ClientName, type FuzzProvider } from './fixtures.js';
+import { cached, FUZZ_RESOURCE, type ClientName, type FuzzProvider } from './fixtures.js';
 import { useFuzzProvider } from './provider-harness.js';
 import { applyJwtRecipe, jwtRecipe, type Mutant } from './support/jwt.js';
 import { focus, focused, mutate, mutatesParams, variations } from './support/mutators.js';
@@ -54,6 +54,10 @@ describe('/token', () => {
             const { code, verifier, redirectUri } = await fx.mintCode(material);
             Object.assign(fields, { code, code_verifier: verifier, redirect_uri: redirectUri, scope: undefined });
             pool.push(code, verifier);
+          } else if (c.grant === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+            const tokens = await fx.mintTokens(material);
+            Object.assign(fields, { subject_token: tokens.access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', audience: FUZZ_RESOURCE });
+            pool.push(tokens.access_token, tokens.id_token ?? '', FUZZ_RESOURCE, 'urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token');
           } else if (c.grant === 'refresh_token') {
             const tokens = await fx.mintTokens(material);
             fields.refresh_token = tokens.refresh_token;

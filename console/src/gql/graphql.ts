@@ -34,7 +34,7 @@ export type ClientMetadataInput = {
   extraIdTokenClaims?: Array<ExtraClaimInput> | null | undefined;
   /** First-party: no consent page. */
   firstParty?: boolean | null | undefined;
-  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two). */
+  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628), urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693) (default: the first two). */
   grantTypes?: Array<string> | null | undefined;
   /** id_token_signed_response_alg, e.g. RS256. */
   idTokenSignedResponseAlg?: string | null | undefined;
@@ -62,6 +62,8 @@ export type ClientMetadataInput = {
   responseTypes?: Array<string> | null | undefined;
   /** client_secret_basic, client_secret_post (a secret), client_secret_jwt (assertions MACed with its secret, HS256/384/512), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; to a secret, or to or from client_secret_jwt, with rotateClientSecret (which makes the new secret). */
   tokenEndpointAuthMethod?: string | null | undefined;
+  /** Its token-exchange policy (RFC 8693), replaced whole; it also needs the grant type urn:ietf:params:oauth:grant-type:token-exchange. On an update, null removes it. */
+  tokenExchange?: TokenExchangePolicyInput | null | undefined;
   /** User restrictions (replaces the list). */
   userRestrictions?: Array<UserRestrictionInput> | null | undefined;
 };
@@ -82,7 +84,7 @@ export type CreateClientInput = {
   extraIdTokenClaims?: Array<ExtraClaimInput> | null | undefined;
   /** First-party: no consent page. */
   firstParty?: boolean | null | undefined;
-  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two). */
+  /** authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628), urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693) (default: the first two). */
   grantTypes?: Array<string> | null | undefined;
   /** Choose the client_id (default: 128 random bits). */
   id?: string | null | undefined;
@@ -114,6 +116,8 @@ export type CreateClientInput = {
   responseTypes?: Array<string> | null | undefined;
   /** client_secret_basic, client_secret_post (a secret), client_secret_jwt (assertions MACed with its secret, HS256/384/512), private_key_jwt (keys: give jwks or jwksUri; the client then has no secret) or none (public). A client with a secret may move to private_key_jwt; to a secret, or to or from client_secret_jwt, with rotateClientSecret (which makes the new secret). */
   tokenEndpointAuthMethod?: string | null | undefined;
+  /** Its token-exchange policy (RFC 8693), replaced whole; it also needs the grant type urn:ietf:params:oauth:grant-type:token-exchange. On an update, null removes it. */
+  tokenExchange?: TokenExchangePolicyInput | null | undefined;
   /** User restrictions (replaces the list). */
   userRestrictions?: Array<UserRestrictionInput> | null | undefined;
 };
@@ -172,6 +176,16 @@ export type ResourceMetadataInput = {
   alg?: string | null | undefined;
   /** The scopes its access tokens may carry (not openid, offline_access or admin). */
   scopes?: Array<string> | null | undefined;
+};
+
+/** What a client may get by token exchange (RFC 8693); replaces the whole policy. */
+export type TokenExchangePolicyInput = {
+  /** The registered resources it may ask tokens for (the audience or resource of the exchange). */
+  audiences: Array<string>;
+  /** The only scopes it may ask for; null: any of the audience's. */
+  scopes?: Array<string> | null | undefined;
+  /** It may ask for scopes the subject token lacks (default false: never wider than the subject token). */
+  widen?: boolean | null | undefined;
 };
 
 /** What users may change about themselves. */

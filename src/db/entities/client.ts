@@ -5,6 +5,13 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
  * stored as SHA-256 digests: they are ≥ 256 random bits, so a digest is as good as a slow hash
  * and lets the token endpoint compare in constant time without burning CPU.
  */
+/** A client's token-exchange policy (RFC 8693 §1; README "Token exchange"). */
+export interface TokenExchangePolicy {
+  audiences: string[];
+  scopes?: string[];
+  widen?: boolean;
+}
+
 @Entity({ tableName: 'clients' })
 export class Client {
   [OptionalProps]?:
@@ -21,6 +28,7 @@ export class Client {
     | 'extraIdTokenClaims'
     | 'userRestrictions'
     | 'audiences'
+    | 'tokenExchange'
     | 'createdAt'
     | 'updatedAt';
 
@@ -140,6 +148,15 @@ export class Client {
   /** Third-party audiences added to this client's access tokens. */
   @Property({ type: 'json', default: '[]' })
   audiences: string[] = [];
+
+  /**
+   * What this client may get by token exchange (RFC 8693; README "Token exchange"): the
+   * audiences (registered resources) it may ask for, the scopes it may ask for there, and whether
+   * it may ask for scopes the subject token lacks (`widen`). Null: no exchange policy, every
+   * audience refused (docs/SECURITY.md TE-03).
+   */
+  @Property({ type: 'json', nullable: true })
+  tokenExchange?: TokenExchangePolicy | null;
 
   /**
    * OpenID Connect Dynamic Client Registration 1.0 §2 `application_type`: `web` (https redirect

@@ -32,6 +32,20 @@ export class UserRestriction {
 }
 
 @Authorized(ADMIN)
+@ObjectType({ description: 'What a client may get by token exchange (RFC 8693).' })
+@InputType('TokenExchangePolicyInput', { description: 'What a client may get by token exchange (RFC 8693); replaces the whole policy.' })
+export class TokenExchangePolicy {
+  @Field(() => [String], { description: 'The registered resources it may ask tokens for (the audience or resource of the exchange).' })
+  audiences!: string[];
+
+  @Field(() => [String], { nullable: true, description: 'The only scopes it may ask for; null: any of the audience\'s.' })
+  scopes?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'It may ask for scopes the subject token lacks (default false: never wider than the subject token).' })
+  widen?: boolean | null;
+}
+
+@Authorized(ADMIN)
 @ObjectType({ description: 'An application registered at the provider (a relying party). Every field needs the admin scope.' })
 export class Client {
   @Field(() => ID, { description: 'The client_id.' })
@@ -97,6 +111,9 @@ export class Client {
   @Field(() => [String], { description: 'Third-party audiences added to its access tokens.' })
   audiences!: string[];
 
+  @Field(() => TokenExchangePolicy, { nullable: true, description: 'Its token-exchange policy (RFC 8693); null: it may exchange for no audience.' })
+  tokenExchange!: TokenExchangePolicy | null;
+
   @Field(() => String, { nullable: true, description: 'Where logout tokens are POSTed (OIDC Back-Channel Logout).' })
   backchannelLogoutUri!: string | null;
 
@@ -154,7 +171,7 @@ export class ClientMetadataInput {
   @Field(() => [String], { nullable: true, description: 'Origins allowed by CORS, e.g. https://app.example.' })
   allowedOrigins?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628) (default: the first two).' })
+  @Field(() => [String], { nullable: true, description: 'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (device sign-in, RFC 8628), urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693) (default: the first two).' })
   grantTypes?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Response types (default: code, when authorization_code is allowed).' })
@@ -183,6 +200,9 @@ export class ClientMetadataInput {
 
   @Field(() => [String], { nullable: true, description: 'Third-party audiences added to its access tokens.' })
   audiences?: string[] | null;
+
+  @Field(() => TokenExchangePolicy, { nullable: true, description: 'Its token-exchange policy (RFC 8693), replaced whole; it also needs the grant type urn:ietf:params:oauth:grant-type:token-exchange. On an update, null removes it.' })
+  tokenExchange?: TokenExchangePolicy | null;
 
   @Field(() => String, { nullable: true, description: 'Where logout tokens are POSTed (OIDC Back-Channel Logout); https, or http on loopback.' })
   backchannelLogoutUri?: string | null;

@@ -7,8 +7,10 @@ import type { VerifiedDpopProof } from '@jwt-oidc/resource';
 
 export interface TokenResponse {
   access_token: string;
-  /** `DPoP` for a token bound to the request's DPoP key (RFC 9449 §5), else `Bearer`. */
-  token_type: 'Bearer' | 'DPoP';
+  /** `DPoP` for a token bound to the request's DPoP key (RFC 9449 §5), else `Bearer`; `N_A` for an exchanged token that is no access token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
+  /** The type of the token issued by a token exchange (RFC 8693 §2.2.1). */
+  issued_token_type?: string;
   expires_in: number;
   scope: string;
   id_token?: string;
