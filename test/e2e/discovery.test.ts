@@ -42,7 +42,7 @@ describe('discovery', () => {
     expect(doc).toMatchObject({
       response_types_supported: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
       response_modes_supported: ['query', 'fragment', 'form_post'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange', 'implicit'],
       device_authorization_endpoint: `http://localhost:${server.port}/tenant-a/device/authorization`,
       revocation_endpoint: `http://localhost:${server.port}/tenant-a/revoke`,
       introspection_endpoint: `http://localhost:${server.port}/tenant-a/introspect`,
