@@ -18,6 +18,7 @@ import { waitInWords } from '../util/wait-words.js';
 import { accountPage, doubleSubmit, formFields } from './account-forms.js';
 import { deviceCodePage, deviceConfirmPage } from './views/device.js';
 import { grantableScopes } from '../provider/authorization/scopes.js';
+import type { RegisteredClient } from '../clients/client-registry.js';
 
 export { DEVICE_PATH };
 export const DEVICE_CONFIRM_PATH = `${DEVICE_PATH}/confirm`;
@@ -42,14 +43,9 @@ export async function showDevice(ctx: ProviderContext, req: ProviderRequest): Pr
 
 /** POST /device — the code typed: throttled per address; a live one leads to its confirmation. */
 export async function submitDevice(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
-  const form = formFields(req);
-  const typed = form('user_code').slice(0, 32);
-  if (!csrf(ctx).matches(req, form('csrf'))) return codeForm(ctx, 400, typed, 'This form has expired. Please try again.');
-  const found = await lookup(ctx, req, typed);
-  if ('result' in found) return found.result;
-  const { record } = found;
-  const client = ctx.clients.get(record.clientId);
-  if (!client) return pageResult(400, DEVICE_EXPIRED);
+  const posted = await postedCode(ctx, req);
+  if ('result' in posted) return posted.result;
+  const { record, client } = posted;
   const { token, cookie } = csrf(ctx).issue();
   // What it asks, as the consent page would word it (an administrator's scope is decided there).
   const request = await deviceAuthorizationRequest(ctx, record);
@@ -62,14 +58,9 @@ export async function submitDevice(ctx: ProviderContext, req: ProviderRequest): 
  * (session, login, second factor, consent); "No": the device request is denied.
  */
 export async function confirmDevice(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {
-  const form = formFields(req);
-  const typed = form('user_code').slice(0, 32);
-  if (!csrf(ctx).matches(req, form('csrf'))) return codeForm(ctx, 400, typed, 'This form has expired. Please try again.');
-  const found = await lookup(ctx, req, typed);
-  if ('result' in found) return found.result;
-  const { record } = found;
-  const client = ctx.clients.get(record.clientId);
-  if (!client) return pageResult(400, DEVICE_EXPIRED);
+  const posted = await postedCode(ctx, req);
+  if ('result' in posted) return posted.result;
+  const { record, client, form } = posted;
   if (form('decision') !== 'confirm') {
     await denyDevice(ctx, record.deviceHash, req.ip, client.id);
     return pageResult(200, { view: 'device-done', approved: false, clientName: client.name }, {}, [csrf(ctx).clear()]);
@@ -85,6 +76,18 @@ export async function confirmDevice(ctx: ProviderContext, req: ProviderRequest):
  * budget first (the reservation kept as a failure for a wrong code, refunded for a right one), so
  * that guessing 8 letters of 20 is hopeless under any concurrency (RFC 8628 §5.1).
  */
+/** A posted form's live device request and its client: the CSRF token checked, the code looked up (throttled); or the page that says why not. */
+async function postedCode(ctx: ProviderContext, req: ProviderRequest): Promise<{ record: DeviceRecord; client: RegisteredClient; form: ReturnType<typeof formFields> } | { result: HttpResult }> {
+  const form = formFields(req);
+  const typed = form('user_code').slice(0, 32);
+  if (!csrf(ctx).matches(req, form('csrf'))) return { result: await codeForm(ctx, 400, typed, 'This form has expired. Please try again.') };
+  const found = await lookup(ctx, req, typed);
+  if ('result' in found) return found;
+  const client = ctx.clients.get(found.record.clientId);
+  if (!client) return { result: pageResult(400, DEVICE_EXPIRED) };
+  return { record: found.record, client, form };
+}
+
 async function lookup(ctx: ProviderContext, req: ProviderRequest, typed: string): Promise<{ record: DeviceRecord } | { result: HttpResult }> {
   const reservation = await ctx.failures.reserveInTurn([{ key: `device-${addressKey(req.ip)}`, limit: ctx.settings.loginAddressFailureLimit }]);
   if (!reservation.ok) {

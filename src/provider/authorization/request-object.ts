@@ -26,7 +26,7 @@ import { OAuthError, UntrustedRedirectError } from '../errors.js';
 import { readParams, requireSingle, spaceList, type Params } from '../params.js';
 import type { PushedParams } from '../stores/pushed-request-store.js';
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../token/auth-methods.js';
-import { ASSERTION_SKEW_S, keysOf, secretOf, verifyWith, type AssertionContext } from '../token/client-assertion.js';
+import { ASSERTION_SKEW_S, keysOf, oneUseJwtClaims, secretOf, verifyWith, type AssertionContext } from '../token/client-assertion.js';
 import { JwksFetchError } from '../token/jwks-fetch.js';
 import { outerRedirectError, trustedClient } from './request.js';
 
@@ -34,7 +34,6 @@ import { outerRedirectError, trustedClient } from './request.js';
 export const REQUEST_OBJECT_MAX_LIFETIME_S = 300;
 /** A request object longer than this (characters) is refused unread; URLs this long are already rare. */
 export const MAX_REQUEST_OBJECT_LENGTH = 16_384;
-const MAX_JTI_LENGTH = 255;
 /** Members that describe the JWT itself (RFC 7519 §4.1), not the authorization request. */
 const JWT_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 /** `typ` values taken (RFC 9101 §10.8 asks for oauth-authz-req+jwt; older clients send JWT or none). */
@@ -104,12 +103,7 @@ export async function unpackRequestObject(ctx: RequestObjectContext, client: Reg
   };
   const payload = await verified(ctx, client, jwt, options, secretJwt);
 
-  const nowS = Math.floor(now / 1000);
-  const exp = payload.exp!;
-  if (exp > nowS + REQUEST_OBJECT_MAX_LIFETIME_S + ASSERTION_SKEW_S) throw invalidRequestObject(`the request object's exp is more than ${REQUEST_OBJECT_MAX_LIFETIME_S} seconds ahead`);
-  if (payload.iat !== undefined && payload.iat > nowS + ASSERTION_SKEW_S) throw invalidRequestObject('the request object\'s iat is in the future');
-  const jti = payload.jti;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidRequestObject(`the request object's jti must be a string of 1–${MAX_JTI_LENGTH} characters`);
+  const { exp, jti } = oneUseJwtClaims(payload, now, REQUEST_OBJECT_MAX_LIFETIME_S, 'request object', invalidRequestObject);
   const params = parametersOf(payload, client.id);
   // Kept until exp plus the skew: until then the object would still be accepted.
   if (!(await ctx.assertions.useOnce(client.id, jti, (exp + ASSERTION_SKEW_S) * 1000))) {

@@ -99,17 +99,28 @@ export async function verifyClientAssertion(ctx: AssertionContext, client: Regis
 
   const payload = secretJwt ? await verifyMac(ctx, client, assertion, options) : await verifySignature(ctx, client, assertion, options);
 
-  const nowS = Math.floor(now / 1000);
-  const exp = payload.exp!;
-  if (exp > nowS + ASSERTION_MAX_LIFETIME_S + ASSERTION_SKEW_S) throw invalidClient(`the client assertion's exp is more than ${ASSERTION_MAX_LIFETIME_S} seconds ahead`);
-  if (payload.iat !== undefined && payload.iat > nowS + ASSERTION_SKEW_S) throw invalidClient('the client assertion\'s iat is in the future');
-  const jti = payload.jti;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalidClient(`the client assertion's jti must be a string of 1–${MAX_JTI_LENGTH} characters`);
+  const { exp, jti } = oneUseJwtClaims(payload, now, ASSERTION_MAX_LIFETIME_S, 'client assertion', invalidClient);
   // Kept until exp plus the skew: until then the assertion would still be accepted.
   if (!(await ctx.assertions.useOnce(client.id, jti, (exp + ASSERTION_SKEW_S) * 1000))) {
     ctx.logger.warn({ event: 'client_assertion.replayed', client: client.id }, 'client assertion replayed');
     throw invalidClient('the client assertion was already used (jti)');
   }
+}
+
+/**
+ * The claims that make a client's JWT (an assertion, RFC 7523 §3; a request object, RFC 9101
+ * §10.8) short-lived and usable once, on a verified payload whose `exp` and `jti` are present: an
+ * `exp` at most `maxLifetimeS` ahead, an `iat` not in the future (both with the skew), a `jti` of
+ * 1–MAX_JTI_LENGTH characters. `fail` makes the refusal of the caller's kind.
+ */
+export function oneUseJwtClaims(payload: JWTPayload, nowMs: number, maxLifetimeS: number, what: string, fail: (description: string) => Error): { exp: number; jti: string } {
+  const nowS = Math.floor(nowMs / 1000);
+  const exp = payload.exp!;
+  if (exp > nowS + maxLifetimeS + ASSERTION_SKEW_S) throw fail(`the ${what}'s exp is more than ${maxLifetimeS} seconds ahead`);
+  if (payload.iat !== undefined && payload.iat > nowS + ASSERTION_SKEW_S) throw fail(`the ${what}'s iat is in the future`);
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw fail(`the ${what}'s jti must be a string of 1–${MAX_JTI_LENGTH} characters`);
+  return { exp, jti };
 }
 
 /** client_secret_jwt: the HMAC, keyed with the client's secret, while the secret has not expired. */
