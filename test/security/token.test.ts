@@ -529,8 +529,12 @@ describe('TK-15 unsupported and unauthorized grant types', () => {
   it('TK-15: grant_type=password (ROPC) and grant_type=foo: unsupported_grant_type, no tokens, ∅DB', async () => {
     await expectNothingPersisted(provider, async () => {
       await expectError(await tokenRequest(provider, { grant_type: 'password', username: alice.username, password: alice.password, scope: 'openid' }, rp1), 400, 'unsupported_grant_type');
-      for (const grantType of ['foo', 'implicit', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:device_code', '__proto__', 'constructor', 'toString']) {
+      for (const grantType of ['foo', 'implicit', 'urn:ietf:params:oauth:grant-type:jwt-bearer', '__proto__', 'constructor', 'toString']) {
         await expectError(await tokenRequest(provider, { grant_type: grantType }, rp1), 400, 'unsupported_grant_type');
+      }
+      // Grants this provider has (RFC 8628, RFC 8693), but not for a client not registered with them.
+      for (const grantType of ['urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']) {
+        await expectError(await tokenRequest(provider, { grant_type: grantType }, rp1), 400, 'unauthorized_client');
       }
     });
   });
