@@ -14,7 +14,7 @@
  * Anything else is `invalid_grant` (§2.2.2), with a description that names the failed check,
  * never the token's contents (docs/SECURITY.md TE-04, TE-07).
  */
-import { BearerError, createAccessTokenVerifier } from '@jwt-oidc/resource';
+import { BearerError, boundKeyThumbprint, createAccessTokenVerifier } from '@jwt-oidc/resource';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
@@ -106,7 +106,7 @@ async function ownAccessToken(ctx: ExchangeTokenContext, token: string, unverifi
     amr: Array.isArray(c.amr) ? c.amr.filter((a): a is string => typeof a === 'string') : undefined,
     act: actOf(c.act),
     mayAct: c.may_act,
-    jkt: jktOf(c.cnf),
+    jkt: boundKeyThumbprint(c),
   };
 }
 
@@ -135,7 +135,7 @@ async function foreignToken(ctx: ExchangeTokenContext, token: string, type: stri
   });
   const verified = await verify(token);
   const c = verified.claims;
-  const base = { iss: trusted.issuer, exp: c.exp!, scopes: verified.scopes, act: actOf(c.act), mayAct: c.may_act, jkt: jktOf(c.cnf) };
+  const base = { iss: trusted.issuer, exp: c.exp!, scopes: verified.scopes, act: actOf(c.act), mayAct: c.may_act, jkt: boundKeyThumbprint(c) };
   // An actor of another issuer is named as that issuer names it (RFC 8693 §4.1 `iss` beside `sub`).
   if (role === 'actor') return { ...base, sub: verified.sub };
   const value = c[trusted.subject.claim];
@@ -169,12 +169,6 @@ function trustedKeys(ctx: ExchangeTokenContext, uri: string): JWTVerifyGetKey {
       return createLocalJWKSet(fresh as never)(header, token);
     }
   };
-}
-
-/** The thumbprint of a `cnf` claim's `jkt`, if any. */
-function jktOf(cnf: unknown): string | undefined {
-  const jkt = cnf !== null && typeof cnf === 'object' ? (cnf as { jkt?: unknown }).jkt : undefined;
-  return typeof jkt === 'string' ? jkt : cnf === undefined ? undefined : '';
 }
 
 /** An `act` claim: a JSON object, or nothing. */
