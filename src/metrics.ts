@@ -61,7 +61,7 @@ export class Metrics {
       registers,
       async collect() {
         if (!sources.liveSessions) return;
-        const now = Date.now();
+        const now = sources.now();
         if (!self.sessionsCache || now - self.sessionsCache.at >= SESSION_CACHE_MS) {
           try {
             self.sessionsCache = { at: now, value: await sources.liveSessions() };
