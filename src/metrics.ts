@@ -13,8 +13,8 @@ import type { AuditRecord, AuditSink } from './audit.js';
 export interface MetricsSources {
   /** Signing key families: when the active key took over and when the next one will (ms). */
   keys?: () => { family: string; activatedAt: number | null; nextRotationAt: number | null }[];
-  /** How many sessions are live (a database count; cached, see SESSION_CACHE_MS). */
-  liveSessions?: () => Promise<number>;
+  /** How many sessions are live (a database count; cached, see SESSION_CACHE_MS); undefined: no provider sessions here. */
+  liveSessions?: () => Promise<number | undefined>;
   /** The database pool: connections in use and requests waiting for one. */
   pool?: () => { used: number; pending: number } | undefined;
   /** Now, in ms (the injected clock, so key ages follow it). */
@@ -34,7 +34,7 @@ export class Metrics {
   private readonly refusals: Counter<'endpoint' | 'reason'>;
   private readonly logins: Counter<'outcome'>;
   private readonly swept: Counter<'table'>;
-  private sessionsCache: { at: number; value: number } | undefined;
+  private sessionsCache: { at: number; value: number | undefined } | undefined;
 
   constructor(
     private readonly sources: MetricsSources,
@@ -70,7 +70,7 @@ export class Metrics {
             if (!self.sessionsCache) return;
           }
         }
-        this.set(self.sessionsCache.value);
+        if (self.sessionsCache.value !== undefined) this.set(self.sessionsCache.value);
       },
     });
     new Gauge({

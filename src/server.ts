@@ -84,7 +84,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       : new Metrics({
           now: () => (clock ?? systemClock).now(),
           keys: () => (keys?.status() ?? []).map((f) => ({ family: f.family, activatedAt: activeSince(f), nextRotationAt: f.nextRotationAt === null ? null : Date.parse(f.nextRotationAt) })),
-          liveSessions: async () => (provider ? provider.sessions.countLive() : 0),
+          liveSessions: async () => provider?.sessions.countLive(),
           pool: () => poolStats(db.orm),
         });
   const sink = metrics ? bothSinks(auditStream?.sink, metrics.auditSink) : auditStream?.sink;
