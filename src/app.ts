@@ -18,6 +18,8 @@ import { graphqlSchema, withoutSubscriptions } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { requestLog } from './http/request-log.js';
+import { requestMetrics } from './http/metrics.js';
+import type { Metrics } from './metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import { graphiqlHandler } from './http/graphiql.js';
 import type { Logger } from './log.js';
@@ -58,6 +60,8 @@ export interface AppOptions {
   setup?: FirstAdminSetup;
   /** provider mode with ADMIN_CONSOLE or ACCOUNT_PAGE: the build directory of the browser pages (default dist/console). */
   consoleDir?: string;
+  /** With JWT_OIDC_METRICS_PORT: where the request timings go. */
+  metrics?: Metrics;
 }
 
 export interface App {
@@ -70,7 +74,7 @@ export interface App {
 /** Largest accepted JSON body: far above any legitimate query (docs/SECURITY.md GQ-07). */
 export const JSON_BODY_LIMIT = '100kb';
 
-export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream, setup, consoleDir }: AppOptions): Promise<App> {
+export async function createApp({ settings, db, logger, stopGracePeriodMillis, provider, login, clientMode, httpServer = createServer(), auditStream, setup, consoleDir, metrics }: AppOptions): Promise<App> {
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
@@ -82,6 +86,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.set('etag', false);
   app.set('query parser', 'simple');
   if (settings.trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(settings.trustProxy) ? Number(settings.trustProxy) : settings.trustProxy);
+  if (metrics) app.use(requestMetrics(metrics));
   app.use(requestLog(logger));
   const brand = pageBrand(settings, provider?.issuer);
   // Every page rendered for this request shows the brand, and its id on error pages.

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import { ClientRegistry } from './clients/client-registry.js';
 import { systemClock } from './clock.js';
 import { startKeyManager, type KeyManager } from './keys/index.js';
+import type { FamilyStatus } from './keys/key-manager.js';
 import { createProviderContext, type ProviderContext } from './provider/context.js';
 import { Housekeeping } from './db/housekeeping.js';
 import { PROVIDER_EXPIRING_TABLES } from './provider/stores/expiring-tables.js';
@@ -26,6 +27,9 @@ import { hasAdministrator } from './users/first-admin.js';
 import { databaseAuditStream } from './audit-store.js';
 import { removeAccountClient, removeConsoleClient, seedAccountClient, seedConsoleClient } from './console/client.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
+import { bothSinks, Metrics } from './metrics.js';
+import { listenMetrics, type MetricsListener } from './http/metrics.js';
+import { poolStats } from './db/pool-stats.js';
 
 export interface StartServerOptions {
   settings: Settings;
@@ -53,6 +57,8 @@ export interface RunningServer {
   mailer?: Mailer;
   /** provider mode, when it started without an administrator: the code /admin/setup asks of remote browsers. */
   setupCode?: string;
+  /** With JWT_OIDC_METRICS_PORT: the Prometheus endpoint's URL. */
+  metricsUrl?: string;
   /** Graceful stop; idempotent. */
   stop(): Promise<void>;
   /**
@@ -69,12 +75,24 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   // provider and fake modes: every audit event of this instance also goes to the live stream of
   // all instances (GraphQL subscription auditEvents), through the database.
   const auditStream = databaseAuditStream(settings, db, baseLogger);
-  const logger = auditStream ? withAuditSink(baseLogger, auditStream.sink) : baseLogger;
+  let keys: KeyManager | undefined;
+  let provider: ProviderContext | undefined;
+  // Off unless JWT_OIDC_METRICS_PORT is set; its counters follow the audit events.
+  const metrics =
+    settings.metricsPort === undefined
+      ? undefined
+      : new Metrics({
+          now: () => (clock ?? systemClock).now(),
+          keys: () => (keys?.status() ?? []).map((f) => ({ family: f.family, activatedAt: activeSince(f), nextRotationAt: f.nextRotationAt === null ? null : Date.parse(f.nextRotationAt) })),
+          liveSessions: async () => provider?.sessions.countLive(),
+          pool: () => poolStats(db.orm),
+        });
+  const sink = metrics ? bothSinks(auditStream?.sink, metrics.auditSink) : auditStream?.sink;
+  const logger = sink ? withAuditSink(baseLogger, sink) : baseLogger;
   const httpServer = createServer();
   let app;
-  let keys: KeyManager | undefined;
+  let metricsListener: MetricsListener | undefined;
   let clients: ClientRegistry | undefined;
-  let provider: ProviderContext | undefined;
   let housekeeping: Housekeeping | undefined;
   let clientMode: ClientMode | undefined;
   let setup: FirstAdminSetup | undefined;
@@ -107,21 +125,23 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
       // After the issuer is known (PORT=0): the default sender and the Message-IDs name its host.
       mailer = createMailer({ settings, logger, productName: pageBrand(settings, settings.issuer).name });
       provider = await createProviderContext({ settings, issuer: settings.issuer!, clock: clock ?? systemClock, logger, orm: db.orm, keys, clients, mailer, claims: fake ? FAKE_CLAIMS : undefined });
-      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES, sweeps: [metadataClientSweep({ orm: db.orm, grants: provider.grants, consents: provider.consents, pushedRequests: provider.pushedRequests, devices: provider.devices })] });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: PROVIDER_EXPIRING_TABLES, onDeleted: metrics && ((d) => metrics.housekeepingSwept(d)), sweeps: [metadataClientSweep({ orm: db.orm, grants: provider.grants, consents: provider.consents, pushedRequests: provider.pushedRequests, devices: provider.devices })] });
       housekeeping.start();
     }
     if (settings.type === 'client') {
       if (settings.port === 0 && settings.publicUrl === undefined) settings.publicUrl = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
       clientMode = createClientMode(settings, db, logger);
-      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES });
+      housekeeping = new Housekeeping({ orm: db.orm, clock: clock ?? systemClock, logger, tables: CLIENT_EXPIRING_TABLES, onDeleted: metrics && ((d) => metrics.housekeepingSwept(d)) });
       housekeeping.start();
     }
     // First run: nobody administers this provider yet (docs: README "Quickstart").
     if (provider && settings.type === 'provider' && settings.adminConsole && !(await hasAdministrator(db.orm))) setup = new FirstAdminSetup(provider.clock);
-    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream, setup, consoleDir });
+    app = await createApp({ settings, db, logger, stopGracePeriodMillis, provider, login: fake ? fakeLogin : undefined, clientMode, httpServer, auditStream, setup, consoleDir, metrics });
     if (settings.port !== 0) await listen(httpServer, settings.port, settings.host);
+    if (metrics && settings.metricsPort !== undefined) metricsListener = await listenMetrics(metrics, settings.metricsPort, settings.metricsHost);
   } catch (e) {
     httpServer.close();
+    await metricsListener?.close();
     await app?.stop().catch(() => undefined);
     await mailer?.stop();
     await housekeeping?.stop();
@@ -157,6 +177,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
     housekeeping,
     mailer,
     setupCode: setup?.code,
+    metricsUrl: metricsListener?.url,
     stop: () =>
       (stopped ??= (async () => {
         logger.info('shutting down');
@@ -164,6 +185,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
         const httpStopped = app.stop();
         cutConnections();
         await httpStopped.catch((e) => logger.error({ err: e }, 'stopping the HTTP server failed'));
+        await metricsListener?.close();
         // No request queues mail any more; what is in flight gets a few seconds (bounded).
         await mailer?.stop();
         await housekeeping?.stop();
@@ -207,4 +229,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** When the active key of a family took over (ms), for its age. */
+function activeSince(family: FamilyStatus): number | null {
+  const active = family.keys.find((k) => k.kid === family.activeKid);
+  return active ? Date.parse(active.activatesAt) : null;
 }

@@ -22,6 +22,8 @@ export interface HousekeepingOptions {
   tables: readonly string[];
   /** Other rows past their use, each sweep deleting a batch of them by its own rule (after the tables); returns how many went. */
   sweeps?: readonly { name: string; run(now: Date): Promise<number> }[];
+  /** After each pass that deleted something: how many rows each table or sweep lost (the metrics). */
+  onDeleted?: (deleted: Record<string, number>) => void;
 }
 
 export class Housekeeping {
@@ -69,7 +71,10 @@ export class Housekeeping {
       const n = await sweep.run(now);
       if (n > 0) deleted[sweep.name] = n;
     }
-    if (Object.keys(deleted).length > 0) this.options.logger.info({ event: 'housekeeping', deleted }, 'expired rows deleted');
+    if (Object.keys(deleted).length > 0) {
+      this.options.logger.info({ event: 'housekeeping', deleted }, 'expired rows deleted');
+      this.options.onDeleted?.(deleted);
+    }
     return deleted;
   }
 }
