@@ -23,6 +23,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE_NAME,
     traceExporter: new OTLPTraceExporter(),
+    // Traces only: the SDK would otherwise also send metrics and logs to the same endpoint by
+    // default (OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER); the logs stay pino's lines on stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ applyCustomAttributesOnSpan: nameByRoute }),
       // Statements outside any request (housekeeping sweeps, startup) would each be a trace of
