@@ -39,6 +39,7 @@ import type { AuditStream } from './audit-stream.js';
 import type { FirstAdminSetup } from './interaction/first-admin.js';
 import { serveSubscriptions } from './graphql/subscription-server.js';
 import { accountPageRouter, consoleRouter } from './http/console.js';
+import { namedRoute, recordRoutes } from './telemetry/hooks.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -88,6 +89,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (settings.trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(settings.trustProxy) ? Number(settings.trustProxy) : settings.trustProxy);
   if (metrics) app.use(requestMetrics(metrics));
   app.use(requestLog(logger));
+  app.use(recordRoutes);
   const brand = pageBrand(settings, provider?.issuer);
   // Every page rendered for this request shows the brand, and its id on error pages.
   app.use((req, _res, next) => pageContext.run({ brand, requestId: req.id }, next));
@@ -126,6 +128,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   if (introspection) app.use('/graphql', graphiqlHandler());
   app.use(
     '/graphql',
+    namedRoute('/graphql'),
     withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, DPoP, Apollo-Require-Preflight' }),
     express.json({ limit: JSON_BODY_LIMIT }),
     // With JWT_OIDC_DPOP_NONCE=required every answer hands out the current nonce (RFC 9449 §9).

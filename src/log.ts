@@ -4,6 +4,7 @@
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { traceFields } from './telemetry/hooks.js';
 
 export type { Logger } from 'pino';
 
@@ -63,6 +64,8 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { service: 'jwt-oidc' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // The ids of the active span, when tracing is on (src/telemetry/): a log line leads to its trace.
+    mixin: traceFields,
   };
   const usePretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {

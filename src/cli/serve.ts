@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { releaseAllEmbeddedPostgres } from '../db/embedded/cluster.js';
 import { KeyError } from '../keys/errors.js';
 import { createLogger, type Logger } from '../log.js';
+import { stopTracing } from '../telemetry/hooks.js';
 import type { RunningServer } from '../server.js';
 import { EXIT_USAGE, loadSettingsOrExit, type GlobalOptions } from './context.js';
 import { onStopSignals } from './stop-signals.js';
@@ -26,8 +27,9 @@ export function serveCommand(program: Command): void {
 export async function serve(opts: GlobalOptions): Promise<void> {
   const loaded = loadSettingsOrExit(opts);
   const logger = createLogger({ level: loaded.settings.logLevel });
-  // Flush buffered log lines before exiting, so the last ones are neither lost nor reordered.
-  const exit = (code: number) => logger.flush(() => process.exit(code));
+  // Send the spans still buffered (when tracing), and flush buffered log lines before exiting, so
+  // the last ones are neither lost nor reordered.
+  const exit = (code: number) => void stopTracing().finally(() => logger.flush(() => process.exit(code)));
   const shutdown = shutdownControl(logger, exit);
   onStopSignals((signal) => shutdown.request(signal, 0));
   process.on('uncaughtException', (e) => {
