@@ -79,7 +79,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   const app = express();
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
-  const fast = provider && documents ? fastLane(documentPaths(provider.issuer, documents), logger) : undefined;
+  const fast = provider && documents ? fastLane(documentPaths(provider.issuer, documents), logger, metrics && ((...a) => metrics.observeRequest(...a))) : undefined;
   httpServer.on('request', fast ? (req, res) => fast(req, res) || app(req, res) : app);
   let stopping = false;
 

@@ -65,3 +65,15 @@ export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent, fields: A
 export function auditDigest(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value, 'utf8').digest('base64url').slice(0, 16);
 }
+
+/** Both sinks get every record; one that throws does not stop the other. */
+export function bothSinks(a: AuditSink | undefined, b: AuditSink): AuditSink {
+  if (!a) return b;
+  return (record) => {
+    try {
+      a(record);
+    } finally {
+      b(record);
+    }
+  };
+}

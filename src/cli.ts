@@ -4,7 +4,15 @@
  * must patch `http` and `pg` before anything loads them, so the commands are loaded after it.
  * Without the endpoint no OpenTelemetry module is loaded at all (docs/OBSERVABILITY.md).
  */
-import { tracingRequested } from './telemetry/requested.js';
+import { tracingProblem, tracingRequested } from './telemetry/requested.js';
 
-if (tracingRequested(process.env)) (await import('./telemetry/tracing.js')).startTracing();
+if (tracingRequested(process.env)) {
+  const problem = tracingProblem(process.env);
+  if (problem) {
+    // The same form and exit code as invalid settings (README "Settings").
+    process.stderr.write(`jwt-oidc: invalid settings:\n  ${problem}\n`);
+    process.exit(2);
+  }
+  (await import('./telemetry/tracing.js')).startTracing();
+}
 await import('./cli/program.js');

@@ -21,6 +21,9 @@ export interface MetricsSources {
   now: () => number;
 }
 
+/** At most this many clients are named in `jwt_oidc_tokens_issued_total`; the rest are `other`. */
+export const MAX_CLIENT_LABELS = 200;
+
 /** A scrape reads the live sessions from the database at most this often. */
 export const SESSION_CACHE_MS = 5_000;
 
@@ -113,11 +116,24 @@ export class Metrics {
     });
   }
 
+  /**
+   * A client's own label while fewer than MAX_CLIENT_LABELS have one, `other` after: with open
+   * dynamic registration (RFC 7591) anyone can add clients, and every label value is a series
+   * kept in memory for the life of the process.
+   */
+  private boundedClient(value: string): string {
+    if (this.clientLabels.has(value)) return value;
+    if (this.clientLabels.size >= MAX_CLIENT_LABELS) return 'other';
+    this.clientLabels.add(value);
+    return value;
+  }
+  private readonly clientLabels = new Set<string>();
+
   /** The audit events that are counted (src/audit-events.ts). */
   readonly auditSink: AuditSink = (record: AuditRecord) => {
     const [area, what] = record.event.split('.') as [string, string];
     if (record.event === 'token.issued') {
-      this.tokensIssued.inc({ grant_type: label(record.grantType), client: typeof record.client === 'string' ? this.clientLabel(record.client) : 'none' });
+      this.tokensIssued.inc({ grant_type: label(record.grantType), client: typeof record.client === 'string' ? this.boundedClient(this.clientLabel(record.client)) : 'none' });
     } else if (area === 'login' && what !== 'delegated') {
       this.logins.inc({ outcome: what });
     }
@@ -153,16 +169,4 @@ function label(value: unknown): string {
  */
 function defaultClientLabel(clientId: string): string {
   return /^https?:\/\//i.test(clientId) ? 'metadata_document' : clientId.slice(0, 100);
-}
-
-/** Both sinks get every record; one that throws does not stop the other. */
-export function bothSinks(a: AuditSink | undefined, b: AuditSink): AuditSink {
-  if (!a) return b;
-  return (record) => {
-    try {
-      a(record);
-    } finally {
-      b(record);
-    }
-  };
 }

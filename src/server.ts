@@ -21,13 +21,13 @@ import { CLIENT_EXPIRING_TABLES, createClientMode, type ClientMode } from './cli
 import { FAKE_CLAIMS, fakeOriginPolicy, seedFakeClient } from './fake/client.js';
 import { fakeLogin } from './fake/login.js';
 import type { Logger } from './log.js';
-import { withAuditSink } from './audit.js';
+import { bothSinks, withAuditSink } from './audit.js';
 import { FirstAdminSetup, SETUP_PATH } from './interaction/first-admin.js';
 import { hasAdministrator } from './users/first-admin.js';
 import { databaseAuditStream } from './audit-store.js';
 import { removeAccountClient, removeConsoleClient, seedAccountClient, seedConsoleClient } from './console/client.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
-import { bothSinks, Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { listenMetrics, type MetricsListener } from './http/metrics.js';
 import { poolStats } from './db/pool-stats.js';
 
@@ -77,11 +77,12 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
   const auditStream = databaseAuditStream(settings, db, baseLogger);
   let keys: KeyManager | undefined;
   let provider: ProviderContext | undefined;
-  // Off unless JWT_OIDC_METRICS_PORT is set; its counters follow the audit events.
+  // Off unless JWT_OIDC_METRICS_PORT is set, and prom-client is not even loaded then (it brings
+  // @opentelemetry/api along); its counters follow the audit events.
   const metrics =
     settings.metricsPort === undefined
       ? undefined
-      : new Metrics({
+      : new (await import('./metrics.js')).Metrics({
           now: () => (clock ?? systemClock).now(),
           keys: () => (keys?.status() ?? []).map((f) => ({ family: f.family, activatedAt: activeSince(f), nextRotationAt: f.nextRotationAt === null ? null : Date.parse(f.nextRotationAt) })),
           liveSessions: async () => provider?.sessions.countLive(),

@@ -14,6 +14,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { routeOf, setTraceFields, setTracingStop } from './hooks.js';
+import { isUntracedProbe } from './requested.js';
 
 export const DEFAULT_SERVICE_NAME = 'jwt-oidc';
 /** How long sending the last spans may delay the exit. */
@@ -28,7 +29,12 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ applyCustomAttributesOnSpan: nameByRoute }),
+      new HttpInstrumentation({
+        applyCustomAttributesOnSpan: nameByRoute,
+        ignoreIncomingRequestHook: (req) => isUntracedProbe(req.url?.split('?')[0], req.headers),
+        // The service's own outgoing calls are traced as children of a request; none start a trace.
+        requireParentforOutgoingSpans: true,
+      }),
       // Statements outside any request (housekeeping sweeps, startup) would each be a trace of
       // their own: only those made while serving a traced request are recorded.
       new PgInstrumentation({ requireParentSpan: true }),
@@ -48,10 +54,21 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
 /**
  * `GET /token` rather than `GET`: the route template, low in cardinality (OpenTelemetry HTTP
  * semantic conventions, span name `{method} {http.route}`). Incoming requests only.
+ *
+ * The query's values are redacted: on this service they are codes, one-time link tokens,
+ * `id_token_hint`s and request objects (OIDC Core §3.1.2.1, RFC 9101), which a trace backend
+ * must not hold. The parameter names stay, for debugging.
  */
 function nameByRoute(span: Span, request: object): void {
+  const url = 'url' in request && typeof request.url === 'string' ? request.url : undefined;
+  const query = url?.indexOf('?') ?? -1;
+  if (url !== undefined && query >= 0) span.setAttribute('url.query', redactedQuery(url.slice(query + 1)));
   const route = routeOf(request);
   if (route === undefined || !('method' in request) || !('headers' in request)) return;
   span.setAttribute('http.route', route);
   span.updateName(`${String(request.method)} ${route}`);
+}
+
+export function redactedQuery(query: string): string {
+  return [...new URLSearchParams(query).keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&');
 }

@@ -71,17 +71,21 @@ async function serve(env: Record<string, string>) {
 }
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** A one-time link's token, as a query parameter: no trace may carry it. */
+const LINK_SECRET = 'link-secret-7f3a9c';
 const PARENT = '00f067aa0ba902b7';
 
 describe('traces', () => {
-  it('sends the request span by route, its database statements as children, continuing traceparent; the log lines carry the trace id', async () => {
+  it('OB-04 sends the request span by route (the query redacted), its database statements as children, continuing traceparent; the log lines carry the trace id', async () => {
     const otlp = await receiver();
     try {
       const moduleLog = join(mkdtempSync(join(tmpdir(), 'jwt-oidc-modules-')), 'modules');
       dirs.push(join(moduleLog, '..'));
       const svc = await serve({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', MODULE_LOG: moduleLog, NODE_OPTIONS: `--require ${join(ROOT, 'test/e2e/fixtures/module-log.cjs')}` });
-      const res = await fetch(`${svc.url}/readyz`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01` } });
+      const res = await fetch(`${svc.url}/readyz?token=${LINK_SECRET}`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01` } });
       expect(res.status).toBe(200);
+      // A probe without a traceparent (a load balancer's, every few seconds) starts no trace.
+      expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
       const deadline = Date.now() + 15_000;
       const ours = () => otlp.spans.filter((s) => s.traceId === TRACE_ID);
       while (Date.now() < deadline && !(ours().some((s) => s.name === 'GET /readyz') && ours().length > 1)) await new Promise((r) => setTimeout(r, 100));
@@ -89,11 +93,14 @@ describe('traces', () => {
       await svc.exit;
 
       expect(otlp.paths).toContain('/v1/traces');
+      expect(otlp.spans.filter((s) => s.name.startsWith('GET /healthz') || s.name.startsWith('GET /readyz')).map((s) => s.traceId)).toEqual([TRACE_ID]);
       const server = ours().find((s) => s.name === 'GET /readyz');
       expect(server, JSON.stringify(otlp.spans.map((s) => [s.traceId, s.name]))).toBeDefined();
       expect(server!.parentSpanId).toBe(PARENT);
       expect(server!.service).toBe('jwt-oidc');
       expect(server!.attributes.find((a) => a.key === 'http.route')?.value.stringValue).toBe('/readyz');
+      expect(server!.attributes.find((a) => a.key === 'url.query')?.value.stringValue).toBe('token=REDACTED');
+      expect(JSON.stringify(otlp.spans)).not.toContain(LINK_SECRET);
       // The readiness check pings the database: a pg span, a descendant of the request's.
       const ids = new Set([server!.spanId]);
       for (let grew = true; grew; ) {
@@ -119,7 +126,14 @@ describe('traces', () => {
     }
   }, 120_000);
 
-  it('loads no OpenTelemetry module without an endpoint', async () => {
+  it('OB-05 refuses to start when the export protocol is gRPC, which would lose every span', async () => {
+    const child = spawnCli(['config'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', JWT_OIDC_DATA_DIR: mkdtempSync(join(tmpdir(), 'jwt-oidc-traces-')) });
+    const { code, stderr } = await finished(child);
+    expect(code).toBe(2);
+    expect(stderr).toContain('OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json');
+  }, 60_000);
+
+  it('OB-06 loads no OpenTelemetry module without an endpoint', async () => {
     const moduleLog = join(mkdtempSync(join(tmpdir(), 'jwt-oidc-modules-')), 'modules');
     dirs.push(join(moduleLog, '..'));
     const svc = await serve({ MODULE_LOG: moduleLog, NODE_OPTIONS: `--require ${join(ROOT, 'test/e2e/fixtures/module-log.cjs')}` });

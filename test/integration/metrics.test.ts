@@ -52,7 +52,7 @@ describe('metrics endpoint', () => {
     return parse(await res.text());
   };
 
-  it('listens on its own loopback port, and only /metrics', async () => {
+  it('OB-01 listens on its own loopback port, and only /metrics', async () => {
     expect(p.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(new URL(p.metricsUrl!).port).not.toBe(String(p.port));
     expect((await fetch(new URL('/', p.metricsUrl)).then((r) => r.status))).toBe(404);
@@ -61,7 +61,7 @@ describe('metrics endpoint', () => {
     expect(value(await scrape(), 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(0);
   });
 
-  it('counts tokens by grant type and client, refusals by reason, logins by outcome, and times routes', async () => {
+  it('OB-02 counts tokens by grant type and client, refusals by reason, logins by outcome, and times routes; no user id or raw path in a label', async () => {
     const user = await p.createUser();
     const client = await p.createClient();
     await tokensFor(p, client, user);
@@ -106,6 +106,15 @@ describe('metrics endpoint', () => {
     await p.keys!.rotate({ now: true });
     const rotated = await scrape();
     expect(value(rotated, 'jwt_oidc_signing_key_age_seconds', { family: 'primary' })).toBe(0);
+  });
+
+  it('times the documents answered before Express by their path', async () => {
+    const path = '/.well-known/openid-configuration';
+    const count = () => scrape().then((s) => value(s, 'jwt_oidc_http_request_duration_seconds_count', { method: 'GET', route: path, status: '200' }) ?? 0);
+    const before = await count();
+    expect((await fetch(`${p.url}${path}`)).status).toBe(200);
+    expect((await fetch(`${p.url}${path}`)).status).toBe(200);
+    expect(await count()).toBe(before + 2);
   });
 
   it('counts the rows housekeeping deletes, by table', async () => {

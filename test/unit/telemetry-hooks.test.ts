@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { namedRoute, recordRoutes, routeOf } from '../../src/telemetry/hooks.js';
-import { tracingRequested } from '../../src/telemetry/requested.js';
+import { isUntracedProbe, tracingProblem, tracingRequested } from '../../src/telemetry/requested.js';
 
 describe('tracingRequested', () => {
   it('only with an OTLP endpoint', () => {
@@ -13,6 +13,27 @@ describe('tracingRequested', () => {
     expect(tracingRequested({ OTEL_SERVICE_NAME: 'x' })).toBe(false);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
+  });
+});
+
+describe('tracingProblem', () => {
+  it('refuses gRPC and unknown protocols, for traces or for every signal', () => {
+    expect(tracingProblem({})).toBeUndefined();
+    expect(tracingProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBeUndefined();
+    expect(tracingProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBeUndefined();
+    expect(tracingProblem({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toMatch(/^OTEL_EXPORTER_OTLP_PROTOCOL: .*got "grpc"/);
+    expect(tracingProblem({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toMatch(/^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL/);
+    // The traces-specific variable wins over the general one, as in the SDK.
+    expect(tracingProblem({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toBeUndefined();
+  });
+});
+
+describe('isUntracedProbe', () => {
+  it('skips the probes unless the caller traces them', () => {
+    expect(isUntracedProbe('/healthz', {})).toBe(true);
+    expect(isUntracedProbe('/readyz', {})).toBe(true);
+    expect(isUntracedProbe('/readyz', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toBe(false);
+    expect(isUntracedProbe('/token', {})).toBe(false);
   });
 });
 
