@@ -9,6 +9,7 @@ import { deleteSessionsOfUser } from '../provider/stores/session-store.js';
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { User } from '../db/entities/user.js';
+import { searchCondition } from '../db/search.js';
 import { skeleton, SKELETON_FROM, SKELETON_TO, skeletonPattern } from './confusables.js';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.js';
 import { mapUsername, usernameProblem } from './precis.js';
@@ -152,6 +153,24 @@ export interface ListUsersOptions {
   limit?: number;
   /** Return users whose username sorts after this one (keyset pagination). */
   afterUsername?: string;
+}
+
+/** The columns the administration's search looks in (src/db/search.ts). */
+const USER_SEARCH_COLUMNS = ['username', 'email', 'given_name', 'family_name'] as const;
+
+/**
+ * A page of users by username, those matching `search` only (src/db/search.ts: a substring of
+ * username, email or name, without case; a prefix below 3 characters): the one search of users,
+ * for the CLI and the GraphQL `users(search:)`.
+ */
+export async function listUsers(em: EntityManager, options: ListUsersOptions & { limit: number }): Promise<User[]> {
+  const qb = em.createQueryBuilder(User).select('*');
+  if (options.search) {
+    const { sql, params } = searchCondition(USER_SEARCH_COLUMNS, options.search);
+    qb.where(sql, params);
+  }
+  if (options.afterUsername !== undefined) qb.andWhere({ username: { $gt: options.afterUsername } });
+  return qb.orderBy({ username: 'asc' }).limit(options.limit).getResultList();
 }
 
 export class UserService {
@@ -314,14 +333,7 @@ export class UserService {
   }
 
   async list(options: ListUsersOptions = {}): Promise<User[]> {
-    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
-    const where: Record<string, unknown> = {};
-    if (options.search) {
-      const like = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.$or = [{ username: { $ilike: like } }, { email: { $ilike: like } }, { givenName: { $ilike: like } }, { familyName: { $ilike: like } }];
-    }
-    if (options.afterUsername !== undefined) where.username = { $gt: options.afterUsername };
-    return this.em.fork().find(User, where, { orderBy: { username: 'asc' }, limit });
+    return listUsers(this.em.fork(), { ...options, limit: Math.min(Math.max(options.limit ?? 100, 1), 1000) });
   }
 
   /** Disabling a user ends their sessions and grants: re-enabling does not revive old tokens. */
