@@ -195,7 +195,12 @@ export interface ListClientsOptions {
 /** The columns the administration's search looks in (src/db/search.ts). */
 const CLIENT_SEARCH_COLUMNS = ['id', 'name'] as const;
 
-/** A page of clients by client_id, those matching `search` only: the one search of clients, for the CLI and the GraphQL `clients(search:)`. */
+/**
+ * A page of clients by client_id, those matching `search` only (src/db/search.ts): the one search
+ * of clients, for the CLI and the GraphQL `clients(search:)`. The statement's shape is the users'
+ * (`listUsers` in src/users/user-service.ts says why): the planner takes the search indexes for a
+ * rare term and walks `clients_pkey` for a common one.
+ */
 export async function listClients(em: EntityManager, options: ListClientsOptions & { limit: number }): Promise<Client[]> {
   const qb = em.createQueryBuilder(Client).select('*');
   if (options.search) {

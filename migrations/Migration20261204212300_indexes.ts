@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261204212300_search_indexes extends Migration {
+export class Migration20261204212300_indexes extends Migration {
 
   override async up(): Promise<void> {
     // The trigram indexes of the administration's search need pg_trgm (docs/OPERATIONS.md
@@ -30,6 +30,8 @@ end $$;`);
 
     this.addSql(`create index "grants_expires_at_index" on "grants" ("expires_at");`);
     this.addSql(`create index "grants_sid_index" on "grants" ("sid");`);
+
+    this.addSql(`create index "initial_access_tokens_expires_at_index" on "initial_access_tokens" ("expires_at");`);
   }
 
   override async down(): Promise<void> {
@@ -41,6 +43,8 @@ end $$;`);
 
     this.addSql(`drop index "grants_expires_at_index";`);
     this.addSql(`drop index "grants_sid_index";`);
+
+    this.addSql(`drop index "initial_access_tokens_expires_at_index";`);
 
     this.addSql(`drop index "users_family_name_prefix";`);
     this.addSql(`drop index "users_family_name_trgm";`);
