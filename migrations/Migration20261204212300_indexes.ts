@@ -3,16 +3,16 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261204212300_indexes extends Migration {
 
   override async up(): Promise<void> {
-    // The trigram indexes of the administration's search need pg_trgm (docs/OPERATIONS.md
-    // "Search indexes"). It ships with PostgreSQL's contrib modules (the embedded server and the
-    // managed ones have it) and is trusted since PostgreSQL 13, so the database's owner may create
-    // it; anyone else gets this message instead of a bare "permission denied".
+    // The trigram indexes of the administration's search need pg_trgm (docs/OPERATIONS.md "The
+    // database user and pg_trgm"). It ships with PostgreSQL's contrib modules (the embedded
+    // server and the managed ones have it) and is trusted since PostgreSQL 13, so the database's
+    // owner may create it; anyone else gets this message instead of a bare "permission denied".
     this.addSql(`do $$
 begin
   create extension if not exists pg_trgm;
 exception when others then
   raise exception 'jwt-oidc needs the PostgreSQL extension pg_trgm for its search indexes and could not create it: %', sqlerrm
-    using hint = 'Run "create extension pg_trgm;" in this database as its owner or a superuser (PostgreSQL 13 or later lets the owner create it), then start again. See docs/OPERATIONS.md "Search indexes".';
+    using hint = 'Run "create extension pg_trgm;" in this database as its owner or a superuser (PostgreSQL 13 or later lets the owner create it), then start again. See docs/OPERATIONS.md "The database user and pg_trgm".';
 end $$;`);
     this.addSql(`create index "clients_name_prefix" on "clients" (lower("name") text_pattern_ops);`);
     this.addSql(`create index "clients_name_trgm" on "clients" using gin ("name" gin_trgm_ops);`);

@@ -148,7 +148,7 @@ export interface ChangePasswordOptions {
 export type UserRef = string | { id: string } | { username: string };
 
 export interface ListUsersOptions {
-  /** Substring of username, email or name (case-insensitive). */
+  /** Substring of username, email or name (case-insensitive; a prefix below 3 characters: src/db/search.ts). */
   search?: string;
   limit?: number;
   /** Return users whose username sorts after this one (keyset pagination). */
