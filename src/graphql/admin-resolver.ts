@@ -6,10 +6,9 @@
  */
 import { GraphQLError } from 'graphql';
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { ClientService } from '../clients/client-service.js';
+import { ClientService, listClients } from '../clients/client-service.js';
 import { Client as ClientEntity } from '../db/entities/client.js';
-import { User as UserEntity } from '../db/entities/user.js';
-import { UserService } from '../users/user-service.js';
+import { listUsers, UserService } from '../users/user-service.js';
 import { requireAdmin } from './auth.js';
 import type { GraphQLContext } from './context.js';
 import { domain, notFound } from './domain-errors.js';
@@ -18,8 +17,6 @@ import { InitialAccessTokenStore, InitialTokenError } from '../clients/initial-a
 import { Client, ClientConnection, ClientMetadataInput, ClientWithSecret, CreateClientInput, CreateInitialAccessTokenInput, InitialAccessTokenResult, toClient } from './types/client.js';
 import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from './types/connection.js';
 import { CreateUserInput, toUser, UpdateUserInput, User, UserConnection } from './types/user.js';
-
-const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function provider(ctx: GraphQLContext) {
   if (!ctx.provider) throw new GraphQLError('administration is available in provider mode', { extensions: { code: 'BAD_REQUEST' } });
@@ -37,11 +34,7 @@ export class UserAdminResolver {
   async users(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<User>> {
     requireAdmin(ctx);
     const limit = pageSize(args.first);
-    const where: Record<string, unknown> = {};
-    const after = decodeCursor('users', args.after);
-    if (after !== undefined) where.username = { $gt: after };
-    if (args.search) where.$or = [{ username: { $ilike: like(args.search) } }, { email: { $ilike: like(args.search) } }, { givenName: { $ilike: like(args.search) } }, { familyName: { $ilike: like(args.search) } }];
-    const rows = await ctx.em.find(UserEntity, where, { orderBy: { username: 'asc' }, limit: limit + 1 });
+    const rows = await listUsers(ctx.em, { search: args.search ?? undefined, afterUsername: decodeCursor('users', args.after), limit: limit + 1 });
     return toConnection('users', rows, limit, (u) => u.username, toUser);
   }
 
@@ -84,11 +77,7 @@ export class ClientAdminResolver {
   async clients(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<Client>> {
     requireAdmin(ctx);
     const limit = pageSize(args.first);
-    const where: Record<string, unknown> = {};
-    const after = decodeCursor('clients', args.after);
-    if (after !== undefined) where.id = { $gt: after };
-    if (args.search) where.$or = [{ id: { $ilike: like(args.search) } }, { name: { $ilike: like(args.search) } }];
-    const rows = await ctx.em.find(ClientEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
+    const rows = await listClients(ctx.em, { search: args.search ?? undefined, afterId: decodeCursor('clients', args.after), limit: limit + 1 });
     return toConnection('clients', rows, limit, (c) => c.id, toClient);
   }
 

@@ -1,4 +1,4 @@
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * A relying party registered at the provider (django-jwt-oidc's "host"; RFC 7591 §2 metadata). Secrets are
@@ -12,7 +12,12 @@ export interface TokenExchangePolicy {
   widen?: boolean;
 }
 
+/** The administration's search (src/db/search.ts): a trigram and a prefix index on `id` and `name` (docs/OPERATIONS.md "Search indexes"). */
 @Entity({ tableName: 'clients' })
+@Index({ name: 'clients_id_trgm', expression: 'create index "clients_id_trgm" on "clients" using gin ("id" gin_trgm_ops)' })
+@Index({ name: 'clients_id_prefix', expression: 'create index "clients_id_prefix" on "clients" (lower("id") text_pattern_ops)' })
+@Index({ name: 'clients_name_trgm', expression: 'create index "clients_name_trgm" on "clients" using gin ("name" gin_trgm_ops)' })
+@Index({ name: 'clients_name_prefix', expression: 'create index "clients_name_prefix" on "clients" (lower("name") text_pattern_ops)' })
 export class Client {
   [OptionalProps]?:
     | 'postLogoutRedirectUris'

@@ -9,6 +9,10 @@ import { User } from './user.js';
 @Entity({ tableName: 'grants' })
 @Index({ properties: ['userId'] })
 @Index({ properties: ['clientId'] })
+// Logout revokes a session's grants by `sid` (src/provider/stores/grant-store.ts revokeBySession);
+// housekeeping deletes them by `expires_at` (src/db/housekeeping.ts).
+@Index({ properties: ['sid'] })
+@Index({ properties: ['expiresAt'] })
 export class Grant {
   [OptionalProps]?: 'createdAt' | 'refreshCount' | 'revokedAt' | 'nonce' | 'sid' | 'acr' | 'amr' | 'resources' | 'claims';
 

@@ -1,4 +1,4 @@
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * An initial access token (RFC 7591 §3): made by an administrator, it lets its bearer register
@@ -7,6 +7,8 @@ import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
  * (src/clients/initial-access-token-store.ts), so that a burst never exceeds `remainingUses`.
  */
 @Entity({ tableName: 'initial_access_tokens' })
+// Housekeeping deletes the expired ones (src/provider/stores/expiring-tables.ts).
+@Index({ properties: ['expiresAt'] })
 export class InitialAccessToken {
   [OptionalProps]?: 'createdAt';
 

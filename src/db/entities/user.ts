@@ -1,13 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * A person who can log in at the provider (or a user provisioned by client mode). Usernames are
  * stored mapped per RFC 8265 §3.3 (width, case, NFC: src/users/precis.ts), so "Alice", "ALICE"
  * and "ａｌｉｃｅ" are one account; new ones are refused when they mix scripts or look like an
  * existing one.
+ *
+ * The administration's search (src/db/search.ts) has a trigram index (pg_trgm) and a prefix
+ * index on each column it looks in (docs/OPERATIONS.md "Search indexes").
  */
 @Entity({ tableName: 'users' })
+@Index({ name: 'users_username_trgm', expression: 'create index "users_username_trgm" on "users" using gin ("username" gin_trgm_ops)' })
+@Index({ name: 'users_username_prefix', expression: 'create index "users_username_prefix" on "users" (lower("username") text_pattern_ops)' })
+@Index({ name: 'users_email_trgm', expression: 'create index "users_email_trgm" on "users" using gin ("email" gin_trgm_ops)' })
+@Index({ name: 'users_email_prefix', expression: 'create index "users_email_prefix" on "users" (lower("email") text_pattern_ops)' })
+@Index({ name: 'users_given_name_trgm', expression: 'create index "users_given_name_trgm" on "users" using gin ("given_name" gin_trgm_ops)' })
+@Index({ name: 'users_given_name_prefix', expression: 'create index "users_given_name_prefix" on "users" (lower("given_name") text_pattern_ops)' })
+@Index({ name: 'users_family_name_trgm', expression: 'create index "users_family_name_trgm" on "users" using gin ("family_name" gin_trgm_ops)' })
+@Index({ name: 'users_family_name_prefix', expression: 'create index "users_family_name_prefix" on "users" (lower("family_name") text_pattern_ops)' })
 export class User {
   [OptionalProps]?: 'emailVerified' | 'pendingVerification' | 'active' | 'admin' | 'attributes' | 'createdAt' | 'updatedAt';
 
