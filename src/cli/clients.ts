@@ -124,7 +124,7 @@ export function clientsCommand(program: Command): void {
   clients
     .command('list')
     .description('list clients')
-    .option('--search <text>', 'only clients whose id or name contains this')
+    .option('--search <text>', 'only clients whose id or name contains this (1 or 2 characters: starts with it)')
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions & { search?: string }, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };

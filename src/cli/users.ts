@@ -94,7 +94,7 @@ export function usersCommand(program: Command): void {
   users
     .command('list')
     .description('list users')
-    .option('--search <text>', 'only users whose username, email or name contains this')
+    .option('--search <text>', 'only users whose username, email or name contains this (1 or 2 characters: starts with it)')
     .option('--limit <n>', 'at most this many (default 100)', (v) => positiveInt(v, '--limit'))
     .option('--json', 'machine-readable output')
     .action(async (opts: GlobalOptions & { search?: string; limit?: number }, cmd: Command) => {

@@ -30,7 +30,7 @@ export class PageArgs {
   @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
   after?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Only items whose name or identifier contains this text (case-insensitive).' })
+  @Field(() => String, { nullable: true, description: 'Only items whose name or identifier contains this text (case-insensitive). For users and clients, a text of one or two characters matches the start of a field (docs/OPERATIONS.md).' })
   search?: string | null;
 }
 
