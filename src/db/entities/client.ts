@@ -1,4 +1,4 @@
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * A relying party registered at the provider (django-jwt-oidc's "host"; RFC 7591 §2 metadata). Secrets are
@@ -86,7 +86,11 @@ export class Client {
   @Property({ type: 'json', default: '[]' })
   postLogoutRedirectUris: string[] = [];
 
-  /** Origins allowed by CORS on the OIDC endpoints and GraphQL. */
+  /**
+   * Origins allowed by CORS on the OIDC endpoints and GraphQL. GIN-indexed: a CORS check asks
+   * which client lists an origin (`allowed_origins @> '["…"]'`, src/clients/client-registry.ts).
+   */
+  @Index({ name: 'clients_allowed_origins_index', type: 'gin' })
   @Property({ type: 'json', default: '[]' })
   allowedOrigins: string[] = [];
 
