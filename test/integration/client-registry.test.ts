@@ -32,7 +32,7 @@ beforeAll(async () => {
   ormB = await MikroORM.init(
     ormConfig({
       clientUrl: url,
-      debug: ['query'],
+      debug: true,
       log: (message) => {
         if (/from "?clients"?/i.test(message)) readsB.push(message);
       },
