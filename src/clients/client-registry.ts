@@ -129,6 +129,8 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
 
 /** The longest client id: the `clients` primary key (longer ones name no client, and are not remembered). */
 const MAX_CLIENT_ID_LENGTH = 128;
+/** PostgreSQL text cannot hold NUL: a string with one names no row, and asking would be an error. */
+const NUL = /\0/;
 /** The longest origin a client may register (redirect-uri.ts MAX_URI_LENGTH); a longer one is never allowed. */
 const MAX_ORIGIN_LENGTH = 2048;
 
@@ -206,7 +208,7 @@ export class ClientRegistry {
    * read by its id. Where a client is first contacted, `resolve` is used instead.
    */
   async get(id: string): Promise<RegisteredClient | undefined> {
-    if (id.length > MAX_CLIENT_ID_LENGTH) return undefined;
+    if (id.length > MAX_CLIENT_ID_LENGTH || NUL.test(id)) return undefined;
     if (isMetadataDocumentId(id) && !this.documents?.accepts(id)) return undefined;
     const cached = this.known.get(id);
     if (cached) return cached;
@@ -237,7 +239,7 @@ export class ClientRegistry {
   /** Whether `origin` is one a registered client may call from (CORS): cached, else one indexed query. */
   async isAllowedOrigin(origin: string): Promise<boolean> {
     if (this.options.originPolicy?.isAllowed(origin) === true) return true;
-    if (origin.length > MAX_ORIGIN_LENGTH) return false;
+    if (origin.length > MAX_ORIGIN_LENGTH || NUL.test(origin)) return false;
     const cached = this.origins.get(origin);
     if (cached !== undefined) return cached;
     return this.originReads.read(origin, () => this.readOrigin(origin), (allowed) => this.origins.set(origin, allowed, this.ttlMs));

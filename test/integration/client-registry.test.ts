@@ -150,6 +150,9 @@ describe('client registry', () => {
     expect(readsB).toHaveLength(500);
     // An id longer than any client id is not even asked for, nor remembered.
     expect(await b.get('x'.repeat(10_000))).toBeUndefined();
+    // Nor one PostgreSQL could not even compare (a Basic header may carry a NUL).
+    expect(await b.get('a\0b')).toBeUndefined();
+    expect(await b.isAllowedOrigin('https://a\0b.example')).toBe(false);
     expect(readsB).toHaveLength(500);
   });
 
