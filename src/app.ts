@@ -129,7 +129,7 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   app.use(
     '/graphql',
     namedRoute('/graphql'),
-    withCors({ isAllowed: (o) => provider?.clients.isAllowedOrigin(o) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, DPoP, Apollo-Require-Preflight' }),
+    withCors({ isAllowed: async (o) => (await provider?.clients.isAllowedOrigin(o)) ?? false, methods: 'GET, POST', headers: 'Authorization, Content-Type, DPoP, Apollo-Require-Preflight' }),
     express.json({ limit: JSON_BODY_LIMIT }),
     // With JWT_OIDC_DPOP_NONCE=required every answer hands out the current nonce (RFC 9449 §9).
     (_req, res, next) => {

@@ -121,7 +121,7 @@ export async function startServer({ settings: given, logger: baseLogger, stopGra
         await (settings.adminConsole ? seedConsoleClient(db.orm, settings.issuer!) : removeConsoleClient(db.orm));
         await (settings.accountPage ? seedAccountClient(db.orm, settings.issuer!) : removeAccountClient(db.orm));
       }
-      clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
+      clients = new ClientRegistry({ orm: db.orm, logger, listenUrl: db.url, cacheSize: settings.clientCacheSize, clock: clock ?? systemClock, originPolicy: fake ? fakeOriginPolicy(settings) : undefined });
       await clients.start();
       // After the issuer is known (PORT=0): the default sender and the Message-IDs name its host.
       mailer = createMailer({ settings, logger, productName: pageBrand(settings, settings.issuer).name });

@@ -244,7 +244,7 @@ async function withService<T>(opts: GlobalOptions, fn: (service: ClientService) 
       return new KeyEncryption(await resolveEncryptionSecrets(loaded.settings, logger));
     };
     try {
-      return await fn(new ClientService(db.orm.em, () => notifyClientsChanged(db.orm), sealer));
+      return await fn(new ClientService(db.orm.em, (id) => notifyClientsChanged(db.orm, id), sealer));
     } catch (e) {
       if (e instanceof ClientError) throw new CliError(e.message, e.code, e.code === 'ERR_CLIENT_INVALID' ? EXIT_USAGE : 1);
       throw e;

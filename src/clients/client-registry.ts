@@ -1,7 +1,12 @@
 /**
- * Every registered client, in memory: the token endpoint authenticates a client without a
- * database round trip, and CORS knows the allowed origins. Reloaded when a client changes here
- * or on another instance (LISTEN/NOTIFY), and at least every minute.
+ * The registered clients protocol code asks for, cached: a bounded LRU of clients read by primary
+ * key on a miss (concurrent misses of one id share one query), a bounded, short-lived memory of
+ * unknown ids (a flood of random client_ids is neither a query each nor unbounded memory), and a
+ * bounded cache of CORS origins answered by an indexed query. A change made here or on another
+ * instance (LISTEN/NOTIFY, its client id as payload) evicts that client at once everywhere; an
+ * empty payload or a lost listener connection forgets everything; each entry also lives at most
+ * `ttlMs` (60 s), which bounds staleness should a notification be missed otherwise. Memory stays
+ * bounded by JWT_OIDC_CLIENT_CACHE_SIZE however many clients the table holds.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SignatureAlg } from '../config/definitions.js';
@@ -10,7 +15,9 @@ import { Client, type TokenExchangePolicy } from '../db/entities/client.js';
 import { isMetadataDocumentId } from './client-service.js';
 import type { PublicJwkSet } from './jwks.js';
 import type { Logger } from '../log.js';
-import { serialReload } from '../util/serial-reload.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ExpiringLru } from '../util/expiring-lru.js';
+import { SharedReads } from '../util/shared-reads.js';
 
 export const CLIENTS_CHANGED_CHANNEL = 'jwt_oidc_clients';
 
@@ -120,13 +127,26 @@ export function toRegistered(c: Client, redirectOrigin: RegisteredClient['redire
   });
 }
 
+/** The longest client id: the `clients` primary key (longer ones name no client, and are not remembered). */
+const MAX_CLIENT_ID_LENGTH = 128;
+/** PostgreSQL text cannot hold NUL: a string with one names no row, and asking would be an error. */
+const NUL = /\0/;
+/** The longest origin a client may register (redirect-uri.ts MAX_URI_LENGTH); a longer one is never allowed. */
+const MAX_ORIGIN_LENGTH = 2048;
+
 export interface ClientRegistryOptions {
   orm: MikroORM;
   logger: Logger;
   /** Follow other instances' changes over this connection. */
   listenUrl?: string;
-  /** Reload at least this often (default 60 s; 0: never). */
-  pollMs?: number;
+  /** Clients kept in memory (JWT_OIDC_CLIENT_CACHE_SIZE; default 10 000); as many unknown ids and origins. */
+  cacheSize?: number;
+  /** How long a cached client or origin answer is used without reading again (default 60 s). */
+  ttlMs?: number;
+  /** How long an unknown id is remembered as unknown (default 10 s). */
+  unknownTtlMs?: number;
+  /** The entries' lifetimes run on it (default: the system clock). */
+  clock?: Clock;
   /**
    * A client that may redirect anywhere on the origins `isAllowed` accepts, which may also call
    * by CORS: the fake mode's (docs/ARCHITECTURE.md "The fake mode"). Default: none.
@@ -145,43 +165,55 @@ export interface MetadataDocumentClients {
   resolve(id: string, ip?: string): Promise<RegisteredClient | undefined>;
   /** Forgets a cached document: its row is gone. */
   forget(id: string): void;
+  /** Forgets every cached document: rows may have gone unnoticed (a lost notification). */
+  forgetAll(): void;
 }
 
 export class ClientRegistry {
-  private clients = new Map<string, RegisteredClient>();
+  private readonly known: ExpiringLru<string, RegisteredClient>;
+  private readonly unknown: ExpiringLru<string, true>;
+  private readonly reads = new SharedReads<string, RegisteredClient | undefined>();
+  private readonly origins: ExpiringLru<string, boolean>;
+  private readonly originReads = new SharedReads<string, boolean>();
+  private readonly ttlMs: number;
+  private readonly unknownTtlMs: number;
   private documents: MetadataDocumentClients | undefined;
-  private origins = new Set<string>();
   private listener: ChangeListener | undefined;
-  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ClientRegistryOptions) {}
+  constructor(private readonly options: ClientRegistryOptions) {
+    const size = options.cacheSize ?? 10_000;
+    const clock = options.clock ?? systemClock;
+    const now = () => clock.now();
+    this.known = new ExpiringLru(size, now);
+    this.unknown = new ExpiringLru(size, now);
+    this.origins = new ExpiringLru(size, now);
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.unknownTtlMs = options.unknownTtlMs ?? 10_000;
+  }
 
   async start(): Promise<void> {
-    if (this.options.listenUrl) {
-      this.listener = new ChangeListener(this.options.listenUrl, CLIENTS_CHANGED_CHANNEL, () => void this.reload().catch((e) => this.options.logger.error({ err: e }, 'reloading clients failed')), this.options.logger);
-      await this.listener.start();
-    }
-    await this.reload();
-    const poll = this.options.pollMs ?? 60_000;
-    if (poll > 0) {
-      this.timer = setInterval(() => void this.reload().catch((e) => this.options.logger.warn({ err: e }, 'reloading clients failed')), poll);
-      this.timer.unref();
-    }
+    if (!this.options.listenUrl) return;
+    // A notice names the changed client; none (a reconnection: notices may have been missed) names them all.
+    this.listener = new ChangeListener(this.options.listenUrl, CLIENTS_CHANGED_CHANNEL, (id) => this.forget(id || undefined), this.options.logger);
+    await this.listener.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
     await this.listener?.stop();
   }
 
   /**
-   * The client, synchronously: a registered one, or one known by its metadata document from the
-   * document last fetched (its row), while documents are on and its URL is still accepted. Where
-   * a client is first contacted, `resolve` is used instead.
+   * The client: a registered one, or one known by its metadata document from the document last
+   * fetched (its row), while documents are on and its URL is still accepted — from the cache, or
+   * read by its id. Where a client is first contacted, `resolve` is used instead.
    */
-  get(id: string): RegisteredClient | undefined {
+  async get(id: string): Promise<RegisteredClient | undefined> {
+    if (id.length > MAX_CLIENT_ID_LENGTH || NUL.test(id)) return undefined;
     if (isMetadataDocumentId(id) && !this.documents?.accepts(id)) return undefined;
-    return this.clients.get(id);
+    const cached = this.known.get(id);
+    if (cached) return cached;
+    if (this.unknown.get(id)) return undefined;
+    return this.reads.read(id, () => this.read(id), (client) => (client ? this.known.set(id, client, this.ttlMs) : this.unknown.set(id, true, this.unknownTtlMs)));
   }
 
   /**
@@ -190,9 +222,12 @@ export class ClientRegistry {
    * the document cannot be fetched or is refused.
    */
   async resolve(id: string, ip?: string): Promise<RegisteredClient | undefined> {
-    if (!isMetadataDocumentId(id)) return this.clients.get(id);
+    if (!isMetadataDocumentId(id)) return this.get(id);
     const client = await this.documents?.resolve(id, ip);
-    if (client) this.clients.set(id, client);
+    if (client) {
+      this.unknown.delete(id);
+      this.known.set(id, client, this.ttlMs);
+    }
     return client;
   }
 
@@ -201,32 +236,69 @@ export class ClientRegistry {
     this.documents = documents;
   }
 
-  /** Whether `origin` is one a registered client may call from (CORS). */
-  isAllowedOrigin(origin: string): boolean {
-    return this.origins.has(origin) || this.options.originPolicy?.isAllowed(origin) === true;
+  /** Whether `origin` is one a registered client may call from (CORS): cached, else one indexed query. */
+  async isAllowedOrigin(origin: string): Promise<boolean> {
+    if (this.options.originPolicy?.isAllowed(origin) === true) return true;
+    if (origin.length > MAX_ORIGIN_LENGTH || NUL.test(origin)) return false;
+    const cached = this.origins.get(origin);
+    if (cached !== undefined) return cached;
+    return this.originReads.read(origin, () => this.readOrigin(origin), (allowed) => this.origins.set(origin, allowed, this.ttlMs));
   }
 
-  /** Reads every client again (serialised: see util/serial-reload.ts). */
-  readonly reload = serialReload(() => this.load());
-
-  /** After a change made here: reload, and tell the other instances. */
-  async changed(): Promise<void> {
-    await notifyClientsChanged(this.options.orm);
-    await this.reload();
+  /** How many entries each cache holds now: each at most the cache size, however many clients there are. */
+  cached(): { clients: number; unknown: number; origins: number } {
+    return { clients: this.known.size, unknown: this.unknown.size, origins: this.origins.size };
   }
 
-  private async load(): Promise<void> {
-    const rows = await this.options.orm.em.fork().find(Client, {});
+  /** Forgets every cached client and origin: the next lookups read the rows. */
+  async reload(): Promise<void> {
+    this.forget(undefined);
+  }
+
+  /** After a change made here to client `id` (undefined: to any): forget it here, and tell the other instances. */
+  async changed(id?: string): Promise<void> {
+    this.forget(id);
+    await notifyClientsChanged(this.options.orm, id);
+  }
+
+  /**
+   * A change of client `id`, or of any when undefined. Origins are forgotten in either case: a
+   * change of one client may add or remove any origin, and their answers are cheap to read again.
+   */
+  private forget(id: string | undefined): void {
+    if (id === undefined) {
+      this.known.clear();
+      this.unknown.clear();
+      this.reads.forgetAll();
+      // A document client's row may have been deleted unnoticed: its cached document goes too.
+      this.documents?.forgetAll();
+    } else {
+      this.known.delete(id);
+      this.unknown.delete(id);
+      this.reads.forget(id);
+      // A document client's row deleted (by an administrator, with its grants): its cached document goes too.
+      if (isMetadataDocumentId(id)) this.documents?.forget(id);
+    }
+    this.origins.clear();
+    this.originReads.forgetAll();
+  }
+
+  private async read(id: string): Promise<RegisteredClient | undefined> {
+    const row = await this.options.orm.em.fork().findOne(Client, { id });
+    if (!row) return undefined;
     const policy = this.options.originPolicy;
-    const previous = this.clients;
-    this.clients = new Map(rows.map((c) => [c.id, toRegistered(c, c.id === policy?.clientId ? (o) => policy.isAllowed(o) : null)]));
-    // A document client's row deleted (by an administrator, with its grants): its cached document goes too.
-    for (const id of previous.keys()) if (isMetadataDocumentId(id) && !this.clients.has(id)) this.documents?.forget(id);
-    this.origins = new Set(rows.flatMap((c) => c.allowedOrigins));
+    return toRegistered(row, row.id === policy?.clientId ? (o) => policy.isAllowed(o) : null);
+  }
+
+  /** One query, on the GIN index of `allowed_origins` (jsonb containment). */
+  private async readOrigin(origin: string): Promise<boolean> {
+    const rows = await this.options.orm.em.fork().getConnection().execute<{ one: number }[]>('select 1 as one from clients where allowed_origins @> ?::jsonb limit 1', [JSON.stringify([origin])]);
+    return rows.length > 0;
   }
 }
 
-/** Tells every instance's registry (including this one's) that clients changed. */
-export async function notifyClientsChanged(orm: MikroORM): Promise<void> {
-  await orm.em.fork().getConnection().execute(`select pg_notify('${CLIENTS_CHANGED_CHANNEL}', '')`);
+/** Tells every instance's registry (including this one's) that client `id` changed (undefined: any client). */
+export async function notifyClientsChanged(orm: MikroORM, id?: string): Promise<void> {
+  // One id per notice: a client id is at most 128 characters, far below pg_notify's 8000 bytes.
+  await orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [CLIENTS_CHANGED_CHANNEL, id ?? '']);
 }

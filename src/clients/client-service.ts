@@ -220,8 +220,8 @@ const newSecret = (secretJwt = false) => randomBytes(secretJwt ? 64 : 32).toStri
 export class ClientService {
   constructor(
     private readonly em: EntityManager,
-    /** Called after every change (the registry reloads and tells other instances). */
-    private readonly changed: () => Promise<void> = async () => undefined,
+    /** Called after every change, with the client's id (the registry forgets it and tells other instances). */
+    private readonly changed: (id: string) => Promise<void> = async () => undefined,
     /** Seals the secret of a client_secret_jwt client; asked for only when one is made. */
     private readonly sealer?: () => Promise<ClientSecretSealer>,
   ) {}
@@ -252,7 +252,7 @@ export class ClientService {
       if (e instanceof UniqueConstraintViolationException) throw new ClientError('ERR_CLIENT_EXISTS', `a client with id "${client.id}" already exists`, 'id');
       throw e;
     }
-    await this.changed();
+    await this.changed(client.id);
     return { client, secret };
   }
 
@@ -314,7 +314,7 @@ export class ClientService {
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) (client as unknown as Record<string, unknown>)[key] = value;
     checkConsistency(client);
     await em.flush();
-    await this.changed();
+    await this.changed(id);
     return client;
   }
 
@@ -341,7 +341,7 @@ export class ClientService {
     Object.assign(client, { tokenEndpointAuthMethod: secretJwt ? 'client_secret_jwt' : null, jwks: null, jwksUri: null, sealedSecret: null });
     if (secretJwt) await this.seal(client, secret);
     await em.flush();
-    await this.changed();
+    await this.changed(id);
     return { client, secret };
   }
 
@@ -351,7 +351,7 @@ export class ClientService {
     const em = this.em.fork();
     const client = await this.mustFind(em, id);
     await em.remove(client).flush();
-    await this.changed();
+    await this.changed(id);
   }
 
   async find(id: string): Promise<Client | null> {

@@ -390,6 +390,15 @@ export const definitions = {
     expect: 'a whole number ≥ 0 (0: no limit)',
     doc: 'provider: dynamic client registrations (`/register`, `JWT_OIDC_REGISTRATION_POLICY`) per minute per client address (an IPv6 one per /64), successful or refused; per instance. Beyond it: 429 with `Retry-After`. Fetches of client ID metadata documents not in the cache (new clients) spend the same budget: beyond it such a URL is an unknown client.',
   }),
+  clientCacheSize: define({
+    env: 'JWT_OIDC_CLIENT_CACHE_SIZE',
+    kind: 'int',
+    schema: z.number().int().min(1).max(10_000_000),
+    default: 10_000,
+    modes: ['provider', 'fake'],
+    expect: 'a whole number ≥ 1',
+    doc: 'provider: how many clients each instance keeps in memory (the least recently used go first), read from the database by id when missing; as many unknown client ids and CORS origins are remembered besides. A change of a client is seen at once by every instance (LISTEN/NOTIFY); a cached client is read again after at most a minute, an unknown id after 10 seconds. Memory stays bounded however many clients are registered (dynamic registration, client ID metadata documents).',
+  }),
   clientIdMetadata: define({
     env: 'JWT_OIDC_CLIENT_ID_METADATA',
     kind: 'string',

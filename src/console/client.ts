@@ -73,13 +73,13 @@ export const accountClientData = (issuer: string) => serviceClientData(issuer, A
 async function seed(orm: MikroORM, client: ServiceClient, issuer: string): Promise<void> {
   const data = serviceClientData(issuer, client);
   await orm.em.fork().upsert(Client, { id: client.id, ...data }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictMergeFields: Object.keys(data) as (keyof typeof data)[] });
-  await notifyClientsChanged(orm);
+  await notifyClientsChanged(orm, client.id);
 }
 
 /** Its page off: the client goes with its routes, and its grants and tokens with it (foreign keys). */
 async function remove(orm: MikroORM, client: ServiceClient): Promise<void> {
   const deleted = await orm.em.fork().nativeDelete(Client, { id: client.id });
-  if (deleted > 0) await notifyClientsChanged(orm);
+  if (deleted > 0) await notifyClientsChanged(orm, client.id);
 }
 
 export const seedConsoleClient = (orm: MikroORM, issuer: string) => seed(orm, CONSOLE, issuer);

@@ -38,11 +38,11 @@ export interface Owner {
  * keeps no accounts of its own), UNAUTHENTICATED without a token, FORBIDDEN for a token without a
  * user (client_credentials) or of a client that may not (`mayManageAccount`).
  */
-export function accountOwner(ctx: GraphQLContext): Owner {
+export async function accountOwner(ctx: GraphQLContext): Promise<Owner> {
   if (!ctx.provider) throw new GraphQLError('the account is managed at the identity provider, not in client mode', { extensions: { code: 'BAD_REQUEST' } });
   const auth = requireAuth(ctx);
   if (!auth.user) throw forbidden('a user token is required');
-  if (!mayManageAccount(auth.scopes, ctx.provider.clients.get(auth.clientId))) {
+  if (!mayManageAccount(auth.scopes, await ctx.provider.clients.get(auth.clientId))) {
     throw forbidden('managing the account takes a token of a first-party application with the profile or profile:write scope');
   }
   return { auth: auth as Owner['auth'], provider: ctx.provider };
@@ -112,7 +112,7 @@ export class AccountResolver {
     description: 'The caller\'s live sign-in sessions at the provider, newest first. Needs a user token of a first-party application with profile or profile:write (otherwise FORBIDDEN).',
   })
   async sessions(@Ctx() ctx: GraphQLContext): Promise<MySession[]> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const [sessions, own] = await Promise.all([owner.provider.sessions.listOfUser(owner.auth.user.id), ownGrant(owner)]);
     return sessions.map((s) => ({
       id: s.sid,
@@ -130,7 +130,7 @@ export class AccountResolver {
     description: 'The applications with access to the caller\'s account (a consent, or active grants), by name. Needs a user token of a first-party application with profile or profile:write (otherwise FORBIDDEN).',
   })
   async connectedApps(@Ctx() ctx: GraphQLContext): Promise<ConnectedApp[]> {
-    const { auth, provider } = accountOwner(ctx);
+    const { auth, provider } = await accountOwner(ctx);
     const [consents, grants] = await Promise.all([provider.consents.listOfUser(auth.user.id), provider.grants.summaryOfUser(auth.user.id)]);
     const consentOf = new Map(consents.map((c) => [c.clientId, c]));
     const grantsOf = new Map(grants.map((g) => [g.clientId, g]));
@@ -141,7 +141,7 @@ export class AccountResolver {
       // Revoked or expired grants alone give no access: nothing to show or remove.
       if (!consent && !summary?.activeGrants) continue;
       // Deleted meanwhile (its rows go with it): nothing to name.
-      const client = provider.clients.get(clientId);
+      const client = await provider.clients.get(clientId);
       if (!client) continue;
       // The first consent or the oldest grant not revoked, whichever is earlier (a consent given
       // before the column existed carries its last change); the last issuance if neither is known.
@@ -164,7 +164,7 @@ export class AccountResolver {
       'Ends one of the caller\'s own sign-in sessions: that browser must sign in again (its applications\' grants stay: remove an app with revokeMyGrant). NOT_FOUND for an id that is not one of the caller\'s live sessions. Needs a user token of a first-party application with profile or profile:write.',
   })
   async endMySession(@Arg('id', () => ID, { description: 'The session id (`MySession.id`).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const { auth, provider } = accountOwner(ctx);
+    const { auth, provider } = await accountOwner(ctx);
     // Another user's session is not told apart from none (docs/SECURITY.md AC-08).
     if (!(await provider.sessions.endOfUser(auth.user.id, id))) throw notFound('session');
     audit(ctx.logger, 'session.revoked', { outcome: 'success', actor: auth.user.id, client: auth.clientId, sid: id, ip: ctx.ip }, 'session ended by its user');
@@ -176,7 +176,7 @@ export class AccountResolver {
       'Removes an application\'s access to the caller\'s account: every grant of the caller with it is revoked (its refresh and access tokens stop working at once) and the consent is forgotten, so that its next sign-in asks again. NOT_FOUND when the application has no access. Needs a user token of a first-party application with profile or profile:write.',
   })
   async revokeMyGrant(@Arg('clientId', () => ID, { description: 'The application (`ConnectedApp.clientId`).' }) clientId: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const { auth, provider } = accountOwner(ctx);
+    const { auth, provider } = await accountOwner(ctx);
     if (clientId.length > 255) throw notFound('connected app');
     const userId = auth.user.id;
     // Both or neither: an app left with its consent but no grant would sign in again without asking.
@@ -200,7 +200,7 @@ export class AccountResolver {
     endOtherSessions: boolean,
     @Ctx() ctx: GraphQLContext,
   ): Promise<boolean> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth } = owner;
     const userId = auth.user.id;
     const users = new UserService(ctx.em);
@@ -223,7 +223,7 @@ export class AccountResolver {
     @Arg('email', () => String, { description: 'The new address.' }) email: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<boolean> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth, provider } = owner;
     if (!provider.mailer) throw new GraphQLError('changing the email address needs mail: set JWT_OIDC_SMTP_URL', { extensions: { code: 'BAD_REQUEST' } });
     const users = new UserService(ctx.em);

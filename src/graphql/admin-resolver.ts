@@ -25,7 +25,7 @@ function provider(ctx: GraphQLContext) {
 
 function clientService(ctx: GraphQLContext): ClientService {
   const p = provider(ctx);
-  return new ClientService(ctx.em, () => p.clients.changed(), async () => p.keys.encryption);
+  return new ClientService(ctx.em, (id) => p.clients.changed(id), async () => p.keys.encryption);
 }
 
 @Resolver()

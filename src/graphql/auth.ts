@@ -36,7 +36,7 @@ export async function authenticate(req: AuthRequest, provider: ProviderContext |
     if (presented === undefined) return null;
     if (!provider) throw new BearerError('invalid_token', 'this server accepts no bearer tokens');
     const verified = await boundAccessToken(provider, req, presented, url ?? new URL('/graphql', provider.issuer).href);
-    return caller(verified, provider);
+    return await caller(verified, provider);
   } catch (e) {
     // Thrown from the context function: Apollo answers with this status and these headers.
     if (!(e instanceof BearerError || e instanceof IssuerUnavailableError)) throw e;
@@ -55,11 +55,11 @@ export async function authenticate(req: AuthRequest, provider: ProviderContext |
 export async function callerOf(token: string, provider: ProviderContext): Promise<Auth> {
   const verified = await provider.verifyAccessToken(token);
   await checkTokenBinding({ scheme: 'Bearer', token }, verified.claims, undefined, provider.dpop.requestOptions('GET', new URL('/graphql', provider.issuer).href));
-  return caller(verified, provider);
+  return await caller(verified, provider);
 }
 
-function caller(verified: Awaited<ReturnType<ProviderContext['verifyAccessToken']>>, provider: ProviderContext): Auth {
-  const holderIsAdmin = verified.user ? verified.user.admin : provider.clients.get(verified.clientId)?.admin === true;
+async function caller(verified: Awaited<ReturnType<ProviderContext['verifyAccessToken']>>, provider: ProviderContext): Promise<Auth> {
+  const holderIsAdmin = verified.user ? verified.user.admin : (await provider.clients.get(verified.clientId))?.admin === true;
   return { ...verified, isAdmin: holderIsAdmin && verified.scopes.includes(ADMIN_SCOPE) };
 }
 

@@ -69,7 +69,7 @@ export class DelegatedLoginResolver {
     const interaction = await provider(ctx).interactions.byChallenge(challenge);
     if (!interaction || interaction.userId || interaction.login) return null;
     const request = authorizationRequestOf(interaction.request);
-    const client = request && provider(ctx).clients.get(request.clientId);
+    const client = request && (await provider(ctx).clients.get(request.clientId));
     if (!client) return null;
     return {
       challenge,

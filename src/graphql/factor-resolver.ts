@@ -44,7 +44,7 @@ export class FactorResolver {
     description: 'The caller\'s second factors, oldest first (enrolments not confirmed are not listed). Needs a user token of a first-party application with profile or profile:write (otherwise FORBIDDEN).',
   })
   async factors(@Ctx() ctx: GraphQLContext): Promise<Factor[]> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     return (await factorsOf(owner, ctx).list(owner.auth.user.id)).map(toFactor);
   }
 
@@ -53,7 +53,7 @@ export class FactorResolver {
       'Starts adding an authenticator app (TOTP, RFC 6238): a new secret, its otpauth URI and QR code, shown this once. Replaces an enrolment of the caller not confirmed yet; confirm within 10 minutes with confirmTotpEnrolment. The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). Needs a user token of a first-party application with profile or profile:write.',
   })
   async startTotpEnrolment(@Arg('currentPassword', () => String, CURRENT_PASSWORD) currentPassword: string, @Ctx() ctx: GraphQLContext): Promise<TotpEnrolment> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     await confirmed(owner, ctx, currentPassword);
     const { user } = owner.auth;
     return factorsOf(owner, ctx).startTotp(user, new URL(owner.provider.issuer).host);
@@ -69,7 +69,7 @@ export class FactorResolver {
     @Arg('name', () => String, { description: 'A name for the factor, 1–100 characters ("Phone").' }) name: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<string[]> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth } = owner;
     try {
       const codes = await domain(() => factorsOf(owner, ctx).confirmTotp(auth.user.id, id, code, name));
@@ -86,7 +86,7 @@ export class FactorResolver {
       'Removes one of the caller\'s factors (with the last one, the recovery codes go too). Under JWT_OIDC_MFA=required the last one cannot be removed (BAD_USER_INPUT on id). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). NOT_FOUND for an id that is not one of the caller\'s factors. Needs a user token of a first-party application with profile or profile:write.',
   })
   async removeMyFactor(@Arg('id', () => ID, { description: 'The factor (`Factor.id`).' }) id: string, @Arg('currentPassword', () => String, CURRENT_PASSWORD) currentPassword: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth } = owner;
     await confirmed(owner, ctx, currentPassword);
     // JWT_OIDC_MFA=required: the last factor stays (docs/ACCOUNTS.md "Two-step sign-in", "The policy").
@@ -100,7 +100,7 @@ export class FactorResolver {
       'Ten new recovery codes for the caller, shown this once; the earlier ones stop working. Only with a second factor (BAD_USER_INPUT otherwise). The current password must be right (BAD_USER_INPUT on currentPassword; throttled as changeMyPassword). Needs a user token of a first-party application with profile or profile:write.',
   })
   async regenerateRecoveryCodes(@Arg('currentPassword', () => String, CURRENT_PASSWORD) currentPassword: string, @Ctx() ctx: GraphQLContext): Promise<string[]> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth } = owner;
     await confirmed(owner, ctx, currentPassword);
     const codes = await domain(() => factorsOf(owner, ctx).regenerateRecoveryCodes(auth.user.id));

@@ -28,7 +28,7 @@ export class MeResolver {
     if (!auth.user) throw forbidden('a user token is required');
     // `profile` is read access, as the consent page says; writing takes its own scope (what a
     // third-party app writes flows into every other app's tokens).
-    if (!mayWriteProfile(auth.scopes, ctx.provider?.clients.get(auth.clientId))) throw forbidden('the profile:write scope is required (or profile, from a first-party client)');
+    if (!mayWriteProfile(auth.scopes, await ctx.provider?.clients.get(auth.clientId))) throw forbidden('the profile:write scope is required (or profile, from a first-party client)');
     const user: UserEntity = await domain(() => new UserService(ctx.em).updateProfile({ id: auth.user!.id }, given(input)));
     return toPublicUser(user);
   }

@@ -34,7 +34,7 @@ export class PasskeyResolver {
     @Arg('currentPassword', () => String, { description: 'The password now: whoever holds a session alone cannot change how the account signs in.' }) currentPassword: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PasskeyRegistration> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     await withCurrentPassword(owner, ctx, 'mfa.failed', () => domain(() => new UserService(ctx.em).confirmPassword(owner.auth.user.id, currentPassword)));
     const started = await passkeysOf(owner, ctx).startRegistration(owner.auth.user);
     return { id: started.id, options: JSON.stringify(started.options) };
@@ -50,7 +50,7 @@ export class PasskeyResolver {
     @Arg('name', () => String, { description: 'A name for the passkey, 1–100 characters ("Laptop").' }) name: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PasskeyAdded> {
-    const owner = accountOwner(ctx);
+    const owner = await accountOwner(ctx);
     const { auth } = owner;
     try {
       const added = await domain(() => passkeysOf(owner, ctx).finishRegistration(auth.user.id, id, response, name));

@@ -8,11 +8,17 @@ import { corsHeaders, type CorsPolicy } from './cors.js';
 import type { HttpResult, ProviderRequest } from '../provider/http-result.js';
 import { renderPage } from '../interaction/views/render.js';
 
-/** CORS headers on every response of the route, and the answer to preflights. */
-export function withCors(policy: CorsPolicy) {
-  return (req: Request, res: Response, next: NextFunction) => {
+/**
+ * CORS headers on every response of the route, and the answer to preflights. Whether an origin is
+ * allowed may take a query (the registry's cache, src/clients/client-registry.ts); a failure goes
+ * to the error handler, as any other.
+ */
+export function withCors(policy: Omit<CorsPolicy, 'isAllowed'> & { isAllowed(origin: string): boolean | Promise<boolean> }) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.get('origin');
+    const allowed = origin !== undefined && origin !== 'null' && (await policy.isAllowed(origin));
     const preflight = req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined;
-    for (const [k, v] of Object.entries(corsHeaders(req.get('origin'), policy, preflight))) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(corsHeaders(origin, { ...policy, isAllowed: () => allowed }, preflight))) res.setHeader(k, v);
     if (preflight) {
       res.status(204).end();
       return;

@@ -83,7 +83,7 @@ async function postedCode(ctx: ProviderContext, req: ProviderRequest): Promise<{
   if (!csrf(ctx).matches(req, form('csrf'))) return { result: await codeForm(ctx, 400, typed, 'This form has expired. Please try again.') };
   const found = await lookup(ctx, req, typed);
   if ('result' in found) return found;
-  const client = ctx.clients.get(found.record.clientId);
+  const client = await ctx.clients.get(found.record.clientId);
   if (!client) return { result: pageResult(400, DEVICE_EXPIRED) };
   return { record: found.record, client, form };
 }

@@ -55,7 +55,7 @@ export async function live(ctx: ProviderContext, req: ProviderRequest, uid: stri
   const interaction = await ctx.interactions.find(uid, req.cookies.get(ctx.cookies.interaction), csrf);
   if (!interaction) return undefined;
   const request = authorizationRequestOf(interaction.request);
-  const client = request && ctx.clients.get(request.clientId);
+  const client = request && (await ctx.clients.get(request.clientId));
   return client ? { interaction, request, client } : undefined;
 }
 

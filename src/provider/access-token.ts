@@ -49,8 +49,9 @@ export function providerTokenVerifier(ctx: AccessTokenVerifierDeps, resource?: {
     clockTolerance: CLOCK_TOLERANCE,
     // Our own tokens never live longer than the setting says.
     maxLifetime: resource?.accessTokenLifetime ?? ctx.settings.jwtAccessTokenExpirationTime,
-    validate: (claims) => {
-      if (!ctx.clients.get(claims.client_id as string)) throw new BearerError('invalid_token', 'the client of this token no longer exists');
+    // A cache hit in steady state (client-registry.ts): the client's deletion is seen at once on every instance.
+    validate: async (claims) => {
+      if (!(await ctx.clients.get(claims.client_id as string))) throw new BearerError('invalid_token', 'the client of this token no longer exists');
       if (claims.grant_id !== undefined && (typeof claims.grant_id !== 'string' || !isGrantId(claims.grant_id))) throw new BearerError('invalid_token', 'the access token\'s grant_id claim is malformed');
     },
   });

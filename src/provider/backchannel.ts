@@ -21,9 +21,10 @@ export interface BackchannelOptions {
 /** What back-channel logout uses: the clients, the keys that sign logout tokens, time and log. */
 export type BackchannelContext = Pick<ProviderContext, 'issuer' | 'clients' | 'keys' | 'clock' | 'logger'>;
 
-export function notifyBackchannel(ctx: BackchannelContext, clientIds: readonly string[], subject: string, sid: string, options: BackchannelOptions = {}): Promise<void> {
-  const targets = clientIds.map((id) => ctx.clients.get(id)).filter((c): c is RegisteredClient & { backchannelLogoutUri: string } => !!c?.backchannelLogoutUri);
-  return Promise.all(targets.map((client) => deliver(ctx, client, subject, sid, options))).then(() => undefined);
+export async function notifyBackchannel(ctx: BackchannelContext, clientIds: readonly string[], subject: string, sid: string, options: BackchannelOptions = {}): Promise<void> {
+  const clients = await Promise.all(clientIds.map((id) => ctx.clients.get(id)));
+  const targets = clients.filter((c): c is RegisteredClient & { backchannelLogoutUri: string } => !!c?.backchannelLogoutUri);
+  await Promise.all(targets.map((client) => deliver(ctx, client, subject, sid, options)));
 }
 
 async function deliver(ctx: BackchannelContext, client: RegisteredClient & { backchannelLogoutUri: string }, sub: string, sid: string, options: BackchannelOptions): Promise<void> {

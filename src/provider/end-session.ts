@@ -42,7 +42,7 @@ export async function endSession(ctx: EndSessionContext, req: ProviderRequest): 
   const clientIdParam = params.get('client_id');
   const hint = hintToken ? await verifyIdTokenHint(ctx, hintToken, clientIdParam) : undefined;
   const clientId = clientIdParam ?? hint?.aud[0];
-  const client = clientId ? ctx.clients.get(clientId) : undefined;
+  const client = clientId ? await ctx.clients.get(clientId) : undefined;
   const uri = params.get('post_logout_redirect_uri');
   const registered = uri !== undefined && client !== undefined && isPostLogoutRedirectUriOf(client, uri);
 
@@ -83,7 +83,7 @@ export async function confirmEndSession(ctx: EndSessionContext, req: ProviderReq
   const spent = serializeCookie({ name: ctx.cookies.interaction, value: '', maxAge: 0, path: `${ctx.basePath}${END_SESSION_CONFIRM_PATH}`, secure: ctx.cookies.secure, sameSite: 'Lax' });
   if (form.get('logout') !== 'yes') return pageResult(200, { view: 'logged-out', signedOut: false }, {}, [spent]);
   const session = await ctx.sessions.find(req.cookies.get(ctx.cookies.session));
-  const client = request.clientId ? ctx.clients.get(request.clientId) : undefined;
+  const client = request.clientId ? await ctx.clients.get(request.clientId) : undefined;
   const cookies = [...(await logout(ctx, session, client)), spent];
   if (request.postLogoutRedirectUri && client && isPostLogoutRedirectUriOf(client, request.postLogoutRedirectUri)) {
     return redirectResult(withQuery(request.postLogoutRedirectUri, { state: request.state ?? undefined }), cookies);

@@ -162,12 +162,12 @@ describe('jwt-oidc clients', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'mfa-1', requireMfa: true });
     expect((await runCli(['clients', 'list', '--search', 'mfa-1'], { env })).stdout).toMatch(/\[confidential,first-party,require-mfa\]/);
-    await eventually(async () => provider.provider!.clients.get('mfa-1')?.requireMfa === true);
+    await eventually(async () => (await provider.provider!.clients.get('mfa-1'))?.requireMfa === true);
     expect((await afterPassword('mfa-1', uri)).pathname).toMatch(/\/interaction\/[\w-]+\/enrol$/);
 
     const off = await runCli(['clients', 'update', '--id', 'mfa-1', '--no-require-mfa', '--json'], { env });
     expect(JSON.parse(off.stdout).requireMfa).toBe(false);
-    await eventually(async () => provider.provider!.clients.get('mfa-1')?.requireMfa === false);
+    await eventually(async () => (await provider.provider!.clients.get('mfa-1'))?.requireMfa === false);
     const back = await afterPassword('mfa-1', uri);
     expect(back.origin + back.pathname).toBe(uri);
     expect(back.searchParams.get('code')).toBeTruthy();
@@ -185,14 +185,14 @@ describe('jwt-oidc clients', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'par-1', requirePar: true });
     expect((await runCli(['clients', 'list', '--search', 'par-1'], { env })).stdout).toMatch(/\[confidential,require-par\]/);
-    await eventually(async () => provider.provider!.clients.get('par-1')?.requirePar === true);
+    await eventually(async () => (await provider.provider!.clients.get('par-1'))?.requirePar === true);
     const refused = await plain();
     expect(refused.origin + refused.pathname).toBe(uri);
     expect(refused.searchParams.get('error')).toBe('invalid_request');
 
     const off = await runCli(['clients', 'update', '--id', 'par-1', '--no-require-par', '--json'], { env });
     expect(JSON.parse(off.stdout).requirePar).toBe(false);
-    await eventually(async () => provider.provider!.clients.get('par-1')?.requirePar === false);
+    await eventually(async () => (await provider.provider!.clients.get('par-1'))?.requirePar === false);
     expect((await plain()).pathname).toMatch(/\/interaction\//);
     const on = await runCli(['clients', 'update', '--id', 'par-1', '--require-par', '--json'], { env });
     expect(JSON.parse(on.stdout).requirePar).toBe(true);
@@ -204,13 +204,13 @@ describe('jwt-oidc clients', () => {
     const { clientSecret } = JSON.parse(res.stdout) as { clientSecret: string };
     expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'dpop-1', requireDpop: true });
     expect((await runCli(['clients', 'list', '--search', 'dpop-1'], { env })).stdout).toMatch(/\[confidential,require-dpop\]/);
-    await eventually(async () => provider.provider!.clients.get('dpop-1')?.requireDpop === true);
+    await eventually(async () => (await provider.provider!.clients.get('dpop-1'))?.requireDpop === true);
     const token = async () => (await (await tokenRequest(provider, { grant_type: 'client_credentials' }, { clientId: 'dpop-1', clientSecret })).json()) as { error?: string; token_type?: string };
     expect((await token()).error).toBe('invalid_dpop_proof');
 
     const off = await runCli(['clients', 'update', '--id', 'dpop-1', '--no-require-dpop', '--json'], { env });
     expect(JSON.parse(off.stdout).requireDpop).toBe(false);
-    await eventually(async () => provider.provider!.clients.get('dpop-1')?.requireDpop === false);
+    await eventually(async () => (await provider.provider!.clients.get('dpop-1'))?.requireDpop === false);
     expect((await token()).token_type).toBe('Bearer');
     const on = await runCli(['clients', 'update', '--id', 'dpop-1', '--require-dpop', '--json'], { env });
     expect(JSON.parse(on.stdout).requireDpop).toBe(true);
@@ -226,7 +226,7 @@ describe('jwt-oidc clients', () => {
     expect(res.code, res.stderr).toBe(0);
     const { clientSecret } = JSON.parse(res.stdout) as { clientSecret: string };
     expect(JSON.parse(res.stdout)).toMatchObject({ clientId: 'tx-1', tokenExchange: { audiences: [ORDERS], scopes: ['orders:read'] } });
-    await eventually(async () => provider.provider!.clients.get('tx-1')?.tokenExchange?.audiences[0] === ORDERS);
+    await eventually(async () => (await provider.provider!.clients.get('tx-1'))?.tokenExchange?.audiences[0] === ORDERS);
     const creds = { clientId: 'tx-1', clientSecret };
     const subject = ((await (await tokenRequest(provider, { grant_type: 'client_credentials' }, creds)).json()) as { access_token: string }).access_token;
     const exchange = async (audience: string) => (await (await tokenRequest(provider, { grant_type: TX, subject_token: subject, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', audience }, creds)).json()) as { error?: string; issued_token_type?: string };
@@ -237,7 +237,7 @@ describe('jwt-oidc clients', () => {
     const up = await runCli(['clients', 'update', '--id', 'tx-1', '--token-exchange-audience', STOCK, '--token-exchange-audience', ORDERS, '--token-exchange-widen', '--json'], { env });
     expect(up.code, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout).tokenExchange).toEqual({ audiences: [STOCK, ORDERS], widen: true });
-    await eventually(async () => provider.provider!.clients.get('tx-1')?.tokenExchange?.audiences.length === 2);
+    await eventually(async () => (await provider.provider!.clients.get('tx-1'))?.tokenExchange?.audiences.length === 2);
     expect(await exchange(STOCK)).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
 
     const bad = await runCli(['clients', 'update', '--id', 'tx-1', '--token-exchange-audience', 'not a uri'], { env });
@@ -262,7 +262,7 @@ describe('jwt-oidc clients', () => {
     expect(out).not.toHaveProperty('clientSecret');
     expect(await secretHashOf('keys-1')).toBeNull();
     expect((await runCli(['clients', 'list', '--search', 'keys-1'], { env })).stdout).toMatch(/\[private_key_jwt\]/);
-    await eventually(async () => provider.provider!.clients.get('keys-1')?.tokenEndpointAuthMethod === 'private_key_jwt');
+    await eventually(async () => (await provider.provider!.clients.get('keys-1'))?.tokenEndpointAuthMethod === 'private_key_jwt');
     const now = Math.floor(Date.now() / 1000);
     const assertion = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('keys-1').setSubject('keys-1').setAudience(provider.issuer).setIssuedAt(now).setExpirationTime(now + 60).sign(privateKey);
     const token = await fetch(`${provider.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
@@ -299,7 +299,7 @@ describe('jwt-oidc clients', () => {
     expect(out).toMatchObject({ clientId: 'mac-1', public: false, tokenEndpointAuthMethod: 'client_secret_jwt' });
     expect(out.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/); // 512 bits: it keys HS512 too (RFC 7518 §3.2)
     expect((await runCli(['clients', 'list', '--search', 'mac-1'], { env })).stdout).toMatch(/\[client_secret_jwt\]/);
-    await eventually(async () => provider.provider!.clients.get('mac-1')?.tokenEndpointAuthMethod === 'client_secret_jwt');
+    await eventually(async () => (await provider.provider!.clients.get('mac-1'))?.tokenEndpointAuthMethod === 'client_secret_jwt');
     const token = await withAssertion('mac-1', out.clientSecret);
     expect(token.status, await token.clone().text()).toBe(200);
     expect((await cc('mac-1', out.clientSecret)).status).toBe(401);
@@ -311,7 +311,7 @@ describe('jwt-oidc clients', () => {
     const after = JSON.parse(moved.stdout);
     expect(after).toMatchObject({ clientId: 'mac-2', name: 'Now MACed', tokenEndpointAuthMethod: 'client_secret_jwt' });
     expect(after.clientSecret).toMatch(/^[A-Za-z0-9_-]{86}$/);
-    await eventually(async () => provider.provider!.clients.get('mac-2')?.tokenEndpointAuthMethod === 'client_secret_jwt');
+    await eventually(async () => (await provider.provider!.clients.get('mac-2'))?.tokenEndpointAuthMethod === 'client_secret_jwt');
     expect((await withAssertion('mac-2', after.clientSecret)).status).toBe(200);
     expect((await withAssertion('mac-2', basic.clientSecret)).status).toBe(401);
     // rotate-secret keeps the method; --auth-method client_secret_basic moves it back.
@@ -319,7 +319,7 @@ describe('jwt-oidc clients', () => {
     await eventually(async () => (await withAssertion('mac-2', rotated.clientSecret)).status === 200);
     const back = await runCli(['clients', 'rotate-secret', '--id', 'mac-2', '--auth-method', 'client_secret_basic', '--json'], { env });
     expect(back.code, back.stderr).toBe(0);
-    await eventually(async () => provider.provider!.clients.get('mac-2')?.tokenEndpointAuthMethod === null);
+    await eventually(async () => (await provider.provider!.clients.get('mac-2'))?.tokenEndpointAuthMethod === null);
     expect((await cc('mac-2', JSON.parse(back.stdout).clientSecret)).status).toBe(200);
   });
 });

@@ -45,7 +45,7 @@ describe('openid-client registers itself, then signs a user in', () => {
     expect(read.status).toBe(200);
     expect(((await read.json()) as { client_name: string }).client_name).toBe('Self-registered SPA');
     expect((await fetch(uri, { method: 'DELETE', headers: auth })).status).toBe(204);
-    expect(open.provider!.clients.get(meta.client_id)).toBeUndefined();
+    expect(await open.provider!.clients.get(meta.client_id)).toBeUndefined();
   });
 
   it('initial-token: a confidential client registered with an administrator\'s initial access token', async () => {

@@ -42,7 +42,7 @@ async function ensureVictims(): Promise<void> {
     victims.user = (await fx.p.createUser({ username: 'victim' })).id;
     victims.grant = victims.session = '';
   }
-  if (!victims.client || !fx.ctx.clients.get(victims.client)) {
+  if (!victims.client || !(await fx.ctx.clients.get(victims.client))) {
     await conn.execute('delete from clients where id = ?', ['fuzz-victim']);
     victims.client = (await fx.p.createClient({ id: 'fuzz-victim', name: 'Victim', redirectUris: ['https://victim.example/cb'], firstParty: true })).clientId;
     victims.grant = '';

@@ -117,7 +117,7 @@ describe('a client known by its metadata document signs a user in', () => {
     expect(docs.hits.get(path)).toBe(1);
 
     // The document said first_party, admin, require_mfa: none of them is read.
-    const known = dev.provider!.clients.get(url)!;
+    const known = (await dev.provider!.clients.get(url))!;
     expect(known).toMatchObject({ isPublic: true, firstParty: false, admin: false, requireMfa: false, requirePar: false, redirectUris: [REDIRECT] });
 
     // Stale cache, dead document server: the access token issued meanwhile still verifies (the row answers).
@@ -191,7 +191,7 @@ describe('after the first contact', () => {
     await expect(clients.update(url, { firstParty: true })).rejects.toMatchObject({ code: 'ERR_CLIENT_MANAGED' });
     await expect(clients.rotateSecret(url)).rejects.toMatchObject({ code: 'ERR_CLIENT_MANAGED' });
     await clients.delete(url);
-    expect(dev.provider!.clients.get(url)).toBeUndefined();
+    expect(await dev.provider!.clients.get(url)).toBeUndefined();
     expect((await fetch(`${dev.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
     // Its next contact fetches the document again (the cached copy went with the row).
     expect(accepted(await authorize(dev, url))).toBe(true);

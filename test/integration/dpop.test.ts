@@ -209,7 +209,7 @@ describe('requireDpop and dpop_bound_access_tokens (RFC 9449 §5.2)', () => {
     const UPDATE = 'mutation($id: ID!, $on: Boolean!) { updateClient(id: $id, input: { requireDpop: $on }) { id requireDpop } }';
     const on = await gql(provider, UPDATE, { id: machine.clientId, on: true }, tokens.access_token);
     expect(on.body.data?.updateClient, on.text).toEqual({ id: machine.clientId, requireDpop: true });
-    expect(provider.provider!.clients.get(machine.clientId)?.requireDpop).toBe(true);
+    expect((await provider.provider!.clients.get(machine.clientId))?.requireDpop).toBe(true);
     await expectTokenError(await clientCredentials(provider), 'invalid_dpop_proof', 'required');
     const bound = await clientCredentials(provider, await proof(key, tokenUrl(provider)));
     expect(bound.body.token_type).toBe('DPoP');
@@ -225,7 +225,7 @@ describe('requireDpop and dpop_bound_access_tokens (RFC 9449 §5.2)', () => {
       const body = (await res.json()) as { client_id: string; dpop_bound_access_tokens?: boolean };
       expect(res.status, JSON.stringify(body)).toBe(201);
       expect(body.dpop_bound_access_tokens).toBe(true);
-      expect(open.provider!.clients.get(body.client_id)?.requireDpop ?? (await eventuallyClient(open, body.client_id))).toBe(true);
+      expect((await open.provider!.clients.get(body.client_id))?.requireDpop ?? (await eventuallyClient(open, body.client_id))).toBe(true);
       const plain = await fetch(`${open.issuer}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['https://dyn.example/cb'] }) });
       const plainBody = (await plain.json()) as { dpop_bound_access_tokens?: boolean };
       expect(plainBody.dpop_bound_access_tokens).toBeUndefined();
@@ -243,7 +243,7 @@ describe('requireDpop and dpop_bound_access_tokens (RFC 9449 §5.2)', () => {
 
 async function eventuallyClient(p: TestProvider, id: string): Promise<boolean | undefined> {
   for (let i = 0; i < 50; i++) {
-    const c = p.provider!.clients.get(id);
+    const c = await p.provider!.clients.get(id);
     if (c) return c.requireDpop;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -479,6 +479,6 @@ describe('two instances on one database, nonces required (RFC 9449 §8, §9, §1
 });
 
 async function eventuallyKnown(p: TestProvider, id: string): Promise<void> {
-  for (let i = 0; i < 100 && !p.provider!.clients.get(id); i++) await new Promise((r) => setTimeout(r, 100));
-  expect(p.provider!.clients.get(id)).toBeDefined();
+  for (let i = 0; i < 100 && !(await p.provider!.clients.get(id)); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await p.provider!.clients.get(id)).toBeDefined();
 }

@@ -161,7 +161,7 @@ describe('open registration', () => {
     for (const key of ['admin', 'first_party', 'firstParty', 'requireMfa', 'allowedOrigins', 'audiences', 'backchannel_logout_uri']) expect(body).not.toHaveProperty(key);
     const [row] = await open.db.orm.em.fork().getConnection().execute<Record<string, unknown>[]>('select admin, first_party, require_mfa, logout_all, allowed_origins, audiences, backchannel_logout_uri from clients where id = ?', [body.client_id]);
     expect(row).toEqual({ admin: false, first_party: false, require_mfa: false, logout_all: true, allowed_origins: [], audiences: [], backchannel_logout_uri: null });
-    expect(open.provider!.clients.get(body.client_id)?.admin).toBe(false);
+    expect((await open.provider!.clients.get(body.client_id))?.admin).toBe(false);
   });
 
   it('DR-01: a flood from one address is cut at JWT_OIDC_REGISTRATION_RATE_LIMIT per minute (429, Retry-After), refused attempts counted too', async () => {
@@ -260,12 +260,12 @@ describe('client configuration (RFC 7592)', () => {
     const replaced = (await put.json()) as Registered;
     expect(put.status, JSON.stringify(replaced)).toBe(200);
     expect(replaced).toMatchObject({ client_name: 'Renamed', redirect_uris: ['https://rp.example/other'] });
-    expect(open.provider!.clients.get(client.client_id)?.redirectUris).toEqual(['https://rp.example/other']);
+    expect((await open.provider!.clients.get(client.client_id))?.redirectUris).toEqual(['https://rp.example/other']);
     expect(open.logs.some((l) => l.event === 'client.registration_updated' && l.client === client.client_id)).toBe(true);
 
     const del = await manage(client.registration_client_uri, 'DELETE', client.registration_access_token);
     expect(del.status).toBe(204);
-    expect(open.provider!.clients.get(client.client_id)).toBeUndefined();
+    expect(await open.provider!.clients.get(client.client_id)).toBeUndefined();
     expect((await manage(client.registration_client_uri, 'GET', client.registration_access_token)).status).toBe(401);
   });
 
@@ -281,7 +281,7 @@ describe('client configuration (RFC 7592)', () => {
     expect(((await bad.json()) as { error: string }).error).toBe('invalid_redirect_uri');
     const flags = await put({ ...replace, admin: true, first_party: true });
     expect(flags.status).toBe(200);
-    expect(gated.provider!.clients.get(client.client_id)).toMatchObject({ admin: false, firstParty: false });
+    expect(await gated.provider!.clients.get(client.client_id)).toMatchObject({ admin: false, firstParty: false });
   });
 
   it('DR-05: another client\'s registration access token, an unknown client and an administrator\'s client all answer the same 401', async () => {
@@ -301,7 +301,7 @@ describe('client configuration (RFC 7592)', () => {
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
     expect(bodies[0]!.status).toBe(401);
     expect(JSON.parse(bodies[0]!.body).error).toBe('invalid_token');
-    expect(open.provider!.clients.get(mine.client_id)).toBeDefined();
-    expect(open.provider!.clients.get(adminMade.clientId)).toBeDefined();
+    expect(await open.provider!.clients.get(mine.client_id)).toBeDefined();
+    expect(await open.provider!.clients.get(adminMade.clientId)).toBeDefined();
   });
 });

@@ -212,7 +212,7 @@ describe('requiring pushed requests (RFC 9126 §5, §6)', () => {
     const UPDATE = 'mutation($id: ID!, $on: Boolean!) { updateClient(id: $id, input: { requirePar: $on }) { id requirePar } }';
     const on = await gql(provider, UPDATE, { id: app.clientId, on: true }, tokens.access_token);
     expect(on.body.data?.updateClient, on.text).toEqual({ id: app.clientId, requirePar: true });
-    expect(provider.provider!.clients.get(app.clientId)?.requirePar).toBe(true);
+    expect((await provider.provider!.clients.get(app.clientId))?.requirePar).toBe(true);
 
     const { verifier: _, ...fields } = codeRequest(app);
     const plain = await browse(new CookieJar(), authorizeUrl(provider, { client_id: app.clientId, ...fields }));

@@ -379,7 +379,7 @@ describe('AZ-08 redirect URIs at registration and update', () => {
       await expectRedirectUriRejected(() => clients.update(clientId, { redirectUris: [uri] }), `update ${uri}`);
       await expectRedirectUriRejected(() => clients.update(clientId, { redirectUris: [RP_CB, uri] }), `update [good, ${uri}]`);
       expect((await clients.find(clientId))!.redirectUris).toEqual([RP_CB]);
-      expect(provider.provider!.clients.get(clientId)!.redirectUris).toEqual([RP_CB]);
+      expect((await provider.provider!.clients.get(clientId))!.redirectUris).toEqual([RP_CB]);
       // And the endpoint still refuses it.
       await expectNothingPersisted(provider, async () => expectErrorPage(await get(base(clientId, { redirect_uri: uri })), [uri]));
     });

@@ -91,7 +91,11 @@ export class Client {
   @Property({ type: 'json', default: '[]' })
   postLogoutRedirectUris: string[] = [];
 
-  /** Origins allowed by CORS on the OIDC endpoints and GraphQL. */
+  /**
+   * Origins allowed by CORS on the OIDC endpoints and GraphQL. GIN-indexed: a CORS check asks
+   * which client lists an origin (`allowed_origins @> '["…"]'`, src/clients/client-registry.ts).
+   */
+  @Index({ name: 'clients_allowed_origins_index', type: 'gin' })
   @Property({ type: 'json', default: '[]' })
   allowedOrigins: string[] = [];
 

@@ -33,12 +33,13 @@ export const INTERACTION_PATH = '/interaction';
 
 /**
  * The lookup of a request's client: `clientId` resolved first (a registered client, or the one
- * its metadata document describes, fetched unless cached), any other id from the registry.
+ * its metadata document describes, fetched unless cached). The validation that follows is
+ * synchronous and asks for this client only (a request object's client_id must be it:
+ * request-object.ts), so any other id is unknown.
  */
 export async function clientLookup(ctx: Pick<ProviderContext, 'clients'>, clientId: string | undefined, ip: string): Promise<(id: string) => RegisteredClient | undefined> {
-  if (clientId === undefined) return (id) => ctx.clients.get(id);
-  const resolved = await ctx.clients.resolve(clientId, ip);
-  return (id) => (id === clientId ? resolved : ctx.clients.get(id));
+  const resolved = clientId === undefined ? undefined : await ctx.clients.resolve(clientId, ip);
+  return (id) => (id === clientId ? resolved : undefined);
 }
 
 export async function authorize(ctx: ProviderContext, req: ProviderRequest): Promise<HttpResult> {

@@ -47,7 +47,8 @@ export async function pushedAuthorizationRequestEndpoint(ctx: ProviderContext, r
       pushed.dpop_jkt = dpop.jkt;
     }
     // The authorization endpoint's own validation, with its errors answered here as JSON (§2.3).
-    validateAuthorizationRequest(readParams(pushed), (id) => ctx.clients.get(id));
+    // Its client_id is the authenticated client's (pushedParams, request-object.ts parametersOf).
+    validateAuthorizationRequest(readParams(pushed), (id) => (id === client.id ? client : undefined));
     const { requestUri, expiresIn } = await ctx.pushedRequests.push(client.id, pushed);
     audit(ctx.logger, 'par.pushed', { outcome: 'success', actor: client.id, client: client.id, ip: req.ip }, 'authorization request pushed');
     // §2.2: 201 Created with the request_uri and its lifetime in seconds.
@@ -87,7 +88,9 @@ function pushedParams(body: RawParams | undefined, clientId: string): PushedPara
 export async function pushedAuthorizationRequest(ctx: Pick<ProviderContext, 'clients' | 'pushedRequests'>, sent: Params): Promise<Params | undefined> {
   const requestUri = sent.get('request_uri');
   if (requestUri === undefined || !requestUri.startsWith(REQUEST_URI_PREFIX)) return undefined;
-  const client = trustedClient(sent, (id) => ctx.clients.get(id));
+  const clientId = sent.get('client_id');
+  const known = clientId === undefined ? undefined : await ctx.clients.get(clientId);
+  const client = trustedClient(sent, (id) => (id === clientId ? known : undefined));
   const pushed = await ctx.pushedRequests.take(requestUri, client.id);
   if (!pushed) throw new UntrustedRedirectError('invalid_request', 'request_uri is unknown, expired, already used, or not this client\'s', client);
   return readParams(pushed);

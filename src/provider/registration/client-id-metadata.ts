@@ -18,8 +18,8 @@
  * requests naming a dead URL is one fetch; concurrent lookups of one URL share one fetch.
  *
  * The last document fetched is also kept as the client's row (`clients`, id = the URL): the
- * grants, consents and pushed requests of the client refer to it, and the registry's synchronous
- * `get` knows the client from it — after the cache entry went stale, after a restart, on another
+ * grants, consents and pushed requests of the client refer to it, and the registry's `get` knows
+ * the client from it — after the cache entry went stale, after a restart, on another
  * instance. Where a client is first contacted, `ClientRegistry.resolve` comes here and honours
  * the cache; elsewhere (access-token checks, the pages of an interaction begun at /authorize,
  * end-session, the account page) the row answers: a token issued while the document was valid
@@ -194,6 +194,11 @@ export class ClientIdMetadataDocuments {
   /** Forgets a URL's cached document (its row was deleted). */
   forget(id: string): void {
     this.entries.delete(id);
+  }
+
+  /** Forgets every cached document (rows may have been deleted unnoticed): each is fetched again at its next contact. */
+  forgetAll(): void {
+    this.entries.clear();
   }
 
   private refusal(id: string): string | undefined {

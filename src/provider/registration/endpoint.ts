@@ -39,7 +39,7 @@ const invalidMetadata = (description: string) => new Refusal(400, 'invalid_clien
 const invalidToken = (ctx: RegistrationContext) => new Refusal(401, 'invalid_token', 'the access token is missing, invalid or expired', { 'WWW-Authenticate': `Bearer realm="${ctx.issuer}", error="invalid_token"` });
 
 function service(ctx: RegistrationContext): ClientService {
-  return new ClientService(ctx.orm.em, () => ctx.clients.changed(), async () => ctx.keys.encryption);
+  return new ClientService(ctx.orm.em, (id) => ctx.clients.changed(id), async () => ctx.keys.encryption);
 }
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1), or undefined. */

@@ -86,7 +86,7 @@ async function authenticateByAssertion(ctx: AuthenticationContext, req: Provider
   if (wait > 0) throw new OAuthError('too_many_requests', 'too many failed attempts; try again later', { retryAfter: wait });
   const id = assertedClientId(assertion);
   if (bodyId !== undefined && bodyId !== id) throw invalidClient('client_id does not match the client assertion');
-  const client = id.length <= 128 ? ctx.clients.get(id) : undefined;
+  const client = id.length <= 128 ? await ctx.clients.get(id) : undefined;
   if (!client) throw invalidClient();
   const method = client.tokenEndpointAuthMethod;
   if (method === null) {
