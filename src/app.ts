@@ -29,8 +29,9 @@ import { upstreamCaller, type RelyingPartySession } from './graphql/upstream-cal
 import { serviceUnavailable } from './graphql/errors.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import type { LoginStep } from './interaction/handlers.js';
-import { authorizationServerMetadataRouter, documentPaths, issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
+import { authorizationServerMetadataRouter, documentPaths, formPaths, issuerPath, providerDocuments, providerRouter } from './http/provider-router.js';
 import { fastLane } from './http/fast-lane.js';
+import { formLane } from './http/form-lane.js';
 import { pageContext, type Brand } from './interaction/views/layout.js';
 import { withCors } from './http/endpoint.js';
 import { protectedResourceMetadata } from '@jwt-oidc/express';
@@ -80,7 +81,9 @@ export async function createApp({ settings, db, logger, stopGracePeriodMillis, p
   const documents = provider ? providerDocuments(provider) : undefined;
   const prefix = provider ? issuerPath(provider.issuer) : '';
   const fast = provider && documents ? fastLane(documentPaths(provider.issuer, documents), logger, metrics && ((...a) => metrics.observeRequest(...a))) : undefined;
-  httpServer.on('request', fast ? (req, res) => fast(req, res) || app(req, res) : app);
+  // The token endpoint too: the same pieces as its route, without the walk through the stack.
+  const forms = provider ? formLane({ app, routes: formPaths(provider), logger, metrics }) : undefined;
+  httpServer.on('request', fast && forms ? (req, res) => fast(req, res) || forms(req, res) || app(req, res) : app);
   let stopping = false;
 
   app.disable('x-powered-by');

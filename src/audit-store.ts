@@ -21,31 +21,52 @@ export function databaseAuditStream(settings: Settings, db: Database, logger: Lo
   return new AuditStream({
     url: db.url,
     logger,
-    notify: (channel, payload) => db.orm.em.fork().getConnection().execute('select pg_notify(?, ?)', [channel, payload]).then(() => undefined),
+    notify: (channel, payload) => bound(db.orm, 'select pg_notify(?, ?)', [channel, payload]),
     store: settings.auditRetention > 0 ? (events) => saveAuditEvents(db.orm, events, settings.auditRetention) : undefined,
   });
 }
 
-/** One INSERT per batch; `retention` in seconds. */
+/**
+ * One INSERT per batch; `retention` in seconds. The batch travels as one JSON parameter, expanded
+ * by `jsonb_to_recordset`: rows spelled out as SQL literals cost the building and escaping of
+ * each value, and every token request writes an event. Times are whole milliseconds since the
+ * epoch, as before.
+ */
 export async function saveAuditEvents(orm: MikroORM, events: readonly StreamedAuditEvent[], retention: number): Promise<void> {
   if (events.length === 0) return;
-  await orm.em.fork().insertMany(
-    AuditEventRow,
-    events.map((e) => ({
-      id: e.id,
-      time: new Date(e.time),
-      event: e.event,
-      outcome: e.outcome,
-      actor: clip(e.actor, 255),
-      client: clip(e.client, 255),
-      ip: clip(e.ip, 64),
-      message: e.message,
-      instance: clip(e.instance, 255)!,
-      details: e.details,
-      expiresAt: new Date(e.time + retention * 1000),
-    })),
+  const rows = events.map((e) => ({
+    id: e.id,
+    time: e.time,
+    event: e.event,
+    outcome: e.outcome,
+    actor: clip(e.actor, 255),
+    client: clip(e.client, 255),
+    ip: clip(e.ip, 64),
+    message: e.message,
+    instance: clip(e.instance, 255)!,
+    details: e.details,
+    expires_at: e.time + retention * 1000,
+  }));
+  await bound(
+    orm,
+    `insert into "audit_events" ("id", "time", "event", "outcome", "actor", "client", "ip", "message", "instance", "details", "expires_at")
+     select e.id, ${AT('e.time')}, e.event, e.outcome, e.actor, e.client, e.ip, e.message, e.instance, e.details, ${AT('e.expires_at')}
+     from jsonb_to_recordset(?::jsonb) as e("id" uuid, "time" bigint, "event" text, "outcome" text, "actor" text, "client" text, "ip" text, "message" text, "instance" text, "details" jsonb, "expires_at" bigint)`,
+    [JSON.stringify(rows)],
   );
 }
+
+/**
+ * A statement with its values as bound parameters: MikroORM's `execute` spells every value into
+ * the SQL text, escaping it character by character — for the audit stream's kilobytes of JSON per
+ * batch, more work than the statement itself.
+ */
+async function bound(orm: MikroORM, sql: string, values: readonly string[]): Promise<void> {
+  await orm.em.getConnection().getKnex().raw(sql, values);
+}
+
+/** Milliseconds since the epoch as a timestamptz, exactly (no floating-point division). */
+const AT = (ms: string) => `(timestamptz 'epoch' + ${ms} * interval '1 millisecond')`;
 
 const clip = (value: string | undefined, max: number) => (value === undefined ? null : value.slice(0, max));
 

@@ -37,10 +37,11 @@ export function handle(endpoint: (r: ProviderRequest, req: Request) => Promise<H
   };
 }
 
-export function toProviderRequest(req: Request): ProviderRequest {
+/** `query`: the parsed query when the caller knows it already (form-lane.ts: none). */
+export function toProviderRequest(req: Request, query: Record<string, unknown> = (req.query ?? {}) as Record<string, unknown>): ProviderRequest {
   return {
     method: req.method,
-    query: (req.query ?? {}) as Record<string, unknown>,
+    query,
     body: req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined,
     header: (name) => req.get(name),
     cookies: parseCookies(req.get('cookie')),

@@ -16,7 +16,7 @@ import { securityHeaders } from './security-headers.js';
 export type DocumentEndpoint = (ifNoneMatch?: string) => HttpResult;
 
 /** The headers helmet sets on every response, read once from the middleware itself. */
-function staticSecurityHeaders(): [string, string][] {
+export function staticSecurityHeaders(): [string, string][] {
   const headers = new Map<string, string>();
   const res = {
     setHeader: (name: string, value: string | number | string[]) => headers.set(name, String(value)),

@@ -10,6 +10,7 @@ import { routePasskeyScripts } from './passkey-scripts.js';
 import { passwordLogin, showInteraction, submitConsent, submitSelect, type LoginStep } from '../interaction/handlers.js';
 import { handle, send, withCors } from './endpoint.js';
 import type { DocumentEndpoint } from './fast-lane.js';
+import type { FormEndpoint } from './form-lane.js';
 import { authorize } from '../provider/authorization/authorize.js';
 import type { ProviderContext } from '../provider/context.js';
 import { clientIdMetadataOn } from '../provider/registration/client-id-metadata.js';
@@ -58,6 +59,15 @@ export function providerDocuments(ctx: ProviderContext): { [DISCOVERY_PATH]: Doc
 export function documentPaths(issuer: string, documents: ReturnType<typeof providerDocuments>): Record<string, DocumentEndpoint> {
   const prefix = issuerPath(issuer);
   return { [prefix + DISCOVERY_PATH]: documents[DISCOVERY_PATH], [prefix + JWKS_PATH]: documents[JWKS_PATH], [authorizationServerMetadataPath(issuer)]: documents[DISCOVERY_PATH] };
+}
+
+/**
+ * The form endpoints the form lane answers before the router (form-lane.ts), by their path on the
+ * server: the token endpoint, with the parser and the endpoint function of its route below.
+ */
+export function formPaths(ctx: ProviderContext): Record<string, FormEndpoint> {
+  const prefix = issuerPath(ctx.issuer);
+  return { [prefix + TOKEN_PATH]: { route: prefix + TOKEN_PATH, parse: form, endpoint: (r) => tokenEndpoint(ctx, r) } };
 }
 
 /** RFC 8414 §3: the authorization server metadata, outside the issuer's path (mounted at the root), with discovery's CORS. */

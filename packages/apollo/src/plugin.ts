@@ -69,7 +69,14 @@ export function getAuth(contextValue: object): Auth | null {
  * that names no end-user is no failure: `userinfo()` resolves null.
  */
 function withGraphQLErrors(caller: RemoteCaller, realm: string | undefined, resourceMetadata: string | undefined, dpop?: DpopRefusal): Auth {
-  return { ...caller, userinfo: () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata, dpop)) };
+  // Member by member, in the caller's order: a spread costs more than the rest of a cached request's check.
+  const auth: Auth = { issuer: caller.issuer, sub: caller.sub, clientId: caller.clientId, scopes: caller.scopes, claims: caller.claims } as Auth;
+  if ('acr' in caller) auth.acr = caller.acr;
+  if ('amr' in caller) auth.amr = caller.amr;
+  if ('authTime' in caller) auth.authTime = caller.authTime;
+  auth.idToken = caller.idToken;
+  auth.userinfo = () => caller.userinfo().catch((e: unknown) => rethrowAsGraphQLError(e, realm, resourceMetadata, dpop));
+  return auth;
 }
 
 export interface JwtOidcPlugin<TContext extends BaseContext = BaseContext> extends ApolloServerPlugin<TContext> {

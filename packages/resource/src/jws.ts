@@ -9,6 +9,7 @@
  * type or curve than the algorithm names, RSA under 2048 bits (RFC 7518 §3.3), an ECDSA signature
  * of the wrong length (RFC 7518 §3.4).
  */
+import { isUtf8 } from 'node:buffer';
 import { constants, KeyObject, verify } from 'node:crypto';
 import type { CompactJWSHeaderParameters, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
 
@@ -65,8 +66,8 @@ export const JWS_ALGORITHMS: Readonly<Record<AsymmetricAlgorithm, JwsAlgorithmSp
 export const ASYMMETRIC_ALGORITHMS = Object.keys(TABLE) as readonly string[] as readonly [AsymmetricAlgorithm, ...AsymmetricAlgorithm[]];
 
 const keyObjects = new WeakMap<object, KeyObject>();
-/** Invalid UTF-8 is an error, not U+FFFD (RFC 7519 §7.2 step 8; docs/SECURITY.md JW-15). */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The algorithms each key was found to fit (a KeyObject's type and curve never change). */
+const fits = new WeakMap<KeyObject, Set<string>>();
 
 function keyObject(key: unknown): KeyObject {
   if (key instanceof KeyObject) return key;
@@ -81,7 +82,11 @@ function keyObject(key: unknown): KeyObject {
 function decodeJson(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')));
+    const bytes = Buffer.from(segment, 'base64url');
+    // Invalid UTF-8 is an error, not U+FFFD (RFC 7519 §7.2 step 8; docs/SECURITY.md JW-15); a
+    // byte-order mark stays in the text, where JSON.parse refuses it.
+    if (!isUtf8(bytes)) throw new TypeError('not UTF-8');
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new JwsInvalid('a JWS segment is not JSON', 'json');
   }
@@ -102,11 +107,16 @@ export async function verifyJwsSignature(token: string, getKey: JWTVerifyGetKey,
   if (header.crit !== undefined || 'b64' in header) throw new JwsInvalid('JWS extensions are not supported', 'extension');
 
   const key = keyObject(await getKey(header as CompactJWSHeaderParameters, { payload: p, signature: s }));
-  const type = key.asymmetricKeyType ?? '';
-  if (key.type !== 'public' || !spec.types.includes(type)) throw new JwsInvalid('the key does not fit the algorithm', 'key');
-  const details = key.asymmetricKeyDetails ?? {};
-  if (spec.curve && details.namedCurve !== spec.curve.name) throw new JwsInvalid('the key does not fit the algorithm', 'key');
-  if (type.startsWith('rsa') && (details.modulusLength ?? 0) < 2048) throw new JwsInvalid('the RSA key is too short', 'key');
+  if (!fits.get(key)?.has(alg as string)) {
+    const type = key.asymmetricKeyType ?? '';
+    if (key.type !== 'public' || !spec.types.includes(type)) throw new JwsInvalid('the key does not fit the algorithm', 'key');
+    const details = key.asymmetricKeyDetails ?? {};
+    if (spec.curve && details.namedCurve !== spec.curve.name) throw new JwsInvalid('the key does not fit the algorithm', 'key');
+    if (type.startsWith('rsa') && (details.modulusLength ?? 0) < 2048) throw new JwsInvalid('the RSA key is too short', 'key');
+    let algs = fits.get(key);
+    if (!algs) fits.set(key, (algs = new Set()));
+    algs.add(alg as string);
+  }
 
   const signature = Buffer.from(s, 'base64url');
   if (spec.curve && signature.length !== 2 * spec.curve.bytes) throw new JwsInvalid('the signature has the wrong length', 'signature');

@@ -33,6 +33,12 @@ interface Loaded {
   getKey: JWTVerifyGetKey;
   fetchedAt: number;
   maxAge: number;
+  /**
+   * The keys this set gave, by `alg` and then `kid` (undefined: none named). jose's choice depends
+   * on nothing else of a compact JWS header, and a set never changes once loaded (a new one is a
+   * new Loaded): the next token of the same key gets it without a search and an import lookup.
+   */
+  chosen: Map<unknown, Map<unknown, Awaited<ReturnType<JWTVerifyGetKey>>>>;
 }
 
 export class RemoteKeySetError extends Error {
@@ -63,7 +69,7 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
     const body = (await bodyWithin(res.json(), signal).catch(() => undefined)) as JSONWebKeySet | undefined;
     if (!body || typeof body !== 'object' || !Array.isArray(body.keys)) throw new RemoteKeySetError(`the JWKS at ${url.href} is not a JWK Set`);
     const age = cacheMaxAge(res.headers.get('cache-control')) ?? maxCacheAge;
-    return { getKey: createLocalJWKSet(body), fetchedAt: now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge) };
+    return { getKey: createLocalJWKSet(body), fetchedAt: now(), maxAge: Math.min(Math.max(age, MIN_CACHE_AGE), maxCacheAge), chosen: new Map() };
   }
 
   /** One fetch at a time; a failed one leaves the previous set in place. */
@@ -74,21 +80,42 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
     return loading;
   }
 
-  return async (header, token) => {
-    const set = current ?? (await refresh());
+  /** Stale: keep verifying with what we have while the next set loads (a failure is retried on the next request that finds the set stale, after the cooldown). */
+  function refreshIfStale(set: Loaded): void {
     if (now() - set.fetchedAt >= set.maxAge && !loading) {
-      // Stale: keep verifying with what we have while the next set loads (a failure is retried
-      // on the next request that finds the set stale, after the cooldown).
       if (now() - lastAttempt >= Math.min(options.cooldown, set.maxAge)) refresh().catch(() => undefined);
     }
+  }
+
+  async function search(header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) {
+    const set = current ?? (await refresh());
+    refreshIfStale(set);
     try {
-      return await set.getKey(header, token);
+      return remember(set, header, token, await set.getKey(header, token));
     } catch (e) {
       if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
       // A load already under way may bring the key; otherwise fetch once per cooldown.
       if (!loading && now() - lastAttempt < options.cooldown) throw e;
       const fresh = await (loading ?? refresh());
-      return fresh.getKey(header, token);
+      return remember(fresh, header, token, await fresh.getKey(header, token));
     }
+  }
+
+  // The key of a token signed as the last one was, at once; anything else is searched for.
+  return (header, token) => {
+    const set = current;
+    const key = set?.chosen.get(header.alg)?.get(header.kid);
+    if (!set || key === undefined || token?.header !== undefined) return search(header, token);
+    refreshIfStale(set);
+    return key;
   };
+}
+
+function remember<K>(set: Loaded, header: { alg?: unknown; kid?: unknown }, token: { header?: unknown } | undefined, key: K): K {
+  if (token?.header === undefined && typeof header.alg === 'string' && (header.kid === undefined || typeof header.kid === 'string')) {
+    let byKid = set.chosen.get(header.alg);
+    if (!byKid) set.chosen.set(header.alg, (byKid = new Map()));
+    byKid.set(header.kid, key as never);
+  }
+  return key;
 }

@@ -44,13 +44,24 @@ export interface VerifiedAccessToken {
 export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken>;
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const algorithms = [...(options.algorithms ?? ASYMMETRIC_ALGORITHMS)];
-  if (algorithms.some((a) => /^(none|HS\d+)$/i.test(a))) throw new TypeError('symmetric algorithms and "none" cannot verify access tokens from a public key set');
+  const verify = compactTokenVerifier(options);
   const maxLength = options.maxTokenLength ?? 8192;
   return async (token) => {
     if (typeof token !== 'string' || token.length === 0) throw new BearerError('invalid_token', 'the access token is missing');
     if (token.length > maxLength) throw new BearerError('invalid_token', `the access token is longer than ${maxLength} characters`);
     assertCompactJws(token);
+    return verify(token);
+  };
+}
+
+/**
+ * createAccessTokenVerifier for a caller that has refused too long tokens and checked the compact
+ * form itself (assertCompactJws): the signature and the claims, without doing those twice.
+ */
+export function compactTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const algorithms = [...(options.algorithms ?? ASYMMETRIC_ALGORITHMS)];
+  if (algorithms.some((a) => /^(none|HS\d+)$/i.test(a))) throw new TypeError('symmetric algorithms and "none" cannot verify access tokens from a public key set');
+  return async (token) => {
     let claims: JWTPayload;
     try {
       claims = checkClaims(await verifyJwsSignature(token, options.keys, algorithms), options);
