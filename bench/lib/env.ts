@@ -101,7 +101,9 @@ export class BenchEnv {
 
   /** The provider of the scale scenarios: its own database, which they fill with a million rows of each kind. */
   scaleProvider(): Promise<OurProvider> {
-    return this.once('provider:scale', () => this.startOurs('jwt-oidc scale', 'scale', 'ES256'));
+    // Refresh tokens (and so their grants) for a week: the sweep scenario sweeps with a clock two
+    // days ahead, and the tokens loading /token meanwhile must not be among what it deletes.
+    return this.once('provider:scale', () => this.startOurs('jwt-oidc scale', 'scale', 'ES256', { JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: String(7 * 86_400) }));
   }
 
   /** A provider whose keys rotate every 10 s, published 3 s ahead (scenario "rotation"). */

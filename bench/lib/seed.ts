@@ -65,6 +65,11 @@ export interface SeedOptions {
   clients?: number;
   /** Rows past their life, spread over the tables the housekeeping sweeps. */
   expired?: number;
+  /**
+   * When the `expired` rows expire (each a little before it, within a day); default an hour ago.
+   * A later instant lets a caller load them first and sweep them later with a clock past it.
+   */
+  expiredBy?: Date;
   /** Add to a database that already has seeded rows (numbering continues). */
   append?: boolean;
   /** Derives the opaque values (refresh tokens, session ids); random by default. */
@@ -198,7 +203,8 @@ export async function seed(url: string, o: SeedOptions): Promise<SeedResult> {
     const expired = o.expired ?? 0;
     const part = Math.floor(expired / 6);
     const rest = expired - 5 * part;
-    const past = `now() - interval '1 hour' - make_interval(secs => n % 86400)`;
+    const by = o.expiredBy ? `'${o.expiredBy.toISOString()}'::timestamptz` : `now() - interval '1 hour'`;
+    const past = `${by} - make_interval(secs => 1 + n % 86400)`;
     const grantOf = (expr: string) => `(${seededId(SEED_GRANT_ID_PREFIX, `1 + ((${expr}) - 1) % ${totals.grants || 1}`)})::uuid`;
     await fill(
       'authorization_codes (expired)',

@@ -21,7 +21,6 @@
  */
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { systemClock } from '../../src/clock.js';
 import { Housekeeping } from '../../src/db/housekeeping.js';
 import { ormConfig } from '../../src/db/orm-config.js';
 import { createLogger } from '../../src/log.js';
@@ -31,7 +30,7 @@ import { basicAuth, FORM, form, tokenRequest } from '../lib/http.js';
 import type { HttpResult } from '../lib/load-types.js';
 import type { Measured, Phase, RequestSpec, RunSettings, ScenarioResult, Target } from '../lib/measure.js';
 import { CLK_TCK, cpuTicks, parentPid, peakRssKb, treeCpuTicks } from '../lib/proc.js';
-import { seed, RARE_CLIENT_WORD, RARE_FAMILY_NAME, seededUserId } from '../lib/seed.js';
+import { RARE_CLIENT_WORD, RARE_FAMILY_NAME, seed, SEED_CLIENT_SECRET, seededClientId, seededUserId } from '../lib/seed.js';
 import { providerEnv } from '../lib/servers.js';
 import { assert, fetchJson } from '../lib/verify.js';
 import { checkUserTokens, exchangeBody, makeCodes } from './grants.js';
@@ -47,8 +46,12 @@ interface Probe {
   id: string;
   title: string;
   kind: 'ratio' | 'search';
-  /** Concurrent connections (default the run's): a search is timed as one administrator typing, not as a queue. */
+  /**
+   * A search is timed as one administrator typing, not as a queue: one connection, and a fixed
+   * number of requests per run (a slow one may take seconds: a timed round would end before it).
+   */
   connections?: number;
+  amount?: number;
   check(): Promise<void>;
   request(phase: Phase): Promise<RequestSpec & { amount?: number }>;
   after?(r: HttpResult): void;
@@ -78,13 +81,14 @@ function ticks(c: Context): number {
 }
 
 /** Warm-up and rounds of one probe, CPU read around each run. */
-async function measure(c: Context, label: string, probe: Pick<Probe, 'request' | 'after' | 'connections'>, rounds = c.s.rounds): Promise<Measured> {
+async function measure(c: Context, label: string, probe: Pick<Probe, 'request' | 'after' | 'connections' | 'amount'>, rounds = c.s.rounds): Promise<Measured> {
   const runs: HttpResult[] = [];
   let cpu = 0;
   for (let round = -1; round < rounds; round++) {
     const phase: Phase = round < 0 ? 'warmup' : round;
     const spec = await probe.request(phase);
     if ('kind' in spec) throw new Error('scale probes are HTTP');
+    if (probe.amount) spec.amount ??= phase === 'warmup' ? 2 : probe.amount;
     const before = ticks(c);
     const r = await c.s.run({ kind: 'http', ...spec, connections: probe.connections ?? c.s.connections, ...(spec.amount ? { amount: spec.amount } : { durationSec: phase === 'warmup' ? c.s.warmupSec : c.s.roundSec }), pids: [] });
     const spent = ticks(c) - before;
@@ -198,10 +202,10 @@ async function probes(c: Context, size: number): Promise<Probe[]> {
       },
       request: async () => ({ url: p.issuer, method: 'POST', path: '/introspect', headers, body: form({ token: tokens.access_token! }) }),
     },
-    { id: 'scale-users-search-rare', title: `GraphQL users(search: "${RARE_FAMILY_NAME.toLowerCase()}"), one user in 50,000`, kind: 'search', connections: 1, ...search('users', RARE_FAMILY_NAME.toLowerCase()) },
-    { id: 'scale-users-search-prefix', title: 'GraphQL users(search: "mar"), a common prefix', kind: 'search', connections: 1, ...search('users', 'mar') },
-    { id: 'scale-clients-search-rare', title: `GraphQL clients(search: "${RARE_CLIENT_WORD.toLowerCase()}"), one client in 50,000`, kind: 'search', connections: 1, ...search('clients', RARE_CLIENT_WORD.toLowerCase()) },
-    { id: 'scale-clients-search-prefix', title: 'GraphQL clients(search: "blue"), a common word', kind: 'search', connections: 1, ...search('clients', 'blue') },
+    { id: 'scale-users-search-rare', title: `GraphQL users(search: "${RARE_FAMILY_NAME.toLowerCase()}"), one user in 50,000`, kind: 'search', connections: 1, amount: 8, ...search('users', RARE_FAMILY_NAME.toLowerCase()) },
+    { id: 'scale-users-search-prefix', title: 'GraphQL users(search: "mar"), a common prefix', kind: 'search', connections: 1, amount: 8, ...search('users', 'mar') },
+    { id: 'scale-clients-search-rare', title: `GraphQL clients(search: "${RARE_CLIENT_WORD.toLowerCase()}"), one client in 50,000`, kind: 'search', connections: 1, amount: 8, ...search('clients', RARE_CLIENT_WORD.toLowerCase()) },
+    { id: 'scale-clients-search-prefix', title: 'GraphQL clients(search: "blue"), a common word', kind: 'search', connections: 1, amount: 8, ...search('clients', 'blue') },
     {
       id: 'scale-user-grants',
       title: "GraphQL a user's grants and sessions (the admin console's user page), 500 users in a cycle",
@@ -228,6 +232,16 @@ async function seedTo(c: Context, size: number, from: number, notes: string[]): 
   const clients = Math.max(0, Math.min(size, max) - Math.min(from, max));
   const r = await seed(c.p.databaseUrl, { users: add, grants: add, clients, append: from > 0, log: (l) => c.log(`seed: ${l}`) });
   const rows = Object.values(r.inserted).reduce((a, b) => a + b, 0);
+  // The provider reloads its clients on the NOTIFY the generator sent: measure once it knows the
+  // newest one (a client_credentials request it refuses as unauthorized_client, not invalid_client).
+  const t0 = Date.now();
+  for (let known = false; !known && Date.now() - t0 < 300_000; ) {
+    const res = await fetch(`${c.p.issuer}/token`, { method: 'POST', headers: { 'content-type': FORM, authorization: basicAuth(seededClientId(r.totals.clients), SEED_CLIENT_SECRET) }, body: 'grant_type=client_credentials' });
+    known = res.status !== 401;
+    await res.arrayBuffer();
+    if (!known) await new Promise((done) => setTimeout(done, 500));
+  }
+  c.log(`the provider knows the seeded clients after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   notes.push(`seeded to ${sizeLabel(size)}: ${rows.toLocaleString('en-US')} rows in ${r.seconds.toFixed(0)} s (${Math.round(rows / r.seconds).toLocaleString('en-US')} rows/s); now ${r.totals.users} users, ${r.totals.clients} clients, ${r.totals.grants} grants`);
 }
 
@@ -235,13 +249,18 @@ async function sweep(c: Context, size: number): Promise<ScenarioResult> {
   const id = 'scale-sweep';
   const title = `housekeeping sweep of ${sizeLabel(size)} expired rows while refresh requests load /token`;
   const notes: string[] = [];
-  const r = await seed(c.p.databaseUrl, { expired: size, append: true, log: (l) => c.log(`seed: ${l}`) });
+  // The rows expire only after two days, and this sweep's clock is past that: the provider's own
+  // timer (every 60 s, system clock) leaves them alone, so the baseline runs without any sweep
+  // and the sweep below is the only one.
+  const expiredBy = new Date(Date.now() + 2 * 86_400_000);
+  const r = await seed(c.p.databaseUrl, { expired: size, expiredBy, append: true, log: (l) => c.log(`seed: ${l}`) });
   notes.push(`${Object.entries(r.inserted).map(([t, n]) => `${n} ${t}`).join(', ')} seeded in ${r.seconds.toFixed(0)} s`);
   const refresh = (await probes(c, size)).find((x) => x.id === 'scale-refresh')!; // a fresh pool of refresh tokens
   const without = await measure(c, 'without sweep', refresh);
   const orm = await MikroORM.init(ormConfig({ clientUrl: c.p.databaseUrl, poolMax: 2 }));
   try {
-    const housekeeping = new Housekeeping({ orm, clock: systemClock, logger: createLogger({ level: 'warn' }), intervalMs: 0, tables: PROVIDER_EXPIRING_TABLES });
+    const clock = { now: () => expiredBy.getTime() + 60_000 };
+    const housekeeping = new Housekeeping({ orm, clock, logger: createLogger({ level: 'warn' }), intervalMs: 0, tables: PROVIDER_EXPIRING_TABLES });
     const t0 = Date.now();
     let done: Record<string, number> | undefined;
     const pass = housekeeping.run().then((d) => (done = d));
@@ -259,7 +278,7 @@ async function sweep(c: Context, size: number): Promise<ScenarioResult> {
     const seconds = (Date.now() - t0) / 1000;
     const total = Object.values(deleted).reduce((a, b) => a + b, 0);
     const during = summarise(c, 'during sweep', runs, cpu / CLK_TCK);
-    notes.push(`swept ${total.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s) by ${JSON.stringify(deleted)}; ${runs.length} rounds of ${c.s.roundSec} s meanwhile, worst round p99 ${Math.max(...runs.map((x) => x.latencyMs.p99)).toFixed(1)} ms; the provider's own 60 s housekeeping may join in, as another instance would`);
+    notes.push(`swept ${total.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s) by ${JSON.stringify(deleted)}; ${runs.length} rounds of ${c.s.roundSec} s meanwhile, worst round p99 ${Math.max(...runs.map((x) => x.latencyMs.p99)).toFixed(1)} ms (the sweep runs here, as another instance's would; its statements are the service's)`);
     const failed = during.non2xx + during.errors + without.non2xx + without.errors;
     if (failed) notes.push(`${during.non2xx} non-2xx and ${during.errors} errors during the sweep, ${without.non2xx}/${without.errors} without`);
     const ratio = without.p99 > 0 ? during.p99 / without.p99 : Infinity;
@@ -324,13 +343,15 @@ async function measureAll(env: BenchEnv, s: RunSettings): Promise<Map<string, Sc
       continue;
     }
     const failed = big.non2xx + big.errors + little.non2xx + little.errors;
+    const silent = [big, little].filter((m) => m.requests === 0).map((m) => m.label);
+    if (silent.length) notes.push(`no answer at all during the timed runs at ${silent.join(' and ')}`);
     if (failed) notes.push(`non-2xx/errors: ${little.non2xx}/${little.errors} at ${sizeLabel(small)}, ${big.non2xx}/${big.errors} at ${sizeLabel(large)}`);
     if (!c.postmaster) notes.push('PostgreSQL is not on this machine: CPU is the provider only');
     const ratio = { rps: big.rps / little.rps, perCpu: big.perCpuSec / little.perCpuSec };
     const target: Target =
       probe.kind === 'search'
-        ? { text: `p99 ≤ ${SEARCH_P99_MS} ms at ${sizeLabel(large)} rows`, value: big.p99, pass: big.p99 <= SEARCH_P99_MS, unit: 'ms' }
-        : { text: `${sizeLabel(large)} ÷ ${sizeLabel(small)} per CPU-s ≥ ${PER_CPU_RATIO}×`, value: ratio.perCpu, pass: ratio.perCpu >= PER_CPU_RATIO, unit: '×' };
+        ? { text: `p99 ≤ ${SEARCH_P99_MS} ms at ${sizeLabel(large)} rows`, value: big.p99, pass: big.requests > 0 && big.p99 <= SEARCH_P99_MS, unit: 'ms' }
+        : { text: `${sizeLabel(large)} ÷ ${sizeLabel(small)} per CPU-s ≥ ${PER_CPU_RATIO}×`, value: ratio.perCpu, pass: silent.length === 0 && ratio.perCpu >= PER_CPU_RATIO, unit: '×' };
     out.set(id, { id, title: `${probe.title}: ${sizeLabel(large)} vs ${sizeLabel(small)} rows of each kind`, status: failed ? 'FAILED' : 'ok', ours: big, peer: little, ratio, target, notes });
   }
   log(`sweeping ${sizeLabel(large)} expired rows under load…`);
