@@ -139,11 +139,14 @@ function graphql(c: Context, query: string, variables: Record<string, unknown>, 
 async function probes(c: Context, size: number): Promise<Probe[]> {
   const { env, p, rp } = c;
   const headers = { 'content-type': FORM, authorization: rp.authorization };
-  // Each run loses the tokens in flight when it stops (one per connection): enough for all of them.
-  const codes = await makeCodes(env, p, rp, env.config.connections * 10);
-  const seeded = await env.loader.run({ kind: 'http', url: p.issuer, method: 'POST', path: '/token', headers, body: exchangeBody(rp), pool: { values: codes, mode: 'once' }, amount: codes.length, connections: env.config.connections, collect: { json: 'refresh_token' }, pids: [] });
-  let refreshPool = seeded.collected ?? [];
-  assert(refreshPool.length === codes.length, `seeding refresh tokens: ${JSON.stringify(seeded.statusCodes)}`);
+  /** Fresh refresh tokens, from codes redeemed outside the timed window. */
+  const freshTokens = async (n: number) => {
+    const codes = await makeCodes(env, p, rp, n);
+    const made = await env.loader.run({ kind: 'http', url: p.issuer, method: 'POST', path: '/token', headers, body: exchangeBody(rp), pool: { values: codes, mode: 'once' }, amount: codes.length, connections: env.config.connections, collect: { json: 'refresh_token' }, pids: [] });
+    assert(made.collected?.length === codes.length, `making refresh tokens: ${JSON.stringify(made.statusCodes)}`);
+    return made.collected;
+  };
+  let refreshPool = await freshTokens(env.config.connections * 10);
   const [first] = await makeCodes(env, p, rp, 1);
   const tokens = await tokenRequest(p.issuer, rp.authorization, { grant_type: 'authorization_code', code: first!, redirect_uri: rp.redirectUri, code_verifier: rp.pkce.verifier });
   const bearer = { authorization: `Bearer ${tokens.access_token}` };
@@ -161,7 +164,11 @@ async function probes(c: Context, size: number): Promise<Probe[]> {
         await checkUserTokens(p, rp, body);
         refreshPool.push(body.refresh_token!);
       },
-      request: async () => ({ url: p.issuer, method: 'POST', path: '/token', headers, body: 'grant_type=refresh_token&refresh_token={{pool}}', pool: { values: refreshPool, mode: 'feedback', feedback: 'refresh_token' } }),
+      async request() {
+        // Each run loses the tokens in flight when it ends (one per connection): top the pool up.
+        if (refreshPool.length < env.config.connections * 5) refreshPool.push(...(await freshTokens(env.config.connections * 5)));
+        return { url: p.issuer, method: 'POST', path: '/token', headers, body: 'grant_type=refresh_token&refresh_token={{pool}}', pool: { values: refreshPool, mode: 'feedback', feedback: 'refresh_token' } };
+      },
       after(r) {
         refreshPool = r.leftover ?? [];
       },
