@@ -101,9 +101,11 @@ export class BenchEnv {
 
   /** The provider of the scale scenarios: its own database, which they fill with a million rows of each kind. */
   scaleProvider(): Promise<OurProvider> {
-    // Refresh tokens (and so their grants) for a week: the sweep scenario sweeps with a clock two
-    // days ahead, and the tokens loading /token meanwhile must not be among what it deletes.
-    return this.once('provider:scale', () => this.startOurs('jwt-oidc scale', 'scale', 'ES256', { JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: String(7 * 86_400) }));
+    // Refresh tokens (and so their grants) and sessions for a week: the sweep scenario sweeps with
+    // a clock two days ahead, and neither the tokens loading /token meanwhile nor the session that
+    // makes more of them may be among what it deletes.
+    const week = String(7 * 86_400);
+    return this.once('provider:scale', () => this.startOurs('jwt-oidc scale', 'scale', 'ES256', { JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: week, JWT_OIDC_SESSION_EXPIRATION_TIME: week }));
   }
 
   /** A provider whose keys rotate every 10 s, published 3 s ahead (scenario "rotation"). */
