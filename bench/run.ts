@@ -8,6 +8,9 @@
  * reported as PASS/MISS, never asserted: the exit code is 1 only when a scenario FAILED (a wrong
  * answer, or a non-2xx during timing), or the harness itself broke.
  *
+ * The scale-* scenarios (scenarios/scale.ts) seed their own database to 10 thousand and then
+ * 1 million rows of each kind (quick: 2 and 20 thousand) and measure at both sizes.
+ *
  * `--only` takes scenario ids (see the list printed by `--help`); `--cpu-prof` runs our
  * providers with `node --cpu-prof` and leaves the profiles in bench/results/profiles/.
  */
@@ -24,10 +27,11 @@ import { code, refresh, userinfo } from './scenarios/grants.js';
 import { meScenarios } from './scenarios/graphql.js';
 import { ccEs256, ccEs512, discovery, jwks } from './scenarios/provider.js';
 import { instances, rotation } from './scenarios/resilience.js';
+import { scaleScenarios } from './scenarios/scale.js';
 import { subscriptionScenarios } from './scenarios/subscriptions.js';
 import type { Scenario } from './scenarios/types.js';
 
-const SCENARIOS: Scenario[] = [discovery, jwks, ccEs256, ccEs512, refresh, code, userinfo, ...meScenarios, ...subscriptionScenarios, rotation, instances];
+const SCENARIOS: Scenario[] = [discovery, jwks, ccEs256, ccEs512, refresh, code, userinfo, ...meScenarios, ...subscriptionScenarios, rotation, instances, ...scaleScenarios];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; cpuProf: boolean } {
   const out: { quick: boolean; only?: Set<string>; cpuProf: boolean } = { quick: false, cpuProf: false };

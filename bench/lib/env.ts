@@ -99,6 +99,15 @@ export class BenchEnv {
     return this.once(`provider:${alg}`, () => this.startOurs(`jwt-oidc ${alg}`, `main-${alg}`, alg));
   }
 
+  /** The provider of the scale scenarios: its own database, which they fill with a million rows of each kind. */
+  scaleProvider(): Promise<OurProvider> {
+    // Refresh tokens (and so their grants) and sessions for a week: the sweep scenario sweeps with
+    // a clock two days ahead, and neither the tokens loading /token meanwhile nor the session that
+    // makes more of them may be among what it deletes.
+    const week = String(7 * 86_400);
+    return this.once('provider:scale', () => this.startOurs('jwt-oidc scale', 'scale', 'ES256', { JWT_OIDC_JWT_REFRESH_TOKEN_EXPIRATION_TIME: week, JWT_OIDC_SESSION_EXPIRATION_TIME: week }));
+  }
+
   /** A provider whose keys rotate every 10 s, published 3 s ahead (scenario "rotation"). */
   rotatingProvider(): Promise<OurProvider> {
     return this.once('provider:rotating', () => this.startOurs('jwt-oidc rotating', 'rotating', 'ES256', { JWT_OIDC_JWK_EXPIRATION_TIME: '10', JWT_OIDC_KEY_PREPUBLISH_TIME: '3' }));
@@ -147,27 +156,33 @@ export class BenchEnv {
 
   /** A first-party relying party on the ES256 provider, and a user logged in through the real pages. */
   relyingParty(): Promise<RelyingParty> {
-    return this.once('rp', async () => {
-      const p = await this.provider('ES256');
-      const env = providerEnv({ port: 0, issuer: p.issuer, databaseUrl: p.databaseUrl, alg: 'ES256' });
-      const [client] = await Promise.all([
-        runCli(this.config.cli, ['clients', 'create', '--json', '--name', 'bench rp', '--first-party', '--redirect-uri', RP_REDIRECT, '--grant-types', 'authorization_code', 'refresh_token', '--audience', API], env).then((out) => JSON.parse(out) as { clientId: string; clientSecret: string }),
-        runCli(this.config.cli, ['users', 'create', '--username', USER.username, '--email', 'bench@example.com', '--email-verified', '--given-name', 'Bench', '--password-stdin'], env, USER.password),
-      ]);
-      const pkce = pkcePair();
-      const scope = 'openid profile email offline_access';
-      const params = { clientId: client.clientId, redirectUri: RP_REDIRECT, scope, challenge: pkce.challenge };
-      let jar: CookieJar | undefined;
-      for (let i = 0; !jar; i++) {
-        // The registry may not have the new client yet (NOTIFY is asynchronous): retry briefly.
-        jar = await loginSession(p.issuer, params, USER).catch(async (e: Error) => {
-          if (i > 50) throw e;
-          await sleep(100);
-          return undefined;
-        });
-      }
-      return { clientId: client.clientId, authorization: basicAuth(client.clientId, client.clientSecret), redirectUri: RP_REDIRECT, pkce, scope, jar };
-    });
+    return this.once('rp', async () => this.relyingPartyOf(await this.provider('ES256')));
+  }
+
+  /** The same on the scale scenarios' provider. */
+  scaleRelyingParty(): Promise<RelyingParty> {
+    return this.once('rp:scale', async () => this.relyingPartyOf(await this.scaleProvider()));
+  }
+
+  private async relyingPartyOf(p: OurProvider): Promise<RelyingParty> {
+    const env = providerEnv({ port: 0, issuer: p.issuer, databaseUrl: p.databaseUrl, alg: 'ES256' });
+    const [client] = await Promise.all([
+      runCli(this.config.cli, ['clients', 'create', '--json', '--name', 'bench rp', '--first-party', '--redirect-uri', RP_REDIRECT, '--grant-types', 'authorization_code', 'refresh_token', '--audience', API], env).then((out) => JSON.parse(out) as { clientId: string; clientSecret: string }),
+      runCli(this.config.cli, ['users', 'create', '--username', USER.username, '--email', 'bench@example.com', '--email-verified', '--given-name', 'Bench', '--password-stdin'], env, USER.password),
+    ]);
+    const pkce = pkcePair();
+    const scope = 'openid profile email offline_access';
+    const params = { clientId: client.clientId, redirectUri: RP_REDIRECT, scope, challenge: pkce.challenge };
+    let jar: CookieJar | undefined;
+    for (let i = 0; !jar; i++) {
+      // The registry may not have the new client yet (NOTIFY is asynchronous): retry briefly.
+      jar = await loginSession(p.issuer, params, USER).catch(async (e: Error) => {
+        if (i > 50) throw e;
+        await sleep(100);
+        return undefined;
+      });
+    }
+    return { clientId: client.clientId, authorization: basicAuth(client.clientId, client.clientSecret), redirectUri: RP_REDIRECT, pkce, scope, jar };
   }
 
   oidcProvider(alg: SignatureAlg): Promise<{ server: ServerProcess; authorization: string }> {
@@ -220,7 +235,7 @@ export class BenchEnv {
 }
 
 /** `jwt-oidc …` from the build (the real command), with JSON output; resolves its stdout. */
-function runCli(cli: string, args: string[], env: Record<string, string>, input?: string): Promise<string> {
+export function runCli(cli: string, args: string[], env: Record<string, string>, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
     let out = '';

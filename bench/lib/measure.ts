@@ -58,6 +58,8 @@ export interface Target {
   /** The measured value the target is about, and whether it is met. */
   value: number;
   pass: boolean;
+  /** How the value reads (e.g. `ms`, `MB`, `×`); without it, a count or a ratio by its size. */
+  unit?: string;
 }
 
 export interface ScenarioResult {

@@ -4,7 +4,7 @@
  * charged to the server process itself is the steadier measure of its cost per request.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 
 /** Clock ticks per second of the `/proc/<pid>/stat` times (`getconf CLK_TCK`, 100 almost everywhere). */
@@ -60,4 +60,39 @@ export function describeMachine(): Machine {
     kernel: release(),
     clockTicks: CLK_TCK,
   };
+}
+
+/** The parent of `pid` (field 4 of proc(5) stat), or undefined when it cannot be read here. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU ticks of a PostgreSQL server: the postmaster's own and those of the children it has reaped
+ * (cutime + cstime: backends that ended, autovacuum workers), plus those of its live children
+ * (the backends serving the provider). Differences of two readings are the server's CPU time in
+ * between, whichever children came and went meanwhile.
+ */
+export function treeCpuTicks(rootPid: number): number {
+  const fieldsOf = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const root = fieldsOf(rootPid);
+  let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = fieldsOf(Number(name));
+      if (Number(f[1]) === rootPid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile: its time is in the root's cutime now
+    }
+  }
+  return ticks;
 }

@@ -22,7 +22,7 @@ const n3 = (x: number) => x.toFixed(3);
 
 function targetCell(r: ScenarioResult): string {
   if (!r.target) return '';
-  const value = r.flow ? String(r.target.value) : r.target.value >= 10 ? n0(r.target.value) : `${n2(r.target.value)}×`;
+  const value = r.target.unit ? `${r.target.value >= 10 ? n0(r.target.value) : n2(r.target.value)}${r.target.unit === '×' ? '×' : ` ${r.target.unit}`}` : r.flow ? String(r.target.value) : r.target.value >= 10 ? n0(r.target.value) : `${n2(r.target.value)}×`;
   return `${r.target.pass ? '**PASS**' : '**MISS**'} ${value} (${r.target.text})`;
 }
 
@@ -60,7 +60,8 @@ export function markdown(report: Report): string {
   for (const r of report.scenarios.filter((s) => !s.flow)) {
     if (r.ours) lines.push(sideRow(r, r.ours, true));
     if (r.peer) lines.push(sideRow(r, r.peer, false));
-    if (!r.ours) lines.push(`| ${r.id} | | | | | | | | | | | ${targetCell(r)} | **FAILED** |`);
+    // A row with a target only (a peak over the run): no measured side of its own.
+    if (!r.ours) lines.push(`| ${r.id} | | | | | | | | | | | ${targetCell(r)} | ${r.status === 'ok' ? 'ok' : '**FAILED**'} |`);
   }
   const flows = report.scenarios.filter((s) => s.flow);
   if (flows.length) {

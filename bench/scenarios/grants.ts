@@ -17,7 +17,7 @@ import { assert, checkTokenResponse, fetchJson } from '../lib/verify.js';
 import type { Scenario } from './types.js';
 
 /** `n` fresh codes for the relying party, from GET /authorize with its session cookie. */
-async function makeCodes(env: BenchEnv, p: OurProvider, rp: RelyingParty, n: number): Promise<string[]> {
+export async function makeCodes(env: BenchEnv, p: OurProvider, rp: RelyingParty, n: number): Promise<string[]> {
   const result = await env.loader.run({
     kind: 'http',
     url: p.issuer,
@@ -32,10 +32,10 @@ async function makeCodes(env: BenchEnv, p: OurProvider, rp: RelyingParty, n: num
   return result.collected;
 }
 
-const exchangeBody = (rp: RelyingParty) => `${form({ grant_type: 'authorization_code', redirect_uri: rp.redirectUri, code_verifier: rp.pkce.verifier })}&code={{pool}}`;
+export const exchangeBody = (rp: RelyingParty) => `${form({ grant_type: 'authorization_code', redirect_uri: rp.redirectUri, code_verifier: rp.pkce.verifier })}&code={{pool}}`;
 
 /** Checks a user token response: access token, ID token for the client, a refresh token. */
-async function checkUserTokens(p: OurProvider, rp: RelyingParty, body: Record<string, unknown>): Promise<void> {
+export async function checkUserTokens(p: OurProvider, rp: RelyingParty, body: Record<string, unknown>): Promise<void> {
   await checkTokenResponse(body, { issuer: p.issuer, jwksUri: `${p.issuer}/jwks`, alg: 'ES256', audience: p.issuer });
   assert(typeof body.refresh_token === 'string', 'no refresh_token');
   assert(typeof body.id_token === 'string', 'no id_token');

@@ -1,16 +1,20 @@
 /**
- * Housekeeping: rows past their life are deleted in small batches on a timer, so tables stay
+ * Housekeeping: rows past their life are deleted in bounded batches on a timer, so tables stay
  * bounded under load; each batch is its own short statement (no long locks), and instances
- * running it at the same time only skip each other's rows. The modes name their tables
- * (provider: src/provider/stores/expiring-tables.ts; client: src/client/mode.ts).
+ * running it at the same time only skip each other's rows. A pass goes on until every table is
+ * clean — a backlog of a million rows included — but pauses after each batch for as long as the
+ * batch took, so the sweep holds at most about half of one connection and the requests served
+ * meanwhile keep their latency (bench scenario scale-sweep measures it). The modes name their
+ * tables (provider: src/provider/stores/expiring-tables.ts; client: src/client/mode.ts).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
-const BATCH = 1000;
-/** At most this many batches per table and run: the next run continues. */
-const MAX_BATCHES = 20;
+/** Rows per statement: large enough that a backlog goes quickly, small enough to be a short statement. */
+const BATCH = 5000;
+/** The least pause between two batches, even when one was quick. */
+const MIN_PAUSE_MS = 5;
 
 export interface HousekeepingOptions {
   orm: MikroORM;
@@ -24,23 +28,29 @@ export interface HousekeepingOptions {
   sweeps?: readonly { name: string; run(now: Date): Promise<number> }[];
   /** After each pass that deleted something: how many rows each table or sweep lost (the metrics). */
   onDeleted?: (deleted: Record<string, number>) => void;
+  /** Rows per batch (default 5000). */
+  batchSize?: number;
 }
 
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<Record<string, number>> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: HousekeepingOptions) {}
 
   start(): void {
     const interval = this.options.intervalMs ?? 60_000;
     if (interval <= 0) return;
+    this.stopping = false;
     this.timer = setInterval(() => void this.run().catch((e) => this.options.logger.warn({ err: e }, 'housekeeping failed')), interval);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    // A pass through a backlog may be long: it ends after its current batch.
+    this.stopping = true;
     await this.running?.catch(() => undefined);
   }
 
@@ -54,16 +64,20 @@ export class Housekeeping {
     const conn = this.options.orm.em.fork().getConnection();
     const now = new Date(this.options.clock.now());
     const deleted: Record<string, number> = {};
+    const batch = this.options.batchSize ?? BATCH;
     for (const table of this.options.tables) {
       let total = 0;
-      for (let i = 0; i < MAX_BATCHES; i++) {
+      while (!this.stopping) {
+        const started = performance.now();
         const rows = await conn.execute<{ n: number }[]>(
-          `with gone as (delete from ${table} where ctid in (select ctid from ${table} where expires_at < ? limit ${BATCH}) returning 1) select count(*)::int as n from gone`,
+          `with gone as (delete from ${table} where ctid in (select ctid from ${table} where expires_at < ? limit ${batch}) returning 1) select count(*)::int as n from gone`,
           [now],
         );
         const n = rows[0]?.n ?? 0;
         total += n;
-        if (n < BATCH) break;
+        if (n < batch) break;
+        // Yield as long as the batch took: PostgreSQL and this process serve requests meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_PAUSE_MS, performance.now() - started)));
       }
       if (total > 0) deleted[table] = total;
     }
