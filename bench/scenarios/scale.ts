@@ -6,7 +6,8 @@
  * target is a ratio per CPU-second ≥ 0.9 (the cost of a request must not grow with the tables),
  * or for searches a p99 ≤ 50 ms at the large size — with one connection, the latency of a search
  * rather than the queue in front of a saturated server. BENCH_SCALE_MAX_CLIENTS caps the clients
- * seeded (the provider holds every client in memory: src/clients/client-registry.ts).
+ * seeded (unset: as many clients as users; the registry holds only a bounded cache of them,
+ * src/clients/client-registry.ts).
  *
  * CPU here is the provider's PLUS PostgreSQL's (the postmaster and its children, read from /proc:
  * lib/proc.ts treeCpuTicks): at scale the database does the work that grows.
