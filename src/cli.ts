@@ -4,7 +4,10 @@
  * must patch `http` and `pg` before anything loads them, so the commands are loaded after it.
  * Without the endpoint no OpenTelemetry module is loaded at all (docs/OBSERVABILITY.md).
  */
+import { limitHeapGrowth } from './heap.js';
 import { tracingProblem, tracingRequested } from './telemetry/requested.js';
+
+limitHeapGrowth();
 
 if (tracingRequested(process.env)) {
   const problem = tracingProblem(process.env);
