@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { BenchEnv, type Config } from './lib/env.js';
 import { Loader } from './lib/loader.js';
 import type { RunSettings, ScenarioResult } from './lib/measure.js';
-import { describeMachine } from './lib/proc.js';
+import { describeMachine, peakRssKb } from './lib/proc.js';
 import { markdown, writeReport, type Report } from './lib/report.js';
 import { ROOT, killAllChildren } from './lib/servers.js';
 import { snapshotBuild } from './lib/snapshot.js';
@@ -112,6 +112,7 @@ async function main(): Promise<number> {
       results.push(result);
       log(`${scenario.id}: ${result.status}${result.target ? ` (target ${result.target.pass ? 'PASS' : 'MISS'})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
+    results.push(servicePeakRss(env));
   } finally {
     loader.close();
     await env.close().catch((e: Error) => log(`cleanup: ${e.message}`));
@@ -132,6 +133,20 @@ async function main(): Promise<number> {
   console.log(`\n${md}`);
   log(`written ${writeReport(report, md)}, latest.json and latest.md`);
   return results.some((r) => r.status === 'FAILED') ? 1 : 0;
+}
+
+/** The most any of our provider processes held resident (VmHWM) over the whole run. */
+const SERVICE_RSS_MB = 300;
+function servicePeakRss(env: BenchEnv): ScenarioResult {
+  const peaks = env.providers().map((p) => ({ name: p.name, mb: peakRssKb(p.pid) / 1024 }));
+  const top = peaks.reduce((a, b) => (b.mb > a.mb ? b : a), { name: 'none', mb: 0 });
+  return {
+    id: 'service-rss',
+    title: 'the peak RSS of each of our provider processes over the whole run (the largest)',
+    status: 'ok',
+    target: { text: `≤ ${SERVICE_RSS_MB} MB`, value: top.mb, pass: top.mb <= SERVICE_RSS_MB, unit: 'MB' },
+    notes: peaks.map((p) => `${p.name}: ${p.mb.toFixed(0)} MB`),
+  };
 }
 
 function log(message: string): void {

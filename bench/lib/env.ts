@@ -72,6 +72,11 @@ export class BenchEnv {
     return this.memo.get(key) as Promise<T>;
   }
 
+  /** Our provider processes started so far (not the peers, nor the resource servers): by name. */
+  providers(): ServerProcess[] {
+    return this.servers.filter((s) => s.name.startsWith('jwt-oidc'));
+  }
+
   private track(server: ServerProcess): ServerProcess {
     this.servers.push(server);
     return server;
