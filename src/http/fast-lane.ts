@@ -5,11 +5,10 @@
  * other response. Anything else (a query string, HEAD, a cross-origin request, another method)
  * goes the ordinary way, so the semantics are those of the routed endpoint; only the cost differs.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { HttpResult } from '../provider/http-result.js';
-import { SANE_REQUEST_ID } from './request-log.js';
+import { logRequest, requestIdOf } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
 
 /** A document endpoint: answers from memory, given `If-None-Match`. */
@@ -51,8 +50,7 @@ export function fastLane(routes: Record<string, DocumentEndpoint>, logger: Logge
     const endpoint = routes[req.url ?? ''];
     if (!endpoint) return false;
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdOf(req.headers['x-request-id']);
     const result = endpoint(req.headers['if-none-match']);
     // The routed answer to a cross-origin request differs (CORS headers): caches must know.
     const headers: [string, string][] = [...security, ['Vary', 'Origin'], ['X-Request-Id', id]];
@@ -67,9 +65,7 @@ export function fastLane(routes: Record<string, DocumentEndpoint>, logger: Logge
       res.end(body);
     }
     if (observe) observe('GET', req.url!, result.status, Number(process.hrtime.bigint() - started) / 1e9);
-    if (logger.isLevelEnabled('info')) {
-      logger.info({ requestId: id, method: 'GET', path: req.url, status: result.status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'request');
-    }
+    logRequest(logger, { requestId: id, method: 'GET', path: req.url!, status: result.status }, started);
     return true;
   };
 }

@@ -8,7 +8,6 @@
  * stack and the router's list of routes. Anything else (a query string, a cross-origin request,
  * another method, another spelling of the path) goes the ordinary way.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log.js';
@@ -18,7 +17,7 @@ import { namedRoute } from '../telemetry/hooks.js';
 import { send, toProviderRequest } from './endpoint.js';
 import { errorHandler } from './errors.js';
 import { staticSecurityHeaders } from './fast-lane.js';
-import { SANE_REQUEST_ID } from './request-log.js';
+import { logRequest, requestIdOf } from './request-log.js';
 
 export interface FormEndpoint {
   /** The route as the router declares it under its mount path: the label of metrics and traces. */
@@ -55,18 +54,14 @@ export function formLane({ app, routes, logger, metrics }: FormLaneOptions): (re
     res.req = req;
     Object.setPrototypeOf(req, app.request);
     Object.setPrototypeOf(res, app.response);
-    const sane = req.headers['x-request-id'];
-    const id = typeof sane === 'string' && SANE_REQUEST_ID.test(sane) ? sane : randomUUID();
+    const id = requestIdOf(req.headers['x-request-id']);
     req.id = id;
     named.get(route)!(req, res, noop);
 
     const finished = () => {
       const status = res.statusCode;
       if (metrics) metrics.observeRequest('POST', route.route, status, Number(process.hrtime.bigint() - started) / 1e9);
-      const level = status >= 500 ? 'error' : 'info';
-      if (logger.isLevelEnabled(level)) {
-        logger[level]({ requestId: id, method: 'POST', path: req.url, status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'request');
-      }
+      logRequest(logger, { requestId: id, method: 'POST', path: req.url, status }, started);
     };
     // Errors go to the application's handler, with the request logger it expects.
     const failed = (err: unknown) => {
