@@ -22,8 +22,8 @@ export interface ProviderAccessToken extends VerifiedAccessToken {
   user?: User;
 }
 
-/** Seconds of clock skew accepted on `exp` — and on the grant's life, which ends with its last token's. */
-const CLOCK_TOLERANCE = 5;
+/** Seconds of clock skew accepted on `exp` of our tokens — and on the grant's life, which ends with its last token's. */
+export const CLOCK_TOLERANCE = 5;
 
 /** What verifying this provider's access tokens needs: its keys, clients, grants and users. */
 export interface AccessTokenVerifierDeps {

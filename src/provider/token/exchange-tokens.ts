@@ -19,7 +19,7 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, ty
 import type { RegisteredClient } from '../../clients/client-registry.js';
 import type { User } from '../../db/entities/user.js';
 import { findActiveUser, findActiveUserBy } from '../../users/active-user.js';
-import { providerTokenVerifier } from '../access-token.js';
+import { CLOCK_TOLERANCE, providerTokenVerifier } from '../access-token.js';
 import { verifyIdTokenHint } from '../authorization/hints.js';
 import type { ProviderContext } from '../context.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
@@ -32,9 +32,6 @@ export const TOKEN_TYPES = {
 } as const;
 
 const ACCEPTED: readonly string[] = Object.values(TOKEN_TYPES);
-
-/** Seconds of clock skew accepted on `exp`, as for every token of ours (src/provider/access-token.ts). */
-const CLOCK_TOLERANCE = 5;
 
 /** The longest token read at all. */
 const MAX_TOKEN_LENGTH = 8192;
